@@ -1,0 +1,3 @@
+"""ganlab: an interactive lab for Generative Adversarial Networks."""
+
+__version__ = "0.1.0"

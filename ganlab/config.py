@@ -1,0 +1,177 @@
+"""What a run is (structure, frozen) and how it is trained right now (live knobs).
+
+Structure changes mean rebuilding the nets; knobs change between two training
+steps without touching optimizer state. Both validate strictly on construction
+and round-trip through plain dicts (JSON, URL query parameters).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+ACTIVATIONS = ("relu", "leaky_relu", "tanh")
+NOISE_KINDS = ("gaussian", "uniform")
+OPTIMIZERS = ("adam", "sgd", "rmsprop")
+TRAIN_WHICH = ("both", "d", "g")
+
+HIDDEN_LAYERS_RANGE = (0, 5)
+WIDTH_RANGE = (4, 512)
+NOISE_DIM_RANGE = (1, 64)
+LR_RANGE = (1e-6, 1.0)
+BETA_RANGE = (0.0, 0.9999)
+D_STEPS_RANGE = (1, 10)
+BATCH_RANGE = (8, 4096)
+PENALTY_RANGE = (0.0, 1000.0)
+CLIP_RANGE = (1e-4, 1.0)
+SEED_RANGE = (0, 2**31 - 1)
+
+
+class ConfigError(ValueError):
+    """A setting is missing, of the wrong type or out of range; the message says which."""
+
+
+def _check_int(name: str, value: Any, bounds: tuple[int, int]) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        else:
+            raise ConfigError(f"{name} must be a whole number, got {value!r}")
+    lo, hi = bounds
+    if not lo <= value <= hi:
+        raise ConfigError(f"{name} must be between {lo} and {hi}, got {value}")
+    return value
+
+
+def _check_float(name: str, value: Any, bounds: tuple[float, float]) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ConfigError(f"{name} must be a number, got {value!r}")
+    value = float(value)
+    if not math.isfinite(value):
+        raise ConfigError(f"{name} must be a finite number, got {value}")
+    lo, hi = bounds
+    if not lo <= value <= hi:
+        raise ConfigError(f"{name} must be between {lo:g} and {hi:g}, got {value:g}")
+    return value
+
+
+def _check_choice(name: str, value: Any, choices: tuple[str, ...]) -> str:
+    if value not in choices:
+        raise ConfigError(f"{name} must be one of {', '.join(choices)}; got {value!r}")
+    return value
+
+
+def _from_mapping(cls: type, data: Mapping[str, Any], nested: Mapping[str, type] = {}) -> Any:
+    if not isinstance(data, Mapping):
+        raise ConfigError(f"{cls.__name__} settings must be a mapping, got {type(data).__name__}")
+    names = {f.name for f in dataclasses.fields(cls)}
+    unknown = sorted(set(data) - names)
+    if unknown:
+        raise ConfigError(f"unknown {cls.__name__} setting(s): {', '.join(unknown)}")
+    kwargs = {}
+    for key, value in data.items():
+        kwargs[key] = _from_mapping(nested[key], value) if key in nested else value
+    return cls(**kwargs)
+
+
+@dataclass(frozen=True)
+class MLPShape:
+    """An MLP's hidden part: `hidden_layers` layers of `width` units."""
+
+    hidden_layers: int = 3
+    width: int = 128
+    activation: str = "relu"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "hidden_layers", _check_int("hidden layers", self.hidden_layers, HIDDEN_LAYERS_RANGE))
+        object.__setattr__(self, "width", _check_int("width", self.width, WIDTH_RANGE))
+        _check_choice("activation", self.activation, ACTIVATIONS)
+
+
+@dataclass(frozen=True)
+class ToyStructure:
+    """A 2D GAN: the data, the noise and both nets. Changing any of it rebuilds the run."""
+
+    data: str = "ring"
+    noise_dim: int = 2
+    noise: str = "gaussian"
+    generator: MLPShape = field(default_factory=MLPShape)
+    discriminator: MLPShape = field(default_factory=MLPShape)
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.data, str) or not self.data:
+            raise ConfigError(f"data must be a dataset name, got {self.data!r}")
+        object.__setattr__(self, "noise_dim", _check_int("noise dimension", self.noise_dim, NOISE_DIM_RANGE))
+        _check_choice("noise", self.noise, NOISE_KINDS)
+        object.__setattr__(self, "seed", _check_int("seed", self.seed, SEED_RANGE))
+        for name in ("generator", "discriminator"):
+            if not isinstance(getattr(self, name), MLPShape):
+                raise ConfigError(f"{name} must be an MLPShape")
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "ToyStructure":
+        return _from_mapping(cls, data, {"generator": MLPShape, "discriminator": MLPShape})
+
+
+@dataclass(frozen=True)
+class OptimizerKnobs:
+    """One network's optimizer. For SGD `beta1` is the momentum; for RMSprop
+    `beta1` is the momentum and `beta2` the smoothing constant alpha."""
+
+    name: str = "adam"
+    lr: float = 1e-3
+    beta1: float = 0.5
+    beta2: float = 0.999
+
+    def __post_init__(self) -> None:
+        _check_choice("optimizer", self.name, OPTIMIZERS)
+        object.__setattr__(self, "lr", _check_float("learning rate", self.lr, LR_RANGE))
+        object.__setattr__(self, "beta1", _check_float("beta1 / momentum", self.beta1, BETA_RANGE))
+        object.__setattr__(self, "beta2", _check_float("beta2", self.beta2, BETA_RANGE))
+
+
+@dataclass(frozen=True)
+class Knobs:
+    """Everything that may change while training runs, applied between two steps."""
+
+    loss: str = "non-saturating"
+    g_opt: OptimizerKnobs = field(default_factory=OptimizerKnobs)
+    d_opt: OptimizerKnobs = field(default_factory=OptimizerKnobs)
+    d_steps: int = 1
+    batch_size: int = 256
+    gp_weight: float = 0.0
+    r1_weight: float = 0.0
+    clip_value: float = 0.01
+
+    def __post_init__(self) -> None:
+        from ganlab.losses import LOSSES  # local import: losses imports torch
+
+        _check_choice("loss", self.loss, tuple(LOSSES))
+        object.__setattr__(self, "d_steps", _check_int("D steps per G step", self.d_steps, D_STEPS_RANGE))
+        object.__setattr__(self, "batch_size", _check_int("batch size", self.batch_size, BATCH_RANGE))
+        object.__setattr__(self, "gp_weight", _check_float("gradient penalty weight", self.gp_weight, PENALTY_RANGE))
+        object.__setattr__(self, "r1_weight", _check_float("R1 weight", self.r1_weight, PENALTY_RANGE))
+        object.__setattr__(self, "clip_value", _check_float("weight clip", self.clip_value, CLIP_RANGE))
+        for name in ("g_opt", "d_opt"):
+            if not isinstance(getattr(self, name), OptimizerKnobs):
+                raise ConfigError(f"{name} must be an OptimizerKnobs")
+        if LOSSES[self.loss].needs_gradient_penalty and self.gp_weight <= 0:
+            raise ConfigError(
+                "the Wasserstein-GP loss needs a gradient penalty weight above 0 (10 is the usual choice)"
+            )
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "Knobs":
+        return _from_mapping(cls, data, {"g_opt": OptimizerKnobs, "d_opt": OptimizerKnobs})
+
+    def replace(self, **changes: Any) -> "Knobs":
+        return dataclasses.replace(self, **changes)

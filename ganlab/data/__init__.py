@@ -1,0 +1,1 @@
+"""Datasets: toy 2D distributions and user-supplied points."""

@@ -1,0 +1,50 @@
+"""Fully connected generator and discriminator for 2D data."""
+
+from __future__ import annotations
+
+from torch import Tensor, nn
+
+from ganlab.config import MLPShape
+
+_ACTIVATIONS = {
+    "relu": lambda: nn.ReLU(),
+    "leaky_relu": lambda: nn.LeakyReLU(negative_slope=0.2),
+    "tanh": lambda: nn.Tanh(),
+}
+
+
+def mlp(in_features: int, out_features: int, shape: MLPShape) -> nn.Sequential:
+    """`shape.hidden_layers` hidden layers; with 0 it is a single linear map."""
+    layers: list[nn.Module] = []
+    width_in = in_features
+    for _ in range(shape.hidden_layers):
+        layers += [nn.Linear(width_in, shape.width), _ACTIVATIONS[shape.activation]()]
+        width_in = shape.width
+    layers.append(nn.Linear(width_in, out_features))
+    return nn.Sequential(*layers)
+
+
+class MLPGenerator(nn.Module):
+    def __init__(self, noise_dim: int, shape: MLPShape, out_dim: int = 2) -> None:
+        super().__init__()
+        self.noise_dim = noise_dim
+        self.net = mlp(noise_dim, out_dim, shape)
+
+    def forward(self, z: Tensor, labels: Tensor | None = None) -> Tensor:
+        return self.net(z)
+
+
+class MLPDiscriminator(nn.Module):
+    """Returns one raw logit per sample, shape (batch,)."""
+
+    def __init__(self, shape: MLPShape, in_dim: int = 2) -> None:
+        super().__init__()
+        self.net = mlp(in_dim, 1, shape)
+
+    def forward(self, x: Tensor, labels: Tensor | None = None) -> Tensor:
+        return self.net(x).squeeze(-1)
+
+
+def count_parameters(module: nn.Module) -> int:
+    return sum(p.numel() for p in module.parameters())
+

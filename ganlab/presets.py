@@ -1,0 +1,57 @@
+"""Teaching presets: named recipes of structure and knobs for the 2D playground."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+from ganlab.config import Knobs, MLPShape, OptimizerKnobs, ToyStructure
+
+
+@dataclass(frozen=True)
+class Preset:
+    name: str
+    label: str
+    description: str
+    structure: ToyStructure  # `data` and `seed` are taken from the user's choice
+    knobs: Knobs
+
+    def apply(self, data: str, seed: int = 0) -> tuple[ToyStructure, Knobs]:
+        return dataclasses.replace(self.structure, data=data, seed=seed), self.knobs
+
+
+PRESETS: dict[str, Preset] = {
+    p.name: p
+    for p in (
+        Preset(
+            "default", "Default", "Non-saturating loss, Adam, 3x128 nets: a sound start.",
+            ToyStructure(), Knobs(),
+        ),
+        Preset(
+            "mode-collapse", "Mode collapse",
+            "The original minimax GAN with a fast generator: it hops between a few modes and never covers them all.",
+            ToyStructure(noise_dim=2, generator=MLPShape(3, 128), discriminator=MLPShape(3, 128)),
+            Knobs(loss="minimax", g_opt=OptimizerKnobs(lr=1e-3, beta1=0.5), d_opt=OptimizerKnobs(lr=1e-3, beta1=0.5)),
+        ),
+        Preset(
+            "all-modes", "All modes",
+            "A recipe that covers every mode with sharp samples.",
+            ToyStructure(noise_dim=2, generator=MLPShape(3, 128), discriminator=MLPShape(3, 128)),
+            Knobs(loss="non-saturating", r1_weight=1.0),
+        ),
+        Preset(
+            "wgan-gp", "WGAN-GP",
+            "Wasserstein loss with a gradient penalty (Gulrajani et al.): 5 critic steps per generator step.",
+            ToyStructure(),
+            Knobs(loss="wasserstein-gp", gp_weight=10.0, d_steps=5,
+                  g_opt=OptimizerKnobs(lr=1e-4, beta1=0.5, beta2=0.9), d_opt=OptimizerKnobs(lr=1e-4, beta1=0.5, beta2=0.9)),
+        ),
+    )
+}
+
+
+def get_preset(name: str) -> Preset:
+    try:
+        return PRESETS[name]
+    except KeyError:
+        raise KeyError(f"unknown preset {name!r}; choose from {', '.join(PRESETS)}") from None

@@ -1,0 +1,359 @@
+"""The background runner: one daemon thread that owns a GAN and trains it on command.
+
+Pages talk to it only through methods that take a lock for a moment (play, pause,
+step, reset, set_knobs) and through `snapshot()`, which returns an immutable copy
+of everything worth drawing. Torch tensors never leave the thread.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+import time
+import traceback
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any, Protocol
+
+import numpy as np
+import torch
+
+from ganlab.config import TRAIN_WHICH, Knobs
+from ganlab.training.history import BoundedHistory
+from ganlab.training.slots import TrainingSlots
+from ganlab.training.step import RECORD_KEYS, GanParts, apply_optimizer_knobs, first_non_finite, train_step
+
+_ids = itertools.count(1)
+
+
+class RunState(str, Enum):
+    PAUSED = "paused"
+    RUNNING = "running"
+    DIVERGED = "diverged"
+    ERROR = "error"
+    RELEASED = "released"
+
+
+class Experiment(Protocol):
+    """What a runner trains: it builds the GAN's parts, measures them, and draws them."""
+
+    structure: Any
+
+    def build(self, knobs: Knobs) -> GanParts: ...
+
+    def evaluate(self, parts: GanParts) -> dict[str, float]: ...
+
+    def view(self, parts: GanParts, knobs: Knobs) -> Any: ...
+
+
+class RunnerClosedError(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    state: RunState
+    step: int
+    d_updates: int
+    g_updates: int
+    steps_per_sec: float
+    train_seconds: float
+    knobs: Knobs
+    structure: Any
+    history: dict[str, np.ndarray]
+    evals: dict[str, np.ndarray]
+    latest: dict[str, float]
+    latest_eval: dict[str, float]
+    view: Any = None
+    view_step: int = -1
+    message: str | None = None  # why training stopped (divergence, error), for the user
+    notice: str | None = None  # something the user should know (e.g. "structure changed: reset")
+    error_detail: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+DIVERGENCE_ADVICE = (
+    "Training is paused. The learning rates are probably too high for this loss: lower them "
+    "(or add a gradient penalty), then press Reset to start from fresh weights."
+)
+
+
+class Runner:
+    def __init__(
+        self,
+        experiment: Experiment,
+        knobs: Knobs,
+        *,
+        slots: TrainingSlots | None = None,
+        eval_every: int = 100,
+        view_interval: float = 0.2,
+        history_capacity: int = 2000,
+    ) -> None:
+        self.id = f"runner-{next(_ids)}"
+        self._experiment = experiment
+        self._knobs = knobs
+        self._slots = slots
+        self.eval_every = eval_every
+        self.view_interval = view_interval
+        self._history_capacity = history_capacity
+        self._cond = threading.Condition()
+        self._commands: list[tuple] = []
+        self._pending_knobs: Knobs | None = None
+        self._state = RunState.PAUSED
+        self._stop = False
+        self._view_wanted_until = 0.0
+        self._version = 0  # bumped whenever what the view shows may have changed
+        self._message: str | None = None
+        self._notice: str | None = None
+        self._error_detail: str | None = None
+        self._busy = False
+        self._reset_counters()
+        self._parts: GanParts | None = None
+        self._commands.append(("reset", None))
+        self._thread = threading.Thread(target=self._loop, name=self.id, daemon=True)
+        self._thread.start()
+
+    # ----------------------------------------------------------- page side
+    @property
+    def state(self) -> RunState:
+        with self._cond:
+            return self._state
+
+    @property
+    def experiment(self) -> Experiment:
+        with self._cond:
+            return self._experiment
+
+    def play(self) -> None:
+        """Start training continuously. Raises CapacityError when the server is full."""
+        with self._cond:
+            self._check_open()
+            if self._state == RunState.RUNNING:
+                return
+            if self._slots is not None:
+                self._slots.acquire(self.id)
+            self._state = RunState.RUNNING
+            self._message = None
+            self._cond.notify_all()
+
+    def pause(self) -> None:
+        with self._cond:
+            if self._state == RunState.RUNNING:
+                self._state = RunState.PAUSED
+                self._release_slot()
+
+    def step(self, which: str = "both", count: int = 1) -> None:
+        """Queue `count` single steps; `which` is "both", "d" (D only) or "g" (G only)."""
+        if which not in TRAIN_WHICH:
+            raise ValueError(f"which must be one of {TRAIN_WHICH}")
+        with self._cond:
+            self._check_open()
+            self._commands.append(("step", which, int(count)))
+            self._cond.notify_all()
+
+    def reset(self, experiment: Experiment | None = None, notice: str | None = None) -> None:
+        """Pause and start again from fresh weights (of a new structure, if given)."""
+        with self._cond:
+            self._check_open()
+            if self._state == RunState.RUNNING:
+                self._release_slot()
+            self._state = RunState.PAUSED
+            self._commands = [("reset", experiment)]
+            self._notice = notice
+            self._cond.notify_all()
+
+    def set_knobs(self, knobs: Knobs) -> None:
+        """Applied before the next step; optimizer state is kept."""
+        with self._cond:
+            self._check_open()
+            self._pending_knobs = knobs
+            self._knobs = knobs
+            self._cond.notify_all()
+
+    def snapshot(self, want_view: bool = False) -> Snapshot:
+        with self._cond:
+            if want_view:
+                self._view_wanted_until = time.monotonic() + 3.0
+                if self._view_version != self._version:
+                    self._cond.notify_all()
+            return Snapshot(
+                state=self._state, step=self._step, d_updates=self._d_updates, g_updates=self._g_updates,
+                steps_per_sec=self._steps_per_sec, train_seconds=self._train_seconds,
+                knobs=self._knobs, structure=self._experiment.structure,
+                history=self._history.to_arrays(), evals=self._evals.to_arrays() if self._evals else {},
+                latest=dict(self._latest), latest_eval=dict(self._latest_eval),
+                view=self._view, view_step=self._view_step,
+                message=self._message, notice=self._notice, error_detail=self._error_detail,
+            )
+
+    def release(self, timeout: float = 5.0) -> None:
+        """Stop the thread for good and give back the training slot."""
+        with self._cond:
+            self._stop = True
+            self._release_slot()
+            self._state = RunState.RELEASED
+            self._cond.notify_all()
+        if threading.current_thread() is not self._thread:
+            self._thread.join(timeout)
+
+    @property
+    def alive(self) -> bool:
+        return self._thread.is_alive()
+
+    def wait_idle(self, timeout: float = 10.0) -> bool:
+        """Block until queued commands are done (tests and the CLI use this)."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while self._commands or self._busy:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                self._cond.wait(remaining)
+            return True
+
+    # --------------------------------------------------------- thread side
+    def _check_open(self) -> None:
+        if self._stop:
+            raise RunnerClosedError("this runner has been released; start a new one")
+
+    def _release_slot(self) -> None:
+        if self._slots is not None:
+            self._slots.release(self.id)
+
+    def _reset_counters(self) -> None:
+        self._step = self._d_updates = self._g_updates = 0
+        self._steps_per_sec = 0.0
+        self._train_seconds = 0.0
+        self._history = BoundedHistory(RECORD_KEYS, self._history_capacity)
+        self._evals: BoundedHistory | None = None
+        self._latest: dict[str, float] = {}
+        self._latest_eval: dict[str, float] = {}
+        self._view = None
+        self._view_step = -1
+        self._view_version = -1
+        self._rate_mark = (time.monotonic(), 0)
+
+    def _loop(self) -> None:
+        torch.set_flush_denormal(True)
+        last_view = 0.0
+        while True:
+            with self._cond:
+                while not (self._stop or self._commands or self._pending_knobs or self._state == RunState.RUNNING
+                           or self._view_due(last_view)):
+                    self._cond.wait(0.5)
+                if self._stop:
+                    break
+                commands, self._commands = self._commands, []
+                knobs, self._pending_knobs = self._pending_knobs, None
+                running = self._state == RunState.RUNNING
+                current_knobs = self._knobs
+                self._busy = True
+            try:
+                if knobs is not None and self._parts is not None:
+                    self._apply_knobs(knobs)
+                for command in commands:
+                    self._run_command(command, current_knobs)
+                if running:
+                    self._train_once(current_knobs, "both")
+                with self._cond:
+                    view_due = self._view_due(last_view)
+                if view_due and self._parts is not None:
+                    last_view = time.monotonic()
+                    self._compute_view(current_knobs)
+            except Exception as exc:  # shown on the page, never swallowed
+                self._fail(exc)
+            finally:
+                with self._cond:
+                    self._busy = False
+                    self._cond.notify_all()
+        self._parts = None
+
+    def _view_due(self, last_view: float) -> bool:
+        now = time.monotonic()
+        return (now < self._view_wanted_until and self._view_version != self._version
+                and now - last_view >= self.view_interval)
+
+    def _run_command(self, command: tuple, knobs: Knobs) -> None:
+        if command[0] == "reset":
+            experiment = command[1]
+            parts = (experiment or self._experiment).build(knobs)
+            with self._cond:
+                if experiment is not None:
+                    self._experiment = experiment
+                self._parts = parts
+                self._reset_counters()
+                self._message = self._error_detail = None
+                self._version += 1
+            self._evaluate()
+        elif command[0] == "step":
+            _, which, count = command
+            for _ in range(count):
+                if not self._train_once(knobs, which):
+                    break
+            self._evaluate()
+
+    def _apply_knobs(self, knobs: Knobs) -> None:
+        parts = self._parts
+        parts.g_optimizer = apply_optimizer_knobs(parts.g_optimizer, parts.generator, knobs.g_opt)
+        parts.d_optimizer = apply_optimizer_knobs(parts.d_optimizer, parts.discriminator, knobs.d_opt)
+        with self._cond:
+            self._version += 1
+
+    def _train_once(self, knobs: Knobs, which: str) -> bool:
+        """One step; False when it diverged."""
+        started = time.perf_counter()
+        record = train_step(self._parts, knobs, which)
+        elapsed = time.perf_counter() - started
+        bad = first_non_finite(record)
+        with self._cond:
+            self._step += 1
+            if which in ("both", "d"):
+                self._d_updates += knobs.d_steps if which == "both" else 1
+            if which in ("both", "g"):
+                self._g_updates += 1
+            self._train_seconds += elapsed
+            self._history.append(self._step, record)
+            self._latest = record
+            self._version += 1
+            now = time.monotonic()
+            mark_time, mark_step = self._rate_mark
+            if now - mark_time >= 0.5:
+                self._steps_per_sec = (self._step - mark_step) / (now - mark_time)
+                self._rate_mark = (now, self._step)
+            if bad is not None:
+                self._diverge(bad, record[bad])
+                return False
+        if which == "both" and self._step % self.eval_every == 0:
+            self._evaluate()
+        return True
+
+    def _diverge(self, key: str, value: float) -> None:
+        if self._state == RunState.RUNNING:
+            self._release_slot()
+        self._state = RunState.DIVERGED
+        self._message = f"Step {self._step}: {key} became {value}. {DIVERGENCE_ADVICE}"
+
+    def _evaluate(self) -> None:
+        values = self._experiment.evaluate(self._parts)
+        with self._cond:
+            if self._evals is None:
+                self._evals = BoundedHistory(tuple(values), self._history_capacity)
+            self._evals.append(self._step, values)
+            self._latest_eval = values
+
+    def _compute_view(self, knobs: Knobs) -> None:
+        with self._cond:
+            version, step = self._version, self._step
+        view = self._experiment.view(self._parts, knobs)
+        with self._cond:
+            self._view, self._view_step, self._view_version = view, step, version
+
+    def _fail(self, exc: BaseException) -> None:
+        with self._cond:
+            if self._state == RunState.RUNNING:
+                self._release_slot()
+            self._state = RunState.ERROR
+            self._message = f"Training stopped with an error: {type(exc).__name__}: {exc}"
+            self._error_detail = "".join(traceback.format_exception(exc))
+            self._commands.clear()
+

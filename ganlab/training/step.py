@@ -1,0 +1,146 @@
+"""One GAN training step, shared by every kind of GAN in ganlab.
+
+The step knows nothing of threads or pages: it takes the parts of a GAN (nets,
+optimizers, samplers) and the current knobs, updates D and/or G, and returns a
+small record of named floats.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Callable
+
+import torch
+from torch import Tensor, nn
+
+from ganlab.config import Knobs, OptimizerKnobs
+from ganlab.losses import AdversarialLoss, get_loss
+from ganlab.regularizers import gradient_penalty, r1_penalty
+
+RECORD_KEYS = (
+    "d_loss", "g_loss", "d_penalty", "d_real", "d_fake", "d_grad_norm", "g_grad_norm", "wasserstein",
+)
+
+
+@dataclass
+class GanParts:
+    """Everything a step touches. `sample_real(n)` returns (data, labels or None);
+    `sample_noise(n)` returns latent vectors. Labels, when present, condition both nets."""
+
+    generator: nn.Module
+    discriminator: nn.Module
+    g_optimizer: torch.optim.Optimizer
+    d_optimizer: torch.optim.Optimizer
+    sample_real: Callable[[int], tuple[Tensor, Tensor | None]]
+    sample_noise: Callable[[int], Tensor]
+    rng: torch.Generator
+
+
+def make_optimizer(params, knobs: OptimizerKnobs) -> torch.optim.Optimizer:
+    if knobs.name == "adam":
+        return torch.optim.Adam(params, lr=knobs.lr, betas=(knobs.beta1, knobs.beta2))
+    if knobs.name == "sgd":
+        return torch.optim.SGD(params, lr=knobs.lr, momentum=knobs.beta1)
+    if knobs.name == "rmsprop":
+        return torch.optim.RMSprop(params, lr=knobs.lr, alpha=knobs.beta2, momentum=knobs.beta1)
+    raise ValueError(f"unknown optimizer {knobs.name!r}")
+
+
+def optimizer_kind(optimizer: torch.optim.Optimizer) -> str:
+    return {torch.optim.Adam: "adam", torch.optim.SGD: "sgd", torch.optim.RMSprop: "rmsprop"}[type(optimizer)]
+
+
+def apply_optimizer_knobs(optimizer: torch.optim.Optimizer, module: nn.Module, knobs: OptimizerKnobs) -> torch.optim.Optimizer:
+    """Set lr and betas in place so Adam's moment estimates survive; a different
+    optimizer kind has no state to keep and is built fresh."""
+    if optimizer_kind(optimizer) != knobs.name:
+        return make_optimizer(module.parameters(), knobs)
+    for group in optimizer.param_groups:
+        group["lr"] = knobs.lr
+        if knobs.name == "adam":
+            group["betas"] = (knobs.beta1, knobs.beta2)
+        elif knobs.name == "sgd":
+            group["momentum"] = knobs.beta1
+        else:
+            group["alpha"] = knobs.beta2
+            group["momentum"] = knobs.beta1
+    return optimizer
+
+
+def _grad_norm(module: nn.Module) -> Tensor:
+    grads = [p.grad for p in module.parameters() if p.grad is not None]
+    if not grads:
+        return torch.zeros(())
+    return torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(g) for g in grads]))
+
+
+def discriminator_step(parts: GanParts, knobs: Knobs, loss: AdversarialLoss) -> dict[str, Tensor]:
+    D, G = parts.discriminator, parts.generator
+    real, labels = parts.sample_real(knobs.batch_size)
+    with torch.no_grad():
+        fake = G(parts.sample_noise(knobs.batch_size), labels)
+    d_real, d_fake = D(real, labels), D(fake, labels)
+    adversarial = loss.d_loss(d_real, d_fake)
+    penalty = torch.zeros((), device=real.device)
+    critic = lambda x: D(x, labels)  # noqa: E731 - binds the labels for the regularizers
+    if knobs.gp_weight > 0:
+        penalty = penalty + knobs.gp_weight * gradient_penalty(critic, real, fake, parts.rng if real.device.type == "cpu" else None)
+    if knobs.r1_weight > 0:
+        penalty = penalty + knobs.r1_weight * r1_penalty(critic, real)
+    parts.d_optimizer.zero_grad(set_to_none=True)
+    (adversarial + penalty).backward()
+    grad_norm = _grad_norm(D)
+    parts.d_optimizer.step()
+    if loss.clips_weights:
+        with torch.no_grad():
+            for p in D.parameters():
+                p.clamp_(-knobs.clip_value, knobs.clip_value)
+    record = {
+        "d_loss": adversarial.detach(),
+        "d_penalty": penalty.detach(),
+        "d_real": loss.score(d_real.detach()).mean(),
+        "d_fake": loss.score(d_fake.detach()).mean(),
+        "d_grad_norm": grad_norm,
+    }
+    if loss.wasserstein:
+        record["wasserstein"] = (d_real.detach().mean() - d_fake.detach().mean())
+    return record
+
+
+def generator_step(parts: GanParts, knobs: Knobs, loss: AdversarialLoss) -> dict[str, Tensor]:
+    D, G = parts.discriminator, parts.generator
+    _, labels = parts.sample_real(knobs.batch_size)
+    fake = G(parts.sample_noise(knobs.batch_size), labels)
+    g_loss = loss.g_loss(D(fake, labels))
+    parts.g_optimizer.zero_grad(set_to_none=True)
+    g_loss.backward()
+    grad_norm = _grad_norm(G)
+    parts.g_optimizer.step()
+    return {"g_loss": g_loss.detach(), "g_grad_norm": grad_norm}
+
+
+def train_step(parts: GanParts, knobs: Knobs, which: str = "both") -> dict[str, float]:
+    """`which`: "both" (d_steps D updates, then one G update), "d" (one D update) or "g".
+    The record holds only what this step computed (a D-only step has no g_loss)."""
+    if which not in ("both", "d", "g"):
+        raise ValueError(f"which must be 'both', 'd' or 'g', got {which!r}")
+    loss = get_loss(knobs.loss)
+    record: dict[str, Tensor] = {}
+    if which in ("both", "d"):
+        for _ in range(knobs.d_steps if which == "both" else 1):
+            record.update(discriminator_step(parts, knobs, loss))
+    if which in ("both", "g"):
+        record.update(generator_step(parts, knobs, loss))
+    names = [k for k in RECORD_KEYS if k in record]
+    # One tolist() instead of a .item() per value: a single device sync on GPU.
+    values = torch.stack([record[k].float().reshape(()) for k in names]).tolist()
+    return dict(zip(names, values))
+
+
+def first_non_finite(record: dict[str, float]) -> str | None:
+    """The name of the first NaN or infinite value in a step record, if any."""
+    for key, value in record.items():
+        if not math.isfinite(value):
+            return key
+    return None

@@ -1,0 +1,135 @@
+"""A 2D GAN experiment: builds its parts from a structure, measures them, and
+computes what the playground draws (the decision surface, G's gradients, the manifold)."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from ganlab.config import Knobs, ToyStructure
+from ganlab.data.toy import ToyDistribution, get_toy
+from ganlab.losses import get_loss
+from ganlab.metrics.divergence import point_cloud_divergences
+from ganlab.metrics.modes import mode_stats
+from ganlab.nets.mlp import MLPDiscriminator, MLPGenerator
+from ganlab.training.step import GanParts, make_optimizer
+
+EVAL_SAMPLES = 2500
+VIEW_POINTS = 1000
+ARROW_POINTS = 150
+SURFACE_RESOLUTION = 60
+MANIFOLD_LINES = 15
+MANIFOLD_POINTS = 40
+
+# Net initialisation draws from torch's global RNG; runners in other threads must not interleave.
+_INIT_LOCK = threading.Lock()
+
+
+@dataclass(frozen=True)
+class ToyView:
+    """Everything the 2D view draws, as numpy arrays (an immutable snapshot)."""
+
+    real: np.ndarray  # (n, 2)
+    fake: np.ndarray  # (m, 2), from fixed noise
+    surface_x: np.ndarray  # (R,)
+    surface_y: np.ndarray  # (R,)
+    surface: np.ndarray  # (R, R) D's score, rows along y
+    surface_label: str
+    arrow_from: np.ndarray  # (a, 2)
+    arrow_dir: np.ndarray  # (a, 2): the direction G's loss moves each fake point
+    manifold: np.ndarray | None  # (lines, points, 2) images of noise-grid lines, for noise dim <= 2
+    bounds: tuple[float, float, float, float]
+
+
+def noise_sampler(kind: str, dim: int, generator: torch.Generator, device: torch.device):
+    def sample(n: int) -> torch.Tensor:
+        if kind == "uniform":
+            z = torch.rand(n, dim, generator=generator) * 2 - 1
+        else:
+            z = torch.randn(n, dim, generator=generator)
+        return z.to(device)
+
+    return sample
+
+
+class ToyExperiment:
+    """A 2D GAN on `dataset` (by default the structure's named toy distribution)."""
+
+    kind = "toy"
+
+    def __init__(self, structure: ToyStructure, dataset: ToyDistribution | None = None, device: str | torch.device = "cpu") -> None:
+        self.structure = structure
+        self.dataset = dataset if dataset is not None else get_toy(structure.data)
+        self.device = torch.device(device)
+        fixed = torch.Generator().manual_seed(structure.seed + 1)
+        self.real_eval = self.dataset.sample(EVAL_SAMPLES, fixed).numpy()
+        self.eval_noise = noise_sampler(structure.noise, structure.noise_dim, fixed, self.device)(EVAL_SAMPLES)
+        self.manifold_noise = self._manifold_noise()
+
+    def build(self, knobs: Knobs) -> GanParts:
+        s = self.structure
+        with _INIT_LOCK, torch.random.fork_rng(devices=[]):
+            torch.manual_seed(s.seed)
+            G = MLPGenerator(s.noise_dim, s.generator).to(self.device)
+            D = MLPDiscriminator(s.discriminator).to(self.device)
+        rng = torch.Generator().manual_seed(s.seed)
+        sample_noise = noise_sampler(s.noise, s.noise_dim, rng, self.device)
+        dataset, device = self.dataset, self.device
+
+        def sample_real(n: int):
+            return dataset.sample(n, rng).to(device), None
+
+        return GanParts(G, D, make_optimizer(G.parameters(), knobs.g_opt), make_optimizer(D.parameters(), knobs.d_opt),
+                        sample_real, sample_noise, rng)
+
+    @torch.no_grad()
+    def evaluate(self, parts: GanParts) -> dict[str, float]:
+        fake = parts.generator(self.eval_noise).cpu().numpy()
+        out = point_cloud_divergences(self.real_eval, fake, self.dataset.bounds)
+        out = {"kl_hist": out["kl"], "js_hist": out["js"]}
+        if self.dataset.has_modes:
+            stats = mode_stats(fake, self.dataset.centres, self.dataset.sd, self.dataset.weights)
+            out.update(modes_covered=stats.modes_covered, high_quality=stats.high_quality, mode_kl=stats.mode_kl)
+        return out
+
+    def view(self, parts: GanParts, knobs: Knobs) -> ToyView:
+        G, D = parts.generator, parts.discriminator
+        loss = get_loss(knobs.loss)
+        x0, x1, y0, y1 = self.dataset.bounds
+        xs = np.linspace(x0, x1, SURFACE_RESOLUTION, dtype=np.float32)
+        ys = np.linspace(y0, y1, SURFACE_RESOLUTION, dtype=np.float32)
+        gx, gy = np.meshgrid(xs, ys)
+        grid = torch.from_numpy(np.stack([gx.ravel(), gy.ravel()], 1)).to(self.device)
+        with torch.no_grad():
+            surface = loss.score(D(grid)).reshape(SURFACE_RESOLUTION, SURFACE_RESOLUTION).cpu().numpy()
+            fake = G(self.eval_noise[:VIEW_POINTS])
+            manifold = None
+            if self.manifold_noise is not None:
+                lines = self.manifold_noise
+                manifold = G(lines.reshape(-1, lines.shape[-1])).reshape(lines.shape[0], lines.shape[1], 2).cpu().numpy()
+        points = fake[:ARROW_POINTS].detach().clone().requires_grad_(True)
+        (grad,) = torch.autograd.grad(loss.g_loss(D(points)) * len(points), points)
+        return ToyView(
+            real=self.real_eval[:VIEW_POINTS], fake=fake.cpu().numpy(),
+            surface_x=xs, surface_y=ys, surface=surface,
+            surface_label="D(x)" if loss.score is torch.sigmoid else "critic D(x)",
+            arrow_from=points.detach().cpu().numpy(), arrow_dir=(-grad).cpu().numpy(),
+            manifold=manifold, bounds=self.dataset.bounds,
+        )
+
+    def _manifold_noise(self) -> torch.Tensor | None:
+        """Lines of a grid in noise space (only drawable for 1- or 2-dimensional noise)."""
+        s = self.structure
+        if s.noise_dim > 2:
+            return None
+        lim = 1.0 if s.noise == "uniform" else 2.5
+        t = torch.linspace(-lim, lim, MANIFOLD_POINTS)
+        if s.noise_dim == 1:
+            return t.reshape(1, -1, 1).to(self.device)
+        levels = torch.linspace(-lim, lim, MANIFOLD_LINES)
+        horizontal = torch.stack([torch.stack([t, torch.full_like(t, v)], 1) for v in levels])
+        vertical = torch.stack([torch.stack([torch.full_like(t, v), t], 1) for v in levels])
+        return torch.cat([horizontal, vertical]).to(self.device)
