@@ -228,6 +228,7 @@ class Runner:
         self._evals: BoundedHistory | None = None
         self._latest: dict[str, float] = {}
         self._latest_eval: dict[str, float] = {}
+        self._last_eval_step = -1
         self._view = None
         self._view_step = -1
         self._view_version = -1
@@ -334,12 +335,15 @@ class Runner:
         self._message = f"Step {self._step}: {key} became {value}. {DIVERGENCE_ADVICE}"
 
     def _evaluate(self) -> None:
+        if self._evals is not None and self._last_eval_step == self._step:
+            return
         values = self._experiment.evaluate(self._parts)
         with self._cond:
             if self._evals is None:
                 self._evals = BoundedHistory(tuple(values), self._history_capacity)
             self._evals.append(self._step, values)
             self._latest_eval = values
+            self._last_eval_step = self._step
 
     def _compute_view(self, knobs: Knobs) -> None:
         with self._cond:
