@@ -11,7 +11,7 @@ import itertools
 import threading
 import time
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import Enum
 from typing import Any, Protocol
 
@@ -69,7 +69,7 @@ class Snapshot:
     message: str | None = None  # why training stopped (divergence, error), for the user
     notice: str | None = None  # something the user should know (e.g. "structure changed: reset")
     error_detail: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
+    settled: bool = False  # nothing queued and the view shows the current weights: no need to poll
 
 
 DIVERGENCE_ADVICE = (
@@ -142,14 +142,34 @@ class Runner:
                 self._state = RunState.PAUSED
                 self._release_slot()
 
-    def step(self, which: str = "both", count: int = 1) -> None:
-        """Queue `count` single steps; `which` is "both", "d" (D only) or "g" (G only)."""
+    def step(self, which: str = "both", count: int = 1, *, evaluate: bool = True) -> None:
+        """Queue `count` single steps; `which` is "both", "d" (D only) or "g" (G only).
+
+        With `evaluate` (the default) the metrics are measured after the last of
+        them; without, only at the usual multiples of `eval_every` (the CLI queues
+        its run in chunks and wants no extra evaluations at chunk ends)."""
         if which not in TRAIN_WHICH:
             raise ValueError(f"which must be one of {TRAIN_WHICH}")
         with self._cond:
             self._check_open()
-            self._commands.append(("step", which, int(count)))
+            self._commands.append(("step", which, int(count), bool(evaluate)))
             self._cond.notify_all()
+
+    def generate_eval_samples(self, timeout: float = 30.0) -> np.ndarray:
+        """The generator's output on the experiment's fixed `eval_noise` (the points the
+        metrics are measured on), as numpy. Computed on the runner thread after the
+        commands queued before it, so no tensor is touched from the caller's thread."""
+        done = threading.Event()
+        box: dict[str, Any] = {}
+        with self._cond:
+            self._check_open()
+            self._commands.append(("samples", box, done))
+            self._cond.notify_all()
+        if not done.wait(timeout):
+            raise TimeoutError("the runner produced no samples in time (busy, reset or stopped)")
+        if "error" in box:
+            raise box["error"]
+        return box["samples"]
 
     def reset(self, experiment: Experiment | None = None, notice: str | None = None) -> None:
         """Pause and start again from fresh weights (of a new structure, if given)."""
@@ -170,12 +190,20 @@ class Runner:
             self._knobs = knobs
             self._cond.notify_all()
 
-    def snapshot(self, want_view: bool = False) -> Snapshot:
+    def snapshot(self, want_view: bool = False, wait_for_view: float = 0.0) -> Snapshot:
+        """An immutable copy of the run. `want_view` asks the thread to keep the view
+        fresh for a few seconds; while not running, wait up to `wait_for_view` seconds
+        for queued commands to finish and for a view of the current weights."""
         with self._cond:
             if want_view:
                 self._view_wanted_until = time.monotonic() + 3.0
                 if self._view_version != self._version:
                     self._cond.notify_all()
+                deadline = time.monotonic() + wait_for_view
+                while (self._state != RunState.RUNNING
+                       and (self._commands or self._busy or self._view_version != self._version)
+                       and not self._stop and (remaining := deadline - time.monotonic()) > 0):
+                    self._cond.wait(remaining)
             return Snapshot(
                 state=self._state, step=self._step, d_updates=self._d_updates, g_updates=self._g_updates,
                 steps_per_sec=self._steps_per_sec, train_seconds=self._train_seconds,
@@ -184,6 +212,8 @@ class Runner:
                 latest=dict(self._latest), latest_eval=dict(self._latest_eval),
                 view=self._view, view_step=self._view_step,
                 message=self._message, notice=self._notice, error_detail=self._error_detail,
+                settled=self._state in (RunState.ERROR, RunState.RELEASED) or (
+                    not self._commands and not self._busy and self._view_version == self._version),
             )
 
     def release(self, timeout: float = 5.0) -> None:
@@ -287,11 +317,21 @@ class Runner:
                 self._version += 1
             self._evaluate()
         elif command[0] == "step":
-            _, which, count = command
+            _, which, count, evaluate = command
             for _ in range(count):
                 if not self._train_once(knobs, which):
                     break
-            self._evaluate()
+            if evaluate:
+                self._evaluate()
+        elif command[0] == "samples":
+            _, box, done = command
+            try:
+                with torch.no_grad():
+                    box["samples"] = self._parts.generator(self._experiment.eval_noise).cpu().numpy()
+            except Exception as exc:  # handed to the caller, not a training failure
+                box["error"] = exc
+            finally:
+                done.set()
 
     def _apply_knobs(self, knobs: Knobs) -> None:
         parts = self._parts

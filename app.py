@@ -1,0 +1,9 @@
+"""ganlab's entry page. Pages live in pages/ (Streamlit's file-based navigation,
+so every page has its own deep link, e.g. /Playground)."""
+
+import streamlit as st
+
+from ganlab.ui.home import home_page
+
+st.set_page_config(page_title="ganlab", page_icon="🧪", layout="wide")
+home_page()

@@ -1,0 +1,234 @@
+"""Plotly figure builders: pure functions from snapshot data (numpy arrays, dicts) to figures.
+
+No streamlit and no torch here. Every builder is NaN-safe (missing values draw as
+gaps) and empty-safe (no rows yet gives an empty chart saying so).
+"""
+
+from __future__ import annotations
+
+from typing import Collection, Mapping
+
+import numpy as np
+import plotly.graph_objects as go
+
+from ganlab.training.toy_experiment import ToyView
+
+PALETTE = {
+    "d": "#2166ac",  # discriminator
+    "g": "#e08214",  # generator
+    "real": "#1a9850",  # real data: green, as in GAN Lab
+    "fake": "#8e44ad",  # generated data: purple
+    "neutral": "#404040",  # anything else (Wasserstein estimate, penalties, mode centres)
+}
+# D's probability that x is real: purple (fake-looking) -> white (unsure) -> green (real-looking).
+SURFACE_COLORSCALE = [[0.0, "#c2a5cf"], [0.5, "#f7f7f7"], [1.0, "#a6dba0"]]
+UIREVISION = "ganlab"
+CHART_HEIGHT = 260
+NO_DATA = "no data yet"
+
+LAYERS = ("surface", "real", "fake", "gradients", "manifold", "modes")
+LAYER_LABELS = {
+    "surface": "Discriminator surface",
+    "real": "Real samples",
+    "fake": "Generated samples",
+    "gradients": "Generator gradients",
+    "manifold": "Generator manifold",
+    "modes": "True modes",
+}
+ARROW_FRACTION = 0.06  # the longest arrows span this share of the plot's width/height
+
+
+# ------------------------------------------------------------------ 2D view
+def _polylines(lines: np.ndarray) -> tuple[list, list]:
+    """(k, p, 2) polylines -> x and y lists joined by None separators (one trace for all)."""
+    k, p, _ = lines.shape
+    padded = np.full((k, p + 1, 2), np.nan)
+    padded[:, :p] = lines
+    flat = padded.reshape(-1, 2)[:-1] if k else padded.reshape(-1, 2)
+    as_list = lambda a: [None if np.isnan(v) else float(v) for v in a]  # noqa: E731
+    return as_list(flat[:, 0]), as_list(flat[:, 1])
+
+
+def _is_probability(view: ToyView) -> bool:
+    finite = view.surface[np.isfinite(view.surface)]
+    in_unit = finite.size == 0 or (finite.min() >= 0.0 and finite.max() <= 1.0)
+    return "critic" not in view.surface_label.lower() and bool(in_unit)
+
+
+def _surface_trace(view: ToyView) -> go.Heatmap:
+    if _is_probability(view):
+        zmin, zmax = 0.0, 1.0
+    else:
+        finite = np.abs(view.surface[np.isfinite(view.surface)])
+        limit = float(finite.max()) if finite.size and finite.max() > 0 else 1.0
+        zmin, zmax = -limit, limit
+    return go.Heatmap(
+        x=view.surface_x, y=view.surface_y, z=view.surface, zmin=zmin, zmax=zmax, zsmooth="best",
+        colorscale=SURFACE_COLORSCALE, name=LAYER_LABELS["surface"], showscale=True,
+        colorbar=dict(title=dict(text=view.surface_label, side="right"), thickness=12, len=0.8),
+        hovertemplate=f"x=%{{x:.2f}}<br>y=%{{y:.2f}}<br>{view.surface_label}=%{{z:.3f}}<extra></extra>",
+    )
+
+
+def _arrow_segments(view: ToyView) -> np.ndarray:
+    """(k, 2, 2) start/tip pairs; lengths scaled so the longest is ARROW_FRACTION of the span."""
+    start = np.asarray(view.arrow_from, dtype=float).reshape(-1, 2)
+    direction = np.asarray(view.arrow_dir, dtype=float).reshape(-1, 2)
+    keep = np.isfinite(start).all(1) & np.isfinite(direction).all(1)
+    start, direction = start[keep], direction[keep]
+    x0, x1, y0, y1 = view.bounds
+    span = np.array([x1 - x0, y1 - y0]) * ARROW_FRACTION
+    norms = np.linalg.norm(direction / span, axis=1)  # arrow length in units of the target length
+    longest = float(np.percentile(norms, 95)) if norms.size else 0.0
+    scale = np.minimum(norms / longest, 1.0) / np.maximum(norms, 1e-12) if longest > 0 else np.zeros_like(norms)
+    tips = start + direction * scale[:, None]
+    return np.stack([start, tips], axis=1)
+
+
+def _arrow_trace(view: ToyView) -> go.Scatter:
+    xs, ys = _polylines(_arrow_segments(view))
+    # Marker only at each tip, turned along its segment ("previous" = from the start point).
+    sizes = [7 if (i % 3 == 1) else 0 for i in range(len(xs))]
+    return go.Scatter(
+        x=xs, y=ys, mode="lines+markers", name=LAYER_LABELS["gradients"], hoverinfo="skip",
+        line=dict(color=PALETTE["neutral"], width=1),
+        marker=dict(symbol="arrow", size=sizes, angleref="previous", color=PALETTE["neutral"]),
+    )
+
+
+def _points_trace(points: np.ndarray, layer: str, colour: str) -> go.Scatter:
+    points = np.asarray(points, dtype=float).reshape(-1, 2)
+    return go.Scatter(
+        x=points[:, 0], y=points[:, 1], mode="markers", name=LAYER_LABELS[layer],
+        marker=dict(color=colour, size=4, opacity=0.75), hovertemplate="(%{x:.2f}, %{y:.2f})<extra></extra>",
+    )
+
+
+def toy_view_figure(view: ToyView, layers: Collection[str], centres: np.ndarray | None = None, height: int = 520) -> go.Figure:
+    """The GAN-Lab-style 2D view: each layer in `layers` (see LAYERS) drawn over fixed bounds."""
+    fig = go.Figure()
+    if "surface" in layers:
+        fig.add_trace(_surface_trace(view))
+    if "manifold" in layers and view.manifold is not None and np.size(view.manifold):
+        xs, ys = _polylines(np.asarray(view.manifold, dtype=float))
+        fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", name=LAYER_LABELS["manifold"], hoverinfo="skip",
+                                 line=dict(color=PALETTE["fake"], width=1), opacity=0.45))
+    if "real" in layers:
+        fig.add_trace(_points_trace(view.real, "real", PALETTE["real"]))
+    if "fake" in layers:
+        fig.add_trace(_points_trace(view.fake, "fake", PALETTE["fake"]))
+    if "gradients" in layers and np.size(view.arrow_from):
+        fig.add_trace(_arrow_trace(view))
+    if "modes" in layers and centres is not None and np.size(centres):
+        c = np.asarray(centres, dtype=float).reshape(-1, 2)
+        fig.add_trace(go.Scatter(x=c[:, 0], y=c[:, 1], mode="markers", name=LAYER_LABELS["modes"],
+                                 marker=dict(symbol="circle-x-open", size=13, color=PALETTE["neutral"], line=dict(width=1.5)),
+                                 hovertemplate="mode (%{x:.2f}, %{y:.2f})<extra></extra>"))
+    x0, x1, y0, y1 = view.bounds
+    axis = dict(showgrid=False, zeroline=False, constrain="domain", fixedrange=False)
+    fig.update_layout(
+        height=height, margin=dict(l=10, r=10, t=30, b=10), uirevision=UIREVISION,
+        plot_bgcolor="white", legend=dict(orientation="h", x=0, y=1.0, yanchor="bottom"),
+        xaxis=dict(axis, range=[x0, x1]), yaxis=dict(axis, range=[y0, y1], scaleanchor="x", scaleratio=1),
+    )
+    return fig
+
+
+# ------------------------------------------------------------------ charts
+def _windowed(table: Mapping[str, np.ndarray], window: int | None) -> dict[str, np.ndarray]:
+    """Only the rows of the last `window` steps (rows with step > last step - window)."""
+    steps = np.asarray(table.get("step", ()))
+    out = {k: np.asarray(v) for k, v in table.items()}
+    if window is None or window <= 0 or steps.size == 0:
+        return out
+    keep = steps > steps[-1] - window
+    return {k: v[keep] if v.shape[:1] == steps.shape else v for k, v in out.items()}
+
+
+def _has_values(table: Mapping[str, np.ndarray], key: str) -> bool:
+    values = table.get(key)
+    return values is not None and np.size(values) > 0 and bool(np.isfinite(np.asarray(values, dtype=float)).any())
+
+
+def _chart(title: str, y_title: str, y_log: bool = False) -> go.Figure:
+    fig = go.Figure()
+    fig.update_layout(
+        title=dict(text=title, x=0, xanchor="left", font=dict(size=14)), height=CHART_HEIGHT,
+        margin=dict(l=10, r=10, t=36, b=10), hovermode="x unified", uirevision=UIREVISION,
+        legend=dict(orientation="h", x=1, xanchor="right", y=1.02, yanchor="bottom"),
+        xaxis=dict(title="step"), yaxis=dict(title=y_title, type="log" if y_log else "linear"),
+    )
+    return fig
+
+
+def _no_data(fig: go.Figure) -> go.Figure:
+    fig.update_layout(xaxis=dict(visible=False), yaxis=dict(visible=False), yaxis2=dict(visible=False))
+    fig.add_annotation(text=NO_DATA, x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False,
+                       font=dict(size=14, color="#888888"))
+    return fig
+
+
+def _line(table: Mapping[str, np.ndarray], key: str, name: str, colour: str, dash: str = "solid", mode: str = "lines", **kw) -> go.Scatter:
+    return go.Scatter(x=table["step"], y=np.asarray(table[key], dtype=float), name=name, mode=mode,
+                      line=dict(color=colour, width=1.6, dash=dash), **kw)
+
+
+def _series_figure(fig: go.Figure, table: Mapping[str, np.ndarray], series: list[tuple]) -> go.Figure:
+    """Add each (key, name, colour, dash) series that has a finite value; 'no data yet' if none has."""
+    drawn = [s for s in series if _has_values(table, s[0])]
+    for key, name, colour, dash in drawn:
+        fig.add_trace(_line(table, key, name, colour, dash))
+    return fig if drawn else _no_data(fig)
+
+
+def loss_figure(history: Mapping[str, np.ndarray], window: int | None = None) -> go.Figure:
+    """D and G losses against step (and D's penalty when one was applied)."""
+    table = _windowed(history, window)
+    series = [("d_loss", "D loss", PALETTE["d"], "solid"), ("g_loss", "G loss", PALETTE["g"], "solid")]
+    penalty = np.asarray(table.get("d_penalty", ()), dtype=float)
+    if np.nan_to_num(penalty).any():
+        series.append(("d_penalty", "D penalty", PALETTE["neutral"], "dot"))
+    return _series_figure(_chart("Losses", "loss"), table, series)
+
+
+def d_outputs_figure(history: Mapping[str, np.ndarray], window: int | None = None, score_label: str = "D(x)") -> go.Figure:
+    """Mean D score on real and on generated batches (and the Wasserstein estimate, if any)."""
+    table = _windowed(history, window)
+    series = [
+        ("d_real", f"{score_label} on real", PALETTE["real"], "solid"),
+        ("d_fake", f"{score_label} on fake", PALETTE["fake"], "solid"),
+        ("wasserstein", "Wasserstein estimate", PALETTE["neutral"], "dash"),
+    ]
+    return _series_figure(_chart("Discriminator outputs", f"mean {score_label}"), table, series)
+
+
+def gradient_norms_figure(history: Mapping[str, np.ndarray], window: int | None = None) -> go.Figure:
+    """Gradient norms of D and G (log scale; zeros are left out)."""
+    table = _windowed(history, window)
+    for key in ("d_grad_norm", "g_grad_norm"):
+        if key in table:
+            values = np.asarray(table[key], dtype=float)
+            table[key] = np.where(values > 0, values, np.nan)
+    series = [("d_grad_norm", "D grad norm", PALETTE["d"], "solid"), ("g_grad_norm", "G grad norm", PALETTE["g"], "solid")]
+    return _series_figure(_chart("Gradient norms", "norm", y_log=True), table, series)
+
+
+def mode_coverage_figure(evals: Mapping[str, np.ndarray], modes_total: int | None, window: int | None = None) -> go.Figure:
+    """Modes covered (and the high-quality share, right axis); for data without modes,
+    the histogram JS and KL divergences between generated and real points."""
+    table = _windowed(evals, window)
+    if not _has_values(table, "modes_covered"):
+        series = [("js_hist", "JS (histogram)", PALETTE["g"], "solid"), ("kl_hist", "KL (histogram)", PALETTE["d"], "dash")]
+        return _series_figure(_chart("Divergence from the data", "divergence (nats)"), table, series)
+    title = "Modes covered" + (f" (of {modes_total})" if modes_total else "")
+    fig = _chart(title, "modes covered")
+    fig.add_trace(_line(table, "modes_covered", "modes covered", PALETTE["g"], mode="lines+markers", marker=dict(size=4)))
+    if modes_total:
+        fig.update_layout(yaxis=dict(range=[0, modes_total * 1.05]))
+        fig.add_hline(y=modes_total, line=dict(color=PALETTE["real"], width=1, dash="dot"))
+    if _has_values(table, "high_quality"):
+        fig.add_trace(_line(table, "high_quality", "high-quality share", PALETTE["fake"], "dash", yaxis="y2"))
+        # Same headroom as the left axis, so 100% lines up with "all modes covered".
+        fig.update_layout(yaxis2=dict(title="high-quality share", overlaying="y", side="right", range=[0, 1.05],
+                                      dtick=0.25, tickformat=".0%", showgrid=False))
+    return fig

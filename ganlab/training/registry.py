@@ -1,0 +1,116 @@
+"""Server-wide bookkeeping of runners: who owns each one, and releasing the orphans.
+
+Each browser session owns its runner, found again by a token (kept in the page
+URL) so a refreshed page re-attaches to training that is still running. A runner
+whose owner has gone (tab closed) is released after a grace period, so a
+workshop server does not fill up with forgotten threads.
+
+Liveness is injected (`is_owner_alive`), keeping this module free of Streamlit.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+from ganlab.training.runner import Runner
+from ganlab.training.slots import TrainingSlots
+
+DEFAULT_GRACE_S = 120.0
+
+
+@dataclass
+class _Entry:
+    runner: Runner
+    owner: str
+    orphaned_since: float | None = None
+
+
+class RunnerRegistry:
+    def __init__(
+        self,
+        slots: TrainingSlots,
+        *,
+        grace_s: float = DEFAULT_GRACE_S,
+        is_owner_alive: Callable[[str], bool] = lambda owner: True,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.slots = slots
+        self.grace_s = grace_s
+        self._is_owner_alive = is_owner_alive
+        self._clock = clock
+        self._entries: dict[str, _Entry] = {}
+        self._lock = threading.Lock()
+        self._reaper: threading.Thread | None = None
+        self._stop = threading.Event()
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._entries)
+
+    def create(self, owner: str, factory: Callable[[TrainingSlots], Runner]) -> tuple[str, Runner]:
+        """Build a runner with this registry's training slots; returns (token, runner)."""
+        runner = factory(self.slots)
+        token = secrets.token_urlsafe(9)
+        with self._lock:
+            self._entries[token] = _Entry(runner, owner)
+        return token, runner
+
+    def claim(self, token: str, owner: str) -> Runner | None:
+        """Re-attach `owner` to the runner behind `token`.
+
+        Refused (None) when the token is unknown, or when another session that is
+        still open owns it (a copied link must not hijack someone's training)."""
+        with self._lock:
+            entry = self._entries.get(token)
+            if entry is None:
+                return None
+            if entry.owner != owner and self._is_owner_alive(entry.owner):
+                return None
+            entry.owner = owner
+            entry.orphaned_since = None
+            return entry.runner
+
+    def release(self, token: str) -> None:
+        with self._lock:
+            entry = self._entries.pop(token, None)
+        if entry is not None:
+            entry.runner.release()
+
+    def sweep(self) -> list[str]:
+        """Release runners whose owner has been gone for longer than the grace period."""
+        now = self._clock()
+        expired = []
+        with self._lock:
+            for token, entry in self._entries.items():
+                if self._is_owner_alive(entry.owner):
+                    entry.orphaned_since = None
+                elif entry.orphaned_since is None:
+                    entry.orphaned_since = now
+                elif now - entry.orphaned_since >= self.grace_s:
+                    expired.append(token)
+        for token in expired:
+            self.release(token)
+        return expired
+
+    def start_reaper(self, every_s: float = 5.0) -> None:
+        """Sweep in a daemon thread until `shutdown()`."""
+        with self._lock:
+            if self._reaper is not None:
+                return
+            self._reaper = threading.Thread(target=self._reap, args=(every_s,), name="ganlab-reaper", daemon=True)
+        self._reaper.start()
+
+    def _reap(self, every_s: float) -> None:
+        while not self._stop.wait(every_s):
+            self.sweep()
+
+    def shutdown(self) -> None:
+        self._stop.set()
+        with self._lock:
+            tokens = list(self._entries)
+        for token in tokens:
+            self.release(token)

@@ -1,0 +1,147 @@
+"""Sidebar widgets for the 2D playground: structure, live knobs and presets.
+
+Every widget's key is "pg_" + its URL key (ganlab.urlstate.FIELDS), so one
+flat mapping serves the widgets, the shareable link and config validation.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from ganlab.config import (
+    ACTIVATIONS, BATCH_RANGE, BETA_RANGE, CLIP_RANGE, D_STEPS_RANGE, HIDDEN_LAYERS_RANGE, LR_RANGE,
+    NOISE_DIM_RANGE, NOISE_KINDS, OPTIMIZERS, PENALTY_RANGE, SEED_RANGE, WIDTH_RANGE, ConfigError, Knobs,
+    ToyStructure,
+)
+from ganlab.data.points_csv import PointsFileError, empirical_distribution, read_points_csv
+from ganlab.data.toy import TOY_DISTRIBUTIONS, ToyDistribution, get_toy
+from ganlab.losses import LOSSES
+from ganlab.presets import PRESETS, get_preset
+from ganlab.urlstate import FIELDS, flatten, unflatten
+
+PREFIX = "pg_"
+CSV_DATA = "csv"
+CSV_POINTS_KEY = "pg_csv_dataset"
+ACTIVATION_LABELS = {"relu": "ReLU", "leaky_relu": "LeakyReLU", "tanh": "tanh"}
+
+
+def widget_values() -> dict[str, Any]:
+    return {key: st.session_state[PREFIX + key] for key in FIELDS if PREFIX + key in st.session_state}
+
+
+def set_widgets(structure: ToyStructure, knobs: Knobs) -> None:
+    """Put settings into the widgets (call before they are drawn, or from a callback)."""
+    for key, value in flatten(structure, knobs).items():
+        st.session_state[PREFIX + key] = value
+
+
+def current_settings() -> tuple[ToyStructure, Knobs]:
+    """Raises ConfigError when a combination of widget values is invalid."""
+    return unflatten(widget_values())
+
+
+def _apply_preset() -> None:
+    preset = get_preset(st.session_state["pg_preset"])
+    structure, knobs = preset.apply(st.session_state[PREFIX + "data"], st.session_state[PREFIX + "seed"])
+    set_widgets(structure, knobs)
+    st.session_state["pg_flash"] = f"Preset “{preset.label}” applied: {preset.description}"
+
+
+def _loss_changed() -> None:
+    """Wasserstein-GP is meaningless without its penalty: fill in the standard weight."""
+    if LOSSES[st.session_state[PREFIX + "loss"]].needs_gradient_penalty and st.session_state[PREFIX + "gp"] <= 0:
+        st.session_state[PREFIX + "gp"] = 10.0
+        st.session_state["pg_flash"] = "Wasserstein-GP needs a gradient penalty: its weight was set to 10."
+
+
+def _optimizer_inputs(prefix: str, title: str) -> None:
+    st.markdown(f"**{title}**")
+    st.selectbox("Optimizer", OPTIMIZERS, key=PREFIX + prefix + "opt", format_func=str.capitalize)
+    st.number_input("Learning rate", *LR_RANGE, step=1e-4, format="%.6f", key=PREFIX + prefix + "lr")
+    c1, c2 = st.columns(2)
+    c1.number_input("β1 / momentum", *BETA_RANGE, step=0.05, format="%.4f", key=PREFIX + prefix + "b1")
+    c2.number_input("β2 / α", *BETA_RANGE, step=0.001, format="%.4f", key=PREFIX + prefix + "b2")
+
+
+def _net_inputs(prefix: str, title: str) -> None:
+    st.markdown(f"**{title}**")
+    st.slider("Hidden layers", *HIDDEN_LAYERS_RANGE, key=PREFIX + prefix + "l")
+    c1, c2 = st.columns(2)
+    c1.number_input("Width", *WIDTH_RANGE, step=16, key=PREFIX + prefix + "w")
+    c2.selectbox("Activation", ACTIVATIONS, key=PREFIX + prefix + "a", format_func=ACTIVATION_LABELS.get)
+
+
+def _dataset_for(data: str) -> ToyDistribution | None:
+    """The distribution named by `data`; for "csv", the uploaded points (None until a good file arrives)."""
+    if data != CSV_DATA:
+        return get_toy(data)
+    upload = st.file_uploader("CSV with two numeric columns (x, y)", type=["csv", "txt"], key="pg_csv_file")
+    if upload is not None:
+        cached = st.session_state.get(CSV_POINTS_KEY)
+        if cached is None or cached[0] != upload.file_id:
+            try:
+                points = read_points_csv(upload.getvalue())
+            except PointsFileError as err:
+                st.error(f"Cannot use {upload.name}: {err}.")
+                return cached[1] if cached else None
+            st.session_state[CSV_POINTS_KEY] = (upload.file_id, empirical_distribution(points, upload.name))
+    cached = st.session_state.get(CSV_POINTS_KEY)
+    if cached is None:
+        st.info("Upload a CSV file of 2D points to train on it.")
+        return None
+    st.caption(cached[1].description)
+    return cached[1]
+
+
+def sidebar() -> tuple[ToyStructure, Knobs, ToyDistribution] | None:
+    """Draw every control; returns the chosen settings, or None while they are unusable
+    (the reason is shown next to the widgets)."""
+    with st.sidebar:
+        st.subheader("Preset")
+        c1, c2 = st.columns([3, 2], vertical_alignment="bottom")
+        c1.selectbox("Recipe", list(PRESETS), key="pg_preset", format_func=lambda n: PRESETS[n].label,
+                     label_visibility="collapsed")
+        c2.button("Apply", on_click=_apply_preset, width="stretch",
+                  help="Load the recipe's networks and knobs (keeps your data and seed)")
+        st.caption(PRESETS[st.session_state["pg_preset"]].description)
+
+        st.subheader("Data")
+        labels = {name: d.label for name, d in TOY_DISTRIBUTIONS.items()} | {CSV_DATA: "Your CSV file…"}
+        st.selectbox("Distribution", list(labels), key=PREFIX + "data", format_func=labels.get)
+        dataset = _dataset_for(st.session_state[PREFIX + "data"])
+
+        st.subheader("Training (live)")
+        st.selectbox("Loss", list(LOSSES), key=PREFIX + "loss", format_func=lambda n: LOSSES[n].label,
+                     on_change=_loss_changed, help=LOSSES[st.session_state[PREFIX + "loss"]].help)
+        c1, c2 = st.columns(2)
+        c1.slider("D steps per G step", *D_STEPS_RANGE, key=PREFIX + "ds")
+        c2.number_input("Batch size", *BATCH_RANGE, step=32, key=PREFIX + "bs")
+        _optimizer_inputs("g", "Generator optimizer")
+        _optimizer_inputs("d", "Discriminator optimizer")
+        st.markdown("**Regularizers**")
+        c1, c2, c3 = st.columns(3)
+        c1.number_input("Grad. penalty", *PENALTY_RANGE, step=1.0, key=PREFIX + "gp",
+                        help="WGAN-GP weight λ on E[(‖∇D(x̂)‖−1)²]")
+        c2.number_input("R1 γ", *PENALTY_RANGE, step=0.1, key=PREFIX + "r1",
+                        help="R1 weight γ on ½E[‖∇D(x)‖²] at real data")
+        c3.number_input("Weight clip", *CLIP_RANGE, step=0.005, format="%.4f", key=PREFIX + "clip",
+                        help="Used by the Wasserstein weight-clipping loss")
+
+        st.subheader("Structure (resets training)")
+        c1, c2 = st.columns(2)
+        c1.slider("Noise dimension", *NOISE_DIM_RANGE, key=PREFIX + "nd")
+        c2.radio("Noise", NOISE_KINDS, key=PREFIX + "noise", format_func=str.capitalize, horizontal=True)
+        _net_inputs("g", "Generator")
+        _net_inputs("d", "Discriminator")
+        st.number_input("Seed", *SEED_RANGE, step=1, key=PREFIX + "seed")
+
+        try:
+            structure, knobs = current_settings()
+        except ConfigError as err:
+            st.error(f"Settings not applied: {err}.")
+            return None
+    if dataset is None:
+        return None
+    return structure, knobs, dataset

@@ -1,0 +1,29 @@
+"""The landing page."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ganlab import __version__
+
+
+def home_page() -> None:
+    st.title("ganlab")
+    st.markdown(
+        "An interactive lab for **Generative Adversarial Networks**. Train a GAN live, watch the "
+        "discriminator and the generator pull against each other, change hyperparameters while it runs, "
+        "and see mode collapse happen — with numbers beside it."
+    )
+    st.page_link("pages/1_Playground.py", label="Open the 2D playground", icon="▶️")
+    st.markdown(
+        """
+**In the playground**
+- Choose a distribution (ring of 8, grid of 25, moons, spiral, circles, a line, a skewed mix, or your own CSV).
+- Press **Play**; **Step**, **D step** and **G step** advance one update at a time while paused.
+- The view layers: real and generated points, the discriminator's decision surface, the generator's
+  gradients (where each fake point is pushed), and the generator's manifold (a warped noise grid).
+- Try the **Mode collapse** preset on the grid, then **All modes**, and compare *Modes covered*.
+- The page URL holds your settings: copy it to share a recipe.
+"""
+    )
+    st.caption(f"ganlab {__version__}")

@@ -1,0 +1,173 @@
+"""The 2D playground: wiring widgets to this session's runner, and the live view."""
+
+from __future__ import annotations
+
+import math
+
+import streamlit as st
+
+from ganlab.config import Knobs, ToyStructure
+from ganlab.data.toy import ToyDistribution, get_toy
+from ganlab.plots import (
+    LAYER_LABELS, LAYERS, d_outputs_figure, gradient_norms_figure, loss_figure, mode_coverage_figure,
+    toy_view_figure,
+)
+from ganlab.training.runner import Runner, RunState, Snapshot
+from ganlab.training.slots import CapacityError
+from ganlab.training.toy_experiment import ToyExperiment
+from ganlab.ui import controls
+from ganlab.ui.session import claim_runner, create_runner
+from ganlab.urlstate import decode, encode
+
+PAGE_KEY = "playground"
+POLL_SECONDS = 0.5
+WINDOWS = {"All": None, "Last 1,000": 1_000, "Last 10,000": 10_000}
+
+
+def _describe_change(old: ToyStructure, new: ToyStructure) -> str:
+    names = {"data": "data", "noise_dim": "noise dimension", "noise": "noise", "generator": "generator",
+             "discriminator": "discriminator", "seed": "seed"}
+    changed = [label for field, label in names.items() if getattr(old, field) != getattr(new, field)]
+    what = ", ".join(changed) if changed else "dataset"
+    return f"Structure changed ({what}): training restarted from step 0 with fresh weights."
+
+
+def connect() -> Runner:
+    """Attach this session to its runner and keep the runner in step with the widgets."""
+    runner = claim_runner(PAGE_KEY)
+    if "pg_initialized" not in st.session_state:
+        st.session_state["pg_initialized"] = True
+        if runner is not None:  # a refreshed page: show what the running training really uses
+            snap = runner.snapshot()
+            controls.set_widgets(snap.structure, snap.knobs)
+        else:
+            structure, knobs, problems = decode(st.query_params.to_dict())
+            for problem in problems:
+                st.warning(problem[0].upper() + problem[1:])
+            controls.set_widgets(structure, knobs)
+    chosen = controls.sidebar()
+    if runner is None:
+        # Unusable settings (e.g. a link naming CSV data not uploaded here) start on the defaults.
+        structure, knobs, dataset = chosen or (ToyStructure(), Knobs(), get_toy(ToyStructure().data))
+        runner = create_runner(
+            PAGE_KEY, lambda slots: Runner(ToyExperiment(structure, dataset), knobs, slots=slots)
+        )
+    if chosen is not None:
+        _sync(runner, *chosen)
+        st.query_params.update(encode(chosen[0], chosen[1]))
+    return runner
+
+
+def _sync(runner: Runner, structure: ToyStructure, knobs: Knobs, dataset: ToyDistribution) -> None:
+    experiment = runner.experiment
+    if experiment.structure != structure or experiment.dataset is not dataset:
+        runner.reset(ToyExperiment(structure, dataset), notice=_describe_change(experiment.structure, structure))
+    if runner.snapshot().knobs != knobs:
+        runner.set_knobs(knobs)
+
+
+def _play(runner: Runner) -> None:
+    try:
+        runner.play()
+    except CapacityError as err:
+        st.session_state["pg_flash_error"] = str(err)
+
+
+def control_bar(runner: Runner) -> None:
+    state = runner.state
+    running = state == RunState.RUNNING
+    cols = st.columns([1.3, 1, 1, 1, 1, 3])
+    if running:
+        cols[0].button("Pause", icon=":material/pause:", on_click=runner.pause, type="primary", width="stretch", key="pg_pause")
+    else:
+        cols[0].button("Play", icon=":material/play_arrow:", on_click=_play, args=(runner,), type="primary", width="stretch", key="pg_play")
+    cols[1].button("Step", on_click=runner.step, args=("both",), disabled=running, width="stretch",
+                   key="pg_step", help="One D update (or D steps per G step) then one G update")
+    cols[2].button("D step", on_click=runner.step, args=("d",), disabled=running, width="stretch",
+                   key="pg_step_d", help="One discriminator update only")
+    cols[3].button("G step", on_click=runner.step, args=("g",), disabled=running, width="stretch",
+                   key="pg_step_g", help="One generator update only")
+    cols[4].button("Reset", icon=":material/restart_alt:", on_click=runner.reset, width="stretch", key="pg_reset",
+                   help="Fresh weights, step 0, same settings")
+    with cols[5]:
+        c1, c2 = st.columns(2)
+        c1.segmented_control("History", list(WINDOWS), default="All", key="pg_window")
+        c2.toggle("Freeze live view", key="pg_freeze", help="Stop refreshing the charts (training continues), "
+                  "e.g. to zoom into a chart")
+    for key, show in (("pg_flash", st.info), ("pg_flash_error", st.error)):
+        if key in st.session_state:
+            show(st.session_state.pop(key))
+
+
+def _fmt(value: float | None, spec: str = ".3f") -> str:
+    return "—" if value is None or not math.isfinite(value) else format(value, spec)
+
+
+def _status(snap: Snapshot) -> None:
+    speed = f"{snap.steps_per_sec:,.0f} steps/s" if snap.state == RunState.RUNNING else snap.state.value
+    st.markdown(f"**Step {snap.step:,}** · {speed} · {snap.train_seconds:,.1f} s trained · "
+                f"{snap.d_updates:,} D / {snap.g_updates:,} G updates")
+    if snap.state == RunState.DIVERGED:
+        st.error(snap.message)
+    elif snap.state == RunState.ERROR:
+        st.error(snap.message)
+        with st.expander("Error details"):
+            st.code(snap.error_detail or "", language="text")
+    elif snap.notice and snap.step == 0:
+        st.info(snap.notice)
+
+
+def _numbers(snap: Snapshot, dataset: ToyDistribution) -> None:
+    ev, last = snap.latest_eval, snap.latest
+    if dataset.has_modes:
+        covered = ev.get("modes_covered")
+        st.metric("Modes covered", "—" if covered is None else f"{int(covered)} / {len(dataset.centres)}",
+                  help="Modes with at least one sample within 3 sd of the centre (PacGAN/VEEGAN)")
+        st.metric("High-quality samples", _fmt(100 * ev["high_quality"], ".1f") + " %" if "high_quality" in ev else "—",
+                  help="Share of 2,500 samples within 3 sd of their nearest mode")
+        st.metric("Mode KL", _fmt(ev.get("mode_kl")), help="KL(nearest-mode histogram ‖ true mode weights), nats")
+    st.metric("KL(real ‖ fake)", _fmt(ev.get("kl_hist")), help="On 24×24 histograms with an overflow bin, nats")
+    st.metric("JS(real, fake)", _fmt(ev.get("js_hist")), help="Between 0 and ln 2 ≈ 0.693")
+    label = "D(x) / D(G(z))"
+    st.metric(label, f"{_fmt(last.get('d_real'), '.2f')} / {_fmt(last.get('d_fake'), '.2f')}",
+              help="Mean score on real and on fake in the last D step")
+    if "wasserstein" in last:
+        st.metric("Wasserstein estimate", _fmt(last["wasserstein"]), help="E[D(x)] − E[D(G(z))]")
+
+
+def live_view(runner: Runner) -> None:
+    """Polls while training runs or while the runner still has work queued; a settled,
+    paused run costs the server nothing."""
+    frozen = st.session_state.get("pg_freeze", False)
+    first = runner.snapshot(want_view=True, wait_for_view=0.5)
+    live = first.state == RunState.RUNNING or not first.settled
+
+    @st.fragment(run_every=POLL_SECONDS if live and not frozen else None)
+    def panel() -> None:
+        snap = runner.snapshot(want_view=True, wait_for_view=0.5)
+        if live and snap.state != RunState.RUNNING and snap.settled:
+            st.rerun(scope="app")  # paused, diverged or failed: redraw the buttons, stop polling
+        _status(snap)
+        dataset = runner.experiment.dataset
+        left, right = st.columns([3, 1])
+        with left:
+            layers = st.pills("Layers", LAYERS, selection_mode="multi", default=list(LAYERS),
+                              format_func=LAYER_LABELS.get, key="pg_layers", label_visibility="collapsed")
+            if snap.view is not None:
+                st.plotly_chart(toy_view_figure(snap.view, layers, dataset.centres), width="stretch",
+                                key="pg_view_chart")
+            if snap.structure.noise_dim > 2 and "manifold" in layers:
+                st.caption("The manifold layer needs a noise dimension of 1 or 2.")
+        with right:
+            _numbers(snap, dataset)
+        window = WINDOWS.get(st.session_state.get("pg_window") or "All")
+        c1, c2 = st.columns(2)
+        c1.plotly_chart(loss_figure(snap.history, window), width="stretch", key="pg_loss_chart")
+        c2.plotly_chart(d_outputs_figure(snap.history, window), width="stretch", key="pg_d_chart")
+        c1, c2 = st.columns(2)
+        modes_total = len(dataset.centres) if dataset.has_modes else None
+        c1.plotly_chart(mode_coverage_figure(snap.evals, modes_total, window), width="stretch",
+                        key="pg_modes_chart")
+        c2.plotly_chart(gradient_norms_figure(snap.history, window), width="stretch", key="pg_grad_chart")
+
+    panel()

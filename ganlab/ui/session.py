@@ -1,0 +1,67 @@
+"""Which runner belongs to this browser session, shared server-wide through one registry."""
+
+from __future__ import annotations
+
+import os
+from typing import Callable
+
+import streamlit as st
+from streamlit import runtime
+from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+from ganlab.training.registry import DEFAULT_GRACE_S, RunnerRegistry
+from ganlab.training.runner import Runner
+from ganlab.training.slots import TrainingSlots, max_training_from_env
+
+TOKEN_KEY = "runner_token"
+ENV_GRACE = "GANLAB_RELEASE_AFTER_S"
+
+
+def session_id() -> str:
+    ctx = get_script_run_ctx()
+    return ctx.session_id if ctx is not None else "no-session"
+
+
+def _session_alive(owner: str) -> bool:
+    """A session stays alive while its tab is connected, on any page of the app."""
+    if not runtime.exists():  # AppTest and bare scripts: there is no server to ask
+        return True
+    return runtime.get_instance().is_active_session(owner)
+
+
+def _grace_from_env() -> float:
+    try:
+        return max(0.0, float(os.environ.get(ENV_GRACE, DEFAULT_GRACE_S)))
+    except ValueError:
+        return DEFAULT_GRACE_S
+
+
+@st.cache_resource(on_release=lambda registry: registry.shutdown())
+def get_registry() -> RunnerRegistry:
+    registry = RunnerRegistry(
+        TrainingSlots(max_training_from_env()), grace_s=_grace_from_env(), is_owner_alive=_session_alive
+    )
+    registry.start_reaper()
+    return registry
+
+
+def _state_key(key: str) -> str:
+    return f"{TOKEN_KEY}:{key}"
+
+
+def claim_runner(key: str) -> Runner | None:
+    """The runner this session already has for page `key`, or the one named in the
+    URL when this is a refreshed page whose old session is gone."""
+    token = st.session_state.get(_state_key(key)) or st.query_params.get("run")
+    runner = get_registry().claim(token, session_id()) if token else None
+    if runner is not None:
+        st.session_state[_state_key(key)] = token
+        st.query_params["run"] = token
+    return runner
+
+
+def create_runner(key: str, factory: Callable[[TrainingSlots], Runner]) -> Runner:
+    token, runner = get_registry().create(session_id(), factory)
+    st.session_state[_state_key(key)] = token
+    st.query_params["run"] = token
+    return runner

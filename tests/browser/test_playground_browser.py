@@ -1,0 +1,113 @@
+"""The 2D playground in a real browser: deep link, play, live charts, pause, live knob change, refresh."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import time
+
+import pytest
+
+from tests.browser.conftest import ARTIFACTS
+
+pytestmark = pytest.mark.browser
+STEP_TEXT = re.compile(r"Step ([\d,]+) ·")
+
+
+def step_count(page) -> int:
+    text = page.get_by_text(STEP_TEXT).first.inner_text()
+    return int(STEP_TEXT.search(text).group(1).replace(",", ""))
+
+
+def wait_for_step_above(page, value: int, timeout: float = 60.0) -> int:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            current = step_count(page)
+        except Exception:  # the element is being re-rendered
+            current = -1
+        if current > value:
+            return current
+        time.sleep(0.25)
+    raise AssertionError(f"step counter did not pass {value} within {timeout} s")
+
+
+def open_playground(page, app_server, query: str = "") -> None:
+    page.goto(f"{app_server.url}/Playground{query}")
+    page.get_by_role("heading", name="2D GAN playground").wait_for(timeout=60_000)
+    page.get_by_text(STEP_TEXT).first.wait_for(timeout=60_000)
+
+
+def test_deep_link_on_a_fresh_server_opens_the_playground(page, app_server):
+    open_playground(page, app_server, "?data=grid&glr=0.0005")
+    assert step_count(page) == 0
+    # The link's settings reached the widgets, and the page is the real playground.
+    page.get_by_role("button", name="Play").wait_for(timeout=30_000)
+    # data=grid: the coverage meter counts 25 modes.
+    page.wait_for_function("/\\d+ \\/ 25/.test(document.body.innerText)", timeout=30_000)
+    assert page.locator("input[aria-label='Learning rate']").first.input_value() == "0.000500"
+    assert "Modes covered" in page.content()
+
+
+def test_play_watch_pause_and_change_learning_rate_live(page, app_server):
+    open_playground(page, app_server, "?gw=32&dw=32")
+    page.get_by_role("button", name="Play").click()
+    first = wait_for_step_above(page, 0)
+    second = wait_for_step_above(page, first)
+    assert second > first
+    # Charts are drawn: the 2D view and four live charts.
+    page.wait_for_function("document.querySelectorAll('.js-plotly-plot').length >= 5", timeout=30_000)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "playground.png"), full_page=True)
+
+    # Change the generator's learning rate while training runs.
+    lr = page.locator("input[aria-label='Learning rate']").first
+    lr.fill("0.000250")
+    lr.press("Enter")
+    page.wait_for_url(re.compile(r"glr=0\.00025"), timeout=30_000)
+    after_change = wait_for_step_above(page, second)
+    assert after_change > second, "training should continue, not restart, after a live knob change"
+    page.get_by_role("button", name="Pause").wait_for(timeout=30_000)
+
+    page.get_by_role("button", name="Pause").click()
+    page.get_by_role("button", name="Play").wait_for(timeout=30_000)
+    # A step in flight when Pause was pressed may still land; then the counter must stay put.
+    page.wait_for_timeout(1000)
+    paused_at = step_count(page)
+    page.wait_for_timeout(1500)
+    assert step_count(page) == paused_at
+    page.reload()
+    page.get_by_text(STEP_TEXT).first.wait_for(timeout=60_000)
+    assert step_count(page) == paused_at, "a paused run stays where it is (and a refresh re-attaches to it)"
+
+
+def test_refresh_reattaches_to_running_training(page, app_server):
+    open_playground(page, app_server, "?gw=16&dw=16")
+    page.get_by_role("button", name="Play").click()
+    before = wait_for_step_above(page, 5)
+    page.reload()
+    page.get_by_text(STEP_TEXT).first.wait_for(timeout=60_000)
+    assert wait_for_step_above(page, before) > before
+    page.get_by_role("button", name="Pause").wait_for(timeout=30_000)
+    # The widgets show the running run's settings (width 16), not the defaults.
+    widths = page.locator("input[aria-label='Width']")
+    assert widths.first.input_value() == "16"
+    page.get_by_role("button", name="Pause").click()
+
+
+def test_structure_change_resets_with_a_notice(page, app_server):
+    open_playground(page, app_server, "?gw=16&dw=16")
+    page.get_by_role("button", name="Step", exact=True).click()
+    page.wait_for_function("document.body.innerText.includes('Step 1 ·')", timeout=30_000)
+    page.get_by_label("Seed").fill("7")
+    page.get_by_label("Seed").press("Enter")
+    page.get_by_text("Structure changed (seed)").wait_for(timeout=30_000)
+    assert step_count(page) == 0
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _keep_screenshot():
+    yield
+    shot = ARTIFACTS / "playground.png"
+    if shot.exists():
+        shutil.copy(shot, ARTIFACTS / "playground-latest.png")

@@ -1,0 +1,215 @@
+import numpy as np
+import plotly.graph_objects as go
+import pytest
+
+from ganlab import plots
+from ganlab.plots import (
+    LAYER_LABELS,
+    LAYERS,
+    NO_DATA,
+    d_outputs_figure,
+    gradient_norms_figure,
+    loss_figure,
+    mode_coverage_figure,
+    toy_view_figure,
+)
+from ganlab.training.toy_experiment import ToyView
+
+BOUNDS = (-2.0, 2.0, -1.5, 1.5)
+
+
+def make_view(surface_label="D(x)", surface=None, manifold="lines", arrows=3) -> ToyView:
+    rng = np.random.default_rng(0)
+    xs, ys = np.linspace(-2, 2, 5), np.linspace(-1.5, 1.5, 4)
+    if surface is None:
+        surface = rng.uniform(0, 1, (4, 5))
+    if manifold == "lines":
+        manifold = rng.normal(size=(2, 6, 2))
+    return ToyView(
+        real=rng.normal(size=(10, 2)), fake=rng.normal(size=(8, 2)),
+        surface_x=xs, surface_y=ys, surface=surface, surface_label=surface_label,
+        arrow_from=rng.normal(size=(arrows, 2)), arrow_dir=rng.normal(size=(arrows, 2)),
+        manifold=manifold, bounds=BOUNDS,
+    )
+
+
+def names(fig: go.Figure) -> set[str]:
+    return {t.name for t in fig.data}
+
+
+def trace(fig: go.Figure, layer: str):
+    (found,) = [t for t in fig.data if t.name == LAYER_LABELS[layer]]
+    return found
+
+
+def history(n=100, **overrides) -> dict[str, np.ndarray]:
+    step = np.arange(1, n + 1)
+    out = {"step": step}
+    for key in ("d_loss", "g_loss", "d_penalty", "d_real", "d_fake", "d_grad_norm", "g_grad_norm", "wasserstein"):
+        out[key] = np.linspace(0.1, 1.0, n)
+    out["d_penalty"] = np.zeros(n)
+    out["wasserstein"] = np.full(n, np.nan)
+    out.update(overrides)
+    return out
+
+
+def has_no_data_note(fig: go.Figure) -> bool:
+    return any(a.text == NO_DATA for a in fig.layout.annotations)
+
+
+def test_layer_constants():
+    assert LAYERS == ("surface", "real", "fake", "gradients", "manifold", "modes")
+    assert set(LAYER_LABELS) == set(LAYERS)
+
+
+def test_all_layers_drawn():
+    fig = toy_view_figure(make_view(), LAYERS, centres=np.zeros((3, 2)))
+    assert names(fig) == set(LAYER_LABELS.values())
+    assert isinstance(trace(fig, "surface"), go.Heatmap)
+
+
+@pytest.mark.parametrize("layers", [(), ("real",), ("fake", "gradients"), ("surface", "manifold", "modes")])
+def test_only_requested_layers(layers):
+    fig = toy_view_figure(make_view(), layers, centres=np.zeros((3, 2)))
+    assert names(fig) == {LAYER_LABELS[layer] for layer in layers}
+
+
+def test_modes_need_centres_and_manifold_may_be_none():
+    fig = toy_view_figure(make_view(manifold=None), LAYERS, centres=None)
+    assert LAYER_LABELS["manifold"] not in names(fig)
+    assert LAYER_LABELS["modes"] not in names(fig)
+    assert LAYER_LABELS["real"] in names(fig)
+
+
+def test_axis_ranges_are_bounds_with_equal_aspect():
+    fig = toy_view_figure(make_view(), ("real",), height=400)
+    assert list(fig.layout.xaxis.range) == [BOUNDS[0], BOUNDS[1]]
+    assert list(fig.layout.yaxis.range) == [BOUNDS[2], BOUNDS[3]]
+    assert fig.layout.yaxis.scaleanchor == "x"
+    assert fig.layout.height == 400
+    assert fig.layout.uirevision == plots.UIREVISION
+
+
+def test_arrows_are_one_trace_of_segments_with_none_separators():
+    view = make_view(arrows=4)
+    arrows = trace(toy_view_figure(view, ("gradients",)), "gradients")
+    xs, ys = list(arrows.x), list(arrows.y)
+    assert len(xs) == 4 * 3 - 1
+    assert [i for i, v in enumerate(xs) if v is None] == [2, 5, 8]
+    assert [i for i, v in enumerate(ys) if v is None] == [2, 5, 8]
+    np.testing.assert_allclose(xs[0::3], view.arrow_from[:, 0])
+    np.testing.assert_allclose(ys[0::3], view.arrow_from[:, 1])
+
+
+def test_arrows_point_along_direction_and_fit_the_plot():
+    view = make_view(arrows=20)
+    arrows = trace(toy_view_figure(view, ("gradients",)), "gradients")
+    start = np.array([arrows.x[0::3], arrows.y[0::3]], dtype=float).T
+    tip = np.array([arrows.x[1::3], arrows.y[1::3]], dtype=float).T
+    delta = tip - start
+    cos = (delta * view.arrow_dir).sum(1) / np.linalg.norm(delta, axis=1) / np.linalg.norm(view.arrow_dir, axis=1)
+    np.testing.assert_allclose(cos, 1.0, atol=1e-9)
+    span = np.array([BOUNDS[1] - BOUNDS[0], BOUNDS[3] - BOUNDS[2]])
+    relative = np.linalg.norm(delta / span, axis=1)
+    assert relative.max() == pytest.approx(plots.ARROW_FRACTION, rel=1e-9)
+
+
+def test_non_finite_and_zero_gradients_do_not_crash():
+    view = make_view(arrows=3)
+    view.arrow_dir[1] = np.nan
+    arrows = trace(toy_view_figure(view, ("gradients",)), "gradients")
+    assert len(arrows.x) == 2 * 3 - 1
+    view.arrow_dir[:] = 0.0
+    arrows = trace(toy_view_figure(view, ("gradients",)), "gradients")
+    assert len(arrows.x) == 3 * 3 - 1
+
+
+def test_manifold_polylines_joined_with_none():
+    view = make_view()
+    manifold = trace(toy_view_figure(view, ("manifold",)), "manifold")
+    assert len(manifold.x) == 2 * 7 - 1
+    assert manifold.x[6] is None and manifold.y[6] is None
+    np.testing.assert_allclose(manifold.x[:6], view.manifold[0, :, 0])
+
+
+def test_probability_surface_has_fixed_colour_range():
+    surface = trace(toy_view_figure(make_view(surface=np.full((4, 5), 0.9)), ("surface",)), "surface")
+    assert (surface.zmin, surface.zmax) == (0.0, 1.0)
+    assert surface.colorbar.title.text == "D(x)"
+
+
+def test_critic_surface_is_symmetric_around_zero():
+    values = np.linspace(-1.0, 3.0, 20).reshape(4, 5)
+    values[0, 0] = np.nan
+    surface = trace(toy_view_figure(make_view("critic D(x)", values), ("surface",)), "surface")
+    assert (surface.zmin, surface.zmax) == (-3.0, 3.0)
+    assert surface.colorbar.title.text == "critic D(x)"
+
+
+def test_window_keeps_only_last_steps():
+    fig = loss_figure(history(100), window=10)
+    for t in fig.data:
+        assert list(t.x) == list(range(91, 101))
+    assert [t.name for t in fig.data] == ["D loss", "G loss"]  # zero penalty not drawn
+    assert len(loss_figure(history(100)).data[0].x) == 100
+
+
+def test_window_counts_steps_not_rows():
+    strided = history(50, step=np.arange(1, 51) * 4)
+    fig = gradient_norms_figure(strided, window=20)
+    assert list(fig.data[0].x) == [184, 188, 192, 196, 200]
+    assert fig.layout.yaxis.type == "log"
+
+
+def test_charts_share_palette_and_layout():
+    fig = loss_figure(history(5, d_penalty=np.ones(5)))
+    assert [t.line.color for t in fig.data] == [plots.PALETTE["d"], plots.PALETTE["g"], plots.PALETTE["neutral"]]
+    assert fig.layout.hovermode == "x unified"
+    assert fig.layout.height == plots.CHART_HEIGHT
+    assert fig.layout.title.text
+
+
+def test_wasserstein_drawn_only_when_present():
+    assert "Wasserstein estimate" not in names(d_outputs_figure(history(5)))
+    fig = d_outputs_figure(history(5, wasserstein=np.ones(5)), score_label="critic")
+    assert names(fig) == {"critic on real", "critic on fake", "Wasserstein estimate"}
+
+
+@pytest.mark.parametrize("build", [loss_figure, d_outputs_figure, gradient_norms_figure])
+def test_nan_history_does_not_raise(build):
+    h = history(10)
+    h["d_loss"][3] = np.nan
+    h["g_loss"][:] = np.nan
+    h["d_grad_norm"][2] = 0.0
+    fig = build(h, window=5)
+    assert isinstance(fig, go.Figure)
+
+
+@pytest.mark.parametrize("build", [loss_figure, d_outputs_figure, gradient_norms_figure])
+def test_empty_history_gives_annotation(build):
+    assert has_no_data_note(build({}))
+    empty = {k: np.array([]) for k in history(1)}
+    fig = build(empty, window=10)
+    assert has_no_data_note(fig) and len(fig.data) == 0
+    all_nan = history(4, d_loss=np.full(4, np.nan), g_loss=np.full(4, np.nan), d_real=np.full(4, np.nan),
+                      d_fake=np.full(4, np.nan), d_grad_norm=np.full(4, np.nan), g_grad_norm=np.full(4, np.nan))
+    assert has_no_data_note(build(all_nan))
+
+
+def test_mode_coverage_with_modes():
+    evals = {"step": np.array([100, 200, 300]), "kl_hist": np.ones(3), "js_hist": np.ones(3),
+             "modes_covered": np.array([2.0, np.nan, 8.0]), "high_quality": np.array([0.1, 0.5, 0.9]),
+             "mode_kl": np.ones(3)}
+    fig = mode_coverage_figure(evals, modes_total=8, window=150)
+    assert names(fig) == {"modes covered", "high-quality share"}
+    assert list(fig.data[0].x) == [200, 300]
+    assert fig.data[1].yaxis == "y2"
+    assert list(fig.layout.yaxis2.range) == [0, 1.05]
+    assert list(fig.layout.yaxis.range) == [0, pytest.approx(8 * 1.05)]
+
+
+def test_mode_coverage_without_modes_shows_divergences():
+    evals = {"step": np.array([100, 200]), "kl_hist": np.array([0.5, np.nan]), "js_hist": np.array([0.2, 0.1])}
+    fig = mode_coverage_figure(evals, modes_total=None)
+    assert names(fig) == {"JS (histogram)", "KL (histogram)"}
+    assert has_no_data_note(mode_coverage_figure({}, modes_total=8))
