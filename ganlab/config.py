@@ -27,6 +27,7 @@ BATCH_RANGE = (8, 4096)
 PENALTY_RANGE = (0.0, 1000.0)
 CLIP_RANGE = (1e-4, 1.0)
 SEED_RANGE = (0, 2**31 - 1)
+USER_DATA = "csv"  # the 2D dataset name for points the user uploads
 
 
 class ConfigError(ValueError):
@@ -102,8 +103,9 @@ class ToyStructure:
     seed: int = 0
 
     def __post_init__(self) -> None:
-        if not isinstance(self.data, str) or not self.data:
-            raise ConfigError(f"data must be a dataset name, got {self.data!r}")
+        from ganlab.data.toy import TOY_DISTRIBUTIONS
+
+        _check_choice("data", self.data, (*TOY_DISTRIBUTIONS, USER_DATA))
         object.__setattr__(self, "noise_dim", _check_int("noise dimension", self.noise_dim, NOISE_DIM_RANGE))
         _check_choice("noise", self.noise, NOISE_KINDS)
         object.__setattr__(self, "seed", _check_int("seed", self.seed, SEED_RANGE))

@@ -9,6 +9,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from ganlab.config import USER_DATA
 from ganlab.data.toy import ToyDistribution
 
 MAX_CSV_BYTES = 20 * 1024 * 1024
@@ -42,7 +43,9 @@ def read_points_csv(content: bytes | str) -> np.ndarray:
         except UnicodeDecodeError:
             raise PointsFileError("the file is not UTF-8 text; save it as a plain CSV") from None
     try:
-        dialect = csv.Sniffer().sniff(content[:4096], delimiters=",;\t ")
+        # blank lines (CRLF ones especially) make the sniffer give up; they are skipped below anyway
+        sample = "\n".join(line for line in content[:4096].splitlines() if line.strip())
+        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t ")
     except csv.Error:
         dialect = csv.excel
     rows = [[cell.strip() for cell in row if cell.strip() != ""] for row in csv.reader(io.StringIO(content), dialect)]
@@ -79,4 +82,4 @@ def empirical_distribution(points: np.ndarray, label: str = "Uploaded points") -
     lo, hi = points.min(axis=0), points.max(axis=0)
     pad = np.maximum((hi - lo) * 0.25, 1e-3)
     bounds = (float(lo[0] - pad[0]), float(hi[0] + pad[0]), float(lo[1] - pad[1]), float(hi[1] + pad[1]))
-    return ToyDistribution("csv", label, sample, bounds, description=f"{len(points):,} points from a CSV file.")
+    return ToyDistribution(USER_DATA, label, sample, bounds, description=f"{len(points):,} points from a CSV file.")

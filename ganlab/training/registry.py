@@ -59,6 +59,12 @@ class RunnerRegistry:
             self._entries[token] = _Entry(runner, owner)
         return token, runner
 
+    def get(self, token: str) -> Runner | None:
+        """Look a runner up without taking ownership."""
+        with self._lock:
+            entry = self._entries.get(token)
+            return entry.runner if entry else None
+
     def claim(self, token: str, owner: str) -> Runner | None:
         """Re-attach `owner` to the runner behind `token`.
 

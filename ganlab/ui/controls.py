@@ -12,7 +12,7 @@ import streamlit as st
 
 from ganlab.config import (
     ACTIVATIONS, BATCH_RANGE, BETA_RANGE, CLIP_RANGE, D_STEPS_RANGE, HIDDEN_LAYERS_RANGE, LR_RANGE,
-    NOISE_DIM_RANGE, NOISE_KINDS, OPTIMIZERS, PENALTY_RANGE, SEED_RANGE, WIDTH_RANGE, ConfigError, Knobs,
+    NOISE_DIM_RANGE, NOISE_KINDS, OPTIMIZERS, PENALTY_RANGE, SEED_RANGE, USER_DATA, WIDTH_RANGE, ConfigError, Knobs,
     ToyStructure,
 )
 from ganlab.data.points_csv import PointsFileError, empirical_distribution, read_points_csv
@@ -22,7 +22,6 @@ from ganlab.presets import PRESETS, get_preset
 from ganlab.urlstate import FIELDS, flatten, unflatten
 
 PREFIX = "pg_"
-CSV_DATA = "csv"
 CSV_POINTS_KEY = "pg_csv_dataset"
 ACTIVATION_LABELS = {"relu": "ReLU", "leaky_relu": "LeakyReLU", "tanh": "tanh"}
 
@@ -75,7 +74,7 @@ def _net_inputs(prefix: str, title: str) -> None:
 
 def _dataset_for(data: str) -> ToyDistribution | None:
     """The distribution named by `data`; for "csv", the uploaded points (None until a good file arrives)."""
-    if data != CSV_DATA:
+    if data != USER_DATA:
         return get_toy(data)
     upload = st.file_uploader("CSV with two numeric columns (x, y)", type=["csv", "txt"], key="pg_csv_file")
     if upload is not None:
@@ -103,12 +102,12 @@ def sidebar() -> tuple[ToyStructure, Knobs, ToyDistribution] | None:
         c1, c2 = st.columns([3, 2], vertical_alignment="bottom")
         c1.selectbox("Recipe", list(PRESETS), key="pg_preset", format_func=lambda n: PRESETS[n].label,
                      label_visibility="collapsed")
-        c2.button("Apply", on_click=_apply_preset, width="stretch",
+        c2.button("Apply", on_click=_apply_preset, key="pg_apply_preset", width="stretch",
                   help="Load the recipe's networks and knobs (keeps your data and seed)")
         st.caption(PRESETS[st.session_state["pg_preset"]].description)
 
         st.subheader("Data")
-        labels = {name: d.label for name, d in TOY_DISTRIBUTIONS.items()} | {CSV_DATA: "Your CSV file…"}
+        labels = {name: d.label for name, d in TOY_DISTRIBUTIONS.items()} | {USER_DATA: "Your CSV file…"}
         st.selectbox("Distribution", list(labels), key=PREFIX + "data", format_func=labels.get)
         dataset = _dataset_for(st.session_state[PREFIX + "data"])
 

@@ -1,0 +1,184 @@
+"""The playground page through Streamlit's AppTest: controls drive this session's runner."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from ganlab import losses
+from ganlab.training.runner import RunState
+from ganlab.ui.session import get_registry
+from tests.conftest import wait_until
+
+PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "1_Playground.py")
+SMALL = {"gw": "16", "dw": "16", "gl": "1", "dl": "1"}
+
+
+@pytest.fixture
+def app():
+    st.cache_resource.clear()  # a fresh registry (its release shuts every runner down)
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    yield at
+    st.cache_resource.clear()
+
+
+def open_page(at: AppTest, **params: str) -> AppTest:
+    at.query_params.update({**SMALL, **params})
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def runner_of(at: AppTest):
+    token = at.query_params["run"]
+    token = token[0] if isinstance(token, list) else token
+    runner = get_registry().get(token)
+    assert runner is not None
+    return runner
+
+
+def status_line(at: AppTest) -> str:
+    return next(m.value for m in at.markdown if m.value.startswith("**Step "))
+
+
+def settle(at: AppTest, runner) -> AppTest:
+    wait_until(lambda: runner.snapshot().settled or runner.snapshot(want_view=True).settled, timeout=30)
+    return at.run()
+
+
+def test_page_loads_with_controls_and_metrics(app):
+    at = open_page(app, data="grid")
+    labels = {b.label for b in at.button}
+    assert {"Play", "Step", "D step", "G step", "Reset", "Apply"} <= labels
+    assert status_line(at).startswith("**Step 0**")
+    assert at.selectbox(key="pg_data").value == "grid"
+    metric_labels = [m.label for m in at.metric]
+    assert "Modes covered" in metric_labels and "JS(real, fake)" in metric_labels
+
+
+def test_single_steps_update_the_right_counters(app):
+    at = open_page(app)
+    runner = runner_of(at)
+    at.button(key="pg_step_d").click().run()
+    wait_until(lambda: runner.snapshot().d_updates == 1)
+    snap = runner.snapshot()
+    assert (snap.step, snap.d_updates, snap.g_updates) == (1, 1, 0)
+    at.button(key="pg_step_g").click().run()
+    wait_until(lambda: runner.snapshot().g_updates == 1)
+    at.button(key="pg_step").click().run()
+    wait_until(lambda: runner.snapshot().step == 3)
+    at = settle(at, runner)
+    assert status_line(at).startswith("**Step 3**")
+    assert "2 D / 2 G updates" in status_line(at)
+    at.button(key="pg_reset").click().run()
+    wait_until(lambda: runner.snapshot().step == 0)
+
+
+def test_play_then_pause(app):
+    at = open_page(app)
+    runner = runner_of(at)
+    at.button(key="pg_play").click().run()
+    assert runner.state == RunState.RUNNING
+    assert at.button(key="pg_pause").label == "Pause"
+    wait_until(lambda: runner.snapshot().step >= 5)
+    at.button(key="pg_pause").click().run()
+    assert runner.state == RunState.PAUSED
+    assert at.button(key="pg_play").label == "Play"
+
+
+def test_learning_rate_changes_live_without_reset(app):
+    at = open_page(app)
+    runner = runner_of(at)
+    at.button(key="pg_step").click().run()
+    wait_until(lambda: runner.snapshot().step == 1)
+    optimizer_before = runner._parts.g_optimizer  # the thread is idle between commands
+    at.number_input(key="pg_glr").set_value(0.0005).run()
+    wait_until(lambda: runner.snapshot().knobs.g_opt.lr == 0.0005)
+    runner.wait_idle()
+    assert runner.snapshot().step == 1  # no reset
+    assert runner._parts.g_optimizer is optimizer_before  # Adam state kept
+    assert runner._parts.g_optimizer.param_groups[0]["lr"] == 0.0005
+    assert at.query_params["glr"] in ("0.0005", ["0.0005"])
+
+
+def test_structure_change_resets_with_notice(app):
+    at = open_page(app)
+    runner = runner_of(at)
+    at.button(key="pg_step").click().run()
+    wait_until(lambda: runner.snapshot().step == 1)
+    at.number_input(key="pg_gw").set_value(32).run()
+    wait_until(lambda: runner.snapshot().structure.generator.width == 32)
+    at = settle(at, runner)
+    assert runner.snapshot().step == 0
+    assert any("Structure changed (generator)" in i.value for i in at.info)
+
+
+def test_bad_link_values_are_reported_and_defaults_kept(app):
+    at = open_page(app, glr="fast", dw="100000")
+    warnings = " ".join(w.value for w in at.warning)
+    assert "glr='fast'" in warnings
+    assert "width must be between 4 and 512" in warnings
+    assert at.number_input(key="pg_glr").value == pytest.approx(1e-3)
+    assert not at.exception
+
+
+def test_unknown_dataset_in_link_does_not_crash(app):
+    at = open_page(app, data="nope")
+    assert not at.exception
+    assert at.selectbox(key="pg_data").value == "ring"
+    assert any("data='nope'" in w.value for w in at.warning)
+
+
+def test_wasserstein_gp_fills_in_its_penalty(app):
+    at = open_page(app)
+    at.selectbox(key="pg_loss").set_value("wasserstein-gp").run()
+    assert at.number_input(key="pg_gp").value == 10.0
+    runner = runner_of(at)
+    wait_until(lambda: runner.snapshot().knobs.loss == "wasserstein-gp")
+    assert runner.snapshot().knobs.gp_weight == 10.0
+
+
+def test_invalid_combination_is_refused_with_a_message(app):
+    at = open_page(app)
+    at.selectbox(key="pg_loss").set_value("wasserstein-gp").run()
+    at.number_input(key="pg_gp").set_value(0.0).run()
+    assert any("gradient penalty weight above 0" in e.value for e in at.error)
+    assert runner_of(at).snapshot().knobs.gp_weight == 10.0  # the last good knobs stay in force
+
+
+def test_preset_applies_its_recipe(app):
+    at = open_page(app)
+    at.selectbox(key="pg_preset").set_value("wgan-gp").run()
+    at.button(key="pg_apply_preset").click().run()
+    assert at.selectbox(key="pg_loss").value == "wasserstein-gp"
+    assert at.slider(key="pg_ds").value == 5
+    runner = runner_of(at)
+    wait_until(lambda: runner.snapshot().knobs.d_steps == 5)
+
+
+def test_server_full_message(app):
+    at = open_page(app)
+    registry = get_registry()
+    for i in range(registry.slots.limit):
+        registry.slots.acquire(f"someone-else-{i}")
+    at.button(key="pg_play").click().run()
+    assert any("already training" in e.value for e in at.error)
+    assert runner_of(at).state == RunState.PAUSED
+
+
+def test_divergence_pauses_with_an_explanation(app, monkeypatch):
+    broken = dataclasses.replace(losses.LOSSES["non-saturating"], d_loss=lambda r, f: (r.mean() + f.mean()) * math.nan)
+    monkeypatch.setitem(losses.LOSSES, "non-saturating", broken)
+    at = open_page(app)
+    runner = runner_of(at)
+    at.button(key="pg_play").click().run()
+    wait_until(lambda: runner.state == RunState.DIVERGED)
+    at = settle(at, runner)
+    text = " ".join(e.value for e in at.error)
+    assert "d_loss became nan" in text and "lower them" in text
+    assert at.button(key="pg_play").label == "Play"
