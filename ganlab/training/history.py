@@ -47,6 +47,8 @@ class BoundedHistory:
     def _flush(self, step: int) -> None:
         if self._size == self.capacity:
             self._halve()
+            if self._acc_steps < self.stride:
+                return  # the pending bucket holds half the new stride: keep accumulating
         with np.errstate(invalid="ignore", divide="ignore"):
             row = np.where(self._acc_count > 0, self._acc_sum / np.maximum(self._acc_count, 1), np.nan)
         self._steps[self._size] = step

@@ -1,0 +1,248 @@
+"""One real training step on CPU with tiny (width 16) nets.
+
+Real data and noise come from fixed tensors, so each recorded number can be
+recomputed from copies of the nets taken before the step."""
+
+import copy
+import math
+
+import pytest
+import torch
+from torch.testing import assert_close
+
+from ganlab.config import Knobs, MLPShape, OptimizerKnobs
+from ganlab.data.toy import get_toy
+from ganlab.losses import LOSSES
+from ganlab.nets.mlp import MLPDiscriminator, MLPGenerator
+from ganlab.regularizers import r1_penalty
+from ganlab.training.step import (
+    RECORD_KEYS,
+    GanParts,
+    apply_optimizer_knobs,
+    first_non_finite,
+    make_optimizer,
+    optimizer_kind,
+    train_step,
+)
+
+BATCH = 32
+SHAPE = MLPShape(hidden_layers=2, width=16)
+
+
+def knobs_for(loss: str, **changes) -> Knobs:
+    gp = 10.0 if LOSSES[loss].needs_gradient_penalty else 0.0
+    return Knobs(loss=loss, batch_size=BATCH, gp_weight=gp).replace(**changes)
+
+
+def make_parts(knobs: Knobs, seed: int = 0) -> GanParts:
+    torch.manual_seed(seed)
+    G, D = MLPGenerator(2, SHAPE), MLPDiscriminator(SHAPE)
+    rng = torch.Generator().manual_seed(seed)
+    real = get_toy("ring").sample(BATCH, torch.Generator().manual_seed(seed + 1))
+    noise = torch.randn(BATCH, 2, generator=torch.Generator().manual_seed(seed + 2))
+    return GanParts(
+        G, D, make_optimizer(G.parameters(), knobs.g_opt), make_optimizer(D.parameters(), knobs.d_opt),
+        sample_real=lambda n: (real[:n], None), sample_noise=lambda n: noise[:n], rng=rng,
+    )
+
+
+def params(module) -> list[torch.Tensor]:
+    return [p.detach().clone() for p in module.parameters()]
+
+
+def changed(before, module) -> bool:
+    return any(not torch.equal(b, p) for b, p in zip(before, module.parameters()))
+
+
+@pytest.mark.parametrize("loss", sorted(LOSSES))
+def test_one_step_per_loss_updates_both_nets_and_records(loss):
+    knobs = knobs_for(loss)
+    parts = make_parts(knobs)
+    g0, d0 = params(parts.generator), params(parts.discriminator)
+    record = train_step(parts, knobs)
+    assert changed(g0, parts.generator)
+    assert changed(d0, parts.discriminator)
+    expected = {"d_loss", "g_loss", "d_penalty", "d_real", "d_fake", "d_grad_norm", "g_grad_norm"}
+    if LOSSES[loss].wasserstein:
+        expected.add("wasserstein")
+    assert set(record) == expected
+    assert list(record) == [k for k in RECORD_KEYS if k in record]  # in RECORD_KEYS order
+    assert all(type(v) is float and math.isfinite(v) for v in record.values())
+    assert first_non_finite(record) is None
+
+
+@pytest.mark.parametrize("loss", sorted(LOSSES))
+def test_recorded_values_match_a_recomputation(loss):
+    knobs = knobs_for(loss)
+    spec = LOSSES[loss]
+    parts = make_parts(knobs)
+    G0, D0 = copy.deepcopy(parts.generator), copy.deepcopy(parts.discriminator)
+    real, _ = parts.sample_real(BATCH)
+    z = parts.sample_noise(BATCH)
+    record = train_step(parts, knobs)
+    with torch.no_grad():
+        d_real, d_fake = D0(real), D0(G0(z))
+        # G is updated after D: its loss is measured with the updated D
+        g_loss = spec.g_loss(parts.discriminator(G0(z)))
+    assert record["d_loss"] == pytest.approx(spec.d_loss(d_real, d_fake).item(), rel=1e-5, abs=1e-6)
+    assert record["d_real"] == pytest.approx(spec.score(d_real).mean().item(), rel=1e-5, abs=1e-6)
+    assert record["d_fake"] == pytest.approx(spec.score(d_fake).mean().item(), rel=1e-5, abs=1e-6)
+    assert record["g_loss"] == pytest.approx(g_loss.item(), rel=1e-5, abs=1e-6)
+    if spec.wasserstein:
+        assert record["wasserstein"] == pytest.approx((d_real.mean() - d_fake.mean()).item(), rel=1e-5, abs=1e-6)
+    if not spec.needs_gradient_penalty:
+        assert record["d_penalty"] == 0.0
+
+
+def test_r1_penalty_is_weighted_into_the_record():
+    knobs = knobs_for("non-saturating", r1_weight=2.5)
+    parts = make_parts(knobs)
+    D0 = copy.deepcopy(parts.discriminator)
+    real, _ = parts.sample_real(BATCH)
+    record = train_step(parts, knobs, "d")
+    assert record["d_penalty"] == pytest.approx(2.5 * r1_penalty(D0, real).item(), rel=1e-5)
+
+
+def test_penalty_changes_the_d_update():
+    plain, penalised = knobs_for("non-saturating"), knobs_for("non-saturating", r1_weight=100.0)
+    a, b = make_parts(plain), make_parts(penalised)
+    train_step(a, plain, "d")
+    train_step(b, penalised, "d")
+    assert changed(params(a.discriminator), b.discriminator)
+
+
+def test_d_only_step_leaves_g_unchanged():
+    knobs = knobs_for("non-saturating")
+    parts = make_parts(knobs)
+    g0, d0 = params(parts.generator), params(parts.discriminator)
+    record = train_step(parts, knobs, "d")
+    assert not changed(g0, parts.generator)
+    assert changed(d0, parts.discriminator)
+    assert set(record) == {"d_loss", "d_penalty", "d_real", "d_fake", "d_grad_norm"}
+    assert "g_loss" not in record
+
+
+def test_g_only_step_leaves_d_unchanged():
+    knobs = knobs_for("hinge")
+    parts = make_parts(knobs)
+    g0, d0 = params(parts.generator), params(parts.discriminator)
+    record = train_step(parts, knobs, "g")
+    assert changed(g0, parts.generator)
+    assert not changed(d0, parts.discriminator)
+    assert set(record) == {"g_loss", "g_grad_norm"}
+
+
+def test_d_steps_per_g_step():
+    knobs = knobs_for("non-saturating", d_steps=3)
+    parts = make_parts(knobs)
+    train_step(parts, knobs)
+    d_state = parts.d_optimizer.state[next(parts.discriminator.parameters())]
+    g_state = parts.g_optimizer.state[next(parts.generator.parameters())]
+    assert int(d_state["step"]) == 3
+    assert int(g_state["step"]) == 1
+    # "d" is always exactly one D update, whatever d_steps says
+    train_step(parts, knobs, "d")
+    assert int(d_state["step"]) == 4
+
+
+@pytest.mark.parametrize("clip", [0.01, 0.05])
+def test_weight_clipping_keeps_d_params_within_clip(clip):
+    knobs = knobs_for("wasserstein-clip", clip_value=clip, d_opt=OptimizerKnobs(lr=0.5))
+    parts = make_parts(knobs)
+    assert max(p.abs().max().item() for p in parts.discriminator.parameters()) > clip  # init is wider
+    train_step(parts, knobs)
+    flat = torch.cat([p.detach().flatten() for p in parts.discriminator.parameters()])
+    assert flat.abs().max().item() == pytest.approx(clip)  # with lr 0.5 some weights sit on the bound
+    assert (flat.abs() <= clip).all()
+
+
+def test_no_clipping_for_other_losses():
+    knobs = knobs_for("wasserstein-gp", clip_value=0.01)
+    parts = make_parts(knobs)
+    train_step(parts, knobs)
+    assert max(p.abs().max().item() for p in parts.discriminator.parameters()) > 0.01
+
+
+def test_grad_norm_is_the_global_norm_of_the_last_update():
+    knobs = knobs_for("least-squares", g_opt=OptimizerKnobs("sgd", lr=1e-6, beta1=0.0))
+    parts = make_parts(knobs)
+    record = train_step(parts, knobs, "g")
+    expected = torch.sqrt(sum(p.grad.pow(2).sum() for p in parts.generator.parameters()))
+    assert record["g_grad_norm"] == pytest.approx(expected.item(), rel=1e-5)
+
+
+def test_train_step_rejects_unknown_which():
+    knobs = knobs_for("hinge")
+    with pytest.raises(ValueError, match="which"):
+        train_step(make_parts(knobs), knobs, "gd")
+
+
+def test_first_non_finite():
+    assert first_non_finite({"d_loss": 1.0, "g_loss": -2.0}) is None
+    assert first_non_finite({"d_loss": 1.0, "g_loss": math.nan, "d_real": math.inf}) == "g_loss"
+    assert first_non_finite({"d_real": -math.inf}) == "d_real"
+    assert first_non_finite({}) is None
+
+
+# ------------------------------------------------------------ optimizers
+def test_make_optimizer_maps_knobs():
+    p = [torch.nn.Parameter(torch.zeros(2))]
+    adam = make_optimizer(p, OptimizerKnobs("adam", 0.01, 0.3, 0.9))
+    assert isinstance(adam, torch.optim.Adam) and optimizer_kind(adam) == "adam"
+    assert (adam.param_groups[0]["lr"], adam.param_groups[0]["betas"]) == (0.01, (0.3, 0.9))
+    sgd = make_optimizer(p, OptimizerKnobs("sgd", 0.02, 0.8, 0.9))
+    assert optimizer_kind(sgd) == "sgd"
+    assert (sgd.param_groups[0]["lr"], sgd.param_groups[0]["momentum"]) == (0.02, 0.8)
+    rms = make_optimizer(p, OptimizerKnobs("rmsprop", 0.03, 0.1, 0.95))
+    assert optimizer_kind(rms) == "rmsprop"
+    g = rms.param_groups[0]
+    assert (g["lr"], g["momentum"], g["alpha"]) == (0.03, 0.1, 0.95)
+
+
+def test_apply_optimizer_knobs_keeps_adam_state_when_lr_changes():
+    knobs = knobs_for("non-saturating")
+    parts = make_parts(knobs)
+    train_step(parts, knobs)
+    opt = parts.d_optimizer
+    first = next(parts.discriminator.parameters())
+    exp_avg, exp_avg_sq, step = opt.state[first]["exp_avg"], opt.state[first]["exp_avg_sq"], opt.state[first]["step"]
+    exp_avg_copy = exp_avg.clone()
+    new = apply_optimizer_knobs(opt, parts.discriminator, OptimizerKnobs("adam", lr=2e-4, beta1=0.0, beta2=0.9))
+    assert new is opt
+    assert all(g["lr"] == 2e-4 and g["betas"] == (0.0, 0.9) for g in new.param_groups)
+    assert new.state[first]["exp_avg"] is exp_avg
+    assert new.state[first]["exp_avg_sq"] is exp_avg_sq
+    assert new.state[first]["step"] is step
+    assert_close(exp_avg, exp_avg_copy)
+    # the next step uses the new lr on the kept moments and keeps counting
+    train_step(parts, knobs.replace(d_opt=OptimizerKnobs("adam", lr=2e-4, beta1=0.0, beta2=0.9)), "d")
+    assert int(new.state[first]["step"]) == 2
+
+
+def test_apply_optimizer_knobs_in_place_for_sgd_and_rmsprop():
+    module = torch.nn.Linear(2, 1)
+    sgd = make_optimizer(module.parameters(), OptimizerKnobs("sgd", 0.1, 0.0))
+    assert apply_optimizer_knobs(sgd, module, OptimizerKnobs("sgd", 0.05, 0.9)) is sgd
+    assert (sgd.param_groups[0]["lr"], sgd.param_groups[0]["momentum"]) == (0.05, 0.9)
+    rms = make_optimizer(module.parameters(), OptimizerKnobs("rmsprop", 0.1, 0.0, 0.99))
+    assert apply_optimizer_knobs(rms, module, OptimizerKnobs("rmsprop", 0.01, 0.5, 0.9)) is rms
+    g = rms.param_groups[0]
+    assert (g["lr"], g["momentum"], g["alpha"]) == (0.01, 0.5, 0.9)
+
+
+@pytest.mark.parametrize("kind, cls", [("sgd", torch.optim.SGD), ("rmsprop", torch.optim.RMSprop)])
+def test_apply_optimizer_knobs_switches_kind(kind, cls):
+    knobs = knobs_for("non-saturating")
+    parts = make_parts(knobs)
+    train_step(parts, knobs)
+    old = parts.g_optimizer
+    new = apply_optimizer_knobs(old, parts.generator, OptimizerKnobs(kind, lr=0.05, beta1=0.5, beta2=0.9))
+    assert new is not old
+    assert type(new) is cls and optimizer_kind(new) == kind
+    assert new.param_groups[0]["lr"] == 0.05
+    assert not new.state  # fresh: no moments carried over
+    assert [id(p) for p in new.param_groups[0]["params"]] == [id(p) for p in parts.generator.parameters()]
+    parts.g_optimizer = new
+    g0 = params(parts.generator)
+    train_step(parts, knobs, "g")
+    assert changed(g0, parts.generator)
