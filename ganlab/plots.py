@@ -39,14 +39,16 @@ ARROW_FRACTION = 0.06  # the longest arrows span this share of the plot's width/
 
 
 # ------------------------------------------------------------------ 2D view
-def _polylines(lines: np.ndarray) -> tuple[list, list]:
-    """(k, p, 2) polylines -> x and y lists joined by None separators (one trace for all)."""
+def _polylines(lines: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(k, p, 2) polylines -> x and y arrays joined by NaN gaps (one trace for all).
+
+    NaN rather than None: plotly breaks the line either way, but validates a float
+    array in microseconds and an object list point by point (~20x slower)."""
     k, p, _ = lines.shape
     padded = np.full((k, p + 1, 2), np.nan)
     padded[:, :p] = lines
     flat = padded.reshape(-1, 2)[:-1] if k else padded.reshape(-1, 2)
-    as_list = lambda a: [None if np.isnan(v) else float(v) for v in a]  # noqa: E731
-    return as_list(flat[:, 0]), as_list(flat[:, 1])
+    return flat[:, 0], flat[:, 1]
 
 
 def _is_probability(view: ToyView) -> bool:
@@ -62,8 +64,9 @@ def _surface_trace(view: ToyView) -> go.Heatmap:
         finite = np.abs(view.surface[np.isfinite(view.surface)])
         limit = float(finite.max()) if finite.size and finite.max() > 0 else 1.0
         zmin, zmax = -limit, limit
+    as64 = lambda a: np.asarray(a, dtype=np.float64)  # noqa: E731 - plotly turns float32 into slow lists
     return go.Heatmap(
-        x=view.surface_x, y=view.surface_y, z=view.surface, zmin=zmin, zmax=zmax, zsmooth="best",
+        x=as64(view.surface_x), y=as64(view.surface_y), z=as64(view.surface), zmin=zmin, zmax=zmax, zsmooth="best",
         colorscale=SURFACE_COLORSCALE, name=LAYER_LABELS["surface"], showscale=True,
         colorbar=dict(title=dict(text=view.surface_label, side="right"), thickness=12, len=0.8),
         hovertemplate=f"x=%{{x:.2f}}<br>y=%{{y:.2f}}<br>{view.surface_label}=%{{z:.3f}}<extra></extra>",
@@ -88,7 +91,7 @@ def _arrow_segments(view: ToyView) -> np.ndarray:
 def _arrow_trace(view: ToyView) -> go.Scatter:
     xs, ys = _polylines(_arrow_segments(view))
     # Marker only at each tip, turned along its segment ("previous" = from the start point).
-    sizes = [7 if (i % 3 == 1) else 0 for i in range(len(xs))]
+    sizes = np.where(np.arange(len(xs)) % 3 == 1, 7, 0)
     return go.Scatter(
         x=xs, y=ys, mode="lines+markers", name=LAYER_LABELS["gradients"], hoverinfo="skip",
         line=dict(color=PALETTE["neutral"], width=1),

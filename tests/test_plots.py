@@ -90,13 +90,13 @@ def test_axis_ranges_are_bounds_with_equal_aspect():
     assert fig.layout.uirevision == plots.UIREVISION
 
 
-def test_arrows_are_one_trace_of_segments_with_none_separators():
+def test_arrows_are_one_trace_of_segments_with_nan_separators():
     view = make_view(arrows=4)
     arrows = trace(toy_view_figure(view, ("gradients",)), "gradients")
     xs, ys = list(arrows.x), list(arrows.y)
     assert len(xs) == 4 * 3 - 1
-    assert [i for i, v in enumerate(xs) if v is None] == [2, 5, 8]
-    assert [i for i, v in enumerate(ys) if v is None] == [2, 5, 8]
+    assert [i for i, v in enumerate(xs) if np.isnan(v)] == [2, 5, 8]
+    assert [i for i, v in enumerate(ys) if np.isnan(v)] == [2, 5, 8]
     np.testing.assert_allclose(xs[0::3], view.arrow_from[:, 0])
     np.testing.assert_allclose(ys[0::3], view.arrow_from[:, 1])
 
@@ -124,11 +124,11 @@ def test_non_finite_and_zero_gradients_do_not_crash():
     assert len(arrows.x) == 3 * 3 - 1
 
 
-def test_manifold_polylines_joined_with_none():
+def test_manifold_polylines_joined_with_nan_gaps():
     view = make_view()
     manifold = trace(toy_view_figure(view, ("manifold",)), "manifold")
     assert len(manifold.x) == 2 * 7 - 1
-    assert manifold.x[6] is None and manifold.y[6] is None
+    assert np.isnan(manifold.x[6]) and np.isnan(manifold.y[6])
     np.testing.assert_allclose(manifold.x[:6], view.manifold[0, :, 0])
 
 
