@@ -88,7 +88,11 @@ class Runner:
         eval_every: int = 100,
         view_interval: float = 0.2,
         history_capacity: int = 2000,
+        torch_threads: int | None = 1,
     ) -> None:
+        """`torch_threads`: intra-op threads for this runner's thread (None: torch's default).
+        One core per runner lets many runners share a server without oversubscribing it;
+        OpenMP teams of 2 inside the Streamlit server process were measured 70x slower."""
         self.id = f"runner-{next(_ids)}"
         self._experiment = experiment
         self._knobs = knobs
@@ -96,6 +100,7 @@ class Runner:
         self.eval_every = eval_every
         self.view_interval = view_interval
         self._history_capacity = history_capacity
+        self._torch_threads = torch_threads
         self._cond = threading.Condition()
         self._commands: list[tuple] = []
         self._pending_knobs: Knobs | None = None
@@ -234,7 +239,7 @@ class Runner:
         """Block until queued commands are done (tests and the CLI use this)."""
         deadline = time.monotonic() + timeout
         with self._cond:
-            while self._commands or self._busy:
+            while self._commands or self._pending_knobs is not None or self._busy:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     return False
@@ -265,7 +270,9 @@ class Runner:
         self._rate_mark = (time.monotonic(), 0)
 
     def _loop(self) -> None:
-        torch.set_flush_denormal(True)
+        torch.set_flush_denormal(True)  # denormals made toy training ~9x slower on these CPUs
+        if self._torch_threads is not None:
+            torch.set_num_threads(self._torch_threads)
         last_view = 0.0
         while True:
             with self._cond:
