@@ -20,7 +20,8 @@ from ganlab.ui.session import claim_runner, create_runner
 from ganlab.urlstate import decode, encode
 
 PAGE_KEY = "playground"
-POLL_SECONDS = 0.5
+VIEW_POLL_S = 0.5
+CHART_POLL_S = 1.0
 WINDOWS = {"All": None, "Last 1,000": 1_000, "Last 10,000": 10_000}
 
 
@@ -136,14 +137,14 @@ def _numbers(snap: Snapshot, dataset: ToyDistribution) -> None:
 
 
 def live_view(runner: Runner) -> None:
-    """Polls while training runs or while the runner still has work queued; a settled,
-    paused run costs the server nothing."""
+    """Two fragments: status, 2D view and numbers at 2 Hz; history charts at 1 Hz. Both poll
+    only while training runs or the runner has work queued: a settled, paused run costs nothing."""
     frozen = st.session_state.get("pg_freeze", False)
     first = runner.snapshot(want_view=True, wait_for_view=0.5)
-    live = first.state == RunState.RUNNING or not first.settled
+    live = (first.state == RunState.RUNNING or not first.settled) and not frozen
 
-    @st.fragment(run_every=POLL_SECONDS if live and not frozen else None)
-    def panel() -> None:
+    @st.fragment(run_every=VIEW_POLL_S if live else None)
+    def view_panel() -> None:
         snap = runner.snapshot(want_view=True, wait_for_view=0.5)
         if live and snap.state != RunState.RUNNING and snap.settled:
             st.rerun(scope="app")  # paused, diverged or failed: redraw the buttons, stop polling
@@ -160,6 +161,11 @@ def live_view(runner: Runner) -> None:
                 st.caption("The manifold layer needs a noise dimension of 1 or 2.")
         with right:
             _numbers(snap, dataset)
+
+    @st.fragment(run_every=CHART_POLL_S if live else None)
+    def chart_panel() -> None:
+        snap = runner.snapshot()
+        dataset = runner.experiment.dataset
         window = WINDOWS.get(st.session_state.get("pg_window") or "All")
         c1, c2 = st.columns(2)
         c1.plotly_chart(loss_figure(snap.history, window), width="stretch", key="pg_loss_chart")
@@ -170,4 +176,5 @@ def live_view(runner: Runner) -> None:
                         key="pg_modes_chart")
         c2.plotly_chart(gradient_norms_figure(snap.history, window), width="stretch", key="pg_grad_chart")
 
-    panel()
+    view_panel()
+    chart_panel()

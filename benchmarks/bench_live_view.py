@@ -1,0 +1,100 @@
+"""Does watching slow training down? Trainer speed with the playground open in a real
+browser (live view refreshing) against the same run headless, measured in one go.
+
+    python benchmarks/bench_live_view.py --seconds 20
+
+Prints headless steps/s, steps/s with the page open, their ratio (target >= 0.8),
+and how often the page's step counter changed (target >= 2 per second).
+Needs Chromium (apt-get install chromium) and playwright (pip install -e '.[test]').
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import torch  # noqa: E402
+
+from ganlab.training.runner import Runner  # noqa: E402
+from ganlab.training.toy_experiment import ToyExperiment  # noqa: E402
+from ganlab.urlstate import decode  # noqa: E402
+from tests.browser.conftest import CHROMIUM_FLAGS, AppServer, _chromium_path  # noqa: E402
+
+STEP = re.compile(r"Step ([\d,]+) ·")
+
+
+def headless_rate(query: dict[str, str], seconds: float, warmup: float) -> float:
+    structure, knobs, problems = decode(query)
+    assert not problems, problems
+    runner = Runner(ToyExperiment(structure), knobs)
+    try:
+        runner.wait_idle()
+        runner.play()
+        time.sleep(warmup)
+        s0, t0 = runner.snapshot().step, time.perf_counter()
+        time.sleep(seconds)
+        s1, t1 = runner.snapshot().step, time.perf_counter()
+    finally:
+        runner.release()
+    return (s1 - s0) / (t1 - t0)
+
+
+def page_rate(query: dict[str, str], seconds: float, warmup: float) -> tuple[float, float]:
+    from playwright.sync_api import sync_playwright
+
+    server = AppServer()
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=_chromium_path(), args=CHROMIUM_FLAGS)
+            page = browser.new_page(viewport={"width": 1500, "height": 1200})
+            page.goto(f"{server.url}/Playground?" + "&".join(f"{k}={v}" for k, v in query.items()))
+            page.get_by_text(STEP).first.wait_for(timeout=60_000)
+            page.get_by_role("button", name="Play").click()
+            page.get_by_role("button", name="Pause").wait_for(timeout=30_000)
+            time.sleep(warmup)
+
+            def read() -> int | None:
+                try:
+                    return int(STEP.search(page.inner_text("body")).group(1).replace(",", ""))
+                except Exception:
+                    return None
+
+            first = read()
+            t0 = time.perf_counter()
+            changes, last = 0, first
+            while time.perf_counter() - t0 < seconds:
+                value = read()
+                if value is not None and value != last:
+                    changes, last = changes + 1, value
+                page.wait_for_timeout(50)
+            elapsed = time.perf_counter() - t0
+            browser.close()
+        return (last - first) / elapsed, changes / elapsed
+    finally:
+        server.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--warmup", type=float, default=5.0)
+    parser.add_argument("--data", default="ring")
+    args = parser.parse_args()
+    torch.set_flush_denormal(True)
+    query = {"data": args.data}
+    headless = headless_rate(query, args.seconds, args.warmup)
+    watched, refresh_hz = page_rate(query, args.seconds, args.warmup)
+    print(f"data={args.data}, default nets (3x128), batch 256, {args.seconds:.0f} s each, torch threads {torch.get_num_threads()}")
+    print(f"headless runner          : {headless:8.1f} steps/s")
+    print(f"page open, live view     : {watched:8.1f} steps/s   (page counter changed {refresh_hz:.1f} times/s)")
+    print(f"ratio watched / headless : {watched / headless:8.2f}   (target >= 0.80)")
+
+
+if __name__ == "__main__":
+    main()
