@@ -182,3 +182,32 @@ def test_divergence_pauses_with_an_explanation(app, monkeypatch):
     text = " ".join(e.value for e in at.error)
     assert "d_loss became nan" in text and "lower them" in text
     assert at.button(key="pg_play").label == "Play"
+
+
+def test_csv_upload_bad_file_is_explained_and_training_kept(app):
+    at = open_page(app)
+    runner = runner_of(at)
+    at.button(key="pg_step").click().run()
+    wait_until(lambda: runner.snapshot().step == 1)
+    at.selectbox(key="pg_data").set_value("csv").run()
+    assert any("Upload a CSV file" in i.value for i in at.info)
+    at.file_uploader(key="pg_csv_file").set_value(("points.csv", b"x,y\n1,2\n3,oops\n", "text/csv")).run()
+    assert any("Cannot use points.csv" in e.value and "line 3 is not numeric" in e.value for e in at.error)
+    assert not at.exception
+    # Nothing lost: the run on the previous data goes on untouched.
+    runner.wait_idle()
+    assert runner.snapshot().step == 1 and runner.experiment.structure.data == "ring"
+
+
+def test_csv_upload_good_file_trains_on_it(app):
+    at = open_page(app)
+    runner = runner_of(at)
+    rows = "\n".join(f"{i % 7},{(i * 3) % 5}" for i in range(50))
+    at.selectbox(key="pg_data").set_value("csv").run()
+    at.file_uploader(key="pg_csv_file").set_value(("mine.csv", f"x,y\n{rows}\n".encode(), "text/csv")).run()
+    assert not at.error
+    wait_until(lambda: runner.experiment.structure.data == "csv")
+    assert runner.experiment.dataset.label == "mine.csv"
+    at.button(key="pg_step").click().run()
+    wait_until(lambda: runner.snapshot().step == 1)
+    assert "Modes covered" not in [m.label for m in settle(at, runner).metric]  # no true modes for user data

@@ -50,25 +50,25 @@ def test_exponents_and_negative_numbers():
 
 def test_row_with_three_columns_names_the_row():
     rows = POINTS[:2] + [(1, "2,3")] + POINTS[3:]  # third row: 1,2,3
-    with pytest.raises(PointsFileError, match=r"row 3 has 3 columns.*exactly two"):
+    with pytest.raises(PointsFileError, match=r"line 3 has 3 columns.*exactly two"):
         read_points_csv(csv_text(points=rows))
 
 
 def test_single_column_file_is_refused():
-    with pytest.raises(PointsFileError, match="row 1 has 1 columns"):
+    with pytest.raises(PointsFileError, match="line 1 has 1 columns"):
         read_points_csv("\n".join(str(i) for i in range(12)))
 
 
 def test_text_row_names_the_row_and_content():
     rows = POINTS[:4] + [("abc", 5)] + POINTS[5:]
-    with pytest.raises(PointsFileError, match=r"row 5 is not numeric: abc, 5"):
+    with pytest.raises(PointsFileError, match=r"line 5 is not numeric: abc, 5"):
         read_points_csv(csv_text(points=rows))
 
 
 @pytest.mark.parametrize("bad", ["nan", "inf", "-inf"])
 def test_non_finite_value_names_the_row(bad):
     rows = POINTS[:6] + [(1.0, bad)] + POINTS[7:]
-    with pytest.raises(PointsFileError, match=r"row 7 holds a non-finite value"):
+    with pytest.raises(PointsFileError, match=r"line 7 holds a non-finite value"):
         read_points_csv(csv_text(points=rows))
 
 
@@ -124,3 +124,10 @@ def test_empirical_distribution_bounds_pad_by_a_quarter():
     # a single repeated point still gets a non-empty box
     flat = empirical_distribution(np.ones((10, 2), dtype=np.float32))
     assert flat.bounds == pytest.approx((1 - 1e-3, 1 + 1e-3, 1 - 1e-3, 1 + 1e-3))
+
+
+def test_errors_name_the_line_a_text_editor_shows():
+    # header on line 1, a blank line 3, the bad value on line 5
+    text = "x,y\n0,0\n\n1,1\n2,oops\n" + "\n".join(f"{i},{i}" for i in range(10))
+    with pytest.raises(PointsFileError, match=r"line 5 is not numeric: 2, oops"):
+        read_points_csv(text)

@@ -48,22 +48,27 @@ def read_points_csv(content: bytes | str) -> np.ndarray:
         dialect = csv.Sniffer().sniff(sample, delimiters=",;\t ")
     except csv.Error:
         dialect = csv.excel
-    rows = [[cell.strip() for cell in row if cell.strip() != ""] for row in csv.reader(io.StringIO(content), dialect)]
-    rows = [row for row in rows if row]
+    reader = csv.reader(io.StringIO(content), dialect)
+    # (file line number, cells) for every non-blank row; the numbers are what a user's editor shows
+    rows = []
+    for row in reader:
+        cells = [cell.strip() for cell in row if cell.strip() != ""]
+        if cells:
+            rows.append((reader.line_num, cells))
     if not rows:
         raise PointsFileError("the file is empty")
-    if not all(_is_number(cell) for cell in rows[0]):
+    if not all(_is_number(cell) for cell in rows[0][1]):
         rows = rows[1:]  # a header row
     points = []
-    for line_no, row in enumerate(rows, start=2):
+    for line_no, row in rows:
         if len(row) != 2:
-            raise PointsFileError(f"row {line_no - 1} has {len(row)} columns; every row needs exactly two numbers (x, y)")
+            raise PointsFileError(f"line {line_no} has {len(row)} columns; every row needs exactly two numbers (x, y)")
         try:
             x, y = float(row[0]), float(row[1])
         except ValueError:
-            raise PointsFileError(f"row {line_no - 1} is not numeric: {', '.join(row)[:60]}") from None
+            raise PointsFileError(f"line {line_no} is not numeric: {', '.join(row)[:60]}") from None
         if not (np.isfinite(x) and np.isfinite(y)):
-            raise PointsFileError(f"row {line_no - 1} holds a non-finite value")
+            raise PointsFileError(f"line {line_no} holds a non-finite value")
         points.append((x, y))
         if len(points) > MAX_POINTS:
             raise PointsFileError(f"more than {MAX_POINTS:,} points; use a sample of your data")
