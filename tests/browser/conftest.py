@@ -111,6 +111,20 @@ def app_server():
 
 
 @pytest.fixture
+def start_server():
+    """Start servers with extra environment variables; all are stopped after the test."""
+    servers: list[AppServer] = []
+
+    def start(**env: str) -> AppServer:
+        servers.append(AppServer(env))
+        return servers[-1]
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+@pytest.fixture
 def page(browser):
     context = browser.new_context(viewport={"width": 1500, "height": 1200})
     page = context.new_page()
