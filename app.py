@@ -4,6 +4,8 @@ so every page has its own deep link, e.g. /Playground)."""
 import streamlit as st
 
 from ganlab.ui.home import home_page
+from ganlab.ui.nav import sidebar_nav
 
 st.set_page_config(page_title="ganlab", page_icon="🧪", layout="wide")
+sidebar_nav()
 home_page()

@@ -15,14 +15,16 @@ from ganlab.training.runner import RunState
 from ganlab.ui.session import get_registry
 from tests.conftest import wait_until
 
-PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "1_Playground.py")
+ENTRY = str(Path(__file__).resolve().parents[1] / "app.py")
+PAGE = "pages/1_Playground.py"
 SMALL = {"gw": "16", "dw": "16", "gl": "1", "dl": "1"}
 
 
 @pytest.fixture
 def app():
     st.cache_resource.clear()  # a fresh registry (its release shuts every runner down)
-    at = AppTest.from_file(PAGE, default_timeout=60)
+    at = AppTest.from_file(ENTRY, default_timeout=60)
+    at.switch_page(PAGE)
     yield at
     st.cache_resource.clear()
 

@@ -77,7 +77,7 @@ def _play(runner: Runner) -> None:
 def control_bar(runner: Runner) -> None:
     state = runner.state
     running = state == RunState.RUNNING
-    cols = st.columns([1.3, 1, 1, 1, 1, 3])
+    cols = st.columns([1.3, 1, 1, 1, 1, 2.5])
     if running:
         cols[0].button("Pause", icon=":material/pause:", on_click=runner.pause, type="primary", width="stretch", key="pg_pause")
     else:
@@ -90,11 +90,6 @@ def control_bar(runner: Runner) -> None:
                    key="pg_step_g", help="One generator update only")
     cols[4].button("Reset", icon=":material/restart_alt:", on_click=runner.reset, width="stretch", key="pg_reset",
                    help="Fresh weights, step 0, same settings")
-    with cols[5]:
-        c1, c2 = st.columns(2)
-        c1.segmented_control("History", list(WINDOWS), default="All", key="pg_window")
-        c2.toggle("Freeze live view", key="pg_freeze", help="Stop refreshing the charts (training continues), "
-                  "e.g. to zoom into a chart")
     for key, show in (("pg_flash", st.info), ("pg_flash_error", st.error)):
         if key in st.session_state:
             show(st.session_state.pop(key))
@@ -150,10 +145,10 @@ def live_view(runner: Runner) -> None:
             st.rerun(scope="app")  # paused, diverged or failed: redraw the buttons, stop polling
         _status(snap)
         dataset = runner.experiment.dataset
+        layers = st.pills("Layers", LAYERS, selection_mode="multi", default=list(LAYERS),
+                          format_func=LAYER_LABELS.get, key="pg_layers", label_visibility="collapsed")
         left, right = st.columns([3, 1])
         with left:
-            layers = st.pills("Layers", LAYERS, selection_mode="multi", default=list(LAYERS),
-                              format_func=LAYER_LABELS.get, key="pg_layers", label_visibility="collapsed")
             if snap.view is not None:
                 st.plotly_chart(toy_view_figure(snap.view, layers, dataset.centres), width="stretch",
                                 key="pg_view_chart")
@@ -177,4 +172,8 @@ def live_view(runner: Runner) -> None:
         c2.plotly_chart(gradient_norms_figure(snap.history, window), width="stretch", key="pg_grad_chart")
 
     view_panel()
+    c1, c2 = st.columns([3, 1], vertical_alignment="center")
+    c1.segmented_control("History shown", list(WINDOWS), default="All", key="pg_window")
+    c2.toggle("Freeze live view", key="pg_freeze",
+              help="Stop refreshing the view and charts (training continues), e.g. to zoom into a chart")
     chart_panel()

@@ -1,0 +1,17 @@
+"""The sidebar's page list (Streamlit's own would name the entry page after its file, "app")."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+PAGES = (
+    ("app.py", "Home", ":material/home:"),
+    ("pages/1_Playground.py", "2D playground", ":material/scatter_plot:"),
+)
+
+
+def sidebar_nav() -> None:
+    with st.sidebar:
+        for path, label, icon in PAGES:
+            st.page_link(path, label=label, icon=icon)
+        st.divider()
