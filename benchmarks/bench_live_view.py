@@ -21,28 +21,12 @@ sys.path.insert(0, str(ROOT))
 
 import torch  # noqa: E402
 
-from ganlab.training.runner import Runner  # noqa: E402
+from bench_runner_overhead import runner_rate  # noqa: E402  (this folder is on sys.path)
 from ganlab.training.toy_experiment import ToyExperiment  # noqa: E402
 from ganlab.urlstate import decode  # noqa: E402
 from tests.browser.conftest import CHROMIUM_FLAGS, AppServer, _chromium_path  # noqa: E402
 
 STEP = re.compile(r"Step ([\d,]+) ·")
-
-
-def headless_rate(query: dict[str, str], seconds: float, warmup: float) -> float:
-    structure, knobs, problems = decode(query)
-    assert not problems, problems
-    runner = Runner(ToyExperiment(structure), knobs)
-    try:
-        runner.wait_idle()
-        runner.play()
-        time.sleep(warmup)
-        s0, t0 = runner.snapshot().step, time.perf_counter()
-        time.sleep(seconds)
-        s1, t1 = runner.snapshot().step, time.perf_counter()
-    finally:
-        runner.release()
-    return (s1 - s0) / (t1 - t0)
 
 
 def page_rate(query: dict[str, str], seconds: float, warmup: float) -> tuple[float, float]:
@@ -88,9 +72,10 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_flush_denormal(True)
     query = {"data": args.data}
-    headless = headless_rate(query, args.seconds, args.warmup)
+    structure, knobs, _ = decode(query)
+    headless = runner_rate(ToyExperiment(structure), knobs, args.warmup, args.seconds, threads=1)
     watched, refresh_hz = page_rate(query, args.seconds, args.warmup)
-    print(f"data={args.data}, default nets (3x128), batch 256, {args.seconds:.0f} s each, torch threads {torch.get_num_threads()}")
+    print(f"data={args.data}, default nets (3x128), batch 256, {args.seconds:.0f} s each, one intra-op thread per runner")
     print(f"headless runner          : {headless:8.1f} steps/s")
     print(f"page open, live view     : {watched:8.1f} steps/s   (page counter changed {refresh_hz:.1f} times/s)")
     print(f"ratio watched / headless : {watched / headless:8.2f}   (target >= 0.80)")
