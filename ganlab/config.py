@@ -26,7 +26,13 @@ D_STEPS_RANGE = (1, 10)
 BATCH_RANGE = (8, 4096)
 PENALTY_RANGE = (0.0, 1000.0)
 CLIP_RANGE = (1e-4, 1.0)
+HALF_LIFE_RANGE = (0, 10_000_000)
 SEED_RANGE = (0, 2**31 - 1)
+IMAGE_SIZES = (28, 32)
+IMAGE_CHANNELS = (1, 3)
+IMAGE_NOISE_DIM_RANGE = (1, 256)
+IMAGE_WIDTH_RANGE = (8, 256)
+NUM_CLASSES_RANGE = (0, 100)
 USER_DATA = "csv"  # the 2D dataset name for points the user uploads
 
 
@@ -61,6 +67,18 @@ def _check_float(name: str, value: Any, bounds: tuple[float, float]) -> float:
 def _check_choice(name: str, value: Any, choices: tuple[str, ...]) -> str:
     if value not in choices:
         raise ConfigError(f"{name} must be one of {', '.join(choices)}; got {value!r}")
+    return value
+
+
+def _check_int_choice(name: str, value: Any, choices: tuple[int, ...]) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value not in choices:
+        raise ConfigError(f"{name} must be one of {', '.join(map(str, choices))}; got {value!r}")
+    return int(value)
+
+
+def _check_bool(name: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ConfigError(f"{name} must be true or false, got {value!r}")
     return value
 
 
@@ -122,6 +140,56 @@ class ToyStructure:
 
 
 @dataclass(frozen=True)
+class ImageStructure:
+    """An image GAN: the data's name and shape, the noise and both DCGAN-style nets.
+    `num_classes` is how many classes the data has (0: unlabelled); `conditional` says
+    whether the nets use them. Width is the generator's channel count at half the image
+    size (doubling at each further halving) and the discriminator's mirror of it; any
+    width in range works (no multiple needed). Changing any of it rebuilds the run."""
+
+    dataset: str = "mnist"
+    image_size: int = 28
+    channels: int = 1
+    noise_dim: int = 100
+    width: int = 64
+    g_batch_norm: bool = True
+    d_batch_norm: bool = False
+    d_spectral_norm: bool = True
+    conditional: bool = False
+    num_classes: int = 10
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.dataset, str) or not self.dataset.strip():
+            raise ConfigError(f"dataset must be a non-empty name, got {self.dataset!r}")
+        object.__setattr__(self, "image_size", _check_int_choice("image size", self.image_size, IMAGE_SIZES))
+        object.__setattr__(self, "channels", _check_int_choice("channels", self.channels, IMAGE_CHANNELS))
+        object.__setattr__(self, "noise_dim", _check_int("noise dimension", self.noise_dim, IMAGE_NOISE_DIM_RANGE))
+        object.__setattr__(self, "width", _check_int("width", self.width, IMAGE_WIDTH_RANGE))
+        for name, label in (("g_batch_norm", "generator batch norm"), ("d_batch_norm", "discriminator batch norm"),
+                            ("d_spectral_norm", "discriminator spectral norm"), ("conditional", "conditional")):
+            _check_bool(label, getattr(self, name))
+        object.__setattr__(self, "num_classes", _check_int("number of classes", self.num_classes, NUM_CLASSES_RANGE))
+        object.__setattr__(self, "seed", _check_int("seed", self.seed, SEED_RANGE))
+        if self.conditional and self.num_classes < 2:
+            raise ConfigError(
+                f"a conditional GAN needs labelled data with at least 2 classes; number of classes is {self.num_classes}"
+            )
+
+    @property
+    def net_classes(self) -> int:
+        """The classes the nets condition on: `num_classes` when conditional, else 0."""
+        return self.num_classes if self.conditional else 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "ImageStructure":
+        return _from_mapping(cls, data)
+
+
+@dataclass(frozen=True)
 class OptimizerKnobs:
     """One network's optimizer. For SGD `beta1` is the momentum; for RMSprop
     `beta1` is the momentum and `beta2` the smoothing constant alpha."""
@@ -150,6 +218,7 @@ class Knobs:
     gp_weight: float = 0.0
     r1_weight: float = 0.0
     clip_value: float = 0.01
+    lr_half_life: int = 0  # steps over which both learning rates halve (exponential decay); 0: constant
 
     def __post_init__(self) -> None:
         from ganlab.losses import LOSSES  # local import: losses imports torch
@@ -160,6 +229,7 @@ class Knobs:
         object.__setattr__(self, "gp_weight", _check_float("gradient penalty weight", self.gp_weight, PENALTY_RANGE))
         object.__setattr__(self, "r1_weight", _check_float("R1 weight", self.r1_weight, PENALTY_RANGE))
         object.__setattr__(self, "clip_value", _check_float("weight clip", self.clip_value, CLIP_RANGE))
+        object.__setattr__(self, "lr_half_life", _check_int("learning-rate half-life", self.lr_half_life, HALF_LIFE_RANGE))
         for name in ("g_opt", "d_opt"):
             if not isinstance(getattr(self, name), OptimizerKnobs):
                 raise ConfigError(f"{name} must be an OptimizerKnobs")

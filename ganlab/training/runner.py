@@ -21,7 +21,9 @@ import torch
 from ganlab.config import TRAIN_WHICH, Knobs
 from ganlab.training.history import BoundedHistory
 from ganlab.training.slots import TrainingSlots
-from ganlab.training.step import RECORD_KEYS, GanParts, apply_optimizer_knobs, first_non_finite, train_step
+from ganlab.training.step import (
+    RECORD_KEYS, GanParts, apply_lr_schedule, apply_optimizer_knobs, first_non_finite, train_step,
+)
 
 _ids = itertools.count(1)
 
@@ -161,8 +163,8 @@ class Runner:
             self._cond.notify_all()
 
     def generate_eval_samples(self, timeout: float = 30.0) -> np.ndarray:
-        """The generator's output on the experiment's fixed `eval_noise` (the points the
-        metrics are measured on), as numpy. Computed on the runner thread after the
+        """The generator's output on the experiment's fixed `eval_noise` (and `eval_labels`,
+        for a conditional generator: the points the metrics are measured on), as numpy. Computed on the runner thread after the
         commands queued before it, so no tensor is touched from the caller's thread."""
         done = threading.Event()
         box: dict[str, Any] = {}
@@ -334,7 +336,8 @@ class Runner:
             _, box, done = command
             try:
                 with torch.no_grad():
-                    box["samples"] = self._parts.generator(self._experiment.eval_noise).cpu().numpy()
+                    labels = getattr(self._experiment, "eval_labels", None)  # a conditional G's classes
+                    box["samples"] = self._parts.generator(self._experiment.eval_noise, labels).cpu().numpy()
             except Exception as exc:  # handed to the caller, not a training failure
                 box["error"] = exc
             finally:
@@ -350,6 +353,8 @@ class Runner:
     def _train_once(self, knobs: Knobs, which: str) -> bool:
         """One step; False when it diverged."""
         started = time.perf_counter()
+        if knobs.lr_half_life:
+            apply_lr_schedule(self._parts, knobs, self._step)
         record = train_step(self._parts, knobs, which)
         elapsed = time.perf_counter() - started
         bad = first_non_finite(record)
