@@ -43,21 +43,26 @@ def page_rate(query: dict[str, str], seconds: float, warmup: float) -> tuple[flo
             page.get_by_role("button", name="Pause").wait_for(timeout=30_000)
             time.sleep(warmup)
 
-            def read() -> int | None:
-                try:
-                    return int(STEP.search(page.inner_text("body")).group(1).replace(",", ""))
-                except Exception:
-                    return None
-
-            first = read()
+            # Count every change of the status line in the page itself (no polling gaps).
+            page.evaluate("""() => {
+                window.__ganlab = {changes: 0, last: null};
+                const read = () => {  // textContent of the bold "Step N": no layout, unlike innerText
+                    for (const el of document.querySelectorAll("strong")) {
+                        const m = el.textContent.match(/^Step ([\\d,]+)$/);
+                        if (m) return m[1];
+                    }
+                };
+                new MutationObserver(() => {
+                    const now = read();
+                    if (now && now !== window.__ganlab.last) { window.__ganlab.changes++; window.__ganlab.last = now; }
+                }).observe(document.body, {subtree: true, childList: true, characterData: true});
+            }""")
             t0 = time.perf_counter()
-            changes, last = 0, first
-            while time.perf_counter() - t0 < seconds:
-                value = read()
-                if value is not None and value != last:
-                    changes, last = changes + 1, value
-                page.wait_for_timeout(50)
+            first = page.evaluate("document.body.innerText.match(/Step ([\\d,]+) ·/)[1]")
+            page.wait_for_timeout(seconds * 1000)
             elapsed = time.perf_counter() - t0
+            stats = page.evaluate("window.__ganlab")
+            first, last, changes = int(first.replace(",", "")), int(stats["last"].replace(",", "")), stats["changes"]
             browser.close()
         return (last - first) / elapsed, changes / elapsed
     finally:

@@ -66,7 +66,7 @@ def _surface_trace(view: ToyView) -> go.Heatmap:
         zmin, zmax = -limit, limit
     as64 = lambda a: np.asarray(a, dtype=np.float64)  # noqa: E731 - plotly turns float32 into slow lists
     return go.Heatmap(
-        x=as64(view.surface_x), y=as64(view.surface_y), z=as64(view.surface), zmin=zmin, zmax=zmax, zsmooth="best",
+        x=as64(view.surface_x), y=as64(view.surface_y), z=as64(view.surface), zmin=zmin, zmax=zmax, zsmooth="fast",
         colorscale=SURFACE_COLORSCALE, name=LAYER_LABELS["surface"], showscale=True,
         colorbar=dict(title=dict(text=view.surface_label, side="right"), thickness=12, len=0.8),
         hovertemplate=f"x=%{{x:.2f}}<br>y=%{{y:.2f}}<br>{view.surface_label}=%{{z:.3f}}<extra></extra>",

@@ -18,7 +18,7 @@ from ganlab.nets.mlp import MLPDiscriminator, MLPGenerator
 from ganlab.training.step import GanParts, make_optimizer
 
 EVAL_SAMPLES = 2500
-VIEW_POINTS = 1000
+VIEW_POINTS = 500  # drawn per cloud; metrics use EVAL_SAMPLES. SVG markers dominate browser cost
 ARROW_POINTS = 150
 SURFACE_RESOLUTION = 60
 MANIFOLD_LINES = 15
