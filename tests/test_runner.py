@@ -15,7 +15,7 @@ from ganlab.losses import LOSSES
 from ganlab.training.runner import Runner, RunnerClosedError, RunState
 from ganlab.training.slots import CapacityError, TrainingSlots
 from ganlab.training.step import RECORD_KEYS
-from ganlab.training.toy_experiment import ToyExperiment, ToyView
+from ganlab.training.toy_experiment import VIEW_POINTS, ToyExperiment, ToyView
 
 pytestmark = pytest.mark.usefixtures("release_runners")
 
@@ -373,7 +373,7 @@ def test_snapshot_view_of_the_toy_experiment(wait_until):
     view = snap.view
     assert isinstance(view, ToyView)
     assert snap.view_step == 2
-    assert view.real.shape == (1000, 2) and view.fake.shape == (1000, 2)
+    assert view.real.shape == (VIEW_POINTS, 2) and view.fake.shape == (VIEW_POINTS, 2)
     assert view.surface.shape == (60, 60) and view.surface_x.shape == (60,)
     assert ((view.surface > 0) & (view.surface < 1)).all()  # sigmoid scores for the NS loss
     assert view.surface_label == "D(x)"
