@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from typing import Callable
 
 import streamlit as st
@@ -15,6 +16,7 @@ from ganlab.training.slots import TrainingSlots, max_training_from_env
 
 TOKEN_KEY = "runner_token"
 ENV_GRACE = "GANLAB_RELEASE_AFTER_S"
+SWITCH_INTERVAL_S = 0.0005
 
 
 def session_id() -> str:
@@ -38,6 +40,10 @@ def _grace_from_env() -> float:
 
 @st.cache_resource(on_release=lambda registry: registry.shutdown())
 def get_registry() -> RunnerRegistry:
+    # Training threads release the GIL inside every torch op and must win it back
+    # afterwards; with the default 5 ms switch interval each op can wait that long
+    # while a page renders (the convoy effect). 0.5 ms keeps them moving.
+    sys.setswitchinterval(SWITCH_INTERVAL_S)
     registry = RunnerRegistry(
         TrainingSlots(max_training_from_env()), grace_s=_grace_from_env(), is_owner_alive=_session_alive
     )
