@@ -28,6 +28,8 @@ FIELDS: dict[str, tuple[tuple[str, ...], type]] = {
     "gp": (("knobs", "gp_weight"), float),
     "r1": (("knobs", "r1_weight"), float),
     "clip": (("knobs", "clip_value"), float),
+    "lrs": (("knobs", "lr_decay_start"), int),
+    "lrh": (("knobs", "lr_half_life"), int),
     "gopt": (("knobs", "g_opt", "name"), str),
     "glr": (("knobs", "g_opt", "lr"), float),
     "gb1": (("knobs", "g_opt", "beta1"), float),

@@ -11,6 +11,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from ganlab import losses
+from ganlab.presets import PRESETS
 from ganlab.training.runner import RunState
 from ganlab.ui.session import get_registry
 from tests.conftest import wait_until
@@ -213,3 +214,14 @@ def test_csv_upload_good_file_trains_on_it(app):
     at.button(key="pg_step").click().run()
     wait_until(lambda: runner.snapshot().step == 1)
     assert "Modes covered" not in [m.label for m in settle(at, runner).metric]  # no true modes for user data
+
+
+@pytest.mark.parametrize("name", list(PRESETS))
+def test_each_preset_reaches_the_runner_unchanged(app, name):
+    at = open_page(app, data="grid", seed="3")
+    at.selectbox(key="pg_preset").set_value(name).run()
+    at.button(key="pg_apply_preset").click().run()
+    assert not at.exception and not at.error
+    runner = runner_of(at)
+    structure, knobs = PRESETS[name].apply("grid", seed=3)
+    wait_until(lambda: runner.snapshot().knobs == knobs and runner.experiment.structure == structure)

@@ -46,3 +46,17 @@ def test_wasserstein_gp_link_needs_its_penalty_in_any_order():
     _, knobs, problems = decode({"loss": "wasserstein-gp"})
     assert knobs.loss == "non-saturating"
     assert len(problems) == 1 and "gradient penalty weight above 0" in problems[0]
+
+
+def _leaf_paths(tree, prefix=()):
+    for key, value in tree.items():
+        if isinstance(value, dict):
+            yield from _leaf_paths(value, prefix + (key,))
+        else:
+            yield prefix + (key,)
+
+
+def test_every_setting_has_a_url_key():
+    """A knob missing here would be dropped by the page's widgets and the shared link."""
+    tree = {"structure": ToyStructure().to_dict(), "knobs": Knobs().to_dict()}
+    assert set(_leaf_paths(tree)) == {path for path, _ in FIELDS.values()}

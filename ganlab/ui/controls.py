@@ -11,7 +11,7 @@ from typing import Any
 import streamlit as st
 
 from ganlab.config import (
-    ACTIVATIONS, BATCH_RANGE, BETA_RANGE, CLIP_RANGE, D_STEPS_RANGE, HIDDEN_LAYERS_RANGE, LR_RANGE,
+    ACTIVATIONS, BATCH_RANGE, BETA_RANGE, CLIP_RANGE, D_STEPS_RANGE, HALF_LIFE_RANGE, HIDDEN_LAYERS_RANGE, LR_RANGE,
     NOISE_DIM_RANGE, NOISE_KINDS, OPTIMIZERS, PENALTY_RANGE, SEED_RANGE, USER_DATA, WIDTH_RANGE, ConfigError, Knobs,
     ToyStructure,
 )
@@ -119,6 +119,11 @@ def sidebar() -> tuple[ToyStructure, Knobs, ToyDistribution] | None:
         c2.number_input("Batch size", *BATCH_RANGE, step=32, key=PREFIX + "bs")
         _optimizer_inputs("g", "Generator optimizer")
         _optimizer_inputs("d", "Discriminator optimizer")
+        c1, c2 = st.columns(2)
+        c1.number_input("LR decay after (steps)", *HALF_LIFE_RANGE, step=500, key=PREFIX + "lrs",
+                        help="Both learning rates stay as set for this many steps, then decay")
+        c2.number_input("LR half-life (steps)", *HALF_LIFE_RANGE, step=100, key=PREFIX + "lrh",
+                        help="After the start, both learning rates halve every this many steps; 0 = no decay")
         st.markdown("**Regularizers**")
         c1, c2, c3 = st.columns(3)
         c1.number_input("Grad. penalty", *PENALTY_RANGE, step=1.0, key=PREFIX + "gp",
