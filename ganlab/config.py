@@ -26,7 +26,7 @@ D_STEPS_RANGE = (1, 10)
 BATCH_RANGE = (8, 4096)
 PENALTY_RANGE = (0.0, 1000.0)
 CLIP_RANGE = (1e-4, 1.0)
-HALF_LIFE_RANGE = (0, 10_000_000)
+HALF_LIFE_RANGE = (0, 10_000_000)  # steps, for the learning-rate schedule
 SEED_RANGE = (0, 2**31 - 1)
 IMAGE_SIZES = (28, 32)
 IMAGE_CHANNELS = (1, 3)
@@ -218,7 +218,8 @@ class Knobs:
     gp_weight: float = 0.0
     r1_weight: float = 0.0
     clip_value: float = 0.01
-    lr_half_life: int = 0  # steps over which both learning rates halve (exponential decay); 0: constant
+    lr_decay_start: int = 0  # steps at the full learning rates before the decay begins
+    lr_half_life: int = 0  # then both rates halve every this many steps (exponential decay); 0: no decay
 
     def __post_init__(self) -> None:
         from ganlab.losses import LOSSES  # local import: losses imports torch
@@ -229,6 +230,7 @@ class Knobs:
         object.__setattr__(self, "gp_weight", _check_float("gradient penalty weight", self.gp_weight, PENALTY_RANGE))
         object.__setattr__(self, "r1_weight", _check_float("R1 weight", self.r1_weight, PENALTY_RANGE))
         object.__setattr__(self, "clip_value", _check_float("weight clip", self.clip_value, CLIP_RANGE))
+        object.__setattr__(self, "lr_decay_start", _check_int("learning-rate decay start", self.lr_decay_start, HALF_LIFE_RANGE))
         object.__setattr__(self, "lr_half_life", _check_int("learning-rate half-life", self.lr_half_life, HALF_LIFE_RANGE))
         for name in ("g_opt", "d_opt"):
             if not isinstance(getattr(self, name), OptimizerKnobs):

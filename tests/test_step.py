@@ -246,3 +246,27 @@ def test_apply_optimizer_knobs_switches_kind(kind, cls):
     g0 = params(parts.generator)
     train_step(parts, knobs, "g")
     assert changed(g0, parts.generator)
+
+
+def test_lr_schedule_halves_after_the_start():
+    from ganlab.training.step import lr_factor
+
+    knobs = Knobs(lr_decay_start=100, lr_half_life=50)
+    assert [lr_factor(knobs, s) for s in (0, 100, 150, 200, 125)] == pytest.approx([1.0, 1.0, 0.5, 0.25, 0.5**0.5])
+    assert lr_factor(Knobs(), 10_000) == 1.0  # half-life 0: constant
+
+
+def test_runner_applies_the_schedule_to_both_optimizers(release_runners):
+    from ganlab.config import ToyStructure
+    from ganlab.training.runner import Runner
+    from ganlab.training.toy_experiment import ToyExperiment
+
+    knobs = Knobs(batch_size=16, lr_decay_start=2, lr_half_life=2,
+                  g_opt=OptimizerKnobs(lr=1e-3), d_opt=OptimizerKnobs(lr=4e-3))
+    runner = Runner(ToyExperiment(ToyStructure(generator=MLPShape(1, 8), discriminator=MLPShape(1, 8))), knobs)
+    runner.step("both", 6)
+    assert runner.wait_idle()
+    # the 6th step (0-based 5) ran at 0.5 ** ((5 - 2) / 2)
+    factor = 0.5 ** 1.5
+    assert runner._parts.g_optimizer.param_groups[0]["lr"] == pytest.approx(1e-3 * factor)
+    assert runner._parts.d_optimizer.param_groups[0]["lr"] == pytest.approx(4e-3 * factor)

@@ -68,6 +68,22 @@ def apply_optimizer_knobs(optimizer: torch.optim.Optimizer, module: nn.Module, k
     return optimizer
 
 
+def lr_factor(knobs: Knobs, step: int) -> float:
+    """The learning-rate schedule: 1 for the first `lr_decay_start` steps, then halving
+    every `lr_half_life` steps (always 1 when the half-life is 0)."""
+    if knobs.lr_half_life <= 0:
+        return 1.0
+    return 0.5 ** (max(0, step - knobs.lr_decay_start) / knobs.lr_half_life)
+
+
+def apply_lr_schedule(parts: GanParts, knobs: Knobs, step: int) -> None:
+    """Set each optimizer's rate to its knob times `lr_factor` before step `step` (0-based)."""
+    factor = lr_factor(knobs, step)
+    for optimizer, opt_knobs in ((parts.g_optimizer, knobs.g_opt), (parts.d_optimizer, knobs.d_opt)):
+        for group in optimizer.param_groups:
+            group["lr"] = opt_knobs.lr * factor
+
+
 def _grad_norm(module: nn.Module) -> Tensor:
     grads = [p.grad for p in module.parameters() if p.grad is not None]
     if not grads:
