@@ -1,0 +1,140 @@
+"""What does the Runner cost? Its steps/s (headless, playing) against a bare,
+hand-written PyTorch loop on the same nets, batch, loss and Adam settings.
+
+    python benchmarks/bench_runner_overhead.py --data ring --preset default --seconds 10
+
+The two are measured in the same process, interleaved (runner, bare, bare,
+runner, ...) so that drift in the machine's load hits both alike. The runner's
+rate is read from snapshot step counts over wall time after a warm-up; the bare
+loop counts its own steps over wall time. Both use the same number of intra-op
+threads (the runner's default, one). Prints each round, the totals and the
+ratio runner / bare (target >= 0.9).
+
+The bare loop uses ganlab's MLP modules and the loss functions from the loss
+registry (pure functions on logits), and R1 / gradient penalty from
+ganlab.regularizers when the preset sets them, but none of ganlab's step code:
+no records, no history, no evaluations, no locks.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import torch  # noqa: E402
+
+from ganlab.losses import get_loss  # noqa: E402
+from ganlab.nets.mlp import MLPDiscriminator, MLPGenerator  # noqa: E402
+from ganlab.presets import PRESETS, get_preset  # noqa: E402
+from ganlab.regularizers import gradient_penalty, r1_penalty  # noqa: E402
+from ganlab.training.runner import Runner  # noqa: E402
+from ganlab.training.toy_experiment import ToyExperiment  # noqa: E402
+
+
+def runner_rate(experiment: ToyExperiment, knobs, warmup: float, seconds: float, threads: int) -> float:
+    runner = Runner(experiment, knobs, torch_threads=threads)
+    try:
+        runner.wait_idle()
+        runner.play()
+        time.sleep(warmup)
+        first, t0 = runner.snapshot().step, time.perf_counter()
+        time.sleep(seconds)
+        last, t1 = runner.snapshot().step, time.perf_counter()
+        state = runner.snapshot()
+        if state.message:
+            raise RuntimeError(f"runner stopped: {state.message}")
+        return (last - first) / (t1 - t0)
+    finally:
+        runner.release()
+
+
+def bare_rate(experiment: ToyExperiment, knobs, warmup: float, seconds: float, threads: int) -> float:
+    """A plain training loop, written out by hand."""
+    torch.set_num_threads(threads)
+    torch.set_flush_denormal(True)
+    s = experiment.structure
+    torch.manual_seed(s.seed)
+    G = MLPGenerator(s.noise_dim, s.generator)
+    D = MLPDiscriminator(s.discriminator)
+    opt_g = torch.optim.Adam(G.parameters(), lr=knobs.g_opt.lr, betas=(knobs.g_opt.beta1, knobs.g_opt.beta2))
+    opt_d = torch.optim.Adam(D.parameters(), lr=knobs.d_opt.lr, betas=(knobs.d_opt.beta1, knobs.d_opt.beta2))
+    loss = get_loss(knobs.loss)
+    rng = torch.Generator().manual_seed(s.seed)
+    dataset, n, dim = experiment.dataset, knobs.batch_size, s.noise_dim
+
+    def noise() -> torch.Tensor:
+        if s.noise == "uniform":
+            return torch.rand(n, dim, generator=rng) * 2 - 1
+        return torch.randn(n, dim, generator=rng)
+
+    def one_step() -> None:
+        for _ in range(knobs.d_steps):
+            real = dataset.sample(n, rng)
+            with torch.no_grad():
+                fake = G(noise())
+            d_loss = loss.d_loss(D(real), D(fake))
+            if knobs.gp_weight > 0:
+                d_loss = d_loss + knobs.gp_weight * gradient_penalty(D, real, fake, rng)
+            if knobs.r1_weight > 0:
+                d_loss = d_loss + knobs.r1_weight * r1_penalty(D, real)
+            opt_d.zero_grad(set_to_none=True)
+            d_loss.backward()
+            opt_d.step()
+            if loss.clips_weights:
+                with torch.no_grad():
+                    for p in D.parameters():
+                        p.clamp_(-knobs.clip_value, knobs.clip_value)
+        g_loss = loss.g_loss(D(G(noise())))
+        opt_g.zero_grad(set_to_none=True)
+        g_loss.backward()
+        opt_g.step()
+
+    deadline = time.perf_counter() + warmup
+    while time.perf_counter() < deadline:
+        one_step()
+    steps, t0 = 0, time.perf_counter()
+    while (t1 := time.perf_counter()) - t0 < seconds:
+        one_step()
+        steps += 1
+    return steps / (t1 - t0)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", default="ring", help="2D dataset (default ring)")
+    parser.add_argument("--preset", default="default", choices=list(PRESETS), help="recipe (default 'default')")
+    parser.add_argument("--seconds", type=float, default=10.0, help="measured seconds per segment (default 10)")
+    parser.add_argument("--warmup", type=float, default=2.0, help="warm-up seconds before each segment (default 2)")
+    parser.add_argument("--rounds", type=int, default=3, help="runner/bare pairs, order alternating (default 3)")
+    parser.add_argument("--threads", type=int, default=1, help="intra-op threads for both (default 1, the runner's)")
+    args = parser.parse_args()
+
+    structure, knobs = get_preset(args.preset).apply(args.data, seed=0)
+    experiment = ToyExperiment(structure)
+    print(f"preset {args.preset!r} on {args.data}: G/D {structure.generator.hidden_layers}x{structure.generator.width} "
+          f"{structure.generator.activation}, loss {knobs.loss}, batch {knobs.batch_size}, d_steps {knobs.d_steps}, "
+          f"r1 {knobs.r1_weight:g}, gp {knobs.gp_weight:g}; {args.threads} thread(s); "
+          f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
+    rates: dict[str, list[float]] = {"runner": [], "bare": []}
+    for i in range(args.rounds):
+        order = ("runner", "bare") if i % 2 == 0 else ("bare", "runner")
+        for name in order:
+            measure = runner_rate if name == "runner" else bare_rate
+            rates[name].append(measure(experiment, knobs, args.warmup, args.seconds, args.threads))
+        print(f"round {i + 1}: runner {rates['runner'][-1]:8.1f} steps/s   bare loop {rates['bare'][-1]:8.1f} steps/s"
+              f"   ratio {rates['runner'][-1] / rates['bare'][-1]:.3f}", flush=True)
+    runner_mean, bare_mean = statistics.fmean(rates["runner"]), statistics.fmean(rates["bare"])
+    ratios = [r / b for r, b in zip(rates["runner"], rates["bare"])]
+    print(f"mean:    runner {runner_mean:8.1f} steps/s   bare loop {bare_mean:8.1f} steps/s"
+          f"   ratio {runner_mean / bare_mean:.3f} (median of rounds {statistics.median(ratios):.3f}; target >= 0.9)")
+    print(f"load average at the end {os.getloadavg()[0]:.2f}")
+
+
+if __name__ == "__main__":
+    main()
