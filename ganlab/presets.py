@@ -29,9 +29,9 @@ PRESETS: dict[str, Preset] = {
         ),
         Preset(
             "mode-collapse", "Mode collapse",
-            "The original minimax (saturating) loss with a generator that learns 5x faster than its "
-            "discriminator: G chases D's latest weak spot and hops between a few modes. Switch the loss "
-            "to non-saturating, same rates, to watch it cover them all.",
+            "Try it on the ring. The original minimax (saturating) loss with a generator that learns 5x "
+            "faster than its discriminator: G chases D's latest weak spot and hops between a few modes. "
+            "Switch the loss to non-saturating, same rates, to watch it cover them all.",
             ToyStructure(noise_dim=2, generator=MLPShape(3, 128), discriminator=MLPShape(3, 128)),
             Knobs(loss="minimax", g_opt=OptimizerKnobs(lr=5e-3, beta1=0.5), d_opt=OptimizerKnobs(lr=1e-3, beta1=0.5)),
         ),
