@@ -29,11 +29,12 @@ PRESETS: dict[str, Preset] = {
         ),
         Preset(
             "mode-collapse", "Mode collapse",
-            "Try it on the ring. The original minimax (saturating) loss with a generator that learns 5x "
-            "faster than its discriminator: G chases D's latest weak spot and hops between a few modes. "
-            "Switch the loss to non-saturating, same rates, to watch it cover them all.",
+            "The original minimax (saturating) loss with 5 discriminator steps per generator step: D wins "
+            "early, log(1 - D(G(z))) goes flat, G's gradient all but vanishes and its samples stay bunched "
+            "in a clump on a few modes or none. Then try the non-saturating loss, or 1 D step.",
             ToyStructure(noise_dim=2, generator=MLPShape(3, 128), discriminator=MLPShape(3, 128)),
-            Knobs(loss="minimax", g_opt=OptimizerKnobs(lr=5e-3, beta1=0.5), d_opt=OptimizerKnobs(lr=1e-3, beta1=0.5)),
+            Knobs(loss="minimax", d_steps=5,
+                  g_opt=OptimizerKnobs(lr=1e-3, beta1=0.5), d_opt=OptimizerKnobs(lr=1e-3, beta1=0.5)),
         ),
         Preset(
             "all-modes", "All modes",
