@@ -33,6 +33,7 @@ IMAGE_CHANNELS = (1, 3)
 IMAGE_NOISE_DIM_RANGE = (1, 256)
 IMAGE_WIDTH_RANGE = (8, 256)
 NUM_CLASSES_RANGE = (0, 100)
+EMA_DECAY_RANGE = (0.0, 0.9999)
 USER_DATA = "csv"  # the 2D dataset name for points the user uploads
 
 
@@ -147,7 +148,7 @@ class ImageStructure:
     size (doubling at each further halving) and the discriminator's mirror of it; any
     width in range works (no multiple needed). Changing any of it rebuilds the run."""
 
-    dataset: str = "mnist"
+    dataset: str = "digits"  # built in: trains offline (ganlab.data.image_sources)
     image_size: int = 28
     channels: int = 1
     noise_dim: int = 100
@@ -158,6 +159,7 @@ class ImageStructure:
     conditional: bool = False
     num_classes: int = 10
     seed: int = 0
+    ema_decay: float = 0.0  # EMA of G's weights (ganlab.training.ema); 0: off
 
     def __post_init__(self) -> None:
         if not isinstance(self.dataset, str) or not self.dataset.strip():
@@ -171,6 +173,7 @@ class ImageStructure:
             _check_bool(label, getattr(self, name))
         object.__setattr__(self, "num_classes", _check_int("number of classes", self.num_classes, NUM_CLASSES_RANGE))
         object.__setattr__(self, "seed", _check_int("seed", self.seed, SEED_RANGE))
+        object.__setattr__(self, "ema_decay", _check_float("EMA decay", self.ema_decay, EMA_DECAY_RANGE))
         if self.conditional and self.num_classes < 2:
             raise ConfigError(
                 f"a conditional GAN needs labelled data with at least 2 classes; number of classes is {self.num_classes}"

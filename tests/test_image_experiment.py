@@ -55,9 +55,9 @@ def changed(before, module) -> bool:
 # ------------------------------------------------------------ ImageStructure
 def test_structure_defaults():
     s = ImageStructure()
-    assert (s.dataset, s.image_size, s.channels, s.noise_dim, s.width) == ("mnist", 28, 1, 100, 64)
+    assert (s.dataset, s.image_size, s.channels, s.noise_dim, s.width) == ("digits", 28, 1, 100, 64)
     assert (s.g_batch_norm, s.d_batch_norm, s.d_spectral_norm) == (True, False, True)
-    assert (s.conditional, s.num_classes, s.seed, s.net_classes) == (False, 10, 0, 0)
+    assert (s.conditional, s.num_classes, s.seed, s.net_classes, s.ema_decay) == (False, 10, 0, 0, 0.0)
     assert ImageStructure(conditional=True).net_classes == 10
 
 
@@ -80,6 +80,8 @@ def test_structure_defaults():
         ({"conditional": "yes"}, "conditional must be true or false, got 'yes'"),
         ({"num_classes": 101}, "number of classes must be between 0 and 100, got 101"),
         ({"seed": -1}, "seed must be between 0 and 2147483647, got -1"),
+        ({"ema_decay": 1.0}, "EMA decay must be between 0 and 0.9999, got 1"),
+        ({"ema_decay": "0.9"}, "EMA decay must be a number, got '0.9'"),
         ({"conditional": True, "num_classes": 1},
          "a conditional GAN needs labelled data with at least 2 classes; number of classes is 1"),
     ],
@@ -263,7 +265,9 @@ class ConstantGenerator(torch.nn.Module):
 def test_view_maps_minus_one_one_to_uint8_with_white_grid_lines(value, pixel):
     experiment = ImageExperiment(structure(), blobs())
     parts = GanParts(ConstantGenerator(value), None, None, None, None, None, None)
-    grid = experiment.view(parts, KNOBS)
+    view = experiment.view(parts, KNOBS)
+    assert view.ema_grid is None  # EMA off
+    grid = view.grid
     assert grid.dtype == np.uint8 and grid.shape == (242, 242, 1)  # 8 cells of 28 + 2 px lines, plus 2
     assert not grid.flags.writeable
     cells = np.zeros((242, 242), dtype=bool)
@@ -292,7 +296,8 @@ def test_runner_trains_an_image_gan_and_shows_its_grid():
     np.testing.assert_array_equal(snap.evals["step"], [0, 3])
     assert set(snap.latest_eval) == {"pixel_mean", "pixel_std"}
     assert snap.view_step == 3
-    assert snap.view.dtype == np.uint8 and snap.view.shape == (242, 242, 1)  # 8 x 8 cells of 28 px
+    assert snap.view.grid.dtype == np.uint8 and snap.view.grid.shape == (242, 242, 1)  # 8 x 8 cells of 28 px
+    assert snap.view.ema_grid is None
 
 
 @pytest.mark.usefixtures("release_runners")
@@ -303,7 +308,7 @@ def test_conditional_grid_has_one_row_per_class_with_the_same_noise_down_each_co
     runner = Runner(experiment, KNOBS)
     runner.step("both", 3)
     assert runner.wait_idle(timeout=60)
-    grid = runner.snapshot(want_view=True, wait_for_view=30).view
+    grid = runner.snapshot(want_view=True, wait_for_view=30).view.grid
     assert grid.shape == (104, 274, 3)  # 3 rows and 8 columns of 32 px cells, 2 px lines
     # the runner is paused and idle: its nets can be read from here
     z = experiment.grid_noise[:8]
@@ -319,3 +324,38 @@ def test_conditional_grid_has_one_row_per_class_with_the_same_noise_down_each_co
     # metrics' samples come with their classes: the runner passes eval_labels to G
     samples = runner.generate_eval_samples(timeout=60)
     assert samples.shape == (EVAL_SAMPLES, 3, 32, 32)
+
+
+# ------------------------------------------------------------ EMA and the timeline
+def test_ema_generator_is_built_only_when_its_decay_is_set():
+    assert getattr(ImageExperiment(structure(), blobs()).build(KNOBS), "ema", None) is None
+    parts = ImageExperiment(structure(ema_decay=0.99), blobs()).build(KNOBS)
+    assert parts.ema.decay == 0.99 and parts.ema.module is not parts.generator
+    assert not parts.ema.module.training
+    for mine, live in zip(parts.ema.module.parameters(), parts.generator.parameters()):
+        assert torch.equal(mine, live) and not mine.requires_grad
+
+
+def test_view_draws_the_ema_grid_beside_the_live_one():
+    experiment = ImageExperiment(structure(ema_decay=0.5), blobs())
+    parts = experiment.build(KNOBS)
+    parts.ema.module = ConstantGenerator(1.0)  # stands in for the averaged copy
+    parts.generator = ConstantGenerator(-1.0)
+    view = experiment.view(parts, KNOBS)
+    assert view.grid.shape == view.ema_grid.shape == (242, 242, 1)
+    assert view.grid[2, 2, 0] == 0 and view.ema_grid[2, 2, 0] == 255  # a cell's first pixel
+
+
+@pytest.mark.usefixtures("release_runners")
+def test_runner_records_a_timeline_frame_at_every_evaluation_without_any_page():
+    experiment = ImageExperiment(structure(ema_decay=0.9), blobs())
+    runner = Runner(experiment, KNOBS, eval_every=2)
+    runner.step("both", 5, evaluate=False)  # evaluations at steps 2 and 4 (and 0 on build)
+    assert runner.wait_idle(timeout=60)
+    frames = experiment.timeline.frames()
+    assert [f.step for f in frames] == [0, 2, 4]
+    assert all(f.grid.shape == f.ema_grid.shape == (242, 242, 1) for f in frames)
+    assert not np.array_equal(frames[0].grid, frames[-1].grid)  # training changed the samples
+    runner.reset()
+    assert runner.wait_idle(timeout=60)
+    assert [f.step for f in experiment.timeline.frames()] == [0]  # a reset starts a new timeline

@@ -1,7 +1,11 @@
 """An image GAN experiment: DCGAN-style nets on an in-memory image dataset, trained by
-the same step and runner as the 2D experiment. The view is a sample grid from fixed noise."""
+the same step and runner as the 2D experiment. The view is a sample grid from fixed noise
+(and the averaged generator's grid beside it when EMA is on); a timeline of earlier grids
+is recorded on the runner thread at every evaluation, so it fills while no page watches."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -10,7 +14,9 @@ from torchvision.utils import make_grid
 from ganlab.config import ImageStructure, Knobs
 from ganlab.data.images import ImageDataset
 from ganlab.nets.dcgan import DCGANDiscriminator, DCGANGenerator
+from ganlab.training.ema import GeneratorEMA
 from ganlab.training.step import GanParts, make_optimizer
+from ganlab.training.timeline import Frame, GridTimeline
 from ganlab.training.toy_experiment import _INIT_LOCK
 
 EVAL_SAMPLES = 256
@@ -19,6 +25,15 @@ GRID_COLUMNS = 8
 GRID_ROWS = 8  # unconditional grid; a conditional grid has one row per class
 GRID_PADDING = 2
 GRID_PAD_VALUE = 1.0  # white lines between cells (black ones vanish into MNIST's background)
+TIMELINE_CAPACITY = 100  # grids kept for the timeline (thinned evenly beyond it)
+
+
+@dataclass(frozen=True)
+class ImageView:
+    """What the image page draws: uint8 (H, W, C) read-only grids from the fixed grid noise."""
+
+    grid: np.ndarray
+    ema_grid: np.ndarray | None = None  # the EMA generator's grid, when EMA is on
 
 
 class ImageExperiment:
@@ -61,6 +76,7 @@ class ImageExperiment:
             real, _ = dataset.sample(REAL_REFERENCE_SAMPLES, fixed)
         self.real_pixel_mean = float(real.mean())
         self.real_pixel_std = float(real.std())
+        self.timeline = GridTimeline(TIMELINE_CAPACITY)
 
     def build(self, knobs: Knobs) -> GanParts:
         s = self.structure
@@ -82,8 +98,16 @@ class ImageExperiment:
             x, labels = dataset.sample(n, rng)
             return x.to(device), (labels.to(device) if conditional else None)
 
-        return GanParts(G, D, make_optimizer(G.parameters(), knobs.g_opt), make_optimizer(D.parameters(), knobs.d_opt),
-                        sample_real, sample_noise, rng)
+        def sample_labels(n: int) -> torch.Tensor:  # a G update's classes: drawn as in a data batch
+            return sample_real(n)[1]
+
+        parts = GanParts(G, D, make_optimizer(G.parameters(), knobs.g_opt), make_optimizer(D.parameters(), knobs.d_opt),
+                         sample_real, sample_noise, rng, sample_labels=sample_labels if conditional else None)
+        # train_step updates `parts.ema` after every G update (set as an attribute so this
+        # also builds against a GanParts without the field; it then stays at the initial weights)
+        parts.ema = GeneratorEMA(G, s.ema_decay) if s.ema_decay > 0 else None
+        self.timeline.clear()  # a fresh run (build runs on every reset)
+        return parts
 
     @torch.no_grad()
     def evaluate(self, parts: GanParts) -> dict[str, float]:
@@ -93,11 +117,21 @@ class ImageExperiment:
         mean, std = torch.stack([fake.mean(), fake.std()]).tolist()
         return {"pixel_mean": mean, "pixel_std": std}
 
+    def view(self, parts: GanParts, knobs: Knobs) -> ImageView:
+        """The live generator's fixed-noise grid, and the EMA generator's when EMA is on."""
+        ema = getattr(parts, "ema", None)
+        return ImageView(self.grid(parts.generator), self.grid(ema.module) if ema is not None else None)
+
+    def record_timeline(self, parts: GanParts, step: int) -> None:
+        """Offer this step's grids to the timeline (the runner calls it at every evaluation)."""
+        view = self.view(parts, None)
+        self.timeline.offer(Frame(step, view.grid, view.ema_grid))
+
     @torch.no_grad()
-    def view(self, parts: GanParts, knobs: Knobs) -> np.ndarray:
-        """The fixed-noise sample grid, uint8 (H, W, channels), read-only. Conditional:
+    def grid(self, generator: torch.nn.Module) -> np.ndarray:
+        """`generator`'s fixed-noise sample grid, uint8 (H, W, channels), read-only. Conditional:
         row r shows class r, with the same z in every row of a column."""
-        fake = parts.generator(self.grid_noise, self.grid_labels).float().cpu()
+        fake = generator(self.grid_noise, self.grid_labels).float().cpu()
         grid = make_grid(fake.add(1).div(2).clamp(0, 1), nrow=GRID_COLUMNS, padding=GRID_PADDING,
                          pad_value=GRID_PAD_VALUE)
         # make_grid repeats a single channel three times; keep the image's own channels

@@ -13,7 +13,7 @@ import time
 import traceback
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any, Protocol
+from typing import Any, Callable, Protocol
 
 import numpy as np
 import torch
@@ -91,10 +91,15 @@ class Runner:
         view_interval: float = 0.2,
         history_capacity: int = 2000,
         torch_threads: int | None = 1,
+        saver: Callable[[Any], None] | None = None,
+        save_every: float = 60.0,
     ) -> None:
         """`torch_threads`: intra-op threads for this runner's thread (None: torch's default).
         One core per runner lets many runners share a server without oversubscribing it;
-        OpenMP teams of 2 inside the Streamlit server process were measured 70x slower."""
+        OpenMP teams of 2 inside the Streamlit server process were measured 70x slower.
+
+        `saver`: called on the runner thread with a `TrainingState` (ganlab.runs.state) every
+        `save_every` seconds of training, on pause and after a restore (autosave to a run directory)."""
         self.id = f"runner-{next(_ids)}"
         self._experiment = experiment
         self._knobs = knobs
@@ -114,6 +119,10 @@ class Runner:
         self._notice: str | None = None
         self._error_detail: str | None = None
         self._busy = False
+        self._saver = saver
+        self.save_every = save_every
+        self._save_requested = False
+        self._save_error: str | None = None
         self._reset_counters()
         self._parts: GanParts | None = None
         self._commands.append(("reset", None))
@@ -148,6 +157,8 @@ class Runner:
             if self._state == RunState.RUNNING:
                 self._state = RunState.PAUSED
                 self._release_slot()
+                self._save_requested = self._saver is not None  # autosave on pause
+                self._cond.notify_all()
 
     def step(self, which: str = "both", count: int = 1, *, evaluate: bool = True) -> None:
         """Queue `count` single steps; `which` is "both", "d" (D only) or "g" (G only).
@@ -196,6 +207,56 @@ class Runner:
             self._pending_knobs = knobs
             self._knobs = knobs
             self._cond.notify_all()
+
+    def export_state(self, timeout: float = 60.0):
+        """The full training state (a ganlab.runs.state.TrainingState), captured on the runner
+        thread between two steps after the commands queued before it."""
+        done = threading.Event()
+        box: dict[str, Any] = {}
+        with self._cond:
+            self._check_open()
+            self._commands.append(("export", box, done))
+            self._cond.notify_all()
+        if not done.wait(timeout):
+            raise TimeoutError("the runner did not export its state in time (busy, reset or stopped)")
+        if "error" in box:
+            raise box["error"]
+        return box["state"]
+
+    def restore(self, experiment: Experiment, state: Any, notice: str | None = None) -> None:
+        """Pause and continue from a saved TrainingState (same step, weights, optimizer and RNG
+        state) of `experiment`, whose structure must be the state's."""
+        with self._cond:
+            self._check_open()
+            if self._state == RunState.RUNNING:
+                self._release_slot()
+            self._state = RunState.PAUSED
+            self._knobs = state.knobs
+            self._pending_knobs = None
+            self._commands = [("restore", experiment, state)]
+            self._notice = notice
+            self._cond.notify_all()
+
+    def set_saver(self, saver: Callable[[Any], None] | None, save_every: float | None = None) -> None:
+        """Start (or stop, with None) autosaving; see `__init__`."""
+        with self._cond:
+            self._saver = saver
+            if save_every is not None:
+                self.save_every = save_every
+            self._save_requested = False
+
+    def save_now(self) -> None:
+        """Ask for an autosave as soon as the thread is between two steps."""
+        with self._cond:
+            if self._saver is not None:
+                self._save_requested = True
+                self._cond.notify_all()
+
+    @property
+    def save_error(self) -> str | None:
+        """Why the last autosave failed (None when it worked)."""
+        with self._cond:
+            return self._save_error
 
     def snapshot(self, want_view: bool = False, wait_for_view: float = 0.0) -> Snapshot:
         """An immutable copy of the run. `want_view` asks the thread to keep the view
@@ -276,10 +337,11 @@ class Runner:
         if self._torch_threads is not None:
             torch.set_num_threads(self._torch_threads)
         last_view = 0.0
+        last_save = time.monotonic()
         while True:
             with self._cond:
                 while not (self._stop or self._commands or self._pending_knobs or self._state == RunState.RUNNING
-                           or self._view_due(last_view)):
+                           or self._view_due(last_view) or self._save_requested):
                     self._cond.wait(0.5)
                 if self._stop:
                     break
@@ -300,6 +362,12 @@ class Runner:
                 if view_due and self._parts is not None:
                     last_view = time.monotonic()
                     self._compute_view(current_knobs)
+                with self._cond:
+                    save_due = self._saver is not None and self._parts is not None and (
+                        self._save_requested or (running and time.monotonic() - last_save >= self.save_every))
+                if save_due:
+                    last_save = time.monotonic()
+                    self._autosave()
             except Exception as exc:  # shown on the page, never swallowed
                 self._fail(exc)
             finally:
@@ -332,6 +400,17 @@ class Runner:
                     break
             if evaluate:
                 self._evaluate()
+        elif command[0] == "restore":
+            _, experiment, state = command
+            self._restore(experiment, state)
+        elif command[0] == "export":
+            _, box, done = command
+            try:
+                box["state"] = self._capture()
+            except Exception as exc:  # handed to the caller, not a training failure
+                box["error"] = exc
+            finally:
+                done.set()
         elif command[0] == "samples":
             _, box, done = command
             try:
@@ -342,6 +421,56 @@ class Runner:
                 box["error"] = exc
             finally:
                 done.set()
+
+    def _capture(self):
+        from ganlab.runs.state import TrainingState, capture_parts, history_state
+
+        tensors, meta = capture_parts(self._parts)
+        with self._cond:
+            return TrainingState(
+                structure=self._experiment.structure, knobs=self._knobs, tensors=tensors, meta=meta,
+                counters={"step": self._step, "d_updates": self._d_updates, "g_updates": self._g_updates,
+                          "train_seconds": self._train_seconds, "last_eval_step": self._last_eval_step},
+                history=history_state(self._history),
+                evals=history_state(self._evals) if self._evals is not None else None,
+                latest=dict(self._latest), latest_eval=dict(self._latest_eval),
+            )
+
+    def _restore(self, experiment: Experiment, state: Any) -> None:
+        from ganlab.runs.state import history_from_state, restore_parts
+
+        if experiment.structure != state.structure:
+            raise ValueError("the saved state belongs to another structure than the experiment's")
+        parts = experiment.build(state.knobs)
+        restore_parts(parts, state.tensors, state.meta)
+        history = history_from_state(state.history)
+        evals = history_from_state(state.evals) if state.evals is not None else None
+        with self._cond:
+            self._experiment = experiment
+            self._parts = parts
+            self._reset_counters()
+            c = state.counters
+            self._step, self._d_updates, self._g_updates = int(c["step"]), int(c["d_updates"]), int(c["g_updates"])
+            self._train_seconds = float(c["train_seconds"])
+            self._last_eval_step = int(c["last_eval_step"])
+            self._history, self._evals = history, evals
+            self._latest, self._latest_eval = dict(state.latest), dict(state.latest_eval)
+            self._rate_mark = (time.monotonic(), self._step)
+            self._message = self._error_detail = None
+            self._version += 1
+
+    def _autosave(self) -> None:
+        """Hand the saver a state; a failed save is reported, training goes on."""
+        with self._cond:
+            self._save_requested = False
+            saver = self._saver
+        try:
+            saver(self._capture())
+            error = None
+        except Exception as exc:
+            error = f"Autosave failed: {type(exc).__name__}: {exc}"
+        with self._cond:
+            self._save_error = error
 
     def _apply_knobs(self, knobs: Knobs) -> None:
         parts = self._parts
@@ -390,6 +519,9 @@ class Runner:
         if self._evals is not None and self._last_eval_step == self._step:
             return
         values = self._experiment.evaluate(self._parts)
+        record_timeline = getattr(self._experiment, "record_timeline", None)  # image grids for the page's slider
+        if record_timeline is not None:
+            record_timeline(self._parts, self._step)
         with self._cond:
             if self._evals is None:
                 self._evals = BoundedHistory(tuple(values), self._history_capacity)

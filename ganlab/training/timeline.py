@@ -1,0 +1,73 @@
+"""Sample grids at earlier steps, kept in bounded memory for the page's timeline slider.
+
+Frames are offered at a steady cadence (the image experiment offers one per evaluation).
+When `capacity + 1` frames are held, every second one is dropped (the first and the newest
+stay, since the count is odd) and from then on only every second offer is kept, so the
+frames stay evenly spaced in steps however long the run lasts: at most `capacity` grids
+between offers, each a few kB of uint8.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Frame:
+    step: int
+    grid: np.ndarray  # uint8 (H, W, C), read-only
+    ema_grid: np.ndarray | None = None  # the averaged generator's grid, when EMA is on
+
+
+class GridTimeline:
+    """Thread-safe: the runner thread offers frames, pages read `frames()`."""
+
+    def __init__(self, capacity: int = 100) -> None:
+        if capacity < 2 or capacity % 2:
+            raise ValueError("capacity must be an even number of at least 2")
+        self.capacity = capacity
+        self._lock = threading.Lock()
+        self.clear()
+
+    def clear(self) -> None:
+        with self._lock:
+            self._frames: list[Frame] = []
+            self._stride = 1  # keep one offer in this many
+            self._offers = 0
+
+    @property
+    def stride(self) -> int:
+        with self._lock:
+            return self._stride
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._frames)
+
+    def offer(self, frame: Frame) -> bool:
+        """Keep `frame` if it falls on the current stride; True when kept. A frame at the
+        same step as the newest one replaces it (a re-evaluation of the same weights)."""
+        with self._lock:
+            if self._frames and self._frames[-1].step == frame.step:
+                self._frames[-1] = frame
+                return True
+            index, self._offers = self._offers, self._offers + 1
+            if index % self._stride:
+                return False
+            self._frames.append(frame)
+            if len(self._frames) > self.capacity:
+                self._frames = self._frames[::2]  # capacity + 1 is odd: first and newest both stay
+                self._stride *= 2
+            return True
+
+    def frames(self) -> tuple[Frame, ...]:
+        """The kept frames, oldest first (immutable frames: safe to hand to a page)."""
+        with self._lock:
+            return tuple(self._frames)
+
+    def steps(self) -> list[int]:
+        with self._lock:
+            return [f.step for f in self._frames]
