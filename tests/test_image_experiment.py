@@ -226,10 +226,16 @@ def test_the_step_conditions_g_on_the_labels_of_the_real_batch_it_drew():
         drawn.append(y.clone())
         return x, y
 
-    parts.sample_real = recording_sample_real
+    def recording_sample_labels(n):
+        y = sample_labels(n)
+        drawn.append(y.clone())
+        return y
+
+    sample_labels = parts.sample_labels
+    parts.sample_real, parts.sample_labels = recording_sample_real, recording_sample_labels
     parts.generator.register_forward_pre_hook(lambda module, args: given.append(args[1].clone()))
     train_step(parts, KNOBS.replace(d_steps=2))
-    assert len(drawn) == len(given) == 3  # two D updates, one G update: one draw and one G call each
+    assert len(drawn) == len(given) == 3  # two D updates (a data batch each), one G update (labels only)
     for d, g in zip(drawn, given):
         assert torch.equal(d, g)
     assert not all(torch.equal(drawn[0], d) for d in drawn[1:])  # fresh labels per draw
@@ -359,3 +365,14 @@ def test_runner_records_a_timeline_frame_at_every_evaluation_without_any_page():
     runner.reset()
     assert runner.wait_idle(timeout=60)
     assert [f.step for f in experiment.timeline.frames()] == [0]  # a reset starts a new timeline
+
+
+def test_an_unconditional_g_update_draws_no_data_batch():
+    parts = ImageExperiment(structure(), blobs()).build(KNOBS)
+    draws = []
+    sample_real = parts.sample_real
+    parts.sample_real = lambda n: (draws.append(n), sample_real(n))[1]
+    train_step(parts, KNOBS, "g")
+    assert parts.sample_labels is None and draws == []
+    train_step(parts, KNOBS.replace(d_steps=3), "both")
+    assert draws == [KNOBS.batch_size] * 3  # the D updates' real batches only

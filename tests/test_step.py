@@ -270,3 +270,33 @@ def test_runner_applies_the_schedule_to_both_optimizers(release_runners):
     factor = 0.5 ** 1.5
     assert runner._parts.g_optimizer.param_groups[0]["lr"] == pytest.approx(1e-3 * factor)
     assert runner._parts.d_optimizer.param_groups[0]["lr"] == pytest.approx(4e-3 * factor)
+
+
+class CountingAverage:
+    """Records the generator weights it was asked to average, at each call."""
+
+    def __init__(self) -> None:
+        self.seen: list[list[torch.Tensor]] = []
+
+    def update(self, generator) -> None:
+        self.seen.append(params(generator))
+
+
+def test_ema_is_updated_after_each_g_update_with_the_new_weights():
+    knobs = knobs_for("non-saturating", d_steps=2)
+    parts = make_parts(knobs)
+    parts.ema = CountingAverage()
+    train_step(parts, knobs, "d")
+    assert parts.ema.seen == []  # D-only steps leave G (and its average) alone
+    train_step(parts, knobs, "both")
+    train_step(parts, knobs, "g")
+    assert len(parts.ema.seen) == 2
+    for a, b in zip(parts.ema.seen[-1], parts.generator.parameters()):
+        assert torch.equal(a, b)  # called after the optimizer step, not before
+
+
+def test_no_penalty_records_zero_and_leaves_the_d_loss_alone():
+    knobs = knobs_for("non-saturating")
+    record = train_step(make_parts(knobs), knobs, "d")
+    assert record["d_penalty"] == 0.0
+    assert math.isfinite(record["d_loss"])

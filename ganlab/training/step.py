@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Protocol
 
 import torch
 from torch import Tensor, nn
@@ -23,10 +23,19 @@ RECORD_KEYS = (
 )
 
 
+class GeneratorAverage(Protocol):
+    """An averaged copy of G (e.g. an exponential moving average) kept up to date by the step."""
+
+    def update(self, generator: nn.Module) -> None: ...
+
+
 @dataclass
 class GanParts:
     """Everything a step touches. `sample_real(n)` returns (data, labels or None);
-    `sample_noise(n)` returns latent vectors. Labels, when present, condition both nets."""
+    `sample_noise(n)` returns latent vectors. Labels, when present, condition both nets.
+    `sample_labels(n)`, for a conditional GAN, draws the labels a G update conditions on
+    (unconditional GANs leave it None, so a G update never samples data it would not use).
+    `ema`, when set, is updated after every G update."""
 
     generator: nn.Module
     discriminator: nn.Module
@@ -35,6 +44,8 @@ class GanParts:
     sample_real: Callable[[int], tuple[Tensor, Tensor | None]]
     sample_noise: Callable[[int], Tensor]
     rng: torch.Generator
+    sample_labels: Callable[[int], Tensor] | None = None
+    ema: GeneratorAverage | None = None
 
 
 def make_optimizer(params, knobs: OptimizerKnobs) -> torch.optim.Optimizer:
@@ -88,7 +99,8 @@ def _grad_norm(module: nn.Module) -> Tensor:
     grads = [p.grad for p in module.parameters() if p.grad is not None]
     if not grads:
         return torch.zeros(())
-    return torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(g) for g in grads]))
+    # one fused call for all tensors (what clip_grad_norm_ uses): ~2x faster than a norm per tensor
+    return torch.linalg.vector_norm(torch.stack(torch._foreach_norm(grads)))
 
 
 def discriminator_step(parts: GanParts, knobs: Knobs, loss: AdversarialLoss) -> dict[str, Tensor]:
@@ -98,14 +110,16 @@ def discriminator_step(parts: GanParts, knobs: Knobs, loss: AdversarialLoss) -> 
         fake = G(parts.sample_noise(knobs.batch_size), labels)
     d_real, d_fake = D(real, labels), D(fake, labels)
     adversarial = loss.d_loss(d_real, d_fake)
-    penalty = torch.zeros((), device=real.device)
+    penalties: list[Tensor] = []
     critic = lambda x: D(x, labels)  # noqa: E731 - binds the labels for the regularizers
     if knobs.gp_weight > 0:
-        penalty = penalty + knobs.gp_weight * gradient_penalty(critic, real, fake, parts.rng if real.device.type == "cpu" else None)
+        penalties.append(knobs.gp_weight * gradient_penalty(critic, real, fake, parts.rng if real.device.type == "cpu" else None))
     if knobs.r1_weight > 0:
-        penalty = penalty + knobs.r1_weight * r1_penalty(critic, real)
+        penalties.append(knobs.r1_weight * r1_penalty(critic, real))
+    # no penalty, no extra autograd node: the common case stays as cheap as a bare loop
+    penalty = sum(penalties[1:], penalties[0]) if penalties else None
     parts.d_optimizer.zero_grad(set_to_none=True)
-    (adversarial + penalty).backward()
+    (adversarial if penalty is None else adversarial + penalty).backward()
     grad_norm = _grad_norm(D)
     parts.d_optimizer.step()
     if loss.clips_weights:
@@ -114,7 +128,7 @@ def discriminator_step(parts: GanParts, knobs: Knobs, loss: AdversarialLoss) -> 
                 p.clamp_(-knobs.clip_value, knobs.clip_value)
     record = {
         "d_loss": adversarial.detach(),
-        "d_penalty": penalty.detach(),
+        "d_penalty": torch.zeros((), device=real.device) if penalty is None else penalty.detach(),
         "d_real": loss.score(d_real.detach()).mean(),
         "d_fake": loss.score(d_fake.detach()).mean(),
         "d_grad_norm": grad_norm,
@@ -126,13 +140,15 @@ def discriminator_step(parts: GanParts, knobs: Knobs, loss: AdversarialLoss) -> 
 
 def generator_step(parts: GanParts, knobs: Knobs, loss: AdversarialLoss) -> dict[str, Tensor]:
     D, G = parts.discriminator, parts.generator
-    _, labels = parts.sample_real(knobs.batch_size)
+    labels = parts.sample_labels(knobs.batch_size) if parts.sample_labels is not None else None
     fake = G(parts.sample_noise(knobs.batch_size), labels)
     g_loss = loss.g_loss(D(fake, labels))
     parts.g_optimizer.zero_grad(set_to_none=True)
     g_loss.backward()
     grad_norm = _grad_norm(G)
     parts.g_optimizer.step()
+    if parts.ema is not None:
+        parts.ema.update(G)
     return {"g_loss": g_loss.detach(), "g_grad_norm": grad_norm}
 
 
