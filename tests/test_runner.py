@@ -380,3 +380,34 @@ def test_snapshot_view_of_the_toy_experiment(wait_until):
     assert view.arrow_from.shape == view.arrow_dir.shape == (150, 2)
     assert view.manifold.shape == (30, 40, 2)
     assert view.bounds == (-1.5, 1.5, -1.5, 1.5)
+
+
+# ------------------------------------------------------- work on the thread
+def test_copy_nets_are_frozen_cpu_copies_that_training_leaves_alone(wait_until):
+    runner = make_runner()
+    runner.step("both", count=3)
+    nets = runner.copy_nets()
+    assert nets.step == 3 and nets.ema_generator is None  # the toy experiment keeps no average
+    assert not nets.generator.training and not any(p.requires_grad for p in nets.generator.parameters())
+    z = torch.randn(5, STRUCTURE.noise_dim, generator=torch.Generator().manual_seed(1))
+    before = nets.generator(z).clone()
+    expected = runner._parts.generator(z).detach()  # same weights right now (paused)
+    torch.testing.assert_close(before, expected)
+    runner.step("both", count=5)
+    assert runner.wait_idle()
+    torch.testing.assert_close(nets.generator(z), before)  # the copy did not move with training
+    assert not torch.equal(runner._parts.generator(z).detach(), before)
+
+
+def test_call_on_thread_returns_the_step_and_raises_the_callers_error():
+    runner = make_runner()
+    runner.step("both", count=2)
+    step, samples = runner.generate_eval_samples_at_step()
+    assert step == 2 and samples.shape == (runner.experiment.eval_noise.shape[0], 2)
+
+    def broken(parts, experiment, step):
+        raise KeyError("nope")
+
+    with pytest.raises(KeyError, match="nope"):
+        runner.call_on_thread(broken)
+    assert runner.state == RunState.PAUSED and runner.snapshot().message is None  # not a training failure

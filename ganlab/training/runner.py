@@ -7,6 +7,7 @@ of everything worth drawing. Torch tensors never leave the thread.
 
 from __future__ import annotations
 
+import copy
 import itertools
 import threading
 import time
@@ -99,7 +100,7 @@ class Runner:
         OpenMP teams of 2 inside the Streamlit server process were measured 70x slower.
 
         `saver`: called on the runner thread with a `TrainingState` (ganlab.runs.state) every
-        `save_every` seconds of training, on pause and after a restore (autosave to a run directory)."""
+        `save_every` seconds of training and on pause (autosave to a run directory)."""
         self.id = f"runner-{next(_ids)}"
         self._experiment = experiment
         self._knobs = knobs
@@ -173,21 +174,36 @@ class Runner:
             self._commands.append(("step", which, int(count), bool(evaluate)))
             self._cond.notify_all()
 
-    def generate_eval_samples(self, timeout: float = 30.0) -> np.ndarray:
-        """The generator's output on the experiment's fixed `eval_noise` (and `eval_labels`,
-        for a conditional generator: the points the metrics are measured on), as numpy. Computed on the runner thread after the
-        commands queued before it, so no tensor is touched from the caller's thread."""
+    def call_on_thread(self, fn: Callable[[GanParts, Any, int], Any], timeout: float = 30.0,
+                       what: str = "the request") -> Any:
+        """`fn(parts, experiment, step)`, run on the runner thread between two steps (after
+        the commands queued before it), so no tensor the thread mutates is touched from the
+        caller's. Its exception is raised here, not counted as a training failure."""
         done = threading.Event()
         box: dict[str, Any] = {}
         with self._cond:
             self._check_open()
-            self._commands.append(("samples", box, done))
+            self._commands.append(("call", fn, box, done))
             self._cond.notify_all()
         if not done.wait(timeout):
-            raise TimeoutError("the runner produced no samples in time (busy, reset or stopped)")
+            raise TimeoutError(f"the runner did not finish {what} in time (busy, reset or stopped)")
         if "error" in box:
             raise box["error"]
-        return box["samples"]
+        return box["result"]
+
+    def generate_eval_samples(self, timeout: float = 30.0) -> np.ndarray:
+        """The generator's output on the experiment's fixed `eval_noise` (and `eval_labels`,
+        for a conditional generator: the points the metrics are measured on), as numpy."""
+        return self.call_on_thread(_eval_samples, timeout, "the samples")[1]
+
+    def generate_eval_samples_at_step(self, timeout: float = 30.0) -> tuple[int, np.ndarray]:
+        """`(step, samples)`: like `generate_eval_samples`, with the step the weights are at."""
+        return self.call_on_thread(_eval_samples, timeout, "the samples")
+
+    def copy_nets(self, timeout: float = 30.0) -> "NetsCopy":
+        """CPU deep copies of G, D and (when kept) the averaged G, in eval mode with
+        gradients off: a page can run them freely while training goes on."""
+        return self.call_on_thread(_copy_nets, timeout, "copying the nets")
 
     def reset(self, experiment: Experiment | None = None, notice: str | None = None) -> None:
         """Pause and start again from fresh weights (of a new structure, if given)."""
@@ -411,12 +427,12 @@ class Runner:
                 box["error"] = exc
             finally:
                 done.set()
-        elif command[0] == "samples":
-            _, box, done = command
+        elif command[0] == "call":
+            _, fn, box, done = command
             try:
-                with torch.no_grad():
-                    labels = getattr(self._experiment, "eval_labels", None)  # a conditional G's classes
-                    box["samples"] = self._parts.generator(self._experiment.eval_noise, labels).cpu().numpy()
+                with self._cond:
+                    step = self._step
+                box["result"] = fn(self._parts, self._experiment, step)
             except Exception as exc:  # handed to the caller, not a training failure
                 box["error"] = exc
             finally:
@@ -545,3 +561,33 @@ class Runner:
             self._error_detail = "".join(traceback.format_exception(exc))
             self._commands.clear()
 
+
+
+@dataclass(frozen=True)
+class NetsCopy:
+    """Detached copies of a runner's nets at `step` (see `Runner.copy_nets`)."""
+
+    step: int
+    generator: torch.nn.Module
+    discriminator: torch.nn.Module
+    ema_generator: torch.nn.Module | None
+    experiment: Any
+
+
+def _frozen_copy(module: torch.nn.Module) -> torch.nn.Module:
+    clone = copy.deepcopy(module).to("cpu").eval()
+    clone.requires_grad_(False)
+    return clone
+
+
+@torch.no_grad()
+def _eval_samples(parts: GanParts, experiment: Any, step: int) -> tuple[int, np.ndarray]:
+    labels = getattr(experiment, "eval_labels", None)  # a conditional G's classes
+    return step, parts.generator(experiment.eval_noise, labels).cpu().numpy()
+
+
+def _copy_nets(parts: GanParts, experiment: Any, step: int) -> NetsCopy:
+    ema = getattr(parts, "ema", None)
+    ema_module = getattr(ema, "module", None)
+    return NetsCopy(step, _frozen_copy(parts.generator), _frozen_copy(parts.discriminator),
+                    _frozen_copy(ema_module) if ema_module is not None else None, experiment)
