@@ -1,0 +1,314 @@
+"""What the latent-space page works on: CPU copies of a run's nets, frozen for rendering
+one latent at a time, with everything the page asks of them (frames, directions,
+discriminator scores, nearest training images) and the image encoding it needs.
+
+No Streamlit here: the page (ganlab/ui/latent.py) keeps one `Explorer` per source in its
+session state, and the benchmark times the same calls.
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import torch
+from PIL import Image, ImageOps, UnidentifiedImageError
+from torch import Tensor, nn
+
+from ganlab.latent import (
+    Directions, axis_directions, freeze_batch_norm, generate, generator_directions, interpolation_path,
+)
+from ganlab.losses import get_loss
+from ganlab.metrics.nearest import Neighbours, nearest_neighbours
+
+REFERENCE_LATENTS = 512  # batch-norm statistics are frozen to this many random latents
+REFERENCE_REAL = 256  # real samples for D's batch norm and for the score distributions
+DIRECTION_SAMPLES = 1024
+MAX_UPLOAD_PIXELS = 25_000_000
+REFERENCE_SEED = 12345
+_versions = itertools.count(1)
+
+
+class NetsUnavailable(RuntimeError):
+    """The nets could not be copied out of a run (busy, released, mismatched); says why."""
+
+
+@dataclass
+class Explorer:
+    """A run's generator and discriminator, CPU copies in eval mode with batch norm frozen
+    (see `ganlab.latent.freeze_batch_norm`), plus what the page needs to know about them."""
+
+    kind: str  # "toy" or "image"
+    structure: Any
+    knobs: Any
+    generator: nn.Module
+    discriminator: nn.Module
+    dataset: Any  # ToyDistribution or ImageDataset
+    step: int
+    source: str  # shown to the user, e.g. "this session's 2D playground, step 1,200"
+    version: int = field(default_factory=lambda: next(_versions))  # new nets, new caches
+    _cache: dict = field(default_factory=dict, repr=False)
+
+    # ------------------------------------------------------------ facts
+    @property
+    def noise_dim(self) -> int:
+        return self.structure.noise_dim
+
+    @property
+    def noise_kind(self) -> str:
+        return getattr(self.structure, "noise", "gaussian")
+
+    @property
+    def num_classes(self) -> int:
+        return getattr(self.structure, "net_classes", 0)
+
+    @property
+    def class_names(self) -> tuple[str, ...]:
+        names = tuple(getattr(self.dataset, "class_names", ()) or ())
+        return names if len(names) == self.num_classes else tuple(str(i) for i in range(self.num_classes))
+
+    @property
+    def image_shape(self) -> tuple[int, int, int] | None:
+        s = self.structure
+        return (s.channels, s.image_size, s.image_size) if self.kind == "image" else None
+
+    def labels(self, n: int, cls: int | None) -> Tensor | None:
+        if not self.num_classes:
+            return None
+        return torch.full((n,), int(cls or 0), dtype=torch.long)
+
+    # ------------------------------------------------------------ latents and outputs
+    def latents(self, n: int, seed: int) -> Tensor:
+        g = torch.Generator().manual_seed(int(seed))
+        if self.noise_kind == "uniform":
+            return torch.rand(n, self.noise_dim, generator=g) * 2 - 1
+        return torch.randn(n, self.noise_dim, generator=g)
+
+    def seed_latent(self, seed: int) -> Tensor:
+        """The latent a seed names (d,): the same for a seed whatever else is drawn."""
+        return self.latents(1, seed)[0]
+
+    def render(self, z: Tensor, cls: int | None = None) -> Tensor:
+        """G's outputs for latents (n, d): images (n, C, H, W) in [-1, 1] or points (n, 2)."""
+        return generate(self.generator, z, self.labels(z.shape[0], cls))
+
+    def path(self, seed_a: int, seed_b: int, frames: int, method: str) -> Tensor:
+        return interpolation_path(self.seed_latent(seed_a), self.seed_latent(seed_b), frames, method)
+
+    def directions(self, mode: str, k: int, cls: int | None = None) -> tuple[Tensor, Tensor | None]:
+        """(k, d) unit latent directions and, for "pca", each one's share of the output variance."""
+        k = max(1, min(k, self.noise_dim))
+        if mode == "axes":
+            return axis_directions(self.noise_dim, k), None
+        key = ("pca", cls)
+        if key not in self._cache:
+            z = self.latents(max(DIRECTION_SAMPLES, 4 * self.noise_dim + 8), REFERENCE_SEED + 1)
+            self._cache[key] = generator_directions(self.generator, z, k=self.noise_dim,
+                                                    labels=self.labels(len(z), cls))
+        dirs: Directions = self._cache[key]
+        return dirs.latent[:k], dirs.explained[:k]
+
+    # ------------------------------------------------------------ the discriminator
+    def score(self, x: Tensor, cls: int | None = None) -> tuple[Tensor, Tensor]:
+        """D's raw output (logit or critic value) and the loss's reading of it (D(x))."""
+        with torch.no_grad():
+            logits = self.discriminator(x, self.labels(x.shape[0], cls))
+        return logits, get_loss(self.knobs.loss).score(logits)
+
+    @property
+    def score_label(self) -> str:
+        return "D(x)" if get_loss(self.knobs.loss).score is torch.sigmoid else "critic D(x)"
+
+    def reference_scores(self, cls: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """D's scores on REFERENCE_REAL real samples and as many generated ones (cached)."""
+        key = ("scores", cls)
+        if key not in self._cache:
+            real, real_labels = self.real_samples(REFERENCE_REAL)
+            if self.num_classes and cls is not None and real_labels is not None and (real_labels == cls).any():
+                real = real[real_labels == cls]  # compare with real images of the chosen class
+            fake = self.render(self.latents(REFERENCE_REAL, REFERENCE_SEED + 2), cls)
+            self._cache[key] = (self.score(real, cls)[1].numpy(), self.score(fake, cls)[1].numpy())
+        return self._cache[key]
+
+    def real_samples(self, n: int) -> tuple[Tensor, Tensor | None]:
+        g = torch.Generator().manual_seed(REFERENCE_SEED)
+        if self.kind == "toy":
+            return self.dataset.sample(n, g).float(), None
+        x, labels = self.dataset.sample(n, g)
+        return x, labels
+
+    def nearest(self, images: Tensor, k: int) -> Neighbours:
+        """The k nearest training images of each image (pixel L2 over [-1, 1] images)."""
+        if self.kind != "image":
+            raise ValueError("nearest neighbours are for image GANs (a 2D toy's training set is a distribution)")
+        return nearest_neighbours(images, self.dataset.images, k, transform=self.dataset.to_float)
+
+
+# ---------------------------------------------------------------- building explorers
+def _prepare(generator: nn.Module, discriminator: nn.Module, structure: Any, dataset: Any, kind: str) -> tuple[nn.Module, nn.Module]:
+    """CPU, eval, no grad, batch norm frozen to fixed reference batches."""
+    generator = generator.cpu().eval().requires_grad_(False)
+    discriminator = discriminator.cpu().eval().requires_grad_(False)
+    classes = getattr(structure, "net_classes", 0)
+    g = torch.Generator().manual_seed(REFERENCE_SEED)
+    kind_noise = getattr(structure, "noise", "gaussian")
+    z = (torch.rand(REFERENCE_LATENTS, structure.noise_dim, generator=g) * 2 - 1 if kind_noise == "uniform"
+         else torch.randn(REFERENCE_LATENTS, structure.noise_dim, generator=g))
+    labels = (torch.arange(REFERENCE_LATENTS) % classes) if classes else None
+    freeze_batch_norm(generator, z, labels)
+    if kind == "image":
+        real, real_labels = dataset.sample(REFERENCE_REAL, g)
+        freeze_batch_norm(discriminator, real, real_labels if classes else None)
+    return generator, discriminator
+
+
+def explorer_from_nets(experiment: Any, knobs: Any, generator: nn.Module, discriminator: nn.Module,
+                       step: int, source: str) -> Explorer:
+    """An Explorer around copies of nets that nobody else touches (they are changed in place)."""
+    kind = getattr(experiment, "kind", "toy")
+    G, D = _prepare(generator, discriminator, experiment.structure, experiment.dataset, kind)
+    return Explorer(kind, experiment.structure, knobs, G, D, experiment.dataset, step, source)
+
+
+def build_nets(structure: Any) -> tuple[nn.Module, nn.Module]:
+    """Fresh CPU (generator, discriminator) of a structure, built the way its experiment
+    builds them (the experiment's own `build` is not called: it resets experiment state)."""
+    from ganlab.training.toy_experiment import _INIT_LOCK
+
+    # Initialisation draws from torch's global RNG, which runners seed under this lock.
+    with _INIT_LOCK, torch.random.fork_rng(devices=[]):
+        return _build(structure)
+
+
+def _build(s: Any) -> tuple[nn.Module, nn.Module]:
+    from ganlab.config import ImageStructure
+    from ganlab.nets.dcgan import DCGANDiscriminator, DCGANGenerator
+    from ganlab.nets.mlp import MLPDiscriminator, MLPGenerator
+
+    if isinstance(s, ImageStructure):
+        return (DCGANGenerator(s.noise_dim, s.image_size, s.channels, s.width, batch_norm=s.g_batch_norm,
+                               num_classes=s.net_classes),
+                DCGANDiscriminator(s.image_size, s.channels, s.width, batch_norm=s.d_batch_norm,
+                                   spectral_norm=s.d_spectral_norm, num_classes=s.net_classes))
+    return MLPGenerator(s.noise_dim, s.generator), MLPDiscriminator(s.discriminator)
+
+
+def nets_from_state(state: Any) -> tuple[nn.Module, nn.Module, nn.Module | None]:
+    """(generator, discriminator, EMA generator or None) of `state.structure`, loaded from a
+    `ganlab.runs.state.TrainingState`'s tensors (plain tensors, no pickle). A tensor that
+    does not fit the structure raises NetsUnavailable with the reason."""
+    G, D = build_nets(state.structure)
+    ema = build_nets(state.structure)[0] if state.meta.get("has_ema") else None
+    for prefix, module in (("generator", G), ("discriminator", D), ("ema", ema)):
+        if module is None:
+            continue
+        weights = {k[len(prefix) + 1:]: v for k, v in state.tensors.items() if k.startswith(prefix + ".")}
+        try:
+            module.load_state_dict(weights)
+        except RuntimeError as exc:
+            raise NetsUnavailable(f"the saved {prefix} does not fit the run's structure: {exc}") from None
+    return G, D, ema
+
+
+def copy_runner_nets(runner: Any, timeout: float = 10.0) -> tuple[Any, Any, int, nn.Module, nn.Module, nn.Module | None]:
+    """(experiment, knobs, step, generator, discriminator, EMA generator or None): CPU copies
+    made on the runner thread between two steps (`Runner.copy_nets`), so no tensor the
+    thread mutates is read here. The copies are the caller's own."""
+    try:
+        knobs = runner.snapshot().knobs
+        nets = runner.copy_nets(timeout=timeout)
+    except (TimeoutError, RuntimeError) as exc:
+        raise NetsUnavailable(f"could not copy the run's nets: {exc}") from None
+    return nets.experiment, knobs, nets.step, nets.generator, nets.discriminator, nets.ema_generator
+
+
+# ---------------------------------------------------------------- images in and out
+def to_uint8(images: Tensor) -> np.ndarray:
+    """Images (n, C, H, W) in [-1, 1] -> uint8 (n, H, W, C)."""
+    x = images.detach().float().add(1).mul(127.5).round().clamp(0, 255).to(torch.uint8)
+    return x.permute(0, 2, 3, 1).numpy()
+
+
+def strip(frames: np.ndarray, padding: int = 2, pad_value: int = 255) -> np.ndarray:
+    """uint8 frames (n, H, W, C) side by side, with `padding` pixels between and around."""
+    n, h, w, c = frames.shape
+    out = np.full((h + 2 * padding, n * (w + padding) + padding, c), pad_value, dtype=np.uint8)
+    for i, frame in enumerate(frames):
+        x = padding + i * (w + padding)
+        out[padding:padding + h, x:x + w] = frame
+    return out
+
+
+def upscale(image: np.ndarray, factor: int) -> np.ndarray:
+    """Nearest-neighbour enlargement (H, W, C) -> (H*f, W*f, C): crisp pixels in the browser."""
+    return np.ascontiguousarray(image.repeat(factor, axis=0).repeat(factor, axis=1))
+
+
+def _pil(image: np.ndarray) -> Image.Image:
+    return Image.fromarray(image[..., 0] if image.shape[-1] == 1 else image)
+
+
+def png_bytes(image: np.ndarray) -> bytes:
+    buf = io.BytesIO()
+    _pil(image).save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def gif_bytes(frames: np.ndarray, frame_ms: int = 120, bounce: bool = True) -> bytes:
+    """An animated GIF (looping) of uint8 frames (n, H, W, C); `bounce` plays back and forth."""
+    images = [_pil(f) for f in frames]
+    if bounce and len(images) > 2:
+        images = images + images[-2:0:-1]
+    buf = io.BytesIO()
+    images[0].save(buf, format="GIF", save_all=True, append_images=images[1:], duration=frame_ms, loop=0)
+    return buf.getvalue()
+
+
+def load_user_image(data: bytes, size: int, channels: int, invert: bool | None = None) -> tuple[Tensor, list[str]]:
+    """An uploaded image as the discriminator's input (1, channels, size, size) in [-1, 1],
+    with notes on what was changed. `invert`: None inverts dark-on-light images when the
+    net expects grey images (MNIST-style light strokes on black). Raises ValueError with
+    a message for the user when the file is not a usable image."""
+    if not data:
+        raise ValueError("The file is empty.")
+    try:
+        img = Image.open(io.BytesIO(data))
+        if img.width * img.height > MAX_UPLOAD_PIXELS:
+            raise ValueError(f"The image is {img.width}x{img.height} pixels; at most {MAX_UPLOAD_PIXELS:,} are accepted.")
+        img.load()
+    except ValueError:
+        raise
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError, SyntaxError) as exc:
+        raise ValueError(f"This file is not an image that can be read (PNG, JPEG, GIF, BMP, WebP): {exc}") from None
+    notes = []
+    if getattr(img, "n_frames", 1) > 1:
+        notes.append("an animated image: its first frame is used")
+    if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
+        background = Image.new("RGBA", img.size, (255, 255, 255, 255))
+        img = Image.alpha_composite(background, img.convert("RGBA"))
+        notes.append("transparent parts shown on white")
+    img = img.convert("L" if channels == 1 else "RGB")
+    if img.width != img.height:
+        side = max(img.size)
+        corner = img.getpixel((0, 0))
+        img = ImageOps.pad(img, (side, side), color=corner)
+        notes.append(f"padded to a square ({side}x{side}) with its corner colour")
+    if img.size != (size, size):
+        notes.append(f"resized from {img.width}x{img.height} to {size}x{size}")
+        img = img.resize((size, size), Image.Resampling.LANCZOS)
+    arr = np.asarray(img, dtype=np.float32)
+    if arr.ndim == 2:
+        arr = arr[..., None]
+    if invert is None:
+        invert = channels == 1 and float(arr.mean()) > 127.5
+        if invert:
+            notes.append("inverted to light strokes on a dark background, like the training digits")
+    elif invert:
+        notes.append("inverted")
+    if invert:
+        arr = 255.0 - arr
+    x = torch.from_numpy(arr).permute(2, 0, 1)[None].div(127.5).sub(1.0)
+    return x.contiguous(), notes
