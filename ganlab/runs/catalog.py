@@ -1,0 +1,193 @@
+"""The runs folder as a catalogue: list, rename, delete, replay frames, and whether a run is
+still being written by a live process."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image
+
+from ganlab.runs.paths import RunFormatError, RunNameError, check_name, run_path, runs_root
+from ganlab.runs.render import label_frame, scatter_image
+from ganlab.runs.store import CONFIG, EVALS, HISTORY, read_config, snapshot_steps
+from ganlab.runs.tables import read_table
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """One row of the runs list. `error` is set (and the rest mostly empty) for a folder that
+    is not a readable run."""
+
+    name: str
+    path: Path
+    kind: str = "?"
+    data: str = "?"
+    loss: str = "?"
+    step: int = 0
+    status: str = "?"
+    best: dict[str, float] = field(default_factory=dict)
+    final_losses: dict[str, float] = field(default_factory=dict)
+    updated: str = ""
+    live: bool = False
+    view_only: bool = False
+    thumbnail: Path | None = None
+    error: str | None = None
+    note: str | None = None
+
+
+def writer_alive(config: dict[str, Any]) -> bool:
+    """Whether the process that wrote `config` with status "training" still runs on this host."""
+    writer = config.get("writer") or {}
+    if config.get("status") != "training" or writer.get("host") != socket.gethostname():
+        return False
+    pid = writer.get("pid")
+    if not isinstance(pid, int) or pid <= 0:
+        return False
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def summarize(path: Path) -> RunSummary:
+    name = path.name
+    try:
+        config = read_config(path)
+    except RunFormatError as exc:
+        return RunSummary(name, path, error=str(exc))
+    snaps = snapshot_steps(path)
+    thumb = next((p for _, p in reversed(snaps) if p.suffix == ".png"), None)
+    return RunSummary(
+        name=name, path=path, kind=config.get("kind", "?"),
+        data=str(config.get("data_label") or (config.get("data") or {}).get("name") or "?"),
+        loss=str((config.get("knobs") or {}).get("loss", "?")), step=int(config.get("step") or 0),
+        status=str(config.get("status", "?")), best=dict(config.get("best_metrics") or {}),
+        final_losses=dict(config.get("final_losses") or {}), updated=str(config.get("updated") or config.get("created") or ""),
+        live=writer_alive(config), view_only=bool(config.get("view_only")), thumbnail=thumb,
+        note=config.get("migration"),
+    )
+
+
+def list_runs(root: str | Path | None = None) -> list[RunSummary]:
+    """Every folder in the runs folder holding a config.json (unreadable ones with `error`),
+    most recently updated first."""
+    base = runs_root(root)
+    if not base.is_dir():
+        return []
+    out = []
+    for path in base.iterdir():
+        if path.is_dir() and not path.name.startswith(".") and (path / CONFIG).exists():
+            try:
+                check_name(path.name)
+            except RunNameError as exc:
+                out.append(RunSummary(path.name, path, error=str(exc)))
+                continue
+            out.append(summarize(path))
+    return sorted(out, key=lambda r: (r.updated, r.name), reverse=True)
+
+
+def rename_run(old: str, new: str, root: str | Path | None = None) -> Path:
+    """Rename a run folder (both names checked); refuses to overwrite or to rename a live run."""
+    src, dst = run_path(old, root), run_path(new, root)
+    if not src.is_dir():
+        raise RunFormatError(f"no run named {old!r}")
+    if dst.exists():
+        raise RunFormatError(f"a run named {new!r} already exists")
+    if _is_live(src):
+        raise RunFormatError(f"run {old!r} is still being written by a training process")
+    src.rename(dst)
+    return dst
+
+
+def delete_run(name: str, root: str | Path | None = None) -> None:
+    """Delete a run folder (the name is checked; a live run is refused)."""
+    path = run_path(name, root)
+    if not path.is_dir():
+        raise RunFormatError(f"no run named {name!r}")
+    if path.is_symlink():
+        raise RunFormatError(f"run {name!r} is a link; remove it by hand")
+    if _is_live(path):
+        raise RunFormatError(f"run {name!r} is still being written by a training process")
+    shutil.rmtree(path)
+
+
+def _is_live(path: Path) -> bool:
+    try:
+        return writer_alive(read_config(path))
+    except RunFormatError:
+        return False
+
+
+def read_curves(path: Path) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """(history, evals) tables of a run; empty tables where a file is missing."""
+    out = []
+    for name in (HISTORY, EVALS):
+        try:
+            out.append(read_table(path / name))
+        except RunFormatError:
+            out.append({"step": np.zeros(0, dtype=np.int64)})
+    return out[0], out[1]
+
+
+def replay_frame(path: Path, step_file: Path, bounds: tuple[float, float, float, float] | None = None,
+                 real: np.ndarray | None = None, size: int = 360) -> Image.Image:
+    """The picture of one snapshot: the grid PNG, or the 2D points drawn as a scatter."""
+    if step_file.suffix == ".png":
+        try:
+            with Image.open(step_file) as img:
+                img.load()
+                return img.convert("RGB")
+        except (OSError, ValueError) as exc:
+            raise RunFormatError(f"{step_file.name} is not a readable PNG: {exc}") from None
+    try:
+        points = np.load(step_file, allow_pickle=False)
+    except (OSError, ValueError, EOFError) as exc:
+        raise RunFormatError(f"{step_file.name} is not a readable numpy array: {exc}") from None
+    if points.ndim != 2 or points.shape[1] != 2:
+        raise RunFormatError(f"{step_file.name} does not hold 2D points")
+    if bounds is None:
+        lo, hi = np.nanmin(points, 0), np.nanmax(points, 0)
+        pad = np.maximum((hi - lo) * 0.1, 1e-3)
+        bounds = (lo[0] - pad[0], hi[0] + pad[0], lo[1] - pad[1], hi[1] + pad[1])
+    return scatter_image(points, bounds, size=size, real=real)
+
+
+def toy_bounds(config: dict[str, Any]) -> tuple[tuple[float, float, float, float] | None, np.ndarray | None]:
+    """(bounds, some real points) of a 2D run's named distribution, for drawing its snapshots."""
+    data = config.get("data") or {}
+    if config.get("kind") != "toy" or data.get("source") != "toy":
+        return None, None
+    from ganlab.data.toy import TOY_DISTRIBUTIONS
+
+    toy = TOY_DISTRIBUTIONS.get(data.get("name"))
+    if toy is None:
+        return None, None
+    import torch
+
+    return toy.bounds, toy.sample(500, torch.Generator().manual_seed(0)).numpy()
+
+
+def replay_gif(path: Path, max_frames: int = 60, duration_ms: int = 250) -> bytes:
+    """The run's evolution over its saved snapshots as an animated GIF (at most `max_frames`)."""
+    from ganlab.runs.render import gif_bytes
+
+    snaps = snapshot_steps(path)
+    if not snaps:
+        raise RunFormatError(f"run {path.name} has no snapshots to animate")
+    if len(snaps) > max_frames:
+        idx = np.unique(np.linspace(0, len(snaps) - 1, max_frames).round().astype(int))
+        snaps = [snaps[i] for i in idx]
+    bounds, real = toy_bounds(read_config(path))
+    frames = [label_frame(replay_frame(path, f, bounds, real), f"step {step:,}") for step, f in snaps]
+    return gif_bytes(frames, duration_ms)

@@ -1,0 +1,63 @@
+"""Metric tables as CSV: `step` + named float columns (an empty cell is NaN / not computed)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from pathlib import Path
+
+import numpy as np
+
+from ganlab.runs.paths import RunFormatError, atomic_write_text
+
+
+def _cell(value: float) -> str:
+    value = float(value)
+    return "" if math.isnan(value) else format(value, ".9g")
+
+
+def table_csv(table: dict[str, np.ndarray]) -> str:
+    columns = list(table)
+    rows = len(table["step"]) if "step" in table else 0
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(columns)
+    steps = table.get("step")
+    others = [(c, table[c]) for c in columns if c != "step"]
+    for i in range(rows):
+        writer.writerow([int(steps[i]), *(_cell(v[i]) for _, v in others)])
+    return out.getvalue()
+
+
+def write_table(path: Path, table: dict[str, np.ndarray]) -> int:
+    """Write atomically; returns the row count."""
+    atomic_write_text(path, table_csv(table))
+    return len(table.get("step", ()))
+
+
+def read_table(path: Path) -> dict[str, np.ndarray]:
+    """A table written by `write_table`; RunFormatError naming the file and line when it is not one."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise RunFormatError(f"{path.name} is missing") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RunFormatError(f"{path.name} cannot be read: {exc}") from None
+    rows = list(csv.reader(io.StringIO(text)))
+    if not rows or not rows[0] or rows[0][0] != "step":
+        raise RunFormatError(f"{path.name} is not a ganlab metrics table (its first column must be 'step')")
+    header = rows[0]
+    if len(set(header)) != len(header):
+        raise RunFormatError(f"{path.name} repeats a column name")
+    steps = np.zeros(len(rows) - 1, dtype=np.int64)
+    values = np.full((len(rows) - 1, len(header) - 1), np.nan)
+    for i, row in enumerate(rows[1:]):
+        if len(row) != len(header):
+            raise RunFormatError(f"{path.name} line {i + 2}: {len(row)} cells, expected {len(header)} (truncated?)")
+        try:
+            steps[i] = int(row[0])
+            values[i] = [float(c) if c != "" else np.nan for c in row[1:]]
+        except ValueError:
+            raise RunFormatError(f"{path.name} line {i + 2}: not a number") from None
+    return {"step": steps, **{c: values[:, j] for j, c in enumerate(header[1:])}}

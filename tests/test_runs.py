@@ -1,0 +1,307 @@
+"""The run directory format: exact resume, safe names, and refusing bad files."""
+
+from __future__ import annotations
+
+import json
+import pickle
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+import ganlab
+from ganlab.config import ImageStructure, Knobs, MLPShape, OptimizerKnobs, ToyStructure
+from ganlab.data.image_sources import load_image_source
+from ganlab.data.points_csv import empirical_distribution
+from ganlab.runs import (
+    FORMAT_VERSION, RunFormatError, RunNameError, RunWriter, check_name, delete_run, list_runs, load_generator,
+    load_run, read_config, rename_run, replay_gif, run_path,
+)
+from ganlab.runs.paths import atomic_write_text
+from ganlab.runs.store import snapshot_steps
+from ganlab.training.image_experiment import ImageExperiment
+from ganlab.training.runner import Runner
+from ganlab.training.toy_experiment import ToyExperiment
+
+TINY = MLPShape(hidden_layers=2, width=16)
+
+
+def toy_experiment(data="grid", dataset=None):
+    return ToyExperiment(ToyStructure(data=data, generator=TINY, discriminator=TINY, seed=3), dataset)
+
+
+def image_experiment(conditional=False, ema=0.9):
+    s = ImageStructure(dataset="digits", noise_dim=8, width=8, conditional=conditional, num_classes=10,
+                       ema_decay=ema, seed=1)
+    return ImageExperiment(s, load_image_source("digits", max_images=64))
+
+
+def train(runner: Runner, steps: int) -> None:
+    runner.step("both", steps, evaluate=False)
+    assert runner.wait_idle(60)
+
+
+def assert_same_state(a, b) -> None:
+    assert a.step == b.step
+    assert sorted(a.tensors) == sorted(b.tensors)
+    for key in a.tensors:
+        assert torch.equal(a.tensors[key], b.tensors[key]), key
+    assert a.meta == b.meta
+    assert {k: v for k, v in a.counters.items() if k != "train_seconds"} == \
+        {k: v for k, v in b.counters.items() if k != "train_seconds"}
+    assert a.latest == b.latest and a.latest_eval == b.latest_eval
+
+
+def round_trip(tmp_path: Path, make_experiment, knobs: Knobs, before: int, after: int):
+    """(state after `before + after` steps straight, the same after a save -> load at `before`)."""
+    run_dir = tmp_path / "run"
+    experiment = make_experiment()
+    runner = Runner(experiment, knobs, eval_every=3)
+    try:
+        train(runner, before)
+        RunWriter(run_dir, experiment).save(runner.export_state())
+        train(runner, after)
+        straight = runner.export_state()
+    finally:
+        runner.release()
+    experiment2, state, config = load_run(run_dir)
+    assert state.step == before and config["step"] == before
+    resumed = Runner(experiment2, state.knobs, eval_every=3)
+    try:
+        resumed.restore(experiment2, state)
+        assert resumed.wait_idle(60)
+        assert resumed.snapshot().step == before and resumed.snapshot().message is None
+        train(resumed, after)
+        again = resumed.export_state()
+    finally:
+        resumed.release()
+    return straight, again
+
+
+def test_toy_run_resumes_bit_identically(tmp_path):
+    knobs = Knobs(batch_size=32, r1_weight=0.1, d_steps=2)
+    straight, again = round_trip(tmp_path, toy_experiment, knobs, before=7, after=6)
+    assert_same_state(straight, again)
+    assert straight.step == 13 and straight.counters["d_updates"] == 26
+    # the history continues where it stopped (CSV keeps 9 significant digits)
+    np.testing.assert_array_equal(straight.history["steps"], again.history["steps"])
+    np.testing.assert_allclose(straight.history["values"], again.history["values"], rtol=1e-8, equal_nan=True)
+    np.testing.assert_array_equal(straight.evals["steps"], [0, 3, 6, 9, 12])
+    np.testing.assert_array_equal(again.evals["steps"], straight.evals["steps"])
+
+
+def test_toy_run_with_sgd_and_gradient_penalty_resumes_bit_identically(tmp_path):
+    sgd = OptimizerKnobs(name="sgd", lr=0.01, beta1=0.9)
+    knobs = Knobs(loss="wasserstein-gp", gp_weight=10.0, batch_size=16, g_opt=sgd, d_opt=sgd)
+    assert_same_state(*round_trip(tmp_path, toy_experiment, knobs, before=4, after=4))
+
+
+def test_conditional_image_run_with_ema_resumes_bit_identically(tmp_path):
+    knobs = Knobs(batch_size=8)
+    straight, again = round_trip(tmp_path, lambda: image_experiment(conditional=True, ema=0.9), knobs, 3, 3)
+    assert_same_state(straight, again)
+    assert any(k.startswith("ema.") for k in straight.tensors)
+    assert straight.meta["ema_updates"] == 6
+
+
+def test_csv_points_travel_with_the_run(tmp_path):
+    points = np.array([[0, 0], [1, 1], [2, 0.5], [3, -1]], dtype=np.float32)
+    make = lambda: toy_experiment("csv", empirical_distribution(points, "mine.csv"))  # noqa: E731
+    assert_same_state(*round_trip(tmp_path, make, Knobs(batch_size=8), 3, 3))
+    np.testing.assert_array_equal(np.load(tmp_path / "run" / "data_points.npy"), points)
+
+
+def test_run_directory_contents(tmp_path):
+    experiment = image_experiment()
+    runner = Runner(experiment, Knobs(batch_size=8), eval_every=2)
+    try:
+        writer = RunWriter(tmp_path / "img", experiment, extra={"preset": "x"})
+        train(runner, 2)
+        writer.save(runner.export_state())
+        train(runner, 2)
+        writer.save(runner.export_state(), status="completed")
+    finally:
+        runner.release()
+    run = tmp_path / "img"
+    config = json.loads((run / "config.json").read_text())
+    assert (config["format"], config["format_version"], config["ganlab_version"]) == (
+        "ganlab-run", FORMAT_VERSION, ganlab.__version__)
+    assert (config["kind"], config["step"], config["status"], config["preset"]) == ("image", 4, "completed", "x")
+    assert config["data"]["source"] == "named" and config["data"]["count"] == 64
+    assert [s for s, _ in snapshot_steps(run)] == [2, 4]
+    from PIL import Image
+
+    with Image.open(snapshot_steps(run)[-1][1]) as img:
+        assert img.size == (8 * 30 + 2, 8 * 30 + 2)  # 8x8 cells of 28 px + 2 px lines
+    G, _ = load_generator(run)
+    with torch.no_grad():
+        assert G(torch.zeros(2, 8)).shape == (2, 1, 28, 28)
+    assert not any(p.name.endswith(".tmp") for p in run.rglob("*"))
+
+
+# ------------------------------------------------------------------ names
+@pytest.mark.parametrize("name", ["..", ".", "../x", "a/b", "/etc", "a\\b", "", ".hidden", "x" * 65, "a b", "ü",
+                                  "run.", "a..b", "name\x00"])
+def test_unsafe_run_names_are_refused(tmp_path, name):
+    with pytest.raises(RunNameError, match="not allowed"):
+        run_path(name, tmp_path)
+
+
+def test_safe_names_stay_inside_the_runs_folder(tmp_path):
+    assert check_name("grid-all_modes.2") == "grid-all_modes.2"
+    assert run_path("grid-1", tmp_path) == tmp_path.resolve() / "grid-1"
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    root = tmp_path / "runs"
+    root.mkdir()
+    (root / "sneaky").symlink_to(outside)
+    with pytest.raises(RunNameError, match="outside the runs folder"):
+        run_path("sneaky", root)
+
+
+# ------------------------------------------------------------------ bad files
+@pytest.fixture(scope="module")
+def saved_run(tmp_path_factory):
+    run = tmp_path_factory.mktemp("saved") / "good"
+    experiment = toy_experiment()
+    runner = Runner(experiment, Knobs(batch_size=16))
+    try:
+        train(runner, 3)
+        RunWriter(run, experiment).save(runner.export_state())
+    finally:
+        runner.release()
+    return run
+
+
+def copy_run(saved_run: Path, tmp_path: Path) -> Path:
+    import shutil
+
+    return Path(shutil.copytree(saved_run, tmp_path / "copy"))
+
+
+class Boom:
+    def __reduce__(self):
+        return (Path("/tmp/ganlab-pwned").touch, ())
+
+
+def test_a_pickle_renamed_safetensors_is_refused_without_running_it(saved_run, tmp_path):
+    run = copy_run(saved_run, tmp_path)
+    (run / "weights.safetensors").write_bytes(pickle.dumps({"generator": Boom()}))
+    with pytest.raises(RunFormatError, match="weights.safetensors is not a safetensors file|corrupt"):
+        load_run(run)
+    assert not Path("/tmp/ganlab-pwned").exists()
+
+
+def test_a_torch_save_file_is_refused(saved_run, tmp_path):
+    run = copy_run(saved_run, tmp_path)
+    torch.save({"w": torch.zeros(3)}, run / "weights.safetensors")
+    with pytest.raises(RunFormatError, match="weights.safetensors"):
+        load_run(run)
+
+
+def test_truncated_weights_are_refused(saved_run, tmp_path):
+    run = copy_run(saved_run, tmp_path)
+    data = (run / "weights.safetensors").read_bytes()
+    (run / "weights.safetensors").write_bytes(data[: len(data) // 2])
+    with pytest.raises(RunFormatError, match="corrupt or truncated"):
+        load_run(run)
+
+
+def test_foreign_safetensors_is_refused(saved_run, tmp_path):
+    from safetensors.torch import save_file
+
+    run = copy_run(saved_run, tmp_path)
+    save_file({"w": torch.zeros(3)}, str(run / "weights.safetensors"))
+    with pytest.raises(RunFormatError, match="not ganlab run weights"):
+        load_run(run)
+
+
+def test_weights_of_another_structure_are_refused(saved_run, tmp_path):
+    run = copy_run(saved_run, tmp_path)
+    config = json.loads((run / "config.json").read_text())
+    config["structure"]["generator"]["width"] = 32
+    (run / "config.json").write_text(json.dumps(config))
+    with pytest.raises(RunFormatError, match="another structure"):
+        load_run(run)
+
+
+@pytest.mark.parametrize("text, message", [
+    ('{"format": "ganlab-run", "format_versi', "corrupt or truncated"),
+    ("[1, 2]", "not a JSON object"),
+    ('{"hello": "world"}', "not a ganlab run config"),
+    ('{"format": "ganlab-run", "format_version": 99, "ganlab_version": "9.0"}', "upgrade ganlab"),
+])
+def test_bad_configs_are_refused(saved_run, tmp_path, text, message):
+    run = copy_run(saved_run, tmp_path)
+    (run / "config.json").write_text(text)
+    with pytest.raises(RunFormatError, match=message):
+        read_config(run)
+
+
+def test_truncated_history_is_refused(saved_run, tmp_path):
+    run = copy_run(saved_run, tmp_path)
+    text = (run / "history.csv").read_text()
+    (run / "history.csv").write_text(text[: len(text) - 20])
+    with pytest.raises(RunFormatError, match="history.csv line"):
+        load_run(run)
+
+
+def test_pickled_points_file_is_refused(tmp_path):
+    points = np.array([[0, 0], [1, 1]], dtype=np.float32)
+    experiment = toy_experiment("csv", empirical_distribution(points))
+    runner = Runner(experiment, Knobs(batch_size=8))
+    try:
+        RunWriter(tmp_path / "r", experiment).save(runner.export_state())
+    finally:
+        runner.release()
+    np.save(tmp_path / "r" / "data_points.npy", np.array([Boom()], dtype=object), allow_pickle=True)
+    with pytest.raises(RunFormatError, match="data_points.npy"):
+        load_run(tmp_path / "r")
+    assert not Path("/tmp/ganlab-pwned").exists()
+
+
+def test_a_run_from_the_first_ganlab_train_is_migrated_view_only(tmp_path):
+    run = tmp_path / "old"
+    run.mkdir()
+    (run / "config.json").write_text(json.dumps({
+        "ganlab_version": "0.1.0", "kind": "toy", "status": "completed", "data": "grid",
+        "structure": ToyStructure(data="grid").to_dict(), "knobs": Knobs().to_dict(), "steps": 30}))
+    config = read_config(run)
+    assert config["view_only"] and config["format_version"] == 0 and config["step"] == 30
+    assert "before runs kept their weights" in config["migration"]
+    with pytest.raises(RunFormatError, match="viewed and compared, not resumed"):
+        load_run(run)
+
+
+# ------------------------------------------------------------------ the catalogue
+def test_list_rename_delete_and_gif(saved_run, tmp_path):
+    root = tmp_path / "runs"
+    root.mkdir()
+    import shutil
+
+    shutil.copytree(saved_run, root / "a")
+    (root / "junk").mkdir()
+    (root / "junk" / "config.json").write_text("{")
+    runs = {r.name: r for r in list_runs(root)}
+    assert set(runs) == {"a", "junk"}
+    assert runs["a"].error is None and (runs["a"].kind, runs["a"].data, runs["a"].step) == ("toy", "grid", 3)
+    assert "modes_covered" in runs["a"].best
+    assert runs["a"].live  # written by this very process, status "training"
+    assert "corrupt" in runs["junk"].error
+
+    config = json.loads((root / "a" / "config.json").read_text())
+    atomic_write_text(root / "a" / "config.json", json.dumps(dict(config, status="paused")))
+    rename_run("a", "b", root)
+    assert (root / "b").is_dir() and not (root / "a").exists()
+    with pytest.raises(RunNameError):
+        rename_run("b", "../c", root)
+    with pytest.raises(RunFormatError, match="already exists"):
+        rename_run("b", "junk", root)
+
+    gif = replay_gif(root / "b")
+    assert gif[:6] == b"GIF89a"
+    delete_run("b", root)
+    assert not (root / "b").exists()
+    with pytest.raises(RunNameError):
+        delete_run("..", root)
