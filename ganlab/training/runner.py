@@ -262,10 +262,11 @@ class Runner:
             self._save_requested = False
 
     def save_now(self) -> None:
-        """Ask for an autosave as soon as the thread is between two steps."""
+        """Autosave after the commands queued before this call (nothing without a saver)."""
         with self._cond:
+            self._check_open()
             if self._saver is not None:
-                self._save_requested = True
+                self._commands.append(("save",))
                 self._cond.notify_all()
 
     @property
@@ -416,6 +417,9 @@ class Runner:
                     break
             if evaluate:
                 self._evaluate()
+        elif command[0] == "save":
+            if self._saver is not None and self._parts is not None:
+                self._autosave()
         elif command[0] == "restore":
             _, experiment, state = command
             self._restore(experiment, state)
