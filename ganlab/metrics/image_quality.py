@@ -70,8 +70,8 @@ def coverage_thresholds(real_distribution: np.ndarray, fraction: float = COVERAG
 
 
 def kl_divergence(p: np.ndarray, q: np.ndarray, eps: float = KL_EPS) -> float:
-    """KL(p || q) in nats between two distributions over the same classes. `q` is smoothed
-    (eps added to every entry, renormalised); `p` is used as given (normalised), 0 log 0 = 0."""
+    """KL(p || q) in nats between two distributions (or counts) over the same classes.
+    `q` is normalised, then smoothed (eps added to every share, renormalised); `p` is used as given (normalised), 0 log 0 = 0."""
     p = np.asarray(p, dtype=np.float64)
     q = np.asarray(q, dtype=np.float64)
     if p.shape != q.shape or p.ndim != 1:
@@ -79,7 +79,8 @@ def kl_divergence(p: np.ndarray, q: np.ndarray, eps: float = KL_EPS) -> float:
     if (p < 0).any() or (q < 0).any() or p.sum() <= 0 or q.sum() <= 0:
         raise ValueError("p and q must be non-negative with a positive sum")
     p = p / p.sum()
-    q = (q + eps) / (q + eps).sum()
+    q = q / q.sum()
+    q = (q + eps) / (1 + q.size * eps)
     nz = p > 0
     return float(np.sum(p[nz] * np.log(p[nz] / q[nz])))
 
@@ -178,12 +179,11 @@ class QualityReference:
             raise ValueError(f"features (N, D) and probs (N, K) must have the same N; got {f.shape} and {p.shape}")
         if sample_size < 2:
             raise ValueError(f"sample size must be at least 2; got {sample_size}")
-        half = len(f) // 2
-        if len(f) - half < sample_size:
+        if len(f) - len(f) // 2 < sample_size:
             raise ValueError(f"{len(f)} held-out real images are too few for a baseline at {sample_size} samples: "
                              f"need at least {2 * sample_size}")
-        order = np.random.default_rng(seed).permutation(len(f))
-        ref, rest = order[:half], order[half:]
+        ref, rest = split_indices(len(f), seed)
+        half = len(ref)
         mean, cov = gaussian_stats(f[ref])
         k = p.shape[1]
         distribution = class_histogram(p[ref].argmax(axis=1), k)
@@ -208,6 +208,13 @@ class QualityReference:
             raise ValueError(f"{len(features)} samples, but this reference's baselines are for "
                              f"{self.sample_size}; build a reference for {len(features)}")
         return score(features, probs, self.mean, self.cov, self.class_distribution, self.coverage_threshold)
+
+
+def split_indices(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """The two disjoint halves `QualityReference.build` uses: (reference n // 2, the rest),
+    from a fixed random permutation of range(n)."""
+    order = np.random.default_rng(seed).permutation(n)
+    return order[: n // 2], order[n // 2:]
 
 
 def score(features: np.ndarray, probs: np.ndarray, mean: np.ndarray, cov: np.ndarray,
