@@ -140,6 +140,26 @@ class Explorer:
         x, labels = self.dataset.sample(n, g)
         return x, labels
 
+    def score_surface(self, resolution: int = 60) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """2D only: (xs, ys, scores (resolution, resolution), rows along y) over the data's bounds."""
+        key = ("surface", resolution)
+        if key not in self._cache:
+            x0, x1, y0, y1 = self.dataset.bounds
+            xs = np.linspace(x0, x1, resolution, dtype=np.float32)
+            ys = np.linspace(y0, y1, resolution, dtype=np.float32)
+            gx, gy = np.meshgrid(xs, ys)
+            grid = torch.from_numpy(np.stack([gx.ravel(), gy.ravel()], 1))
+            self._cache[key] = (xs, ys, self.score(grid)[1].reshape(resolution, resolution).numpy())
+        return self._cache[key]
+
+    def max_directions(self, mode: str) -> int:
+        """How many directions a mode offers: every latent axis, or as many principal
+        directions as the latent and output dimensions allow."""
+        if mode == "axes":
+            return self.noise_dim
+        out = 2 if self.kind == "toy" else int(np.prod(self.image_shape))
+        return min(self.noise_dim, out)
+
     def nearest(self, images: Tensor, k: int) -> Neighbours:
         """The k nearest training images of each image (pixel L2 over [-1, 1] images)."""
         if self.kind != "image":

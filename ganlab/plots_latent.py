@@ -1,0 +1,93 @@
+"""Plotly figures for the latent-space page: pure functions, numpy in, figure out."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+
+REAL_COLOUR = "#2ca02c"
+PATH_COLOUR = "#7b3fbf"
+POINT_COLOUR = "#d62728"
+WALK_COLOURS = ("#1f77b4", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#7f7f7f")
+
+
+def _f64(a) -> np.ndarray:
+    return np.asarray(a, dtype=np.float64)
+
+
+def _frame(fig: go.Figure, bounds: tuple[float, float, float, float], height: int) -> go.Figure:
+    x0, x1, y0, y1 = bounds
+    fig.update_layout(
+        height=height, margin=dict(l=10, r=10, t=30, b=10), legend=dict(orientation="h", y=1.02, yanchor="bottom"),
+        xaxis=dict(range=[x0, x1], zeroline=False), yaxis=dict(range=[y0, y1], zeroline=False, scaleanchor="x"),
+        plot_bgcolor="white", uirevision="latent",
+    )
+    return fig
+
+
+def _real(real: np.ndarray) -> go.Scattergl:
+    real = _f64(real)
+    return go.Scattergl(x=real[:, 0], y=real[:, 1], mode="markers", name="real data",
+                        marker=dict(size=4, color=REAL_COLOUR, opacity=0.35), hoverinfo="skip")
+
+
+def interpolation_figure(real: np.ndarray, path: np.ndarray, frames: np.ndarray, current: np.ndarray,
+                         bounds: tuple[float, float, float, float], height: int = 480) -> go.Figure:
+    """The generator's image of the latent path (`path` (m, 2), dense) drawn over the real
+    points, with the strip's frames numbered and the point at the slider's t."""
+    path, frames, current = _f64(path), _f64(frames), _f64(current)
+    fig = go.Figure([
+        _real(real),
+        go.Scatter(x=path[:, 0], y=path[:, 1], mode="lines", name="G(path)", line=dict(color=PATH_COLOUR, width=2)),
+        go.Scatter(x=frames[:, 0], y=frames[:, 1], mode="markers+text", name="frames",
+                   text=[str(i + 1) for i in range(len(frames))], textposition="top center",
+                   marker=dict(size=8, color=PATH_COLOUR, line=dict(color="white", width=1))),
+        go.Scatter(x=current[:1], y=current[1:2], mode="markers", name="G(z(t))",
+                   marker=dict(size=16, color=POINT_COLOUR, symbol="star", line=dict(color="black", width=1))),
+    ])
+    return _frame(fig, bounds, height)
+
+
+def directions_figure(real: np.ndarray, point: np.ndarray, walks: Sequence[np.ndarray], names: Sequence[str],
+                      bounds: tuple[float, float, float, float], height: int = 480) -> go.Figure:
+    """Where the generator puts the current latent (`point`) and, for each direction, the
+    curve its slider sweeps (`walks[j]` (m, 2) over the slider's range)."""
+    point = _f64(point)
+    traces = [_real(real)]
+    for j, (walk, name) in enumerate(zip(walks, names)):
+        walk = _f64(walk)
+        traces.append(go.Scatter(x=walk[:, 0], y=walk[:, 1], mode="lines", name=name,
+                                 line=dict(color=WALK_COLOURS[j % len(WALK_COLOURS)], width=2)))
+    traces.append(go.Scatter(x=point[:1], y=point[1:2], mode="markers", name="G(z)",
+                             marker=dict(size=16, color=POINT_COLOUR, symbol="star", line=dict(color="black", width=1))))
+    return _frame(go.Figure(traces), bounds, height)
+
+
+def score_map_figure(real: np.ndarray, xs: np.ndarray, ys: np.ndarray, surface: np.ndarray, label: str,
+                     point: np.ndarray, bounds: tuple[float, float, float, float], height: int = 480) -> go.Figure:
+    """D's score over the plane (`surface` rows along y) with the real points and the asked point."""
+    point = _f64(point)
+    fig = go.Figure([
+        go.Heatmap(x=_f64(xs), y=_f64(ys), z=_f64(surface), colorscale="RdBu", opacity=0.75, name=label,
+                   colorbar=dict(title=label, thickness=12), hovertemplate="x %{x:.2f}, y %{y:.2f}: %{z:.3f}<extra></extra>"),
+        _real(real),
+        go.Scatter(x=point[:1], y=point[1:2], mode="markers", name="your point",
+                   marker=dict(size=16, color="black", symbol="x")),
+    ])
+    return _frame(fig, bounds, height)
+
+
+def score_histogram(real_scores: np.ndarray, fake_scores: np.ndarray, value: float | None, label: str,
+                    height: int = 260) -> go.Figure:
+    """D's scores on real and generated samples, with a line at the asked input's score."""
+    fig = go.Figure([
+        go.Histogram(x=_f64(real_scores), name="real", marker_color=REAL_COLOUR, opacity=0.6, nbinsx=40),
+        go.Histogram(x=_f64(fake_scores), name="generated", marker_color=PATH_COLOUR, opacity=0.6, nbinsx=40),
+    ])
+    if value is not None:
+        fig.add_vline(x=float(value), line=dict(color=POINT_COLOUR, width=3), annotation_text="this input")
+    fig.update_layout(barmode="overlay", height=height, margin=dict(l=10, r=10, t=30, b=10), xaxis_title=label,
+                      yaxis_title="count", legend=dict(orientation="h", y=1.02, yanchor="bottom"))
+    return fig

@@ -1,0 +1,458 @@
+"""The latent-space page: open a generator (this session's live run, or a saved run),
+interpolate between latents, move along latent directions, check for memorized training
+images, and ask the discriminator about any input.
+
+Speed: the nets are copied out of the run once (on the runner thread) and kept with the
+fixed latents in `st.session_state`; each panel is a fragment, so moving a slider re-runs
+only that panel, whose work is one generator forward pass and an image encode. Strips,
+direction walks and score distributions are cached until their inputs change.
+"""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import streamlit as st
+import torch
+
+from ganlab.explorer import (
+    Explorer, NetsUnavailable, copy_runner_nets, explorer_from_nets, gif_bytes, load_user_image, nets_from_state,
+    png_bytes, strip, to_uint8, upscale,
+)
+from ganlab.latent import INTERPOLATIONS, interpolate, move, walk
+from ganlab.plots_latent import directions_figure, interpolation_figure, score_histogram, score_map_figure
+from ganlab.ui.session import TOKEN_KEY, get_registry
+
+PLAYGROUND_KEY = "playground"
+IMAGES_KEY = "images"  # the image page's runner key (ganlab/ui/images.py)
+SOURCES = {
+    PLAYGROUND_KEY: "This session's 2D playground",
+    IMAGES_KEY: "This session's image GAN",
+    "saved": "A saved run",
+}
+SOURCE_NAMES = {PLAYGROUND_KEY: "this session's 2D playground", IMAGES_KEY: "this session's image GAN"}
+SEED_MAX = 2**31 - 1
+IMAGE_SCALE = 8  # a 28 px image shown at 224 px, pixels kept crisp
+STRIP_SCALE = 3
+GALLERY = 8
+PATH_POINTS = 101  # the 2D path's resolution
+REAL_POINTS = 1000
+WALK_FRAMES = 7
+MAX_DIRECTIONS = 8
+METHOD_LABELS = {"slerp": "Spherical (slerp)", "lerp": "Linear (lerp)"}
+MODE_LABELS = {"pca": "Principal directions", "axes": "Latent axes"}
+
+_DEFAULTS = {
+    "lt_seed_a": 1, "lt_seed_b": 2, "lt_t": 0.5, "lt_method": "slerp", "lt_frames": 8, "lt_gallery": 100,
+    "lt_dir_mode": "pca", "lt_dir_k": 4, "lt_dir_range": 3.0, "lt_dir_seed": 1, "lt_ask_x": 0.0, "lt_ask_y": 0.0,
+    "lt_nn_k": 5,
+}
+
+
+# ---------------------------------------------------------------- the source
+def _session_runner(key: str):
+    """This session's runner for a page key, if it has one (looked up, not claimed: the
+    token is only in this session's state because one of its pages created or claimed it)."""
+    token = st.session_state.get(f"{TOKEN_KEY}:{key}")
+    runner = get_registry().get(token) if token else None
+    return runner if runner is not None and runner.alive else None
+
+
+def _explorer(experiment, knobs, step: int, G, D, ema, use_ema: bool, where: str) -> Explorer:
+    which = "averaged (EMA) generator" if use_ema and ema is not None else "generator"
+    explorer = explorer_from_nets(experiment, knobs, ema if use_ema and ema is not None else G, D, step,
+                                  f"{where}: the {which} at step {step:,}")
+    explorer._cache["has_ema"] = ema is not None
+    return explorer
+
+
+def _load_live(choice: str, runner, use_ema: bool) -> Explorer | None:
+    try:
+        experiment, knobs, step, G, D, ema = copy_runner_nets(runner)
+    except NetsUnavailable as exc:
+        st.error(f"{exc}. Training may be busy or restarting: press *Take the latest weights* to try again.")
+        return None
+    return _explorer(experiment, knobs, step, G, D, ema, use_ema, SOURCE_NAMES[choice])
+
+
+def _load_saved(name: str, use_ema: bool) -> Explorer | None:
+    from ganlab.runs import RunFormatError, load_run, run_path
+
+    try:
+        experiment, state, _ = load_run(run_path(name))
+        G, D, ema = nets_from_state(state)
+    except (RunFormatError, NetsUnavailable, OSError, ValueError) as exc:
+        st.error(f"Cannot open the run {name!r}: {exc}")
+        return None
+    return _explorer(experiment, state.knobs, state.step, G, D, ema, use_ema, f"saved run {name!r}")
+
+
+def _saved_run_choice() -> tuple[str, str] | None:
+    """(name, updated) of the saved run chosen in a select box, or None with a message."""
+    from ganlab.runs import list_runs, runs_root
+
+    try:
+        runs = [r for r in list_runs() if r.error is None and not r.view_only]
+    except OSError as exc:
+        st.error(f"Cannot list the saved runs: {exc}")
+        return None
+    if not runs:
+        st.info(f"No saved runs in {runs_root()} yet. Save one from the runs page, or train one headless "
+                f"(`ganlab train ... --out runs/NAME`); meanwhile, live runs of this session open here.")
+        return None
+    by_name = {r.name: r for r in runs}
+    if st.session_state.get("lt_saved_run") not in by_name:
+        st.session_state["lt_saved_run"] = runs[0].name
+    name = st.selectbox("Saved run", list(by_name), key="lt_saved_run", format_func=lambda n: (
+        f"{n} · {by_name[n].kind} · {by_name[n].data} · step {by_name[n].step:,}"))
+    return name, by_name[name].updated
+
+
+def _request_refresh() -> None:
+    st.session_state["lt_refresh"] = True
+
+
+def choose_source() -> Explorer | None:
+    """The source picker; returns the explorer of the chosen generator, or None (with a message)."""
+    for key, value in _DEFAULTS.items():
+        st.session_state.setdefault(key, value)
+    runners = {key: _session_runner(key) for key in (PLAYGROUND_KEY, IMAGES_KEY)}
+    options = [key for key, runner in runners.items() if runner is not None] + ["saved"]
+    if st.session_state.get("lt_source") not in options or st.session_state.get("lt_options") != options:
+        st.session_state["lt_source"] = options[0]  # a live run that just appeared is what the user wants
+    st.session_state["lt_options"] = options
+    cols = st.columns([3, 2, 1.3])
+    choice = cols[0].radio("Generator", options, format_func=SOURCES.get, horizontal=True, key="lt_source")
+    if len(options) == 1:
+        st.caption("This session has no live run: train one on the 2D playground (or the image page) and "
+                   "come back to open its generator here, or open a saved run.")
+    cached: Explorer | None = st.session_state.get("lt_explorer")
+    has_ema = bool(cached is not None and cached._cache.get("has_ema"))
+    use_ema = cols[1].toggle("Averaged generator (EMA)", key="lt_use_ema", disabled=not has_ema,
+                             help="The run's exponential moving average of G's weights (when the run keeps one)")
+    use_ema = bool(use_ema and has_ema)
+    cols[2].button("Take the latest weights", key="lt_refresh_button", on_click=_request_refresh,
+                   help="Copy the nets again: the run may have trained on since they were taken")
+    if choice == "saved":
+        picked = _saved_run_choice()
+        if picked is None:
+            return None
+        wanted = ("saved", *picked, use_ema)
+    else:
+        wanted = (choice, runners[choice].id, use_ema)
+    if cached is None or st.session_state.get("lt_wanted") != wanted or st.session_state.pop("lt_refresh", False):
+        cached = (_load_saved(picked[0], use_ema) if choice == "saved"
+                  else _load_live(choice, runners[choice], use_ema))
+        if cached is None:
+            st.session_state.pop("lt_explorer", None)
+            return None
+        st.session_state["lt_explorer"] = cached
+        st.session_state["lt_wanted"] = wanted
+        if cached._cache.get("has_ema") != has_ema:
+            st.rerun()  # enable (or disable) the EMA toggle for these nets
+    st.caption(f"Showing {cached.source}." + (" Training goes on in the background; these weights stay as they "
+                                               "were until you take the latest ones." if choice != "saved" else ""))
+    return cached
+
+
+def class_selector(ex: Explorer) -> int | None:
+    if not ex.num_classes:
+        return None
+    names = ex.class_names
+    return st.selectbox("Class", list(range(ex.num_classes)), format_func=lambda i: names[i], key="lt_class",
+                        help="A conditional generator draws the class you choose here")
+
+
+# ---------------------------------------------------------------- helpers
+def _randomize(key: str) -> None:
+    st.session_state[key] = random.randrange(SEED_MAX)
+
+
+def _picked(which: str) -> None:
+    pick = st.session_state.get(f"lt_pick_{which}")
+    if pick is not None:
+        st.session_state[f"lt_seed_{which}"] = int(st.session_state["lt_gallery"]) + int(pick)
+        st.session_state[f"lt_pick_{which}"] = None
+
+
+def _more_samples() -> None:
+    st.session_state["lt_gallery"] = int(st.session_state["lt_gallery"]) + GALLERY
+
+
+def _cached(name: str, key: tuple, compute):
+    """One cached value per name, recomputed when its key changes (old values are dropped)."""
+    slot = st.session_state.get(f"lt_cache_{name}")
+    if slot is None or slot[0] != key:
+        slot = (key, compute())
+        st.session_state[f"lt_cache_{name}"] = slot
+    return slot[1]
+
+
+def _show_image(images: torch.Tensor, caption: str | None = None, scale: int = IMAGE_SCALE) -> None:
+    st.image(upscale(to_uint8(images)[0], scale), caption=caption)
+
+
+def _real_points(ex: Explorer) -> np.ndarray:
+    return _cached("real", (ex.version,), lambda: ex.real_samples(REAL_POINTS)[0].numpy())
+
+
+def _current_frame(ex: Explorer, cls: int | None) -> tuple[torch.Tensor, torch.Tensor]:
+    """The latent at the interpolation slider's t, and G's output for it."""
+    a = ex.seed_latent(int(st.session_state["lt_seed_a"]))
+    b = ex.seed_latent(int(st.session_state["lt_seed_b"]))
+    z = interpolate(a, b, float(st.session_state["lt_t"]), st.session_state["lt_method"])
+    return z, ex.render(z[None], cls)
+
+
+# ---------------------------------------------------------------- interpolation
+@st.fragment
+def interpolation_panel(ex: Explorer, cls: int | None) -> None:
+    cols = st.columns([1, 1, 1.4, 1.4])
+    cols[0].number_input("Endpoint A: seed", 0, SEED_MAX, step=1, key="lt_seed_a",
+                         help="Each seed names one latent vector")
+    cols[0].button("Random A", key="lt_rand_a", on_click=_randomize, args=("lt_seed_a",))
+    cols[1].number_input("Endpoint B: seed", 0, SEED_MAX, step=1, key="lt_seed_b")
+    cols[1].button("Random B", key="lt_rand_b", on_click=_randomize, args=("lt_seed_b",))
+    cols[2].radio("Path", INTERPOLATIONS, format_func=METHOD_LABELS.get, key="lt_method",
+                  help="Gaussian latents live near a sphere: slerp stays on it, lerp cuts through the middle")
+    cols[3].slider("Frames in the strip", 2, 16, key="lt_frames")
+    t = st.slider("t (from A to B)", 0.0, 1.0, step=0.01, key="lt_t")
+    seed_a, seed_b = int(st.session_state["lt_seed_a"]), int(st.session_state["lt_seed_b"])
+    method, frames = st.session_state["lt_method"], int(st.session_state["lt_frames"])
+    z, current = _current_frame(ex, cls)
+    key = (ex.version, seed_a, seed_b, method, frames, cls)
+    if ex.kind == "toy":
+        real = _real_points(ex)
+        dense = _cached("path2d", key, lambda: ex.render(ex.path(seed_a, seed_b, PATH_POINTS, method)).numpy())
+        marks = _cached("frames2d", key, lambda: ex.render(ex.path(seed_a, seed_b, frames, method)).numpy())
+        st.plotly_chart(interpolation_figure(real, dense, marks, current[0].numpy(), ex.dataset.bounds),
+                        key="lt_path_chart")
+        x, y = current[0].tolist()
+        st.caption(f"G(z(t)) at t = {t:.2f}: ({x:.3f}, {y:.3f}). The purple curve is where the generator "
+                   f"maps the whole latent path; green points are real data.")
+        path_csv = "t,x,y\n" + "\n".join(f"{tt:.4f},{px:.6f},{py:.6f}" for tt, (px, py)
+                                          in zip(np.linspace(0, 1, PATH_POINTS), dense))
+        st.download_button("Download the path (CSV)", path_csv, file_name="latent_path.csv", key="lt_dl_csv")
+        return
+    left, right = st.columns([1, 2.2])
+    with left:
+        _show_image(current, caption=f"t = {t:.2f}")
+    with right:
+        strip_img, png, gif = _cached("strip", key, lambda: _strip(ex, seed_a, seed_b, frames, method, cls))
+        st.image(upscale(strip_img, STRIP_SCALE), caption=f"{frames} frames from A (left) to B (right), {method}")
+        d1, d2 = st.columns(2)
+        d1.download_button("Strip as PNG", png, file_name="interpolation.png", mime="image/png", key="lt_dl_png")
+        d2.download_button("Animated GIF", gif, file_name="interpolation.gif", mime="image/gif", key="lt_dl_gif")
+    _gallery(ex, cls)
+
+
+def _strip(ex: Explorer, seed_a: int, seed_b: int, frames: int, method: str, cls: int | None):
+    pixels = to_uint8(ex.render(ex.path(seed_a, seed_b, frames, method), cls))
+    image = strip(pixels)
+    return image, png_bytes(image), gif_bytes(np.stack([upscale(p, 4) for p in pixels]))
+
+
+def _gallery(ex: Explorer, cls: int | None) -> None:
+    with st.expander("Pick endpoints from generated samples"):
+        base = int(st.session_state["lt_gallery"])
+        pixels = _cached("gallery", (ex.version, base, cls), lambda: to_uint8(
+            ex.render(torch.stack([ex.seed_latent(base + i) for i in range(GALLERY)]), cls)))
+        st.image(upscale(strip(pixels), STRIP_SCALE), caption=f"Samples #1-#{GALLERY} (seeds {base}-{base + GALLERY - 1})")
+        options = list(range(GALLERY))
+        c1, c2, c3 = st.columns([2, 2, 1])
+        c1.pills("Use as A", options, format_func=lambda i: f"#{i + 1}", key="lt_pick_a", on_change=_picked, args=("a",))
+        c2.pills("Use as B", options, format_func=lambda i: f"#{i + 1}", key="lt_pick_b", on_change=_picked, args=("b",))
+        c3.button("Other samples", key="lt_more", on_click=_more_samples)
+
+
+# ---------------------------------------------------------------- directions
+def _reset_direction_sliders() -> None:
+    for key in [k for k in st.session_state if str(k).startswith("lt_dir_amount_")]:
+        st.session_state[key] = 0.0
+
+
+@st.fragment
+def directions_panel(ex: Explorer, cls: int | None) -> None:
+    cols = st.columns([1.6, 1, 1, 1, 1])
+    mode = cols[0].radio("Move along", tuple(MODE_LABELS), format_func=MODE_LABELS.get, key="lt_dir_mode",
+                         help="Principal directions: the latent directions that move the generator's output the "
+                              "most, found by least squares over 1,024 random latents (ganlab.latent). "
+                              "Latent axes: the first latent coordinates.")
+    most = min(MAX_DIRECTIONS, ex.max_directions(mode))
+    if int(st.session_state["lt_dir_k"]) > most:
+        st.session_state["lt_dir_k"] = most
+    k = cols[1].number_input("Sliders", 1, most, step=1, key="lt_dir_k") if most > 1 else 1
+    span = cols[2].number_input("Slider range (±)", 0.5, 10.0, step=0.5, key="lt_dir_range",
+                                help="In latent units (the noise has standard deviation 1)")
+    cols[3].number_input("Start from seed", 0, SEED_MAX, step=1, key="lt_dir_seed")
+    cols[4].button("Centre the sliders", key="lt_dir_centre", on_click=_reset_direction_sliders)
+    k, span, seed = int(k), float(span), int(st.session_state["lt_dir_seed"])
+    dirs, explained = _cached("dirs", (ex.version, mode, k, cls), lambda: ex.directions(mode, k, cls))
+    names = [f"PC {j + 1}" if mode == "pca" else f"z[{j}]" for j in range(k)]
+    left, right = st.columns([1, 1.4])
+    amounts = []
+    with left:
+        for j in range(k):
+            share = f" · {float(explained[j]):.0%} of the output variance" if explained is not None else ""
+            key = f"lt_dir_amount_{mode}_{j}_{span}"
+            st.session_state.setdefault(key, 0.0)
+            amounts.append(st.slider(f"{names[j]}{share}", -span, span, step=span / 50, key=key))
+    base = ex.seed_latent(seed)
+    z = move(base, dirs, amounts)
+    out = ex.render(z[None], cls)
+    with right:
+        if ex.kind == "toy":
+            walks = _cached("walks2d", (ex.version, mode, k, span, seed, tuple(amounts)), lambda: [
+                ex.render(walk(z, dirs[j], torch.linspace(-span, span, 41) - amounts[j])).numpy() for j in range(k)])
+            st.plotly_chart(directions_figure(_real_points(ex), out[0].numpy(), walks, names, ex.dataset.bounds),
+                            key="lt_dir_chart")
+            st.caption("Each curve is where its slider moves G(z) over the slider's range, the others held.")
+        else:
+            _show_image(out, caption="G(z) at the sliders' values")
+    if ex.kind == "image":
+        sweep = _cached("sweeps", (ex.version, mode, k, span, seed, cls), lambda: [
+            strip(to_uint8(ex.render(walk(base, dirs[j], torch.linspace(-span, span, WALK_FRAMES)), cls)))
+            for j in range(k)])
+        with st.expander("What each direction does (from the seed's latent, -range to +range)", expanded=True):
+            for j in range(k):
+                st.image(upscale(sweep[j], 2), caption=names[j])
+
+
+# ---------------------------------------------------------------- ask the discriminator
+def _percentiles(ex: Explorer, value: float, cls: int | None) -> tuple[float, float]:
+    real, fake = ex.reference_scores(cls)
+    return float((real < value).mean()), float((fake < value).mean())
+
+
+def _report_score(ex: Explorer, x: torch.Tensor, cls: int | None) -> None:
+    logit, score = ex.score(x, cls)
+    value = float(score[0])
+    real_pct, fake_pct = _percentiles(ex, value, cls)
+    c1, c2, c3 = st.columns(3)
+    c1.metric(ex.score_label, f"{value:.4f}")
+    c2.metric("Raw output (logit)" if ex.score_label == "D(x)" else "Raw output", f"{float(logit[0]):.4f}")
+    c3.metric("Above real samples", f"{real_pct:.0%}",
+              help="The share of real training samples that D scores lower than this input. Near 0%: "
+                   "D finds it less real than almost every real sample (an anomaly, to this D).")
+    real, fake = ex.reference_scores(cls)
+    st.caption(f"Scores above {fake_pct:.0%} of generated samples. A trained D as an anomaly detector: "
+               f"inputs unlike the training data tend to score low, but D also learned the generator's "
+               f"flaws, so treat it as a hint, not a verdict.")
+    st.plotly_chart(score_histogram(real, fake, value, ex.score_label), key="lt_score_hist")
+
+
+@st.fragment
+def ask_panel(ex: Explorer, cls: int | None) -> None:
+    if ex.kind == "toy":
+        c1, c2 = st.columns(2)
+        x = c1.number_input("x", -100.0, 100.0, step=0.1, key="lt_ask_x")
+        y = c2.number_input("y", -100.0, 100.0, step=0.1, key="lt_ask_y")
+        point = torch.tensor([[float(x), float(y)]])
+        xs, ys, surface = ex.score_surface()
+        left, right = st.columns([1.3, 1])
+        with left:
+            st.plotly_chart(score_map_figure(_real_points(ex), xs, ys, surface, ex.score_label, point[0].numpy(),
+                                             ex.dataset.bounds), key="lt_ask_map")
+        with right:
+            _report_score(ex, point, cls)
+        return
+    channels, size, _ = ex.image_shape
+    what = st.radio("Input", ("upload", "frame", "real"), horizontal=True, key="lt_ask_what", format_func={
+        "upload": "Upload an image", "frame": "The interpolation image (at t)", "real": "A training image"}.get)
+    x = None
+    if what == "upload":
+        file = st.file_uploader("An image file (PNG, JPEG, GIF, BMP, WebP)", key="lt_upload",
+                                help=f"Resized to {size}x{size}, {'grey' if channels == 1 else 'colour'}")
+        colours = st.radio("Colours", ("auto", "keep", "invert"), horizontal=True, key="lt_invert", format_func={
+            "auto": "Automatic (dark strokes on light are inverted)" if channels == 1 else "Automatic",
+            "keep": "As uploaded", "invert": "Inverted"}.get)
+        if file is None:
+            st.info("Upload an image to see what the discriminator makes of it.")
+            return
+        try:
+            x, notes = load_user_image(file.getvalue(), size, channels,
+                                       None if colours == "auto" else colours == "invert")
+        except ValueError as exc:
+            st.error(f"Cannot use {file.name}: {exc}")
+            return
+        if notes:
+            st.caption(f"{file.name}: " + "; ".join(notes) + ".")
+    elif what == "frame":
+        x = _current_frame(ex, cls)[1]
+    else:
+        n = len(ex.dataset)
+        index = st.number_input(f"Training image (0-{n - 1})", 0, n - 1, step=1, key="lt_ask_index")
+        x = ex.dataset.to_float(ex.dataset.images[int(index):int(index) + 1])
+    left, right = st.columns([1, 2.5])
+    with left:
+        _show_image(x, caption="What D sees")
+    with right:
+        _report_score(ex, x, cls)
+
+
+# ---------------------------------------------------------------- nearest neighbours
+@st.fragment
+def nearest_panel(ex: Explorer, cls: int | None) -> None:
+    if ex.kind != "image":
+        st.info("The memorization check is for image GANs: a 2D toy's training set is a whole distribution.")
+        return
+    c1, c2 = st.columns([2, 1])
+    query = c1.radio("Generated images", ("frame", "gallery"), horizontal=True, key="lt_nn_query", format_func={
+        "frame": "The interpolation image (at t)", "gallery": f"The {GALLERY} samples of the endpoint picker"}.get)
+    k = c2.number_input("Neighbours", 1, 10, step=1, key="lt_nn_k")
+    if not st.button("Find the nearest training images", key="lt_nn_go", type="primary"):
+        result = st.session_state.get("lt_nn_result")
+        if result is None or result[0] != ex.version:
+            st.caption(f"Searches all {len(ex.dataset):,} training images by pixel distance.")
+            return
+    else:
+        if query == "frame":
+            images = _current_frame(ex, cls)[1]
+        else:
+            base = int(st.session_state["lt_gallery"])
+            images = ex.render(torch.stack([ex.seed_latent(base + i) for i in range(GALLERY)]), cls)
+        found = ex.nearest(images, int(k))
+        baseline = _real_baseline(ex)
+        st.session_state["lt_nn_result"] = (ex.version, to_uint8(images), found, baseline)
+    _, images, found, baseline = st.session_state["lt_nn_result"]
+    st.caption(f"Distance: Euclidean over all pixels of images in [-1, 1] (per pixel: RMS). For scale, real training "
+               f"images lie a median {baseline:.2f} from their nearest other training image; a generated image much "
+               f"closer than that to one training image may be a copy of it.")
+    labels = ex.dataset.labels
+    names = ex.dataset.class_names
+    for q in range(len(images)):
+        cols = st.columns(found.indices.shape[1] + 1)
+        cols[0].image(upscale(images[q], 3), caption="generated")
+        for j, (index, dist, rms) in enumerate(zip(found.indices[q].tolist(), found.distances[q].tolist(),
+                                                   found.rms[q].tolist())):
+            pixels = to_uint8(ex.dataset.to_float(ex.dataset.images[index:index + 1]))[0]
+            label = f" · {names[int(labels[index])]}" if labels is not None else ""
+            cols[j + 1].image(upscale(pixels, 3), caption=f"#{index}{label} · d {dist:.2f} (rms {rms:.3f})")
+
+
+def _real_baseline(ex: Explorer, n: int = 64) -> float:
+    """The median distance from real training images to their nearest other training image."""
+    def compute() -> float:
+        g = torch.Generator().manual_seed(0)
+        idx = torch.randperm(len(ex.dataset), generator=g)[:n]
+        found = ex.nearest(ex.dataset.to_float(ex.dataset.images[idx]), 2)
+        return float(found.distances[:, 1].median())  # [:, 0] is the image itself
+    return _cached("nn_baseline", (ex.version,), compute)
+
+
+# ---------------------------------------------------------------- the page
+def latent_page() -> None:
+    ex = choose_source()
+    if ex is None:
+        return
+    cls = class_selector(ex)
+    tabs = st.tabs(["Interpolate", "Directions", "Ask the discriminator", "Nearest training images"])
+    with tabs[0]:
+        interpolation_panel(ex, cls)
+    with tabs[1]:
+        directions_panel(ex, cls)
+    with tabs[2]:
+        ask_panel(ex, cls)
+    with tabs[3]:
+        nearest_panel(ex, cls)

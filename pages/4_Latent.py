@@ -1,0 +1,14 @@
+"""The latent-space explorer: interpolate, move along directions, check for memorized
+training images, and ask the discriminator."""
+
+import streamlit as st
+
+from ganlab.ui.latent import latent_page
+from ganlab.ui.nav import sidebar_nav
+
+st.set_page_config(page_title="ganlab · latent space", page_icon="🧪", layout="wide")
+sidebar_nav()
+st.title("Latent space explorer")
+st.caption("Walk a trained generator's latent space: interpolate between two latents, slide along its principal "
+           "directions, look for memorized training images, and ask the discriminator what it thinks of any input.")
+latent_page()
