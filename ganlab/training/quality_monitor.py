@@ -1,0 +1,255 @@
+"""Image-quality numbers measured in the background while a GAN trains.
+
+`QualityMonitor` runs its own daemon thread (one torch intra-op thread, stopped by an
+Event). Every `interval_s` seconds, or at once after `request()`, it asks a sample source
+for `(step, images)`, and when the step is new, scores the images with an evaluator
+(by default `ImageQualityEvaluator`: the metric classifier against the shipped held-out
+real digits) and keeps the result in a bounded history keyed by step. Training is not
+stalled: the source is the runner's `generate_eval_samples_at_step`, which runs only the
+generator's forward pass on the fixed eval noise on the runner's own thread, between two
+steps; the classifier and the statistics run here. Pages read `snapshot()` (or `latest()`
+/ `history()`), copies taken under one lock. Errors (no samples, a missing classifier
+file, bad images) are kept as `error`, a message for the page, and the thread keeps
+trying at the next interval; the next success clears it.
+
+    reason = unavailable_reason_for(structure)        # ganlab.metrics.classifier
+    if reason is None:
+        monitor = QualityMonitor(runner_sample_source(runner), ImageQualityEvaluator())
+        monitor.start()
+        ...
+        snap = monitor.snapshot()  # .latest, .history, .error, .state
+        monitor.stop()
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+import time
+from dataclasses import dataclass, fields
+from enum import Enum
+from typing import Any, Callable
+
+import numpy as np
+import torch
+
+from ganlab.metrics.classifier import MetricClassifier, load_metric_classifier, prepare_images
+from ganlab.metrics.image_quality import QualityReference
+
+SampleSource = Callable[[], tuple[int, np.ndarray]]
+DEFAULT_INTERVAL_S = 5.0
+DEFAULT_HISTORY = 500
+_ids = itertools.count(1)
+
+
+@dataclass(frozen=True)
+class QualityResult:
+    """The quality numbers at one training step, with the real-vs-real baselines for the
+    same sample size beside them."""
+
+    step: int
+    n: int
+    class_histogram: tuple[float, ...]
+    real_class_distribution: tuple[float, ...]
+    classes_covered: int
+    num_classes: int
+    class_kl: float
+    kl_baseline: float
+    frechet: float
+    frechet_baseline: float
+    inception_score: float
+    inception_score_real: float
+    seconds: float  # time spent scoring (not counting the sample source)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    @property
+    def frechet_ratio(self) -> float:
+        """Frechet distance / the real-vs-real baseline (1 is as good as real data)."""
+        return self.frechet / self.frechet_baseline if self.frechet_baseline > 0 else float("inf")
+
+
+class ImageQualityEvaluator:
+    """Scores `(step, images)`: images (N, 1, 28 or 32, same) in [-1, 1], numpy. Loads the
+    metric classifier on first use (on the caller's thread: the monitor's) and builds one
+    `QualityReference` per sample size from the shipped held-out real features."""
+
+    def __init__(self, classifier: MetricClassifier | None = None, seed: int = 0) -> None:
+        self._classifier = classifier
+        self._seed = seed
+        self._references: dict[int, QualityReference] = {}
+
+    @property
+    def classifier(self) -> MetricClassifier:
+        if self._classifier is None:
+            self._classifier = load_metric_classifier()
+        return self._classifier
+
+    def reference(self, sample_size: int) -> QualityReference:
+        if sample_size not in self._references:
+            c = self.classifier
+            probs = c.probs_from_features(c.reference_features)
+            self._references[sample_size] = QualityReference.build(c.reference_features, probs, sample_size,
+                                                                   seed=self._seed)
+        return self._references[sample_size]
+
+    def __call__(self, step: int, images: np.ndarray) -> QualityResult:
+        x = prepare_images(images)
+        if not np.isfinite(x).all():
+            raise ValueError("the generated images hold NaN or infinite values")
+        started = time.perf_counter()
+        features, probs = self.classifier.features_and_probs(x)
+        ref = self.reference(len(x))
+        s = ref.score(features, probs)
+        return QualityResult(
+            step=int(step), n=s.n, class_histogram=s.class_histogram,
+            real_class_distribution=tuple(float(v) for v in ref.class_distribution),
+            classes_covered=s.classes_covered, num_classes=s.num_classes, class_kl=s.class_kl,
+            kl_baseline=ref.kl_baseline, frechet=s.frechet, frechet_baseline=ref.frechet_baseline,
+            inception_score=s.inception_score, inception_score_real=ref.inception_score_real,
+            seconds=time.perf_counter() - started,
+        )
+
+
+def runner_sample_source(runner: Any, timeout: float = 30.0) -> SampleSource:
+    """A sample source on a `Runner`: its fixed-noise eval samples with their step."""
+    return lambda: runner.generate_eval_samples_at_step(timeout)
+
+
+class MonitorState(str, Enum):
+    IDLE = "idle"  # made, not started
+    RUNNING = "running"
+    STOPPED = "stopped"
+
+
+@dataclass(frozen=True)
+class MonitorSnapshot:
+    state: MonitorState
+    latest: QualityResult | None
+    history: tuple[QualityResult, ...]  # by step, oldest first
+    error: str | None  # why the last attempt failed; None after a success
+    evaluations: int  # results computed since start (history may hold fewer)
+    checks: int  # times the source was asked for samples
+
+
+class QualityMonitor:
+    """See the module note. `evaluator(step, images) -> QualityResult`; `source() ->
+    (step, images)`. A step lower than the last one means the run was reset: the history
+    starts again."""
+
+    def __init__(self, source: SampleSource, evaluator: Callable[[int, np.ndarray], QualityResult] | None = None,
+                 *, interval_s: float = DEFAULT_INTERVAL_S, history_capacity: int = DEFAULT_HISTORY,
+                 torch_threads: int | None = 1) -> None:
+        if interval_s <= 0:
+            raise ValueError(f"interval_s must be positive, got {interval_s}")
+        if history_capacity < 1:
+            raise ValueError(f"history_capacity must be at least 1, got {history_capacity}")
+        self.id = f"quality-monitor-{next(_ids)}"
+        self._source = source
+        self._evaluator = evaluator if evaluator is not None else ImageQualityEvaluator()
+        self.interval_s = interval_s
+        self._capacity = history_capacity
+        self._torch_threads = torch_threads
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._history: dict[int, QualityResult] = {}  # insertion order = step order
+        self._error: str | None = None
+        self._evaluations = 0
+        self._checks = 0
+        self._state = MonitorState.IDLE
+        self._thread = threading.Thread(target=self._loop, name=self.id, daemon=True)
+
+    # ------------------------------------------------------------- page side
+    def start(self) -> None:
+        """Start the thread (a second call does nothing; a stopped monitor cannot restart)."""
+        with self._lock:
+            if self._state == MonitorState.STOPPED:
+                raise RuntimeError("this quality monitor was stopped; make a new one")
+            if self._state == MonitorState.RUNNING:
+                return
+            self._state = MonitorState.RUNNING
+        self._thread.start()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Stop the thread for good (it finishes the measurement under way, if any)."""
+        with self._lock:
+            self._state = MonitorState.STOPPED
+        self._stop.set()
+        self._wake.set()
+        if self._thread.is_alive() and threading.current_thread() is not self._thread:
+            self._thread.join(timeout)
+
+    def request(self) -> None:
+        """Measure as soon as possible instead of at the end of the interval."""
+        self._wake.set()
+
+    @property
+    def alive(self) -> bool:
+        return self._thread.is_alive()
+
+    @property
+    def state(self) -> MonitorState:
+        with self._lock:
+            return self._state
+
+    @property
+    def error(self) -> str | None:
+        with self._lock:
+            return self._error
+
+    def latest(self) -> QualityResult | None:
+        with self._lock:
+            return next(reversed(self._history.values()), None)
+
+    def history(self) -> tuple[QualityResult, ...]:
+        with self._lock:
+            return tuple(self._history.values())
+
+    def snapshot(self) -> MonitorSnapshot:
+        with self._lock:
+            history = tuple(self._history.values())
+            return MonitorSnapshot(self._state, history[-1] if history else None, history, self._error,
+                                   self._evaluations, self._checks)
+
+    # ----------------------------------------------------------- thread side
+    def _loop(self) -> None:
+        torch.set_flush_denormal(True)
+        if self._torch_threads is not None:
+            torch.set_num_threads(self._torch_threads)
+        while not self._stop.is_set():
+            self._wake.clear()
+            self._measure_once()
+            self._wake.wait(self.interval_s)
+
+    def _measure_once(self) -> None:
+        try:
+            step, images = self._source()
+        except Exception as exc:  # shown on the page; tried again next interval
+            self._set_error(f"No samples for the quality numbers: {type(exc).__name__}: {exc}")
+            return
+        finally:
+            with self._lock:
+                self._checks += 1
+        with self._lock:
+            last = next(reversed(self._history.values()), None)
+        if last is not None and last.step == step:
+            return  # nothing new (paused): keep the CPU for training
+        try:
+            result = self._evaluator(int(step), np.asarray(images))
+        except Exception as exc:
+            self._set_error(f"The quality numbers failed at step {step}: {type(exc).__name__}: {exc}")
+            return
+        with self._lock:
+            if self._history and step < next(reversed(self._history)):
+                self._history.clear()  # the run was reset: the old curve belongs to another run
+            self._history[int(step)] = result
+            while len(self._history) > self._capacity:
+                del self._history[next(iter(self._history))]
+            self._evaluations += 1
+            self._error = None
+
+    def _set_error(self, message: str) -> None:
+        with self._lock:
+            self._error = message
