@@ -46,7 +46,8 @@ def test_train_writes_a_complete_run_directory(tmp_path):
     assert "Traceback" not in proc.stderr
     assert "30/30 steps" in proc.stderr  # progress (plain lines: stderr is a pipe)
     assert "trained 30 steps" in proc.stdout and "modes covered" in proc.stdout
-    assert sorted(p.name for p in out.iterdir()) == ["config.json", "evals.csv", "history.csv", "samples.npy"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        "config.json", "evals.csv", "history.csv", "samples.npy", "snapshots", "weights.safetensors"]
 
     config = json.loads((out / "config.json").read_text())
     preset_structure, preset_knobs = get_preset("all-modes").apply("grid", seed=3)

@@ -128,7 +128,8 @@ def test_run_directory_contents(tmp_path):
     assert (config["format"], config["format_version"], config["ganlab_version"]) == (
         "ganlab-run", FORMAT_VERSION, ganlab.__version__)
     assert (config["kind"], config["step"], config["status"], config["preset"]) == ("image", 4, "completed", "x")
-    assert config["data"]["source"] == "named" and config["data"]["count"] == 64
+    assert config["data"] == "digits" and config["data_source"]["source"] == "named" and config["data_source"]["count"] == 64
+    assert config["class_names"] == [str(d) for d in range(10)]
     assert [s for s, _ in snapshot_steps(run)] == [2, 4]
     from PIL import Image
 

@@ -1,7 +1,8 @@
 """The run directory format: writing a run as it trains, and reading it back safely.
 
     <runs>/<name>/
-      config.json            what the run is: format, ganlab version, kind, structure, knobs, data,
+      config.json            what the run is: format, ganlab version, kind, structure, knobs, data
+                             (its name) and data_source (how to load it again),
                              status, step counts, latest losses and metrics, best metrics, timestamps
       weights.safetensors    G, D, EMA G (when present), both optimizers' tensors and the sampling
                              RNG state; its metadata holds the rest of the training state as JSON
@@ -147,7 +148,7 @@ def _load_npy(path: Path) -> np.ndarray:
 def load_dataset(run_dir: Path, config: Mapping[str, Any]):
     """The run's training data (a ToyDistribution or ImageDataset); RunFormatError when it is
     gone or differs from what the run trained on."""
-    data = config.get("data") or {}
+    data = config.get("data_source") or {}
     source = data.get("source")
     structure = config_structure(config)
     if source == "toy":
@@ -235,7 +236,7 @@ def read_config(run_dir: Path) -> dict[str, Any]:
         if "format" not in config and config.get("kind") == "toy" and "ganlab_version" in config \
                 and "structure" in config:
             config = dict(config, format=FORMAT, format_version=0, view_only=True,
-                          data={"source": "toy", "name": config.get("data")} if config.get("data") != "csv" else {},
+                          data_source={"source": "toy", "name": config.get("data")} if config.get("data") != "csv" else {},
                           step=config.get("steps", 0),
                           migration=f"written by ganlab {config['ganlab_version']} before runs kept their weights: "
                                     "it can be viewed and compared, not resumed or sampled")
@@ -490,7 +491,8 @@ class RunWriter:
             "format": FORMAT, "format_version": FORMAT_VERSION, "ganlab_version": ganlab.__version__,
             "name": self.run_dir.name, "kind": self.kind, "status": self.status, "message": message,
             "writer": {"pid": os.getpid(), "host": socket.gethostname()},
-            "data": self.data, "data_label": _data_label(self.experiment),
+            "data": _data_label(self.experiment), "data_source": self.data,
+            "class_names": list(getattr(self.experiment.dataset, "class_names", ())) or None,
             "structure": state.structure.to_dict(), "knobs": state.knobs.to_dict(),
             "step": state.step, "d_updates": int(state.counters["d_updates"]),
             "g_updates": int(state.counters["g_updates"]), "train_seconds": round(float(state.counters["train_seconds"]), 3),
@@ -498,7 +500,7 @@ class RunWriter:
             "final_losses": state.latest, "final_metrics": state.latest_eval, "best_metrics": best_metrics(evals),
             **(self.extra or {}),
             "files": {"weights": WEIGHTS, "history": HISTORY, "evals": EVALS, "snapshots": SNAPSHOTS,
-                      "samples": SAMPLES if self.kind == "toy" else None},
+                      "samples": SAMPLES if self.kind == "toy" else None, **(self.extra or {}).get("files", {})},
             "created": self.created, "updated": _now(),
         }
         atomic_write_text(self.run_dir / CONFIG, json.dumps(_json_safe(config), indent=2) + "\n")
@@ -525,7 +527,7 @@ class RunWriter:
 
 def _data_label(experiment: Any) -> str:
     if experiment.kind == "toy":
-        return experiment.dataset.name
+        return experiment.structure.data  # a toy name, or "csv"
     return experiment.dataset.name
 
 

@@ -1,0 +1,156 @@
+"""Using a saved run: draw samples (a PNG grid / scatter, or arrays), export a data set for
+augmentation (a zip of PNGs or an .npz, with labels for conditional nets), measure it."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from ganlab.config import ImageStructure, ToyStructure
+from ganlab.runs.paths import RunFormatError
+from ganlab.runs.render import grid_png, png_bytes, scatter_png
+from ganlab.runs.store import config_structure, load_generator, load_run
+from ganlab.runs.state import restore_parts
+
+MAX_SAMPLES = 100_000
+BATCH = 256
+
+
+def _noise(structure: Any, n: int, generator: torch.Generator) -> torch.Tensor:
+    if isinstance(structure, ToyStructure) and structure.noise == "uniform":
+        return torch.rand(n, structure.noise_dim, generator=generator) * 2 - 1
+    return torch.randn(n, structure.noise_dim, generator=generator)
+
+
+def class_names(config: dict[str, Any]) -> list[str]:
+    structure = config_structure(config)
+    names = config.get("class_names")
+    if isinstance(names, list) and len(names) == getattr(structure, "num_classes", -1):
+        return [str(c) for c in names]
+    return [str(i) for i in range(getattr(structure, "num_classes", 0))]
+
+
+@torch.no_grad()
+def generate(run_dir: Path, n: int, seed: int = 0, prefer_ema: bool = True, label: int | None = None
+             ) -> tuple[np.ndarray, np.ndarray | None, dict[str, Any]]:
+    """(samples, labels or None, config): n samples of the run's generator, as float32 numpy:
+    (n, 2) points for a 2D run, (n, C, H, W) images in [-1, 1] for an image run. A conditional
+    run draws the classes in turn (0, 1, ..., k-1, 0, ...), or only `label`."""
+    if not 1 <= n <= MAX_SAMPLES:
+        raise ValueError(f"the number of samples must be between 1 and {MAX_SAMPLES:,}, got {n}")
+    G, config = load_generator(run_dir, prefer_ema=prefer_ema)
+    structure = config_structure(config)
+    k = structure.net_classes if isinstance(structure, ImageStructure) else 0
+    if label is not None and not (k and 0 <= label < k):
+        raise ValueError(f"--class needs a conditional run and a class from 0 to {k - 1}" if k
+                         else "--class needs a conditional run; this one has no classes")
+    rng = torch.Generator().manual_seed(seed)
+    labels = None
+    if k:
+        labels = torch.full((n,), label) if label is not None else torch.arange(n) % k
+    out = []
+    for start in range(0, n, BATCH):
+        z = _noise(structure, min(BATCH, n - start), rng)
+        out.append(G(z, None if labels is None else labels[start: start + len(z)]).float())
+    samples = torch.cat(out).numpy().astype(np.float32)
+    return samples, (None if labels is None else labels.numpy()), config
+
+
+def to_uint8(images: np.ndarray) -> np.ndarray:
+    """(n, C, H, W) in [-1, 1] -> (n, H, W, C) uint8."""
+    pixels = np.clip((images + 1) * 127.5, 0, 255).round().astype(np.uint8)
+    return np.ascontiguousarray(pixels.transpose(0, 2, 3, 1))
+
+
+def write_samples(run_dir: Path, n: int, out: Path, seed: int = 0, prefer_ema: bool = True,
+                  label: int | None = None) -> str:
+    """`ganlab sample`: .png (an 8-column grid, or a scatter for 2D) or .npy (the raw samples).
+    Returns a one-line description."""
+    suffix = out.suffix.lower()
+    if suffix not in (".png", ".npy"):
+        raise ValueError(f"-o must end in .png or .npy, got {out.name!r}")
+    samples, labels, config = generate(run_dir, n, seed, prefer_ema, label)
+    if suffix == ".npy":
+        buf = io.BytesIO()
+        np.save(buf, samples, allow_pickle=False)
+        out.write_bytes(buf.getvalue())
+        return f"wrote {out}: {n} samples, float32 {samples.shape}"
+    if config["kind"] == "toy":
+        from ganlab.runs.catalog import toy_bounds
+
+        bounds, real = toy_bounds(config)
+        if bounds is None:
+            lo, hi = samples.min(0), samples.max(0)
+            pad = np.maximum((hi - lo) * 0.1, 1e-3)
+            bounds = (lo[0] - pad[0], hi[0] + pad[0], lo[1] - pad[1], hi[1] + pad[1])
+        out.write_bytes(scatter_png(samples, bounds, size=480, real=real))
+        return f"wrote {out}: a scatter of {n} samples (purple) over the real data (green)"
+    structure = config_structure(config)
+    out.write_bytes(grid_png(torch.from_numpy(samples), structure.channels))
+    return f"wrote {out}: a grid of {n} samples, 8 per row"
+
+
+def export_samples(run_dir: Path, n: int, out: Path, seed: int = 0, prefer_ema: bool = True) -> str:
+    """`ganlab export`: n samples as a zip of PNGs (one folder per class for a conditional run,
+    plus labels.csv) or an .npz (`images` uint8 (n, H, W, C) and `labels`, or `points` for 2D)."""
+    suffix = out.suffix.lower()
+    if suffix not in (".zip", ".npz"):
+        raise ValueError(f"-o must end in .zip or .npz, got {out.name!r}")
+    samples, labels, config = generate(run_dir, n, seed, prefer_ema)
+    names = class_names(config)
+    if config["kind"] == "toy":
+        if suffix == ".zip":
+            raise ValueError("a 2D run exports its points as .npz (-o points.npz)")
+        buf = io.BytesIO()
+        np.savez(buf, points=samples)
+        out.write_bytes(buf.getvalue())
+        return f"wrote {out}: points float32 {samples.shape}"
+    pixels = to_uint8(samples)
+    if suffix == ".npz":
+        arrays = {"images": pixels}
+        if labels is not None:
+            arrays.update(labels=labels.astype(np.int64), class_names=np.array(names, dtype=str))
+        buf = io.BytesIO()
+        np.savez(buf, **arrays)
+        out.write_bytes(buf.getvalue())
+        return f"wrote {out}: images uint8 {pixels.shape}" + (", labels" if labels is not None else "")
+    width = len(str(n))
+    rows = ["file,label,class"] if labels is not None else None
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        for i in range(n):
+            if labels is not None:
+                folder = _folder(names[int(labels[i])], int(labels[i]))
+                name = f"{folder}/{i:0{width}d}.png"
+                rows.append(f"{name},{int(labels[i])},{_csv(names[int(labels[i])])}")
+            else:
+                name = f"{i:0{width}d}.png"
+            z.writestr(name, png_bytes(pixels[i]))
+        if rows is not None:
+            z.writestr("labels.csv", "\n".join(rows) + "\n")
+    return f"wrote {out}: {n} PNG images" + (" in one folder per class, with labels.csv" if labels is not None else "")
+
+
+def _folder(name: str, index: int) -> str:
+    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in name).strip("._") or "class"
+    return f"{index}-{safe}" if safe != str(index) else safe
+
+
+def _csv(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"' if any(c in text for c in ',"\n') else text
+
+
+def evaluate_run(run_dir: Path, device: str = "cpu") -> tuple[dict[str, float], dict[str, Any]]:
+    """(metrics of the saved weights as the experiment measures them, config)."""
+    experiment, state, config = load_run(run_dir, device)
+    parts = experiment.build(state.knobs)
+    restore_parts(parts, state.tensors, state.meta)
+    torch.set_flush_denormal(True)
+    try:
+        return experiment.evaluate(parts), config
+    except RuntimeError as exc:
+        raise RunFormatError(f"measuring the run failed: {exc}") from None
