@@ -103,8 +103,7 @@ class ImageExperiment:
 
         parts = GanParts(G, D, make_optimizer(G.parameters(), knobs.g_opt), make_optimizer(D.parameters(), knobs.d_opt),
                          sample_real, sample_noise, rng, sample_labels=sample_labels if conditional else None)
-        # train_step updates `parts.ema` after every G update (set as an attribute so this
-        # also builds against a GanParts without the field; it then stays at the initial weights)
+        # train_step updates `parts.ema` after every G update
         parts.ema = GeneratorEMA(G, s.ema_decay) if s.ema_decay > 0 else None
         self.timeline.clear()  # a fresh run (build runs on every reset)
         return parts

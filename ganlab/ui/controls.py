@@ -2,6 +2,7 @@
 
 Every widget's key is "pg_" + its URL key (ganlab.urlstate.FIELDS), so one
 flat mapping serves the widgets, the shareable link and config validation.
+The live-knob widgets are shared with the image page (ganlab.ui.knob_controls).
 """
 
 from __future__ import annotations
@@ -11,14 +12,13 @@ from typing import Any
 import streamlit as st
 
 from ganlab.config import (
-    ACTIVATIONS, BATCH_RANGE, BETA_RANGE, CLIP_RANGE, D_STEPS_RANGE, HALF_LIFE_RANGE, HIDDEN_LAYERS_RANGE, LR_RANGE,
-    NOISE_DIM_RANGE, NOISE_KINDS, OPTIMIZERS, PENALTY_RANGE, SEED_RANGE, USER_DATA, WIDTH_RANGE, ConfigError, Knobs,
-    ToyStructure,
+    ACTIVATIONS, HIDDEN_LAYERS_RANGE, NOISE_DIM_RANGE, NOISE_KINDS, SEED_RANGE, USER_DATA, WIDTH_RANGE, ConfigError,
+    Knobs, ToyStructure,
 )
 from ganlab.data.points_csv import PointsFileError, empirical_distribution, read_points_csv
 from ganlab.data.toy import TOY_DISTRIBUTIONS, ToyDistribution, get_toy
-from ganlab.losses import LOSSES
 from ganlab.presets import PRESETS, get_preset
+from ganlab.ui.knob_controls import training_inputs
 from ganlab.urlstate import FIELDS, flatten, unflatten
 
 PREFIX = "pg_"
@@ -46,22 +46,6 @@ def _apply_preset() -> None:
     structure, knobs = preset.apply(st.session_state[PREFIX + "data"], st.session_state[PREFIX + "seed"])
     set_widgets(structure, knobs)
     st.session_state["pg_flash"] = f"Preset “{preset.label}” applied: {preset.description}"
-
-
-def _loss_changed() -> None:
-    """Wasserstein-GP is meaningless without its penalty: fill in the standard weight."""
-    if LOSSES[st.session_state[PREFIX + "loss"]].needs_gradient_penalty and st.session_state[PREFIX + "gp"] <= 0:
-        st.session_state[PREFIX + "gp"] = 10.0
-        st.session_state["pg_flash"] = "Wasserstein-GP needs a gradient penalty: its weight was set to 10."
-
-
-def _optimizer_inputs(prefix: str, title: str) -> None:
-    st.markdown(f"**{title}**")
-    st.selectbox("Optimizer", OPTIMIZERS, key=PREFIX + prefix + "opt", format_func=str.capitalize)
-    st.number_input("Learning rate", *LR_RANGE, step=1e-4, format="%.6f", key=PREFIX + prefix + "lr")
-    c1, c2 = st.columns(2)
-    c1.number_input("β1 / momentum", *BETA_RANGE, step=0.05, format="%.4f", key=PREFIX + prefix + "b1")
-    c2.number_input("β2 / α", *BETA_RANGE, step=0.001, format="%.4f", key=PREFIX + prefix + "b2")
 
 
 def _net_inputs(prefix: str, title: str) -> None:
@@ -111,27 +95,7 @@ def sidebar() -> tuple[ToyStructure, Knobs, ToyDistribution] | None:
         st.selectbox("Distribution", list(labels), key=PREFIX + "data", format_func=labels.get)
         dataset = _dataset_for(st.session_state[PREFIX + "data"])
 
-        st.subheader("Training (live)")
-        st.selectbox("Loss", list(LOSSES), key=PREFIX + "loss", format_func=lambda n: LOSSES[n].label,
-                     on_change=_loss_changed, help=LOSSES[st.session_state[PREFIX + "loss"]].help)
-        c1, c2 = st.columns(2)
-        c1.slider("D steps per G step", *D_STEPS_RANGE, key=PREFIX + "ds")
-        c2.number_input("Batch size", *BATCH_RANGE, step=32, key=PREFIX + "bs")
-        _optimizer_inputs("g", "Generator optimizer")
-        _optimizer_inputs("d", "Discriminator optimizer")
-        c1, c2 = st.columns(2)
-        c1.number_input("LR decay after (steps)", *HALF_LIFE_RANGE, step=500, key=PREFIX + "lrs",
-                        help="Both learning rates stay as set for this many steps, then decay")
-        c2.number_input("LR half-life (steps)", *HALF_LIFE_RANGE, step=100, key=PREFIX + "lrh",
-                        help="After the start, both learning rates halve every this many steps; 0 = no decay")
-        st.markdown("**Regularizers**")
-        c1, c2, c3 = st.columns(3)
-        c1.number_input("Grad. penalty", *PENALTY_RANGE, step=1.0, key=PREFIX + "gp",
-                        help="WGAN-GP weight λ on E[(‖∇D(x̂)‖−1)²]")
-        c2.number_input("R1 γ", *PENALTY_RANGE, step=0.1, key=PREFIX + "r1",
-                        help="R1 weight γ on ½E[‖∇D(x)‖²] at real data")
-        c3.number_input("Weight clip", *CLIP_RANGE, step=0.005, format="%.4f", key=PREFIX + "clip",
-                        help="Used by the Wasserstein weight-clipping loss")
+        training_inputs(PREFIX, "pg_flash")
 
         st.subheader("Structure (resets training)")
         c1, c2 = st.columns(2)

@@ -14,7 +14,9 @@ def home_page() -> None:
         "discriminator and the generator pull against each other, change hyperparameters while it runs, "
         "and see mode collapse happen — with numbers beside it."
     )
-    st.page_link("pages/1_Playground.py", label="Open the 2D playground", icon="▶️")
+    c1, c2 = st.columns(2)
+    c1.page_link("pages/1_Playground.py", label="Open the 2D playground", icon="▶️")
+    c2.page_link("pages/2_Images.py", label="Open the image GAN", icon="🖼️")
     st.markdown(
         """
 **In the playground**
@@ -24,6 +26,12 @@ def home_page() -> None:
   gradients (where each fake point is pushed), and the generator's manifold (a warped noise grid).
 - Try the **Mode collapse** preset on the grid, then **All modes**, and compare *Modes covered*.
 - The page URL holds your settings: copy it to share a recipe.
+
+**On the image page**
+- Train a DCGAN on the built-in handwritten digits (no download), MNIST, Fashion-MNIST, CIFAR-10 or a zip
+  of your own images (one subfolder per class gives labels).
+- Watch the sample grid from fixed noise, an EMA generator's grid beside it, and slide back along a timeline
+  of earlier grids. A conditional GAN draws one row per class.
 """
     )
     st.caption(f"ganlab {__version__}")

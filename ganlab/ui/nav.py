@@ -7,6 +7,7 @@ import streamlit as st
 PAGES = (
     ("app.py", "Home", ":material/home:"),
     ("pages/1_Playground.py", "2D playground", ":material/scatter_plot:"),
+    ("pages/2_Images.py", "Image GAN", ":material/image:"),
     ("pages/4_Latent.py", "Latent space", ":material/linear_scale:"),
 )
 

@@ -13,9 +13,8 @@ from ganlab.plots import (
     toy_view_figure,
 )
 from ganlab.training.runner import Runner, RunState, Snapshot
-from ganlab.training.slots import CapacityError
 from ganlab.training.toy_experiment import ToyExperiment
-from ganlab.ui import controls
+from ganlab.ui import controls, run_controls
 from ganlab.ui.session import claim_runner, create_runner
 from ganlab.urlstate import decode, encode
 
@@ -67,32 +66,8 @@ def _sync(runner: Runner, structure: ToyStructure, knobs: Knobs, dataset: ToyDis
         runner.set_knobs(knobs)
 
 
-def _play(runner: Runner) -> None:
-    try:
-        runner.play()
-    except CapacityError as err:
-        st.session_state["pg_flash_error"] = str(err)
-
-
 def control_bar(runner: Runner) -> None:
-    state = runner.state
-    running = state == RunState.RUNNING
-    cols = st.columns([1.3, 1, 1, 1, 1, 2.5])
-    if running:
-        cols[0].button("Pause", icon=":material/pause:", on_click=runner.pause, type="primary", width="stretch", key="pg_pause")
-    else:
-        cols[0].button("Play", icon=":material/play_arrow:", on_click=_play, args=(runner,), type="primary", width="stretch", key="pg_play")
-    cols[1].button("Step", on_click=runner.step, args=("both",), disabled=running, width="stretch",
-                   key="pg_step", help="One D update (or D steps per G step) then one G update")
-    cols[2].button("D step", on_click=runner.step, args=("d",), disabled=running, width="stretch",
-                   key="pg_step_d", help="One discriminator update only")
-    cols[3].button("G step", on_click=runner.step, args=("g",), disabled=running, width="stretch",
-                   key="pg_step_g", help="One generator update only")
-    cols[4].button("Reset", icon=":material/restart_alt:", on_click=runner.reset, width="stretch", key="pg_reset",
-                   help="Fresh weights, step 0, same settings")
-    for key, show in (("pg_flash", st.info), ("pg_flash_error", st.error)):
-        if key in st.session_state:
-            show(st.session_state.pop(key))
+    run_controls.control_bar(runner, "pg_")
 
 
 def _fmt(value: float | None, spec: str = ".3f") -> str:

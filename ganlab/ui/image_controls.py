@@ -1,0 +1,180 @@
+"""Sidebar widgets for the image page: preset, data, live knobs (shared with the
+playground) and the structure.
+
+Every widget's key is "im_" + its URL key (ganlab.urlstate.IMAGE_FIELDS). The data is
+loaded at the size and channels the structure asks for, so a dataset always fits its
+nets; what cannot work (files missing, a bad zip, a conditional GAN on unlabelled
+images) is said next to the widgets and the run keeps its last good settings.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import streamlit as st
+
+from ganlab.config import (
+    IMAGE_NOISE_DIM_RANGE, IMAGE_SIZES, IMAGE_WIDTH_RANGE, SEED_RANGE, ConfigError, ImageStructure, Knobs,
+)
+from ganlab.data.image_files import ImageFilesError, LoadReport, load_image_zip
+from ganlab.data.image_sources import IMAGE_SOURCES, DatasetUnavailable, data_dir
+from ganlab.data.images import ImageDataset
+from ganlab.image_presets import IMAGE_PRESETS, default_image_settings, get_image_preset
+from ganlab.training.ema import DECAY_RANGE
+from ganlab.ui.knob_controls import training_inputs
+from ganlab.urlstate import IMAGE_FIELDS, flatten_image, unflatten_image
+
+PREFIX = "im_"
+UPLOAD = "upload"  # the dataset name for a zip of the user's own images
+ZIP_KEY = "im_zip_dataset"  # (file id, size, channels, dataset, report) of the last good upload
+CHANNEL_LABELS = {1: "Grey", 3: "Colour"}
+
+
+def widget_values() -> dict[str, Any]:
+    return {key: st.session_state[PREFIX + key] for key in IMAGE_FIELDS if PREFIX + key in st.session_state}
+
+
+def set_widgets(structure: ImageStructure, knobs: Knobs) -> None:
+    """Put settings into the widgets (call before they are drawn, or from a callback)."""
+    for key, value in flatten_image(structure, knobs).items():
+        st.session_state[PREFIX + key] = value
+
+
+def current_settings() -> tuple[ImageStructure, Knobs]:
+    """The widgets' settings (num_classes still the default); raises ConfigError when invalid."""
+    return unflatten_image(widget_values(), default_image_settings())
+
+
+def dataset_labels() -> dict[str, str]:
+    return {name: source.title for name, source in IMAGE_SOURCES.items()} | {UPLOAD: "Your images (zip)…"}
+
+
+def _apply_preset() -> None:
+    preset = get_image_preset(st.session_state["im_preset"])
+    try:
+        current, _ = current_settings()
+    except ConfigError:
+        current = default_image_settings()[0]
+    structure, knobs = preset.apply(current)
+    set_widgets(structure, knobs)
+    st.session_state["im_flash"] = f"Preset “{preset.label}” applied: {preset.description}"
+
+
+def _data_changed() -> None:
+    """A named dataset comes at its own size and channels (the user may change them after)."""
+    source = IMAGE_SOURCES.get(st.session_state[PREFIX + "data"])
+    if source is not None:
+        st.session_state[PREFIX + "size"] = source.native_size
+        st.session_state[PREFIX + "ch"] = source.native_channels
+
+
+@st.cache_resource(max_entries=6, show_spinner="Loading images…")
+def _load_source(name: str, image_size: int, channels: int) -> ImageDataset:
+    """Shared by every session (read-only); a dataset is loaded once per size and channels."""
+    return IMAGE_SOURCES[name].load(image_size, channels)
+
+
+def _download(name: str) -> None:
+    try:
+        IMAGE_SOURCES[name].load(download=True)
+    except DatasetUnavailable as err:
+        st.session_state["im_flash_error"] = str(err)
+    else:
+        st.session_state["im_flash"] = f"{IMAGE_SOURCES[name].title} downloaded to {data_dir()}."
+
+
+def _named_dataset(name: str, image_size: int, channels: int) -> ImageDataset | None:
+    try:
+        return _load_source(name, image_size, channels)
+    except DatasetUnavailable as err:
+        st.error(str(err))
+        st.button(f"Download {IMAGE_SOURCES[name].title}", key="im_download", on_click=_download, args=(name,),
+                  help=f"Fetch the files from the internet into {data_dir()} (needs a connection)")
+        return None
+
+
+def _report(report: LoadReport) -> None:
+    (st.warning if report.skipped or report.note else st.caption)(report.summary())
+
+
+def _uploaded_dataset(image_size: int, channels: int) -> ImageDataset | None:
+    upload = st.file_uploader("Zip of images (one subfolder per class for labels)", type=["zip"], key="im_zip")
+    cached = st.session_state.get(ZIP_KEY)
+    if upload is not None and (cached is None or cached[:3] != (upload.file_id, image_size, channels)):
+        try:
+            dataset, report = load_image_zip(upload.getvalue(), image_size, channels, name=upload.name)
+        except ImageFilesError as err:
+            st.error(f"Cannot use {upload.name}: {err}")
+            return None
+        cached = (upload.file_id, image_size, channels, dataset, report)
+        st.session_state[ZIP_KEY] = cached
+    if cached is None or upload is None:
+        st.info("Upload a zip of PNG or JPEG images to train on them. Images are cropped to a square and "
+                "resized to the image size below.")
+        return None
+    _report(cached[4])
+    return cached[3]
+
+
+def _structure_inputs() -> None:
+    st.subheader("Structure (resets training)")
+    c1, c2 = st.columns(2)
+    c1.selectbox("Image size", IMAGE_SIZES, key=PREFIX + "size", format_func=lambda s: f"{s}×{s} px")
+    c2.radio("Channels", (1, 3), key=PREFIX + "ch", format_func=CHANNEL_LABELS.get, horizontal=True)
+    c1, c2 = st.columns(2)
+    c1.number_input("Noise dimension", *IMAGE_NOISE_DIM_RANGE, step=16, key=PREFIX + "nd")
+    c2.number_input("Width", *IMAGE_WIDTH_RANGE, step=16, key=PREFIX + "w",
+                    help="G's channels at half the image size, doubling at each halving below; D mirrors it")
+    c1, c2 = st.columns(2)
+    c1.checkbox("G batch norm", key=PREFIX + "gbn")
+    c2.checkbox("D batch norm", key=PREFIX + "dbn", help="Off for gradient penalties (they assume independent samples)")
+    c1.checkbox("D spectral norm", key=PREFIX + "dsn")
+    c2.checkbox("Conditional", key=PREFIX + "cond",
+                help="G gets a class embedding, D a projection head; needs labelled data. One grid row per class.")
+    c1, c2 = st.columns(2)
+    c1.number_input("EMA decay", *DECAY_RANGE, step=0.001, format="%.4f", key=PREFIX + "ema",
+                    help="Exponential moving average of G's weights, shown beside the live grid; 0 = off. "
+                         "A structure setting: the average is over the run since step 0, so changing it restarts.")
+    c2.number_input("Seed", *SEED_RANGE, step=1, key=PREFIX + "seed")
+
+
+def sidebar() -> tuple[ImageStructure, Knobs, ImageDataset] | None:
+    """Draw every control; the chosen settings and their dataset, or None while they are
+    unusable (the reason is shown next to the widgets)."""
+    with st.sidebar:
+        st.subheader("Preset")
+        c1, c2 = st.columns([3, 2], vertical_alignment="bottom")
+        c1.selectbox("Recipe", list(IMAGE_PRESETS), key="im_preset", format_func=lambda n: IMAGE_PRESETS[n].label,
+                     label_visibility="collapsed")
+        c2.button("Apply", on_click=_apply_preset, key="im_apply_preset", width="stretch",
+                  help="Load the recipe's networks and knobs (keeps your data, image size, channels and seed)")
+        st.caption(IMAGE_PRESETS[st.session_state["im_preset"]].description)
+
+        st.subheader("Data")
+        labels = dataset_labels()
+        st.selectbox("Dataset", list(labels), key=PREFIX + "data", format_func=labels.get, on_change=_data_changed)
+        name = st.session_state[PREFIX + "data"]
+        size, channels = st.session_state[PREFIX + "size"], st.session_state[PREFIX + "ch"]
+        dataset = _uploaded_dataset(size, channels) if name == UPLOAD else _named_dataset(name, size, channels)
+
+        training_inputs(PREFIX, "im_flash")
+        _structure_inputs()
+
+        try:
+            structure, knobs = current_settings()
+        except ConfigError as err:
+            st.error(f"Settings not applied: {err}.")
+            return None
+        if dataset is None:
+            return None
+        if structure.conditional and dataset.labels is None:
+            st.error(f"Settings not applied: a conditional GAN needs labelled images and {dataset.name!r} has "
+                     "none. Put each class in its own subfolder of the zip, or switch Conditional off.")
+            return None
+        try:
+            structure = dataclasses.replace(structure, num_classes=dataset.num_classes)
+        except ConfigError as err:  # e.g. a conditional GAN on data with a single class
+            st.error(f"Settings not applied: {err}.")
+            return None
+    return structure, knobs, dataset

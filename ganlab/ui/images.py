@@ -1,0 +1,227 @@
+"""The image page: wiring the image controls to this session's image runner, and the
+live view (sample grids, EMA grid, timeline, losses, D outputs, speed)."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import numpy as np
+import streamlit as st
+
+from ganlab.config import ImageStructure, Knobs
+from ganlab.data.images import ImageDataset
+from ganlab.image_presets import default_image_settings
+from ganlab.plots import d_outputs_figure, loss_figure
+from ganlab.training.image_experiment import ImageExperiment
+from ganlab.training.runner import Runner, RunState, Snapshot
+from ganlab.ui import image_controls, run_controls
+from ganlab.ui.session import claim_runner, create_runner
+from ganlab.urlstate import decode_image, encode_image
+
+PAGE_KEY = "images"
+VIEW_POLL_S = 1.0  # a grid changes slowly; each refresh costs the trainer a generator pass
+CHART_POLL_S = 2.0
+EVAL_EVERY = 100  # steps between evaluations, and so between timeline frames
+VIEW_INTERVAL_S = 0.5  # the runner refreshes the grids at most this often while the page watches
+GRID_SCALE = 2  # pixels are repeated, so small grids stay crisp when the browser enlarges them
+WINDOWS = {"All": None, "Last 1,000": 1_000, "Last 10,000": 10_000}
+STRUCTURE_LABELS = {
+    "dataset": "data", "image_size": "image size", "channels": "channels", "noise_dim": "noise dimension",
+    "width": "width", "g_batch_norm": "G batch norm", "d_batch_norm": "D batch norm",
+    "d_spectral_norm": "D spectral norm", "conditional": "conditional", "num_classes": "classes", "seed": "seed",
+    "ema_decay": "EMA decay",
+}
+
+
+def _describe_change(old: ImageStructure, new: ImageStructure) -> str:
+    changed = [label for field, label in STRUCTURE_LABELS.items() if getattr(old, field) != getattr(new, field)]
+    what = ", ".join(changed) if changed else "dataset"
+    return f"Structure changed ({what}): training restarted from step 0 with fresh weights."
+
+
+def images_per_second(snap: Snapshot) -> float:
+    """Generated images per second: every D update and every G update generates a batch."""
+    return snap.steps_per_sec * snap.knobs.batch_size * (snap.knobs.d_steps + 1)
+
+
+def _new_runner(structure: ImageStructure, knobs: Knobs, dataset: ImageDataset) -> Runner:
+    return create_runner(PAGE_KEY, lambda slots: Runner(
+        ImageExperiment(structure, dataset), knobs, slots=slots, eval_every=EVAL_EVERY, view_interval=VIEW_INTERVAL_S))
+
+
+def _claim() -> Runner | None:
+    """This session's image runner; a token naming another page's run is not adopted."""
+    runner = claim_runner(PAGE_KEY)
+    if runner is not None and getattr(runner.experiment, "kind", None) != "image":
+        return None
+    return runner
+
+
+def _initial_widgets(runner: Runner | None) -> None:
+    if runner is not None:  # a refreshed page: show what the running training really uses
+        snap = runner.snapshot()
+        image_controls.set_widgets(snap.structure, snap.knobs)
+        return
+    structure, knobs, problems = decode_image(st.query_params.to_dict(), default_image_settings())
+    if structure.dataset not in image_controls.dataset_labels():
+        problems.append(f"link setting data={structure.dataset!r} ignored: dataset must be one of "
+                        f"{', '.join(image_controls.dataset_labels())}")
+        structure = dataclasses.replace(structure, dataset=default_image_settings()[0].dataset)
+    for problem in problems:
+        st.warning(problem[0].upper() + problem[1:])
+    image_controls.set_widgets(structure, knobs)
+
+
+def connect() -> Runner:
+    """Attach this session to its image runner and keep the runner in step with the widgets."""
+    runner = _claim()
+    if "im_initialized" not in st.session_state:
+        st.session_state["im_initialized"] = True
+        _initial_widgets(runner)
+    chosen = image_controls.sidebar()
+    if runner is None:
+        if chosen is None:  # unusable settings (e.g. a link to files not on this server): start on the defaults
+            structure, knobs = default_image_settings()
+            chosen_default = image_controls._load_source(structure.dataset, structure.image_size, structure.channels)
+            structure = dataclasses.replace(structure, num_classes=chosen_default.num_classes)
+            runner = _new_runner(structure, knobs, chosen_default)
+        else:
+            runner = _new_runner(*chosen)
+    if chosen is not None:
+        _sync(runner, *chosen)
+        st.query_params.update(encode_image(chosen[0], chosen[1]))
+    return runner
+
+
+def _sync(runner: Runner, structure: ImageStructure, knobs: Knobs, dataset: ImageDataset) -> None:
+    experiment = runner.experiment
+    if experiment.structure != structure or experiment.dataset is not dataset:
+        runner.reset(ImageExperiment(structure, dataset), notice=_describe_change(experiment.structure, structure))
+    if runner.snapshot().knobs != knobs:
+        runner.set_knobs(knobs)
+
+
+def control_bar(runner: Runner) -> None:
+    run_controls.control_bar(runner, "im_")
+
+
+def _fmt(value: float | None, spec: str = ".3f") -> str:
+    return "—" if value is None or not math.isfinite(value) else format(value, spec)
+
+
+def _status(snap: Snapshot) -> None:
+    if snap.state == RunState.RUNNING:
+        speed = f"{snap.steps_per_sec:,.1f} steps/s · {images_per_second(snap):,.0f} images/s"
+    else:
+        speed = snap.state.value
+    st.markdown(f"**Step {snap.step:,}** · {speed} · {snap.train_seconds:,.1f} s trained · "
+                f"{snap.d_updates:,} D / {snap.g_updates:,} G updates")
+    if snap.state in (RunState.DIVERGED, RunState.ERROR):
+        st.error(snap.message)
+        if snap.state == RunState.ERROR:
+            with st.expander("Error details"):
+                st.code(snap.error_detail or "", language="text")
+    elif snap.notice and snap.step == 0:
+        st.info(snap.notice)
+
+
+def _show_grid(grid: np.ndarray, caption: str) -> None:
+    big = np.repeat(np.repeat(grid, GRID_SCALE, axis=0), GRID_SCALE, axis=1)
+    st.image(big[..., 0] if big.shape[-1] == 1 else big, caption=caption, width="stretch")
+
+
+def _grids(grid: np.ndarray, ema_grid: np.ndarray | None, step: int, conditional: bool) -> None:
+    rows = " (one row per class)" if conditional else ""
+    if ema_grid is None:
+        left, _ = st.columns([1, 1])
+        with left:
+            _show_grid(grid, f"Generator at step {step:,}{rows}")
+        return
+    left, right = st.columns(2)
+    with left:
+        _show_grid(grid, f"Generator at step {step:,}{rows}")
+    with right:
+        _show_grid(ema_grid, f"EMA generator at step {step:,}")
+
+
+def _numbers(snap: Snapshot, experiment: ImageExperiment) -> None:
+    last, ev = snap.latest, snap.latest_eval
+    c = st.columns(4)
+    c[0].metric("D(x) / D(G(z))", f"{_fmt(last.get('d_real'), '.2f')} / {_fmt(last.get('d_fake'), '.2f')}",
+                help="Mean score on real and on fake in the last D step")
+    c[1].metric("Steps/s", _fmt(snap.steps_per_sec if snap.state == RunState.RUNNING else None, ",.1f"))
+    c[2].metric("Images/s", _fmt(images_per_second(snap) if snap.state == RunState.RUNNING else None, ",.0f"),
+                help="Generated images per second: steps/s × batch size × (D steps per G step + 1)")
+    c[3].metric("Pixel mean / sd", f"{_fmt(ev.get('pixel_mean'), '.2f')} / {_fmt(ev.get('pixel_std'), '.2f')}",
+                help=f"Of 256 generated images, in [-1, 1]; the data's: {experiment.real_pixel_mean:.2f} / "
+                     f"{experiment.real_pixel_std:.2f}")
+    if "wasserstein" in last:
+        st.metric("Wasserstein estimate", _fmt(last["wasserstein"]), help="E[D(x)] − E[D(G(z))]")
+
+
+def quality_panel(runner: Runner) -> None:
+    """Sample-quality numbers (classes covered, KL, Fréchet distance, IS): wired in by the
+    quality monitor (ganlab.training.quality_monitor) when it lands."""
+    st.subheader("Quality")
+    st.caption("Classes covered, Fréchet distance and Inception-style scores from a small digit classifier "
+               "will appear here.")
+
+
+def _timeline(runner: Runner, conditional: bool) -> None:
+    frames = runner.experiment.timeline.frames()
+    st.subheader("Timeline")
+    if len(frames) < 2:
+        st.caption(f"Grids are kept every {EVAL_EVERY} steps (evenly thinned to at most 100): "
+                   "train a little to look back.")
+        return
+    steps = [f.step for f in frames]
+    chosen, newest = st.session_state.get("im_timeline"), st.session_state.get("im_timeline_newest")
+    if chosen is None or chosen == newest:  # at the newest grid: follow new ones as they come
+        st.session_state["im_timeline"] = steps[-1]
+    elif chosen not in steps:  # thinned away, or a new run: the nearest kept step
+        st.session_state["im_timeline"] = min(steps, key=lambda s: abs(s - chosen))
+    st.session_state["im_timeline_newest"] = steps[-1]
+    step = st.select_slider("Look back at step", options=steps, key="im_timeline", format_func=lambda s: f"{s:,}")
+    frame = frames[steps.index(step)]
+    _grids(frame.grid, frame.ema_grid, frame.step, conditional)
+
+
+def live_view(runner: Runner) -> None:
+    """Fragments: status, grids and numbers every second; charts and timeline every 2 s. They
+    poll only while training runs or the runner has work queued."""
+    frozen = st.session_state.get("im_freeze", False)
+    first = runner.snapshot(want_view=True, wait_for_view=0.5)
+    live = (first.state == RunState.RUNNING or not first.settled) and not frozen
+
+    @st.fragment(run_every=VIEW_POLL_S if live else None)
+    def view_panel() -> None:
+        snap = runner.snapshot(want_view=True, wait_for_view=0.5)
+        if live and snap.state != RunState.RUNNING and snap.settled:
+            st.rerun(scope="app")  # paused, diverged or failed: redraw the buttons, stop polling
+        _status(snap)
+        experiment = runner.experiment
+        if snap.view is not None and isinstance(experiment, ImageExperiment):
+            _grids(snap.view.grid, snap.view.ema_grid, snap.view_step, snap.structure.conditional)
+            _numbers(snap, experiment)
+
+    @st.fragment(run_every=CHART_POLL_S if live else None)
+    def chart_panel() -> None:
+        snap = runner.snapshot()
+        window = WINDOWS.get(st.session_state.get("im_window") or "All")
+        c1, c2 = st.columns(2)
+        c1.plotly_chart(loss_figure(snap.history, window), width="stretch", key="im_loss_chart")
+        c2.plotly_chart(d_outputs_figure(snap.history, window), width="stretch", key="im_d_chart")
+
+    @st.fragment(run_every=CHART_POLL_S if live else None)
+    def timeline_panel() -> None:
+        _timeline(runner, runner.experiment.structure.conditional)
+
+    view_panel()
+    c1, c2 = st.columns([3, 1], vertical_alignment="center")
+    c1.segmented_control("History shown", list(WINDOWS), default="All", key="im_window")
+    c2.toggle("Freeze live view", key="im_freeze",
+              help="Stop refreshing the grids and charts (training continues)")
+    chart_panel()
+    timeline_panel()
+    quality_panel(runner)

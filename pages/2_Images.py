@@ -1,0 +1,16 @@
+"""The image GAN page: DCGAN-style nets on digits, MNIST, Fashion-MNIST, CIFAR-10 or your own images."""
+
+import streamlit as st
+
+from ganlab.ui.images import connect, control_bar, live_view
+from ganlab.ui.nav import sidebar_nav
+
+st.set_page_config(page_title="ganlab · Images", page_icon="🧪", layout="wide")
+sidebar_nav()
+st.title("Image GAN")
+st.caption("A DCGAN learns to draw the images on the left of your screen: the grid shows its samples from fixed "
+           "noise, so the same cell follows the same noise vector over time. Settings under *Training* change "
+           "live; *Structure* changes restart.")
+runner = connect()
+control_bar(runner)
+live_view(runner)

@@ -1,0 +1,254 @@
+"""The image page through Streamlit's AppTest: controls drive this session's image runner,
+the grids and the timeline show what it trained, and bad input gets a message, not a crash."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+import streamlit as st
+from PIL import Image
+from streamlit.testing.v1 import AppTest
+
+from ganlab.image_presets import IMAGE_PRESETS
+from ganlab.training.image_experiment import ImageExperiment
+from ganlab.training.runner import RunState
+from ganlab.ui.session import get_registry
+from tests.conftest import wait_until
+
+ENTRY = str(Path(__file__).resolve().parents[1] / "app.py")
+PAGE = "pages/2_Images.py"
+SMALL = {"w": "8", "nd": "8", "bs": "8"}  # tiny nets: a step takes milliseconds
+
+
+@pytest.fixture
+def app():
+    st.cache_resource.clear()  # a fresh registry (its release shuts every runner down)
+    at = AppTest.from_file(ENTRY, default_timeout=60)
+    at.switch_page(PAGE)
+    yield at
+    st.cache_resource.clear()
+
+
+def open_page(at: AppTest, **params: str) -> AppTest:
+    at.query_params.update({**SMALL, **params})
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def runner_of(at: AppTest):
+    token = at.query_params["run"]
+    token = token[0] if isinstance(token, list) else token
+    runner = get_registry().get(token)
+    assert runner is not None
+    return runner
+
+
+def status_line(at: AppTest) -> str:
+    return next(m.value for m in at.markdown if m.value.startswith("**Step "))
+
+
+def settle(at: AppTest, runner) -> AppTest:
+    wait_until(lambda: runner.snapshot(want_view=True).settled, timeout=30)
+    return at.run()
+
+
+def image_captions(at: AppTest) -> list[str]:
+    return [caption for el in at.get("image") for caption in el.captions]
+
+
+def zip_of(files: dict[str, bytes]) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        for name, data in files.items():
+            z.writestr(name, data)
+    return buf.getvalue()
+
+
+def png(size=(20, 20), value=128, mode="L") -> bytes:
+    buf = io.BytesIO()
+    Image.new(mode, size, value).save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def upload(at: AppTest, name: str, data: bytes) -> AppTest:
+    at.selectbox(key="im_data").set_value("upload").run()
+    at.file_uploader(key="im_zip").set_value((name, data, "application/zip")).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_default_page_trains_on_the_built_in_digits(app):
+    at = open_page(app)
+    labels = {b.label for b in at.button}
+    assert {"Play", "Step", "D step", "G step", "Reset", "Apply"} <= labels
+    assert at.selectbox(key="im_data").value == "digits"
+    assert status_line(at).startswith("**Step 0**")
+    runner = runner_of(at)
+    assert isinstance(runner.experiment, ImageExperiment)
+    assert runner.experiment.structure.dataset == "digits" and len(runner.experiment.dataset) == 5000
+    # The default preset's EMA generator is drawn beside the live one.
+    captions = image_captions(at)
+    assert any("Generator at step 0" in c for c in captions)
+    assert any("EMA generator at step 0" in c for c in captions)
+    assert {"D(x) / D(G(z))", "Steps/s", "Images/s"} <= {m.label for m in at.metric}
+    assert any(s.value == "Quality" for s in at.subheader)
+
+
+def test_steps_update_counters_grid_and_timeline(app):
+    at = open_page(app)
+    runner = runner_of(at)
+    at.button(key="im_step_d").click().run()
+    wait_until(lambda: runner.snapshot().d_updates == 1)
+    at.button(key="im_step").click().run()
+    wait_until(lambda: runner.snapshot().step == 2)
+    at = settle(at, runner)
+    assert status_line(at).startswith("**Step 2**") and "2 D / 1 G updates" in status_line(at)
+    assert "Generator at step 2" in image_captions(at)
+    # Every step command ends with an evaluation: the timeline holds steps 0, 1 and 2.
+    assert runner.experiment.timeline.steps() == [0, 1, 2]
+    slider = at.select_slider(key="im_timeline")
+    assert slider.options == ["0", "1", "2"] and slider.value == 2
+    at = slider.set_value(0).run()
+    assert "Generator at step 0" in image_captions(at) and "EMA generator at step 0" in image_captions(at)
+    at.button(key="im_reset").click().run()
+    wait_until(lambda: runner.snapshot().step == 0)
+
+
+def test_play_then_pause(app):
+    at = open_page(app)
+    runner = runner_of(at)
+    at.button(key="im_play").click().run()
+    assert runner.state == RunState.RUNNING
+    wait_until(lambda: runner.snapshot().step >= 3, timeout=30)
+    at.button(key="im_pause").click().run()
+    assert runner.state == RunState.PAUSED
+    assert at.button(key="im_play").label == "Play"
+
+
+def test_live_knob_keeps_the_run_and_structure_change_restarts(app):
+    at = open_page(app)
+    runner = runner_of(at)
+    at.button(key="im_step").click().run()
+    wait_until(lambda: runner.snapshot().step == 1)
+    at.number_input(key="im_glr").set_value(0.0001).run()
+    wait_until(lambda: runner.snapshot().knobs.g_opt.lr == 0.0001)
+    runner.wait_idle()
+    assert runner.snapshot().step == 1
+    assert at.query_params["glr"] in ("0.0001", ["0.0001"])
+    at.number_input(key="im_ema").set_value(0.0).run()
+    wait_until(lambda: runner.snapshot().structure.ema_decay == 0.0)
+    at = settle(at, runner)
+    assert runner.snapshot().step == 0
+    assert any("Structure changed (EMA decay)" in i.value for i in at.info)
+    assert not any("EMA generator" in c for c in image_captions(at))  # EMA off: one grid
+
+
+def test_settings_come_from_the_link_and_bad_values_are_reported(app):
+    at = open_page(app, cond="1", ema="0", w="16", nd="notanumber", data="nope")
+    warnings = " ".join(w.value for w in at.warning)
+    assert "nd='notanumber'" in warnings and "data='nope'" in warnings
+    assert at.checkbox(key="im_cond").value is True and at.number_input(key="im_w").value == 16
+    structure = runner_of(at).experiment.structure
+    assert (structure.conditional, structure.num_classes, structure.width, structure.dataset) == (True, 10, 16, "digits")
+
+
+def test_missing_torchvision_files_are_explained(app, monkeypatch, tmp_path):
+    monkeypatch.setenv("GANLAB_DATA_DIR", str(tmp_path))
+    at = open_page(app)
+    runner = runner_of(at)
+    at.selectbox(key="im_data").set_value("mnist").run()
+    assert not at.exception
+    text = " ".join(e.value for e in at.error)
+    assert "MNIST handwritten digits is not available" in text and str(tmp_path / "MNIST" / "raw") in text
+    assert any(b.label.startswith("Download") for b in at.button)
+    runner.wait_idle()
+    assert runner.experiment.structure.dataset == "digits"  # the run keeps its data
+
+
+def test_zip_of_own_images_trains_and_reports_skipped_files(app):
+    at = open_page(app)
+    runner = runner_of(at)
+    files = {f"cats/{i}.png": png(value=40 * i) for i in range(3)} | {f"dogs/{i}.png": png((30, 20), 200) for i in range(3)}
+    files |= {"notes.txt": b"hello", "cats/broken.png": b"not a png"}
+    at = upload(at, "pets.zip", zip_of(files))
+    text = " ".join(w.value for w in at.warning)
+    assert "Loaded 6 images in 2 classes (cats, dogs)" in text
+    assert "1 not an image file (notes.txt)" in text and "1 unreadable or corrupt (cats/broken.png)" in text
+    wait_until(lambda: runner.experiment.structure.dataset == "upload")
+    assert runner.experiment.dataset.num_classes == 2 and len(runner.experiment.dataset) == 6
+    # A conditional GAN on them: one grid row per class.
+    at.checkbox(key="im_cond").check().run()
+    wait_until(lambda: runner.experiment.structure.conditional)
+    assert runner.experiment.structure.num_classes == 2
+    at = settle(at, runner)
+    assert runner.snapshot(want_view=True).view.grid.shape[0] == 2 * 30 + 2
+
+
+def test_empty_zip_is_explained_and_training_kept(app):
+    at = open_page(app)
+    runner = runner_of(at)
+    at = upload(at, "empty.zip", zip_of({}))
+    assert any("Cannot use empty.zip" in e.value and "no image files" in e.value for e in at.error)
+    runner.wait_idle()
+    assert runner.experiment.structure.dataset == "digits"
+
+
+def test_zip_of_oversized_images_is_explained(app):
+    at = open_page(app)
+    # A 5001 x 5001 image is over the pixel limit (checked from the header, never decoded).
+    at = upload(at, "huge.zip", zip_of({"huge.png": png((5001, 5001), 0, "1")}))
+    text = " ".join(e.value for e in at.error)
+    assert "Cannot use huge.zip" in text and "1 too many pixels (huge.png)" in text
+    assert runner_of(at).experiment.structure.dataset == "digits"
+
+
+def test_conditional_on_unlabelled_images_is_refused_with_a_message(app):
+    at = open_page(app)
+    runner = runner_of(at)
+    at = upload(at, "flat.zip", zip_of({f"{i}.png": png(value=30 * i) for i in range(4)}))
+    wait_until(lambda: runner.experiment.structure.dataset == "upload")
+    assert runner.experiment.dataset.labels is None
+    at.checkbox(key="im_cond").check().run()
+    assert not at.exception
+    assert any("conditional GAN needs labelled images" in e.value for e in at.error)
+    runner.wait_idle()
+    assert not runner.experiment.structure.conditional  # the last good settings stay in force
+
+
+def test_colour_and_size_change_reload_the_data_to_fit(app):
+    at = open_page(app)
+    runner = runner_of(at)
+    at.selectbox(key="im_size").set_value(32).run()
+    at.radio(key="im_ch").set_value(3).run()
+    assert not at.exception and not at.error
+    wait_until(lambda: runner.experiment.structure.image_size == 32 and runner.experiment.structure.channels == 3)
+    assert runner.experiment.dataset.images.shape[1:] == (3, 32, 32)
+
+
+def test_server_full_message(app):
+    at = open_page(app)
+    registry = get_registry()
+    for i in range(registry.slots.limit):
+        registry.slots.acquire(f"someone-else-{i}")
+    at.button(key="im_play").click().run()
+    assert any("already training" in e.value for e in at.error)
+    assert runner_of(at).state == RunState.PAUSED
+
+
+@pytest.mark.parametrize("name", list(IMAGE_PRESETS))
+def test_each_preset_reaches_the_runner(app, name):
+    at = open_page(app, seed="3")
+    at.selectbox(key="im_preset").set_value(name).run()
+    at.button(key="im_apply_preset").click().run()
+    assert not at.exception and not at.error
+    runner = runner_of(at)
+    current = runner.experiment.structure
+    structure, knobs = IMAGE_PRESETS[name].apply(current)
+    wait_until(lambda: runner.snapshot().knobs == knobs and runner.experiment.structure == structure)
+    assert runner.experiment.structure.seed == 3 and runner.experiment.structure.dataset == "digits"
+
