@@ -1,0 +1,67 @@
+"""The latent-space page in a real browser: open a saved image run, move the
+interpolation slider with the keyboard, and see the generated image change."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+
+from ganlab.config import ImageStructure, Knobs
+from ganlab.data.image_sources import load_image_source
+from ganlab.training.image_experiment import ImageExperiment
+from ganlab.training.runner import Runner
+
+pytestmark = pytest.mark.browser
+FRAME = '[data-testid="stImage"]:has-text("t = ") img'  # the interpolation frame (its caption is "t = ...")
+FRAME_SRC_JS = """() => { for (const el of document.querySelectorAll('[data-testid="stImage"]'))
+    if (el.innerText.includes('t = ')) { const img = el.querySelector('img'); return img ? img.src : null; }
+  return null; }"""
+
+
+def save_image_run(root: Path, name: str = "digits-run", **structure) -> None:
+    """A 28x28 DCGAN on the built-in digits, a couple of steps trained, saved as a run."""
+    from ganlab.runs import RunWriter
+
+    torch.set_num_threads(1)
+    experiment = ImageExperiment(ImageStructure(dataset="digits", **structure), load_image_source("digits", 28, 1))
+    runner = Runner(experiment, Knobs(batch_size=16))
+    try:
+        runner.step("both", 2)
+        assert runner.wait_idle(60)
+        RunWriter(root / name, experiment).save(runner.export_state())
+    finally:
+        runner.release()
+
+
+def open_latent_page(page, server) -> None:
+    page.goto(f"{server.url}/Latent")
+    page.get_by_role("heading", name="Latent space explorer").wait_for(timeout=60_000)
+    page.locator(FRAME).first.wait_for(timeout=60_000)
+
+
+def test_moving_the_interpolation_slider_changes_the_image(page, start_server, tmp_path):
+    save_image_run(tmp_path, width=16, noise_dim=16)
+    server = start_server(GANLAB_RUNS_DIR=str(tmp_path))
+    open_latent_page(page, server)
+    page.get_by_text("saved run 'digits-run': the generator at step 2").wait_for(timeout=30_000)
+    frame = page.locator(FRAME).first
+    before = frame.get_attribute("src")
+    assert page.get_by_text("t = 0.50").first.is_visible()
+
+    slider = page.get_by_role("slider", name="t (from A to B)")
+    slider.focus()
+    for _ in range(5):  # 0.50 -> 0.55 in steps of 0.01
+        slider.press("ArrowRight")
+    page.get_by_text("t = 0.55").first.wait_for(timeout=30_000)
+    page.wait_for_function(f"(before) => {{ const src = ({FRAME_SRC_JS})(); return src && src !== before; }}",
+                           arg=before, timeout=30_000)
+    after = page.locator(FRAME).first.get_attribute("src")
+    assert after != before
+    # The endpoint is exact: back at t = 0 the frame is endpoint A's image, a third distinct picture.
+    slider.press("Home")
+    page.get_by_text("t = 0.00").first.wait_for(timeout=30_000)
+    page.wait_for_function(f"([a, b]) => {{ const src = ({FRAME_SRC_JS})(); return src && src !== a && src !== b; }}",
+                           arg=[before, after], timeout=30_000)
+    assert not page.get_by_text("Traceback").count()
