@@ -11,6 +11,7 @@ Needs Chromium (apt-get install chromium) and playwright (pip install -e '.[test
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import sys
 import time
@@ -27,9 +28,31 @@ from ganlab.urlstate import decode  # noqa: E402
 from tests.browser.conftest import CHROMIUM_FLAGS, AppServer, _chromium_path  # noqa: E402
 
 STEP = re.compile(r"Step ([\d,]+) ·")
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def page_rate(query: dict[str, str], seconds: float, warmup: float) -> tuple[float, float]:
+def cpu_seconds(match: str) -> float:
+    """User + system CPU seconds of every process whose command line contains `match`
+    (Linux /proc): how much the browser and the server burn, whatever the machine's load."""
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            if match not in cmdline:
+                continue
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+        except (OSError, IndexError, ValueError):
+            continue
+    return total
+
+
+CPU_OWNERS = {"browser": "chromium", "server": "streamlit run app.py"}
+
+
+def page_rate(query: dict[str, str], seconds: float, warmup: float) -> tuple[float, float, dict[str, float]]:
     from playwright.sync_api import sync_playwright
 
     server = AppServer()
@@ -58,13 +81,15 @@ def page_rate(query: dict[str, str], seconds: float, warmup: float) -> tuple[flo
                 }).observe(document.body, {subtree: true, childList: true, characterData: true});
             }""")
             t0 = time.perf_counter()
+            cpu0 = {who: cpu_seconds(pattern) for who, pattern in CPU_OWNERS.items()}
             first = page.evaluate("document.body.innerText.match(/Step ([\\d,]+) ·/)[1]")
             page.wait_for_timeout(seconds * 1000)
             elapsed = time.perf_counter() - t0
+            cpu = {who: (cpu_seconds(pattern) - cpu0[who]) / elapsed for who, pattern in CPU_OWNERS.items()}
             stats = page.evaluate("window.__ganlab")
             first, last, changes = int(first.replace(",", "")), int(stats["last"].replace(",", "")), stats["changes"]
             browser.close()
-        return (last - first) / elapsed, changes / elapsed
+        return (last - first) / elapsed, changes / elapsed, cpu
     finally:
         server.stop()
 
@@ -79,11 +104,14 @@ def main() -> None:
     query = {"data": args.data}
     structure, knobs, _ = decode(query)
     headless = runner_rate(ToyExperiment(structure), knobs, args.warmup, args.seconds, threads=1)
-    watched, refresh_hz = page_rate(query, args.seconds, args.warmup)
+    watched, refresh_hz, cpu = page_rate(query, args.seconds, args.warmup)
     print(f"data={args.data}, default nets (3x128), batch 256, {args.seconds:.0f} s each, one intra-op thread per runner")
     print(f"headless runner          : {headless:8.1f} steps/s")
     print(f"page open, live view     : {watched:8.1f} steps/s   (page counter changed {refresh_hz:.1f} times/s)")
     print(f"ratio watched / headless : {watched / headless:8.2f}   (target >= 0.80)")
+    print(f"CPU while watched        : browser {cpu['browser']:.2f} cores, server {cpu['server']:.2f} cores "
+          f"(training included); per refresh: browser {1000 * cpu['browser'] / max(refresh_hz, 1e-9):.0f} ms")
+    print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs (other work on the machine skews the ratio)")
 
 
 if __name__ == "__main__":

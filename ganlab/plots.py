@@ -57,13 +57,17 @@ def _is_probability(view: ToyView) -> bool:
     return "critic" not in view.surface_label.lower() and bool(in_unit)
 
 
-def _surface_trace(view: ToyView) -> go.Heatmap:
+def surface_range(view: ToyView) -> tuple[float, float]:
+    """The colour range of D's surface: [0, 1] for a probability, symmetric about 0 for a critic."""
     if _is_probability(view):
-        zmin, zmax = 0.0, 1.0
-    else:
-        finite = np.abs(view.surface[np.isfinite(view.surface)])
-        limit = float(finite.max()) if finite.size and finite.max() > 0 else 1.0
-        zmin, zmax = -limit, limit
+        return 0.0, 1.0
+    finite = np.abs(view.surface[np.isfinite(view.surface)])
+    limit = float(finite.max()) if finite.size and finite.max() > 0 else 1.0
+    return -limit, limit
+
+
+def _surface_trace(view: ToyView) -> go.Heatmap:
+    zmin, zmax = surface_range(view)
     as64 = lambda a: np.asarray(a, dtype=np.float64)  # noqa: E731 - plotly turns float32 into slow lists
     return go.Heatmap(
         x=as64(view.surface_x), y=as64(view.surface_y), z=as64(view.surface), zmin=zmin, zmax=zmax, zsmooth="fast",
@@ -73,7 +77,7 @@ def _surface_trace(view: ToyView) -> go.Heatmap:
     )
 
 
-def _arrow_segments(view: ToyView) -> np.ndarray:
+def arrow_segments(view: ToyView) -> np.ndarray:
     """(k, 2, 2) start/tip pairs; lengths scaled so the longest is ARROW_FRACTION of the span."""
     start = np.asarray(view.arrow_from, dtype=float).reshape(-1, 2)
     direction = np.asarray(view.arrow_dir, dtype=float).reshape(-1, 2)
@@ -89,7 +93,7 @@ def _arrow_segments(view: ToyView) -> np.ndarray:
 
 
 def _arrow_trace(view: ToyView) -> go.Scatter:
-    xs, ys = _polylines(_arrow_segments(view))
+    xs, ys = _polylines(arrow_segments(view))
     # Marker only at each tip, turned along its segment ("previous" = from the start point).
     sizes = np.where(np.arange(len(xs)) % 3 == 1, 7, 0)
     return go.Scatter(

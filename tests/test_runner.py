@@ -382,6 +382,30 @@ def test_snapshot_view_of_the_toy_experiment(wait_until):
     assert view.bounds == (-1.5, 1.5, -1.5, 1.5)
 
 
+
+class CountingViews(ToyExperiment):
+    views = 0
+
+    def view(self, parts, knobs):
+        CountingViews.views += 1
+        return super().view(parts, knobs)
+
+
+def test_views_are_drawn_once_per_request_while_running(wait_until):
+    CountingViews.views = 0
+    runner = make_runner(CountingViews(STRUCTURE), view_interval=0.05)
+    runner.play()
+    wait_until(lambda: runner.snapshot().step >= 30)
+    assert CountingViews.views == 0  # nobody watching: no view costs the trainer anything
+    snap = runner.snapshot(want_view=True, wait_for_view=10.0)
+    assert snap.view is not None and CountingViews.views == 1
+    assert snap.step - snap.view_step < 50  # drawn after the request, from the weights of that moment
+    wait_until(lambda: runner.snapshot().step >= snap.step + 30)
+    assert CountingViews.views == 1  # still one: requests, not a timer, drive the views
+    later = runner.snapshot(want_view=True, wait_for_view=10.0)
+    assert later.view_step > snap.view_step and CountingViews.views == 2
+
+
 # ------------------------------------------------------- work on the thread
 def test_copy_nets_are_frozen_cpu_copies_that_training_leaves_alone(wait_until):
     runner = make_runner()

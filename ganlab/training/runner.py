@@ -114,7 +114,8 @@ class Runner:
         self._pending_knobs: Knobs | None = None
         self._state = RunState.PAUSED
         self._stop = False
-        self._view_wanted_until = 0.0
+        self._view_requested = False
+        self._view_time = 0.0
         self._version = 0  # bumped whenever what the view shows may have changed
         self._message: str | None = None
         self._notice: str | None = None
@@ -276,18 +277,22 @@ class Runner:
             return self._save_error
 
     def snapshot(self, want_view: bool = False, wait_for_view: float = 0.0) -> Snapshot:
-        """An immutable copy of the run. `want_view` asks the thread to keep the view
-        fresh for a few seconds; while not running, wait up to `wait_for_view` seconds
-        for queued commands to finish and for a view of the current weights."""
+        """An immutable copy of the run. `want_view` asks the thread for a view of the
+        current weights (computed between two steps, once per request: nobody watching,
+        no cost), and waits up to `wait_for_view` seconds for it: while running, for a view
+        at most `view_interval` old; otherwise for queued commands to finish and a view of
+        the weights they left."""
         with self._cond:
             if want_view:
-                self._view_wanted_until = time.monotonic() + 3.0
-                if self._view_version != self._version:
-                    self._cond.notify_all()
+                self._view_requested = True
+                self._cond.notify_all()
                 deadline = time.monotonic() + wait_for_view
-                while (self._state != RunState.RUNNING
-                       and (self._commands or self._busy or self._view_version != self._version)
-                       and not self._stop and (remaining := deadline - time.monotonic()) > 0):
+                while not self._stop and (remaining := deadline - time.monotonic()) > 0:
+                    if self._state == RunState.RUNNING:
+                        if self._view_version >= 0 and time.monotonic() - self._view_time < self.view_interval:
+                            break
+                    elif not (self._commands or self._busy or self._view_version != self._version):
+                        break
                     self._cond.wait(remaining)
             return Snapshot(
                 state=self._state, step=self._step, d_updates=self._d_updates, g_updates=self._g_updates,
@@ -394,9 +399,8 @@ class Runner:
         self._parts = None
 
     def _view_due(self, last_view: float) -> bool:
-        now = time.monotonic()
-        return (now < self._view_wanted_until and self._view_version != self._version
-                and now - last_view >= self.view_interval)
+        return (self._view_requested and self._view_version != self._version
+                and time.monotonic() - last_view >= self.view_interval)
 
     def _run_command(self, command: tuple, knobs: Knobs) -> None:
         if command[0] == "reset":
@@ -552,9 +556,12 @@ class Runner:
     def _compute_view(self, knobs: Knobs) -> None:
         with self._cond:
             version, step = self._version, self._step
+            self._view_requested = False  # consumed even if the view fails (no retry loop)
         view = self._experiment.view(self._parts, knobs)
         with self._cond:
             self._view, self._view_step, self._view_version = view, step, version
+            self._view_time = time.monotonic()
+            self._cond.notify_all()
 
     def _fail(self, exc: BaseException) -> None:
         with self._cond:

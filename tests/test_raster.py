@@ -1,0 +1,81 @@
+"""The live 2D view drawn as a PNG: checked pixel by pixel on constructed views."""
+
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from ganlab.plots import LAYERS, PALETTE
+from ganlab.raster import (
+    COLORBAR_WIDTH, MARGIN_BOTTOM, MARGIN_LEFT, MARGIN_TOP, nice_ticks, png_bytes, render_plot_square,
+    render_toy_view, surface_colours,
+)
+from ganlab.training.toy_experiment import ToyView
+
+
+def rgb(hex_colour):
+    return tuple(int(hex_colour[i:i + 2], 16) for i in (1, 3, 5))
+
+
+def view(surface_value=1.0, real=((0.0, 0.0),), fake=((1.0, 1.0),), label="D(x)"):
+    xs = np.linspace(-2, 2, 10)
+    return ToyView(
+        real=np.array(real, float), fake=np.array(fake, float), surface_x=xs, surface_y=xs,
+        surface=np.full((10, 10), surface_value), surface_label=label,
+        arrow_from=np.zeros((0, 2)), arrow_dir=np.zeros((0, 2)), manifold=None, bounds=(-2.0, 2.0, -2.0, 2.0),
+    )
+
+
+def close(pixel, colour, tol=6):
+    return all(abs(int(a) - b) <= tol for a, b in zip(pixel, colour))
+
+
+def test_nice_ticks_are_round_and_inside():
+    np.testing.assert_allclose(nice_ticks(-1.5, 1.5), [-1, 0, 1])  # raw step 0.6 -> 1
+    np.testing.assert_allclose(nice_ticks(-6, 6), [-5, 0, 5])  # raw 2.4 -> 5
+    np.testing.assert_allclose(nice_ticks(0, 1), [0, 0.2, 0.4, 0.6, 0.8, 1.0])  # raw 0.2 -> 0.2
+    assert nice_ticks(1, 1).size == 0 and nice_ticks(0, float("nan")).size == 0
+
+
+def test_surface_colours_follow_the_scale_and_nan_is_white():
+    colours = surface_colours(np.array([[0.0, 0.5, 1.0, np.nan]]), 0.0, 1.0)[0]
+    assert [tuple(c) for c in colours] == [rgb("#c2a5cf"), rgb("#f7f7f7"), rgb("#a6dba0"), (255, 255, 255)]
+    critic = surface_colours(np.array([[-3.0, 0.0, 3.0]]), -3.0, 3.0)[0]  # symmetric range for a critic
+    assert tuple(critic[1]) == rgb("#f7f7f7")
+
+
+def test_points_land_where_their_coordinates_say():
+    square = np.asarray(render_plot_square(view(), ["surface", "real", "fake"], None, size=100))
+    assert square.shape == (100, 100, 3)
+    assert close(square[2, 2], rgb("#a6dba0"))  # D says "real" everywhere: green background
+    # real point (0, 0) at the centre; fake (1, 1) three quarters across, a quarter down
+    real_mix = 0.75 * np.array(rgb(PALETTE["real"])) + 0.25 * np.array(rgb("#a6dba0"))
+    assert close(square[50, 50], real_mix, tol=12)
+    fake_mix = 0.75 * np.array(rgb(PALETTE["fake"])) + 0.25 * np.array(rgb("#a6dba0"))
+    assert close(square[25, 75], fake_mix, tol=12)
+
+
+def test_layers_switch_off():
+    without = np.asarray(render_plot_square(view(), ["fake"], None, size=100))
+    assert close(without[2, 2], (255, 255, 255))  # no surface: white
+    assert close(without[50, 50], (255, 255, 255))  # no real layer: nothing at (0, 0)
+
+
+def test_modes_are_marked():
+    plain = np.asarray(render_plot_square(view(real=()), [], None, size=100))
+    marked = np.asarray(render_plot_square(view(real=()), ["modes"], np.array([[0.0, 0.0]]), size=100))
+    assert (plain[40:60, 40:60] == 255).all() and (marked[40:60, 40:60] < 200).any()
+
+
+def test_non_finite_points_are_skipped():
+    square = np.asarray(render_plot_square(view(real=((np.nan, 0.0), (np.inf, 1.0))), ["real"], None, size=50))
+    assert (square == 255).all()
+
+
+@pytest.mark.parametrize("layers, extra", [(LAYERS, COLORBAR_WIDTH), (("real",), 12)])
+def test_the_whole_picture_and_its_png(layers, extra):
+    image = render_toy_view(view(), layers, np.array([[0.0, 0.0]]), plot_size=200)
+    assert image.size == (MARGIN_LEFT + 200 + extra, MARGIN_TOP + 200 + MARGIN_BOTTOM)
+    decoded = Image.open(io.BytesIO(png_bytes(image)))
+    assert decoded.format == "PNG" and np.array_equal(np.asarray(decoded.convert("RGB")), np.asarray(image))
