@@ -89,9 +89,13 @@ def test_play_then_pause(app):
     assert runner.state == RunState.RUNNING
     assert at.button(key="pg_pause").label == "Pause"
     wait_until(lambda: runner.snapshot().step >= 5)
+    at.run()
+    # while training runs the view is a picture (cheap to refresh), at rest a plotly figure
+    assert len(at.get("image")) == 1 and len(at.get("plotly_chart")) == 4  # the charts only
     at.button(key="pg_pause").click().run()
     assert runner.state == RunState.PAUSED
     assert at.button(key="pg_play").label == "Play"
+    assert len(at.get("image")) == 0 and len(at.get("plotly_chart")) == 5
 
 
 def test_learning_rate_changes_live_without_reset(app):
