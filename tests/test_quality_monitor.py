@@ -225,13 +225,18 @@ def test_the_evaluator_shares_the_loaded_classifier_and_caches_references(real_d
 
 
 # ------------------------------------------------------------------ on a real runner
-def test_the_monitor_measures_a_real_runner_at_its_steps(release_runners, monitors, wait_until):
+def digit_runner(**structure) -> Runner:
     with np.load(FIXTURE) as data:
         images = np.repeat(data["images"][:, None], 4, axis=0)
     dataset = ImageDataset(torch.from_numpy(images), name="digits")
-    structure = ImageStructure(dataset="digits", noise_dim=8, width=8, seed=0)
-    runner = Runner(ImageExperiment(structure, dataset), Knobs(batch_size=8))
+    s = ImageStructure(dataset="digits", noise_dim=8, width=8, seed=0, **structure)
+    runner = Runner(ImageExperiment(s, dataset), Knobs(batch_size=8))
     assert runner.wait_idle()
+    return runner
+
+
+def test_the_monitor_measures_a_real_runner_at_its_steps(release_runners, monitors, wait_until):
+    runner = digit_runner()
     m = monitors(runner_sample_source(runner), ImageQualityEvaluator())
     m.start()
     wait_until(lambda: m.latest() is not None, timeout=30)
@@ -243,3 +248,26 @@ def test_the_monitor_measures_a_real_runner_at_its_steps(release_runners, monito
     m.request()
     wait_until(lambda: m.latest().step == 2, timeout=30)
     assert [r.step for r in m.history()] == [0, 2] and m.error is None
+
+
+def test_the_runner_source_gives_what_the_runner_itself_generates(release_runners):
+    runner = digit_runner(ema_decay=0.9)
+    runner.step(count=3)
+    assert runner.wait_idle()
+    step, images = runner_sample_source(runner)()
+    own_step, own_images = runner.generate_eval_samples_at_step()
+    assert step == own_step == 3
+    np.testing.assert_allclose(images, own_images, atol=1e-6)
+    ema_step, ema_images = runner_sample_source(runner, ema=True)()
+    with torch.no_grad():  # the averaged generator differs from the live one, and is what the source ran
+        expected = runner._parts.ema.module(runner.experiment.eval_noise).numpy()
+    assert ema_step == 3 and np.abs(ema_images - images).max() > 1e-3
+    np.testing.assert_allclose(ema_images, expected, atol=1e-6)
+
+
+def test_asking_for_an_ema_generator_that_is_not_kept_is_a_monitor_error(release_runners, monitors, wait_until):
+    runner = digit_runner(ema_decay=0.0)
+    m = monitors(runner_sample_source(runner, ema=True), FakeEvaluator())
+    m.start()
+    wait_until(lambda: m.error is not None, timeout=30)
+    assert m.error == "No samples for the quality numbers: ValueError: this run keeps no averaged (EMA) generator"

@@ -5,9 +5,8 @@ Event). Every `interval_s` seconds, or at once after `request()`, it asks a samp
 for `(step, images)`, and when the step is new, scores the images with an evaluator
 (by default `ImageQualityEvaluator`: the metric classifier against the shipped held-out
 real digits) and keeps the result in a bounded history keyed by step. Training is not
-stalled: the source is the runner's `generate_eval_samples_at_step`, which runs only the
-generator's forward pass on the fixed eval noise on the runner's own thread, between two
-steps; the classifier and the statistics run here. Pages read `snapshot()` (or `latest()`
+stalled: `runner_sample_source` copies the generator on the runner's thread between two
+steps (milliseconds) and runs it, the classifier and the statistics here. Pages read `snapshot()` (or `latest()`
 / `history()`), copies taken under one lock. Errors (no samples, a missing classifier
 file, bad images) are kept as `error`, a message for the page, and the thread keeps
 trying at the next interval; the next success clears it.
@@ -23,6 +22,7 @@ trying at the next interval; the next success clears it.
 
 from __future__ import annotations
 
+import copy
 import itertools
 import threading
 import time
@@ -32,6 +32,7 @@ from typing import Any, Callable
 
 import numpy as np
 import torch
+from torch import Tensor
 
 from ganlab.metrics.classifier import MetricClassifier, load_metric_classifier, prepare_images
 from ganlab.metrics.image_quality import QualityReference
@@ -112,9 +113,33 @@ class ImageQualityEvaluator:
         )
 
 
-def runner_sample_source(runner: Any, timeout: float = 30.0) -> SampleSource:
-    """A sample source on a `Runner`: its fixed-noise eval samples with their step."""
-    return lambda: runner.generate_eval_samples_at_step(timeout)
+def runner_sample_source(runner: Any, *, ema: bool = False, timeout: float = 30.0) -> SampleSource:
+    """A sample source on a `Runner`: `(step, images)` of its generator (or, with `ema`, its
+    averaged generator) on the experiment's fixed eval noise (and balanced eval labels, for
+    a conditional GAN). Only a CPU copy of the generator is made on the runner thread, between
+    two steps (a few milliseconds); the forward pass runs on the caller's thread (the
+    monitor's), so training is not held up by it. The live copy keeps the live net's mode
+    (train-mode batch norm, like `Runner.generate_eval_samples` and the preview grid); its
+    running statistics are the copy's own, so the live net is never touched."""
+
+    def copy_generator(parts: Any, experiment: Any, step: int) -> tuple[int, torch.nn.Module, Tensor, Tensor | None]:
+        module = parts.generator
+        if ema:
+            module = getattr(getattr(parts, "ema", None), "module", None)
+            if module is None:
+                raise ValueError("this run keeps no averaged (EMA) generator")
+        clone = copy.deepcopy(module).to("cpu")
+        clone.requires_grad_(False)
+        labels = getattr(experiment, "eval_labels", None)
+        return (step, clone, experiment.eval_noise.detach().cpu(),
+                None if labels is None else labels.detach().cpu())
+
+    def source() -> tuple[int, np.ndarray]:
+        step, generator, noise, labels = runner.call_on_thread(copy_generator, timeout, "copying the generator")
+        with torch.no_grad():
+            return step, generator(noise, labels).float().numpy()
+
+    return source
 
 
 class MonitorState(str, Enum):
