@@ -265,6 +265,29 @@ def test_the_runner_source_gives_what_the_runner_itself_generates(release_runner
     np.testing.assert_allclose(ema_images, expected, atol=1e-6)
 
 
+def test_the_runner_source_copies_nothing_while_the_step_stands_still(release_runners):
+    runner = digit_runner()
+    source = runner_sample_source(runner)
+    step, images = source()
+    assert step == 0 and images.shape == (EVAL_SAMPLES, 1, 28, 28)
+    assert source() == (0, None)  # paused: nothing new
+    runner.step(count=1)
+    assert runner.wait_idle()
+    step, images = source()
+    assert step == 1 and images is not None
+
+
+def test_a_source_with_nothing_new_is_not_scored(monitors, wait_until):
+    evaluator = FakeEvaluator()
+    m = monitors(lambda: (4, None), evaluator)
+    m.start()
+    wait_until(checked(m, 1))
+    m.request()
+    wait_until(checked(m, 2))
+    snap = m.snapshot()
+    assert (evaluator.steps, snap.latest, snap.error) == ([], None, None)
+
+
 def test_asking_for_an_ema_generator_that_is_not_kept_is_a_monitor_error(release_runners, monitors, wait_until):
     runner = digit_runner(ema_decay=0.0)
     m = monitors(runner_sample_source(runner, ema=True), FakeEvaluator())

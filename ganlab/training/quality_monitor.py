@@ -2,7 +2,7 @@
 
 `QualityMonitor` runs its own daemon thread (one torch intra-op thread, stopped by an
 Event). Every `interval_s` seconds, or at once after `request()`, it asks a sample source
-for `(step, images)`, and when the step is new, scores the images with an evaluator
+for `(step, images)` (images None: nothing new), and when the step is new, scores the images with an evaluator
 (by default `ImageQualityEvaluator`: the metric classifier against the shipped held-out
 real digits) and keeps the result in a bounded history keyed by step. Training is not
 stalled: `runner_sample_source` copies the generator on the runner's thread between two
@@ -32,12 +32,11 @@ from typing import Any, Callable
 
 import numpy as np
 import torch
-from torch import Tensor
 
 from ganlab.metrics.classifier import MetricClassifier, load_metric_classifier, prepare_images
 from ganlab.metrics.image_quality import QualityReference
 
-SampleSource = Callable[[], tuple[int, np.ndarray]]
+SampleSource = Callable[[], tuple[int, np.ndarray | None]]  # images None: nothing new since the last call
 DEFAULT_INTERVAL_S = 5.0
 DEFAULT_HISTORY = 500
 _ids = itertools.count(1)
@@ -120,9 +119,14 @@ def runner_sample_source(runner: Any, *, ema: bool = False, timeout: float = 30.
     two steps (a few milliseconds); the forward pass runs on the caller's thread (the
     monitor's), so training is not held up by it. The live copy keeps the live net's mode
     (train-mode batch norm, like `Runner.generate_eval_samples` and the preview grid); its
-    running statistics are the copy's own, so the live net is never touched."""
+    running statistics are the copy's own, so the live net is never touched. While the step
+    has not moved since the last images it handed out (a paused run), it copies nothing and
+    returns `(step, None)`."""
+    last = {"step": None}
 
-    def copy_generator(parts: Any, experiment: Any, step: int) -> tuple[int, torch.nn.Module, Tensor, Tensor | None]:
+    def copy_generator(parts: Any, experiment: Any, step: int) -> tuple[int, Any, Any, Any]:
+        if step == last["step"]:
+            return step, None, None, None
         module = parts.generator
         if ema:
             module = getattr(getattr(parts, "ema", None), "module", None)
@@ -136,8 +140,12 @@ def runner_sample_source(runner: Any, *, ema: bool = False, timeout: float = 30.
 
     def source() -> tuple[int, np.ndarray]:
         step, generator, noise, labels = runner.call_on_thread(copy_generator, timeout, "copying the generator")
+        if generator is None:
+            return step, None
         with torch.no_grad():
-            return step, generator(noise, labels).float().numpy()
+            images = generator(noise, labels).float().numpy()
+        last["step"] = step
+        return step, images
 
     return source
 
@@ -259,7 +267,7 @@ class QualityMonitor:
                 self._checks += 1
         with self._lock:
             last = next(reversed(self._history.values()), None)
-        if last is not None and last.step == step:
+        if images is None or (last is not None and last.step == step):
             return  # nothing new (paused): keep the CPU for training
         try:
             result = self._evaluator(int(step), np.asarray(images))
