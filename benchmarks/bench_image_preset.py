@@ -36,6 +36,8 @@ def main() -> None:
     parser.add_argument("--preset", default="dcgan", choices=list(IMAGE_PRESETS))
     parser.add_argument("--data", default="digits", help="an image source name (digits works offline)")
     parser.add_argument("--seconds", type=float, default=60.0, help="wall-clock training budget")
+    parser.add_argument("--steps", type=int, default=0,
+                        help="train exactly this many steps instead (judge quality apart from machine load)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=1, help="torch intra-op threads for the runner")
     parser.add_argument("--device", default="cpu")
@@ -62,13 +64,17 @@ def main() -> None:
     runner = Runner(experiment, knobs, torch_threads=args.threads, eval_every=100)
     try:
         runner.wait_idle(60)
-        runner.play()
         started = time.monotonic()
-        while time.monotonic() - started < args.seconds:
-            time.sleep(0.5)
-            if runner.state != RunState.RUNNING:
-                break
-        runner.pause()
+        if args.steps:
+            runner.step("both", args.steps)
+            runner.wait_idle(timeout=24 * 3600)
+        else:
+            runner.play()
+            while time.monotonic() - started < args.seconds:
+                time.sleep(0.5)
+                if runner.state != RunState.RUNNING:
+                    break
+            runner.pause()
         elapsed = time.monotonic() - started
         runner.wait_idle(60)
         snap = runner.snapshot(want_view=True, wait_for_view=30)

@@ -8,9 +8,9 @@ from ganlab.ui.nav import sidebar_nav
 st.set_page_config(page_title="ganlab · Images", page_icon="🧪", layout="wide")
 sidebar_nav()
 st.title("Image GAN")
-st.caption("A DCGAN learns to draw the images on the left of your screen: the grid shows its samples from fixed "
-           "noise, so the same cell follows the same noise vector over time. Settings under *Training* change "
-           "live; *Structure* changes restart.")
+st.caption("A DCGAN learns to draw images like the dataset's. The grid shows its samples from fixed noise, so each "
+           "cell follows one noise vector over time. Settings under *Training* change live; *Structure* changes "
+           "restart.")
 runner = connect()
 control_bar(runner)
 live_view(runner)

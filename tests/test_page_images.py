@@ -252,3 +252,30 @@ def test_each_preset_reaches_the_runner(app, name):
     wait_until(lambda: runner.snapshot().knobs == knobs and runner.experiment.structure == structure)
     assert runner.experiment.structure.seed == 3 and runner.experiment.structure.dataset == "digits"
 
+
+
+def test_quality_panel_shows_the_classifier_numbers_for_digits(app):
+    from ganlab.ui.quality import get_monitors
+
+    at = open_page(app)
+    runner = runner_of(at)
+    monitor = get_monitors().by_runner[runner.id]
+    wait_until(lambda: monitor.snapshot().latest is not None, timeout=60)
+    at.run()
+    labels = {m.label for m in at.metric}
+    assert {"Classes covered", "Class KL", "Fréchet distance", "Inception-style score"} <= labels
+    covered = next(m.value for m in at.metric if m.label == "Classes covered")
+    assert covered.endswith("/ 10")
+    # Switched off: the monitor thread stops.
+    at.toggle(key="im_quality").set_value(False).run()
+    assert runner.id not in get_monitors().by_runner
+    wait_until(lambda: not monitor.alive)
+
+
+def test_quality_panel_explains_why_there_are_no_numbers_for_own_images(app):
+    at = open_page(app)
+    runner = runner_of(at)
+    at = upload(at, "flat.zip", zip_of({f"{i}.png": png(value=30 * i) for i in range(4)}))
+    wait_until(lambda: runner.experiment.structure.dataset == "upload")
+    at.run()
+    assert any("No quality numbers for 'upload'" in c.value for c in at.caption)

@@ -70,7 +70,7 @@ def _data_changed() -> None:
 
 
 @st.cache_resource(max_entries=6, show_spinner="Loading images…")
-def _load_source(name: str, image_size: int, channels: int) -> ImageDataset:
+def load_source(name: str, image_size: int, channels: int) -> ImageDataset:
     """Shared by every session (read-only); a dataset is loaded once per size and channels."""
     return IMAGE_SOURCES[name].load(image_size, channels)
 
@@ -86,7 +86,7 @@ def _download(name: str) -> None:
 
 def _named_dataset(name: str, image_size: int, channels: int) -> ImageDataset | None:
     try:
-        return _load_source(name, image_size, channels)
+        return load_source(name, image_size, channels)
     except DatasetUnavailable as err:
         st.error(str(err))
         st.button(f"Download {IMAGE_SOURCES[name].title}", key="im_download", on_click=_download, args=(name,),

@@ -16,6 +16,7 @@ from ganlab.plots import d_outputs_figure, loss_figure
 from ganlab.training.image_experiment import ImageExperiment
 from ganlab.training.runner import Runner, RunState, Snapshot
 from ganlab.ui import image_controls, run_controls
+from ganlab.ui.quality import quality_panel
 from ganlab.ui.session import claim_runner, create_runner
 from ganlab.urlstate import decode_image, encode_image
 
@@ -83,7 +84,7 @@ def connect() -> Runner:
     if runner is None:
         if chosen is None:  # unusable settings (e.g. a link to files not on this server): start on the defaults
             structure, knobs = default_image_settings()
-            chosen_default = image_controls._load_source(structure.dataset, structure.image_size, structure.channels)
+            chosen_default = image_controls.load_source(structure.dataset, structure.image_size, structure.channels)
             structure = dataclasses.replace(structure, num_classes=chosen_default.num_classes)
             runner = _new_runner(structure, knobs, chosen_default)
         else:
@@ -160,14 +161,6 @@ def _numbers(snap: Snapshot, experiment: ImageExperiment) -> None:
         st.metric("Wasserstein estimate", _fmt(last["wasserstein"]), help="E[D(x)] − E[D(G(z))]")
 
 
-def quality_panel(runner: Runner) -> None:
-    """Sample-quality numbers (classes covered, KL, Fréchet distance, IS): wired in by the
-    quality monitor (ganlab.training.quality_monitor) when it lands."""
-    st.subheader("Quality")
-    st.caption("Classes covered, Fréchet distance and Inception-style scores from a small digit classifier "
-               "will appear here.")
-
-
 def _timeline(runner: Runner, conditional: bool) -> None:
     frames = runner.experiment.timeline.frames()
     st.subheader("Timeline")
@@ -217,11 +210,15 @@ def live_view(runner: Runner) -> None:
     def timeline_panel() -> None:
         _timeline(runner, runner.experiment.structure.conditional)
 
+    @st.fragment(run_every=CHART_POLL_S if live else None)
+    def quality_fragment() -> None:
+        quality_panel(runner)
+
     view_panel()
     c1, c2 = st.columns([3, 1], vertical_alignment="center")
     c1.segmented_control("History shown", list(WINDOWS), default="All", key="im_window")
     c2.toggle("Freeze live view", key="im_freeze",
               help="Stop refreshing the grids and charts (training continues)")
     chart_panel()
+    quality_fragment()
     timeline_panel()
-    quality_panel(runner)

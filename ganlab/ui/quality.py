@@ -1,0 +1,119 @@
+"""The image page's Quality panel: classes covered, class KL, Fréchet distance and an
+Inception-style score from the metric classifier, measured by a `QualityMonitor` thread
+beside each image runner that has it switched on.
+
+Monitors live in one server-wide table keyed by runner id (a thread kept only in a
+session would be orphaned when its tab closes). A monitor stops itself once its runner
+has been released, and every page run sweeps the table too.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+
+import streamlit as st
+
+from ganlab.metrics.classifier import unavailable_reason_for
+from ganlab.training.quality_monitor import MonitorState, QualityMonitor, QualityResult, runner_sample_source
+from ganlab.training.runner import Runner, RunnerClosedError
+
+INTERVAL_S = 5.0  # between measurements while the generator changes (each costs ~0.1-0.3 s of CPU)
+
+
+class _Monitors:
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.by_runner: dict[str, QualityMonitor] = {}
+        self.runners: dict[str, Runner] = {}
+
+    def get(self, runner: Runner) -> QualityMonitor:
+        with self.lock:
+            monitor = self.by_runner.get(runner.id)
+            if monitor is None or monitor.state == MonitorState.STOPPED:
+                monitor = QualityMonitor(_source_for(runner), interval_s=INTERVAL_S)
+                self.by_runner[runner.id], self.runners[runner.id] = monitor, runner
+                monitor.start()
+            return monitor
+
+    def stop(self, runner: Runner) -> None:
+        with self.lock:
+            monitor = self.by_runner.pop(runner.id, None)
+            self.runners.pop(runner.id, None)
+        if monitor is not None:
+            monitor.stop(timeout=0)
+
+    def sweep(self) -> None:
+        """Stop the monitors of released runners."""
+        with self.lock:
+            gone = [r for r in self.runners.values() if not r.alive]
+        for runner in gone:
+            self.stop(runner)
+
+    def shutdown(self) -> None:
+        with self.lock:
+            monitors = list(self.by_runner.values())
+            self.by_runner.clear()
+            self.runners.clear()
+        for monitor in monitors:
+            monitor.stop(timeout=0)
+
+
+def _source_for(runner: Runner):
+    inner = runner_sample_source(runner)
+
+    def source():
+        try:
+            return inner()
+        except RunnerClosedError:
+            get_monitors().stop(runner)  # the run was released (its tab closed): this thread ends too
+            raise
+
+    return source
+
+
+@st.cache_resource(on_release=lambda monitors: monitors.shutdown())
+def get_monitors() -> _Monitors:
+    return _Monitors()
+
+
+def _fmt(value: float, spec: str) -> str:
+    return "—" if value is None or not math.isfinite(value) else format(value, spec)
+
+
+def _show(result: QualityResult) -> None:
+    c = st.columns(4)
+    c[0].metric("Classes covered", f"{result.classes_covered} / {result.num_classes}",
+                help="Digit classes the classifier finds at no less than a fifth of their real share, "
+                     f"in {result.n} samples from fixed noise")
+    c[1].metric("Class KL", _fmt(result.class_kl, ".3f"),
+                help=f"KL(real class shares ‖ generated class shares), nats; real vs real: {result.kl_baseline:.3f}")
+    c[2].metric("Fréchet distance", _fmt(result.frechet, ".1f"),
+                help=f"Between classifier features of real and generated digits; real vs real: "
+                     f"{result.frechet_baseline:.1f} (lower is better)")
+    c[3].metric("Inception-style score", _fmt(result.inception_score, ".2f"),
+                help=f"exp(E KL(p(y|x) ‖ p(y))) with the digit classifier; real digits: {result.inception_score_real:.2f}")
+    st.caption(f"Measured at step {result.step:,} on {result.n} samples, every {INTERVAL_S:g} s while training runs.")
+
+
+def quality_panel(runner: Runner) -> None:
+    """Switch, numbers and messages. Runs inside a polling fragment of the page."""
+    monitors = get_monitors()
+    monitors.sweep()
+    st.subheader("Quality")
+    reason = unavailable_reason_for(runner.experiment.structure)
+    if reason is not None:
+        monitors.stop(runner)
+        st.caption(reason)
+        return
+    if not st.toggle("Measure sample quality", value=True, key="im_quality",
+                     help="A small digit classifier scores 256 samples every few seconds on its own thread"):
+        monitors.stop(runner)
+        return
+    snap = monitors.get(runner).snapshot()
+    if snap.error:
+        st.warning(snap.error)
+    if snap.latest is None:
+        st.caption("The first numbers appear a few seconds after training starts.")
+        return
+    _show(snap.latest)
