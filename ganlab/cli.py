@@ -635,7 +635,11 @@ def _prepare(args: argparse.Namespace, structure_table, knobs_table, device: str
             raise UsageError("--resume continues the saved nets: structure settings cannot change")
         knobs = Knobs.from_dict(_merge(state.knobs.to_dict(), knobs_table)) if knobs_table else state.knobs
         knobs = _apply_knob_flags(args, knobs)
-        extra = {k: old[k] for k in ("preset", "csv", "created") if k in old}
+        extra = {k: old[k] for k in ("preset", "csv", "images", "created") if k in old}
+        wanted = min(MAX_HISTORY_ROWS, state.step + args.steps + 1)  # room for one row per step, as a fresh run
+        for table in (state.history, state.evals):
+            if table is not None and table["capacity"] < wanted:
+                table["capacity"] = wanted + wanted % 2
         args.preset = old.get("preset")
     elif args.images is not None or args.data in _image_names():
         from ganlab.data.image_sources import DatasetMismatch, check_for_structure

@@ -50,7 +50,7 @@ def resolve_run(ref: str | Path, root: str | Path | None = None) -> Path:
     """A run given as a name in the runs folder or as a path to an existing run directory
     (the CLI accepts both: `ganlab sample grid-1` or `ganlab sample ./elsewhere/grid-1`)."""
     text = str(ref)
-    if os.sep in text or (os.altsep and os.altsep in text) or text in (".", ".."):
+    if os.sep in text or (os.altsep and os.altsep in text):
         path = Path(text)
         if not path.is_dir():
             raise RunFormatError(f"{path} is not a run directory")
