@@ -70,7 +70,7 @@ def summarize(path: Path) -> RunSummary:
     thumb = next((p for _, p in reversed(snaps) if p.suffix == ".png"), None)
     return RunSummary(
         name=name, path=path, kind=config.get("kind", "?"),
-        data=str(config.get("data_label") or (config.get("data") or {}).get("name") or "?"),
+        data=str(config.get("data") or "?"),
         loss=str((config.get("knobs") or {}).get("loss", "?")), step=int(config.get("step") or 0),
         status=str(config.get("status", "?")), best=dict(config.get("best_metrics") or {}),
         final_losses=dict(config.get("final_losses") or {}), updated=str(config.get("updated") or config.get("created") or ""),
@@ -165,7 +165,7 @@ def replay_frame(path: Path, step_file: Path, bounds: tuple[float, float, float,
 
 def toy_bounds(config: dict[str, Any]) -> tuple[tuple[float, float, float, float] | None, np.ndarray | None]:
     """(bounds, some real points) of a 2D run's named distribution, for drawing its snapshots."""
-    data = config.get("data") or {}
+    data = config.get("data_source") or {}
     if config.get("kind") != "toy" or data.get("source") != "toy":
         return None, None
     from ganlab.data.toy import TOY_DISTRIBUTIONS
