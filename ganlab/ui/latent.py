@@ -165,6 +165,14 @@ def class_selector(ex: Explorer) -> int | None:
 
 
 # ---------------------------------------------------------------- helpers
+def _one_thread() -> None:
+    """One torch intra-op thread for this script run (set per thread; each run may be on a new
+    one): tiny forward passes gain nothing from a team, and on a busy server an OpenMP team
+    of two waits for a core (ganlab's runners train with one thread each for the same reason)."""
+    if torch.get_num_threads() != 1:
+        torch.set_num_threads(1)
+
+
 def _randomize(key: str) -> None:
     st.session_state[key] = random.randrange(SEED_MAX)
 
@@ -206,8 +214,51 @@ def _current_frame(ex: Explorer, cls: int | None) -> tuple[torch.Tensor, torch.T
 
 
 # ---------------------------------------------------------------- interpolation
-@st.fragment
 def interpolation_panel(ex: Explorer, cls: int | None) -> None:
+    """Two fragments: the endpoint controls with the strip, and the t slider with its frame,
+    so that moving t re-runs one generator pass and one small image, nothing else."""
+    if ex.kind == "toy":
+        interpolation_controls(ex, cls)
+        t_view(ex, cls)
+        return
+    left, right = st.columns([1, 2.2])
+    with left:
+        t_view(ex, cls)
+    with right:
+        interpolation_controls(ex, cls)
+
+
+def _frame_key(ex: Explorer, cls: int | None) -> tuple:
+    """What the t view depends on besides t (the 2D view also marks the strip's frames)."""
+    ss = st.session_state
+    key = (ex.version, int(ss["lt_seed_a"]), int(ss["lt_seed_b"]), ss["lt_method"], cls)
+    return key + (int(ss["lt_frames"]),) if ex.kind == "toy" else key
+
+
+@st.fragment
+def t_view(ex: Explorer, cls: int | None) -> None:
+    _one_thread()
+    t = st.slider("t (from A to B)", 0.0, 1.0, step=0.01, key="lt_t")
+    st.session_state["lt_frame_key"] = _frame_key(ex, cls)
+    z, current = _current_frame(ex, cls)
+    if ex.kind == "image":
+        _show_image(current, caption=f"t = {t:.2f}")
+        return
+    seed_a, seed_b = int(st.session_state["lt_seed_a"]), int(st.session_state["lt_seed_b"])
+    method, frames = st.session_state["lt_method"], int(st.session_state["lt_frames"])
+    key = (ex.version, seed_a, seed_b, method, frames)
+    dense = _cached("path2d", key[:4], lambda: ex.render(ex.path(seed_a, seed_b, PATH_POINTS, method)).numpy())
+    marks = _cached("frames2d", key, lambda: ex.render(ex.path(seed_a, seed_b, frames, method)).numpy())
+    st.plotly_chart(interpolation_figure(_real_points(ex), dense, marks, current[0].numpy(), ex.dataset.bounds),
+                    key="lt_path_chart")
+    x, y = current[0].tolist()
+    st.caption(f"G(z(t)) at t = {t:.2f}: ({x:.3f}, {y:.3f}). The purple curve is where the generator "
+               f"maps the whole latent path; green points are real data.")
+
+
+@st.fragment
+def interpolation_controls(ex: Explorer, cls: int | None) -> None:
+    _one_thread()
     cols = st.columns([1, 1, 1.4, 1.4])
     cols[0].number_input("Endpoint A: seed", 0, SEED_MAX, step=1, key="lt_seed_a",
                          help="Each seed names one latent vector")
@@ -217,48 +268,41 @@ def interpolation_panel(ex: Explorer, cls: int | None) -> None:
     cols[2].radio("Path", INTERPOLATIONS, format_func=METHOD_LABELS.get, key="lt_method",
                   help="Gaussian latents live near a sphere: slerp stays on it, lerp cuts through the middle")
     cols[3].slider("Frames in the strip", 2, 16, key="lt_frames")
-    t = st.slider("t (from A to B)", 0.0, 1.0, step=0.01, key="lt_t")
+    frame_key = _frame_key(ex, cls)
+    if st.session_state.get("lt_frame_key", frame_key) != frame_key:
+        st.session_state["lt_frame_key"] = frame_key
+        st.rerun()  # the t view, another fragment, shows these endpoints too
     seed_a, seed_b = int(st.session_state["lt_seed_a"]), int(st.session_state["lt_seed_b"])
     method, frames = st.session_state["lt_method"], int(st.session_state["lt_frames"])
-    z, current = _current_frame(ex, cls)
-    key = (ex.version, seed_a, seed_b, method, frames, cls)
     if ex.kind == "toy":
-        real = _real_points(ex)
-        dense = _cached("path2d", key, lambda: ex.render(ex.path(seed_a, seed_b, PATH_POINTS, method)).numpy())
-        marks = _cached("frames2d", key, lambda: ex.render(ex.path(seed_a, seed_b, frames, method)).numpy())
-        st.plotly_chart(interpolation_figure(real, dense, marks, current[0].numpy(), ex.dataset.bounds),
-                        key="lt_path_chart")
-        x, y = current[0].tolist()
-        st.caption(f"G(z(t)) at t = {t:.2f}: ({x:.3f}, {y:.3f}). The purple curve is where the generator "
-                   f"maps the whole latent path; green points are real data.")
+        dense = _cached("path2d", (ex.version, seed_a, seed_b, method),
+                        lambda: ex.render(ex.path(seed_a, seed_b, PATH_POINTS, method)).numpy())
         path_csv = "t,x,y\n" + "\n".join(f"{tt:.4f},{px:.6f},{py:.6f}" for tt, (px, py)
                                           in zip(np.linspace(0, 1, PATH_POINTS), dense))
         st.download_button("Download the path (CSV)", path_csv, file_name="latent_path.csv", key="lt_dl_csv")
         return
-    left, right = st.columns([1, 2.2])
-    with left:
-        _show_image(current, caption=f"t = {t:.2f}")
-    with right:
-        strip_img, png, gif = _cached("strip", key, lambda: _strip(ex, seed_a, seed_b, frames, method, cls))
-        st.image(upscale(strip_img, STRIP_SCALE), caption=f"{frames} frames from A (left) to B (right), {method}")
-        d1, d2 = st.columns(2)
-        d1.download_button("Strip as PNG", png, file_name="interpolation.png", mime="image/png", key="lt_dl_png")
-        d2.download_button("Animated GIF", gif, file_name="interpolation.gif", mime="image/gif", key="lt_dl_gif")
+    key = (ex.version, seed_a, seed_b, method, frames, cls)
+    shown, png, gif = _cached("strip", key, lambda: _strip(ex, seed_a, seed_b, frames, method, cls))
+    st.image(shown, caption=f"{frames} frames from A (left) to B (right), {method}")
+    d1, d2 = st.columns(2)
+    d1.download_button("Strip as PNG", png, file_name="interpolation.png", mime="image/png", key="lt_dl_png")
+    d2.download_button("Animated GIF", gif, file_name="interpolation.gif", mime="image/gif", key="lt_dl_gif")
     _gallery(ex, cls)
 
 
 def _strip(ex: Explorer, seed_a: int, seed_b: int, frames: int, method: str, cls: int | None):
+    """(the strip as shown, encoded once; the strip as a PNG file; the frames as a GIF)."""
     pixels = to_uint8(ex.render(ex.path(seed_a, seed_b, frames, method), cls))
     image = strip(pixels)
-    return image, png_bytes(image), gif_bytes(np.stack([upscale(p, 4) for p in pixels]))
+    return png_bytes(upscale(image, STRIP_SCALE)), png_bytes(image), gif_bytes(np.stack([upscale(p, 4) for p in pixels]))
 
 
 def _gallery(ex: Explorer, cls: int | None) -> None:
     with st.expander("Pick endpoints from generated samples"):
         base = int(st.session_state["lt_gallery"])
-        pixels = _cached("gallery", (ex.version, base, cls), lambda: to_uint8(
-            ex.render(torch.stack([ex.seed_latent(base + i) for i in range(GALLERY)]), cls)))
-        st.image(upscale(strip(pixels), STRIP_SCALE), caption=f"Samples #1-#{GALLERY} (seeds {base}-{base + GALLERY - 1})")
+        shown = _cached("gallery", (ex.version, base, cls), lambda: png_bytes(upscale(strip(to_uint8(
+            ex.render(torch.stack([ex.seed_latent(base + i) for i in range(GALLERY)]), cls))), STRIP_SCALE)))
+        st.image(shown, caption=f"Samples #1-#{GALLERY} (seeds {base}-{base + GALLERY - 1})")
         options = list(range(GALLERY))
         c1, c2, c3 = st.columns([2, 2, 1])
         c1.pills("Use as A", options, format_func=lambda i: f"#{i + 1}", key="lt_pick_a", on_change=_picked, args=("a",))
@@ -272,8 +316,8 @@ def _reset_direction_sliders() -> None:
         st.session_state[key] = 0.0
 
 
-@st.fragment
 def directions_panel(ex: Explorer, cls: int | None) -> None:
+    """The controls re-run the page (rarely touched); the sliders live in a fragment."""
     cols = st.columns([1.6, 1, 1, 1, 1])
     mode = cols[0].radio("Move along", tuple(MODE_LABELS), format_func=MODE_LABELS.get, key="lt_dir_mode",
                          help="Principal directions: the latent directions that move the generator's output the "
@@ -290,33 +334,41 @@ def directions_panel(ex: Explorer, cls: int | None) -> None:
     k, span, seed = int(k), float(span), int(st.session_state["lt_dir_seed"])
     dirs, explained = _cached("dirs", (ex.version, mode, k, cls), lambda: ex.directions(mode, k, cls))
     names = [f"PC {j + 1}" if mode == "pca" else f"z[{j}]" for j in range(k)]
+    if explained is not None:
+        names = [f"{name} · {float(share):.0%} of the output variance" for name, share in zip(names, explained)]
+    direction_sliders(ex, cls, mode, dirs, names, span, seed)
+    if ex.kind == "image":
+        base = ex.seed_latent(seed)
+        sweep = _cached("sweeps", (ex.version, mode, k, span, seed, cls), lambda: [png_bytes(upscale(strip(to_uint8(
+            ex.render(walk(base, dirs[j], torch.linspace(-span, span, WALK_FRAMES)), cls))), 2)) for j in range(k)])
+        with st.expander("What each direction does (from the seed's latent, -range to +range)", expanded=True):
+            for j in range(k):
+                st.image(sweep[j], caption=names[j])
+
+
+@st.fragment
+def direction_sliders(ex: Explorer, cls: int | None, mode: str, dirs: torch.Tensor, names: list[str],
+                      span: float, seed: int) -> None:
+    _one_thread()
     left, right = st.columns([1, 1.4])
     amounts = []
     with left:
-        for j in range(k):
-            share = f" · {float(explained[j]):.0%} of the output variance" if explained is not None else ""
+        for j, name in enumerate(names):
             key = f"lt_dir_amount_{mode}_{j}_{span}"
             st.session_state.setdefault(key, 0.0)
-            amounts.append(st.slider(f"{names[j]}{share}", -span, span, step=span / 50, key=key))
-    base = ex.seed_latent(seed)
-    z = move(base, dirs, amounts)
+            amounts.append(st.slider(name, -span, span, step=span / 50, key=key))
+    z = move(ex.seed_latent(seed), dirs, amounts)
     out = ex.render(z[None], cls)
     with right:
         if ex.kind == "toy":
-            walks = _cached("walks2d", (ex.version, mode, k, span, seed, tuple(amounts)), lambda: [
-                ex.render(walk(z, dirs[j], torch.linspace(-span, span, 41) - amounts[j])).numpy() for j in range(k)])
-            st.plotly_chart(directions_figure(_real_points(ex), out[0].numpy(), walks, names, ex.dataset.bounds),
+            walks = [ex.render(walk(z, dirs[j], torch.linspace(-span, span, 41) - amounts[j])).numpy()
+                     for j in range(len(names))]
+            labels = [name.split(" · ")[0] for name in names]
+            st.plotly_chart(directions_figure(_real_points(ex), out[0].numpy(), walks, labels, ex.dataset.bounds),
                             key="lt_dir_chart")
             st.caption("Each curve is where its slider moves G(z) over the slider's range, the others held.")
         else:
             _show_image(out, caption="G(z) at the sliders' values")
-    if ex.kind == "image":
-        sweep = _cached("sweeps", (ex.version, mode, k, span, seed, cls), lambda: [
-            strip(to_uint8(ex.render(walk(base, dirs[j], torch.linspace(-span, span, WALK_FRAMES)), cls)))
-            for j in range(k)])
-        with st.expander("What each direction does (from the seed's latent, -range to +range)", expanded=True):
-            for j in range(k):
-                st.image(upscale(sweep[j], 2), caption=names[j])
 
 
 # ---------------------------------------------------------------- ask the discriminator
@@ -344,6 +396,7 @@ def _report_score(ex: Explorer, x: torch.Tensor, cls: int | None) -> None:
 
 @st.fragment
 def ask_panel(ex: Explorer, cls: int | None) -> None:
+    _one_thread()
     if ex.kind == "toy":
         c1, c2 = st.columns(2)
         x = c1.number_input("x", -100.0, 100.0, step=0.1, key="lt_ask_x")
@@ -394,6 +447,7 @@ def ask_panel(ex: Explorer, cls: int | None) -> None:
 # ---------------------------------------------------------------- nearest neighbours
 @st.fragment
 def nearest_panel(ex: Explorer, cls: int | None) -> None:
+    _one_thread()
     if ex.kind != "image":
         st.info("The memorization check is for image GANs: a 2D toy's training set is a whole distribution.")
         return
@@ -443,6 +497,7 @@ def _real_baseline(ex: Explorer, n: int = 64) -> float:
 
 # ---------------------------------------------------------------- the page
 def latent_page() -> None:
+    _one_thread()
     ex = choose_source()
     if ex is None:
         return
