@@ -89,7 +89,9 @@ class MetricClassifier:
         """Features (N, feature_dim) float64 and class probabilities (N, 10) float64 of
         images (N, 1, 28, 28) in [-1, 1] (numpy or tensor). Runs on the caller's thread
         with whatever intra-op threads it has set."""
-        x = torch.as_tensor(np.asarray(images) if not isinstance(images, Tensor) else images).float()
+        # a copy: the caller's array may be read-only (a snapshot) or shared with another thread
+        x = images.detach().cpu().float().clone() if isinstance(images, Tensor) else \
+            torch.from_numpy(np.array(images, dtype=np.float32))
         check_images(x)
         feats, probs = [], []
         for chunk in x.split(batch_size):
