@@ -2,14 +2,18 @@
 
 `QualityMonitor` runs its own daemon thread (one torch intra-op thread, stopped by an
 Event). Every `interval_s` seconds, or at once after `request()`, it asks a sample source
-for `(step, images)` (images None: nothing new), and when the step is new, scores the images with an evaluator
-(by default `ImageQualityEvaluator`: the metric classifier against the shipped held-out
-real digits) and keeps the result in a bounded history keyed by step. Training is not
-stalled: `runner_sample_source` copies the generator on the runner's thread between two
-steps (milliseconds) and runs it, the classifier and the statistics here. Pages read `snapshot()` (or `latest()`
-/ `history()`), copies taken under one lock. Errors (no samples, a missing classifier
-file, bad images) are kept as `error`, a message for the page, and the thread keeps
-trying at the next interval; the next success clears it.
+for `(step, images)` (images None: nothing new), and when the step is new, scores the
+images with an evaluator (by default `ImageQualityEvaluator`: the metric classifier
+against the shipped held-out real digits) and keeps the result in a bounded history keyed
+by step. Training is not stalled: `runner_sample_source` copies the generator on the
+runner's thread between two steps (milliseconds) and runs it, the classifier and the
+statistics here. Pages read `snapshot()` (or `latest()` / `history()`), copies taken
+under one lock. Errors (no samples, a missing classifier file, bad images) are kept as
+`error`, a message for the page, and the thread keeps trying at the next interval; the
+next success clears it.
+
+Sample size: whatever the source hands out (the experiment's 256 fixed-noise samples);
+the real-vs-real baselines are built for that same size (see `image_quality`).
 
     reason = unavailable_reason_for(structure)        # ganlab.metrics.classifier
     if reason is None:
