@@ -129,7 +129,7 @@ def live_view(runner: Runner) -> None:
             if snap.view is not None and live:
                 # a picture while it changes (cheap for the browser); a plotly figure at rest (hover, zoom)
                 image = render_toy_view(snap.view, layers, dataset.centres, plot_size=VIEW_PIXELS)
-                st.image(png_bytes(image), caption="Pause to hover over and zoom into the view.")
+                st.image(png_bytes(image), caption="Live picture: hover and zoom come back when training stops.")
             elif snap.view is not None:
                 st.plotly_chart(toy_view_figure(snap.view, layers, dataset.centres), width="stretch",
                                 key="pg_view_chart")

@@ -55,8 +55,14 @@ def test_play_watch_pause_and_change_learning_rate_live(page, app_server):
     first = wait_for_step_above(page, 0)
     second = wait_for_step_above(page, first)
     assert second > first
-    # Charts are drawn: the 2D view and four live charts.
-    page.wait_for_function("document.querySelectorAll('.js-plotly-plot').length >= 5", timeout=30_000)
+    # The four live charts are drawn, and the 2D view (a picture while training runs) keeps changing.
+    page.wait_for_function("document.querySelectorAll('.js-plotly-plot').length >= 4", timeout=30_000)
+    view = page.locator("[data-testid='stImage'] img").first
+    view.wait_for(timeout=30_000)
+    first_src = view.get_attribute("src")
+    page.wait_for_function("(src) => { const img = document.querySelector(\"[data-testid='stImage'] img\");"
+                           " return img && img.getAttribute('src') !== src && img.complete; }",
+                           arg=first_src, timeout=30_000)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "playground.png"), full_page=True)
 
