@@ -160,11 +160,50 @@ class Explorer:
         out = 2 if self.kind == "toy" else int(np.prod(self.image_shape))
         return min(self.noise_dim, out)
 
-    def nearest(self, images: Tensor, k: int) -> Neighbours:
-        """The k nearest training images of each image (pixel L2 over [-1, 1] images)."""
+    def nearest(self, images: Tensor, k: int, space: str = "pixels") -> Neighbours:
+        """The k nearest training images of each image: by pixel L2 over [-1, 1] images, or
+        ("features") by L2 in the metric classifier's feature space (see `feature_space_reason`)."""
         if self.kind != "image":
             raise ValueError("nearest neighbours are for image GANs (a 2D toy's training set is a distribution)")
-        return nearest_neighbours(images, self.dataset.images, k, transform=self.dataset.to_float)
+        if space == "pixels":
+            return nearest_neighbours(images, self.dataset.images, k, transform=self.dataset.to_float)
+        if space != "features":
+            raise ValueError(f"space must be 'pixels' or 'features', got {space!r}")
+        reason = self.feature_space_reason()
+        if reason:
+            raise ValueError(reason)
+        return nearest_neighbours(self._features(images), self.training_features(), k)
+
+    def feature_space_reason(self) -> str | None:
+        """None when the metric classifier's features fit this run's images, else why not."""
+        if self.kind != "image":
+            return "no classifier features for 2D points"
+        try:
+            from ganlab.metrics.classifier import ClassifierUnavailable, load_metric_classifier, unavailable_reason_for
+        except ImportError:
+            return "the metric classifier is not part of this installation"
+        reason = unavailable_reason_for(self.structure)
+        if reason:
+            return reason
+        try:
+            load_metric_classifier()
+        except ClassifierUnavailable as exc:
+            return str(exc)
+        return None
+
+    def _features(self, images: Tensor) -> Tensor:
+        from ganlab.metrics.classifier import load_metric_classifier, prepare_images
+
+        feats, _ = load_metric_classifier().features_and_probs(prepare_images(images.float().numpy()))
+        return torch.from_numpy(feats).float()
+
+    def training_features(self, chunk: int = 2048) -> Tensor:
+        """The classifier features of every training image (N, feature_dim), computed once."""
+        if "train_features" not in self._cache:
+            images = self.dataset.images
+            self._cache["train_features"] = torch.cat([
+                self._features(self.dataset.to_float(images[i:i + chunk])) for i in range(0, len(images), chunk)])
+        return self._cache["train_features"]
 
 
 # ---------------------------------------------------------------- building explorers
