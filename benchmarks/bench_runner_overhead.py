@@ -2,6 +2,7 @@
 hand-written PyTorch loop on the same nets, batch, loss and Adam settings.
 
     python benchmarks/bench_runner_overhead.py --data ring --preset default --seconds 10
+    python benchmarks/bench_runner_overhead.py --data digits --preset dcgan --seconds 10   # an image GAN
 
 The two are measured in the same process, interleaved (runner, bare, bare,
 runner, ...) so that drift in the machine's load hits both alike. The runner's
@@ -10,15 +11,18 @@ loop counts its own steps over wall time. Both use the same number of intra-op
 threads (the runner's default, one). Prints each round, the totals and the
 ratio runner / bare (target >= 0.9).
 
-The bare loop uses ganlab's MLP modules and the loss functions from the loss
-registry (pure functions on logits), and R1 / gradient penalty from
+The bare loop uses ganlab's nets (MLP, or DCGAN for image data) and the loss functions
+from the loss registry (pure functions on logits), and R1 / gradient penalty from
 ganlab.regularizers when the preset sets them, but none of ganlab's step code:
-no records, no history, no evaluations, no locks.
+no records, no history, no evaluations, no locks. For an image preset with an EMA
+generator, the bare loop averages G's weights by hand too (the same work).
 """
 
 from __future__ import annotations
 
 import argparse
+import copy
+import dataclasses
 import os
 import statistics
 import sys
@@ -29,11 +33,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import torch  # noqa: E402
 
+from ganlab.config import ImageStructure  # noqa: E402
+from ganlab.data.image_sources import load_image_source  # noqa: E402
+from ganlab.data.toy import TOY_DISTRIBUTIONS as PRESET_DATA_2D  # noqa: E402
+from ganlab.image_presets import IMAGE_PRESETS, get_image_preset  # noqa: E402
 from ganlab.losses import get_loss  # noqa: E402
+from ganlab.nets.dcgan import DCGANDiscriminator, DCGANGenerator  # noqa: E402
 from ganlab.nets.mlp import MLPDiscriminator, MLPGenerator  # noqa: E402
 from ganlab.presets import PRESETS, get_preset  # noqa: E402
 from ganlab.regularizers import gradient_penalty, r1_penalty  # noqa: E402
 from ganlab.training.runner import Runner  # noqa: E402
+from ganlab.training.image_experiment import ImageExperiment  # noqa: E402
 from ganlab.training.toy_experiment import ToyExperiment  # noqa: E402
 
 
@@ -54,28 +64,41 @@ def runner_rate(experiment: ToyExperiment, knobs, warmup: float, seconds: float,
         runner.release()
 
 
-def bare_rate(experiment: ToyExperiment, knobs, warmup: float, seconds: float, threads: int) -> float:
+def bare_rate(experiment, knobs, warmup: float, seconds: float, threads: int) -> float:
     """A plain training loop, written out by hand."""
     torch.set_num_threads(threads)
     torch.set_flush_denormal(True)
     s = experiment.structure
     torch.manual_seed(s.seed)
-    G = MLPGenerator(s.noise_dim, s.generator)
-    D = MLPDiscriminator(s.discriminator)
+    if isinstance(experiment, ImageExperiment):
+        G = DCGANGenerator(s.noise_dim, s.image_size, s.channels, s.width, batch_norm=s.g_batch_norm)
+        D = DCGANDiscriminator(s.image_size, s.channels, s.width, batch_norm=s.d_batch_norm,
+                               spectral_norm=s.d_spectral_norm)
+        images = experiment.dataset.to_float(experiment.dataset.images)
+        ema = copy.deepcopy(G).requires_grad_(False) if s.ema_decay > 0 else None
+    else:
+        G = MLPGenerator(s.noise_dim, s.generator)
+        D = MLPDiscriminator(s.discriminator)
+        images, ema = None, None
     opt_g = torch.optim.Adam(G.parameters(), lr=knobs.g_opt.lr, betas=(knobs.g_opt.beta1, knobs.g_opt.beta2))
     opt_d = torch.optim.Adam(D.parameters(), lr=knobs.d_opt.lr, betas=(knobs.d_opt.beta1, knobs.d_opt.beta2))
     loss = get_loss(knobs.loss)
     rng = torch.Generator().manual_seed(s.seed)
     dataset, n, dim = experiment.dataset, knobs.batch_size, s.noise_dim
 
+    def sample_data() -> torch.Tensor:
+        if images is None:
+            return dataset.sample(n, rng)
+        return images[torch.randint(len(images), (n,), generator=rng)]
+
     def noise() -> torch.Tensor:
-        if s.noise == "uniform":
+        if getattr(s, "noise", "gaussian") == "uniform":
             return torch.rand(n, dim, generator=rng) * 2 - 1
         return torch.randn(n, dim, generator=rng)
 
     def one_step() -> None:
         for _ in range(knobs.d_steps):
-            real = dataset.sample(n, rng)
+            real = sample_data()
             with torch.no_grad():
                 fake = G(noise())
             d_loss = loss.d_loss(D(real), D(fake))
@@ -94,6 +117,12 @@ def bare_rate(experiment: ToyExperiment, knobs, warmup: float, seconds: float, t
         opt_g.zero_grad(set_to_none=True)
         g_loss.backward()
         opt_g.step()
+        if ema is not None:
+            with torch.no_grad():
+                for mine, live in zip(ema.parameters(), G.parameters()):
+                    mine.lerp_(live, 1 - s.ema_decay)
+                for mine, live in zip(ema.buffers(), G.buffers()):
+                    mine.copy_(live)
 
     deadline = time.perf_counter() + warmup
     while time.perf_counter() < deadline:
@@ -108,18 +137,31 @@ def bare_rate(experiment: ToyExperiment, knobs, warmup: float, seconds: float, t
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", default="ring", help="2D dataset (default ring)")
-    parser.add_argument("--preset", default="default", choices=list(PRESETS), help="recipe (default 'default')")
+    parser.add_argument("--preset", default=None, choices=list(PRESETS) + list(IMAGE_PRESETS),
+                        help="recipe (default: 'default' for 2D data, 'dcgan' for images)")
     parser.add_argument("--seconds", type=float, default=10.0, help="measured seconds per segment (default 10)")
     parser.add_argument("--warmup", type=float, default=2.0, help="warm-up seconds before each segment (default 2)")
     parser.add_argument("--rounds", type=int, default=3, help="runner/bare pairs, order alternating (default 3)")
     parser.add_argument("--threads", type=int, default=1, help="intra-op threads for both (default 1, the runner's)")
     args = parser.parse_args()
 
-    structure, knobs = get_preset(args.preset).apply(args.data, seed=0)
-    experiment = ToyExperiment(structure)
-    print(f"preset {args.preset!r} on {args.data}: G/D {structure.generator.hidden_layers}x{structure.generator.width} "
-          f"{structure.generator.activation}, loss {knobs.loss}, batch {knobs.batch_size}, d_steps {knobs.d_steps}, "
-          f"r1 {knobs.r1_weight:g}, gp {knobs.gp_weight:g}; {args.threads} thread(s); "
+    if args.data in PRESET_DATA_2D:
+        preset = args.preset or "default"
+        structure, knobs = get_preset(preset).apply(args.data, seed=0)
+        experiment = ToyExperiment(structure)
+        nets = f"G/D {structure.generator.hidden_layers}x{structure.generator.width} {structure.generator.activation}"
+    else:
+        preset = args.preset or "dcgan"
+        dataset = load_image_source(args.data)
+        base = dataclasses.replace(ImageStructure(), dataset=args.data, image_size=dataset.image_size,
+                                   channels=dataset.channels, num_classes=max(dataset.num_classes, 2))
+        structure, knobs = get_image_preset(preset).apply(base)
+        structure = dataclasses.replace(structure, conditional=False)  # the bare loop is unconditional
+        experiment = ImageExperiment(structure, dataset)
+        nets = (f"DCGAN {structure.image_size}px width {structure.width} noise {structure.noise_dim}, "
+                f"EMA {structure.ema_decay:g}")
+    print(f"preset {preset!r} on {args.data}: {nets}, loss {knobs.loss}, batch {knobs.batch_size}, "
+          f"d_steps {knobs.d_steps}, r1 {knobs.r1_weight:g}, gp {knobs.gp_weight:g}; {args.threads} thread(s); "
           f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
     rates: dict[str, list[float]] = {"runner": [], "bare": []}
     for i in range(args.rounds):
