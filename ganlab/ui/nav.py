@@ -8,6 +8,7 @@ PAGES = (
     ("app.py", "Home", ":material/home:"),
     ("pages/1_Playground.py", "2D playground", ":material/scatter_plot:"),
     ("pages/2_Images.py", "Image GAN", ":material/image:"),
+    ("pages/3_Runs.py", "Runs", ":material/folder_open:"),
     ("pages/4_Latent.py", "Latent space", ":material/linear_scale:"),
 )
 

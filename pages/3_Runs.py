@@ -1,0 +1,10 @@
+"""Saved runs: list, open, replay, compare, rename, delete, resume training."""
+
+import streamlit as st
+
+from ganlab.ui.nav import sidebar_nav
+from ganlab.ui.runs import runs_page
+
+st.set_page_config(page_title="ganlab · runs", page_icon="🧪", layout="wide")
+sidebar_nav()
+runs_page()
