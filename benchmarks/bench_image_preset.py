@@ -31,6 +31,24 @@ def _save(grid: np.ndarray, path: str, scale: int = 2) -> None:
     print(f"wrote {path}")
 
 
+def _score(runner: Runner, structure) -> None:
+    """The metric classifier's numbers for the live and the EMA generator (digits only)."""
+    from ganlab.metrics.classifier import unavailable_reason_for
+    from ganlab.training.quality_monitor import ImageQualityEvaluator, runner_sample_source
+
+    reason = unavailable_reason_for(structure)
+    if reason is not None:
+        print(reason)
+        return
+    evaluator = ImageQualityEvaluator()
+    for ema in (False, True) if structure.ema_decay > 0 else (False,):
+        step, images = runner_sample_source(runner, ema=ema)()
+        r = evaluator(step, images)
+        print(f"{'EMA ' if ema else 'live'} G at step {step}: classes covered {r.classes_covered}/{r.num_classes}, "
+              f"class KL {r.class_kl:.3f} (real {r.kl_baseline:.3f}), Frechet {r.frechet:.1f} "
+              f"(real {r.frechet_baseline:.1f}), IS {r.inception_score:.2f} (real {r.inception_score_real:.2f})")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--preset", default="dcgan", choices=list(IMAGE_PRESETS))
@@ -87,6 +105,7 @@ def main() -> None:
               f"(batch {knobs.batch_size} x (D steps {knobs.d_steps} + 1))")
         print(f"last losses: D {snap.latest.get('d_loss', float('nan')):.3f}, G {snap.latest.get('g_loss', float('nan')):.3f}; "
               f"D(x) {snap.latest.get('d_real', float('nan')):.2f}, D(G(z)) {snap.latest.get('d_fake', float('nan')):.2f}")
+        _score(runner, structure)
         _save(snap.view.grid, f"{args.out}-live.png")
         if snap.view.ema_grid is not None:
             _save(snap.view.ema_grid, f"{args.out}-ema.png")

@@ -84,9 +84,9 @@ def connect() -> Runner:
     if runner is None:
         if chosen is None:  # unusable settings (e.g. a link to files not on this server): start on the defaults
             structure, knobs = default_image_settings()
-            chosen_default = image_controls.load_source(structure.dataset, structure.image_size, structure.channels)
-            structure = dataclasses.replace(structure, num_classes=chosen_default.num_classes)
-            runner = _new_runner(structure, knobs, chosen_default)
+            digits = image_controls.load_source(structure.dataset, structure.image_size, structure.channels)
+            structure = dataclasses.replace(structure, num_classes=digits.num_classes)
+            runner = _new_runner(structure, knobs, digits)
         else:
             runner = _new_runner(*chosen)
     if chosen is not None:
@@ -97,7 +97,10 @@ def connect() -> Runner:
 
 def _sync(runner: Runner, structure: ImageStructure, knobs: Knobs, dataset: ImageDataset) -> None:
     experiment = runner.experiment
-    if experiment.structure != structure or experiment.dataset is not dataset:
+    # A named dataset is fixed by the structure (a reloaded copy after a cache eviction is the
+    # same data: no restart); every zip is called "upload", so a new zip is told by identity.
+    new_upload = structure.dataset == image_controls.UPLOAD and experiment.dataset is not dataset
+    if experiment.structure != structure or new_upload:
         runner.reset(ImageExperiment(structure, dataset), notice=_describe_change(experiment.structure, structure))
     if runner.snapshot().knobs != knobs:
         runner.set_knobs(knobs)

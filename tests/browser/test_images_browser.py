@@ -39,7 +39,7 @@ def test_images_page_trains_on_built_in_digits_and_the_grid_changes(page, app_se
     first = grid_bytes(page, first_src)
 
     page.get_by_role("button", name="Play").click()
-    wait_for_step_above(page, 20)
+    wait_for_step_above(page, 5)
     # The grid picture is replaced by one of later weights: different pixels.
     deadline = time.monotonic() + 30
     later = first
