@@ -58,6 +58,11 @@ def run(at: AppTest) -> AppTest:
     return at
 
 
+def show(at: AppTest, view: str) -> AppTest:
+    at.button_group(key="lt_view").set_value(view)
+    return run(at)
+
+
 def captions(at: AppTest) -> str:
     return "\n".join(c.value for c in at.caption)
 
@@ -93,12 +98,15 @@ def test_playground_runner_opens_at_its_step_and_the_sliders_move_the_point(app)
     at0 = next(c.value for c in at.caption if c.value.startswith("G(z(t))"))
     assert at0.startswith("G(z(t)) at t = 0.00") and at0 != first
     # 2D directions: two principal directions at most (the output is 2D), with their variance shares
+    show(at, "directions")
+    assert not any(c.value.startswith("G(z(t))") for c in at.caption), "one view at a time"
     labels = [s.label for s in at.slider if s.label.startswith("PC")]
     assert len(labels) == 2 and all("of the output variance" in label for label in labels)
     at.radio(key="lt_dir_mode").set_value("axes")
     run(at)
     assert [s.label for s in at.slider if s.label.startswith("z[")] == ["z[0]", "z[1]"]
     # ask D about a point: a probability for the non-saturating loss
+    show(at, "ask")
     at.number_input(key="lt_ask_x").set_value(1.0)
     run(at)
     score = next(m for m in at.metric if m.label == "D(x)")
@@ -133,6 +141,7 @@ def test_image_runner_interpolation_strip_directions_and_downloads(app):
     assert "t = 0.90" in image_captions(at)
     assert images(at)[0].value != before, "a new frame for the new t"
     # principal directions: 4 sliders by default, orthonormal directions shown with their shares
+    show(at, "directions")
     assert len([s for s in at.slider if s.label.startswith("PC")]) == 4
     at.number_input(key="lt_dir_k").set_value(2)
     run(at)
@@ -140,7 +149,16 @@ def test_image_runner_interpolation_strip_directions_and_downloads(app):
     at.number_input(key="lt_dir_range").set_value(5.0)
     run(at)
     assert all(s.min == -5.0 and s.max == 5.0 for s in at.slider if s.label.startswith("PC"))
+    assert "G(z) at the sliders' values" in image_captions(at)
+    before = images(at)[0].value
+    next(s for s in at.slider if s.label.startswith("PC 1")).set_value(2.0)
+    run(at)
+    assert images(at)[0].value != before, "moving a direction slider changes the image"
+    at.button(key="lt_dir_centre").click()
+    run(at)
+    assert images(at)[0].value == before, "centred again: the seed's own image"
     # the gallery sets an endpoint's seed
+    show(at, "interpolate")
     at.button_group(key="lt_pick_b").set_value(3)
     run(at)
     assert at.number_input(key="lt_seed_b").value == 100 + 3
@@ -160,6 +178,8 @@ def test_nearest_neighbours_show_distances(app):
     at = run(app)
     give_session(at, "images", tiny_images())
     run(at)
+    show(at, "nearest")
+    assert at.radio(key="lt_nn_space").disabled  # classifier features are for digit runs only
     at.button(key="lt_nn_go").click()
     run(at)
     assert "median" in captions(at)
@@ -179,6 +199,7 @@ def test_uploads_are_scored_or_refused_with_a_message(app):
     at = run(app)
     give_session(at, "images", tiny_images())
     run(at)
+    show(at, "ask")
     assert any("Upload an image" in i.value for i in at.info)
     at.file_uploader(key="lt_upload").set_value(("notes.txt", b"hello, not an image", "text/plain"))
     run(at)
@@ -196,6 +217,13 @@ def test_uploads_are_scored_or_refused_with_a_message(app):
     assert "padded to a square (60x60)" in notes and "resized from 60x60 to 28x28" in notes and "inverted" in notes
     score = next(m for m in at.metric if m.label == "D(x)")
     assert 0.0 <= float(score.value) <= 1.0
+    # the other inputs: a generated frame and a training image
+    at.radio(key="lt_ask_what").set_value("real")
+    run(at)
+    assert "What D sees" in image_captions(at) and any(m.label == "Above real samples" for m in at.metric)
+    at.radio(key="lt_ask_what").set_value("frame")
+    run(at)
+    assert "What D sees" in image_captions(at) and not at.error
 
 
 def test_saved_run_opens(app, tmp_path, monkeypatch):

@@ -46,7 +46,7 @@ MODE_LABELS = {"pca": "Principal directions", "axes": "Latent axes"}
 _DEFAULTS = {
     "lt_seed_a": 1, "lt_seed_b": 2, "lt_t": 0.5, "lt_method": "slerp", "lt_frames": 8, "lt_gallery": 100,
     "lt_dir_mode": "pca", "lt_dir_k": 4, "lt_dir_range": 3.0, "lt_dir_seed": 1, "lt_ask_x": 0.0, "lt_ask_y": 0.0,
-    "lt_nn_k": 5,
+    "lt_nn_k": 5, "lt_view": "interpolate",
 }
 
 
@@ -508,18 +508,27 @@ def _real_baseline(ex: Explorer, space: str, n: int = 64) -> float:
 
 
 # ---------------------------------------------------------------- the page
+VIEWS = {
+    "interpolate": ":material/linear_scale: Interpolate",
+    "directions": ":material/tune: Directions",
+    "ask": ":material/help: Ask the discriminator",
+    "nearest": ":material/image_search: Nearest training images",
+}
+PANELS = {"interpolate": interpolation_panel, "directions": directions_panel, "ask": ask_panel,
+          "nearest": nearest_panel}
+
+
 def latent_page() -> None:
+    """One view at a time (not tabs): a full re-run then computes only what is on screen, and
+    a view opened after the sliders moved elsewhere is drawn fresh, never stale."""
     _one_thread()
     ex = choose_source()
     if ex is None:
         return
-    cls = class_selector(ex)
-    tabs = st.tabs(["Interpolate", "Directions", "Ask the discriminator", "Nearest training images"])
-    with tabs[0]:
-        interpolation_panel(ex, cls)
-    with tabs[1]:
-        directions_panel(ex, cls)
-    with tabs[2]:
-        ask_panel(ex, cls)
-    with tabs[3]:
-        nearest_panel(ex, cls)
+    cols = st.columns([3, 1])
+    with cols[1]:
+        cls = class_selector(ex)
+    with cols[0]:
+        view = st.segmented_control("View", tuple(VIEWS), format_func=VIEWS.get, key="lt_view",
+                                    label_visibility="collapsed") or "interpolate"
+    PANELS[view](ex, cls)
