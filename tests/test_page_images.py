@@ -3,7 +3,9 @@ the grids and the timeline show what it trained, and bad input gets a message, n
 
 from __future__ import annotations
 
+import dataclasses
 import io
+import math
 import zipfile
 from pathlib import Path
 
@@ -13,6 +15,7 @@ import streamlit as st
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
+from ganlab import losses
 from ganlab.image_presets import IMAGE_PRESETS
 from ganlab.training.image_experiment import ImageExperiment
 from ganlab.training.runner import RunState
@@ -279,3 +282,31 @@ def test_quality_panel_explains_why_there_are_no_numbers_for_own_images(app):
     wait_until(lambda: runner.experiment.structure.dataset == "upload")
     at.run()
     assert any("No quality numbers for 'upload'" in c.value for c in at.caption)
+
+
+def test_divergence_pauses_with_an_explanation(app, monkeypatch):
+    broken = dataclasses.replace(losses.LOSSES["non-saturating"], d_loss=lambda r, f: (r.mean() + f.mean()) * math.nan)
+    monkeypatch.setitem(losses.LOSSES, "non-saturating", broken)
+    at = open_page(app)
+    runner = runner_of(at)
+    at.button(key="im_play").click().run()
+    wait_until(lambda: runner.state == RunState.DIVERGED, timeout=30)
+    at = settle(at, runner)
+    text = " ".join(e.value for e in at.error)
+    assert "d_loss became nan" in text and "lower them" in text
+    assert at.button(key="im_play").label == "Play"
+
+
+def test_a_training_error_is_shown_with_its_details(app, monkeypatch):
+    def broken_g_loss(fake_logits):
+        raise RuntimeError("boom in the generator loss")
+
+    broken = dataclasses.replace(losses.LOSSES["non-saturating"], g_loss=broken_g_loss)
+    monkeypatch.setitem(losses.LOSSES, "non-saturating", broken)
+    at = open_page(app)
+    runner = runner_of(at)
+    at.button(key="im_step").click().run()
+    wait_until(lambda: runner.state == RunState.ERROR, timeout=30)
+    at = settle(at, runner)
+    assert any("RuntimeError: boom in the generator loss" in e.value for e in at.error)
+    assert any("Traceback" in c.value for c in at.code)
