@@ -190,6 +190,7 @@ def test_zip_of_own_images_trains_and_reports_skipped_files(app):
     assert runner.experiment.structure.num_classes == 2
     at = settle(at, runner)
     assert runner.snapshot(want_view=True).view.grid.shape[0] == 2 * 30 + 2
+    assert any(c.endswith("rows: cats, dogs") for c in image_captions(at))
 
 
 def test_empty_zip_is_explained_and_training_kept(app):

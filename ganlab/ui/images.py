@@ -135,8 +135,13 @@ def _show_grid(grid: np.ndarray, caption: str) -> None:
     st.image(big[..., 0] if big.shape[-1] == 1 else big, caption=caption, width="stretch")
 
 
-def _grids(grid: np.ndarray, ema_grid: np.ndarray | None, step: int, conditional: bool) -> None:
-    rows = " (one row per class)" if conditional else ""
+def _row_names(experiment: ImageExperiment) -> tuple[str, ...]:
+    """A conditional grid's row labels (its classes, top to bottom); empty otherwise."""
+    return experiment.dataset.class_names if experiment.structure.conditional else ()
+
+
+def _grids(grid: np.ndarray, ema_grid: np.ndarray | None, step: int, rows_named: tuple[str, ...]) -> None:
+    rows = f" · rows: {', '.join(rows_named)}" if rows_named else ""
     if ema_grid is None:
         left, _ = st.columns([1, 1])
         with left:
@@ -146,7 +151,7 @@ def _grids(grid: np.ndarray, ema_grid: np.ndarray | None, step: int, conditional
     with left:
         _show_grid(grid, f"Generator at step {step:,}{rows}")
     with right:
-        _show_grid(ema_grid, f"EMA generator at step {step:,}")
+        _show_grid(ema_grid, f"EMA generator at step {step:,}{rows}")
 
 
 def _numbers(snap: Snapshot, experiment: ImageExperiment) -> None:
@@ -164,8 +169,9 @@ def _numbers(snap: Snapshot, experiment: ImageExperiment) -> None:
         st.metric("Wasserstein estimate", _fmt(last["wasserstein"]), help="E[D(x)] − E[D(G(z))]")
 
 
-def _timeline(runner: Runner, conditional: bool) -> None:
-    frames = runner.experiment.timeline.frames()
+def _timeline(runner: Runner) -> None:
+    experiment = runner.experiment
+    frames = experiment.timeline.frames()
     st.subheader("Timeline")
     if len(frames) < 2:
         st.caption(f"Grids are kept every {EVAL_EVERY} steps (evenly thinned to at most 100): "
@@ -180,7 +186,7 @@ def _timeline(runner: Runner, conditional: bool) -> None:
     st.session_state["im_timeline_newest"] = steps[-1]
     step = st.select_slider("Look back at step", options=steps, key="im_timeline", format_func=lambda s: f"{s:,}")
     frame = frames[steps.index(step)]
-    _grids(frame.grid, frame.ema_grid, frame.step, conditional)
+    _grids(frame.grid, frame.ema_grid, frame.step, _row_names(experiment))
 
 
 def live_view(runner: Runner) -> None:
@@ -198,7 +204,7 @@ def live_view(runner: Runner) -> None:
         _status(snap)
         experiment = runner.experiment
         if snap.view is not None and isinstance(experiment, ImageExperiment):
-            _grids(snap.view.grid, snap.view.ema_grid, snap.view_step, snap.structure.conditional)
+            _grids(snap.view.grid, snap.view.ema_grid, snap.view_step, _row_names(experiment))
             _numbers(snap, experiment)
 
     @st.fragment(run_every=CHART_POLL_S if live else None)
@@ -211,7 +217,7 @@ def live_view(runner: Runner) -> None:
 
     @st.fragment(run_every=CHART_POLL_S if live else None)
     def timeline_panel() -> None:
-        _timeline(runner, runner.experiment.structure.conditional)
+        _timeline(runner)
 
     @st.fragment(run_every=CHART_POLL_S if live else None)
     def quality_fragment() -> None:
