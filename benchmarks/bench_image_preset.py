@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import os
 import time
 
 import numpy as np
@@ -65,6 +66,7 @@ def main() -> None:
     parser.add_argument("--out", default="/tmp/ganlab-image-preset", help="path prefix of the PNGs")
     args = parser.parse_args()
 
+    print("load average at start: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     preset = get_image_preset(args.preset)
     dataset = load_image_source(args.data, 28 if args.data != "cifar10" else 32, 1 if args.data != "cifar10" else 3)
     from ganlab.config import ImageStructure
@@ -117,6 +119,7 @@ def main() -> None:
             print("timeline strip steps:", [f.step for f in pick])
     finally:
         runner.release()
+        print("load average at end: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
 
 
 if __name__ == "__main__":
