@@ -16,7 +16,7 @@ A preset passes a dataset when at least 4 of the 5 seeds meet its target.
 "Seconds" are seconds of training as the runner counts them (time inside training
 steps, not evaluations). On a loaded machine a second holds fewer steps; `--steps N`
 budgets by steps instead, e.g. the steps an idle machine makes in 60 s (printed as
-steps/s per run). Runs go one at a time so each has the runner's single core.
+steps/s per run). Runs go one at a time, each with `--threads` intra-op threads.
 """
 
 from __future__ import annotations
@@ -42,11 +42,12 @@ def meets_all_modes(modes: float, total: int, hq: float) -> bool:
     return modes >= total and hq >= 0.9
 
 
-def train_one(preset: str, data: str, seed: int, seconds: float, steps: int | None, eval_every: int) -> dict:
+def train_one(preset: str, data: str, seed: int, seconds: float, steps: int | None, eval_every: int,
+              threads: int = 1) -> dict:
     structure, knobs = get_preset(preset).apply(data, seed)
     experiment = ToyExperiment(structure)
     total = len(experiment.dataset.centres)
-    runner = Runner(experiment, knobs, eval_every=eval_every)
+    runner = Runner(experiment, knobs, eval_every=eval_every, torch_threads=threads)
     clock: list[tuple[int, float]] = [(0, 0.0)]  # (step, training seconds), to date the evaluations
     try:
         runner.wait_idle()
@@ -91,6 +92,9 @@ def main() -> None:
     parser.add_argument("--data", default="ring,grid", help="comma-separated datasets (default ring,grid)")
     parser.add_argument("--seeds", default="0,1,2,3,4", help="comma-separated seeds (default 0-4)")
     parser.add_argument("--eval-every", type=int, default=100, help="steps between evaluations (default 100)")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="torch threads for the run (default 1, as in the app; 2 uses both cores, as "
+                             "`ganlab train --threads 2` does)")
     args = parser.parse_args()
 
     collapse = args.preset == "mode-collapse"
@@ -104,7 +108,7 @@ def main() -> None:
         print(header)
         met_count = runs = 0
         for seed in (int(s) for s in args.seeds.split(",")):
-            r = train_one(args.preset, data, seed, args.seconds, args.steps, args.eval_every)
+            r = train_one(args.preset, data, seed, args.seconds, args.steps, args.eval_every, args.threads)
             runs += 1
             if "error" in r:
                 print(f"{data:5} {seed:>4}  stopped: {r['error']}")
