@@ -76,3 +76,16 @@ def test_save_now_and_status(tmp_path, release_runners):
     wait_until(lambda: writer.saves == 1, timeout=30)
     config = read_config(tmp_path / "r")
     assert (config["step"], config["status"]) == (2, "paused")
+
+
+def test_queued_steps_are_autosaved_too(tmp_path, release_runners):
+    """`ganlab train` queues steps instead of pressing Play: its run must still be saved as it goes."""
+    saved = []
+    runner = Runner(experiment(), Knobs(batch_size=16), saver=lambda state: saved.append(state.step), save_every=0.0)
+    runner.step("both", 3)
+    assert runner.wait_idle(30)
+    wait_until(lambda: saved, timeout=30)
+    assert saved == [3]
+    runner.step("both", 0)  # no training since the save: nothing to save
+    assert runner.wait_idle(30)
+    assert saved == [3]

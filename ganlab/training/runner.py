@@ -349,6 +349,7 @@ class Runner:
         self._latest: dict[str, float] = {}
         self._latest_eval: dict[str, float] = {}
         self._last_eval_step = -1
+        self._saved_step = 0  # the step the last autosave wrote (a fresh or restored run counts as saved)
         self._view = None
         self._view_step = -1
         self._view_version = -1
@@ -386,7 +387,8 @@ class Runner:
                     self._compute_view(current_knobs)
                 with self._cond:
                     save_due = self._saver is not None and self._parts is not None and (
-                        self._save_requested or (running and time.monotonic() - last_save >= self.save_every))
+                        self._save_requested or (self._step != self._saved_step  # trained since (Play or queued steps)
+                                                 and time.monotonic() - last_save >= self.save_every))
                 if save_due:
                     last_save = time.monotonic()
                     self._autosave()
@@ -480,6 +482,7 @@ class Runner:
             self._history, self._evals = history, evals
             self._latest, self._latest_eval = dict(state.latest), dict(state.latest_eval)
             self._rate_mark = (time.monotonic(), self._step)
+            self._saved_step = self._step
             self._message = self._error_detail = None
             self._version += 1
 
@@ -489,8 +492,11 @@ class Runner:
             self._save_requested = False
             saver = self._saver
         try:
-            saver(self._capture())
+            state = self._capture()
+            saver(state)
             error = None
+            with self._cond:
+                self._saved_step = state.step
         except Exception as exc:
             error = f"Autosave failed: {type(exc).__name__}: {exc}"
         with self._cond:

@@ -1,0 +1,119 @@
+"""The runs page in a real browser: compare runs, open one and replay it, and follow a run
+that a headless `ganlab train` process is still writing."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from ganlab.config import Knobs, MLPShape, ToyStructure
+from ganlab.runs import RunWriter
+from ganlab.training.runner import Runner
+from ganlab.training.toy_experiment import ToyExperiment
+from tests.browser.conftest import ARTIFACTS, ROOT
+
+pytestmark = pytest.mark.browser
+TINY = MLPShape(hidden_layers=1, width=8)
+STATUS = re.compile(r"\*\*toy\*\* run|toy run on")
+STEP = re.compile(r"step ([\d,]+) ·")
+
+
+def make_runs(root: Path) -> None:
+    for name, loss in (("ring-a", "non-saturating"), ("ring-b", "hinge")):
+        exp = ToyExperiment(ToyStructure(data="ring", generator=TINY, discriminator=TINY))
+        runner = Runner(exp, Knobs(batch_size=16, loss=loss), eval_every=2)
+        try:
+            writer = RunWriter(root / name, exp, status="paused")
+            for _ in range(3):
+                runner.step("both", 2)
+                assert runner.wait_idle(60)
+                writer.save(runner.export_state())
+            writer.save(runner.export_state(), status="completed")
+        finally:
+            runner.release()
+
+
+def open_runs(page, server) -> None:
+    page.goto(f"{server.url}/Runs")
+    page.get_by_role("heading", name="Runs", exact=True).wait_for(timeout=60_000)
+
+
+def choose(page, *names: str) -> None:
+    box = page.locator("[data-testid='stMultiSelect'] input").first
+    for name in names:
+        box.click()
+        box.fill(name)
+        page.get_by_role("option", name=name, exact=True).click()
+    page.keyboard.press("Escape")
+
+
+def shown_step(page) -> int:
+    text = page.get_by_text("toy run on", exact=False).first.inner_text()
+    return int(STEP.search(text).group(1).replace(",", ""))
+
+
+def test_compare_open_and_replay(page, start_server, tmp_path):
+    root = tmp_path / "runs"
+    make_runs(root)
+    server = start_server(GANLAB_RUNS_DIR=str(root))
+    open_runs(page, server)
+    # the runs table (a canvas grid; its cells are mirrored in hidden table cells)
+    page.locator("td[role=gridcell]", has_text="ring-b").first.wait_for(state="attached", timeout=30_000)
+
+    choose(page, "ring-a", "ring-b")
+    page.get_by_role("heading", name=re.compile("Compare ring-a, ring-b")).wait_for(timeout=30_000)
+    page.wait_for_function("document.querySelectorAll('.js-plotly-plot').length >= 2", timeout=30_000)
+    page.wait_for_function(
+        "document.querySelectorAll('[data-testid=\"stImage\"] img, [data-testid=\"stImageContainer\"] img').length >= 2",
+        timeout=30_000)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "runs-compare.png"), full_page=True)
+
+    open_runs(page, server)  # a fresh page: open a single run
+    choose(page, "ring-a")
+    page.get_by_role("heading", name="ring-a", exact=True).wait_for(timeout=30_000)
+    page.get_by_text("ring-a at step 6").wait_for(timeout=30_000)
+    slider = page.get_by_role("slider").first
+    slider.focus()
+    slider.press("ArrowLeft")
+    page.get_by_text("ring-a at step 4").wait_for(timeout=30_000)
+    slider.press("ArrowLeft")
+    page.get_by_text("ring-a at step 2").wait_for(timeout=30_000)
+    page.get_by_role("button", name="Make an animated GIF").click()
+    page.get_by_text(re.compile(r"GIF up to step 6")).wait_for(timeout=30_000)
+
+
+def test_a_headless_run_updates_live(page, start_server, tmp_path):
+    root = tmp_path / "runs"
+    root.mkdir()
+    env = {**os.environ, "GANLAB_RUNS_DIR": str(root), "OMP_NUM_THREADS": "1"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ganlab", "train", "--data", "ring", "--steps", "10000000", "--name", "live",
+         "--width", "8", "--hidden-layers", "1", "--batch-size", "16", "--save-every", "0.5", "--device", "cpu", "-q"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 60
+        while not (root / "live" / "weights.safetensors").exists():
+            assert proc.poll() is None, proc.stderr.read()
+            assert time.monotonic() < deadline, "the headless run wrote nothing"
+            time.sleep(0.2)
+        server = start_server(GANLAB_RUNS_DIR=str(root))
+        open_runs(page, server)
+        choose(page, "live")
+        page.get_by_text("a `ganlab train` process is writing it", exact=False).or_(
+            page.get_by_text("ganlab train process is writing it", exact=False)).first.wait_for(timeout=30_000)
+        first = shown_step(page)
+        deadline = time.monotonic() + 30
+        while shown_step(page) <= first:  # refreshed by the page itself: no reload
+            assert time.monotonic() < deadline, "the page did not follow the headless run"
+            time.sleep(0.3)
+    finally:
+        proc.terminate()  # SIGTERM: the command saves the run as interrupted
+        proc.wait(30)
+    assert proc.returncode == 130
