@@ -188,3 +188,22 @@ def test_save_this_sessions_playground_training(app, runs_dir):
     config = json.loads((runs_dir / "from-playground" / "config.json").read_text())
     assert config["saved_from"] == "2D playground" and config["status"] == "paused"
     assert config["step"] >= 0 and (runs_dir / "from-playground" / "weights.safetensors").exists()
+
+
+def test_export_generated_images_as_a_zip(app):
+    import io
+    import zipfile
+
+    at = select(run(app), "digits-x")
+    at.number_input(key="rn_export_n").set_value(10)
+    assert at.selectbox(key="rn_export_fmt").options == ["PNG images in a zip", "NumPy .npz"]
+    at.button(key="rn_export").click()
+    at = run(at)
+    name, file_name, data, _ = at.session_state["rn_export_data"]
+    assert (name, file_name) == ("digits-x", "digits-x-samples.zip")
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        assert sorted(z.namelist()) == [f"{i:02d}.png" for i in range(10)]
+    assert any(c.value.startswith("10 PNG images") for c in at.caption)
+
+    at = select(at, "ring-a")
+    assert at.selectbox(key="rn_export_fmt").options == ["NumPy .npz"]  # 2D runs export points

@@ -413,10 +413,42 @@ def manage_section(summary: RunSummary) -> None:
                 st.rerun()
 
 
+def export_section(summary: RunSummary) -> None:
+    """Generated samples for data augmentation: a zip of PNGs (labelled by folder) or an .npz."""
+    if summary.view_only:
+        return
+    name = summary.name
+    with st.expander("Export generated samples (for data augmentation)"):
+        formats = ["npz"] if summary.kind == "toy" else ["zip", "npz"]
+        c1, c2, c3 = st.columns([1, 1, 1], vertical_alignment="bottom")
+        n = c1.number_input("Samples", 1, 20_000, 1_000, step=100, key="rn_export_n")
+        fmt = c2.selectbox("Format", formats, key="rn_export_fmt", format_func={
+            "zip": "PNG images in a zip", "npz": "NumPy .npz"}.get)
+        if c3.button("Prepare export", key="rn_export"):
+            import tempfile
+
+            from ganlab.runs.sampling import export_samples
+
+            with tempfile.TemporaryDirectory() as tmp:
+                out = Path(tmp) / f"{name}-samples.{fmt}"
+                try:
+                    text = export_samples(run_path(name), int(n), out)
+                    st.session_state["rn_export_data"] = (name, out.name, out.read_bytes(), text)
+                except (RunFormatError, ValueError, OSError) as exc:
+                    st.error(f"Cannot export: {exc}")
+        ready = st.session_state.get("rn_export_data")
+        if ready and ready[0] == name:
+            _, file_name, data, text = ready
+            st.download_button(f"Download {file_name}", data, file_name=file_name, key="rn_export_dl",
+                               icon=":material/download:")
+            st.caption(text.split(": ", 1)[-1] + ". Conditional runs draw the classes in turn, with their labels.")
+
+
 def open_run(summary: RunSummary) -> None:
     st.subheader(summary.name)
     run_panel(summary.name)
     replay_section(summary.name)
+    export_section(summary)
     manage_section(summary)
 
 
