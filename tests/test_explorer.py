@@ -14,10 +14,8 @@ from torch.testing import assert_close
 from ganlab.config import ImageStructure, Knobs, MLPShape, ToyStructure
 from ganlab.data.image_sources import load_image_source
 from ganlab.data.images import ImageDataset
-from ganlab.explorer import (
-    NetsUnavailable, copy_runner_nets, explorer_from_nets, gif_bytes, load_user_image, nets_from_state, png_bytes,
-    strip, to_uint8, upscale,
-)
+from ganlab.explorer import NetsUnavailable, copy_runner_nets, explorer_from_nets, nets_from_state
+from ganlab.latent_images import gif_bytes, load_user_image, png_bytes, strip, to_uint8, upscale
 from ganlab.training.image_experiment import ImageExperiment
 from ganlab.training.runner import Runner
 from ganlab.training.toy_experiment import ToyExperiment
