@@ -306,3 +306,25 @@ def test_list_rename_delete_and_gif(saved_run, tmp_path):
     assert not (root / "b").exists()
     with pytest.raises(RunNameError):
         delete_run("..", root)
+
+
+def test_history_state_survives_json_with_a_nan_in_the_pending_bucket():
+    import math
+
+    from ganlab.runs.state import history_from_state, history_state
+    from ganlab.runs.store import _json_safe
+    from ganlab.training.history import BoundedHistory
+
+    h = BoundedHistory(("a", "b"), capacity=4)
+    for step in range(1, 6):
+        h.append(step, {"a": float(step), "b": math.nan if step == 5 else 1.0})
+    assert h.stride == 2  # five rows into four: halved, step 5 waits in the pending bucket
+    meta = json.loads(json.dumps(_json_safe({k: v for k, v in history_state(h).items() if k not in ("steps", "values")})))
+    assert meta["acc_sum"] == [5.0, None]
+    state = dict(meta, steps=h.to_arrays()["step"], values=np.stack([h.to_arrays()["a"], h.to_arrays()["b"]], 1))
+    again = history_from_state(state)
+    for step in (6, 7, 8):
+        h.append(step, {"a": float(step), "b": 2.0})
+        again.append(step, {"a": float(step), "b": 2.0})
+    for key, values in h.to_arrays().items():
+        np.testing.assert_array_equal(values, again.to_arrays()[key])

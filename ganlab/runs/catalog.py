@@ -163,11 +163,22 @@ def replay_frame(path: Path, step_file: Path, bounds: tuple[float, float, float,
     return scatter_image(points, bounds, size=size, real=real)
 
 
-def toy_bounds(config: dict[str, Any]) -> tuple[tuple[float, float, float, float] | None, np.ndarray | None]:
-    """(bounds, some real points) of a 2D run's named distribution, for drawing its snapshots."""
+def toy_bounds(config: dict[str, Any], run_dir: Path | None = None
+               ) -> tuple[tuple[float, float, float, float] | None, np.ndarray | None]:
+    """(bounds, some real points) of a 2D run's data (a named distribution, or the user's points
+    saved in `run_dir`), for drawing its snapshots on fixed axes."""
     data = config.get("data_source") or {}
-    if config.get("kind") != "toy" or data.get("source") != "toy":
+    if config.get("kind") != "toy" or data.get("source") not in ("toy", "points"):
         return None, None
+    if data.get("source") == "points":  # the user's points travel with the run
+        from ganlab.runs.store import POINTS_FILE, _load_npy
+
+        if run_dir is None:
+            return None, None
+        points = _load_npy(Path(run_dir) / POINTS_FILE)
+        lo, hi = points.min(axis=0), points.max(axis=0)
+        pad = np.maximum((hi - lo) * 0.25, 1e-3)
+        return (float(lo[0] - pad[0]), float(hi[0] + pad[0]), float(lo[1] - pad[1]), float(hi[1] + pad[1])), points[:500]
     from ganlab.data.toy import TOY_DISTRIBUTIONS
 
     toy = TOY_DISTRIBUTIONS.get(data.get("name"))
@@ -188,6 +199,6 @@ def replay_gif(path: Path, max_frames: int = 60, duration_ms: int = 250) -> byte
     if len(snaps) > max_frames:
         idx = np.unique(np.linspace(0, len(snaps) - 1, max_frames).round().astype(int))
         snaps = [snaps[i] for i in idx]
-    bounds, real = toy_bounds(read_config(path))
+    bounds, real = toy_bounds(read_config(path), path)
     frames = [label_frame(replay_frame(path, f, bounds, real), f"step {step:,}") for step, f in snaps]
     return gif_bytes(frames, duration_ms)

@@ -83,7 +83,7 @@ def write_samples(run_dir: Path, n: int, out: Path, seed: int = 0, prefer_ema: b
     if config["kind"] == "toy":
         from ganlab.runs.catalog import toy_bounds
 
-        bounds, real = toy_bounds(config)
+        bounds, real = toy_bounds(config, run_dir)
         if bounds is None:
             lo, hi = samples.min(0), samples.max(0)
             pad = np.maximum((hi - lo) * 0.1, 1e-3)

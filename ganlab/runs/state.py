@@ -175,7 +175,7 @@ def history_from_state(state: dict[str, Any]):
     h._steps[: len(steps)] = steps
     h._values[: len(steps)] = values
     h._size = len(steps)
-    h._acc_sum[:] = state["acc_sum"]
+    h._acc_sum[:] = [np.nan if v is None else v for v in state["acc_sum"]]  # JSON wrote NaN as null
     h._acc_count[:] = state["acc_count"]
     h._acc_steps = int(state["acc_steps"])
     return h

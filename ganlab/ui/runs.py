@@ -62,7 +62,7 @@ def curves(path: Path) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
 def _frame_cached(path: str, file: str, mtime: int, size: int) -> bytes:
     run = Path(path)
     try:
-        bounds, real = toy_bounds(read_config(run))
+        bounds, real = toy_bounds(read_config(run), run)
     except RunFormatError:
         bounds, real = None, None
     img = replay_frame(run, Path(file), bounds, real, size=size)
