@@ -136,6 +136,8 @@ def class_selector(ex: Explorer) -> int | None:
     if not ex.num_classes:
         return None
     names = ex.class_names
+    if st.session_state.get("lt_class") not in range(ex.num_classes):
+        st.session_state["lt_class"] = 0  # nets of another run, with fewer classes
     return st.selectbox("Class", list(range(ex.num_classes)), format_func=lambda i: names[i], key="lt_class",
                         help="A conditional generator draws the class you choose here")
 

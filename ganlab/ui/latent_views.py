@@ -307,6 +307,8 @@ def ask_panel(ex: Explorer, cls: int | None) -> None:
         x = _current_frame(ex, cls)[1]
     else:
         n = len(ex.dataset)
+        if not 0 <= int(st.session_state.get("lt_ask_index", 0)) < n:
+            st.session_state["lt_ask_index"] = 0  # another run's training set was larger
         index = st.number_input(f"Training image (0-{n - 1})", 0, n - 1, step=1, key="lt_ask_index")
         x = ex.dataset.to_float(ex.dataset.images[int(index):int(index) + 1])
     left, right = st.columns([1, 2.5])
