@@ -328,3 +328,21 @@ def test_history_state_survives_json_with_a_nan_in_the_pending_bucket():
         again.append(step, {"a": float(step), "b": 2.0})
     for key, values in h.to_arrays().items():
         np.testing.assert_array_equal(values, again.to_arrays()[key])
+
+
+def test_history_csv_is_extended_between_saves_and_rewritten_when_rows_merge(tmp_path):
+    from ganlab.runs.tables import read_table
+
+    experiment = toy_experiment()
+    runner = Runner(experiment, Knobs(batch_size=16), history_capacity=4)
+    writer = RunWriter(tmp_path / "r", experiment)
+    try:
+        for steps, expected in ((2, [1, 2]), (1, [1, 2, 3]), (2, [2, 4])):  # the 5th row merges (stride 2)
+            train(runner, steps)
+            state = runner.export_state()
+            writer.save(state)
+            table = read_table(tmp_path / "r" / "history.csv")
+            assert table["step"].tolist() == expected
+            np.testing.assert_allclose(table["d_loss"], state.history["values"][:, 0], rtol=1e-8)
+    finally:
+        runner.release()

@@ -42,7 +42,7 @@ import ganlab
 from ganlab.config import ConfigError, ImageStructure, Knobs, ToyStructure
 from ganlab.runs.paths import RunFormatError, atomic_write_bytes, atomic_write_text
 from ganlab.runs.state import StateMismatch, TrainingState
-from ganlab.runs.tables import read_table, write_table
+from ganlab.runs.tables import read_table, table_csv, write_table
 
 FORMAT = "ganlab-run"
 FORMAT_VERSION = 1
@@ -479,12 +479,25 @@ class RunWriter:
         run = self.run_dir
         history = _table_of(state.history)
         evals = _table_of(state.evals) if state.evals is not None else {"step": np.zeros(0, dtype=np.int64)}
-        write_table(run / HISTORY, history)
+        atomic_write_text(run / HISTORY, self._history_text(history, state.history))
         write_table(run / EVALS, evals)
         self._snapshot(state)
         atomic_write_bytes(run / WEIGHTS, _weights_bytes(state, self.kind))
         self.write_config(state, evals, message)
         self.saves += 1
+
+    def _history_text(self, table: dict[str, np.ndarray], h: Mapping[str, Any]) -> str:
+        """history.csv's text, extending the last save's text while the rows it held are unchanged
+        (same columns and stride): formatting 200,000 rows anew took 2.8 s a save."""
+        steps = table["step"]
+        key = (tuple(table), int(h["stride"]))
+        cached = getattr(self, "_history_cache", None)
+        if cached and cached[0] == key and 0 < cached[1] <= len(steps) and steps[cached[1] - 1] == cached[2]:
+            text = cached[3] + table_csv(table, start=cached[1], header=False)
+        else:
+            text = table_csv(table)
+        self._history_cache = (key, len(steps), int(steps[-1]) if len(steps) else -1, text)
+        return text
 
     def write_config(self, state: TrainingState, evals: Mapping[str, np.ndarray], message: str | None = None) -> None:
         config = {

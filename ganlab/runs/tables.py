@@ -17,15 +17,18 @@ def _cell(value: float) -> str:
     return "" if math.isnan(value) else format(value, ".9g")
 
 
-def table_csv(table: dict[str, np.ndarray]) -> str:
+def table_csv(table: dict[str, np.ndarray], start: int = 0, header: bool = True) -> str:
+    """The table as CSV text; `start`/`header`: only rows from `start`, with or without the header
+    (to extend text already made for the first rows)."""
     columns = list(table)
     rows = len(table["step"]) if "step" in table else 0
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(columns)
+    if header:
+        writer.writerow(columns)
     steps = table.get("step")
     others = [(c, table[c]) for c in columns if c != "step"]
-    for i in range(rows):
+    for i in range(start, rows):
         writer.writerow([int(steps[i]), *(_cell(v[i]) for _, v in others)])
     return out.getvalue()
 
