@@ -27,7 +27,7 @@ from ganlab.runs import (
 from ganlab.runs.catalog import read_curves, replay_frame, summarize, toy_bounds
 from ganlab.runs.paths import NAME_RULE, check_name
 from ganlab.runs.render import png_bytes
-from ganlab.runs.store import CONFIG, EVALS, HISTORY, snapshot_steps
+from ganlab.runs.store import EVALS, HISTORY, snapshot_steps
 from ganlab.training.runner import Runner, RunState
 from ganlab.training.slots import CapacityError
 from ganlab.ui.session import TOKEN_KEY, get_registry, session_id
