@@ -65,17 +65,28 @@ def directions_figure(real: np.ndarray, point: np.ndarray, walks: Sequence[np.nd
     return _frame(go.Figure(traces), bounds, height)
 
 
+CLICK_TRACE = "click anywhere"  # the name of the invisible grid that makes the whole plane clickable
+
+
 def score_map_figure(real: np.ndarray, xs: np.ndarray, ys: np.ndarray, surface: np.ndarray, label: str,
                      point: np.ndarray, bounds: tuple[float, float, float, float], height: int = 480) -> go.Figure:
-    """D's score over the plane (`surface` rows along y) with the real points and the asked point."""
+    """D's score over the plane (`surface` rows along y) with the real points and the asked point.
+    A heatmap cannot be clicked (plotly selects markers only), so an invisible marker sits on
+    every surface cell: a click anywhere selects the nearest cell's centre (last trace)."""
     point = _f64(point)
+    gx, gy = np.meshgrid(_f64(xs), _f64(ys))
+    step = float(xs[1] - xs[0]) if len(xs) > 1 else 1.0
     fig = go.Figure([
         go.Heatmap(x=_f64(xs), y=_f64(ys), z=_f64(surface), colorscale="RdBu", opacity=0.75, name=label,
-                   colorbar=dict(title=label, thickness=12), hovertemplate="x %{x:.2f}, y %{y:.2f}: %{z:.3f}<extra></extra>"),
+                   colorbar=dict(title=label, thickness=12), hoverinfo="skip"),
         _real(real),
-        go.Scatter(x=point[:1], y=point[1:2], mode="markers", name="your point",
+        go.Scatter(x=point[:1], y=point[1:2], mode="markers", name="your point", hoverinfo="skip",
                    marker=dict(size=16, color="black", symbol="x")),
+        go.Scatter(x=gx.ravel(), y=gy.ravel(), mode="markers", name=CLICK_TRACE, showlegend=False,
+                   customdata=_f64(surface).ravel(), hovertemplate="x %{x:.2f}, y %{y:.2f}: %{customdata:.3f}<extra></extra>",
+                   marker=dict(size=max(4.0, 0.9 * 400 * step / (bounds[1] - bounds[0])), opacity=0, symbol="square")),
     ])
+    fig.update_layout(clickmode="event+select", dragmode=False)
     return _frame(fig, bounds, height)
 
 

@@ -266,6 +266,15 @@ def _report_score(ex: Explorer, x: torch.Tensor, cls: int | None) -> None:
     st.plotly_chart(score_histogram(real, fake, value, ex.score_label), key="lt_score_hist")
 
 
+def _clicked_point() -> None:
+    """The map's click (a point of its invisible grid) becomes the asked point."""
+    event = st.session_state.get("lt_ask_map")
+    points = ((event or {}).get("selection") or {}).get("points") or []
+    if points:
+        st.session_state["lt_ask_x"] = round(float(points[-1]["x"]), 3)
+        st.session_state["lt_ask_y"] = round(float(points[-1]["y"]), 3)
+
+
 @st.fragment
 def ask_panel(ex: Explorer, cls: int | None) -> None:
     one_thread()
@@ -278,7 +287,9 @@ def ask_panel(ex: Explorer, cls: int | None) -> None:
         left, right = st.columns([1.3, 1])
         with left:
             st.plotly_chart(score_map_figure(_real_points(ex), xs, ys, surface, ex.score_label, point[0].numpy(),
-                                             ex.dataset.bounds), key="lt_ask_map")
+                                             ex.dataset.bounds), key="lt_ask_map", on_select=_clicked_point,
+                            selection_mode="points")
+            st.caption("Click the map to place the point, or type its coordinates.")
         with right:
             _report_score(ex, point, cls)
         return

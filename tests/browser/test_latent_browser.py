@@ -1,8 +1,10 @@
 """The latent-space page in a real browser: open a saved image run, move the
-interpolation slider with the keyboard, and see the generated image change."""
+interpolation slider with the keyboard, and see the generated image change; click
+the discriminator's 2D map to ask about a point."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -65,3 +67,30 @@ def test_moving_the_interpolation_slider_changes_the_image(page, start_server, t
     page.wait_for_function(f"([a, b]) => {{ const src = ({FRAME_SRC_JS})(); return src && src !== a && src !== b; }}",
                            arg=[before, after], timeout=30_000)
     assert not page.get_by_text("Traceback").count()
+
+
+def test_clicking_the_2d_score_map_places_the_point(page, app_server):
+    """A live playground run, opened from the sidebar (same session); a click on D's map asks about that point."""
+    page.goto(f"{app_server.url}/Playground?gw=16&dw=16")
+    page.get_by_role("button", name="Step", exact=True).wait_for(timeout=60_000)
+    page.get_by_role("link", name="Latent space").click()
+    page.get_by_text("Showing this session's 2D playground").wait_for(timeout=60_000)
+    page.get_by_role("radio", name=re.compile("Ask the discriminator")).click()
+    page.get_by_text("Click the map").wait_for(timeout=30_000)
+    x_input, y_input = page.get_by_label("x", exact=True), page.get_by_label("y", exact=True)
+    assert (x_input.input_value(), y_input.input_value()) == ("0.00", "0.00")
+    plot_area = page.locator(".js-plotly-plot .nsewdrag").first
+    plot_area.wait_for(timeout=30_000)
+    box = None
+    for _ in range(40):  # wait for the layout to settle (the chart is resized once the columns are drawn)
+        page.wait_for_timeout(250)
+        previous, box = box, plot_area.bounding_box()
+        if box == previous:
+            break
+    # the ring's map spans [-1.5, 1.5] on both axes: 80% across and 25% down is about (0.9, 0.75);
+    # the click selects the nearest cell of a 60 x 60 grid, give or take a few cells
+    page.mouse.click(box["x"] + 0.8 * box["width"], box["y"] + 0.25 * box["height"])
+    page.wait_for_function("() => document.querySelector('input[aria-label=\"x\"]').value !== '0.00'",
+                           timeout=30_000)
+    assert 0.6 < float(x_input.input_value()) < 1.2
+    assert 0.45 < float(y_input.input_value()) < 1.05
