@@ -33,12 +33,13 @@ def app():
     st.cache_resource.clear()
 
 
-def tiny_images(conditional: bool = False) -> ImageExperiment:
+def tiny_images(conditional: bool = False, ema_decay: float = 0.0) -> ImageExperiment:
     g = torch.Generator().manual_seed(0)
     images = (torch.rand(60, 1, 28, 28, generator=g) * 255).to(torch.uint8)
     labels = torch.arange(60) % 3
     dataset = ImageDataset(images, labels, name="tiny", class_names=["zero", "one", "two"])
-    structure = ImageStructure(dataset="tiny", noise_dim=8, width=8, conditional=conditional, num_classes=3)
+    structure = ImageStructure(dataset="tiny", noise_dim=8, width=8, conditional=conditional, num_classes=3,
+                               ema_decay=ema_decay)
     return ImageExperiment(structure, dataset)
 
 
@@ -171,6 +172,24 @@ def test_conditional_image_runner_has_a_class_selector(app):
     at.selectbox(key="lt_class").set_value(2)
     run(at)
     assert not at.error
+
+
+def test_the_averaged_generator_can_be_chosen_when_the_run_keeps_one(app):
+    at = run(app)
+    give_session(at, "images", tiny_images())
+    run(at)
+    assert at.toggle(key="lt_use_ema").disabled
+    st.cache_resource.clear()
+    at = run(AppTest.from_file(ENTRY, default_timeout=60).switch_page(PAGE))
+    give_session(at, "images", tiny_images(ema_decay=0.9))
+    run(at)
+    assert not at.toggle(key="lt_use_ema").disabled
+    assert "the generator at step 2" in captions(at)
+    live = images(at)[0].value
+    at.toggle(key="lt_use_ema").set_value(True)
+    run(at)
+    assert "the averaged (EMA) generator at step 2" in captions(at)
+    assert images(at)[0].value != live, "the average of the weights draws another image"
 
 
 def test_nearest_neighbours_show_distances(app):
