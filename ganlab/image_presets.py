@@ -46,7 +46,9 @@ IMAGE_PRESETS: dict[str, ImagePreset] = {
         ImagePreset(
             "conditional", "Conditional DCGAN",
             "The fast DCGAN recipe with class labels: G gets a class embedding, D a projection head. The grid "
-            "shows one row per class, so you can see which classes G has learnt. Needs labelled data.",
+            "shows one row per class, so you can see which classes G has learnt. On the built-in digits every "
+            "class appears within ~1,500 steps, but each row tends to repeat one style whatever the noise: "
+            "mode collapse inside a class. Needs labelled data.",
             ImageStructure(noise_dim=64, width=16, g_batch_norm=True, d_batch_norm=False, d_spectral_norm=True,
                            conditional=True, ema_decay=0.999),
             Knobs(loss="non-saturating", g_opt=_FAST_ADAM, d_opt=_FAST_ADAM, batch_size=32),
