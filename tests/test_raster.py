@@ -8,7 +8,7 @@ from PIL import Image
 
 from ganlab.plots import LAYERS, PALETTE
 from ganlab.raster import (
-    COLORBAR_WIDTH, MARGIN_BOTTOM, MARGIN_LEFT, MARGIN_TOP, nice_ticks, png_bytes, render_plot_square,
+    COLORBAR_WIDTH, MARGIN_BOTTOM, MARGIN_LEFT, MARGIN_TOP, jpeg_bytes, nice_ticks, png_bytes, render_plot_square,
     render_toy_view, surface_colours,
 )
 from ganlab.training.toy_experiment import ToyView
@@ -79,3 +79,11 @@ def test_the_whole_picture_and_its_png(layers, extra):
     assert image.size == (MARGIN_LEFT + 200 + extra, MARGIN_TOP + 200 + MARGIN_BOTTOM)
     decoded = Image.open(io.BytesIO(png_bytes(image)))
     assert decoded.format == "PNG" and np.array_equal(np.asarray(decoded.convert("RGB")), np.asarray(image))
+
+
+def test_jpeg_for_the_live_view_decodes_close_to_the_picture():
+    image = render_toy_view(view(), LAYERS, None, plot_size=120)
+    decoded = Image.open(io.BytesIO(jpeg_bytes(image)))
+    assert decoded.format == "JPEG" and decoded.size == image.size
+    difference = np.abs(np.asarray(decoded, dtype=int) - np.asarray(image, dtype=int))
+    assert difference.mean() < 3  # lossy, but no visible change on average

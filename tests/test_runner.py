@@ -404,6 +404,8 @@ def test_views_are_drawn_once_per_request_while_running(wait_until):
     assert CountingViews.views == 1  # still one: requests, not a timer, drive the views
     later = runner.snapshot(want_view=True, wait_for_view=10.0)
     assert later.view_step > snap.view_step and CountingViews.views == 2
+    light = runner.snapshot(with_history=False)
+    assert light.history == {} and light.evals == {} and light.latest  # latest numbers still there
 
 
 # ------------------------------------------------------- work on the thread

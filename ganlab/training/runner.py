@@ -276,12 +276,13 @@ class Runner:
         with self._cond:
             return self._save_error
 
-    def snapshot(self, want_view: bool = False, wait_for_view: float = 0.0) -> Snapshot:
+    def snapshot(self, want_view: bool = False, wait_for_view: float = 0.0, *, with_history: bool = True) -> Snapshot:
         """An immutable copy of the run. `want_view` asks the thread for a view of the
         current weights (computed between two steps, once per request: nobody watching,
         no cost), and waits up to `wait_for_view` seconds for it: while running, for a view
         at most `view_interval` old; otherwise for queued commands to finish and a view of
-        the weights they left."""
+        the weights they left. Without `with_history` the history tables come back empty
+        (a live view polled several times a second needs only the latest numbers)."""
         with self._cond:
             if want_view:
                 self._view_requested = True
@@ -298,7 +299,8 @@ class Runner:
                 state=self._state, step=self._step, d_updates=self._d_updates, g_updates=self._g_updates,
                 steps_per_sec=self._steps_per_sec, train_seconds=self._train_seconds,
                 knobs=self._knobs, structure=self._experiment.structure,
-                history=self._history.to_arrays(), evals=self._evals.to_arrays() if self._evals else {},
+                history=self._history.to_arrays() if with_history else {},
+                evals=self._evals.to_arrays() if self._evals and with_history else {},
                 latest=dict(self._latest), latest_eval=dict(self._latest_eval),
                 view=self._view, view_step=self._view_step,
                 message=self._message, notice=self._notice, error_detail=self._error_detail,

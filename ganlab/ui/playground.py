@@ -12,7 +12,7 @@ from ganlab.plots import (
     LAYER_LABELS, LAYERS, d_outputs_figure, gradient_norms_figure, loss_figure, mode_coverage_figure,
     toy_view_figure,
 )
-from ganlab.raster import png_bytes, render_toy_view
+from ganlab.raster import jpeg_bytes, render_toy_view
 from ganlab.training.runner import Runner, RunState, Snapshot
 from ganlab.training.toy_experiment import ToyExperiment
 from ganlab.ui import controls, run_controls
@@ -20,7 +20,7 @@ from ganlab.ui.session import claim_runner, create_runner
 from ganlab.urlstate import decode, encode
 
 PAGE_KEY = "playground"
-VIEW_POLL_S = 0.4  # the view refreshes >= 2 times/s (bench_live_view.py measures it)
+VIEW_POLL_S = 0.45  # the view refreshes >= 2 times/s (bench_live_view.py measures it)
 VIEW_PIXELS = 480  # the live view's plot square
 CHART_POLL_S = 2.0  # four charts cost the browser more than the 2D view; measured in bench_live_view.py
 WINDOWS = {"All": None, "Last 1,000": 1_000, "Last 10,000": 10_000}
@@ -117,7 +117,7 @@ def live_view(runner: Runner) -> None:
 
     @st.fragment(run_every=VIEW_POLL_S if live else None)
     def view_panel() -> None:
-        snap = runner.snapshot(want_view=True, wait_for_view=0.5)
+        snap = runner.snapshot(want_view=True, wait_for_view=0.5, with_history=False)
         if live and snap.state != RunState.RUNNING and snap.settled:
             st.rerun(scope="app")  # paused, diverged or failed: redraw the buttons, stop polling
         _status(snap)
@@ -129,7 +129,7 @@ def live_view(runner: Runner) -> None:
             if snap.view is not None and live:
                 # a picture while it changes (cheap for the browser); a plotly figure at rest (hover, zoom)
                 image = render_toy_view(snap.view, layers, dataset.centres, plot_size=VIEW_PIXELS)
-                st.image(png_bytes(image), caption="Live picture: hover and zoom come back when training stops.")
+                st.image(jpeg_bytes(image), caption="Live picture: hover and zoom come back when training stops.")
             elif snap.view is not None:
                 st.plotly_chart(toy_view_figure(snap.view, layers, dataset.centres), width="stretch",
                                 key="pg_view_chart")
