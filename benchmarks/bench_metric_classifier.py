@@ -51,6 +51,10 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--interval", type=float, default=5.0, help="monitor interval, seconds")
     parser.add_argument("--train-minutes", type=float, default=0.0, help="0: skip the training run")
+    parser.add_argument("--data", default="digits", choices=("digits", "mnist"),
+                        help="training data for --train-minutes: the built-in digits or MNIST from --root "
+                             "(the issue's target is MNIST from ../shared/data)")
+    parser.add_argument("--ema", action="store_true", help="score the EMA generator instead of the live one")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     torch.set_flush_denormal(True)
@@ -117,11 +121,11 @@ def main() -> None:
     if args.overhead_seconds > 0:
         overhead(args.overhead_seconds, args.rounds, args.interval)
     if args.train_minutes > 0:
-        train_with_monitor(args.train_minutes, args.interval)
+        train_with_monitor(args.train_minutes, args.interval, args.data, args.root, args.ema)
     print(f"load average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
-def _digits_runner():
+def _digits_runner(data: str = "digits", root: Path | None = None):
     import dataclasses
 
     from ganlab.data.image_sources import load_image_source
@@ -130,8 +134,9 @@ def _digits_runner():
     from ganlab.training.runner import Runner
 
     structure, knobs = default_image_settings()
-    structure = dataclasses.replace(structure, dataset="digits")
-    dataset = load_image_source("digits", structure.image_size, structure.channels)
+    structure = dataclasses.replace(structure, dataset=data)
+    dataset = load_image_source(data, structure.image_size, structure.channels,
+                                **({"root": root} if data != "digits" and root is not None else {}))
     runner = Runner(ImageExperiment(structure, dataset), knobs)
     runner.wait_idle(60)
     return runner, structure, knobs
@@ -169,10 +174,12 @@ def overhead(seconds: float, rounds: int, interval: float) -> None:
           f"{np.mean(monitored) / np.mean(bare):.3f}")
 
 
-def train_with_monitor(minutes: float, interval: float) -> None:
-    runner, structure, knobs = _digits_runner()
-    monitor = QualityMonitor(runner_sample_source(runner), ImageQualityEvaluator(), interval_s=interval)
-    print(f"training {structure} with {knobs} for {minutes:g} min; monitor every {interval:g} s", flush=True)
+def train_with_monitor(minutes: float, interval: float, data: str = "digits", root: Path | None = None,
+                       ema: bool = False) -> None:
+    runner, structure, knobs = _digits_runner(data, root)
+    monitor = QualityMonitor(runner_sample_source(runner, ema=ema), ImageQualityEvaluator(), interval_s=interval)
+    print(f"training on {data} ({len(runner.experiment.dataset)} images) {structure} with {knobs} for {minutes:g} min; "
+          f"scoring the {'EMA' if ema else 'live'} generator every {interval:g} s", flush=True)
     first: dict[str, tuple[float, int]] = {}
     seen = -1
     started = time.monotonic()

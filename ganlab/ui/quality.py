@@ -87,7 +87,7 @@ def _show(result: QualityResult) -> None:
                 help="Digit classes the classifier finds at no less than a fifth of their real share, "
                      f"in {result.n} samples from fixed noise")
     c[1].metric("Class KL", _fmt(result.class_kl, ".3f"),
-                help=f"KL(real class shares ‖ generated class shares), nats; real vs real: {result.kl_baseline:.3f}")
+                help=f"KL(generated class shares ‖ real class shares), nats; real vs real: {result.kl_baseline:.3f}")
     c[2].metric("Fréchet distance", _fmt(result.frechet, ".1f"),
                 help=f"Between classifier features of real and generated digits; real vs real: "
                      f"{result.frechet_baseline:.1f} (lower is better)")
