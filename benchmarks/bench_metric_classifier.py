@@ -28,6 +28,7 @@ met: 10/10 classes, class KL < 0.05, Frechet within 3x the real-vs-real baseline
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import time
 from pathlib import Path
@@ -55,6 +56,10 @@ def main() -> None:
                         help="training data for --train-minutes: the built-in digits or MNIST from --root "
                              "(the issue's target is MNIST from ../shared/data)")
     parser.add_argument("--ema", action="store_true", help="score the EMA generator instead of the live one")
+    parser.add_argument("--structure", type=json.loads, default={}, metavar="JSON",
+                        help='changes to the default preset\'s nets for --train-minutes, e.g. \'{"width": 24}\'')
+    parser.add_argument("--knobs", type=json.loads, default={}, metavar="JSON",
+                        help='changes to its knobs, e.g. \'{"lr_decay_start": 15000, "lr_half_life": 4000}\'')
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     torch.set_flush_denormal(True)
@@ -121,20 +126,22 @@ def main() -> None:
     if args.overhead_seconds > 0:
         overhead(args.overhead_seconds, args.rounds, args.interval)
     if args.train_minutes > 0:
-        train_with_monitor(args.train_minutes, args.interval, args.data, args.root, args.ema)
+        train_with_monitor(args.train_minutes, args.interval, args.data, args.root, args.ema, args.structure,
+                           args.knobs)
     print(f"load average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
-def _digits_runner(data: str = "digits", root: Path | None = None):
-    import dataclasses
-
+def _digits_runner(data: str = "digits", root: Path | None = None, structure_changes: dict | None = None,
+                   knob_changes: dict | None = None):
+    from ganlab.config import ImageStructure, Knobs
     from ganlab.data.image_sources import load_image_source
     from ganlab.image_presets import default_image_settings
     from ganlab.training.image_experiment import ImageExperiment
     from ganlab.training.runner import Runner
 
     structure, knobs = default_image_settings()
-    structure = dataclasses.replace(structure, dataset=data)
+    structure = ImageStructure.from_dict({**structure.to_dict(), **(structure_changes or {}), "dataset": data})
+    knobs = Knobs.from_dict({**knobs.to_dict(), **(knob_changes or {})})
     dataset = load_image_source(data, structure.image_size, structure.channels,
                                 **({"root": root} if data != "digits" and root is not None else {}))
     runner = Runner(ImageExperiment(structure, dataset), knobs)
@@ -175,8 +182,9 @@ def overhead(seconds: float, rounds: int, interval: float) -> None:
 
 
 def train_with_monitor(minutes: float, interval: float, data: str = "digits", root: Path | None = None,
-                       ema: bool = False) -> None:
-    runner, structure, knobs = _digits_runner(data, root)
+                       ema: bool = False, structure_changes: dict | None = None,
+                       knob_changes: dict | None = None) -> None:
+    runner, structure, knobs = _digits_runner(data, root, structure_changes, knob_changes)
     monitor = QualityMonitor(runner_sample_source(runner, ema=ema), ImageQualityEvaluator(), interval_s=interval)
     print(f"training on {data} ({len(runner.experiment.dataset)} images) {structure} with {knobs} for {minutes:g} min; "
           f"scoring the {'EMA' if ema else 'live'} generator every {interval:g} s", flush=True)

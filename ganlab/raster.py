@@ -154,23 +154,26 @@ def _draw_modes(draw: ImageDraw.ImageDraw, canvas: _Canvas, centres: np.ndarray,
         draw.line((u - d, v + d, u + d, v - d), fill=colour, width=scale)
 
 
-def render_plot_square(view: ToyView, layers: Collection[str], centres: np.ndarray | None, size: int) -> Image.Image:
-    """The plot area alone: `size` x `size` pixels, RGB."""
-    big = size * SUPERSAMPLE  # an exact multiple, so `reduce` returns `size` x `size`
+def render_plot_square(view: ToyView, layers: Collection[str], centres: np.ndarray | None, size: int,
+                       supersample: int = SUPERSAMPLE) -> Image.Image:
+    """The plot area alone: `size` x `size` pixels, RGB. `supersample` 1 draws at the final
+    size: 2.6x faster (7 against 18.5 ms for the whole view), slightly rougher edges."""
+    big = size * supersample  # an exact multiple, so `reduce` returns `size` x `size`
     canvas = _Canvas(view.bounds, big)
     if "surface" in layers:
         zmin, zmax = surface_range(view)
         colours = surface_colours(view.surface, zmin, zmax)[::-1]  # row 0 of the surface is the bottom (y0)
         # bilinear to the final size, then doubled by copying pixels: the same picture after
         # `reduce`, at a quarter of the cost of interpolating straight to the supersampled size
-        img = (Image.fromarray(np.ascontiguousarray(colours), "RGB").resize((size, size), Image.BILINEAR)
-               .resize((big, big), Image.NEAREST))
+        img = Image.fromarray(np.ascontiguousarray(colours), "RGB").resize((size, size), Image.BILINEAR)
+        if supersample > 1:
+            img = img.resize((big, big), Image.NEAREST)
         pixels = np.array(img)
     else:
         pixels = np.full((big, big, 3), 255, dtype=np.uint8)
     if "manifold" in layers and view.manifold is not None and np.size(view.manifold):
-        _blend_polylines(pixels, canvas, view.manifold, PALETTE["fake"], SUPERSAMPLE)
-    radius = POINT_RADIUS * SUPERSAMPLE
+        _blend_polylines(pixels, canvas, view.manifold, PALETTE["fake"], supersample)
+    radius = POINT_RADIUS * supersample
     if "real" in layers:
         _blend_points(pixels, canvas, view.real, PALETTE["real"], radius)
     if "fake" in layers:
@@ -178,10 +181,10 @@ def render_plot_square(view: ToyView, layers: Collection[str], centres: np.ndarr
     img = Image.fromarray(pixels, "RGB")
     draw = ImageDraw.Draw(img)
     if "gradients" in layers and np.size(view.arrow_from):
-        _draw_arrows(draw, canvas, view, SUPERSAMPLE)
+        _draw_arrows(draw, canvas, view, supersample)
     if "modes" in layers and centres is not None and np.size(centres):
-        _draw_modes(draw, canvas, centres, SUPERSAMPLE)
-    return img.reduce(SUPERSAMPLE)  # a box filter: 10x cheaper than LANCZOS, as smooth here
+        _draw_modes(draw, canvas, centres, supersample)
+    return img.reduce(supersample) if supersample > 1 else img  # a box filter: 10x cheaper than LANCZOS
 
 
 def _colorbar(img: Image.Image, draw: ImageDraw.ImageDraw, view: ToyView, left: int, top: int, height: int) -> None:
@@ -207,12 +210,12 @@ def _legend(draw: ImageDraw.ImageDraw, layers: Collection[str], left: int, basel
 
 
 def render_toy_view(view: ToyView, layers: Collection[str], centres: np.ndarray | None = None,
-                    plot_size: int = 480) -> Image.Image:
+                    plot_size: int = 480, supersample: int = SUPERSAMPLE) -> Image.Image:
     """The whole picture: plot square, axes with round ticks, a legend and D's colour bar."""
     width = MARGIN_LEFT + plot_size + (COLORBAR_WIDTH if "surface" in layers else 12)
     height = MARGIN_TOP + plot_size + MARGIN_BOTTOM
     img = Image.new("RGB", (width, height), (255, 255, 255))
-    img.paste(render_plot_square(view, layers, centres, plot_size), (MARGIN_LEFT, MARGIN_TOP))
+    img.paste(render_plot_square(view, layers, centres, plot_size, supersample), (MARGIN_LEFT, MARGIN_TOP))
     draw = ImageDraw.Draw(img)
     draw.rectangle((MARGIN_LEFT - 1, MARGIN_TOP - 1, MARGIN_LEFT + plot_size, MARGIN_TOP + plot_size),
                    outline=(190, 190, 190))

@@ -49,6 +49,10 @@ def status_line(at: AppTest) -> str:
     return next(m.value for m in at.markdown if m.value.startswith("**Step "))
 
 
+def numbers_block(at: AppTest) -> str:
+    return next(m.value for m in at.markdown if "<small>JS(real, fake)</small>" in m.value)
+
+
 def settle(at: AppTest, runner) -> AppTest:
     wait_until(lambda: runner.snapshot().settled or runner.snapshot(want_view=True).settled, timeout=30)
     return at.run()
@@ -60,8 +64,8 @@ def test_page_loads_with_controls_and_metrics(app):
     assert {"Play", "Step", "D step", "G step", "Reset", "Apply"} <= labels
     assert status_line(at).startswith("**Step 0**")
     assert at.selectbox(key="pg_data").value == "grid"
-    metric_labels = [m.label for m in at.metric]
-    assert "Modes covered" in metric_labels and "JS(real, fake)" in metric_labels
+    numbers = numbers_block(at)
+    assert "<small>Modes covered</small><br>**—**" in numbers and "JS(real, fake)" in numbers  # no eval at step 0
 
 
 def test_single_steps_update_the_right_counters(app):
@@ -217,7 +221,8 @@ def test_csv_upload_good_file_trains_on_it(app):
     assert runner.experiment.dataset.label == "mine.csv"
     at.button(key="pg_step").click().run()
     wait_until(lambda: runner.snapshot().step == 1)
-    assert "Modes covered" not in [m.label for m in settle(at, runner).metric]  # no true modes for user data
+    numbers = numbers_block(settle(at, runner))
+    assert "JS(real, fake)" in numbers and "Modes covered" not in numbers  # no true modes for user data
 
 
 @pytest.mark.parametrize("name", list(PRESETS))
@@ -229,3 +234,20 @@ def test_each_preset_reaches_the_runner_unchanged(app, name):
     runner = runner_of(at)
     structure, knobs = PRESETS[name].apply("grid", seed=3)
     wait_until(lambda: runner.snapshot().knobs == knobs and runner.experiment.structure == structure)
+
+
+def test_number_rows_format_the_latest_eval_and_step():
+    from types import SimpleNamespace
+
+    from ganlab.data.toy import get_toy
+    from ganlab.ui.playground import number_rows
+
+    snap = SimpleNamespace(latest_eval={"modes_covered": 7.0, "high_quality": 0.9312, "mode_kl": 0.1234,
+                                        "kl_hist": 0.5, "js_hist": 0.25},
+                           latest={"d_real": 0.712, "d_fake": -0.3, "wasserstein": 1.01})
+    rows = dict(number_rows(snap, get_toy("ring")))
+    assert rows == {"Modes covered": "7 / 8", "High-quality samples": "93.1 %", "Mode KL": "0.123",
+                    "KL(real ‖ fake)": "0.500", "JS(real, fake)": "0.250", "D(x) / D(G(z))": "0.71 / -0.30",
+                    "Wasserstein estimate": "1.010"}
+    no_modes = dict(number_rows(SimpleNamespace(latest_eval={}, latest={}), get_toy("moons")))
+    assert no_modes == {"KL(real ‖ fake)": "—", "JS(real, fake)": "—", "D(x) / D(G(z))": "— / —"}

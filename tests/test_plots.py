@@ -213,3 +213,24 @@ def test_mode_coverage_without_modes_shows_divergences():
     fig = mode_coverage_figure(evals, modes_total=None)
     assert names(fig) == {"JS (histogram)", "KL (histogram)"}
     assert has_no_data_note(mode_coverage_figure({}, modes_total=8))
+
+
+def test_thin_rows_averages_groups_ending_at_the_newest_row():
+    from ganlab.plots import thin_rows
+
+    steps = np.arange(1, 11)  # 10 rows -> at most 4: groups of 3 from the end: [1], [2,3,4], [5,6,7], [8,9,10]
+    loss = np.array([1.0, 2.0, 3.0, np.nan, 5.0, 6.0, 7.0, 8.0, np.inf, 10.0])
+    out = thin_rows({"step": steps, "d_loss": loss, "meta": np.array([7.0])}, max_rows=4)
+    np.testing.assert_array_equal(out["step"], [1, 4, 7, 10])
+    np.testing.assert_allclose(out["d_loss"], [1.0, 2.5, 6.0, 9.0])  # non-finite values left out of the means
+    np.testing.assert_array_equal(out["meta"], [7.0])  # not a per-row column: untouched
+    same = thin_rows({"step": steps, "d_loss": loss}, max_rows=10)
+    np.testing.assert_array_equal(same["d_loss"], loss)
+
+
+def test_charts_draw_at_most_chart_points_per_series():
+    from ganlab.plots import CHART_POINTS
+
+    fig = loss_figure(history(5 * CHART_POINTS + 3))
+    assert len(fig.data[0].x) <= CHART_POINTS
+    assert fig.data[0].x[-1] == history(5 * CHART_POINTS + 3)["step"][-1]

@@ -45,8 +45,9 @@ def test_surface_colours_follow_the_scale_and_nan_is_white():
     assert tuple(critic[1]) == rgb("#f7f7f7")
 
 
-def test_points_land_where_their_coordinates_say():
-    square = np.asarray(render_plot_square(view(), ["surface", "real", "fake"], None, size=100))
+@pytest.mark.parametrize("supersample", [1, 2])
+def test_points_land_where_their_coordinates_say(supersample):
+    square = np.asarray(render_plot_square(view(), ["surface", "real", "fake"], None, size=100, supersample=supersample))
     assert square.shape == (100, 100, 3)
     assert close(square[2, 2], rgb("#a6dba0"))  # D says "real" everywhere: green background
     # real point (0, 0) at the centre; fake (1, 1) three quarters across, a quarter down
@@ -87,3 +88,10 @@ def test_jpeg_for_the_live_view_decodes_close_to_the_picture():
     assert decoded.format == "JPEG" and decoded.size == image.size
     difference = np.abs(np.asarray(decoded, dtype=int) - np.asarray(image, dtype=int))
     assert difference.mean() < 3  # lossy, but no visible change on average
+
+
+def test_drawing_without_supersampling_gives_nearly_the_same_picture():
+    smooth = np.asarray(render_toy_view(view(), LAYERS, np.array([[0.0, 0.0]]), plot_size=120, supersample=2), dtype=int)
+    quick = np.asarray(render_toy_view(view(), LAYERS, np.array([[0.0, 0.0]]), plot_size=120, supersample=1), dtype=int)
+    assert quick.shape == smooth.shape
+    assert np.abs(quick - smooth).mean() < 4  # edges differ by a pixel; the picture does not

@@ -22,7 +22,10 @@ from ganlab.urlstate import decode, encode
 PAGE_KEY = "playground"
 VIEW_POLL_S = 0.45  # the view refreshes >= 2 times/s (bench_live_view.py measures it)
 VIEW_PIXELS = 480  # the live view's plot square
-CHART_POLL_S = 2.0  # four charts cost the browser more than the 2D view; measured in bench_live_view.py
+# Drawn without supersampling while it changes 2+ times a second: the server's drawing
+# shares the GIL with the training thread (render 7 ms against 18.5 ms at 2x).
+LIVE_SUPERSAMPLE = 1
+CHART_POLL_S = 3.0  # one chart refresh costs the browser ~100 ms of CPU each (bench_live_view.py)
 WINDOWS = {"All": None, "Last 1,000": 1_000, "Last 10,000": 10_000}
 
 
@@ -90,22 +93,45 @@ def _status(snap: Snapshot) -> None:
         st.info(snap.notice)
 
 
-def _numbers(snap: Snapshot, dataset: ToyDistribution) -> None:
+NUMBER_HELP = {
+    "Modes covered": "modes with at least one sample within 3 sd of the centre (PacGAN/VEEGAN)",
+    "High-quality samples": "share of the 2,500 samples within 3 sd of their nearest mode",
+    "Mode KL": "KL(nearest-mode histogram ‖ true mode weights), nats",
+    "KL(real ‖ fake)": "on 24×24 histograms with an overflow bin, nats",
+    "JS(real, fake)": "between 0 and ln 2 ≈ 0.693",
+    "D(x) / D(G(z))": "mean score on real and on fake in the last D step",
+    "Wasserstein estimate": "E[D(x)] − E[D(G(z))]",
+}
+
+
+def number_rows(snap: Snapshot, dataset: ToyDistribution) -> list[tuple[str, str]]:
+    """The live numbers beside the view, as (label, value) pairs."""
     ev, last = snap.latest_eval, snap.latest
+    rows: list[tuple[str, str]] = []
     if dataset.has_modes:
         covered = ev.get("modes_covered")
-        st.metric("Modes covered", "—" if covered is None else f"{int(covered)} / {len(dataset.centres)}",
-                  help="Modes with at least one sample within 3 sd of the centre (PacGAN/VEEGAN)")
-        st.metric("High-quality samples", _fmt(100 * ev["high_quality"], ".1f") + " %" if "high_quality" in ev else "—",
-                  help="Share of 2,500 samples within 3 sd of their nearest mode")
-        st.metric("Mode KL", _fmt(ev.get("mode_kl")), help="KL(nearest-mode histogram ‖ true mode weights), nats")
-    st.metric("KL(real ‖ fake)", _fmt(ev.get("kl_hist")), help="On 24×24 histograms with an overflow bin, nats")
-    st.metric("JS(real, fake)", _fmt(ev.get("js_hist")), help="Between 0 and ln 2 ≈ 0.693")
-    label = "D(x) / D(G(z))"
-    st.metric(label, f"{_fmt(last.get('d_real'), '.2f')} / {_fmt(last.get('d_fake'), '.2f')}",
-              help="Mean score on real and on fake in the last D step")
+        rows.append(("Modes covered", "—" if covered is None else f"{int(covered)} / {len(dataset.centres)}"))
+        rows.append(("High-quality samples",
+                     _fmt(100 * ev["high_quality"], ".1f") + " %" if "high_quality" in ev else "—"))
+        rows.append(("Mode KL", _fmt(ev.get("mode_kl"))))
+    rows.append(("KL(real ‖ fake)", _fmt(ev.get("kl_hist"))))
+    rows.append(("JS(real, fake)", _fmt(ev.get("js_hist"))))
+    rows.append(("D(x) / D(G(z))", f"{_fmt(last.get('d_real'), '.2f')} / {_fmt(last.get('d_fake'), '.2f')}"))
     if "wasserstein" in last:
-        st.metric("Wasserstein estimate", _fmt(last["wasserstein"]), help="E[D(x)] − E[D(G(z))]")
+        rows.append(("Wasserstein estimate", _fmt(last["wasserstein"])))
+    return rows
+
+
+def _numbers(snap: Snapshot, dataset: ToyDistribution) -> None:
+    # One markdown element, not one st.metric per number: each element is a React
+    # render in the browser, 2+ times a second (bench_live_view.py measures the cost).
+    lines = [f"<small>{label}</small><br>**{value}**" for label, value in number_rows(snap, dataset)]
+    st.markdown("\n\n".join(lines), unsafe_allow_html=True)
+
+
+def _number_help() -> None:
+    with st.expander("What the numbers mean"):
+        st.markdown("\n".join(f"- **{label}**: {text}" for label, text in NUMBER_HELP.items()))
 
 
 def live_view(runner: Runner) -> None:
@@ -122,13 +148,13 @@ def live_view(runner: Runner) -> None:
             st.rerun(scope="app")  # paused, diverged or failed: redraw the buttons, stop polling
         _status(snap)
         dataset = runner.experiment.dataset
-        layers = st.pills("Layers", LAYERS, selection_mode="multi", default=list(LAYERS),
-                          format_func=LAYER_LABELS.get, key="pg_layers", label_visibility="collapsed")
+        layers = st.session_state.get("pg_layers") or []
         left, right = st.columns([3, 1])
         with left:
             if snap.view is not None and live:
                 # a picture while it changes (cheap for the browser); a plotly figure at rest (hover, zoom)
-                image = render_toy_view(snap.view, layers, dataset.centres, plot_size=VIEW_PIXELS)
+                image = render_toy_view(snap.view, layers, dataset.centres, plot_size=VIEW_PIXELS,
+                                        supersample=LIVE_SUPERSAMPLE)
                 st.image(jpeg_bytes(image), caption="Live picture: hover and zoom come back when training stops.")
             elif snap.view is not None:
                 st.plotly_chart(toy_view_figure(snap.view, layers, dataset.centres), width="stretch",
@@ -152,7 +178,11 @@ def live_view(runner: Runner) -> None:
                         key="pg_modes_chart")
         c2.plotly_chart(gradient_norms_figure(snap.history, window), width="stretch", key="pg_grad_chart")
 
+    # The layer picker sits outside the 2 Hz fragment: a widget re-sent every refresh costs the browser.
+    st.pills("Layers", LAYERS, selection_mode="multi", default=list(LAYERS), format_func=LAYER_LABELS.get,
+             key="pg_layers", label_visibility="collapsed")
     view_panel()
+    _number_help()
     c1, c2 = st.columns([3, 1], vertical_alignment="center")
     c1.segmented_control("History shown", list(WINDOWS), default="All", key="pg_window")
     c2.toggle("Freeze live view", key="pg_freeze",

@@ -16,7 +16,7 @@ from ganlab.training.slots import TrainingSlots, max_training_from_env
 
 TOKEN_KEY = "runner_token"
 ENV_GRACE = "GANLAB_RELEASE_AFTER_S"
-SWITCH_INTERVAL_S = 0.0005
+SWITCH_INTERVAL_S = 0.0001
 
 
 def session_id() -> str:
@@ -42,7 +42,8 @@ def _grace_from_env() -> float:
 def get_registry() -> RunnerRegistry:
     # Training threads release the GIL inside every torch op and must win it back
     # afterwards; with the default 5 ms switch interval each op can wait that long
-    # while a page renders (the convoy effect). 0.5 ms keeps them moving.
+    # while a page renders (the convoy effect). 0.1 ms keeps them moving (0.5 ms measured
+    # 0.70-0.73 -> 0.76-0.85 of headless speed; 0.1 ms is what bench_live_view.py ran with last).
     sys.setswitchinterval(SWITCH_INTERVAL_S)
     registry = RunnerRegistry(
         TrainingSlots(max_training_from_env()), grace_s=_grace_from_env(), is_owner_alive=_session_alive
