@@ -270,6 +270,7 @@ def test_quality_panel_shows_the_classifier_numbers_for_digits(app):
     assert {"Classes covered", "Class KL", "Fréchet distance", "Inception-style score"} <= labels
     covered = next(m.value for m in at.metric if m.label == "Classes covered")
     assert covered.endswith("/ 10")
+    assert any("Measured on the averaged (EMA) generator" in c.value for c in at.caption)  # the default keeps one
     # Switched off: the monitor thread stops.
     at.toggle(key="im_quality").set_value(False).run()
     assert runner.id not in get_monitors().by_runner
@@ -311,3 +312,27 @@ def test_a_training_error_is_shown_with_its_details(app, monkeypatch):
     at = settle(at, runner)
     assert any("RuntimeError: boom in the generator loss" in e.value for e in at.error)
     assert any("Traceback" in c.value for c in at.code)
+
+
+@pytest.mark.parametrize("ema_decay", [0.0, 0.9])
+def test_quality_source_scores_the_averaged_generator_when_the_run_keeps_one(release_runners, ema_decay):
+    from ganlab.config import ImageStructure, Knobs
+    from ganlab.data.image_sources import load_image_source
+    from ganlab.training.image_experiment import ImageExperiment
+    from ganlab.training.quality_monitor import runner_sample_source
+    from ganlab.training.runner import Runner
+    from ganlab.ui.quality import _source_for
+
+    structure = ImageStructure(width=8, noise_dim=8, ema_decay=ema_decay)
+    runner = Runner(ImageExperiment(structure, load_image_source("digits")), Knobs(batch_size=8))
+    runner.step(count=3)
+    assert runner.wait_idle(30)
+    step, images = _source_for(runner)()
+    _, live = runner_sample_source(runner)()
+    assert step == 3
+    if ema_decay == 0:
+        np.testing.assert_allclose(images, live, atol=1e-6)
+    else:  # after 3 steps the average is not the live net; the panel scored the average
+        _, averaged = runner_sample_source(runner, ema=True)()
+        np.testing.assert_allclose(images, averaged, atol=1e-6)
+        assert np.abs(images - live).max() > 1e-3

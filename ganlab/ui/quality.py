@@ -59,12 +59,19 @@ class _Monitors:
             monitor.stop(timeout=0)
 
 
+def scores_averaged_generator(runner: Runner) -> bool:
+    """The panel scores the EMA generator when the run keeps one: the steadier of the two
+    grids on the page, and the one a user would keep and sample from."""
+    return runner.experiment.structure.ema_decay > 0
+
+
 def _source_for(runner: Runner):
-    inner = runner_sample_source(runner)
+    # chosen per measurement: a structure change (EMA switched on or off) resets the run, not the monitor
+    live, averaged = runner_sample_source(runner), runner_sample_source(runner, ema=True)
 
     def source():
         try:
-            return inner()
+            return averaged() if scores_averaged_generator(runner) else live()
         except RunnerClosedError:
             get_monitors().stop(runner)  # the run was released (its tab closed): this thread ends too
             raise
@@ -81,7 +88,7 @@ def _fmt(value: float, spec: str) -> str:
     return "—" if value is None or not math.isfinite(value) else format(value, spec)
 
 
-def _show(result: QualityResult) -> None:
+def _show(result: QualityResult, averaged: bool) -> None:
     c = st.columns(4)
     c[0].metric("Classes covered", f"{result.classes_covered} / {result.num_classes}",
                 help="Digit classes the classifier finds at no less than a fifth of their real share, "
@@ -93,7 +100,9 @@ def _show(result: QualityResult) -> None:
                      f"{result.frechet_baseline:.1f} (lower is better)")
     c[3].metric("Inception-style score", _fmt(result.inception_score, ".2f"),
                 help=f"exp(E KL(p(y|x) ‖ p(y))) with the digit classifier; real digits: {result.inception_score_real:.2f}")
-    st.caption(f"Measured at step {result.step:,} on {result.n} samples, every {INTERVAL_S:g} s while training runs.")
+    which = "the averaged (EMA) generator" if averaged else "the generator"
+    st.caption(f"Measured on {which} at step {result.step:,}, {result.n} samples, every {INTERVAL_S:g} s while "
+               "training runs.")
 
 
 def quality_panel(runner: Runner) -> None:
@@ -116,4 +125,4 @@ def quality_panel(runner: Runner) -> None:
     if snap.latest is None:
         st.caption("The first numbers appear a few seconds after training starts.")
         return
-    _show(snap.latest)
+    _show(snap.latest, scores_averaged_generator(runner))
