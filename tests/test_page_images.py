@@ -7,11 +7,9 @@ import dataclasses
 import io
 import math
 import zipfile
-from pathlib import Path
 
 import numpy as np
 import pytest
-import streamlit as st
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
@@ -20,39 +18,20 @@ from ganlab.image_presets import IMAGE_PRESETS
 from ganlab.training.image_experiment import ImageExperiment
 from ganlab.training.runner import RunState
 from ganlab.ui.session import get_registry
+from tests.apptest_pages import fresh_app, open_with, runner_of, status_line
 from tests.conftest import wait_until
 
-ENTRY = str(Path(__file__).resolve().parents[1] / "app.py")
 PAGE = "pages/2_Images.py"
 SMALL = {"w": "8", "nd": "8", "bs": "8"}  # tiny nets: a step takes milliseconds
 
 
 @pytest.fixture
 def app():
-    st.cache_resource.clear()  # a fresh registry (its release shuts every runner down)
-    at = AppTest.from_file(ENTRY, default_timeout=60)
-    at.switch_page(PAGE)
-    yield at
-    st.cache_resource.clear()
+    yield from fresh_app(PAGE)
 
 
 def open_page(at: AppTest, **params: str) -> AppTest:
-    at.query_params.update({**SMALL, **params})
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
-def runner_of(at: AppTest):
-    token = at.query_params["run"]
-    token = token[0] if isinstance(token, list) else token
-    runner = get_registry().get(token)
-    assert runner is not None
-    return runner
-
-
-def status_line(at: AppTest) -> str:
-    return next(m.value for m in at.markdown if m.value.startswith("**Step "))
+    return open_with(at, SMALL, **params)
 
 
 def settle(at: AppTest, runner) -> AppTest:

@@ -4,7 +4,6 @@ runner, a saved run, and bad uploads answered with messages."""
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
 import pytest
 import streamlit as st
@@ -18,19 +17,15 @@ from ganlab.training.image_experiment import ImageExperiment
 from ganlab.training.runner import Runner
 from ganlab.training.toy_experiment import ToyExperiment
 from ganlab.ui.session import TOKEN_KEY, get_registry
+from tests.apptest_pages import ENTRY, fresh_app
 
-ENTRY = str(Path(__file__).resolve().parents[1] / "app.py")
 PAGE = "pages/4_Latent.py"
 SMALL_TOY = ToyStructure(generator=MLPShape(1, 16), discriminator=MLPShape(1, 16))
 
 
 @pytest.fixture
 def app():
-    st.cache_resource.clear()  # a fresh registry (its release shuts every runner down)
-    at = AppTest.from_file(ENTRY, default_timeout=60)
-    at.switch_page(PAGE)
-    yield at
-    st.cache_resource.clear()
+    yield from fresh_app(PAGE)
 
 
 def tiny_images(conditional: bool = False, ema_decay: float = 0.0) -> ImageExperiment:
