@@ -224,6 +224,8 @@ def test_thin_rows_averages_groups_ending_at_the_newest_row():
     np.testing.assert_array_equal(out["step"], [1, 4, 7, 10])
     np.testing.assert_allclose(out["d_loss"], [1.0, 2.5, 6.0, 9.0])  # non-finite values left out of the means
     np.testing.assert_array_equal(out["meta"], [7.0])  # not a per-row column: untouched
+    last = thin_rows({"step": steps, "modes_covered": np.arange(10.0)}, max_rows=4, average=False)
+    np.testing.assert_array_equal(last["modes_covered"], [0.0, 3.0, 6.0, 9.0])  # each group's last row
     same = thin_rows({"step": steps, "d_loss": loss}, max_rows=10)
     np.testing.assert_array_equal(same["d_loss"], loss)
 
