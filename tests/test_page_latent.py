@@ -260,3 +260,23 @@ def test_saved_run_opens(app, tmp_path, monkeypatch):
     at.button(key="lt_refresh_button").click()
     run(at)
     assert any("Cannot open the run 'ring-run'" in e.value for e in at.error)
+
+
+def test_a_refreshed_page_takes_its_live_run_back_from_its_url(app, monkeypatch):
+    registry = get_registry()
+    monkeypatch.setattr(registry, "_is_owner_alive", lambda owner: owner != "closed-tab")
+    token, runner = registry.create("closed-tab", lambda slots: Runner(tiny_images(), Knobs(batch_size=8), slots=slots))
+    mine = run(app)
+    assert mine.radio(key="lt_source").options == ["A saved run"]
+    # the old tab's session is gone and this page's URL names its run: a refresh, so the run comes back
+    mine.query_params["imrun"] = token
+    run(mine)
+    assert mine.radio(key="lt_source").options == ["This session's image GAN", "A saved run"]
+    assert mine.session_state[f"{TOKEN_KEY}:images"] == token and mine.query_params["imrun"] == token
+    # a link naming a run whose tab is still open takes nothing over, and the dead token leaves the URL
+    other_token, _ = registry.create("open-tab", lambda slots: Runner(tiny_images(), Knobs(batch_size=8), slots=slots))
+    theirs = AppTest.from_file(ENTRY, default_timeout=60).switch_page(PAGE)
+    theirs.query_params["imrun"] = other_token
+    run(theirs)
+    assert theirs.radio(key="lt_source").options == ["A saved run"] and "imrun" not in theirs.query_params
+    assert registry._entries[other_token].owner == "open-tab"

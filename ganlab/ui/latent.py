@@ -14,10 +14,11 @@ from ganlab.explorer import Explorer, NetsUnavailable, copy_runner_nets, explore
 from ganlab.ui.latent_views import (
     DEFAULTS, ask_panel, directions_panel, interpolation_panel, nearest_panel, one_thread,
 )
-from ganlab.ui.session import TOKEN_KEY, get_registry
+from ganlab.ui.session import TOKEN_KEY, get_registry, session_id
 
 PLAYGROUND_KEY = "playground"
 IMAGES_KEY = "images"  # the image page's runner key (ganlab/ui/images.py)
+URL_TOKENS = {PLAYGROUND_KEY: "pgrun", IMAGES_KEY: "imrun"}  # this page's URL keeps the live runs' tokens
 SOURCES = {
     PLAYGROUND_KEY: "This session's 2D playground",
     IMAGES_KEY: "This session's image GAN",
@@ -28,11 +29,24 @@ SOURCE_NAMES = {PLAYGROUND_KEY: "this session's 2D playground", IMAGES_KEY: "thi
 
 # ---------------------------------------------------------------- the source
 def _session_runner(key: str):
-    """This session's runner for a page key, if it has one (looked up, not claimed: the
-    token is only in this session's state because one of its pages created or claimed it)."""
-    token = st.session_state.get(f"{TOKEN_KEY}:{key}")
+    """This session's runner for a page key, if it has one. Its token is in this session's
+    state when one of its pages created or claimed it; after a browser refresh of this page
+    (a new session) it comes back from this page's URL, where it is kept, through the
+    registry's claim (refused while another open session owns the run)."""
+    state_key, url_key = f"{TOKEN_KEY}:{key}", URL_TOKENS[key]
+    token = st.session_state.get(state_key)
+    if token is None and st.query_params.get(url_key):
+        token = st.query_params[url_key]
+        if get_registry().claim(token, session_id()) is None:
+            token = None
+        else:
+            st.session_state[state_key] = token
     runner = get_registry().get(token) if token else None
-    return runner if runner is not None and runner.alive else None
+    if runner is None or not runner.alive:
+        st.query_params.pop(url_key, None)
+        return None
+    st.query_params[url_key] = token
+    return runner
 
 
 def _explorer(experiment, knobs, step: int, G, D, ema, use_ema: bool, where: str) -> Explorer:

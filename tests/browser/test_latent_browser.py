@@ -94,3 +94,15 @@ def test_clicking_the_2d_score_map_places_the_point(page, app_server):
                            timeout=30_000)
     assert 0.6 < float(x_input.input_value()) < 1.2
     assert 0.45 < float(y_input.input_value()) < 1.05
+
+
+def test_refreshing_the_page_keeps_the_live_run(page, app_server):
+    """The page keeps its live runs' tokens in its URL: a browser refresh (a new session) takes them back."""
+    page.goto(f"{app_server.url}/Playground?gw=16&dw=16")
+    page.get_by_role("button", name="Step", exact=True).wait_for(timeout=60_000)
+    page.get_by_role("link", name="Latent space").click()
+    page.get_by_text("Showing this session's 2D playground").wait_for(timeout=60_000)
+    page.wait_for_function("() => new URL(location.href).searchParams.has('pgrun')", timeout=30_000)
+    page.reload()
+    page.get_by_text("Showing this session's 2D playground").wait_for(timeout=60_000)
+    assert not page.get_by_text("no live run").count()
