@@ -3,8 +3,10 @@
 import streamlit as st
 
 from ganlab.ui.nav import sidebar_nav
+from ganlab.ui.session import keep_live_runs_in_url
 from ganlab.ui.runs import runs_page
 
 st.set_page_config(page_title="ganlab · runs", page_icon="🧪", layout="wide")
 sidebar_nav()
+keep_live_runs_in_url()  # a refresh on this page keeps the session's live training
 runs_page()

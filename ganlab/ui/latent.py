@@ -14,11 +14,10 @@ from ganlab.explorer import Explorer, NetsUnavailable, copy_runner_nets, explore
 from ganlab.ui.latent_views import (
     DEFAULTS, ask_panel, directions_panel, interpolation_panel, nearest_panel, one_thread,
 )
-from ganlab.ui.session import TOKEN_KEY, get_registry, session_id
+from ganlab.ui.session import live_runner
 
 PLAYGROUND_KEY = "playground"
 IMAGES_KEY = "images"  # the image page's runner key (ganlab/ui/images.py)
-URL_TOKENS = {PLAYGROUND_KEY: "pgrun", IMAGES_KEY: "imrun"}  # this page's URL keeps the live runs' tokens
 SOURCES = {
     PLAYGROUND_KEY: "This session's 2D playground",
     IMAGES_KEY: "This session's image GAN",
@@ -28,27 +27,6 @@ SOURCE_NAMES = {PLAYGROUND_KEY: "this session's 2D playground", IMAGES_KEY: "thi
 
 
 # ---------------------------------------------------------------- the source
-def _session_runner(key: str):
-    """This session's runner for a page key, if it has one. Its token is in this session's
-    state when one of its pages created or claimed it; after a browser refresh of this page
-    (a new session) it comes back from this page's URL, where it is kept, through the
-    registry's claim (refused while another open session owns the run)."""
-    state_key, url_key = f"{TOKEN_KEY}:{key}", URL_TOKENS[key]
-    token = st.session_state.get(state_key)
-    if token is None and st.query_params.get(url_key):
-        token = st.query_params[url_key]
-        if get_registry().claim(token, session_id()) is None:
-            token = None
-        else:
-            st.session_state[state_key] = token
-    runner = get_registry().get(token) if token else None
-    if runner is None or not runner.alive:
-        st.query_params.pop(url_key, None)
-        return None
-    st.query_params[url_key] = token
-    return runner
-
-
 def _explorer(experiment, knobs, step: int, G, D, ema, use_ema: bool, where: str) -> Explorer:
     which = "averaged (EMA) generator" if use_ema and ema is not None else "generator"
     explorer = explorer_from_nets(experiment, knobs, ema if use_ema and ema is not None else G, D, step,
@@ -107,7 +85,7 @@ def choose_source() -> Explorer | None:
     """The source picker; returns the explorer of the chosen generator, or None (with a message)."""
     for key, value in DEFAULTS.items():
         st.session_state.setdefault(key, value)
-    runners = {key: _session_runner(key) for key in (PLAYGROUND_KEY, IMAGES_KEY)}
+    runners = {key: live_runner(key) for key in (PLAYGROUND_KEY, IMAGES_KEY)}
     options = [key for key, runner in runners.items() if runner is not None] + ["saved"]
     if st.session_state.get("lt_source") not in options or st.session_state.get("lt_options") != options:
         st.session_state["lt_source"] = options[0]  # a live run that just appeared is what the user wants

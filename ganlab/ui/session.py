@@ -72,3 +72,36 @@ def create_runner(key: str, factory: Callable[[TrainingSlots], Runner]) -> Runne
     st.session_state[_state_key(key)] = token
     st.query_params["run"] = token
     return runner
+
+
+# A page's own URL keeps `run` (its runner's token); every other page keeps the session's
+# live runs under these names, so a browser refresh anywhere (a new session) finds them.
+URL_TOKENS = {"playground": "pgrun", "images": "imrun"}
+
+
+def live_runner(key: str) -> Runner | None:
+    """This session's live runner for page `key`, or None. Its token is in this session's
+    state when one of its pages created or claimed it; after a browser refresh it comes
+    back from the URL (`URL_TOKENS`) through the registry's claim, which refuses while
+    another open session owns the run. The URL is kept in step either way."""
+    state_key, url_key = _state_key(key), URL_TOKENS[key]
+    token = st.session_state.get(state_key)
+    if token is None and st.query_params.get(url_key):
+        token = st.query_params[url_key]
+        if get_registry().claim(token, session_id()) is None:
+            token = None
+        else:
+            st.session_state[state_key] = token
+    runner = get_registry().get(token) if token else None
+    if runner is None or not runner.alive:
+        st.query_params.pop(url_key, None)
+        return None
+    st.query_params[url_key] = token
+    return runner
+
+
+def keep_live_runs_in_url(own_key: str | None = None) -> None:
+    """Call on every page: the session's live runs (but the page's own, kept as `run`) in its URL."""
+    for key in URL_TOKENS:
+        if key != own_key:
+            live_runner(key)
