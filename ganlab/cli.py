@@ -820,7 +820,9 @@ def _print_summary(config: dict[str, Any], modes_total: int | None, out: Path, w
 
 
 def _fmt(value: float | None, spec: str = ".3f") -> str:
-    return "-" if value is None or not isinstance(value, (int, float)) or not math.isfinite(value) else format(value, spec)
+    from ganlab.formatting import format_number
+
+    return format_number(value, spec, missing="-")  # plain ASCII for terminals
 
 
 # ------------------------------------------------------------------ using runs

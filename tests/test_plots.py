@@ -236,3 +236,4 @@ def test_charts_draw_at_most_chart_points_per_series():
     fig = loss_figure(history(5 * CHART_POINTS + 3))
     assert len(fig.data[0].x) <= CHART_POINTS
     assert fig.data[0].x[-1] == history(5 * CHART_POINTS + 3)["step"][-1]
+

@@ -4,13 +4,13 @@ live view (sample grids, EMA grid, timeline, losses, D outputs, speed)."""
 from __future__ import annotations
 
 import dataclasses
-import math
 
 import numpy as np
 import streamlit as st
 
 from ganlab.config import ImageStructure, Knobs
 from ganlab.data.images import ImageDataset
+from ganlab.formatting import format_number
 from ganlab.image_presets import default_image_settings
 from ganlab.plots import d_outputs_figure, loss_figure
 from ganlab.training.image_experiment import ImageExperiment
@@ -110,10 +110,6 @@ def control_bar(runner: Runner) -> None:
     run_controls.control_bar(runner, "im_")
 
 
-def _fmt(value: float | None, spec: str = ".3f") -> str:
-    return "—" if value is None or not math.isfinite(value) else format(value, spec)
-
-
 def _status(snap: Snapshot) -> None:
     if snap.state == RunState.RUNNING:
         speed = f"{snap.steps_per_sec:,.1f} steps/s · {images_per_second(snap):,.0f} images/s"
@@ -157,16 +153,16 @@ def _grids(grid: np.ndarray, ema_grid: np.ndarray | None, step: int, rows_named:
 def _numbers(snap: Snapshot, experiment: ImageExperiment) -> None:
     last, ev = snap.latest, snap.latest_eval
     c = st.columns(4)
-    c[0].metric("D(x) / D(G(z))", f"{_fmt(last.get('d_real'), '.2f')} / {_fmt(last.get('d_fake'), '.2f')}",
+    c[0].metric("D(x) / D(G(z))", f"{format_number(last.get('d_real'), '.2f')} / {format_number(last.get('d_fake'), '.2f')}",
                 help="Mean score on real and on fake in the last D step")
-    c[1].metric("Steps/s", _fmt(snap.steps_per_sec if snap.state == RunState.RUNNING else None, ",.1f"))
-    c[2].metric("Images/s", _fmt(images_per_second(snap) if snap.state == RunState.RUNNING else None, ",.0f"),
+    c[1].metric("Steps/s", format_number(snap.steps_per_sec if snap.state == RunState.RUNNING else None, ",.1f"))
+    c[2].metric("Images/s", format_number(images_per_second(snap) if snap.state == RunState.RUNNING else None, ",.0f"),
                 help="Generated images per second: steps/s × batch size × (D steps per G step + 1)")
-    c[3].metric("Pixel mean / sd", f"{_fmt(ev.get('pixel_mean'), '.2f')} / {_fmt(ev.get('pixel_std'), '.2f')}",
+    c[3].metric("Pixel mean / sd", f"{format_number(ev.get('pixel_mean'), '.2f')} / {format_number(ev.get('pixel_std'), '.2f')}",
                 help=f"Of 256 generated images, in [-1, 1]; the data's: {experiment.real_pixel_mean:.2f} / "
                      f"{experiment.real_pixel_std:.2f}")
     if "wasserstein" in last:
-        st.metric("Wasserstein estimate", _fmt(last["wasserstein"]), help="E[D(x)] − E[D(G(z))]")
+        st.metric("Wasserstein estimate", format_number(last["wasserstein"]), help="E[D(x)] − E[D(G(z))]")
 
 
 def _timeline(runner: Runner) -> None:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import math
 
 import streamlit as st
 
 from ganlab.config import Knobs, ToyStructure
 from ganlab.data.toy import ToyDistribution, get_toy
+from ganlab.formatting import format_number
 from ganlab.plots import (
     LAYER_LABELS, LAYERS, d_outputs_figure, gradient_norms_figure, loss_figure, mode_coverage_figure,
     toy_view_figure,
@@ -75,10 +75,6 @@ def control_bar(runner: Runner) -> None:
     run_controls.control_bar(runner, "pg_")
 
 
-def _fmt(value: float | None, spec: str = ".3f") -> str:
-    return "—" if value is None or not math.isfinite(value) else format(value, spec)
-
-
 def _status(snap: Snapshot) -> None:
     speed = f"{snap.steps_per_sec:,.0f} steps/s" if snap.state == RunState.RUNNING else snap.state.value
     st.markdown(f"**Step {snap.step:,}** · {speed} · {snap.train_seconds:,.1f} s trained · "
@@ -112,13 +108,13 @@ def number_rows(snap: Snapshot, dataset: ToyDistribution) -> list[tuple[str, str
         covered = ev.get("modes_covered")
         rows.append(("Modes covered", "—" if covered is None else f"{int(covered)} / {len(dataset.centres)}"))
         rows.append(("High-quality samples",
-                     _fmt(100 * ev["high_quality"], ".1f") + " %" if "high_quality" in ev else "—"))
-        rows.append(("Mode KL", _fmt(ev.get("mode_kl"))))
-    rows.append(("KL(real ‖ fake)", _fmt(ev.get("kl_hist"))))
-    rows.append(("JS(real, fake)", _fmt(ev.get("js_hist"))))
-    rows.append(("D(x) / D(G(z))", f"{_fmt(last.get('d_real'), '.2f')} / {_fmt(last.get('d_fake'), '.2f')}"))
+                     format_number(100 * ev["high_quality"], ".1f") + " %" if "high_quality" in ev else "—"))
+        rows.append(("Mode KL", format_number(ev.get("mode_kl"))))
+    rows.append(("KL(real ‖ fake)", format_number(ev.get("kl_hist"))))
+    rows.append(("JS(real, fake)", format_number(ev.get("js_hist"))))
+    rows.append(("D(x) / D(G(z))", f"{format_number(last.get('d_real'), '.2f')} / {format_number(last.get('d_fake'), '.2f')}"))
     if "wasserstein" in last:
-        rows.append(("Wasserstein estimate", _fmt(last["wasserstein"])))
+        rows.append(("Wasserstein estimate", format_number(last["wasserstein"])))
     return rows
 
 

@@ -9,11 +9,11 @@ has been released, and every page run sweeps the table too.
 
 from __future__ import annotations
 
-import math
 import threading
 
 import streamlit as st
 
+from ganlab.formatting import format_number
 from ganlab.metrics.classifier import unavailable_reason_for
 from ganlab.training.quality_monitor import MonitorState, QualityMonitor, QualityResult, runner_sample_source
 from ganlab.training.runner import Runner, RunnerClosedError
@@ -84,21 +84,17 @@ def get_monitors() -> _Monitors:
     return _Monitors()
 
 
-def _fmt(value: float, spec: str) -> str:
-    return "—" if value is None or not math.isfinite(value) else format(value, spec)
-
-
 def _show(result: QualityResult, averaged: bool) -> None:
     c = st.columns(4)
     c[0].metric("Classes covered", f"{result.classes_covered} / {result.num_classes}",
                 help="Digit classes the classifier finds at no less than a fifth of their real share, "
                      f"in {result.n} samples from fixed noise")
-    c[1].metric("Class KL", _fmt(result.class_kl, ".3f"),
+    c[1].metric("Class KL", format_number(result.class_kl, ".3f"),
                 help=f"KL(generated class shares ‖ real class shares), nats; real vs real: {result.kl_baseline:.3f}")
-    c[2].metric("Fréchet distance", _fmt(result.frechet, ".1f"),
+    c[2].metric("Fréchet distance", format_number(result.frechet, ".1f"),
                 help=f"Between classifier features of real and generated digits; real vs real: "
                      f"{result.frechet_baseline:.1f} (lower is better)")
-    c[3].metric("Inception-style score", _fmt(result.inception_score, ".2f"),
+    c[3].metric("Inception-style score", format_number(result.inception_score, ".2f"),
                 help=f"exp(E KL(p(y|x) ‖ p(y))) with the digit classifier; real digits: {result.inception_score_real:.2f}")
     which = "the averaged (EMA) generator" if averaged else "the generator"
     st.caption(f"Measured on {which} at step {result.step:,}, {result.n} samples, every {INTERVAL_S:g} s while "

@@ -9,7 +9,6 @@ polling a live run every second costs a few `stat` calls while nothing changes.
 from __future__ import annotations
 
 import base64
-import math
 import os
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from ganlab.formatting import format_number
 from ganlab.plots import loss_figure, mode_coverage_figure
 from ganlab.plots_runs import compare_losses_figure, compare_metric_figure, shared_metrics
 from ganlab.runs import (
@@ -85,12 +85,6 @@ def _thumbnail(summary: RunSummary) -> str | None:
 
 
 # ------------------------------------------------------------------ formatting
-def _fmt(value: Any, spec: str = ".3g") -> str:
-    if not isinstance(value, (int, float)) or not math.isfinite(value):
-        return "—"
-    return format(value, spec)
-
-
 def best_text(best: dict[str, float]) -> str:
     parts = []
     if "modes_covered" in best:
@@ -99,7 +93,7 @@ def best_text(best: dict[str, float]) -> str:
         parts.append(f"HQ {100 * best['high_quality']:.0f}%")
     for key in ("js_hist", "fid", "inception_score"):
         if key in best:
-            parts.append(f"{key} {_fmt(best[key])}")
+            parts.append(f"{key} {format_number(best[key], '.3g')}")
     return ", ".join(parts[:3]) or "—"
 
 
@@ -255,10 +249,10 @@ def _metrics_row(summary: RunSummary, config: dict[str, Any]) -> None:
     losses = config.get("final_losses") or {}
     cols = st.columns(max(2, len(shown) + 2))
     cols[0].metric("Step", f"{int(config.get('step') or 0):,}")
-    cols[1].metric("D / G loss", f"{_fmt(losses.get('d_loss'))} / {_fmt(losses.get('g_loss'))}")
+    cols[1].metric("D / G loss", f"{format_number(losses.get('d_loss'), '.3g')} / {format_number(losses.get('g_loss'), '.3g')}")
     for col, (key, value) in zip(cols[2:], shown):
         best = summary.best.get(key)
-        col.metric(key, _fmt(value, ".4g"), help=f"best: {_fmt(best, '.4g')}" if best is not None else None)
+        col.metric(key, format_number(value, ".4g"), help=f"best: {format_number(best, '.4g')}" if best is not None else None)
 
 
 def run_panel(name: str) -> None:

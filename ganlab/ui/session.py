@@ -56,14 +56,20 @@ def _state_key(key: str) -> str:
     return f"{TOKEN_KEY}:{key}"
 
 
-def claim_runner(key: str) -> Runner | None:
-    """The runner this session already has for page `key`, or the one named in the
-    URL when this is a refreshed page whose old session is gone."""
-    token = st.session_state.get(_state_key(key)) or st.query_params.get("run")
-    runner = get_registry().claim(token, session_id()) if token else None
+def claim_runner(key: str, url_key: str = "run") -> Runner | None:
+    """The runner this session already has for page `key`, or the one named in the URL's
+    `url_key` when this is a refreshed page whose old session is gone. The registry's claim
+    refuses a run that another open session owns (a copied link takes nothing over)."""
+    registry = get_registry()
+    token = st.session_state.get(_state_key(key))
+    if token is not None:  # created or claimed by this session already: ours
+        runner = registry.get(token)
+    else:
+        token = st.query_params.get(url_key)
+        runner = registry.claim(token, session_id()) if token else None
     if runner is not None:
         st.session_state[_state_key(key)] = token
-        st.query_params["run"] = token
+        st.query_params[url_key] = token
     return runner
 
 
@@ -80,23 +86,12 @@ URL_TOKENS = {"playground": "pgrun", "images": "imrun"}
 
 
 def live_runner(key: str) -> Runner | None:
-    """This session's live runner for page `key`, or None. Its token is in this session's
-    state when one of its pages created or claimed it; after a browser refresh it comes
-    back from the URL (`URL_TOKENS`) through the registry's claim, which refuses while
-    another open session owns the run. The URL is kept in step either way."""
-    state_key, url_key = _state_key(key), URL_TOKENS[key]
-    token = st.session_state.get(state_key)
-    if token is None and st.query_params.get(url_key):
-        token = st.query_params[url_key]
-        if get_registry().claim(token, session_id()) is None:
-            token = None
-        else:
-            st.session_state[state_key] = token
-    runner = get_registry().get(token) if token else None
+    """This session's live runner for page `key` (see claim_runner), or None; kept in the
+    URL under `URL_TOKENS[key]` while it lives, dropped from it once it is gone."""
+    runner = claim_runner(key, URL_TOKENS[key])
     if runner is None or not runner.alive:
-        st.query_params.pop(url_key, None)
+        st.query_params.pop(URL_TOKENS[key], None)
         return None
-    st.query_params[url_key] = token
     return runner
 
 
