@@ -62,13 +62,14 @@ TRAIN_DEFAULTS: dict[str, Any] = {
     "data": None, "csv": None, "images": None, "preset": None, "steps": None, "seed": 0, "out": None,
     "name": None, "force": False, "eval_every": 100, "save_every": 10.0, "device": "auto", "threads": 1,
     "quiet": False, "noise_dim": None, "noise": None, "hidden_layers": None, "width": None, "activation": None,
-    "image_size": None, "channels": None, "conditional": None, "ema_decay": None, "max_images": None,
+    "image_size": None, "channels": None, "conditional": None, "ema_decay": None, "extra_conv": None,
+    "max_images": None,
     "loss": None, "optimizer": None, "g_lr": None, "d_lr": None, "beta1": None, "beta2": None, "d_steps": None,
-    "batch_size": None, "gp_weight": None, "r1_weight": None, "clip_value": None,
+    "batch_size": None, "gp_weight": None, "r1_weight": None, "ms_weight": None, "clip_value": None,
 }
 PATH_FLAGS = ("csv", "images", "out")
 TOY_ONLY = ("noise", "hidden_layers", "activation")
-IMAGE_ONLY = ("image_size", "channels", "conditional", "ema_decay", "max_images")
+IMAGE_ONLY = ("image_size", "channels", "conditional", "ema_decay", "extra_conv", "max_images")
 
 
 class UsageError(Exception):
@@ -227,6 +228,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--conditional", action=argparse.BooleanOptionalAction, default=None,
                    help="images: condition G and D on the class labels")
     s.add_argument("--ema-decay", type=float, metavar="D", help="images: EMA of G's weights (0: off)")
+    s.add_argument("--extra-conv", action=argparse.BooleanOptionalAction, default=None,
+                   help="images: one more 3x3 convolution at the smallest map of G and D (on in the fast presets)")
     s.add_argument("--max-images", type=int, metavar="N", help="images: train on a random subset of N images")
 
     k = train.add_argument_group("knobs (overrides the preset)")
@@ -240,6 +243,8 @@ def build_parser() -> argparse.ArgumentParser:
     k.add_argument("--batch-size", type=int, metavar="N", help="batch size")
     k.add_argument("--gp-weight", type=float, metavar="W", help="gradient penalty weight (wasserstein-gp needs > 0)")
     k.add_argument("--r1-weight", type=float, metavar="W", help="R1 penalty weight")
+    k.add_argument("--ms-weight", type=float, metavar="W",
+                   help="mode-seeking weight, a generator regularizer against one output for many noises")
     k.add_argument("--clip-value", type=float, metavar="C", help="weight clip for wasserstein-clip")
     train.set_defaults(handler=cmd_train)
 
@@ -356,7 +361,7 @@ def _apply_knob_flags(args: argparse.Namespace, knobs: Knobs) -> Knobs:
         return dataclasses.replace(old, **changes)
 
     k_changes: dict[str, Any] = {"g_opt": opt(knobs.g_opt, args.g_lr), "d_opt": opt(knobs.d_opt, args.d_lr)}
-    for name in ("loss", "d_steps", "batch_size", "gp_weight", "r1_weight", "clip_value"):
+    for name in ("loss", "d_steps", "batch_size", "gp_weight", "r1_weight", "ms_weight", "clip_value"):
         value = getattr(args, name)
         if value is not None:
             k_changes[name] = value
@@ -406,6 +411,7 @@ def resolve_image_config(args: argparse.Namespace, dataset, structure_table: Map
     knobs = Knobs.from_dict(_merge(knobs.to_dict(), knobs_table or {}))
     changes = {field: getattr(args, flag) for field, flag in (
         ("noise_dim", "noise_dim"), ("width", "width"), ("conditional", "conditional"), ("ema_decay", "ema_decay"),
+        ("extra_conv", "extra_conv"),
     ) if getattr(args, flag) is not None}
     structure = dataclasses.replace(structure, **changes)
     return structure, _apply_knob_flags(args, knobs)

@@ -160,6 +160,9 @@ class ImageStructure:
     num_classes: int = 10
     seed: int = 0
     ema_decay: float = 0.0  # EMA of G's weights (ganlab.training.ema); 0: off
+    # a 3x3 conv at the smallest map in both nets (ganlab.nets.dcgan). Off by default, as in
+    # Radford et al.'s nets and in runs saved before the field existed; the fast presets turn it on
+    extra_conv: bool = False
 
     def __post_init__(self) -> None:
         if not isinstance(self.dataset, str) or not self.dataset.strip():
@@ -169,7 +172,8 @@ class ImageStructure:
         object.__setattr__(self, "noise_dim", _check_int("noise dimension", self.noise_dim, IMAGE_NOISE_DIM_RANGE))
         object.__setattr__(self, "width", _check_int("width", self.width, IMAGE_WIDTH_RANGE))
         for name, label in (("g_batch_norm", "generator batch norm"), ("d_batch_norm", "discriminator batch norm"),
-                            ("d_spectral_norm", "discriminator spectral norm"), ("conditional", "conditional")):
+                            ("d_spectral_norm", "discriminator spectral norm"), ("conditional", "conditional"),
+                            ("extra_conv", "extra convolution")):
             _check_bool(label, getattr(self, name))
         object.__setattr__(self, "num_classes", _check_int("number of classes", self.num_classes, NUM_CLASSES_RANGE))
         object.__setattr__(self, "seed", _check_int("seed", self.seed, SEED_RANGE))
@@ -220,6 +224,7 @@ class Knobs:
     batch_size: int = 256
     gp_weight: float = 0.0
     r1_weight: float = 0.0
+    ms_weight: float = 0.0  # mode seeking, a generator regularizer (ganlab.regularizers)
     clip_value: float = 0.01
     lr_decay_start: int = 0  # steps at the full learning rates before the decay begins
     lr_half_life: int = 0  # then both rates halve every this many steps (exponential decay); 0: no decay
@@ -232,6 +237,7 @@ class Knobs:
         object.__setattr__(self, "batch_size", _check_int("batch size", self.batch_size, BATCH_RANGE))
         object.__setattr__(self, "gp_weight", _check_float("gradient penalty weight", self.gp_weight, PENALTY_RANGE))
         object.__setattr__(self, "r1_weight", _check_float("R1 weight", self.r1_weight, PENALTY_RANGE))
+        object.__setattr__(self, "ms_weight", _check_float("mode-seeking weight", self.ms_weight, PENALTY_RANGE))
         object.__setattr__(self, "clip_value", _check_float("weight clip", self.clip_value, CLIP_RANGE))
         object.__setattr__(self, "lr_decay_start", _check_int("learning-rate decay start", self.lr_decay_start, HALF_LIFE_RANGE))
         object.__setattr__(self, "lr_half_life", _check_int("learning-rate half-life", self.lr_half_life, HALF_LIFE_RANGE))

@@ -241,14 +241,11 @@ def build_nets(structure: Any) -> tuple[nn.Module, nn.Module]:
 
 def _build(s: Any) -> tuple[nn.Module, nn.Module]:
     from ganlab.config import ImageStructure
-    from ganlab.nets.dcgan import DCGANDiscriminator, DCGANGenerator
+    from ganlab.nets.image_nets import image_discriminator, image_generator
     from ganlab.nets.mlp import MLPDiscriminator, MLPGenerator
 
     if isinstance(s, ImageStructure):
-        return (DCGANGenerator(s.noise_dim, s.image_size, s.channels, s.width, batch_norm=s.g_batch_norm,
-                               num_classes=s.net_classes),
-                DCGANDiscriminator(s.image_size, s.channels, s.width, batch_norm=s.d_batch_norm,
-                                   spectral_norm=s.d_spectral_norm, num_classes=s.net_classes))
+        return image_generator(s), image_discriminator(s)
     return MLPGenerator(s.noise_dim, s.generator), MLPDiscriminator(s.discriminator)
 
 

@@ -28,30 +28,32 @@ class ImagePreset:
 
 
 _ADAM = OptimizerKnobs(name="adam", lr=2e-4, beta1=0.5, beta2=0.999)  # Radford et al.'s DCGAN settings
-_FAST_ADAM = OptimizerKnobs(name="adam", lr=1e-3, beta1=0.5, beta2=0.999)
+# β1 0, β2 0.99 (as in StyleGAN2 and most GANs since): on MNIST, width 16 without the extra
+# conv, the Frechet distance at 8,000 steps was 106 against 127 with DCGAN's (0.5, 0.999)
+_FAST_ADAM = OptimizerKnobs(name="adam", lr=1e-3, beta1=0.0, beta2=0.99)
 
 IMAGE_PRESETS: dict[str, ImagePreset] = {
     p.name: p
     for p in (
         ImagePreset(
             "dcgan", "DCGAN (fast start)",
-            "Non-saturating loss, Adam (lr 0.001, β1 0.5), batch 32, small nets (width 16) with batch norm in G "
-            "and spectral norm in D, and an EMA generator (decay 0.999) beside the live one. Tuned for one CPU "
-            "core: many more steps a minute than the paper's settings, so the built-in digits take shape within "
-            "about a minute.",
+            "Non-saturating loss, Adam (lr 0.001, β1 0, β2 0.99), batch 32, small nets (width 16) with batch "
+            "norm in G, spectral norm in D and an extra 3×3 convolution at the smallest map of each, and an EMA "
+            "generator (decay 0.999) beside the live one. Tuned for one CPU core: many more steps a minute than "
+            "the paper's settings, so the built-in digits take shape within about a minute.",
             ImageStructure(noise_dim=64, width=16, g_batch_norm=True, d_batch_norm=False, d_spectral_norm=True,
-                           conditional=False, ema_decay=0.999),
+                           conditional=False, ema_decay=0.999, extra_conv=True),
             Knobs(loss="non-saturating", g_opt=_FAST_ADAM, d_opt=_FAST_ADAM, batch_size=32),
         ),
         ImagePreset(
             "conditional", "Conditional DCGAN",
             "The fast DCGAN recipe with class labels: G gets a class embedding, D a projection head. The grid "
-            "shows one row per class, so you can see which classes G has learnt. On the built-in digits every "
-            "class appears within ~1,500 steps, but each row tends to repeat one style whatever the noise: "
-            "mode collapse inside a class. Needs labelled data.",
+            "shows one row per class, so you can see which classes G has learnt. Mode seeking (weight 1) keeps "
+            "each row varied: set it to 0 and within a few hundred steps every row repeats one style whatever "
+            "the noise, the collapse inside a class that conditional GANs are prone to. Needs labelled data.",
             ImageStructure(noise_dim=64, width=16, g_batch_norm=True, d_batch_norm=False, d_spectral_norm=True,
-                           conditional=True, ema_decay=0.999),
-            Knobs(loss="non-saturating", g_opt=_FAST_ADAM, d_opt=_FAST_ADAM, batch_size=32),
+                           conditional=True, ema_decay=0.999, extra_conv=True),
+            Knobs(loss="non-saturating", g_opt=_FAST_ADAM, d_opt=_FAST_ADAM, batch_size=32, ms_weight=1.0),
         ),
         ImagePreset(
             "dcgan-classic", "DCGAN (paper settings)",

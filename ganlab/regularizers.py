@@ -1,5 +1,5 @@
-"""Discriminator regularizers. Each returns an unweighted penalty; the step multiplies
-it by an explicit weight from the knobs."""
+"""Regularizers: gradient penalties for the discriminator, mode seeking for the generator.
+Each returns an unweighted penalty; the step multiplies it by an explicit weight from the knobs."""
 
 from __future__ import annotations
 
@@ -31,3 +31,17 @@ def gradient_penalty(critic: Critic, real: Tensor, fake: Tensor, generator: torc
 def r1_penalty(critic: Critic, real: Tensor) -> Tensor:
     """R1 (Mescheder et al. 2018): 0.5 * E[||grad D(x)||^2] on real data, so weight = gamma."""
     return 0.5 * _input_gradient_sq_norm(critic, real).mean()
+
+
+def mode_seeking_penalty(fake: Tensor, noise: Tensor, eps: float = 1e-5) -> Tensor:
+    """Mode seeking (Mao et al. 2019, MSGAN) for the generator: 1 / (d_images / d_noise + eps),
+    with d the mean absolute difference between the first and second half of the batch,
+    which the step draws with the same labels and different noise. Large when G maps
+    different noise to the same image: the collapse inside each class that conditional
+    GANs are prone to."""
+    half = fake.shape[0] // 2
+    if half < 1:
+        raise ValueError("mode seeking needs a batch of at least 2 (two halves to compare)")
+    d_images = (fake[:half] - fake[half: 2 * half]).abs().mean()
+    d_noise = (noise[:half] - noise[half: 2 * half]).abs().mean()
+    return 1.0 / (d_images / d_noise + eps)

@@ -18,6 +18,7 @@ KNOB_FIELDS: dict[str, tuple[tuple[str, ...], type]] = {
     "bs": (("knobs", "batch_size"), int),
     "gp": (("knobs", "gp_weight"), float),
     "r1": (("knobs", "r1_weight"), float),
+    "ms": (("knobs", "ms_weight"), float),
     "clip": (("knobs", "clip_value"), float),
     "lrs": (("knobs", "lr_decay_start"), int),
     "lrh": (("knobs", "lr_half_life"), int),
@@ -55,6 +56,7 @@ IMAGE_FIELDS: dict[str, tuple[tuple[str, ...], type]] = {
     "dbn": (("structure", "d_batch_norm"), bool),
     "dsn": (("structure", "d_spectral_norm"), bool),
     "cond": (("structure", "conditional"), bool),
+    "xc": (("structure", "extra_conv"), bool),
     "ema": (("structure", "ema_decay"), float),
     **KNOB_FIELDS,
 }

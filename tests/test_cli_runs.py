@@ -35,8 +35,8 @@ def run_cli(*args: str, runs: Path) -> subprocess.CompletedProcess:
 def image_run(tmp_path_factory):
     """A tiny conditional digits run, trained by a real `ganlab train` process."""
     runs = tmp_path_factory.mktemp("runs")
-    proc = run_cli("train", *TINY_IMAGE, "--conditional", "--ema-decay", "0.9", "--steps", "4",
-                   "--eval-every", "2", "--name", "digits-c", runs=runs)
+    proc = run_cli("train", *TINY_IMAGE, "--conditional", "--ema-decay", "0.9", "--no-extra-conv", "--ms-weight", "0.5",
+                   "--steps", "4", "--eval-every", "2", "--name", "digits-c", runs=runs)
     assert proc.returncode == 0, proc.stderr
     assert "trained 4 steps" in proc.stdout and "pixel_mean" in proc.stdout
     return runs
@@ -47,6 +47,8 @@ def test_image_train_writes_weights_snapshots_and_labels(image_run):
     config = json.loads((run / "config.json").read_text())
     assert (config["kind"], config["data"], config["step"], config["status"]) == ("image", "digits", 4, "completed")
     assert config["structure"]["conditional"] and config["structure"]["ema_decay"] == 0.9
+    assert config["structure"]["extra_conv"] is False  # the preset's True, turned off by the flag
+    assert config["knobs"]["ms_weight"] == 0.5
     assert config["class_names"] == [str(d) for d in range(10)]
     tensors, _ = read_weights(run)
     assert any(k.startswith("ema.") for k in tensors) and any(k.startswith("g_opt.state.") for k in tensors)

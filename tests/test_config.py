@@ -154,6 +154,7 @@ def test_optimizer_knobs_coerce_ints_to_float():
         ({"gp_weight": -1.0}, "gradient penalty weight"),
         ({"gp_weight": 1001.0}, "gradient penalty weight"),
         ({"r1_weight": "lots"}, "R1 weight"),
+        ({"ms_weight": -0.5}, "mode-seeking weight"),
         ({"clip_value": 0.0}, "weight clip"),
         ({"clip_value": 2.0}, "weight clip"),
         ({"g_opt": {"lr": 0.1}}, "g_opt"),
@@ -190,7 +191,7 @@ def test_knobs_replace_revalidates():
 
 def test_knobs_round_trip_through_dict_and_json():
     k = Knobs(loss="hinge", g_opt=OptimizerKnobs("sgd", 0.01, 0.9, 0.5), d_opt=OptimizerKnobs("rmsprop", 5e-4, 0.0, 0.99),
-              d_steps=5, batch_size=64, gp_weight=1.5, r1_weight=0.25, clip_value=0.05)
+              d_steps=5, batch_size=64, gp_weight=1.5, r1_weight=0.25, clip_value=0.05, ms_weight=2.0)
     d = k.to_dict()
     assert d["g_opt"] == {"name": "sgd", "lr": 0.01, "beta1": 0.9, "beta2": 0.5}
     assert Knobs.from_dict(d) == k

@@ -10,9 +10,10 @@ import pytest
 import torch
 from torch.testing import assert_close
 
-from ganlab.config import ConfigError, ImageStructure, Knobs
+from ganlab.config import ConfigError, ImageStructure, Knobs, OptimizerKnobs
 from ganlab.data.images import ImageDataset
 from ganlab.losses import LOSSES
+from ganlab.nets.dcgan import DCGANDiscriminator
 from ganlab.training.image_experiment import EVAL_SAMPLES, ImageExperiment, grid_shape
 from ganlab.training.runner import Runner, RunState
 from ganlab.training.step import GanParts, train_step
@@ -58,7 +59,17 @@ def test_structure_defaults():
     assert (s.dataset, s.image_size, s.channels, s.noise_dim, s.width) == ("digits", 28, 1, 100, 64)
     assert (s.g_batch_norm, s.d_batch_norm, s.d_spectral_norm) == (True, False, True)
     assert (s.conditional, s.num_classes, s.seed, s.net_classes, s.ema_decay) == (False, 10, 0, 0, 0.0)
+    assert s.extra_conv is False  # Radford et al.'s nets; the fast presets turn it on
     assert ImageStructure(conditional=True).net_classes == 10
+
+
+def test_a_structure_saved_before_extra_conv_existed_builds_the_nets_it_was_saved_with():
+    old = {k: v for k, v in structure().to_dict().items() if k != "extra_conv"}
+    s = ImageStructure.from_dict(old)
+    assert s.extra_conv is False
+    parts = ImageExperiment(s, blobs()).build(Knobs())
+    assert sorted(parts.discriminator.state_dict()) == sorted(
+        DCGANDiscriminator(28, 1, 8, spectral_norm=True).state_dict())
 
 
 @pytest.mark.parametrize(
@@ -78,6 +89,7 @@ def test_structure_defaults():
         ({"d_batch_norm": "false"}, "discriminator batch norm must be true or false, got 'false'"),
         ({"d_spectral_norm": None}, "discriminator spectral norm must be true or false, got None"),
         ({"conditional": "yes"}, "conditional must be true or false, got 'yes'"),
+        ({"extra_conv": 0}, "extra convolution must be true or false, got 0"),
         ({"num_classes": 101}, "number of classes must be between 0 and 100, got 101"),
         ({"seed": -1}, "seed must be between 0 and 2147483647, got -1"),
         ({"ema_decay": 1.0}, "EMA decay must be between 0 and 0.9999, got 1"),
@@ -100,7 +112,8 @@ def test_structure_coerces_whole_floats_and_has_inclusive_bounds():
 
 
 def test_structure_round_trips_and_is_frozen():
-    s = structure(image_size=32, channels=3, conditional=True, num_classes=4, d_batch_norm=True, seed=7)
+    s = structure(image_size=32, channels=3, conditional=True, num_classes=4, d_batch_norm=True, seed=7,
+                  extra_conv=True)
     assert ImageStructure.from_dict(json.loads(json.dumps(s.to_dict()))) == s
     with pytest.raises(dataclasses.FrozenInstanceError):
         s.width = 16
@@ -239,6 +252,33 @@ def test_the_step_conditions_g_on_the_labels_of_the_real_batch_it_drew():
     for d, g in zip(drawn, given):
         assert torch.equal(d, g)
     assert not all(torch.equal(drawn[0], d) for d in drawn[1:])  # fresh labels per draw
+
+
+def test_with_mode_seeking_the_g_update_draws_two_halves_with_the_same_labels():
+    s = structure(conditional=True, num_classes=4)
+    parts = ImageExperiment(s, blobs(classes=4)).build(KNOBS)
+    asked, given = [], []
+    sample_labels = parts.sample_labels
+    parts.sample_labels = lambda n: asked.append(n) or sample_labels(n)
+    parts.generator.register_forward_pre_hook(lambda module, args: given.append((args[0].clone(), args[1].clone())))
+    train_step(parts, KNOBS.replace(batch_size=9, ms_weight=1.0), which="g")
+    assert asked == [4]  # 9 // 2 labels, each used twice: a G batch of 8
+    noise, labels = given[0]
+    assert noise.shape[0] == 8 and torch.equal(labels[:4], labels[4:])
+    assert not torch.equal(noise[:4], noise[4:])
+
+
+def test_mode_seeking_changes_the_g_update_and_only_the_g_update():
+    def update(ms_weight):
+        parts = ImageExperiment(structure(), blobs()).build(KNOBS)
+        before_d = params(parts.discriminator)
+        sgd = OptimizerKnobs(name="sgd", lr=0.1, beta1=0.0)  # Adam's first step is sign-like and could hide it
+        train_step(parts, KNOBS.replace(ms_weight=ms_weight, g_opt=sgd), which="g")
+        assert not changed(before_d, parts.discriminator)
+        return params(parts.generator)
+
+    with_penalty, without = update(5.0), update(0.0)
+    assert any(not torch.equal(a, b) for a, b in zip(with_penalty, without))
 
 
 def test_evaluate_reports_pixel_statistics_of_the_fixed_eval_noise():

@@ -23,13 +23,15 @@ def labels_for(classes, n=BATCH):
 
 
 # ------------------------------------------------------------------ shapes
+@pytest.mark.parametrize("extra_conv", [False, True])
 @pytest.mark.parametrize("classes", [0, 3])
 @pytest.mark.parametrize("channels", [1, 3])
 @pytest.mark.parametrize("size", [28, 32])
-def test_shapes_for_each_size_channels_and_conditioning(size, channels, classes):
+def test_shapes_for_each_size_channels_and_conditioning(size, channels, classes, extra_conv):
     torch.manual_seed(0)
-    G = DCGANGenerator(NOISE, size, channels, WIDTH, num_classes=classes)
-    D = DCGANDiscriminator(size, channels, WIDTH, batch_norm=True, spectral_norm=True, num_classes=classes)
+    G = DCGANGenerator(NOISE, size, channels, WIDTH, num_classes=classes, extra_conv=extra_conv)
+    D = DCGANDiscriminator(size, channels, WIDTH, batch_norm=True, spectral_norm=True, num_classes=classes,
+                           extra_conv=extra_conv)
     y = labels_for(classes)
     x = G(noise(), y)
     assert x.shape == (BATCH, channels, size, size)
@@ -61,6 +63,27 @@ def test_parameter_counts_worked_by_hand():
     assert count_parameters(DCGANDiscriminator(28, 1, 8, num_classes=10)) == 2985 + 7840
     # 32px colour D: Conv(3->8) 384+8, Conv(8->16) 2048+16, Conv(16->32) 8192+32, Linear(32*4*4 -> 1) 513
     assert count_parameters(DCGANDiscriminator(32, 3, 8)) == 11193
+
+
+def test_extra_conv_parameter_counts_worked_by_hand():
+    # G 28px: + Conv(16->16, k3, no bias) 2304 + BN(16) 32 at the 7x7 map
+    assert count_parameters(DCGANGenerator(8, 28, 1, 8, extra_conv=True)) == 8497 + 2304 + 32
+    # D 28px: Conv(1->8) 136, Conv(8->16) 2064, + Conv(16->32, k3) 4608+32, Linear(32*7*7 -> 1) 1568+1
+    assert count_parameters(DCGANDiscriminator(28, 1, 8, extra_conv=True)) == 136 + 2064 + 4640 + 1569
+    # 32px colour D: 392 + 2064 + 8224, + Conv(32->64, k3) 18432+64, Linear(64*4*4 -> 1) 1025
+    assert count_parameters(DCGANDiscriminator(32, 3, 8, extra_conv=True)) == 392 + 2064 + 8224 + 18496 + 1025
+
+
+@pytest.mark.parametrize("size, side", [(28, 7), (32, 4)])
+def test_extra_conv_works_at_the_smallest_map(size, side):
+    G = DCGANGenerator(NOISE, size, 1, WIDTH, extra_conv=True)
+    top = 2 * WIDTH if size == 28 else 4 * WIDTH
+    # projection block (ConvT, BN, ReLU), then the extra block keeps channels and side
+    assert isinstance(G.net[3], nn.Conv2d) and G.net[3].kernel_size == (3, 3)
+    assert G.net[:6](noise()[:, :, None, None]).shape == (BATCH, top, side, side)
+    D = DCGANDiscriminator(size, 1, WIDTH, extra_conv=True)
+    assert D.features(torch.zeros(BATCH, 1, size, size)).shape == (BATCH, 2 * top * side * side)
+    assert D.feature_dim == 2 * top * side * side
 
 
 @pytest.mark.parametrize("kwargs", [{"image_size": 64}, {"channels": 2}])

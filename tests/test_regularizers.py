@@ -6,7 +6,7 @@ import pytest
 import torch
 from torch.testing import assert_close
 
-from ganlab.regularizers import gradient_penalty, r1_penalty
+from ganlab.regularizers import gradient_penalty, mode_seeking_penalty, r1_penalty
 
 
 def linear_critic(w):
@@ -97,3 +97,34 @@ def test_gradient_penalty_is_finite_for_a_flat_critic():
     assert gp.item() == pytest.approx(1.0, abs=1e-5)
     gp.backward()
     assert all(math.isfinite(v) for v in w.grad.tolist())
+
+
+# ------------------------------------------------------------ mode seeking (generator)
+def test_mode_seeking_worked_by_hand():
+    # halves (1, 3) vs (2, 7): image distance mean(|1-2|, |3-7|) = 2.5; noise (0, 0) vs (1, -1): 1
+    fake = torch.tensor([[1.0, 3.0], [2.0, 7.0]], dtype=torch.float64)
+    noise = torch.tensor([[0.0, 0.0], [1.0, -1.0]], dtype=torch.float64)
+    assert_close(mode_seeking_penalty(fake, noise, eps=0.0), torch.tensor(1 / 2.5, dtype=torch.float64))
+    # an odd batch compares the first two pairs and leaves the last sample out
+    odd_fake = torch.cat([fake[:1], fake[1:], torch.full((1, 2), 100.0, dtype=torch.float64)])
+    odd_noise = torch.cat([noise, torch.zeros(1, 2, dtype=torch.float64)])
+    pair_fake = torch.stack([fake[0], fake[1]])
+    assert_close(mode_seeking_penalty(odd_fake, odd_noise, eps=0.0), mode_seeking_penalty(pair_fake, noise, eps=0.0))
+
+
+def test_mode_seeking_is_large_for_a_collapsed_generator_and_its_gradient_spreads_samples():
+    noise = points(4)
+    collapsed = torch.zeros(4, 3, dtype=torch.float64, requires_grad=True)
+    assert mode_seeking_penalty(collapsed, noise).item() == pytest.approx(1e5)  # 1 / eps
+    spread = (torch.arange(12, dtype=torch.float64).reshape(4, 3) + 0.5).requires_grad_(True)
+    penalty = mode_seeking_penalty(spread, noise)
+    penalty.backward()
+    # descending the penalty moves each first-half sample away from its partner in the second half
+    step = -spread.grad
+    assert (torch.sign(step[:2]) == torch.sign(spread[:2] - spread[2:]).detach()).all()
+    assert (torch.sign(step[2:]) == torch.sign(spread[2:] - spread[:2]).detach()).all()
+
+
+def test_mode_seeking_needs_two_samples():
+    with pytest.raises(ValueError, match="at least 2"):
+        mode_seeking_penalty(torch.zeros(1, 2), torch.zeros(1, 2))

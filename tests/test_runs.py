@@ -9,6 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from safetensors.torch import load as st_load
+from safetensors.torch import save as st_save
 
 import ganlab
 from ganlab.config import ImageStructure, Knobs, MLPShape, OptimizerKnobs, ToyStructure
@@ -31,9 +33,9 @@ def toy_experiment(data="grid", dataset=None):
     return ToyExperiment(ToyStructure(data=data, generator=TINY, discriminator=TINY, seed=3), dataset)
 
 
-def image_experiment(conditional=False, ema=0.9):
+def image_experiment(conditional=False, ema=0.9, extra_conv=False):
     s = ImageStructure(dataset="digits", noise_dim=8, width=8, conditional=conditional, num_classes=10,
-                       ema_decay=ema, seed=1)
+                       ema_decay=ema, seed=1, extra_conv=extra_conv)
     return ImageExperiment(s, load_image_source("digits", max_images=64))
 
 
@@ -97,12 +99,46 @@ def test_toy_run_with_sgd_and_gradient_penalty_resumes_bit_identically(tmp_path)
     assert_same_state(*round_trip(tmp_path, toy_experiment, knobs, before=4, after=4))
 
 
-def test_conditional_image_run_with_ema_resumes_bit_identically(tmp_path):
+@pytest.mark.parametrize("extra_conv", [False, True])
+def test_conditional_image_run_with_ema_resumes_bit_identically(tmp_path, extra_conv):
     knobs = Knobs(batch_size=8)
-    straight, again = round_trip(tmp_path, lambda: image_experiment(conditional=True, ema=0.9), knobs, 3, 3)
+    make = lambda: image_experiment(conditional=True, ema=0.9, extra_conv=extra_conv)  # noqa: E731
+    straight, again = round_trip(tmp_path, make, knobs, 3, 3)
     assert_same_state(straight, again)
     assert any(k.startswith("ema.") for k in straight.tensors)
     assert straight.meta["ema_updates"] == 6
+
+
+def test_an_image_run_saved_before_extra_conv_existed_still_loads_and_resumes(tmp_path):
+    """Runs written before the field have no `extra_conv` in config.json or in the weights'
+    metadata: they must load as the nets they were trained with (extra_conv False)."""
+    run_dir = tmp_path / "old"
+    experiment = image_experiment()
+    runner = Runner(experiment, Knobs(batch_size=8), eval_every=3)
+    try:
+        train(runner, 3)
+        RunWriter(run_dir, experiment).save(runner.export_state())
+    finally:
+        runner.release()
+    config = json.loads((run_dir / "config.json").read_text())
+    del config["structure"]["extra_conv"]
+    (run_dir / "config.json").write_text(json.dumps(config))
+    data = (run_dir / "weights.safetensors").read_bytes()
+    metadata = json.loads(data[8: 8 + int.from_bytes(data[:8], "little")])["__metadata__"]
+    state = json.loads(metadata["state"])
+    del state["structure"]["extra_conv"]
+    (run_dir / "weights.safetensors").write_bytes(st_save(st_load(data), metadata=metadata | {"state": json.dumps(state)}))
+
+    experiment2, state, _ = load_run(run_dir)
+    assert state.structure.extra_conv is False and state.structure == experiment.structure
+    resumed = Runner(experiment2, state.knobs, eval_every=3)
+    try:
+        resumed.restore(experiment2, state)
+        assert resumed.wait_idle(60)
+        train(resumed, 2)
+        assert resumed.snapshot().step == 5 and resumed.snapshot().message is None
+    finally:
+        resumed.release()
 
 
 def test_csv_points_travel_with_the_run(tmp_path):

@@ -10,10 +10,10 @@ from ganlab.urlstate import FIELDS, IMAGE_FIELDS, KNOB_FIELDS, decode_image, enc
 def test_round_trip_of_non_default_image_settings():
     structure = ImageStructure(dataset="cifar10", image_size=32, channels=3, noise_dim=64, width=48,
                                g_batch_norm=False, d_batch_norm=True, d_spectral_norm=False, conditional=True,
-                               seed=9, ema_decay=0.995)
+                               seed=9, ema_decay=0.995, extra_conv=True)
     knobs = Knobs(loss="hinge", d_steps=2, batch_size=96, r1_weight=0.5, g_opt=OptimizerKnobs("rmsprop", 3e-4, 0.1, 0.95))
     params = encode_image(structure, knobs)
-    assert (params["gbn"], params["dbn"], params["cond"], params["ema"]) == ("0", "1", "1", "0.995")
+    assert (params["gbn"], params["dbn"], params["cond"], params["ema"], params["xc"]) == ("0", "1", "1", "0.995", "1")
     decoded, knobs_back, problems = decode_image(params)
     assert problems == []
     assert decoded == structure and knobs_back == knobs

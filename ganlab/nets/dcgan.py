@@ -7,6 +7,13 @@ further halving. 32px: 4x4 (4w) -> 8x8 (2w) -> 16x16 (w) -> 32x32 (C);
 4x4 convolutions, and its last layer is a linear map of the flattened final feature
 map (what DCGAN's final k x k convolution computes).
 
+`extra_conv` adds one 3x3 stride-1 convolution at the smallest map to each net: in G
+after the projection (same channels), in D after the last strided convolution (doubling
+the channels). Cheap, since the map is small, and it matters most at 28 px, where the
+plain D has only two convolutions: on MNIST (width 16, the fast preset's optimizer) the
+classifier-feature Frechet distance after 4,000 steps was 132 without it, 76 with it in D
+only, 96 in G only and 52 in both.
+
 Conditioning:
 - Generator: the class embedding (dimension `noise_dim`) is concatenated to z. Unlike
   multiplying z by the embedding, this keeps every noise dimension alive for every class
@@ -92,7 +99,7 @@ class DCGANGenerator(nn.Module):
     """z (batch, noise_dim) [+ labels (batch,)] -> images (batch, channels, size, size) in [-1, 1]."""
 
     def __init__(self, noise_dim: int, image_size: int, channels: int, width: int,
-                 batch_norm: bool = True, num_classes: int = 0) -> None:
+                 batch_norm: bool = True, num_classes: int = 0, extra_conv: bool = False) -> None:
         super().__init__()
         _check_shape(image_size, channels, width)
         self.noise_dim, self.image_size, self.channels, self.num_classes = noise_dim, image_size, channels, num_classes
@@ -105,6 +112,9 @@ class DCGANGenerator(nn.Module):
         # project: a 1x1 input through a side x side transposed conv gives the smallest map
         layers += self._block(nn.ConvTranspose2d(in_dim, chans[0], kernel_size=side, stride=1, padding=0,
                                                  bias=not batch_norm), chans[0], batch_norm)
+        if extra_conv:
+            layers += self._block(nn.Conv2d(chans[0], chans[0], kernel_size=3, stride=1, padding=1,
+                                            bias=not batch_norm), chans[0], batch_norm)
         for c_in, c_out in zip(chans, chans[1:]):
             layers += self._block(nn.ConvTranspose2d(c_in, c_out, kernel_size=4, stride=2, padding=1,
                                                      bias=not batch_norm), c_out, batch_norm)
@@ -133,17 +143,19 @@ class DCGANDiscriminator(nn.Module):
     is divided by its largest singular value, estimated by one power iteration per training call."""
 
     def __init__(self, image_size: int, channels: int, width: int, batch_norm: bool = False,
-                 spectral_norm: bool = False, num_classes: int = 0) -> None:
+                 spectral_norm: bool = False, num_classes: int = 0, extra_conv: bool = False) -> None:
         super().__init__()
         _check_shape(image_size, channels, width)
         self.image_size, self.channels, self.num_classes = image_size, channels, num_classes
         side, chans = _plan(image_size, width)
         chans = chans[::-1]  # w, 2w(, 4w): from half the image size down to the smallest map
+        # (out channels, kernel, stride, padding) per convolution
+        convs = [(c_out, 4, 2, 1) for c_out in chans] + ([(2 * chans[-1], 3, 1, 1)] if extra_conv else [])
         layers: list[nn.Module] = []
         c_in = channels
-        for i, c_out in enumerate(chans):
+        for i, (c_out, kernel, stride, padding) in enumerate(convs):
             norm = i > 0 and batch_norm
-            layers.append(nn.Conv2d(c_in, c_out, kernel_size=4, stride=2, padding=1, bias=not norm))
+            layers.append(nn.Conv2d(c_in, c_out, kernel_size=kernel, stride=stride, padding=padding, bias=not norm))
             if norm:
                 layers.append(nn.BatchNorm2d(c_out, track_running_stats=False))
             layers.append(nn.LeakyReLU(negative_slope=LEAK))

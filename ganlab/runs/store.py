@@ -386,15 +386,14 @@ def check_state(experiment: Any, state: TrainingState) -> None:
 # ------------------------------------------------------------------ generator only
 def build_generator(structure: Any, device: str | torch.device = "cpu") -> torch.nn.Module:
     """A generator of `structure` (no data needed), for sampling from saved weights."""
-    from ganlab.nets.dcgan import DCGANGenerator
+    from ganlab.nets.image_nets import image_generator
     from ganlab.nets.mlp import MLPGenerator
 
     s = structure
     with torch.random.fork_rng(devices=[]):  # initialisation draws from the global RNG; leave it be
         if isinstance(s, ToyStructure):
             return MLPGenerator(s.noise_dim, s.generator).to(device)
-        return DCGANGenerator(s.noise_dim, s.image_size, s.channels, s.width, batch_norm=s.g_batch_norm,
-                              num_classes=s.net_classes).to(device)
+        return image_generator(s).to(device)
 
 
 def generator_from_tensors(structure: Any, tensors: Mapping[str, torch.Tensor], prefer_ema: bool = True,

@@ -13,7 +13,7 @@ from torchvision.utils import make_grid
 
 from ganlab.config import ImageStructure, Knobs
 from ganlab.data.images import ImageDataset
-from ganlab.nets.dcgan import DCGANDiscriminator, DCGANGenerator
+from ganlab.nets.image_nets import image_discriminator, image_generator
 from ganlab.training.ema import GeneratorEMA
 from ganlab.training.step import GanParts, make_optimizer
 from ganlab.training.timeline import Frame, GridTimeline
@@ -82,10 +82,8 @@ class ImageExperiment:
         s = self.structure
         with _INIT_LOCK, torch.random.fork_rng(devices=[]):
             torch.manual_seed(s.seed)  # the nets initialise themselves the DCGAN way (dcgan_init)
-            G = DCGANGenerator(s.noise_dim, s.image_size, s.channels, s.width,
-                               batch_norm=s.g_batch_norm, num_classes=s.net_classes).to(self.device)
-            D = DCGANDiscriminator(s.image_size, s.channels, s.width, batch_norm=s.d_batch_norm,
-                                   spectral_norm=s.d_spectral_norm, num_classes=s.net_classes).to(self.device)
+            G = image_generator(s).to(self.device)
+            D = image_discriminator(s).to(self.device)
         rng = torch.Generator().manual_seed(s.seed)
         dataset, device, noise_dim, conditional = self.dataset, self.device, s.noise_dim, s.conditional
 

@@ -16,7 +16,7 @@ from torch import Tensor, nn
 
 from ganlab.config import Knobs, OptimizerKnobs
 from ganlab.losses import AdversarialLoss, get_loss
-from ganlab.regularizers import gradient_penalty, r1_penalty
+from ganlab.regularizers import gradient_penalty, mode_seeking_penalty, r1_penalty
 
 RECORD_KEYS = (
     "d_loss", "g_loss", "d_penalty", "d_real", "d_fake", "d_grad_norm", "g_grad_norm", "wasserstein",
@@ -139,12 +139,20 @@ def discriminator_step(parts: GanParts, knobs: Knobs, loss: AdversarialLoss) -> 
 
 
 def generator_step(parts: GanParts, knobs: Knobs, loss: AdversarialLoss) -> dict[str, Tensor]:
+    """One G update. With mode seeking on, the batch is two halves of batch_size // 2 drawn
+    with the same labels and their own noise, which the penalty compares."""
     D, G = parts.discriminator, parts.generator
-    labels = parts.sample_labels(knobs.batch_size) if parts.sample_labels is not None else None
-    fake = G(parts.sample_noise(knobs.batch_size), labels)
+    half = knobs.batch_size // 2 if knobs.ms_weight > 0 else None
+    labels = None
+    if parts.sample_labels is not None:
+        labels = parts.sample_labels(knobs.batch_size if half is None else half)
+        labels = labels if half is None else torch.cat([labels, labels])
+    noise = parts.sample_noise(knobs.batch_size if half is None else 2 * half)
+    fake = G(noise, labels)
     g_loss = loss.g_loss(D(fake, labels))
+    objective = g_loss if half is None else g_loss + knobs.ms_weight * mode_seeking_penalty(fake, noise)
     parts.g_optimizer.zero_grad(set_to_none=True)
-    g_loss.backward()
+    objective.backward()
     grad_norm = _grad_norm(G)
     parts.g_optimizer.step()
     if parts.ema is not None:

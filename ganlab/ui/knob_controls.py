@@ -55,3 +55,9 @@ def training_inputs(prefix: str, flash_key: str, batch_step: int = 32) -> None:
                     help="R1 weight γ on ½E[‖∇D(x)‖²] at real data")
     c3.number_input("Weight clip", *CLIP_RANGE, step=0.005, format="%.4f", key=prefix + "clip",
                     help="Used by the Wasserstein weight-clipping loss")
+    c1, _ = st.columns([2, 1])
+    c1.number_input("Mode seeking (G)", *PENALTY_RANGE, step=0.1, key=prefix + "ms",
+                    help="Generator regularizer (MSGAN, Mao et al. 2019): weight λ on 1 / (image distance / noise "
+                         "distance) between two half-batches with the same labels. Spreads G's samples out when "
+                         "different noise gives the same image, e.g. one style per class in a conditional GAN. "
+                         "The G loss chart shows the adversarial part only.")
