@@ -3,8 +3,10 @@ its sample grids as PNGs, to judge by eye whether samples are recognisable in ti
 
     python benchmarks/bench_image_preset.py --preset dcgan --seconds 60 --out /tmp/dcgan
 
-prints the steps reached, steps/s and images/s, and writes OUT-live.png (and OUT-ema.png
-with EMA on, plus OUT-timeline.png: a strip of grids from the run's timeline).
+prints the steps reached, steps/s and images/s, the metric classifier's numbers (digit
+data), for conditional presets the within-class spread of the samples against the real
+data's (near 0: one style per class), and writes OUT-live.png (and OUT-ema.png with EMA
+on, plus OUT-timeline.png: a strip of grids from the run's timeline).
 One torch thread by default, as each runner in the app has.
 """
 
@@ -48,6 +50,29 @@ def _score(runner: Runner, structure) -> None:
         print(f"{'EMA ' if ema else 'live'} G at step {step}: classes covered {r.classes_covered}/{r.num_classes}, "
               f"class KL {r.class_kl:.3f} (real {r.kl_baseline:.3f}), Frechet {r.frechet:.1f} "
               f"(real {r.frechet_baseline:.1f}), IS {r.inception_score:.2f} (real {r.inception_score_real:.2f})")
+
+
+def _mean_pairwise_distance(x: torch.Tensor) -> float:
+    flat = x.reshape(len(x), -1).float()
+    return float(torch.cdist(flat, flat).sum() / (len(flat) * (len(flat) - 1)))
+
+
+def _within_class_spread(runner: Runner, experiment: ImageExperiment) -> None:
+    """Conditional runs: how varied each class's samples are, as the mean pairwise pixel
+    distance among a class's samples over the same among real images of that class (1: as
+    varied as the data; near 0: one image per class whatever the noise)."""
+    from ganlab.training.quality_monitor import runner_sample_source
+
+    labels = experiment.eval_labels
+    real_x, real_y = experiment.dataset.to_float(experiment.dataset.images), experiment.dataset.labels
+    classes = [int(c) for c in torch.unique(labels) if int((real_y == c).sum()) >= 2]
+    real = {c: _mean_pairwise_distance(real_x[real_y == c][:64]) for c in classes}
+    for ema in (False, True) if experiment.structure.ema_decay > 0 else (False,):
+        step, images = runner_sample_source(runner, ema=ema)()
+        x = torch.as_tensor(images)
+        ratios = [_mean_pairwise_distance(x[labels == c]) / real[c] for c in classes if int((labels == c).sum()) >= 2]
+        print(f"{'EMA ' if ema else 'live'} G at step {step}: within-class spread / real {np.mean(ratios):.2f} "
+              f"(mean over {len(ratios)} classes; min {min(ratios):.2f})")
 
 
 def main() -> None:
@@ -108,6 +133,8 @@ def main() -> None:
         print(f"last losses: D {snap.latest.get('d_loss', float('nan')):.3f}, G {snap.latest.get('g_loss', float('nan')):.3f}; "
               f"D(x) {snap.latest.get('d_real', float('nan')):.2f}, D(G(z)) {snap.latest.get('d_fake', float('nan')):.2f}")
         _score(runner, structure)
+        if structure.conditional:
+            _within_class_spread(runner, experiment)
         _save(snap.view.grid, f"{args.out}-live.png")
         if snap.view.ema_grid is not None:
             _save(snap.view.ema_grid, f"{args.out}-ema.png")
