@@ -130,6 +130,24 @@ def test_live_knob_keeps_the_run_and_structure_change_restarts(app):
     assert not any("EMA generator" in c for c in image_captions(at))  # EMA off: one grid
 
 
+def test_extra_conv_is_a_structure_setting_and_mode_seeking_a_live_knob(app):
+    at = open_page(app)
+    runner = runner_of(at)
+    assert at.checkbox(key="im_xc").value is True  # the default preset's nets
+    at.button(key="im_step").click().run()
+    wait_until(lambda: runner.snapshot().step == 1)
+    at.number_input(key="im_ms").set_value(1.0).run()
+    wait_until(lambda: runner.snapshot().knobs.ms_weight == 1.0)
+    runner.wait_idle()
+    assert runner.snapshot().step == 1
+    at.checkbox(key="im_xc").uncheck().run()
+    wait_until(lambda: runner.snapshot().structure.extra_conv is False)
+    at = settle(at, runner)
+    assert runner.snapshot().step == 0
+    assert any("Structure changed (extra 3×3 conv)" in i.value for i in at.info)
+    assert at.query_params["xc"] in ("0", ["0"]) and at.query_params["ms"] in ("1.0", ["1.0"], "1", ["1"])
+
+
 def test_settings_come_from_the_link_and_bad_values_are_reported(app):
     at = open_page(app, cond="1", ema="0", w="16", nd="notanumber", data="nope")
     warnings = " ".join(w.value for w in at.warning)
