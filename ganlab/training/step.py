@@ -142,15 +142,15 @@ def generator_step(parts: GanParts, knobs: Knobs, loss: AdversarialLoss) -> dict
     """One G update. With mode seeking on, the batch is two halves of batch_size // 2 drawn
     with the same labels and their own noise, which the penalty compares."""
     D, G = parts.discriminator, parts.generator
-    half = knobs.batch_size // 2 if knobs.ms_weight > 0 else None
-    labels = None
-    if parts.sample_labels is not None:
-        labels = parts.sample_labels(knobs.batch_size if half is None else half)
-        labels = labels if half is None else torch.cat([labels, labels])
-    noise = parts.sample_noise(knobs.batch_size if half is None else 2 * half)
+    pairs = knobs.ms_weight > 0
+    n = knobs.batch_size // 2 if pairs else knobs.batch_size
+    labels = parts.sample_labels(n) if parts.sample_labels is not None else None
+    if pairs and labels is not None:
+        labels = torch.cat([labels, labels])
+    noise = parts.sample_noise(2 * n if pairs else n)
     fake = G(noise, labels)
     g_loss = loss.g_loss(D(fake, labels))
-    objective = g_loss if half is None else g_loss + knobs.ms_weight * mode_seeking_penalty(fake, noise)
+    objective = g_loss + knobs.ms_weight * mode_seeking_penalty(fake, noise) if pairs else g_loss
     parts.g_optimizer.zero_grad(set_to_none=True)
     objective.backward()
     grad_norm = _grad_norm(G)
