@@ -462,17 +462,18 @@ def _out_dir(args: argparse.Namespace) -> Path:
 
 
 def _load_points(path: Path):
-    from ganlab.data.points_csv import PointsFileError, empirical_distribution, read_points_csv
+    from ganlab.data.points_csv import PointsFileError, empirical_distribution, load_points_csv
 
     try:
-        content = path.read_bytes()
+        with path.open("rb") as f:  # read as a stream: a huge file stops at the first limit
+            loaded = load_points_csv(f)
     except OSError as exc:
         raise UsageError(f"cannot read --csv {path}: {exc.strerror or exc}") from None
-    try:
-        points = read_points_csv(content)
     except PointsFileError as exc:
         raise UsageError(f"--csv {path}: {exc}") from None
-    return empirical_distribution(points, label=path.name)
+    if loaded.bad:
+        print(f"--csv {path}: {loaded.summary()}", file=sys.stderr)
+    return empirical_distribution(loaded.points, label=path.name)
 
 
 def _load_images(args: argparse.Namespace):

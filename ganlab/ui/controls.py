@@ -15,7 +15,7 @@ from ganlab.config import (
     ACTIVATIONS, HIDDEN_LAYERS_RANGE, NOISE_DIM_RANGE, NOISE_KINDS, SEED_RANGE, USER_DATA, WIDTH_RANGE, ConfigError,
     Knobs, ToyStructure,
 )
-from ganlab.data.points_csv import PointsFileError, empirical_distribution, read_points_csv
+from ganlab.data.points_csv import PointsFileError, empirical_distribution, load_points_csv
 from ganlab.data.toy import TOY_DISTRIBUTIONS, ToyDistribution, get_toy
 from ganlab.presets import PRESETS, get_preset
 from ganlab.ui.knob_controls import training_inputs
@@ -65,15 +65,19 @@ def _dataset_for(data: str) -> ToyDistribution | None:
         cached = st.session_state.get(CSV_POINTS_KEY)
         if cached is None or cached[0] != upload.file_id:
             try:
-                points = read_points_csv(upload.getvalue())
+                loaded = load_points_csv(upload.getvalue())  # parsed as a stream: stops at the first limit
             except PointsFileError as err:
                 st.error(f"Cannot use {upload.name}: {err}.")
                 return cached[1] if cached else None
-            st.session_state[CSV_POINTS_KEY] = (upload.file_id, empirical_distribution(points, upload.name))
+            # (file id, distribution, report of skipped rows or "")
+            st.session_state[CSV_POINTS_KEY] = (upload.file_id, empirical_distribution(loaded.points, upload.name),
+                                                f"{upload.name}: {loaded.summary()}" if loaded.bad else "")
     cached = st.session_state.get(CSV_POINTS_KEY)
     if cached is None:
         st.info("Upload a CSV file of 2D points to train on it.")
         return None
+    if cached[2]:
+        st.warning(cached[2])
     st.caption(cached[1].description)
     return cached[1]
 
