@@ -478,7 +478,7 @@ def _load_points(path: Path):
 
 def _load_images(args: argparse.Namespace):
     """The image dataset the flags name, at --image-size / --channels (default: the data's own)."""
-    from ganlab.data.image_files import ImageFilesError, load_image_folder, load_image_zip
+    from ganlab.data.image_files import ImageFilesError, load_image_folder, load_image_zip_file
     from ganlab.data.image_sources import IMAGE_SOURCES, DatasetUnavailable
 
     if args.images is None:
@@ -493,11 +493,13 @@ def _load_images(args: argparse.Namespace):
         if path.is_dir():
             dataset, report = load_image_folder(path, size, channels, name=f"{path.name} (folder)")
         elif path.suffix.lower() == ".zip" and path.is_file():
-            dataset, report = load_image_zip(path.read_bytes(), size, channels, name=f"{path.stem} (zip)")
+            dataset, report = load_image_zip_file(path, size, channels, name=f"{path.stem} (zip)")
         else:
             raise UsageError(f"--images {path}: not a folder or a .zip file")
     except (ImageFilesError, OSError) as exc:
         raise UsageError(f"--images {path}: {exc}") from None
+    if report.skipped or report.note:
+        print(f"--images {path}: {report.summary()}", file=sys.stderr)
     if args.max_images is not None and len(dataset) > args.max_images:
         import torch
 

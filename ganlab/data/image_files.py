@@ -6,16 +6,19 @@ skipped and counted, never fatal. Each image is converted to grey or colour (tra
 parts on white), centre-cropped to a square and resized. With two or more class folders
 (`cats/…`, `dogs/…`) the folder names become the labels; otherwise the images are
 unlabelled. A single folder wrapping everything (`my-data/cats/…`) is looked through.
-Limits (file count, total bytes, pixels per image) are checked before pixels are
-decoded; a zip's sizes are read from its directory before anything is inflated, and an
-entry whose name leaves the archive (`../x.png`, `/etc/x.png`) is refused. Nothing is
-written to disk.
+Limits (file count, total bytes, pixels per image and in all) are checked before pixels
+are decoded; a zip's sizes are read from its directory before anything is inflated, and
+its members are inflated a piece at a time, never past their stated size
+(`ganlab.data.zip_members`): a zip bomb costs no more than its directory admits. Entries
+whose names leave the archive (`../x.png`, `/etc/x.png`), links and archives inside the
+archive are refused. Nothing is written to disk.
 """
 
 from __future__ import annotations
 
 import io
 import os
+import stat
 import zipfile
 from collections import Counter
 from dataclasses import dataclass, field
@@ -28,10 +31,18 @@ from PIL import Image, ImageOps
 
 from ganlab.config import IMAGE_CHANNELS, IMAGE_SIZES, NUM_CLASSES_RANGE
 from ganlab.data.images import ImageDataset
+from ganlab.data.zip_members import (
+    ARCHIVE_EXTENSIONS, MemberSkipped, directory_entries_at_most, is_link, read_member,
+)
 
 MAX_FILES = 20_000
 MAX_BYTES = 200 * 1024 * 1024  # image files together (a zip: uncompressed)
 MAX_PIXELS = 25_000_000  # per image (a 5000 x 5000 photo); PIL's own bomb guard is at 89 M
+# Pixels decoded for one load, all images together (a JPEG counts at the reduced size it is
+# decoded at): 20,000 images of 120 x 120 px, or 1,200 of 500 x 500. Decoding costs about
+# 7 s of CPU per 10^9 pixels, so a zip of 13 KB cannot buy minutes of a shared server's time.
+MAX_TOTAL_PIXELS = 300_000_000
+MAX_FILE_BYTES = 64 * 1024 * 1024  # one image file
 IMAGE_EXTENSIONS = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff", ".ppm", ".pgm",
                               ".pbm", ".pnm"})
 MAX_EXAMPLES = 5  # file names listed per skip reason
@@ -40,6 +51,10 @@ NOT_IMAGE = "not an image file"  # by its extension (never opened)
 UNREADABLE = "unreadable or corrupt"  # an image name, but PIL cannot read it
 TOO_LARGE = "too many pixels"
 UNSAFE_NAME = "unsafe name in the zip"
+LINK = "a link (not followed)"
+ARCHIVE = "an archive inside the archive (not opened: unpack it first)"
+NOT_A_FILE = "not a regular file"
+FILE_TOO_BIG = f"file larger than {MAX_FILE_BYTES // 2**20} MB"
 OUTSIDE_CLASSES = "outside the class folders"
 
 
@@ -56,6 +71,8 @@ class LoadReport:
     examples: dict[str, list[str]] = field(default_factory=dict)  # reason -> first few names
     class_names: tuple[str, ...] = ()
     note: str = ""
+    bytes_read: int = 0  # bytes actually read or inflated from the files (a zip bomb's refused ones too)
+    pixels: int = 0  # pixels decoded
 
     def skip(self, reason: str, name: str) -> None:
         self.skipped[reason] += 1
@@ -103,15 +120,34 @@ def image_to_array(img: Image.Image, image_size: int, channels: int) -> np.ndarr
     return a[None] if channels == 1 else a.transpose(2, 0, 1)
 
 
-def _decode(data: Callable[[], io.BufferedIOBase], image_size: int, channels: int) -> np.ndarray | str:
-    """The image's pixels, or the reason it was skipped."""
+class _PixelBudget:
+    """Pixels left to decode in one load; taken from each image's header before decoding it."""
+
+    def __init__(self, limit: int, where: str, report: LoadReport) -> None:
+        self.limit, self.where, self.report = limit, where, report
+
+    def take(self, n: int) -> None:
+        if self.report.pixels + n > self.limit:
+            raise ImageFilesError(
+                f"the images in {self.where} come to more than {self.limit / 1e6:,.0f} million pixels to decode, "
+                "the limit for one load. They are trained at 28 or 32 px: shrink them first (e.g. to 256 px a "
+                "side) or use fewer.")
+        self.report.pixels += n
+
+
+def _decode(data: bytes, image_size: int, channels: int, budget: _PixelBudget) -> np.ndarray | str:
+    """The image's pixels, or the reason it was skipped. Raises ImageFilesError when the
+    pixels of all images together would pass the budget (checked before decoding)."""
     try:
-        with data() as f, Image.open(f) as img:
+        with Image.open(io.BytesIO(data)) as img:
             if img.width * img.height > MAX_PIXELS:
                 return TOO_LARGE
             img.draft("RGB" if channels == 3 else "L", (image_size * 2, image_size * 2))  # JPEG: decode smaller
+            budget.take(img.width * img.height)  # (frames past the first of a GIF or TIFF are never decoded)
             img.load()
             return image_to_array(img, image_size, channels)
+    except ImageFilesError:
+        raise
     except Image.DecompressionBombError:
         return TOO_LARGE
     except Exception:  # not an image inside, truncated, corrupt, a plugin's own error: skip, never crash
@@ -123,7 +159,7 @@ def _decode(data: Callable[[], io.BufferedIOBase], image_size: int, channels: in
 class _Entry:
     parts: tuple[str, ...]  # path inside the folder or zip (wrapper folders dropped)
     size: int
-    open: Callable[[], io.BufferedIOBase]
+    read: Callable[[list[int]], bytes]  # the content; raises MemberSkipped; counts bytes in its argument
     shown: str  # the name as the user knows it, for the report
 
 
@@ -135,7 +171,7 @@ def _hidden(parts: tuple[str, ...]) -> bool:
 def _strip_wrapper(entries: list[_Entry]) -> list[_Entry]:
     """Drop folders that wrap everything (`data/cats/x.png`, `data/dogs/y.png` -> `cats/…`)."""
     while entries and all(len(e.parts) > 1 for e in entries) and len({e.parts[0] for e in entries}) == 1:
-        entries = [_Entry(e.parts[1:], e.size, e.open, e.shown) for e in entries]
+        entries = [_Entry(e.parts[1:], e.size, e.read, e.shown) for e in entries]
     return entries
 
 
@@ -147,13 +183,14 @@ def _check_args(image_size: int, channels: int) -> None:
 
 
 def _load_entries(entries: list[_Entry], report: LoadReport, where: str, name: str, image_size: int, channels: int,
-                  max_files: int, max_bytes: int) -> tuple[ImageDataset, LoadReport]:
+                  max_files: int, max_bytes: int, max_pixels: int) -> tuple[ImageDataset, LoadReport]:
     candidates = []
     for e in entries:
-        if Path(e.parts[-1]).suffix.lower() in IMAGE_EXTENSIONS:
+        suffix = Path(e.parts[-1]).suffix.lower()
+        if suffix in IMAGE_EXTENSIONS:
             candidates.append(e)
         else:
-            report.skip(NOT_IMAGE, e.shown)
+            report.skip(ARCHIVE if suffix in ARCHIVE_EXTENSIONS else NOT_IMAGE, e.shown)
     if len(candidates) > max_files:
         raise ImageFilesError(f"{where} holds {len(candidates):,} image files; the limit is {max_files:,}. "
                               "Use a smaller selection.")
@@ -165,12 +202,26 @@ def _load_entries(entries: list[_Entry], report: LoadReport, where: str, name: s
     folders = sorted({e.parts[0] for e in candidates if len(e.parts) > 1})
     labelled = len(folders) >= 2
     arrays, labels = [], []
+    budget, counter = _PixelBudget(max_pixels, where, report), [0]
     for e in candidates:
         path = e.shown
         if labelled and len(e.parts) == 1:
             report.skip(OUTSIDE_CLASSES, path)
             continue
-        pixels = _decode(e.open, image_size, channels)
+        if e.size > MAX_FILE_BYTES:
+            report.skip(FILE_TOO_BIG, path)
+            continue
+        try:
+            data = e.read(counter)
+        except MemberSkipped as skipped:
+            report.skip(skipped.reason, path)
+            continue
+        finally:
+            report.bytes_read = counter[0]
+        if report.bytes_read > max_bytes:  # cannot happen while sizes are checked above; never trust that alone
+            raise ImageFilesError(f"the image files in {where} come to more than {max_bytes / 2**20:.0f} MB")
+        pixels = _decode(data, image_size, channels, budget)
+        del data
         if isinstance(pixels, str):
             report.skip(pixels, path)
             continue
@@ -197,8 +248,22 @@ def _load_entries(entries: list[_Entry], report: LoadReport, where: str, name: s
     return dataset, report
 
 
+def _read_file(path: Path, size: int, counter: list[int]) -> bytes:
+    """A file's bytes, at most its stated size (a file that grows while read is skipped)."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read(size + 1)
+    except OSError:
+        raise MemberSkipped(UNREADABLE) from None
+    counter[0] += len(data)
+    if len(data) != size:
+        raise MemberSkipped(UNREADABLE)
+    return data
+
+
 def load_image_folder(path: str | Path, image_size: int, channels: int, *, max_files: int = MAX_FILES,
-                      max_bytes: int = MAX_BYTES, name: str | None = None) -> tuple[ImageDataset, LoadReport]:
+                      max_bytes: int = MAX_BYTES, max_pixels: int | None = None,
+                      name: str | None = None) -> tuple[ImageDataset, LoadReport]:
     """Every image under `path` (subfolders included; symlinked folders not followed)."""
     _check_args(image_size, channels)
     root = Path(path).expanduser()
@@ -218,13 +283,17 @@ def load_image_folder(path: str | Path, image_size: int, channels: int, *, max_f
                 raise ImageFilesError(f"{root} holds more than {4 * max_files:,} files; the limit is {max_files:,} "
                                       "images. Use a smaller folder.")
             try:
-                size = full.stat().st_size
+                info = full.stat()
             except OSError:
                 report.skip(UNREADABLE, "/".join(parts))
                 continue
-            entries.append(_Entry(parts, size, lambda full=full: open(full, "rb"), "/".join(parts)))
+            if not stat.S_ISREG(info.st_mode):  # a FIFO would block, a device never end
+                report.skip(NOT_A_FILE, "/".join(parts))
+                continue
+            entries.append(_Entry(parts, info.st_size, lambda c, full=full, size=info.st_size: _read_file(full, size, c),
+                                  "/".join(parts)))
     return _load_entries(entries, report, str(root), name or root.name or "images", image_size, channels,
-                         max_files, max_bytes)
+                         max_files, max_bytes, MAX_TOTAL_PIXELS if max_pixels is None else max_pixels)
 
 
 def _safe_parts(name: str) -> tuple[str, ...] | None:
@@ -238,13 +307,17 @@ def _safe_parts(name: str) -> tuple[str, ...] | None:
 
 
 def load_image_zip(data: bytes, image_size: int, channels: int, *, name: str = "upload",
-                   max_files: int = MAX_FILES, max_bytes: int = MAX_BYTES) -> tuple[ImageDataset, LoadReport]:
+                   max_files: int = MAX_FILES, max_bytes: int = MAX_BYTES,
+                   max_pixels: int | None = None) -> tuple[ImageDataset, LoadReport]:
     """Every image in a zip archive's bytes (e.g. a Streamlit upload). `max_bytes` bounds both
-    the archive and its images' uncompressed total, read from the zip directory first."""
+    the archive and its images' uncompressed total, read from the zip directory first and
+    held to while inflating; `max_pixels` bounds the pixels decoded, all images together."""
     _check_args(image_size, channels)
     where = f"the zip {name!r}" if name != "upload" else "the zip"
     if len(data) > max_bytes:
         raise ImageFilesError(f"{where} is {len(data) / 2**20:.1f} MB; the limit is {max_bytes / 2**20:.0f} MB")
+    if directory_entries_at_most(data) > 4 * max_files:  # before ZipFile builds an object for each
+        raise ImageFilesError(f"{where} holds more than {4 * max_files:,} files; the limit is {max_files:,} images")
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as e:
@@ -261,11 +334,24 @@ def load_image_zip(data: bytes, image_size: int, channels: int, *, name: str = "
                 continue
             if _hidden(parts):
                 continue
-            if info.flag_bits & 0x1:
-                report.skip(UNREADABLE + " (encrypted)", info.filename)
+            if is_link(info):
+                report.skip(LINK, info.filename)
                 continue
-            # read lazily, one entry at a time; zipfile never inflates past the declared size
-            entries.append(_Entry(parts, info.file_size, lambda info=info: io.BytesIO(archive.read(info)),
+            # read lazily, one entry at a time, never inflated past its stated size (zip_members)
+            entries.append(_Entry(parts, info.file_size, lambda c, info=info: read_member(data, info, c),
                                   info.filename))
         return _load_entries(entries, report, where, name.removesuffix(".zip") or "upload", image_size, channels,
-                             max_files, max_bytes)
+                             max_files, max_bytes, MAX_TOTAL_PIXELS if max_pixels is None else max_pixels)
+
+
+def load_image_zip_file(path: str | Path, image_size: int, channels: int, *, name: str | None = None,
+                        max_files: int = MAX_FILES, max_bytes: int = MAX_BYTES,
+                        max_pixels: int | None = None) -> tuple[ImageDataset, LoadReport]:
+    """`load_image_zip` on a zip file, refused by its size before it is read into memory."""
+    path = Path(path)
+    size = path.stat().st_size
+    where = f"the zip {name!r}" if name else "the zip"
+    if size > max_bytes:
+        raise ImageFilesError(f"{where} is {size / 2**20:.1f} MB; the limit is {max_bytes / 2**20:.0f} MB")
+    return load_image_zip(path.read_bytes(), image_size, channels, name=name or path.name, max_files=max_files,
+                          max_bytes=max_bytes, max_pixels=max_pixels)
