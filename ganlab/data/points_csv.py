@@ -101,6 +101,18 @@ def _row_problem(cells: list[str]) -> tuple[str, tuple[float, float] | None]:
     return "", (x, y)
 
 
+def _cells(line: str, dialect: type[csv.Dialect] | csv.Dialect) -> list[str] | None:
+    """The non-empty cells of one line, or None when its quoting cannot be read."""
+    if not dialect.quotechar or dialect.quotechar not in line:  # the common case, without the csv module's cost
+        cells = line.split(dialect.delimiter)
+    else:
+        try:
+            cells = next(csv.reader([line], dialect), [])
+        except csv.Error:
+            return None
+    return [c for c in (c.strip() for c in cells) if c]
+
+
 def _is_number(text: str) -> bool:
     try:
         float(text)
@@ -179,10 +191,7 @@ def load_points_csv(content: bytes | str | BinaryIO, *, max_bytes: int | None = 
                 continue
             reason, point, shown, cells = TOO_LONG, None, "", None
             if line is not None:
-                try:
-                    cells = [c.strip() for c in next(csv.reader([line], dialect)) if c.strip() != ""]
-                except csv.Error:
-                    cells = None
+                cells = _cells(line, dialect)
                 if cells is not None and not cells:
                     continue
                 if first and cells and not all(_is_number(c) for c in cells):
