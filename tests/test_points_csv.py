@@ -233,3 +233,10 @@ def test_a_stream_larger_than_the_byte_limit_is_refused_while_reading():
         load_points_csv(stream, max_bytes=20_000)
     assert stream.taken <= 20_001
     assert len(load_points_csv(CountingBytes(csv_text().encode()), max_bytes=20_000).points) == 12
+
+
+def test_quoted_cells_are_read_and_stray_quotes_make_a_bad_row():
+    text = '"x","y"\n' + "\n".join(f'"{x}","{y}"' for x, y in POINTS[:10]) + '\n"1,2\n'  # last: an unclosed quote
+    got = load_points_csv(text)
+    np.testing.assert_array_equal(got.points, EXPECTED[:10])
+    assert got.examples == [(12, "has 1 column", "1,2")]
