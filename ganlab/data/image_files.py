@@ -129,8 +129,8 @@ class _PixelBudget:
     def take(self, n: int) -> None:
         if self.report.pixels + n > self.limit:
             raise ImageFilesError(
-                f"the images in {self.where} come to more than {self.limit / 1e6:,.0f} million pixels to decode, "
-                "the limit for one load. They are trained at 28 or 32 px: shrink them first (e.g. to 256 px a "
+                f"the images in {self.where} come to more than {self.limit:,} pixels to decode, the limit "
+                "for one load. They are trained at 28 or 32 px: shrink them first (e.g. to 256 px a "
                 "side) or use fewer.")
         self.report.pixels += n
 
