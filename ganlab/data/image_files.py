@@ -290,8 +290,8 @@ def load_image_folder(path: str | Path, image_size: int, channels: int, *, max_f
             if not stat.S_ISREG(info.st_mode):  # a FIFO would block, a device never end
                 report.skip(NOT_A_FILE, "/".join(parts))
                 continue
-            entries.append(_Entry(parts, info.st_size, lambda c, full=full, size=info.st_size: _read_file(full, size, c),
-                                  "/".join(parts)))
+            read = lambda counter, full=full, size=info.st_size: _read_file(full, size, counter)  # noqa: E731
+            entries.append(_Entry(parts, info.st_size, read, "/".join(parts)))
     return _load_entries(entries, report, str(root), name or root.name or "images", image_size, channels,
                          max_files, max_bytes, MAX_TOTAL_PIXELS if max_pixels is None else max_pixels)
 
@@ -317,7 +317,8 @@ def load_image_zip(data: bytes, image_size: int, channels: int, *, name: str = "
     if len(data) > max_bytes:
         raise ImageFilesError(f"{where} is {len(data) / 2**20:.1f} MB; the limit is {max_bytes / 2**20:.0f} MB")
     if directory_entries_at_most(data) > 4 * max_files:  # before ZipFile builds an object for each
-        raise ImageFilesError(f"{where} holds more than {4 * max_files:,} files; the limit is {max_files:,} images")
+        raise ImageFilesError(f"{where} holds more than {4 * max_files:,} files; the limit is {max_files:,} images. "
+                              "Zip a smaller selection.")
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as e:

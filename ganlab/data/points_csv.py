@@ -44,7 +44,8 @@ BAD_QUOTES = "stray quotes"
 COLUMNS = "not two columns"
 _PHRASES = {NOT_NUMERIC: "is not numeric", NOT_FINITE: "holds NaN or infinity",
             BEYOND_FLOAT32: f"holds a value beyond the float32 range (±{FLOAT32_MAX:.1e})",
-            TOO_BIG: f"holds a value beyond ±{MAX_ABS_VALUE:,.0f}", TOO_LONG: f"is longer than {MAX_LINE_CHARS:,} characters",
+            TOO_BIG: f"holds a value beyond ±{MAX_ABS_VALUE:,.0f}",
+            TOO_LONG: f"is longer than {MAX_LINE_CHARS:,} characters",
             BAD_QUOTES: "has unreadable quotes"}
 
 
