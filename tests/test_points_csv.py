@@ -91,6 +91,8 @@ def test_empty_file():
         read_points_csv(b"")
     with pytest.raises(PointsFileError, match="empty"):
         read_points_csv("\n\n  \n")
+    with pytest.raises(PointsFileError, match="the file has a header row and no points"):
+        read_points_csv("x,y\n\n")
 
 
 @pytest.mark.parametrize("content", [b"\xff\xfe\x00\x001,2\n", "x,y\n\xe9,1\n".encode("latin-1") + csv_text().encode()])

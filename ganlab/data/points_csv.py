@@ -185,7 +185,7 @@ def load_points_csv(content: bytes | str | BinaryIO, *, max_bytes: int | None = 
     except csv.Error:
         dialect = csv.excel
     report = PointsImport(np.zeros((0, 2), np.float32))
-    xs, first = [], True
+    xs, first, header = [], True, False
     try:
         for line_no, line in _lines(text):
             if line is not None and not line.strip():
@@ -196,7 +196,7 @@ def load_points_csv(content: bytes | str | BinaryIO, *, max_bytes: int | None = 
                 if cells is not None and not cells:
                     continue
                 if first and cells and not all(_is_number(c) for c in cells):
-                    first = False
+                    first, header = False, True
                     continue  # a header row
                 reason, point = (BAD_QUOTES, None) if cells is None else _row_problem(cells)
                 shown = ", ".join(cells or [line.strip()])
@@ -220,7 +220,7 @@ def load_points_csv(content: bytes | str | BinaryIO, *, max_bytes: int | None = 
         raise PointsFileError("the file is not UTF-8 text; save it as a plain CSV (UTF-8)") from None
     report.points = np.asarray(xs, dtype=np.float32).reshape(-1, 2)
     if report.rows == 0:
-        raise PointsFileError("the file is empty")
+        raise PointsFileError("the file has a header row and no points" if header else "the file is empty")
     if len(xs) < MIN_POINTS:
         found = f"only {len(xs)} point{'s' * (len(xs) != 1)}" if xs else "no usable points"
         if not report.bad:
