@@ -11,9 +11,7 @@ from __future__ import annotations
 import streamlit as st
 
 from ganlab.explorer import Explorer, NetsUnavailable, copy_runner_nets, explorer_from_nets, nets_from_state
-from ganlab.ui.latent_views import (
-    DEFAULTS, ask_panel, directions_panel, interpolation_panel, nearest_panel, one_thread,
-)
+from ganlab.ui.latent_views import ask_panel, directions_panel, interpolation_panel, nearest_panel, one_thread
 from ganlab.ui.session import live_runner
 
 PLAYGROUND_KEY = "playground"
@@ -83,8 +81,6 @@ def _request_refresh() -> None:
 
 def choose_source() -> Explorer | None:
     """The source picker; returns the explorer of the chosen generator, or None (with a message)."""
-    for key, value in DEFAULTS.items():
-        st.session_state.setdefault(key, value)
     runners = {key: live_runner(key) for key in (PLAYGROUND_KEY, IMAGES_KEY)}
     options = [key for key, runner in runners.items() if runner is not None] + ["saved"]
     if st.session_state.get("lt_source") not in options or st.session_state.get("lt_options") != options:
@@ -155,6 +151,7 @@ def latent_page() -> None:
     with cols[1]:
         cls = class_selector(ex)
     with cols[0]:
-        view = st.segmented_control("View", tuple(VIEWS), format_func=VIEWS.get, key="lt_view",
-                                    label_visibility="collapsed") or "interpolate"
+        # A labelled radio row, not a segmented control: at laptop widths (1024 px) its choices
+        # wrap onto a second line instead of being cut off.
+        view = st.radio("View", tuple(VIEWS), format_func=VIEWS.get, key="lt_view", horizontal=True)
     PANELS[view](ex, cls)
