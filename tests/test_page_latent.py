@@ -285,3 +285,12 @@ def test_a_refreshed_page_takes_its_live_run_back_from_its_url(app, monkeypatch)
     run(theirs)
     assert theirs.radio(key="lt_source").options == ["A saved run"] and "imrun" not in theirs.query_params
     assert registry._entries[other_token].owner == "open-tab"
+
+
+def test_unreadable_runs_folder_says_so_without_server_paths(app, monkeypatch):
+    def refuse():
+        raise PermissionError(13, "Permission denied", "/srv/private/ganlab-runs")
+    monkeypatch.setattr("ganlab.runs.list_runs", refuse)
+    at = run(app)
+    assert [e.value for e in at.error] == [
+        "Cannot list the saved runs: the runs folder could not be read (the server log has the details)."]

@@ -8,12 +8,15 @@ re-run only generator forward passes on them.
 
 from __future__ import annotations
 
+import logging
+
 import streamlit as st
 
 from ganlab.explorer import Explorer, NetsUnavailable, copy_runner_nets, explorer_from_nets, nets_from_state
 from ganlab.ui.latent_views import ask_panel, directions_panel, interpolation_panel, nearest_panel, one_thread
 from ganlab.ui.session import live_runner
 
+log = logging.getLogger(__name__)
 PLAYGROUND_KEY = "playground"
 IMAGES_KEY = "images"  # the image page's runner key (ganlab/ui/images.py)
 SOURCES = {
@@ -36,8 +39,9 @@ def _explorer(experiment, knobs, step: int, G, D, ema, use_ema: bool, where: str
 def _load_live(choice: str, runner, use_ema: bool) -> Explorer | None:
     try:
         experiment, knobs, step, G, D, ema = copy_runner_nets(runner)
-    except NetsUnavailable as exc:
-        st.error(f"{exc}. Training may be busy or restarting: press *Take the latest weights* to try again.")
+    except NetsUnavailable as exc:  # its message is written for the user
+        text = str(exc)
+        st.error(f"{text[:1].upper()}{text[1:]}. Press *Take the latest weights* to try again.")
         return None
     return _explorer(experiment, knobs, step, G, D, ema, use_ema, SOURCE_NAMES[choice])
 
@@ -48,8 +52,13 @@ def _load_saved(name: str, use_ema: bool) -> Explorer | None:
     try:
         experiment, state, _ = load_run(run_path(name))
         G, D, ema = nets_from_state(state)
-    except (RunFormatError, NetsUnavailable, OSError, ValueError) as exc:
+    except (RunFormatError, NetsUnavailable) as exc:  # messages written for the user
         st.error(f"Cannot open the run {name!r}: {exc}")
+        return None
+    except (OSError, ValueError):
+        log.warning("opening the saved run %r failed", name, exc_info=True)
+        st.error(f"Cannot open the run {name!r}: its files could not be read. The Runs page shows what is "
+                 f"wrong with it; the server log has the details.")
         return None
     return _explorer(experiment, state.knobs, state.step, G, D, ema, use_ema, f"saved run {name!r}")
 
@@ -60,8 +69,9 @@ def _saved_run_choice() -> tuple[str, str] | None:
 
     try:
         runs = [r for r in list_runs() if r.error is None and not r.view_only]
-    except OSError as exc:
-        st.error(f"Cannot list the saved runs: {exc}")
+    except OSError:
+        log.warning("listing the saved runs failed", exc_info=True)
+        st.error("Cannot list the saved runs: the runs folder could not be read (the server log has the details).")
         return None
     if not runs:
         st.info(f"No saved runs in {runs_root()} yet. Save one from the runs page, or train one headless "
