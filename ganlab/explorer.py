@@ -186,8 +186,9 @@ class Explorer:
             return reason
         try:
             load_metric_classifier()
-        except ClassifierUnavailable as exc:
-            return str(exc)
+        except ClassifierUnavailable as exc:  # its text names a server path: for the log
+            log.warning("classifier features unavailable: %s", exc)
+            return "the metric classifier is not available on this server (its log says why and how to fix it)"
         return None
 
     def _features(self, images: Tensor) -> Tensor:

@@ -96,18 +96,19 @@ def choose_source() -> Explorer | None:
     if st.session_state.get("lt_source") not in options or st.session_state.get("lt_options") != options:
         st.session_state["lt_source"] = options[0]  # a live run that just appeared is what the user wants
     st.session_state["lt_options"] = options
-    cols = st.columns([3, 2, 1.3])
-    choice = cols[0].radio("Generator", options, format_func=SOURCES.get, horizontal=True, key="lt_source")
+    # One row that wraps (not fixed columns): at laptop widths nothing is cut to "Take the la...".
+    row = st.container(horizontal=True, vertical_alignment="bottom", gap="medium")
+    choice = row.radio("Generator", options, format_func=SOURCES.get, horizontal=True, key="lt_source")
     if len(options) == 1:
         st.caption("This session has no live run: train one on the 2D playground (or the image page) and "
                    "come back to open its generator here, or open a saved run.")
     cached: Explorer | None = st.session_state.get("lt_explorer")
     has_ema = bool(cached is not None and cached._cache.get("has_ema"))
-    use_ema = cols[1].toggle("Averaged generator (EMA)", key="lt_use_ema", disabled=not has_ema,
-                             help="The run's exponential moving average of G's weights (when the run keeps one)")
+    use_ema = row.toggle("Averaged generator (EMA)", key="lt_use_ema", disabled=not has_ema,
+                         help="The run's exponential moving average of G's weights (when the run keeps one)")
     use_ema = bool(use_ema and has_ema)
-    cols[2].button("Take the latest weights", key="lt_refresh_button", on_click=_request_refresh,
-                   help="Copy the nets again: the run may have trained on since they were taken")
+    row.button("Take the latest weights", key="lt_refresh_button", on_click=_request_refresh,
+               help="Copy the nets again: the run may have trained on since they were taken")
     if choice == "saved":
         picked = _saved_run_choice()
         if picked is None:

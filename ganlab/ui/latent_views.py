@@ -24,6 +24,7 @@ from ganlab.plots_latent import directions_figure, interpolation_figure, score_h
 SEED_MAX = 2**31 - 1
 IMAGE_SCALE = 8  # a 28 px image shown at 224 px, pixels kept crisp
 STRIP_SCALE = 3
+CONTROL_WIDTH = 160  # px: a seed box or a slider in a wrapping row of controls
 GALLERY = 8
 PATH_POINTS = 101  # the 2D path's resolution
 REAL_POINTS = 1000
@@ -163,15 +164,16 @@ def t_view(ex: Explorer, cls: int | None) -> None:
 def interpolation_controls(ex: Explorer, cls: int | None) -> None:
     one_thread()
     own_defaults("interpolate")
-    cols = st.columns([1, 1, 1.4, 1.4])
-    cols[0].number_input("Endpoint A: seed", 0, SEED_MAX, step=1, key="lt_seed_a", persist_state=KEEP,
-                         help="Each seed names one latent vector")
-    cols[0].button("Random A", key="lt_rand_a", on_click=_randomize, args=("lt_seed_a",))
-    cols[1].number_input("Endpoint B: seed", 0, SEED_MAX, step=1, key="lt_seed_b", persist_state=KEEP)
-    cols[1].button("Random B", key="lt_rand_b", on_click=_randomize, args=("lt_seed_b",))
-    cols[2].radio("Path", INTERPOLATIONS, format_func=METHOD_LABELS.get, key="lt_method", persist_state=KEEP,
-                  help="Gaussian latents live near a sphere: slerp stays on it, lerp cuts through the middle")
-    cols[3].slider("Frames in the strip", 2, 16, key="lt_frames", persist_state=KEEP)
+    # A row of fixed-width groups that wraps: at laptop widths no label or button is cut short.
+    row = st.container(horizontal=True, gap="medium")
+    for which in ("a", "b"):
+        box = row.container(width=CONTROL_WIDTH)
+        box.number_input(f"Endpoint {which.upper()}: seed", 0, SEED_MAX, step=1, key=f"lt_seed_{which}",
+                         persist_state=KEEP, help="Each seed names one latent vector")
+        box.button(f"Random {which.upper()}", key=f"lt_rand_{which}", on_click=_randomize, args=(f"lt_seed_{which}",))
+    row.radio("Path", INTERPOLATIONS, format_func=METHOD_LABELS.get, key="lt_method", persist_state=KEEP,
+              help="Gaussian latents live near a sphere: slerp stays on it, lerp cuts through the middle")
+    row.slider("Frames in the strip", 2, 16, key="lt_frames", persist_state=KEEP, width=CONTROL_WIDTH)
     frame_key = _frame_key(ex, cls)
     if st.session_state.get("lt_frame_key", frame_key) != frame_key:
         st.session_state["lt_frame_key"] = frame_key
@@ -287,10 +289,11 @@ def _report_score(ex: Explorer, x: torch.Tensor, cls: int | None) -> None:
     logit, score = ex.score(x, cls)
     value = float(score[0])
     real_pct, fake_pct = _percentiles(ex, value, cls)
-    c1, c2, c3 = st.columns(3)
-    c1.metric(ex.score_label, f"{value:.4f}")
-    c2.metric("Raw output (logit)" if ex.score_label == "D(x)" else "Raw output", f"{float(logit[0]):.4f}")
-    c3.metric("Above real samples", f"{real_pct:.0%}",
+    row = st.container(horizontal=True, gap="large")  # wraps at laptop widths instead of cutting "0.…"
+    row.metric(ex.score_label, f"{value:.4f}", width="content")
+    row.metric("Raw output (logit)" if ex.score_label == "D(x)" else "Raw output", f"{float(logit[0]):.4f}",
+               width="content")
+    row.metric("Above real samples", f"{real_pct:.0%}", width="content",
               help="The share of real training samples that D scores lower than this input. Near 0%: "
                    "D finds it less real than almost every real sample (an anomaly, to this D).")
     real, fake = ex.reference_scores(cls)
