@@ -39,6 +39,11 @@ def save_image_run(root: Path, name: str = "digits-run", **structure) -> None:
         runner.release()
 
 
+def view_choice(page, name: str):
+    """The label of a choice of the View radio row (what a user clicks; the radio input is hidden)."""
+    return page.locator('[data-testid="stRadio"]:has-text("View") label').filter(has_text=name).first
+
+
 def open_latent_page(page, server) -> None:
     page.goto(f"{server.url}/Latent")
     page.get_by_role("heading", name="Latent space explorer").wait_for(timeout=60_000)
@@ -77,7 +82,7 @@ def test_clicking_the_2d_score_map_places_the_point(page, app_server):
     page.get_by_role("button", name="Step", exact=True).wait_for(timeout=60_000)
     page.get_by_role("link", name="Latent space").click()
     page.get_by_text("Showing this session's 2D playground").wait_for(timeout=60_000)
-    page.get_by_role("radio", name=re.compile("Ask the discriminator")).click()
+    view_choice(page, "Ask the discriminator").click()
     page.get_by_text("Click the map").wait_for(timeout=30_000)
     x_input, y_input = page.get_by_label("x", exact=True), page.get_by_label("y", exact=True)
     assert (x_input.input_value(), y_input.input_value()) == ("0.00", "0.00")
@@ -122,7 +127,7 @@ def test_nearest_training_images_first_on_a_fresh_tab(page, start_server, tmp_pa
     page.get_by_text("saved run 'digits-run': the generator at step 2").wait_for(timeout=30_000)
     assert page.get_by_text("View", exact=True).first.is_visible(), "the view switcher has a visible label"
     choice = page.get_by_role("radio", name=re.compile("Nearest training images"))
-    label = page.locator("label").filter(has_text="Nearest training images").first
+    label = view_choice(page, "Nearest training images")
     label.scroll_into_view_if_needed()
     box = label.bounding_box()
     assert box is not None and box["width"] > 0 and box["x"] >= 0 and box["x"] + box["width"] <= width, box
