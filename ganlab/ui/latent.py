@@ -13,7 +13,8 @@ import logging
 import streamlit as st
 
 from ganlab.explorer import Explorer, NetsUnavailable, copy_runner_nets, explorer_from_nets, nets_from_state
-from ganlab.ui.latent_views import ask_panel, directions_panel, interpolation_panel, nearest_panel, one_thread
+from ganlab.ui.latent_nearest import nearest_panel
+from ganlab.ui.latent_views import ask_panel, directions_panel, interpolation_panel, one_thread
 from ganlab.ui.session import live_runner
 
 log = logging.getLogger(__name__)

@@ -1,5 +1,6 @@
-"""The latent page's four views (interpolate, directions, ask the discriminator, nearest
-training images), drawn from an `Explorer` (ganlab.explorer).
+"""The latent page's views (interpolate, directions, ask the discriminator; nearest training
+images in ganlab/ui/latent_nearest.py), drawn from an `Explorer` (ganlab.explorer), and the
+settings they share.
 
 Speed: sliders live in fragments of their own, so moving one re-runs one generator pass
 and one small image; strips, sweeps and score distributions are cached in the session
@@ -84,7 +85,7 @@ def _more_samples() -> None:
     st.session_state["lt_gallery"] = int(setting("lt_gallery")) + GALLERY
 
 
-def _cached(name: str, key: tuple, compute):
+def cached(name: str, key: tuple, compute):
     """One cached value per name, recomputed when its key changes (old values are dropped)."""
     slot = st.session_state.get(f"lt_cache_{name}")
     if slot is None or slot[0] != key:
@@ -98,10 +99,10 @@ def _show_image(images: torch.Tensor, caption: str | None = None, scale: int = I
 
 
 def _real_points(ex: Explorer) -> np.ndarray:
-    return _cached("real", (ex.version,), lambda: ex.real_samples(REAL_POINTS)[0].numpy())
+    return cached("real", (ex.version,), lambda: ex.real_samples(REAL_POINTS)[0].numpy())
 
 
-def _current_frame(ex: Explorer, cls: int | None) -> tuple[torch.Tensor, torch.Tensor]:
+def current_frame(ex: Explorer, cls: int | None) -> tuple[torch.Tensor, torch.Tensor]:
     """The latent at the interpolation slider's t, and G's output for it (the interpolation
     view's settings as the user left them, or their defaults)."""
     a = ex.seed_latent(int(setting("lt_seed_a")))
@@ -110,7 +111,7 @@ def _current_frame(ex: Explorer, cls: int | None) -> tuple[torch.Tensor, torch.T
     return z, ex.render(z[None], cls)
 
 
-def _gallery_images(ex: Explorer, cls: int | None) -> torch.Tensor:
+def gallery_images(ex: Explorer, cls: int | None) -> torch.Tensor:
     """The endpoint picker's samples (seeds from the gallery's first seed on)."""
     base = int(setting("lt_gallery"))
     return ex.render(torch.stack([ex.seed_latent(base + i) for i in range(GALLERY)]), cls)
@@ -144,15 +145,15 @@ def t_view(ex: Explorer, cls: int | None) -> None:
     own_defaults("interpolate")
     t = st.slider("t (from A to B)", 0.0, 1.0, step=0.01, key="lt_t", persist_state=KEEP)
     st.session_state["lt_frame_key"] = _frame_key(ex, cls)
-    z, current = _current_frame(ex, cls)
+    z, current = current_frame(ex, cls)
     if ex.kind == "image":
         _show_image(current, caption=f"t = {t:.2f}")
         return
     seed_a, seed_b = int(setting("lt_seed_a")), int(setting("lt_seed_b"))
     method, frames = setting("lt_method"), int(setting("lt_frames"))
     key = (ex.version, seed_a, seed_b, method, frames)
-    dense = _cached("path2d", key[:4], lambda: ex.render(ex.path(seed_a, seed_b, PATH_POINTS, method)).numpy())
-    marks = _cached("frames2d", key, lambda: ex.render(ex.path(seed_a, seed_b, frames, method)).numpy())
+    dense = cached("path2d", key[:4], lambda: ex.render(ex.path(seed_a, seed_b, PATH_POINTS, method)).numpy())
+    marks = cached("frames2d", key, lambda: ex.render(ex.path(seed_a, seed_b, frames, method)).numpy())
     st.plotly_chart(interpolation_figure(_real_points(ex), dense, marks, current[0].numpy(), ex.dataset.bounds),
                     key="lt_path_chart")
     x, y = current[0].tolist()
@@ -181,14 +182,14 @@ def interpolation_controls(ex: Explorer, cls: int | None) -> None:
     seed_a, seed_b = int(setting("lt_seed_a")), int(setting("lt_seed_b"))
     method, frames = setting("lt_method"), int(setting("lt_frames"))
     if ex.kind == "toy":
-        dense = _cached("path2d", (ex.version, seed_a, seed_b, method),
+        dense = cached("path2d", (ex.version, seed_a, seed_b, method),
                         lambda: ex.render(ex.path(seed_a, seed_b, PATH_POINTS, method)).numpy())
         path_csv = "t,x,y\n" + "\n".join(f"{tt:.4f},{px:.6f},{py:.6f}" for tt, (px, py)
                                           in zip(np.linspace(0, 1, PATH_POINTS), dense))
         st.download_button("Download the path (CSV)", path_csv, file_name="latent_path.csv", key="lt_dl_csv")
         return
     key = (ex.version, seed_a, seed_b, method, frames, cls)
-    shown, png, gif = _cached("strip", key, lambda: _strip(ex, seed_a, seed_b, frames, method, cls))
+    shown, png, gif = cached("strip", key, lambda: _strip(ex, seed_a, seed_b, frames, method, cls))
     st.image(shown, caption=f"{frames} frames from A (left) to B (right), {method}")
     d1, d2 = st.columns(2)
     d1.download_button("Strip as PNG", png, file_name="interpolation.png", mime="image/png", key="lt_dl_png")
@@ -206,8 +207,8 @@ def _strip(ex: Explorer, seed_a: int, seed_b: int, frames: int, method: str, cls
 def _gallery(ex: Explorer, cls: int | None) -> None:
     with st.expander("Pick endpoints from generated samples"):
         base = int(setting("lt_gallery"))
-        shown = _cached("gallery", (ex.version, base, cls),
-                        lambda: png_bytes(upscale(strip(to_uint8(_gallery_images(ex, cls))), STRIP_SCALE)))
+        shown = cached("gallery", (ex.version, base, cls),
+                        lambda: png_bytes(upscale(strip(to_uint8(gallery_images(ex, cls))), STRIP_SCALE)))
         st.image(shown, caption=f"Samples #1-#{GALLERY} (seeds {base}-{base + GALLERY - 1})")
         options = list(range(GALLERY))
         c1, c2, c3 = st.columns([2, 2, 1])
@@ -240,14 +241,14 @@ def directions_panel(ex: Explorer, cls: int | None) -> None:
     cols[3].number_input("Start from seed", 0, SEED_MAX, step=1, key="lt_dir_seed", persist_state=KEEP)
     cols[4].button("Centre the sliders", key="lt_dir_centre", on_click=_reset_direction_sliders)
     k, span, seed = int(k), float(span), int(st.session_state["lt_dir_seed"])
-    dirs, explained = _cached("dirs", (ex.version, mode, k, cls), lambda: ex.directions(mode, k, cls))
+    dirs, explained = cached("dirs", (ex.version, mode, k, cls), lambda: ex.directions(mode, k, cls))
     names = [f"PC {j + 1}" if mode == "pca" else f"z[{j}]" for j in range(k)]
     if explained is not None:
         names = [f"{name} · {float(share):.0%} of the output variance" for name, share in zip(names, explained)]
     direction_sliders(ex, cls, mode, dirs, names, span, seed)
     if ex.kind == "image":
         base = ex.seed_latent(seed)
-        sweep = _cached("sweeps", (ex.version, mode, k, span, seed, cls), lambda: [png_bytes(upscale(strip(to_uint8(
+        sweep = cached("sweeps", (ex.version, mode, k, span, seed, cls), lambda: [png_bytes(upscale(strip(to_uint8(
             ex.render(walk(base, dirs[j], torch.linspace(-span, span, WALK_FRAMES)), cls))), 2)) for j in range(k)])
         with st.expander("What each direction does (from the seed's latent, -range to +range)", expanded=True):
             for j in range(k):
@@ -355,7 +356,7 @@ def ask_panel(ex: Explorer, cls: int | None) -> None:
         if notes:
             st.caption(f"{file.name}: " + "; ".join(notes) + ".")
     elif what == "frame":
-        x = _current_frame(ex, cls)[1]
+        x = current_frame(ex, cls)[1]
     else:
         n = len(ex.dataset)
         if not 0 <= int(st.session_state.get("lt_ask_index", 0)) < n:
@@ -368,67 +369,3 @@ def ask_panel(ex: Explorer, cls: int | None) -> None:
         _show_image(x, caption="What D sees")
     with right:
         _report_score(ex, x, cls)
-
-
-# ---------------------------------------------------------------- nearest neighbours
-@st.fragment
-def nearest_panel(ex: Explorer, cls: int | None) -> None:
-    one_thread()
-    own_defaults("nearest")
-    if ex.kind != "image":
-        st.info("The memorization check is for image GANs: a 2D toy's training set is a whole distribution.")
-        return
-    c1, c2, c3 = st.columns([2, 1.6, 1])
-    query = c1.radio("Generated images", ("frame", "gallery"), horizontal=True, key="lt_nn_query",
-                     persist_state=KEEP, format_func={
-        "frame": "The interpolation image (at t)", "gallery": f"The {GALLERY} samples of the endpoint picker"}.get)
-    no_features = _cached("nn_features_reason", (ex.version,), ex.feature_space_reason)
-    if no_features:
-        st.session_state["lt_nn_space"] = "pixels"
-    space = c2.radio("Distance in", ("pixels", "features"), horizontal=True, key="lt_nn_space", persist_state=KEEP,
-                     format_func={"pixels": "Pixels", "features": "Classifier features"}.get,
-                     disabled=bool(no_features), help=no_features or (
-                         "The metric classifier's 64 features: near there means alike to a digit reader, "
-                         "even when shifted by a pixel or two. The first search reads every training image once."))
-    k = c3.number_input("Neighbours", 1, 10, step=1, key="lt_nn_k", persist_state=KEEP)
-    if not st.button("Find the nearest training images", key="lt_nn_go", type="primary"):
-        result = st.session_state.get("lt_nn_result")
-        if result is None or result[0] != ex.version:
-            st.caption(f"Searches all {len(ex.dataset):,} training images.")
-            return
-    else:
-        images = _current_frame(ex, cls)[1] if query == "frame" else _gallery_images(ex, cls)
-        with st.spinner("Searching the training set..."):
-            found = ex.nearest(images, int(k), space)
-            baseline = _real_baseline(ex, space)
-        st.session_state["lt_nn_result"] = (ex.version, to_uint8(images), found, baseline, space)
-    _, images, found, baseline, space = st.session_state["lt_nn_result"]
-    what = ("Euclidean over all pixels of images in [-1, 1] (per pixel: RMS)" if space == "pixels"
-            else "Euclidean between the metric classifier's features")
-    st.caption(f"Distance: {what}. For scale, real training images lie a median {baseline:.2f} from their "
-               f"nearest other training image; a generated image much closer than that to one training image "
-               f"may be a copy of it.")
-    labels = ex.dataset.labels
-    names = ex.dataset.class_names
-    for q in range(len(images)):
-        cols = st.columns(found.indices.shape[1] + 1)
-        cols[0].image(upscale(images[q], 3), caption="generated")
-        for j, (index, dist, rms) in enumerate(zip(found.indices[q].tolist(), found.distances[q].tolist(),
-                                                   found.rms[q].tolist())):
-            pixels = to_uint8(ex.dataset.to_float(ex.dataset.images[index:index + 1]))[0]
-            label = f" · {names[int(labels[index])]}" if labels is not None else ""
-            extra = f" (rms {rms:.3f})" if space == "pixels" else ""
-            cols[j + 1].image(upscale(pixels, 3), caption=f"#{index}{label} · d {dist:.2f}{extra}")
-
-
-def _real_baseline(ex: Explorer, space: str, n: int = 64) -> float:
-    """The median distance from real training images to their nearest other training image."""
-    def compute() -> float:
-        g = torch.Generator().manual_seed(0)
-        idx = torch.randperm(len(ex.dataset), generator=g)[:n]
-        found = ex.nearest(ex.dataset.to_float(ex.dataset.images[idx]), 2, space)
-        return float(found.distances[:, 1].median())  # [:, 0] is the image itself
-    return _cached(f"nn_baseline_{space}", (ex.version,), compute)
-
-
-# ---------------------------------------------------------------- the page
