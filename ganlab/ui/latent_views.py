@@ -226,20 +226,22 @@ def _reset_direction_sliders() -> None:
 def directions_panel(ex: Explorer, cls: int | None) -> None:
     """The controls re-run the page (rarely touched); the sliders live in a fragment."""
     own_defaults("directions")
-    cols = st.columns([1.6, 1, 1, 1, 1])
-    mode = cols[0].radio("Move along", tuple(MODE_LABELS), format_func=MODE_LABELS.get, key="lt_dir_mode",
-                         persist_state=KEEP,
-                         help="Principal directions: the latent directions that move the generator's output the "
-                              "most, found by least squares over 1,024 random latents (ganlab.latent). "
-                              "Latent axes: the first latent coordinates.")
+    row = st.container(horizontal=True, gap="medium", vertical_alignment="bottom")  # wraps, cuts nothing
+    mode = row.radio("Move along", tuple(MODE_LABELS), format_func=MODE_LABELS.get, key="lt_dir_mode",
+                     persist_state=KEEP,
+                     help="Principal directions: the latent directions that move the generator's output the "
+                          "most, found by least squares over 1,024 random latents (ganlab.latent). "
+                          "Latent axes: the first latent coordinates.")
     most = min(MAX_DIRECTIONS, ex.max_directions(mode))
     if int(st.session_state["lt_dir_k"]) > most:
         st.session_state["lt_dir_k"] = most
-    k = cols[1].number_input("Sliders", 1, most, step=1, key="lt_dir_k", persist_state=KEEP) if most > 1 else 1
-    span = cols[2].number_input("Slider range (±)", 0.5, 10.0, step=0.5, key="lt_dir_range", persist_state=KEEP,
-                                help="In latent units (the noise has standard deviation 1)")
-    cols[3].number_input("Start from seed", 0, SEED_MAX, step=1, key="lt_dir_seed", persist_state=KEEP)
-    cols[4].button("Centre the sliders", key="lt_dir_centre", on_click=_reset_direction_sliders)
+    k = (row.number_input("Sliders", 1, most, step=1, key="lt_dir_k", persist_state=KEEP, width=CONTROL_WIDTH)
+         if most > 1 else 1)
+    span = row.number_input("Slider range (±)", 0.5, 10.0, step=0.5, key="lt_dir_range", persist_state=KEEP,
+                            width=CONTROL_WIDTH, help="In latent units (the noise has standard deviation 1)")
+    row.number_input("Start from seed", 0, SEED_MAX, step=1, key="lt_dir_seed", persist_state=KEEP,
+                     width=CONTROL_WIDTH)
+    row.button("Centre the sliders", key="lt_dir_centre", on_click=_reset_direction_sliders)
     k, span, seed = int(k), float(span), int(st.session_state["lt_dir_seed"])
     dirs, explained = cached("dirs", (ex.version, mode, k, cls), lambda: ex.directions(mode, k, cls))
     names = [f"PC {j + 1}" if mode == "pca" else f"z[{j}]" for j in range(k)]
