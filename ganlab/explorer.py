@@ -9,6 +9,7 @@ session state, and the benchmark times the same calls.
 from __future__ import annotations
 
 import itertools
+import logging
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,6 +27,7 @@ REFERENCE_LATENTS = 512  # batch-norm statistics are frozen to this many random 
 REFERENCE_REAL = 256  # real samples for D's batch norm and for the score distributions
 DIRECTION_SAMPLES = 1024
 REFERENCE_SEED = 12345
+log = logging.getLogger(__name__)
 _versions = itertools.count(1)
 
 
@@ -184,8 +186,9 @@ class Explorer:
             return reason
         try:
             load_metric_classifier()
-        except ClassifierUnavailable as exc:
-            return str(exc)
+        except ClassifierUnavailable as exc:  # its text names a server path: for the log
+            log.warning("classifier features unavailable: %s", exc)
+            return "the metric classifier is not available on this server (its log says why and how to fix it)"
         return None
 
     def _features(self, images: Tensor) -> Tensor:
@@ -262,7 +265,9 @@ def nets_from_state(state: Any) -> tuple[nn.Module, nn.Module, nn.Module | None]
         try:
             module.load_state_dict(weights)
         except RuntimeError as exc:
-            raise NetsUnavailable(f"the saved {prefix} does not fit the run's structure: {exc}") from None
+            log.info("saved %s weights do not fit %s: %s", prefix, state.structure, exc)
+            raise NetsUnavailable(f"the saved {prefix} does not fit the run's structure (its weights are for a "
+                                  f"network of another shape)") from None
     return G, D, ema
 
 
@@ -270,9 +275,17 @@ def copy_runner_nets(runner: Any, timeout: float = 10.0) -> tuple[Any, Any, int,
     """(experiment, knobs, step, generator, discriminator, EMA generator or None): CPU copies
     made on the runner thread between two steps (`Runner.copy_nets`), so no tensor the
     thread mutates is read here. The copies are the caller's own."""
+    from ganlab.training.runner import RunnerClosedError
+
     try:
         knobs = runner.snapshot().knobs
         nets = runner.copy_nets(timeout=timeout)
-    except (TimeoutError, RuntimeError) as exc:
-        raise NetsUnavailable(f"could not copy the run's nets: {exc}") from None
+    except TimeoutError:
+        raise NetsUnavailable("could not copy the run's nets: the run did not hand them over in time "
+                              "(busy, restarting or stopped)") from None
+    except RunnerClosedError:
+        raise NetsUnavailable("could not copy the run's nets: the run has been closed") from None
+    except RuntimeError as exc:
+        log.warning("copying a run's nets failed", exc_info=exc)
+        raise NetsUnavailable("could not copy the run's nets (the server log has the details)") from None
     return nets.experiment, knobs, nets.step, nets.generator, nets.discriminator, nets.ema_generator

@@ -4,13 +4,83 @@ bytes, and a user's uploaded image checked and conformed to a discriminator's in
 from __future__ import annotations
 
 import io
+import logging
+import warnings
 
 import numpy as np
 import torch
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageOps
 from torch import Tensor
 
-MAX_UPLOAD_PIXELS = 25_000_000
+log = logging.getLogger(__name__)
+
+ACCEPTED_FORMATS = ("PNG", "JPEG", "GIF", "BMP", "WEBP")  # Pillow's names; the uploader lists the same
+ACCEPTED = "PNG, JPEG, GIF, BMP or WebP"
+MAX_UPLOAD_PIXELS = 25_000_000  # checked on the size the file declares, before anything is decoded
+WORK_SIDE = 1024  # larger images are scaled down to this before they are padded and resized
+
+
+class UnusableImage(ValueError):
+    """An uploaded file that cannot be used; the message is for the user (it names the file)."""
+
+
+_SIGNATURES = (
+    (b"%PDF", "a PDF document"),
+    (b"PK\x03\x04", "a ZIP archive (or a Word, Excel or PowerPoint file)"),
+    (b"\x1f\x8b", "a gzip archive"),
+    (b"II*\x00", "a TIFF image"),
+    (b"MM\x00*", "a TIFF image"),
+    (b"\x00\x00\x01\x00", "an icon (ICO) file"),
+    (b"8BPS", "a Photoshop (PSD) file"),
+    (b"\x89HDF", "an HDF5 data file"),
+)
+
+
+def describe_file(data: bytes) -> str:
+    """What a file that is no readable image seems to be, in words ("a PDF document")."""
+    for magic, what in _SIGNATURES:
+        if data.startswith(magic):
+            return what
+    if data[4:12] in (b"ftypheic", b"ftypheix", b"ftypmif1", b"ftypavif"):
+        return "a HEIC/AVIF photo (the iPhone's format)"
+    head = data[:4096]
+    try:
+        text = head.decode("utf-8")
+    except UnicodeDecodeError:
+        return "binary data in no image format we know"
+    if "<svg" in text.lower():
+        return "an SVG drawing"
+    if text.lstrip().startswith("{") or text.lstrip().startswith("["):
+        return "a JSON or other text file"
+    return "a text file"
+
+
+def _open(data: bytes, name: str) -> Image.Image:
+    """The image decoded, its declared size checked first (a small file may declare a huge
+    image: a decompression bomb). Raises UnusableImage saying what was wrong."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # refused below, with a message
+        try:
+            img = Image.open(io.BytesIO(data), formats=ACCEPTED_FORMATS)
+        except Image.DecompressionBombError:
+            raise UnusableImage(f"{name} declares an image of hundreds of millions of pixels; images of at most "
+                                f"{MAX_UPLOAD_PIXELS // 1_000_000} million pixels are accepted.") from None
+        except Exception as exc:  # Pillow raises many kinds for files it cannot identify
+            log.info("upload %r not identified as an image: %r", name, exc)
+            raise UnusableImage(f"{name} is not an image we can read: it looks like {describe_file(data)}. "
+                                f"Upload a {ACCEPTED} image.") from None
+        width, height = img.size
+        if width * height > MAX_UPLOAD_PIXELS:
+            raise UnusableImage(f"{name} is {width:,}x{height:,} pixels ({width * height / 1e6:,.0f} million); "
+                                f"images of at most {MAX_UPLOAD_PIXELS // 1_000_000} million pixels are accepted: "
+                                f"scale it down and upload it again.")
+        try:
+            img.load()
+        except Exception as exc:
+            log.info("upload %r (%s) not decoded: %r", name, img.format, exc)
+            raise UnusableImage(f"{name} looks like a {img.format} image but could not be decoded: it may be "
+                                f"truncated or damaged. Save it again and upload the new file.") from None
+    return img
 
 
 def to_uint8(images: Tensor) -> np.ndarray:
@@ -54,22 +124,15 @@ def gif_bytes(frames: np.ndarray, frame_ms: int = 120, bounce: bool = True) -> b
     return buf.getvalue()
 
 
-def load_user_image(data: bytes, size: int, channels: int, invert: bool | None = None) -> tuple[Tensor, list[str]]:
+def load_user_image(data: bytes, size: int, channels: int, invert: bool | None = None,
+                    name: str = "The file") -> tuple[Tensor, list[str]]:
     """An uploaded image as the discriminator's input (1, channels, size, size) in [-1, 1],
     with notes on what was changed. `invert`: None inverts dark-on-light images when the
-    net expects grey images (MNIST-style light strokes on black). Raises ValueError with
-    a message for the user when the file is not a usable image."""
+    net expects grey images (MNIST-style light strokes on black). Raises UnusableImage with
+    a message for the user (naming the file `name`) when the file is not a usable image."""
     if not data:
-        raise ValueError("The file is empty.")
-    try:
-        img = Image.open(io.BytesIO(data))
-        if img.width * img.height > MAX_UPLOAD_PIXELS:
-            raise ValueError(f"The image is {img.width}x{img.height} pixels; at most {MAX_UPLOAD_PIXELS:,} are accepted.")
-        img.load()
-    except ValueError:
-        raise
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombError, SyntaxError) as exc:
-        raise ValueError(f"This file is not an image that can be read (PNG, JPEG, GIF, BMP, WebP): {exc}") from None
+        raise UnusableImage(f"{name} is empty: upload a {ACCEPTED} image.")
+    img = _open(data, name)
     notes = []
     if getattr(img, "n_frames", 1) > 1:
         notes.append("an animated image: its first frame is used")
@@ -78,6 +141,10 @@ def load_user_image(data: bytes, size: int, channels: int, invert: bool | None =
         img = Image.alpha_composite(background, img.convert("RGBA"))
         notes.append("transparent parts shown on white")
     img = img.convert("L" if channels == 1 else "RGB")
+    if max(img.size) > WORK_SIDE:
+        before = img.size
+        img.thumbnail((WORK_SIDE, WORK_SIDE), Image.Resampling.LANCZOS)
+        notes.append(f"scaled down from {before[0]}x{before[1]} to {img.width}x{img.height} first")
     if img.width != img.height:
         side = max(img.size)
         corner = img.getpixel((0, 0))

@@ -1,4 +1,8 @@
-"""Plotly figures for the latent-space page: pure functions, numpy in, figure out."""
+"""Plotly figures for the latent-space page: pure functions, numpy in, figure out.
+
+Real data, generated data and D's map take their colours from `ganlab.plots` (PALETTE,
+SURFACE_COLORSCALE), the one place they are defined, so this page speaks the playground's
+visual language: green real, purple generated, D's map purple (fake) to green (real)."""
 
 from __future__ import annotations
 
@@ -7,10 +11,11 @@ from typing import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-REAL_COLOUR = "#2ca02c"
-PATH_COLOUR = "#7b3fbf"
-POINT_COLOUR = "#d62728"
-WALK_COLOURS = ("#1f77b4", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#7f7f7f")
+from ganlab.plots import PALETTE, SURFACE_COLORSCALE
+
+# One curve per direction slider: neither real nor generated, so colours of their own (no green
+# or purple, which mean real and generated).
+WALK_COLOURS = ("#1f77b4", "#ff7f0e", "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#d62728", "#7f7f7f")
 
 
 def _f64(a) -> np.ndarray:
@@ -30,7 +35,24 @@ def _frame(fig: go.Figure, bounds: tuple[float, float, float, float], height: in
 def _real(real: np.ndarray) -> go.Scattergl:
     real = _f64(real)
     return go.Scattergl(x=real[:, 0], y=real[:, 1], mode="markers", name="real data",
-                        marker=dict(size=4, color=REAL_COLOUR, opacity=0.35), hoverinfo="skip")
+                        marker=dict(size=4, color=PALETTE["real"], opacity=0.5), hoverinfo="skip")
+
+
+def _generated_point(point: np.ndarray, name: str) -> go.Scatter:
+    """The one generated point the sliders move: generated colour, a large outlined star."""
+    return go.Scatter(x=point[:1], y=point[1:2], mode="markers", name=name,
+                      marker=dict(size=16, color=PALETTE["fake"], symbol="star",
+                                  line=dict(color=PALETTE["neutral"], width=1.5)))
+
+
+def score_range(surface: np.ndarray, label: str) -> tuple[float, float]:
+    """The colour range of D's map: [0, 1] for a probability D(x), symmetric about 0 for a critic,
+    so the neutral middle colour always means "cannot tell"."""
+    if label == "D(x)":
+        return 0.0, 1.0
+    finite = np.abs(_f64(surface)[np.isfinite(surface)])
+    limit = float(finite.max()) if finite.size and finite.max() > 0 else 1.0
+    return -limit, limit
 
 
 def interpolation_figure(real: np.ndarray, path: np.ndarray, frames: np.ndarray, current: np.ndarray,
@@ -40,12 +62,11 @@ def interpolation_figure(real: np.ndarray, path: np.ndarray, frames: np.ndarray,
     path, frames, current = _f64(path), _f64(frames), _f64(current)
     fig = go.Figure([
         _real(real),
-        go.Scatter(x=path[:, 0], y=path[:, 1], mode="lines", name="G(path)", line=dict(color=PATH_COLOUR, width=2)),
+        go.Scatter(x=path[:, 0], y=path[:, 1], mode="lines", name="G(path)", line=dict(color=PALETTE["fake"], width=2)),
         go.Scatter(x=frames[:, 0], y=frames[:, 1], mode="markers+text", name="frames",
                    text=[str(i + 1) for i in range(len(frames))], textposition="top center",
-                   marker=dict(size=8, color=PATH_COLOUR, line=dict(color="white", width=1))),
-        go.Scatter(x=current[:1], y=current[1:2], mode="markers", name="G(z(t))",
-                   marker=dict(size=16, color=POINT_COLOUR, symbol="star", line=dict(color="black", width=1))),
+                   marker=dict(size=8, color=PALETTE["fake"], line=dict(color="white", width=1))),
+        _generated_point(current, "G(z(t))"),
     ])
     return _frame(fig, bounds, height)
 
@@ -60,8 +81,7 @@ def directions_figure(real: np.ndarray, point: np.ndarray, walks: Sequence[np.nd
         walk = _f64(walk)
         traces.append(go.Scatter(x=walk[:, 0], y=walk[:, 1], mode="lines", name=name,
                                  line=dict(color=WALK_COLOURS[j % len(WALK_COLOURS)], width=2)))
-    traces.append(go.Scatter(x=point[:1], y=point[1:2], mode="markers", name="G(z)",
-                             marker=dict(size=16, color=POINT_COLOUR, symbol="star", line=dict(color="black", width=1))))
+    traces.append(_generated_point(point, "G(z)"))
     return _frame(go.Figure(traces), bounds, height)
 
 
@@ -76,12 +96,13 @@ def score_map_figure(real: np.ndarray, xs: np.ndarray, ys: np.ndarray, surface: 
     point = _f64(point)
     gx, gy = np.meshgrid(_f64(xs), _f64(ys))
     step = float(xs[1] - xs[0]) if len(xs) > 1 else 1.0
+    zmin, zmax = score_range(surface, label)
     fig = go.Figure([
-        go.Heatmap(x=_f64(xs), y=_f64(ys), z=_f64(surface), colorscale="RdBu", opacity=0.75, name=label,
-                   colorbar=dict(title=label, thickness=12), hoverinfo="skip"),
+        go.Heatmap(x=_f64(xs), y=_f64(ys), z=_f64(surface), colorscale=SURFACE_COLORSCALE, zmin=zmin, zmax=zmax,
+                   name=label, colorbar=dict(title=label, thickness=12), hoverinfo="skip"),
         _real(real),
         go.Scatter(x=point[:1], y=point[1:2], mode="markers", name="your point", hoverinfo="skip",
-                   marker=dict(size=16, color="black", symbol="x")),
+                   marker=dict(size=16, color=PALETTE["neutral"], symbol="x")),
         go.Scatter(x=gx.ravel(), y=gy.ravel(), mode="markers", name=CLICK_TRACE, showlegend=False,
                    customdata=_f64(surface).ravel(), hovertemplate="x %{x:.2f}, y %{y:.2f}: %{customdata:.3f}<extra></extra>",
                    marker=dict(size=max(4.0, 0.9 * 400 * step / (bounds[1] - bounds[0])), opacity=0, symbol="square")),
@@ -94,11 +115,11 @@ def score_histogram(real_scores: np.ndarray, fake_scores: np.ndarray, value: flo
                     height: int = 260) -> go.Figure:
     """D's scores on real and generated samples, with a line at the asked input's score."""
     fig = go.Figure([
-        go.Histogram(x=_f64(real_scores), name="real", marker_color=REAL_COLOUR, opacity=0.6, nbinsx=40),
-        go.Histogram(x=_f64(fake_scores), name="generated", marker_color=PATH_COLOUR, opacity=0.6, nbinsx=40),
+        go.Histogram(x=_f64(real_scores), name="real", marker_color=PALETTE["real"], opacity=0.6, nbinsx=40),
+        go.Histogram(x=_f64(fake_scores), name="generated", marker_color=PALETTE["fake"], opacity=0.6, nbinsx=40),
     ])
     if value is not None:
-        fig.add_vline(x=float(value), line=dict(color=POINT_COLOUR, width=3), annotation_text="this input")
+        fig.add_vline(x=float(value), line=dict(color=PALETTE["neutral"], width=3), annotation_text="this input")
     fig.update_layout(barmode="overlay", height=height, margin=dict(l=10, r=10, t=30, b=10), xaxis_title=label,
                       yaxis_title="count", legend=dict(orientation="h", y=1.02, yanchor="bottom"))
     return fig

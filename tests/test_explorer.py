@@ -15,7 +15,7 @@ from ganlab.config import ImageStructure, Knobs, MLPShape, ToyStructure
 from ganlab.data.image_sources import load_image_source
 from ganlab.data.images import ImageDataset
 from ganlab.explorer import NetsUnavailable, copy_runner_nets, explorer_from_nets, nets_from_state
-from ganlab.latent_images import gif_bytes, load_user_image, png_bytes, strip, to_uint8, upscale
+from ganlab.latent_images import UnusableImage, gif_bytes, load_user_image, png_bytes, strip, to_uint8, upscale
 from ganlab.training.image_experiment import ImageExperiment
 from ganlab.training.runner import Runner
 from ganlab.training.toy_experiment import ToyExperiment
@@ -66,7 +66,7 @@ def test_a_frame_renders_the_same_alone_or_with_others(trained):
 def test_copy_from_a_released_runner_says_why(release_runners):
     runner = Runner(ToyExperiment(SMALL_TOY), Knobs())
     runner.release()
-    with pytest.raises(NetsUnavailable, match="could not copy"):
+    with pytest.raises(NetsUnavailable, match="^could not copy the run's nets: the run has been closed$"):
         copy_runner_nets(runner)
 
 
@@ -74,8 +74,9 @@ def test_nets_from_state_refuses_tensors_of_another_shape(trained):
     runner, _ = trained
     state = runner.export_state()
     state.tensors = {k: (v[:1] if k.startswith("generator.") and v.dim() else v) for k, v in state.tensors.items()}
-    with pytest.raises(NetsUnavailable, match="saved generator does not fit"):
+    with pytest.raises(NetsUnavailable, match="saved generator does not fit") as err:
         nets_from_state(state)
+    assert "state_dict" not in str(err.value) and "size mismatch" not in str(err.value)  # torch's text: the log
 
 
 def test_conditional_explorer_renders_the_chosen_class(release_runners):
@@ -177,11 +178,55 @@ def test_upload_colour_transparency_and_exact_size():
     assert notes == [] and x.eq(-1).all()
 
 
+NOISE_PNG = encode(Image.fromarray(np.random.default_rng(0).integers(0, 256, (64, 64), dtype=np.uint8)))
+
+
+def png_declaring(width: int, height: int) -> bytes:
+    """A tiny PNG file whose header declares width x height pixels (its pixel data is missing)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IEND", b"")
+
+
 @pytest.mark.parametrize("data, message", [
-    (b"", "empty"),
-    (b"not an image at all", "not an image"),
-    (encode(Image.new("L", (4, 4)))[:30], "not an image"),  # truncated
-])
-def test_bad_uploads_raise_a_message(data, message):
-    with pytest.raises(ValueError, match=message):
-        load_user_image(data, 28, 1)
+    (b"", "report.pdf is empty: upload a PNG, JPEG, GIF, BMP or WebP image."),
+    (b"%PDF-1.7\n%binary", "report.pdf is not an image we can read: it looks like a PDF document. "
+                            "Upload a PNG, JPEG, GIF, BMP or WebP image."),
+    (b"hello, not an image", "it looks like a text file"),
+    (b"<?xml version='1.0'?><svg xmlns='http://www.w3.org/2000/svg'/>", "it looks like an SVG drawing"),
+    (bytes(range(256)) * 4, "it looks like binary data in no image format we know"),
+    (b"II*\x00" + bytes(100), "it looks like a TIFF image"),  # Pillow reads TIFF; the page accepts the five it lists
+    (encode(Image.new("L", (4, 4)))[:30], "report.pdf is not an image we can read"),  # cut inside its header
+    (NOISE_PNG[:len(NOISE_PNG) // 2], "looks like a PNG image but could not be decoded: it may be truncated"),
+], ids=["empty", "pdf", "text", "svg", "binary", "tiff", "cut-header", "cut-pixels"])
+def test_bad_uploads_say_what_the_file_is_and_what_is_accepted(data, message):
+    with pytest.raises(UnusableImage) as err:
+        load_user_image(data, 28, 1, name="report.pdf")
+    text = str(err.value)
+    assert message in text
+    assert "<" not in text.replace("<?xml", "") and "0x" not in text and "Error" not in text  # no Python reprs
+
+
+@pytest.mark.parametrize("width, height, shown", [
+    (6_000, 6_000, "6,000x6,000 pixels (36 million)"),  # over our limit, under Pillow's own
+    (100_000, 100_000, "hundreds of millions of pixels"),  # Pillow's decompression-bomb limit
+], ids=["over-ours", "over-pillows"])
+def test_huge_declared_sizes_are_refused_before_decoding(width, height, shown):
+    data = png_declaring(width, height)
+    assert len(data) < 100
+    with pytest.raises(UnusableImage, match="at most 25 million pixels are accepted") as err:
+        load_user_image(data, 28, 1, name="bomb.png")
+    assert str(err.value).startswith("bomb.png ") and shown in str(err.value)
+
+
+def test_a_long_thin_image_is_scaled_down_before_it_is_padded():
+    """Padding a 20,000 x 10 strip to a square first would allocate 400 million pixels."""
+    strip_image = Image.new("L", (20_000, 10), 255)
+    x, notes = load_user_image(encode(strip_image), 28, 1)
+    assert x.shape == (1, 1, 28, 28)
+    assert notes[:3] == ["scaled down from 20000x10 to 1024x1 first", "padded to a square (1024x1024) with its corner colour",
+                         "resized from 1024x1024 to 28x28"]

@@ -54,7 +54,7 @@ def run(at: AppTest) -> AppTest:
 
 
 def show(at: AppTest, view: str) -> AppTest:
-    at.button_group(key="lt_view").set_value(view)
+    at.radio(key="lt_view").set_value(view)
     return run(at)
 
 
@@ -214,12 +214,17 @@ def test_uploads_are_scored_or_refused_with_a_message(app):
     run(at)
     show(at, "ask")
     assert any("Upload an image" in i.value for i in at.info)
+    at.file_uploader(key="lt_upload").set_value(("report.pdf", b"%PDF-1.7\n%binary", "application/pdf"))
+    run(at)
+    assert [e.value for e in at.error] == ["report.pdf is not an image we can read: it looks like a PDF document. "
+                                           "Upload a PNG, JPEG, GIF, BMP or WebP image."]
     at.file_uploader(key="lt_upload").set_value(("notes.txt", b"hello, not an image", "text/plain"))
     run(at)
-    assert any("Cannot use notes.txt" in e.value and "not an image" in e.value for e in at.error)
+    assert any(e.value.startswith("notes.txt is not an image we can read: it looks like a text file")
+               for e in at.error)
     at.file_uploader(key="lt_upload").set_value(("empty.png", b"", "image/png"))
     run(at)
-    assert any("Cannot use empty.png: The file is empty" in e.value for e in at.error)
+    assert any(e.value.startswith("empty.png is empty") for e in at.error)
     # a colour, non-square, dark-on-light drawing: conformed, with each change reported
     drawing = Image.new("RGB", (60, 40), "white")
     drawing.paste((0, 0, 0), (25, 5, 35, 35))
@@ -280,3 +285,12 @@ def test_a_refreshed_page_takes_its_live_run_back_from_its_url(app, monkeypatch)
     run(theirs)
     assert theirs.radio(key="lt_source").options == ["A saved run"] and "imrun" not in theirs.query_params
     assert registry._entries[other_token].owner == "open-tab"
+
+
+def test_unreadable_runs_folder_says_so_without_server_paths(app, monkeypatch):
+    def refuse():
+        raise PermissionError(13, "Permission denied", "/srv/private/ganlab-runs")
+    monkeypatch.setattr("ganlab.runs.list_runs", refuse)
+    at = run(app)
+    assert [e.value for e in at.error] == [
+        "Cannot list the saved runs: the runs folder could not be read (the server log has the details)."]

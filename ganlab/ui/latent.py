@@ -8,14 +8,16 @@ re-run only generator forward passes on them.
 
 from __future__ import annotations
 
+import logging
+
 import streamlit as st
 
 from ganlab.explorer import Explorer, NetsUnavailable, copy_runner_nets, explorer_from_nets, nets_from_state
-from ganlab.ui.latent_views import (
-    DEFAULTS, ask_panel, directions_panel, interpolation_panel, nearest_panel, one_thread,
-)
+from ganlab.ui.latent_nearest import nearest_panel
+from ganlab.ui.latent_views import ask_panel, directions_panel, interpolation_panel, one_thread
 from ganlab.ui.session import live_runner
 
+log = logging.getLogger(__name__)
 PLAYGROUND_KEY = "playground"
 IMAGES_KEY = "images"  # the image page's runner key (ganlab/ui/images.py)
 SOURCES = {
@@ -38,8 +40,9 @@ def _explorer(experiment, knobs, step: int, G, D, ema, use_ema: bool, where: str
 def _load_live(choice: str, runner, use_ema: bool) -> Explorer | None:
     try:
         experiment, knobs, step, G, D, ema = copy_runner_nets(runner)
-    except NetsUnavailable as exc:
-        st.error(f"{exc}. Training may be busy or restarting: press *Take the latest weights* to try again.")
+    except NetsUnavailable as exc:  # its message is written for the user
+        text = str(exc)
+        st.error(f"{text[:1].upper()}{text[1:]}. Press *Take the latest weights* to try again.")
         return None
     return _explorer(experiment, knobs, step, G, D, ema, use_ema, SOURCE_NAMES[choice])
 
@@ -50,8 +53,13 @@ def _load_saved(name: str, use_ema: bool) -> Explorer | None:
     try:
         experiment, state, _ = load_run(run_path(name))
         G, D, ema = nets_from_state(state)
-    except (RunFormatError, NetsUnavailable, OSError, ValueError) as exc:
+    except (RunFormatError, NetsUnavailable) as exc:  # messages written for the user
         st.error(f"Cannot open the run {name!r}: {exc}")
+        return None
+    except (OSError, ValueError):
+        log.warning("opening the saved run %r failed", name, exc_info=True)
+        st.error(f"Cannot open the run {name!r}: its files could not be read. The Runs page shows what is "
+                 f"wrong with it; the server log has the details.")
         return None
     return _explorer(experiment, state.knobs, state.step, G, D, ema, use_ema, f"saved run {name!r}")
 
@@ -62,8 +70,9 @@ def _saved_run_choice() -> tuple[str, str] | None:
 
     try:
         runs = [r for r in list_runs() if r.error is None and not r.view_only]
-    except OSError as exc:
-        st.error(f"Cannot list the saved runs: {exc}")
+    except OSError:
+        log.warning("listing the saved runs failed", exc_info=True)
+        st.error("Cannot list the saved runs: the runs folder could not be read (the server log has the details).")
         return None
     if not runs:
         st.info(f"No saved runs in {runs_root()} yet. Save one from the runs page, or train one headless "
@@ -83,25 +92,24 @@ def _request_refresh() -> None:
 
 def choose_source() -> Explorer | None:
     """The source picker; returns the explorer of the chosen generator, or None (with a message)."""
-    for key, value in DEFAULTS.items():
-        st.session_state.setdefault(key, value)
     runners = {key: live_runner(key) for key in (PLAYGROUND_KEY, IMAGES_KEY)}
     options = [key for key, runner in runners.items() if runner is not None] + ["saved"]
     if st.session_state.get("lt_source") not in options or st.session_state.get("lt_options") != options:
         st.session_state["lt_source"] = options[0]  # a live run that just appeared is what the user wants
     st.session_state["lt_options"] = options
-    cols = st.columns([3, 2, 1.3])
-    choice = cols[0].radio("Generator", options, format_func=SOURCES.get, horizontal=True, key="lt_source")
+    # One row that wraps (not fixed columns): at laptop widths nothing is cut to "Take the la...".
+    row = st.container(horizontal=True, vertical_alignment="bottom", gap="medium")
+    choice = row.radio("Generator", options, format_func=SOURCES.get, horizontal=True, key="lt_source")
     if len(options) == 1:
         st.caption("This session has no live run: train one on the 2D playground (or the image page) and "
                    "come back to open its generator here, or open a saved run.")
     cached: Explorer | None = st.session_state.get("lt_explorer")
     has_ema = bool(cached is not None and cached._cache.get("has_ema"))
-    use_ema = cols[1].toggle("Averaged generator (EMA)", key="lt_use_ema", disabled=not has_ema,
-                             help="The run's exponential moving average of G's weights (when the run keeps one)")
+    use_ema = row.toggle("Averaged generator (EMA)", key="lt_use_ema", disabled=not has_ema,
+                         help="The run's exponential moving average of G's weights (when the run keeps one)")
     use_ema = bool(use_ema and has_ema)
-    cols[2].button("Take the latest weights", key="lt_refresh_button", on_click=_request_refresh,
-                   help="Copy the nets again: the run may have trained on since they were taken")
+    row.button("Take the latest weights", key="lt_refresh_button", on_click=_request_refresh,
+               help="Copy the nets again: the run may have trained on since they were taken")
     if choice == "saved":
         picked = _saved_run_choice()
         if picked is None:
@@ -155,6 +163,7 @@ def latent_page() -> None:
     with cols[1]:
         cls = class_selector(ex)
     with cols[0]:
-        view = st.segmented_control("View", tuple(VIEWS), format_func=VIEWS.get, key="lt_view",
-                                    label_visibility="collapsed") or "interpolate"
+        # A labelled radio row, not a segmented control: at laptop widths (1024 px) its choices
+        # wrap onto a second line instead of being cut off.
+        view = st.radio("View", tuple(VIEWS), format_func=VIEWS.get, key="lt_view", horizontal=True)
     PANELS[view](ex, cls)

@@ -1,6 +1,7 @@
 """The latent-space page in a real browser: open a saved image run, move the
 interpolation slider with the keyboard, and see the generated image change; click
-the discriminator's 2D map to ask about a point."""
+the discriminator's 2D map to ask about a point; on a fresh tab, at a desktop and a
+laptop width, reach "Nearest training images" and search (issue 11.1 and 11.9)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from ganlab.config import ImageStructure, Knobs
 from ganlab.data.image_sources import load_image_source
 from ganlab.training.image_experiment import ImageExperiment
 from ganlab.training.runner import Runner
+from tests.browser.conftest import ARTIFACTS
 
 pytestmark = pytest.mark.browser
 FRAME = '[data-testid="stImage"]:has-text("t = ") img'  # the interpolation frame (its caption is "t = ...")
@@ -35,6 +37,11 @@ def save_image_run(root: Path, name: str = "digits-run", **structure) -> None:
         RunWriter(root / name, experiment).save(runner.export_state())
     finally:
         runner.release()
+
+
+def view_choice(page, name: str):
+    """The label of a choice of the View radio row (what a user clicks; the radio input is hidden)."""
+    return page.locator('[data-testid="stRadio"]:has-text("View") label').filter(has_text=name).first
 
 
 def open_latent_page(page, server) -> None:
@@ -75,7 +82,7 @@ def test_clicking_the_2d_score_map_places_the_point(page, app_server):
     page.get_by_role("button", name="Step", exact=True).wait_for(timeout=60_000)
     page.get_by_role("link", name="Latent space").click()
     page.get_by_text("Showing this session's 2D playground").wait_for(timeout=60_000)
-    page.get_by_role("radio", name=re.compile("Ask the discriminator")).click()
+    view_choice(page, "Ask the discriminator").click()
     page.get_by_text("Click the map").wait_for(timeout=30_000)
     x_input, y_input = page.get_by_label("x", exact=True), page.get_by_label("y", exact=True)
     assert (x_input.input_value(), y_input.input_value()) == ("0.00", "0.00")
@@ -106,3 +113,30 @@ def test_refreshing_the_page_keeps_the_live_run(page, app_server):
     page.reload()
     page.get_by_text("Showing this session's 2D playground").wait_for(timeout=60_000)
     assert not page.get_by_text("no live run").count()
+
+
+@pytest.mark.parametrize("width, height", [(1400, 900), (1024, 768)])
+def test_nearest_training_images_first_on_a_fresh_tab(page, start_server, tmp_path, width, height):
+    """A fresh tab opens on a saved run; the Nearest view, chosen first, is labelled and on screen at
+    laptop width, and its button searches (it raised KeyError 'lt_seed_a': a fragment re-run draws
+    only its own view, and the interpolation view's settings had never been set)."""
+    save_image_run(tmp_path, width=8, noise_dim=8)
+    server = start_server(GANLAB_RUNS_DIR=str(tmp_path))
+    page.set_viewport_size({"width": width, "height": height})
+    open_latent_page(page, server)
+    page.get_by_text("saved run 'digits-run': the generator at step 2").wait_for(timeout=30_000)
+    assert page.get_by_text("View", exact=True).first.is_visible(), "the view switcher has a visible label"
+    choice = page.get_by_role("radio", name=re.compile("Nearest training images"))
+    label = view_choice(page, "Nearest training images")
+    label.scroll_into_view_if_needed()
+    box = label.bounding_box()
+    assert box is not None and box["width"] > 0 and box["x"] >= 0 and box["x"] + box["width"] <= width, box
+    assert label.is_visible()
+    label.click()
+    assert choice.is_checked()
+    page.get_by_role("button", name="Find the nearest training images").click()
+    page.get_by_text("real training images lie a median").wait_for(timeout=60_000)
+    assert page.locator('[data-testid="stImage"]:has-text(" · d ")').count() == 5
+    assert not page.locator('[data-testid="stException"]').count()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"latent-nearest-{width}x{height}.png"), full_page=True)

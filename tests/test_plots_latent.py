@@ -1,0 +1,57 @@
+"""The latent page's figures speak the playground's visual language: real, generated and
+D's map take their colours from ganlab.plots (PALETTE, SURFACE_COLORSCALE), whatever those are."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from ganlab.plots import PALETTE, SURFACE_COLORSCALE
+from ganlab.plots_latent import (
+    WALK_COLOURS, directions_figure, interpolation_figure, score_histogram, score_map_figure, score_range,
+)
+
+BOUNDS = (-1.5, 1.5, -1.5, 1.5)
+REAL = np.array([[0.0, 1.0], [1.0, 0.0]])
+
+
+def marker_colour(fig, name: str) -> str:
+    trace = next(t for t in fig.data if t.name == name)
+    return trace.marker.color
+
+
+def test_interpolation_figure_colours_real_and_generated_like_the_playground():
+    path = np.array([[0.0, 0.0], [0.5, 0.5], [1.0, 1.0]])
+    fig = interpolation_figure(REAL, path, path[[0, 2]], path[1], BOUNDS)
+    assert marker_colour(fig, "real data") == PALETTE["real"]
+    assert next(t for t in fig.data if t.name == "G(path)").line.color == PALETTE["fake"]
+    assert marker_colour(fig, "frames") == PALETTE["fake"]
+    assert marker_colour(fig, "G(z(t))") == PALETTE["fake"]
+
+
+def test_direction_walks_use_neither_the_real_nor_the_generated_colour():
+    walks = [np.array([[0.0, 0.0], [float(j), 1.0]]) for j in range(len(WALK_COLOURS))]
+    fig = directions_figure(REAL, np.array([0.2, 0.3]), walks, [f"PC {j}" for j in range(len(walks))], BOUNDS)
+    assert marker_colour(fig, "real data") == PALETTE["real"] and marker_colour(fig, "G(z)") == PALETTE["fake"]
+    lines = {t.line.color for t in fig.data if t.name.startswith("PC")}
+    assert len(lines) == len(WALK_COLOURS) and not lines & {PALETTE["real"], PALETTE["fake"]}
+
+
+@pytest.mark.parametrize("label, surface, expected", [
+    ("D(x)", np.array([[0.2, 0.4], [0.6, 0.7]]), (0.0, 1.0)),  # a probability: the whole [0, 1]
+    ("critic D(x)", np.array([[-3.0, 1.0], [np.nan, 2.0]]), (-3.0, 3.0)),  # a critic: symmetric about 0
+    ("critic D(x)", np.zeros((2, 2)), (-1.0, 1.0)),
+])
+def test_score_map_uses_the_playgrounds_surface_colours_and_range(label, surface, expected):
+    assert score_range(surface, label) == expected
+    xs = ys = np.array([-1.0, 1.0])
+    fig = score_map_figure(REAL, xs, ys, surface, label, np.array([0.0, 0.0]), BOUNDS)
+    heat = fig.data[0]
+    assert [list(stop) for stop in heat.colorscale] == [list(stop) for stop in SURFACE_COLORSCALE]
+    assert (heat.zmin, heat.zmax) == expected
+    assert marker_colour(fig, "real data") == PALETTE["real"]
+
+
+def test_score_histogram_colours_real_and_generated_scores():
+    fig = score_histogram(np.array([0.8, 0.9]), np.array([0.1, 0.2]), 0.5, "D(x)")
+    assert [(t.name, t.marker.color) for t in fig.data] == [("real", PALETTE["real"]), ("generated", PALETTE["fake"])]
