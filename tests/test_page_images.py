@@ -151,7 +151,7 @@ def test_extra_conv_is_a_structure_setting_and_mode_seeking_a_live_knob(app):
 def test_settings_come_from_the_link_and_bad_values_are_reported(app):
     at = open_page(app, cond="1", ema="0", w="16", nd="notanumber", data="nope")
     warnings = " ".join(w.value for w in at.warning)
-    assert "nd='notanumber'" in warnings and "data='nope'" in warnings
+    assert "nd=notanumber" in warnings and "data=nope" in warnings
     assert at.checkbox(key="im_cond").value is True and at.number_input(key="im_w").value == 16
     structure = runner_of(at).experiment.structure
     assert (structure.conditional, structure.num_classes, structure.width, structure.dataset) == (True, 10, 16, "digits")

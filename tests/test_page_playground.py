@@ -124,7 +124,7 @@ def test_unknown_dataset_in_link_does_not_crash(app):
     at = open_page(app, data="nope")
     assert not at.exception
     assert at.selectbox(key="pg_data").value == "ring"
-    assert any("data='nope'" in w.value for w in at.warning)
+    assert any("data=nope" in w.value for w in at.warning)
 
 
 def test_wasserstein_gp_fills_in_its_penalty(app):

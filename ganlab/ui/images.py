@@ -17,10 +17,11 @@ from ganlab.training.image_experiment import ImageExperiment
 from ganlab.training.runner import Runner, RunState, Snapshot
 from ganlab.ui import image_controls, run_controls
 from ganlab.ui.quality import quality_panel
-from ganlab.ui.session import claim_runner, create_runner
+from ganlab.ui.session import URL_TOKENS, claim_runner, create_runner
 from ganlab.urlstate import decode_image, encode_image
 
 PAGE_KEY = "images"
+APP_URL_KEYS = {"run", *URL_TOKENS.values()}  # the app's own URL keys beside the settings
 VIEW_POLL_S = 1.0  # a grid changes slowly; each refresh costs the trainer a generator pass
 CHART_POLL_S = 2.0
 EVAL_EVERY = 100  # steps between evaluations, and so between timeline frames
@@ -64,9 +65,10 @@ def _initial_widgets(runner: Runner | None) -> None:
         snap = runner.snapshot()
         image_controls.set_widgets(snap.structure, snap.knobs)
         return
-    structure, knobs, problems = decode_image(st.query_params.to_dict(), default_image_settings())
+    structure, knobs, problems = decode_image(st.query_params.to_dict(), default_image_settings(),
+                                             ignore=APP_URL_KEYS)
     if structure.dataset not in image_controls.dataset_labels():
-        problems.append(f"link setting data={structure.dataset!r} ignored: dataset must be one of "
+        problems.append(f"link setting data={structure.dataset} ignored: dataset must be one of "
                         f"{', '.join(image_controls.dataset_labels())}")
         structure = dataclasses.replace(structure, dataset=default_image_settings()[0].dataset)
     for problem in problems:

@@ -16,10 +16,11 @@ from ganlab.raster import jpeg_bytes, render_toy_view
 from ganlab.training.runner import Runner, RunState, Snapshot
 from ganlab.training.toy_experiment import ToyExperiment
 from ganlab.ui import controls, run_controls
-from ganlab.ui.session import claim_runner, create_runner
+from ganlab.ui.session import URL_TOKENS, claim_runner, create_runner
 from ganlab.urlstate import decode, encode
 
 PAGE_KEY = "playground"
+APP_URL_KEYS = {"run", *URL_TOKENS.values()}  # the app's own URL keys beside the settings
 VIEW_POLL_S = 0.45  # the view refreshes >= 2 times/s (bench_live_view.py measures it)
 VIEW_PIXELS = 480  # the live view's plot square
 # Drawn without supersampling while it changes 2+ times a second: the server's drawing
@@ -46,7 +47,7 @@ def connect() -> Runner:
             snap = runner.snapshot()
             controls.set_widgets(snap.structure, snap.knobs)
         else:
-            structure, knobs, problems = decode(st.query_params.to_dict())
+            structure, knobs, problems = decode(st.query_params.to_dict(), ignore=APP_URL_KEYS)
             for problem in problems:
                 st.warning(problem[0].upper() + problem[1:])
             controls.set_widgets(structure, knobs)
