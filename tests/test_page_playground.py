@@ -114,7 +114,7 @@ def test_structure_change_resets_with_notice(app):
 def test_bad_link_values_are_reported_and_defaults_kept(app):
     at = open_page(app, glr="fast", dw="100000")
     warnings = " ".join(w.value for w in at.warning)
-    assert "glr='fast'" in warnings
+    assert "glr=fast" in warnings
     assert "width must be between 4 and 512" in warnings
     assert at.number_input(key="pg_glr").value == pytest.approx(1e-3)
     assert not at.exception
