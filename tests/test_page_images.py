@@ -67,7 +67,7 @@ def upload(at: AppTest, name: str, data: bytes) -> AppTest:
 def test_default_page_trains_on_the_built_in_digits(app):
     at = open_page(app)
     labels = {b.label for b in at.button}
-    assert {"Play", "Step", "D step", "G step", "Reset", "Apply"} <= labels
+    assert {"Play", "Step", "D step", "G step", "Reset", "Apply and restart", "Apply, keep training"} <= labels
     assert at.selectbox(key="im_data").value == "digits"
     assert status_line(at).startswith("**Step 0**")
     runner = runner_of(at)
@@ -123,6 +123,8 @@ def test_live_knob_keeps_the_run_and_structure_change_restarts(app):
     assert runner.snapshot().step == 1
     assert at.query_params["glr"] in ("0.0001", ["0.0001"])
     at.number_input(key="im_ema").set_value(0.0).run()
+    assert runner.snapshot().step == 1  # asked first
+    at.button(key="im_confirm_restart_button").click().run()
     wait_until(lambda: runner.snapshot().structure.ema_decay == 0.0)
     at = settle(at, runner)
     assert runner.snapshot().step == 0
@@ -141,6 +143,8 @@ def test_extra_conv_is_a_structure_setting_and_mode_seeking_a_live_knob(app):
     runner.wait_idle()
     assert runner.snapshot().step == 1
     at.checkbox(key="im_xc").uncheck().run()
+    assert runner.snapshot().step == 1  # asked first
+    at.button(key="im_confirm_restart_button").click().run()
     wait_until(lambda: runner.snapshot().structure.extra_conv is False)
     at = settle(at, runner)
     assert runner.snapshot().step == 0

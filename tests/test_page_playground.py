@@ -41,7 +41,7 @@ def settle(at: AppTest, runner) -> AppTest:
 def test_page_loads_with_controls_and_metrics(app):
     at = open_page(app, data="grid")
     labels = {b.label for b in at.button}
-    assert {"Play", "Step", "D step", "G step", "Reset", "Apply"} <= labels
+    assert {"Play", "Step", "D step", "G step", "Reset", "Apply and restart", "Apply, keep training"} <= labels
     assert status_line(at).startswith("**Step 0**")
     assert at.selectbox(key="pg_data").value == "grid"
     numbers = numbers_block(at)
@@ -105,6 +105,8 @@ def test_structure_change_resets_with_notice(app):
     at.button(key="pg_step").click().run()
     wait_until(lambda: runner.snapshot().step == 1)
     at.number_input(key="pg_gw").set_value(32).run()
+    assert runner.snapshot().step == 1  # asked first
+    at.button(key="pg_confirm_restart_button").click().run()
     wait_until(lambda: runner.snapshot().structure.generator.width == 32)
     at = settle(at, runner)
     assert runner.snapshot().step == 0

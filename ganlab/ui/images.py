@@ -15,7 +15,7 @@ from ganlab.image_presets import default_image_settings
 from ganlab.plots import d_outputs_figure, loss_figure
 from ganlab.training.image_experiment import ImageExperiment
 from ganlab.training.runner import Runner, RunState, Snapshot
-from ganlab.ui import image_controls, run_controls
+from ganlab.ui import image_controls, restart, run_controls
 from ganlab.ui.quality import quality_panel
 from ganlab.ui.session import URL_TOKENS, claim_runner, create_runner
 from ganlab.urlstate import decode_image, encode_image
@@ -36,10 +36,9 @@ STRUCTURE_LABELS = {
 }
 
 
-def _describe_change(old: ImageStructure, new: ImageStructure) -> str:
+def _what_changed(old: ImageStructure, new: ImageStructure) -> str:
     changed = [label for field, label in STRUCTURE_LABELS.items() if getattr(old, field) != getattr(new, field)]
-    what = ", ".join(changed) if changed else "dataset"
-    return f"Structure changed ({what}): training restarted from step 0 with fresh weights."
+    return ", ".join(changed) if changed else "uploaded images"
 
 
 def images_per_second(snap: Snapshot) -> float:
@@ -92,24 +91,47 @@ def connect() -> Runner:
         else:
             runner = _new_runner(*chosen)
     if chosen is not None:
-        _sync(runner, *chosen)
-        st.query_params.update(encode_image(chosen[0], chosen[1]))
+        pending = _sync(runner, *chosen)
+        shown = (runner.experiment.structure, chosen[1]) if pending else chosen[:2]
+        st.query_params.update(encode_image(*shown))  # the link tells what trains, not a change still waiting
     return runner
 
 
-def _sync(runner: Runner, structure: ImageStructure, knobs: Knobs, dataset: ImageDataset) -> None:
+def _keep_current_run(runner: Runner) -> None:
+    snap = runner.snapshot()
+    image_controls.set_widgets(snap.structure, snap.knobs)
+    cached = st.session_state.get(image_controls.ZIP_KEY)
+    st.session_state["im_kept_dataset"] = id(cached[3]) if cached else None
+
+
+def _sync(runner: Runner, structure: ImageStructure, knobs: Knobs, dataset: ImageDataset) -> bool:
+    """Bring the runner in line with the widgets; True while a structure change waits for the
+    user's confirmation (the run keeps its structure and steps meanwhile)."""
     experiment = runner.experiment
+    confirmed, forced = restart.take_restart_request("im_")
     # A named dataset is fixed by the structure (a reloaded copy after a cache eviction is the
     # same data: no restart); every zip is called "upload", so a new zip is told by identity.
-    new_upload = structure.dataset == image_controls.UPLOAD and experiment.dataset is not dataset
-    if experiment.structure != structure or new_upload:
-        runner.reset(ImageExperiment(structure, dataset), notice=_describe_change(experiment.structure, structure))
+    new_upload = (structure.dataset == image_controls.UPLOAD and experiment.dataset is not dataset
+                  and st.session_state.get("im_kept_dataset") != id(dataset))
+    changed = experiment.structure != structure or new_upload
+    pending = False
+    if forced or changed:
+        if forced or confirmed or runner.snapshot().step == 0:
+            why = forced or f"Structure changed ({_what_changed(experiment.structure, structure)})"
+            st.session_state.pop("im_kept_dataset", None)
+            restart.restart(runner, "im_", ImageExperiment(structure, dataset), restart.restarted_notice(why))
+        else:
+            restart.pending_banner(runner, "im_", _what_changed(experiment.structure, structure),
+                                   keep=lambda: _keep_current_run(runner))
+            pending = True
     if runner.snapshot().knobs != knobs:
         runner.set_knobs(knobs)
+    return pending
 
 
 def control_bar(runner: Runner) -> None:
     run_controls.control_bar(runner, "im_")
+    restart.undo_offer(runner, "im_", image_controls.set_widgets)
 
 
 def _status(snap: Snapshot) -> None:

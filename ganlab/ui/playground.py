@@ -15,7 +15,7 @@ from ganlab.plots import (
 from ganlab.raster import jpeg_bytes, render_toy_view
 from ganlab.training.runner import Runner, RunState, Snapshot
 from ganlab.training.toy_experiment import ToyExperiment
-from ganlab.ui import controls, run_controls
+from ganlab.ui import controls, restart, run_controls
 from ganlab.ui.session import URL_TOKENS, claim_runner, create_runner
 from ganlab.urlstate import decode, encode
 
@@ -30,12 +30,13 @@ CHART_POLL_S = 3.0  # one chart refresh costs the browser ~100 ms of CPU each (b
 WINDOWS = {"All": None, "Last 1,000": 1_000, "Last 10,000": 10_000}
 
 
-def _describe_change(old: ToyStructure, new: ToyStructure) -> str:
-    names = {"data": "data", "noise_dim": "noise dimension", "noise": "noise", "generator": "generator",
-             "discriminator": "discriminator", "seed": "seed"}
-    changed = [label for field, label in names.items() if getattr(old, field) != getattr(new, field)]
-    what = ", ".join(changed) if changed else "dataset"
-    return f"Structure changed ({what}): training restarted from step 0 with fresh weights."
+STRUCTURE_LABELS = {"data": "data", "noise_dim": "noise dimension", "noise": "noise", "generator": "generator",
+                    "discriminator": "discriminator", "seed": "seed"}
+
+
+def _what_changed(old: ToyStructure, new: ToyStructure) -> str:
+    changed = [label for field, label in STRUCTURE_LABELS.items() if getattr(old, field) != getattr(new, field)]
+    return ", ".join(changed) if changed else "data set"
 
 
 def connect() -> Runner:
@@ -59,21 +60,43 @@ def connect() -> Runner:
             PAGE_KEY, lambda slots: Runner(ToyExperiment(structure, dataset), knobs, slots=slots)
         )
     if chosen is not None:
-        _sync(runner, *chosen)
-        st.query_params.update(encode(chosen[0], chosen[1]))
+        pending = _sync(runner, *chosen)
+        shown = (runner.experiment.structure, chosen[1]) if pending else chosen[:2]
+        st.query_params.update(encode(*shown))  # the link tells what trains, not a change still waiting
     return runner
 
 
-def _sync(runner: Runner, structure: ToyStructure, knobs: Knobs, dataset: ToyDistribution) -> None:
+def _keep_current_run(runner: Runner) -> None:
+    snap = runner.snapshot()
+    controls.set_widgets(snap.structure, snap.knobs)
+    st.session_state["pg_kept_dataset"] = id(st.session_state.get(controls.CSV_POINTS_KEY, (None, None))[1])
+
+
+def _sync(runner: Runner, structure: ToyStructure, knobs: Knobs, dataset: ToyDistribution) -> bool:
+    """Bring the runner in line with the widgets; True while a structure change waits for the
+    user's confirmation (the run keeps its structure and steps meanwhile)."""
     experiment = runner.experiment
-    if experiment.structure != structure or experiment.dataset is not dataset:
-        runner.reset(ToyExperiment(structure, dataset), notice=_describe_change(experiment.structure, structure))
+    confirmed, forced = restart.take_restart_request("pg_")
+    new_data = experiment.dataset is not dataset and st.session_state.get("pg_kept_dataset") != id(dataset)
+    changed = experiment.structure != structure or new_data
+    pending = False
+    if forced or changed:
+        if forced or confirmed or runner.snapshot().step == 0:
+            why = forced or f"Structure changed ({_what_changed(experiment.structure, structure)})"
+            st.session_state.pop("pg_kept_dataset", None)
+            restart.restart(runner, "pg_", ToyExperiment(structure, dataset), restart.restarted_notice(why))
+        else:
+            restart.pending_banner(runner, "pg_", _what_changed(experiment.structure, structure),
+                                   keep=lambda: _keep_current_run(runner))
+            pending = True
     if runner.snapshot().knobs != knobs:
         runner.set_knobs(knobs)
+    return pending
 
 
 def control_bar(runner: Runner) -> None:
     run_controls.control_bar(runner, "pg_")
+    restart.undo_offer(runner, "pg_", controls.set_widgets)
 
 
 def _status(snap: Snapshot) -> None:
