@@ -271,6 +271,12 @@ def test_quality_panel_shows_the_classifier_numbers_for_digits(app):
     assert {"Classes covered", "Class KL", "Fréchet distance", "Inception-style score"} <= labels
     covered = next(m.value for m in at.metric if m.label == "Classes covered")
     assert covered.endswith("/ 10")
+    # the real-vs-real baselines stand visibly beside their numbers (not only in tooltips)
+    result = monitor.snapshot().latest
+    captions = [c.value for c in at.caption]
+    assert f"real vs real: {result.frechet_baseline:.1f}" in captions
+    assert f"real vs real: {result.kl_baseline:.3f}" in captions
+    assert f"real digits: {result.inception_score_real:.2f}" in captions
     assert any("Measured on the averaged (EMA) generator" in c.value for c in at.caption)  # the default keeps one
     # Switched off: the monitor thread stops.
     at.toggle(key="im_quality").set_value(False).run()

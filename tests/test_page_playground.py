@@ -235,3 +235,9 @@ def test_number_rows_format_the_latest_eval_and_step():
                     "Wasserstein estimate": "1.010"}
     no_modes = dict(number_rows(SimpleNamespace(latest_eval={}, latest={}), get_toy("moons")))
     assert no_modes == {"KL(real ‖ fake)": "—", "JS(real, fake)": "—", "D(x) / D(G(z))": "— / —"}
+
+
+def test_optimizers_are_shown_by_their_conventional_names(app):
+    at = open_page(app)
+    box = at.selectbox(key="pg_gopt")
+    assert box.options == ["Adam", "SGD", "RMSprop"]

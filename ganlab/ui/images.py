@@ -17,6 +17,7 @@ from ganlab.training.image_experiment import ImageExperiment
 from ganlab.training.runner import Runner, RunState, Snapshot
 from ganlab.ui import image_controls, restart, run_controls
 from ganlab.ui.quality import quality_panel
+from ganlab.ui.readout import d_numbers, step_label
 from ganlab.ui.session import URL_TOKENS, claim_runner, create_runner
 from ganlab.urlstate import decode_image, encode_image
 
@@ -139,7 +140,7 @@ def _status(snap: Snapshot) -> None:
         speed = f"{snap.steps_per_sec:,.1f} steps/s · {images_per_second(snap):,.0f} images/s"
     else:
         speed = snap.state.value
-    st.markdown(f"**Step {snap.step:,}** · {speed} · {snap.train_seconds:,.1f} s trained · "
+    st.markdown(f"{step_label(snap)} · {speed} · {snap.train_seconds:,.1f} s trained · "
                 f"{snap.d_updates:,} D / {snap.g_updates:,} G updates")
     if snap.state in (RunState.DIVERGED, RunState.ERROR):
         st.error(snap.message)
@@ -174,8 +175,8 @@ def _grids(grid: np.ndarray, ema_grid: np.ndarray | None, step: int, rows_named:
         _show_grid(ema_grid, f"EMA generator at step {step:,}{rows}")
 
 
-def _numbers(snap: Snapshot, experiment: ImageExperiment) -> None:
-    last, ev = snap.latest, snap.latest_eval
+def _numbers(snap: Snapshot, experiment: ImageExperiment, runner: Runner) -> None:
+    last, ev = d_numbers(snap, runner), snap.latest_eval
     c = st.columns(4)
     c[0].metric("D(x) / D(G(z))", f"{format_number(last.get('d_real'), '.2f')} / {format_number(last.get('d_fake'), '.2f')}",
                 help="Mean score on real and on fake in the last D step")
@@ -225,7 +226,7 @@ def live_view(runner: Runner) -> None:
         experiment = runner.experiment
         if snap.view is not None and isinstance(experiment, ImageExperiment):
             _grids(snap.view.grid, snap.view.ema_grid, snap.view_step, _row_names(experiment))
-            _numbers(snap, experiment)
+            _numbers(snap, experiment, runner)
 
     @st.fragment(run_every=CHART_POLL_S if live else None)
     def chart_panel() -> None:

@@ -16,6 +16,7 @@ from ganlab.raster import jpeg_bytes, render_toy_view
 from ganlab.training.runner import Runner, RunState, Snapshot
 from ganlab.training.toy_experiment import ToyExperiment
 from ganlab.ui import controls, restart, run_controls
+from ganlab.ui.readout import d_numbers, step_label
 from ganlab.ui.session import URL_TOKENS, claim_runner, create_runner
 from ganlab.urlstate import decode, encode
 
@@ -101,7 +102,7 @@ def control_bar(runner: Runner) -> None:
 
 def _status(snap: Snapshot) -> None:
     speed = f"{snap.steps_per_sec:,.0f} steps/s" if snap.state == RunState.RUNNING else snap.state.value
-    st.markdown(f"**Step {snap.step:,}** · {speed} · {snap.train_seconds:,.1f} s trained · "
+    st.markdown(f"{step_label(snap)} · {speed} · {snap.train_seconds:,.1f} s trained · "
                 f"{snap.d_updates:,} D / {snap.g_updates:,} G updates")
     if snap.state == RunState.DIVERGED:
         st.error(snap.message)
@@ -119,14 +120,17 @@ NUMBER_HELP = {
     "Mode KL": "KL(nearest-mode histogram ‖ true mode weights), nats",
     "KL(real ‖ fake)": "on 24×24 histograms with an overflow bin, nats",
     "JS(real, fake)": "between 0 and ln 2 ≈ 0.693",
-    "D(x) / D(G(z))": "mean score on real and on fake in the last D step",
+    "D(x) / D(G(z))": "mean score on real and on fake in the last D step (a lone G step keeps them)",
     "Wasserstein estimate": "E[D(x)] − E[D(G(z))]",
 }
 
 
-def number_rows(snap: Snapshot, dataset: ToyDistribution) -> list[tuple[str, str]]:
-    """The live numbers beside the view, as (label, value) pairs."""
-    ev, last = snap.latest_eval, snap.latest
+def number_rows(snap: Snapshot, dataset: ToyDistribution, last: dict[str, float] | None = None
+                ) -> list[tuple[str, str]]:
+    """The live numbers beside the view, as (label, value) pairs; `last` the step numbers
+    (default `snap.latest`; the page passes readout.d_numbers, which keeps D's after a G step)."""
+    ev = snap.latest_eval
+    last = snap.latest if last is None else last
     rows: list[tuple[str, str]] = []
     if dataset.has_modes:
         covered = ev.get("modes_covered")
@@ -142,10 +146,10 @@ def number_rows(snap: Snapshot, dataset: ToyDistribution) -> list[tuple[str, str
     return rows
 
 
-def _numbers(snap: Snapshot, dataset: ToyDistribution) -> None:
+def _numbers(snap: Snapshot, dataset: ToyDistribution, runner: Runner) -> None:
     # One markdown element, not one st.metric per number: each element is a React
     # render in the browser, 2+ times a second (bench_live_view.py measures the cost).
-    lines = [f"<small>{label}</small><br>**{value}**" for label, value in number_rows(snap, dataset)]
+    lines = [f"<small>{label}</small><br>**{value}**" for label, value in number_rows(snap, dataset, d_numbers(snap, runner))]
     st.markdown("\n\n".join(lines), unsafe_allow_html=True)
 
 
@@ -182,7 +186,7 @@ def live_view(runner: Runner) -> None:
             if snap.structure.noise_dim > 2 and "manifold" in layers:
                 st.caption("The manifold layer needs a noise dimension of 1 or 2.")
         with right:
-            _numbers(snap, dataset)
+            _numbers(snap, dataset, runner)
 
     @st.fragment(run_every=CHART_POLL_S if live else None)
     def chart_panel() -> None:
