@@ -24,6 +24,7 @@ from ganlab.training.runner import Runner
 
 log = logging.getLogger(__name__)
 FORCE, CONFIRM, UNDO = "force_restart", "confirm_restart", "undo"
+APPLY_AND_RESTART, APPLY_AND_KEEP = "Apply and restart", "Apply, keep training"  # the preset buttons (Home names them)
 
 
 @dataclass(frozen=True)
@@ -103,9 +104,9 @@ def undo_offer(runner: Runner, prefix: str, set_widgets: Callable[[Any, Any], No
 
 def preset_buttons(prefix: str, on_apply, restart_help: str) -> None:
     """The primary "Apply and restart" and the secondary "Apply, keep training" (both pages)."""
-    st.button("Apply and restart", on_click=on_apply, args=(False,), key=prefix + "apply_preset", width="stretch",
+    st.button(APPLY_AND_RESTART, on_click=on_apply, args=(False,), key=prefix + "apply_preset", width="stretch",
               type="primary", icon=":material/restart_alt:", help=restart_help)
-    st.button("Apply, keep training", on_click=on_apply, args=(True,), key=prefix + "apply_preset_keep",
+    st.button(APPLY_AND_KEEP, on_click=on_apply, args=(True,), key=prefix + "apply_preset_keep",
               width="stretch", help="Change the settings of the current run instead, keeping its weights and "
                                     "steps (a structure change still asks before it restarts)")
 
