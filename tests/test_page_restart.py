@@ -175,3 +175,14 @@ def test_image_keep_training_and_structure_change_asks_first(images):
     snap = runner.snapshot()
     assert snap.step == 0 and snap.structure.width == 64
     assert any(RESTARTED in i for i in infos(at))
+
+
+def test_reset_keeps_the_old_run_one_click_away(playground):
+    at = open_with(playground, SMALL)
+    runner = runner_of(at)
+    at = train(at, runner, 8)
+    at = at.button(key="pg_reset").click().run()
+    assert runner.snapshot().step == 0
+    assert "Reset: " + RESTARTED in infos(at)
+    at = at.button(key="pg_undo_restart").click().run()
+    assert runner.snapshot().step == 8

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from ganlab import __version__
+from ganlab.ui.nav import PAGES
 from ganlab.ui.restart import APPLY_AND_KEEP, APPLY_AND_RESTART
 
 
@@ -16,10 +17,13 @@ def home_page() -> None:
         "and see mode collapse happen — with numbers beside it."
     )
     # Two rows of two: four in a row were clipped at laptop width (1024 px with the sidebar open).
-    for row in ((("pages/1_Playground.py", "Open the 2D playground", "▶️"), ("pages/2_Images.py", "Open the image GAN", "🖼️")),
-                (("pages/3_Runs.py", "Saved runs", "📁"), ("pages/4_Latent.py", "Explore the latent space", "🧭"))):
-        for column, (path, label, icon) in zip(st.columns(2), row):
-            column.page_link(path, label=label, icon=icon, width="stretch")
+    # The icons are the sidebar's (material symbols: emoji need a font many machines lack).
+    icons = {path: icon for path, _, icon in PAGES}
+    links = (("pages/1_Playground.py", "Open the 2D playground"), ("pages/2_Images.py", "Open the image GAN"),
+             ("pages/3_Runs.py", "Saved runs"), ("pages/4_Latent.py", "Explore the latent space"))
+    for row in (links[:2], links[2:]):
+        for column, (path, label) in zip(st.columns(2), row):
+            column.page_link(path, label=label, icon=icons[path], width="stretch")
     st.markdown(
         f"""
 **In the playground**
