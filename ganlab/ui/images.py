@@ -28,6 +28,7 @@ CHART_POLL_S = 2.0
 EVAL_EVERY = 100  # steps between evaluations, and so between timeline frames
 VIEW_INTERVAL_S = 0.5  # the runner refreshes the grids at most this often while the page watches
 GRID_SCALE = 2  # pixels are repeated, so small grids stay crisp when the browser enlarges them
+SETTLE_WAIT_S = 3.0
 WINDOWS = {"All": None, "Last 1,000": 1_000, "Last 10,000": 10_000}
 STRUCTURE_LABELS = {
     "dataset": "data", "image_size": "image size", "channels": "channels", "noise_dim": "noise dimension",
@@ -214,7 +215,9 @@ def live_view(runner: Runner) -> None:
     """Fragments: status, grids and numbers every second; charts and timeline every 2 s. They
     poll only while training runs or the runner has work queued."""
     frozen = st.session_state.get("im_freeze", False)
-    first = runner.snapshot(want_view=True, wait_for_view=0.5)
+    # At rest, wait (up to SETTLE_WAIT_S, usually far less) for queued work to finish: a page that
+    # starts polling only to rerun at once would wipe the message a button just left.
+    first = runner.snapshot(want_view=True, wait_for_view=0.5 if runner.state == RunState.RUNNING else SETTLE_WAIT_S)
     live = (first.state == RunState.RUNNING or not first.settled) and not frozen
 
     @st.fragment(run_every=VIEW_POLL_S if live else None)

@@ -28,6 +28,7 @@ VIEW_PIXELS = 480  # the live view's plot square
 # shares the GIL with the training thread (render 7 ms against 18.5 ms at 2x).
 LIVE_SUPERSAMPLE = 1
 CHART_POLL_S = 3.0  # one chart refresh costs the browser ~100 ms of CPU each (bench_live_view.py)
+SETTLE_WAIT_S = 3.0
 WINDOWS = {"All": None, "Last 1,000": 1_000, "Last 10,000": 10_000}
 
 
@@ -162,7 +163,9 @@ def live_view(runner: Runner) -> None:
     """Two fragments: status, 2D view and numbers at 2 Hz; history charts every 2 s. Both poll
     only while training runs or the runner has work queued: a settled, paused run costs nothing."""
     frozen = st.session_state.get("pg_freeze", False)
-    first = runner.snapshot(want_view=True, wait_for_view=0.5)
+    # At rest, wait (up to SETTLE_WAIT_S, usually far less) for queued work to finish: a page that
+    # starts polling only to rerun at once would wipe the message a button just left.
+    first = runner.snapshot(want_view=True, wait_for_view=0.5 if runner.state == RunState.RUNNING else SETTLE_WAIT_S)
     live = (first.state == RunState.RUNNING or not first.settled) and not frozen
 
     @st.fragment(run_every=VIEW_POLL_S if live else None)
