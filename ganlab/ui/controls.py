@@ -105,7 +105,7 @@ def sidebar() -> tuple[ToyStructure, Knobs, ToyDistribution] | None:
 
         training_inputs(PREFIX, "pg_flash")
 
-        st.subheader("Structure (resets training)")
+        st.subheader("Structure (needs a restart)")
         c1, c2 = st.columns(2)
         c1.slider("Noise dimension", *NOISE_DIM_RANGE, key=PREFIX + "nd")
         c2.radio("Noise", NOISE_KINDS, key=PREFIX + "noise", format_func=str.capitalize, horizontal=True)

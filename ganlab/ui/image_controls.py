@@ -124,7 +124,7 @@ def _uploaded_dataset(image_size: int, channels: int) -> ImageDataset | None:
 
 
 def _structure_inputs() -> None:
-    st.subheader("Structure (resets training)")
+    st.subheader("Structure (needs a restart)")
     c1, c2 = st.columns(2)
     c1.selectbox("Image size", IMAGE_SIZES, key=PREFIX + "size", format_func=lambda s: f"{s}×{s} px")
     c2.radio("Channels", (1, 3), key=PREFIX + "ch", format_func=CHANNEL_LABELS.get, horizontal=True)
