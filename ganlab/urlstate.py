@@ -1,8 +1,9 @@
 """Page settings <-> short URL query parameters, like TensorFlow Playground's shareable state:
 the 2D playground's (FIELDS) and the image page's (IMAGE_FIELDS); the live knobs share their keys.
 
-Decoding never fails: each bad parameter is skipped with a message and its
-default kept, so a mangled link still opens a working page.
+Decoding never fails: each bad parameter (not a finite number, not a whole one, out of
+range, junk of any length) and each unknown key is skipped with a message and its default
+kept, so a mangled link still opens a working page (tests/test_urlstate_fuzz.py).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import difflib
 import math
 from typing import Any, Iterable, Mapping
 
-from ganlab.config import ConfigError, ImageStructure, Knobs, ToyStructure
+from ganlab.config import ImageStructure, Knobs, ToyStructure
 
 # query key -> (path into the flattened settings, type)
 KNOB_FIELDS: dict[str, tuple[tuple[str, ...], type]] = {
