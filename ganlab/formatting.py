@@ -6,6 +6,12 @@ import math
 import numbers
 
 MISSING = "—"
+# How optimizer names (ganlab.config.OPTIMIZERS) are written for people: the one table.
+OPTIMIZER_LABELS = {"adam": "Adam", "sgd": "SGD", "rmsprop": "RMSprop"}
+
+
+def optimizer_label(name: str) -> str:
+    return OPTIMIZER_LABELS.get(name, name)
 
 
 def format_number(value: object, spec: str = ".3f", missing: str = MISSING) -> str:

@@ -1,15 +1,18 @@
 """Page settings <-> short URL query parameters, like TensorFlow Playground's shareable state:
 the 2D playground's (FIELDS) and the image page's (IMAGE_FIELDS); the live knobs share their keys.
 
-Decoding never fails: each bad parameter is skipped with a message and its
-default kept, so a mangled link still opens a working page.
+Decoding never fails: each bad parameter (not a finite number, not a whole one, out of
+range, junk of any length) and each unknown key is skipped with a message and its default
+kept, so a mangled link still opens a working page (tests/test_urlstate_fuzz.py).
 """
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+import difflib
+import math
+from typing import Any, Iterable, Mapping
 
-from ganlab.config import ConfigError, ImageStructure, Knobs, ToyStructure
+from ganlab.config import ImageStructure, Knobs, ToyStructure
 
 # query key -> (path into the flattened settings, type)
 KNOB_FIELDS: dict[str, tuple[tuple[str, ...], type]] = {
@@ -95,40 +98,98 @@ class _Schema:
     def encode(self, structure: Any, knobs: Knobs) -> dict[str, str]:
         return {key: _format(value) for key, value in self.flatten(structure, knobs).items()}
 
-    def decode(self, params: Mapping[str, str], defaults: tuple[Any, Knobs] | None = None) -> tuple[Any, Knobs, list[str]]:
+    def decode(self, params: Mapping[str, Any], defaults: tuple[Any, Knobs] | None = None,
+               ignore: Iterable[str] = ()) -> tuple[Any, Knobs, list[str]]:
         defaults = defaults or (self.structure_cls(), Knobs())
         accepted: dict[str, Any] = {}
         problems: list[str] = []
+        ignore = set(ignore)
+        unknown = [k for k in params if k not in self.fields and k not in ignore]
         # The loss goes last: "wasserstein-gp" is only valid once a gp weight is in place.
         for key in sorted((k for k in params if k in self.fields), key=lambda k: k == "loss"):
-            kind, raw = self.fields[key][1], params[key]
+            kind, raw = self.fields[key][1], _single(params[key])
+            shown = f"{key}={_shown(raw)}"
             try:
                 value = _parse(kind, raw)
-            except (TypeError, ValueError):
-                problems.append(f"link setting {key}={raw!r} is not a valid {_KIND_NAMES.get(kind, kind.__name__)}; "
-                                "kept the default")
+            except (TypeError, ValueError, ArithmeticError):
+                problems.append(f"link setting {shown} is not {_KIND_NAMES[kind]}; kept the default")
                 continue
             try:
                 self.unflatten({**accepted, key: value}, defaults)
-            except ConfigError as err:
-                problems.append(f"link setting {key}={raw!r} ignored: {err}")
+            except (TypeError, ValueError, ArithmeticError) as err:  # ConfigError is a ValueError
+                problems.append(_clip(f"link setting {shown} ignored: {err}"))
                 continue
             accepted[key] = value
+        for key in unknown:
+            problems.append(self._unknown_message(key, _single(params[key])))
         structure, knobs = self.unflatten(accepted, defaults)
         return structure, knobs, problems
 
+    def _unknown_message(self, key: Any, raw: Any) -> str:
+        text = f"link setting {_shown(key)}={_shown(raw)} not understood (no such setting), ignored"
+        near = self.near_keys(str(key))
+        if near:
+            text += "; did you mean " + " or ".join(near) + "?"
+        return text
 
-_KIND_NAMES = {bool: "true/false value"}
+    def near_keys(self, word: str) -> list[str]:
+        """URL keys whose key or long name (e.g. "batch_size" for bs) resembles `word`."""
+        names: dict[str, list[str]] = {}
+        for key, (path, _) in self.fields.items():
+            for name in {key, path[-1], "_".join(path[1:])}:
+                names.setdefault(name.lower(), []).append(key)
+        found: list[str] = []
+        for name in difflib.get_close_matches(word.lower()[:100], names, n=3, cutoff=0.6):
+            found += [k for k in names[name] if k not in found]
+        return found[:3]
+
+
+_KIND_NAMES = {bool: "true or false (1/0)", int: "a whole number", float: "a finite number", str: "text"}
 _TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
+_SHOWN_CHARS = 40  # a link value longer than this is cut in messages
+_MESSAGE_CHARS = 300
+
+
+def _single(raw: Any) -> str:
+    """One text value: a repeated key (a list) counts by its last value, like the browser's."""
+    if isinstance(raw, (list, tuple)):
+        raw = raw[-1] if raw else ""
+    return raw if isinstance(raw, str) else str(raw)
+
+
+def _shown(raw: Any) -> str:
+    text = "".join(c if c.isprintable() else "?" for c in str(raw))
+    return text if len(text) <= _SHOWN_CHARS else text[: _SHOWN_CHARS - 1] + "…"
+
+
+def _clip(message: str) -> str:
+    return message if len(message) <= _MESSAGE_CHARS else message[: _MESSAGE_CHARS - 1] + "…"
 
 
 def _parse(kind: type, raw: str) -> Any:
+    """`raw` as `kind`; ValueError unless it is one exactly (a finite number, a whole one for int)."""
+    text = raw.strip()
     if kind is bool:
-        text = str(raw).strip().lower()
-        if text in _TRUE or text in _FALSE:
-            return text in _TRUE
+        if text.lower() in _TRUE or text.lower() in _FALSE:
+            return text.lower() in _TRUE
         raise ValueError(raw)
-    return kind(float(raw)) if kind is int else kind(raw)
+    if kind is str:
+        return raw
+    if len(text) > 100:
+        raise ValueError("too long for a number")
+    if kind is int:
+        try:
+            return int(text)
+        except ValueError:
+            pass  # "1e3" or "64.0" are whole numbers too
+    number = float(text)
+    if not math.isfinite(number):
+        raise ValueError(raw)
+    if kind is int:
+        if not number.is_integer():
+            raise ValueError(raw)
+        return int(number)
+    return number
 
 
 def _format(value: Any) -> str:
@@ -156,10 +217,11 @@ def encode(structure: ToyStructure, knobs: Knobs) -> dict[str, str]:
 
 
 def decode(
-    params: Mapping[str, str], defaults: tuple[ToyStructure, Knobs] | None = None
+    params: Mapping[str, Any], defaults: tuple[ToyStructure, Knobs] | None = None, ignore: Iterable[str] = ()
 ) -> tuple[ToyStructure, Knobs, list[str]]:
-    """Settings from query parameters on top of `defaults`; unknown keys are ignored."""
-    return _TOY.decode(params, defaults)
+    """Settings from query parameters on top of `defaults`, and a message for each parameter
+    that was bad or unknown (the keys in `ignore`, e.g. the app's run tokens, excepted)."""
+    return _TOY.decode(params, defaults, ignore)
 
 
 def flatten_image(structure: ImageStructure, knobs: Knobs) -> dict[str, Any]:
@@ -176,7 +238,7 @@ def encode_image(structure: ImageStructure, knobs: Knobs) -> dict[str, str]:
     return _IMAGE.encode(structure, knobs)
 
 
-def decode_image(params: Mapping[str, str], defaults: tuple[ImageStructure, Knobs] | None = None
-                 ) -> tuple[ImageStructure, Knobs, list[str]]:
-    """Image-page settings from query parameters on top of `defaults`; bad ones reported and skipped."""
-    return _IMAGE.decode(params, defaults)
+def decode_image(params: Mapping[str, Any], defaults: tuple[ImageStructure, Knobs] | None = None,
+                 ignore: Iterable[str] = ()) -> tuple[ImageStructure, Knobs, list[str]]:
+    """Image-page settings from query parameters on top of `defaults`; bad and unknown ones reported."""
+    return _IMAGE.decode(params, defaults, ignore)

@@ -11,7 +11,7 @@ sidebar_nav()
 keep_live_runs_in_url("playground")  # a refresh on this page keeps the session's live training
 st.title("2D GAN playground")
 st.caption("Real points in green, the generator's in purple; the background is the discriminator's belief "
-           "that a point is real. Settings under *Training* change live; *Structure* changes restart.")
+           "that a point is real. Settings under *Training* change live; *Structure* changes ask before they restart.")
 runner = connect()
 control_bar(runner)
 live_view(runner)

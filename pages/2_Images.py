@@ -12,7 +12,7 @@ keep_live_runs_in_url("images")  # a refresh on this page keeps the session's li
 st.title("Image GAN")
 st.caption("A DCGAN learns to draw images like the dataset's. The grid shows its samples from fixed noise, so each "
            "cell follows one noise vector over time. Settings under *Training* change live; *Structure* changes "
-           "restart.")
+           "ask before they restart.")
 runner = connect()
 control_bar(runner)
 live_view(runner)

@@ -42,3 +42,24 @@ def test_a_refresh_on_home_keeps_the_live_training_for_the_playground(monkeypatc
         assert runner_of(at) is runner and at.query_params["run"] == token
     finally:
         next(apps, None)
+
+
+def test_the_suggested_comparison_names_the_buttons_the_playground_has():
+    """Home says to apply each preset with "Apply and restart": the playground has that button,
+    and it restarts (tests/test_page_restart.py follows the comparison through)."""
+    from ganlab.presets import PRESETS
+    from tests.apptest_pages import fresh_app
+
+    home = AppTest.from_file(ENTRY, default_timeout=30).run()
+    text = " ".join(m.value for m in home.markdown)
+    assert "**Mode collapse** preset, press\n  **Apply and restart**" in text
+    assert "**All modes**" in text and "starts from fresh weights at step 0" in text
+    assert {"Mode collapse", "All modes"} <= {p.label for p in PRESETS.values()}
+    apps = fresh_app("pages/1_Playground.py")
+    at = next(apps)
+    try:
+        at.run()
+        labels = {b.label for b in at.button}
+        assert {"Apply and restart", "Apply, keep training"} <= labels
+    finally:
+        next(apps, None)

@@ -67,7 +67,7 @@ def upload(at: AppTest, name: str, data: bytes) -> AppTest:
 def test_default_page_trains_on_the_built_in_digits(app):
     at = open_page(app)
     labels = {b.label for b in at.button}
-    assert {"Play", "Step", "D step", "G step", "Reset", "Apply"} <= labels
+    assert {"Play", "Step", "D step", "G step", "Reset", "Apply and restart", "Apply, keep training"} <= labels
     assert at.selectbox(key="im_data").value == "digits"
     assert status_line(at).startswith("**Step 0**")
     runner = runner_of(at)
@@ -123,6 +123,8 @@ def test_live_knob_keeps_the_run_and_structure_change_restarts(app):
     assert runner.snapshot().step == 1
     assert at.query_params["glr"] in ("0.0001", ["0.0001"])
     at.number_input(key="im_ema").set_value(0.0).run()
+    assert runner.snapshot().step == 1  # asked first
+    at.button(key="im_confirm_restart_button").click().run()
     wait_until(lambda: runner.snapshot().structure.ema_decay == 0.0)
     at = settle(at, runner)
     assert runner.snapshot().step == 0
@@ -141,6 +143,8 @@ def test_extra_conv_is_a_structure_setting_and_mode_seeking_a_live_knob(app):
     runner.wait_idle()
     assert runner.snapshot().step == 1
     at.checkbox(key="im_xc").uncheck().run()
+    assert runner.snapshot().step == 1  # asked first
+    at.button(key="im_confirm_restart_button").click().run()
     wait_until(lambda: runner.snapshot().structure.extra_conv is False)
     at = settle(at, runner)
     assert runner.snapshot().step == 0
@@ -151,7 +155,7 @@ def test_extra_conv_is_a_structure_setting_and_mode_seeking_a_live_knob(app):
 def test_settings_come_from_the_link_and_bad_values_are_reported(app):
     at = open_page(app, cond="1", ema="0", w="16", nd="notanumber", data="nope")
     warnings = " ".join(w.value for w in at.warning)
-    assert "nd='notanumber'" in warnings and "data='nope'" in warnings
+    assert "nd=notanumber" in warnings and "data=nope" in warnings
     assert at.checkbox(key="im_cond").value is True and at.number_input(key="im_w").value == 16
     structure = runner_of(at).experiment.structure
     assert (structure.conditional, structure.num_classes, structure.width, structure.dataset) == (True, 10, 16, "digits")
@@ -267,6 +271,12 @@ def test_quality_panel_shows_the_classifier_numbers_for_digits(app):
     assert {"Classes covered", "Class KL", "Fréchet distance", "Inception-style score"} <= labels
     covered = next(m.value for m in at.metric if m.label == "Classes covered")
     assert covered.endswith("/ 10")
+    # the real-vs-real baselines stand visibly beside their numbers (not only in tooltips)
+    result = monitor.snapshot().latest
+    captions = [c.value for c in at.caption]
+    assert f"real vs real: {result.frechet_baseline:.1f}" in captions
+    assert f"real vs real: {result.kl_baseline:.3f}" in captions
+    assert f"real digits: {result.inception_score_real:.2f}" in captions
     assert any("Measured on the averaged (EMA) generator" in c.value for c in at.caption)  # the default keeps one
     # Switched off: the monitor thread stops.
     at.toggle(key="im_quality").set_value(False).run()

@@ -41,7 +41,7 @@ def settle(at: AppTest, runner) -> AppTest:
 def test_page_loads_with_controls_and_metrics(app):
     at = open_page(app, data="grid")
     labels = {b.label for b in at.button}
-    assert {"Play", "Step", "D step", "G step", "Reset", "Apply"} <= labels
+    assert {"Play", "Step", "D step", "G step", "Reset", "Apply and restart", "Apply, keep training"} <= labels
     assert status_line(at).startswith("**Step 0**")
     assert at.selectbox(key="pg_data").value == "grid"
     numbers = numbers_block(at)
@@ -105,6 +105,8 @@ def test_structure_change_resets_with_notice(app):
     at.button(key="pg_step").click().run()
     wait_until(lambda: runner.snapshot().step == 1)
     at.number_input(key="pg_gw").set_value(32).run()
+    assert runner.snapshot().step == 1  # asked first
+    at.button(key="pg_confirm_restart_button").click().run()
     wait_until(lambda: runner.snapshot().structure.generator.width == 32)
     at = settle(at, runner)
     assert runner.snapshot().step == 0
@@ -114,7 +116,7 @@ def test_structure_change_resets_with_notice(app):
 def test_bad_link_values_are_reported_and_defaults_kept(app):
     at = open_page(app, glr="fast", dw="100000")
     warnings = " ".join(w.value for w in at.warning)
-    assert "glr='fast'" in warnings
+    assert "glr=fast" in warnings
     assert "width must be between 4 and 512" in warnings
     assert at.number_input(key="pg_glr").value == pytest.approx(1e-3)
     assert not at.exception
@@ -124,7 +126,7 @@ def test_unknown_dataset_in_link_does_not_crash(app):
     at = open_page(app, data="nope")
     assert not at.exception
     assert at.selectbox(key="pg_data").value == "ring"
-    assert any("data='nope'" in w.value for w in at.warning)
+    assert any("data=nope" in w.value for w in at.warning)
 
 
 def test_wasserstein_gp_fills_in_its_penalty(app):
@@ -233,3 +235,9 @@ def test_number_rows_format_the_latest_eval_and_step():
                     "Wasserstein estimate": "1.010"}
     no_modes = dict(number_rows(SimpleNamespace(latest_eval={}, latest={}), get_toy("moons")))
     assert no_modes == {"KL(real ‖ fake)": "—", "JS(real, fake)": "—", "D(x) / D(G(z))": "— / —"}
+
+
+def test_optimizers_are_shown_by_their_conventional_names(app):
+    at = open_page(app)
+    box = at.selectbox(key="pg_gopt")
+    assert box.options == ["Adam", "SGD", "RMSprop"]

@@ -23,7 +23,7 @@ def test_booleans_accept_words_and_refuse_anything_else():
     structure, _, problems = decode_image({"cond": "true", "gbn": "no", "dsn": "maybe"})
     assert structure.conditional is True and structure.g_batch_norm is False
     assert structure.d_spectral_norm is ImageStructure().d_spectral_norm
-    assert problems == ["link setting dsn='maybe' is not a valid true/false value; kept the default"]
+    assert problems == ["link setting dsn=maybe is not true or false (1/0); kept the default"]
 
 
 def test_bad_image_values_are_skipped_with_messages_on_top_of_defaults():
@@ -32,9 +32,9 @@ def test_bad_image_values_are_skipped_with_messages_on_top_of_defaults():
     assert structure.width == 24 and structure.image_size == 28 and structure.ema_decay == defaults[0].ema_decay
     assert knobs.g_opt.lr == defaults[1].g_opt.lr
     assert problems == [
-        "link setting size='64' ignored: image size must be one of 28, 32; got 64",
-        "link setting ema='1.5' ignored: EMA decay must be between 0 and 0.9999, got 1.5",
-        "link setting glr='x' is not a valid float; kept the default",
+        "link setting size=64 ignored: image size must be one of 28, 32; got 64",
+        "link setting ema=1.5 ignored: EMA decay must be between 0 and 0.9999, got 1.5",
+        "link setting glr=x is not a finite number; kept the default",
     ]
 
 

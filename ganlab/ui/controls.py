@@ -18,6 +18,7 @@ from ganlab.config import (
 from ganlab.data.points_csv import PointsFileError, empirical_distribution, load_points_csv
 from ganlab.data.toy import TOY_DISTRIBUTIONS, ToyDistribution, get_toy
 from ganlab.presets import PRESETS, get_preset
+from ganlab.ui import restart
 from ganlab.ui.knob_controls import training_inputs
 from ganlab.urlstate import FIELDS, flatten, unflatten
 
@@ -41,11 +42,19 @@ def current_settings() -> tuple[ToyStructure, Knobs]:
     return unflatten(widget_values())
 
 
-def _apply_preset() -> None:
+def _apply_preset(keep_training: bool) -> None:
+    """Put the preset into the widgets; unless `keep_training`, the run restarts from fresh
+    weights so the recipe tells its story from step 0 (its learning-rate schedule counts steps)."""
     preset = get_preset(st.session_state["pg_preset"])
     structure, knobs = preset.apply(st.session_state[PREFIX + "data"], st.session_state[PREFIX + "seed"])
     set_widgets(structure, knobs)
-    st.session_state["pg_flash"] = f"Preset “{preset.label}” applied: {preset.description}"
+    if keep_training:
+        st.session_state["pg_flash"] = (f"Preset “{preset.label}” applied to the running training, which keeps its "
+                                        f"steps (a learning-rate schedule counts from this run's step 0): "
+                                        f"{preset.description}")
+    else:
+        restart.request_restart(PREFIX, f"Preset “{preset.label}” applied")
+        st.session_state["pg_flash"] = f"{preset.label}: {preset.description}"
 
 
 def _net_inputs(prefix: str, title: str) -> None:
@@ -87,12 +96,11 @@ def sidebar() -> tuple[ToyStructure, Knobs, ToyDistribution] | None:
     (the reason is shown next to the widgets)."""
     with st.sidebar:
         st.subheader("Preset")
-        c1, c2 = st.columns([3, 2], vertical_alignment="bottom")
-        c1.selectbox("Recipe", list(PRESETS), key="pg_preset", format_func=lambda n: PRESETS[n].label,
+        st.selectbox("Recipe", list(PRESETS), key="pg_preset", format_func=lambda n: PRESETS[n].label,
                      label_visibility="collapsed")
-        c2.button("Apply", on_click=_apply_preset, key="pg_apply_preset", width="stretch",
-                  help="Load the recipe's networks and knobs (keeps your data and seed)")
         st.caption(PRESETS[st.session_state["pg_preset"]].description)
+        restart.preset_buttons(PREFIX, _apply_preset, "Load the recipe's networks and knobs (keeps your data and seed) and "
+                                              "start from fresh weights at step 0; Undo brings the old run back")
 
         st.subheader("Data")
         labels = {name: d.label for name, d in TOY_DISTRIBUTIONS.items()} | {USER_DATA: "Your CSV file…"}
@@ -101,7 +109,7 @@ def sidebar() -> tuple[ToyStructure, Knobs, ToyDistribution] | None:
 
         training_inputs(PREFIX, "pg_flash")
 
-        st.subheader("Structure (resets training)")
+        st.subheader("Structure (needs a restart)")
         c1, c2 = st.columns(2)
         c1.slider("Noise dimension", *NOISE_DIM_RANGE, key=PREFIX + "nd")
         c2.radio("Noise", NOISE_KINDS, key=PREFIX + "noise", format_func=str.capitalize, horizontal=True)

@@ -22,6 +22,7 @@ from ganlab.data.image_sources import IMAGE_SOURCES, DatasetUnavailable, data_di
 from ganlab.data.images import ImageDataset
 from ganlab.image_presets import IMAGE_PRESETS, default_image_settings, get_image_preset
 from ganlab.training.ema import DECAY_RANGE
+from ganlab.ui import restart
 from ganlab.ui.knob_controls import training_inputs
 from ganlab.urlstate import IMAGE_FIELDS, flatten_image, unflatten_image
 
@@ -50,7 +51,8 @@ def dataset_labels() -> dict[str, str]:
     return {name: source.title for name, source in IMAGE_SOURCES.items()} | {UPLOAD: "Your images (zip)…"}
 
 
-def _apply_preset() -> None:
+def _apply_preset(keep_training: bool) -> None:
+    """Put the preset into the widgets; unless `keep_training`, the run restarts from fresh weights."""
     preset = get_image_preset(st.session_state["im_preset"])
     try:
         current, _ = current_settings()
@@ -58,7 +60,11 @@ def _apply_preset() -> None:
         current = default_image_settings()[0]
     structure, knobs = preset.apply(current)
     set_widgets(structure, knobs)
-    st.session_state["im_flash"] = f"Preset “{preset.label}” applied: {preset.description}"
+    if keep_training:
+        st.session_state["im_flash"] = f"Preset “{preset.label}” applied to the running training: {preset.description}"
+    else:
+        restart.request_restart(PREFIX, f"Preset “{preset.label}” applied")
+        st.session_state["im_flash"] = f"{preset.label}: {preset.description}"
 
 
 def _data_changed() -> None:
@@ -118,7 +124,7 @@ def _uploaded_dataset(image_size: int, channels: int) -> ImageDataset | None:
 
 
 def _structure_inputs() -> None:
-    st.subheader("Structure (resets training)")
+    st.subheader("Structure (needs a restart)")
     c1, c2 = st.columns(2)
     c1.selectbox("Image size", IMAGE_SIZES, key=PREFIX + "size", format_func=lambda s: f"{s}×{s} px")
     c2.radio("Channels", (1, 3), key=PREFIX + "ch", format_func=CHANNEL_LABELS.get, horizontal=True)
@@ -148,12 +154,12 @@ def sidebar() -> tuple[ImageStructure, Knobs, ImageDataset] | None:
     unusable (the reason is shown next to the widgets)."""
     with st.sidebar:
         st.subheader("Preset")
-        c1, c2 = st.columns([3, 2], vertical_alignment="bottom")
-        c1.selectbox("Recipe", list(IMAGE_PRESETS), key="im_preset", format_func=lambda n: IMAGE_PRESETS[n].label,
+        st.selectbox("Recipe", list(IMAGE_PRESETS), key="im_preset", format_func=lambda n: IMAGE_PRESETS[n].label,
                      label_visibility="collapsed")
-        c2.button("Apply", on_click=_apply_preset, key="im_apply_preset", width="stretch",
-                  help="Load the recipe's networks and knobs (keeps your data, image size, channels and seed)")
         st.caption(IMAGE_PRESETS[st.session_state["im_preset"]].description)
+        restart.preset_buttons(PREFIX, _apply_preset, "Load the recipe's networks and knobs (keeps your data, image size, "
+                                              "channels and seed) and start from fresh weights at step 0; Undo "
+                                              "brings the old run back")
 
         st.subheader("Data")
         labels = dataset_labels()

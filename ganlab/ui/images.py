@@ -15,17 +15,20 @@ from ganlab.image_presets import default_image_settings
 from ganlab.plots import d_outputs_figure, loss_figure
 from ganlab.training.image_experiment import ImageExperiment
 from ganlab.training.runner import Runner, RunState, Snapshot
-from ganlab.ui import image_controls, run_controls
+from ganlab.ui import image_controls, restart, run_controls
 from ganlab.ui.quality import quality_panel
-from ganlab.ui.session import claim_runner, create_runner
+from ganlab.ui.readout import d_numbers, step_label
+from ganlab.ui.session import URL_TOKENS, claim_runner, create_runner
 from ganlab.urlstate import decode_image, encode_image
 
 PAGE_KEY = "images"
+APP_URL_KEYS = {"run", *URL_TOKENS.values()}  # the app's own URL keys beside the settings
 VIEW_POLL_S = 1.0  # a grid changes slowly; each refresh costs the trainer a generator pass
 CHART_POLL_S = 2.0
 EVAL_EVERY = 100  # steps between evaluations, and so between timeline frames
 VIEW_INTERVAL_S = 0.5  # the runner refreshes the grids at most this often while the page watches
 GRID_SCALE = 2  # pixels are repeated, so small grids stay crisp when the browser enlarges them
+SETTLE_WAIT_S = 3.0
 WINDOWS = {"All": None, "Last 1,000": 1_000, "Last 10,000": 10_000}
 STRUCTURE_LABELS = {
     "dataset": "data", "image_size": "image size", "channels": "channels", "noise_dim": "noise dimension",
@@ -35,10 +38,9 @@ STRUCTURE_LABELS = {
 }
 
 
-def _describe_change(old: ImageStructure, new: ImageStructure) -> str:
+def _what_changed(old: ImageStructure, new: ImageStructure) -> str:
     changed = [label for field, label in STRUCTURE_LABELS.items() if getattr(old, field) != getattr(new, field)]
-    what = ", ".join(changed) if changed else "dataset"
-    return f"Structure changed ({what}): training restarted from step 0 with fresh weights."
+    return ", ".join(changed) if changed else "uploaded images"
 
 
 def images_per_second(snap: Snapshot) -> float:
@@ -64,9 +66,10 @@ def _initial_widgets(runner: Runner | None) -> None:
         snap = runner.snapshot()
         image_controls.set_widgets(snap.structure, snap.knobs)
         return
-    structure, knobs, problems = decode_image(st.query_params.to_dict(), default_image_settings())
+    structure, knobs, problems = decode_image(st.query_params.to_dict(), default_image_settings(),
+                                             ignore=APP_URL_KEYS)
     if structure.dataset not in image_controls.dataset_labels():
-        problems.append(f"link setting data={structure.dataset!r} ignored: dataset must be one of "
+        problems.append(f"link setting data={structure.dataset} ignored: dataset must be one of "
                         f"{', '.join(image_controls.dataset_labels())}")
         structure = dataclasses.replace(structure, dataset=default_image_settings()[0].dataset)
     for problem in problems:
@@ -90,24 +93,47 @@ def connect() -> Runner:
         else:
             runner = _new_runner(*chosen)
     if chosen is not None:
-        _sync(runner, *chosen)
-        st.query_params.update(encode_image(chosen[0], chosen[1]))
+        pending = _sync(runner, *chosen)
+        shown = (runner.experiment.structure, chosen[1]) if pending else chosen[:2]
+        st.query_params.update(encode_image(*shown))  # the link tells what trains, not a change still waiting
     return runner
 
 
-def _sync(runner: Runner, structure: ImageStructure, knobs: Knobs, dataset: ImageDataset) -> None:
+def _keep_current_run(runner: Runner) -> None:
+    snap = runner.snapshot()
+    image_controls.set_widgets(snap.structure, snap.knobs)
+    cached = st.session_state.get(image_controls.ZIP_KEY)
+    st.session_state["im_kept_dataset"] = id(cached[3]) if cached else None
+
+
+def _sync(runner: Runner, structure: ImageStructure, knobs: Knobs, dataset: ImageDataset) -> bool:
+    """Bring the runner in line with the widgets; True while a structure change waits for the
+    user's confirmation (the run keeps its structure and steps meanwhile)."""
     experiment = runner.experiment
+    confirmed, forced = restart.take_restart_request("im_")
     # A named dataset is fixed by the structure (a reloaded copy after a cache eviction is the
     # same data: no restart); every zip is called "upload", so a new zip is told by identity.
-    new_upload = structure.dataset == image_controls.UPLOAD and experiment.dataset is not dataset
-    if experiment.structure != structure or new_upload:
-        runner.reset(ImageExperiment(structure, dataset), notice=_describe_change(experiment.structure, structure))
+    new_upload = (structure.dataset == image_controls.UPLOAD and experiment.dataset is not dataset
+                  and st.session_state.get("im_kept_dataset") != id(dataset))
+    changed = experiment.structure != structure or new_upload
+    pending = False
+    if forced or changed:
+        if forced or confirmed or runner.snapshot().step == 0:
+            why = forced or f"Structure changed ({_what_changed(experiment.structure, structure)})"
+            st.session_state.pop("im_kept_dataset", None)
+            restart.restart(runner, "im_", ImageExperiment(structure, dataset), restart.restarted_notice(why))
+        else:
+            restart.pending_banner(runner, "im_", _what_changed(experiment.structure, structure),
+                                   keep=lambda: _keep_current_run(runner))
+            pending = True
     if runner.snapshot().knobs != knobs:
         runner.set_knobs(knobs)
+    return pending
 
 
 def control_bar(runner: Runner) -> None:
     run_controls.control_bar(runner, "im_")
+    restart.undo_offer(runner, "im_", image_controls.set_widgets)
 
 
 def _status(snap: Snapshot) -> None:
@@ -115,7 +141,7 @@ def _status(snap: Snapshot) -> None:
         speed = f"{snap.steps_per_sec:,.1f} steps/s · {images_per_second(snap):,.0f} images/s"
     else:
         speed = snap.state.value
-    st.markdown(f"**Step {snap.step:,}** · {speed} · {snap.train_seconds:,.1f} s trained · "
+    st.markdown(f"{step_label(snap)} · {speed} · {snap.train_seconds:,.1f} s trained · "
                 f"{snap.d_updates:,} D / {snap.g_updates:,} G updates")
     if snap.state in (RunState.DIVERGED, RunState.ERROR):
         st.error(snap.message)
@@ -150,9 +176,9 @@ def _grids(grid: np.ndarray, ema_grid: np.ndarray | None, step: int, rows_named:
         _show_grid(ema_grid, f"EMA generator at step {step:,}{rows}")
 
 
-def _numbers(snap: Snapshot, experiment: ImageExperiment) -> None:
-    last, ev = snap.latest, snap.latest_eval
-    c = st.columns(4)
+def _numbers(snap: Snapshot, experiment: ImageExperiment, runner: Runner) -> None:
+    last, ev = d_numbers(snap, runner), snap.latest_eval
+    c = st.columns(2) + st.columns(2)  # two rows of two: "0.71 / -0.30" is cut off in a quarter at 1024 px
     c[0].metric("D(x) / D(G(z))", f"{format_number(last.get('d_real'), '.2f')} / {format_number(last.get('d_fake'), '.2f')}",
                 help="Mean score on real and on fake in the last D step")
     c[1].metric("Steps/s", format_number(snap.steps_per_sec if snap.state == RunState.RUNNING else None, ",.1f"))
@@ -189,7 +215,9 @@ def live_view(runner: Runner) -> None:
     """Fragments: status, grids and numbers every second; charts and timeline every 2 s. They
     poll only while training runs or the runner has work queued."""
     frozen = st.session_state.get("im_freeze", False)
-    first = runner.snapshot(want_view=True, wait_for_view=0.5)
+    # At rest, wait (up to SETTLE_WAIT_S, usually far less) for queued work to finish: a page that
+    # starts polling only to rerun at once would wipe the message a button just left.
+    first = runner.snapshot(want_view=True, wait_for_view=0.5 if runner.state == RunState.RUNNING else SETTLE_WAIT_S)
     live = (first.state == RunState.RUNNING or not first.settled) and not frozen
 
     @st.fragment(run_every=VIEW_POLL_S if live else None)
@@ -201,7 +229,7 @@ def live_view(runner: Runner) -> None:
         experiment = runner.experiment
         if snap.view is not None and isinstance(experiment, ImageExperiment):
             _grids(snap.view.grid, snap.view.ema_grid, snap.view_step, _row_names(experiment))
-            _numbers(snap, experiment)
+            _numbers(snap, experiment, runner)
 
     @st.fragment(run_every=CHART_POLL_S if live else None)
     def chart_panel() -> None:

@@ -12,6 +12,7 @@ import streamlit as st
 from ganlab.config import (
     BATCH_RANGE, BETA_RANGE, CLIP_RANGE, D_STEPS_RANGE, HALF_LIFE_RANGE, LR_RANGE, OPTIMIZERS, PENALTY_RANGE,
 )
+from ganlab.formatting import optimizer_label
 from ganlab.losses import LOSSES
 
 
@@ -25,7 +26,7 @@ def loss_changed(prefix: str, flash_key: str) -> None:
 def optimizer_inputs(prefix: str, net: str, title: str) -> None:
     """`net` is "g" or "d" (the URL keys gopt, glr, ... / dopt, dlr, ...)."""
     st.markdown(f"**{title}**")
-    st.selectbox("Optimizer", OPTIMIZERS, key=prefix + net + "opt", format_func=str.capitalize)
+    st.selectbox("Optimizer", OPTIMIZERS, key=prefix + net + "opt", format_func=optimizer_label)
     st.number_input("Learning rate", *LR_RANGE, step=1e-4, format="%.6f", key=prefix + net + "lr")
     c1, c2 = st.columns(2)
     c1.number_input("β1 / momentum", *BETA_RANGE, step=0.05, format="%.4f", key=prefix + net + "b1")

@@ -15,26 +15,30 @@ from ganlab.plots import (
 from ganlab.raster import jpeg_bytes, render_toy_view
 from ganlab.training.runner import Runner, RunState, Snapshot
 from ganlab.training.toy_experiment import ToyExperiment
-from ganlab.ui import controls, run_controls
-from ganlab.ui.session import claim_runner, create_runner
+from ganlab.ui import controls, restart, run_controls
+from ganlab.ui.readout import d_numbers, step_label
+from ganlab.ui.session import URL_TOKENS, claim_runner, create_runner
 from ganlab.urlstate import decode, encode
 
 PAGE_KEY = "playground"
+APP_URL_KEYS = {"run", *URL_TOKENS.values()}  # the app's own URL keys beside the settings
 VIEW_POLL_S = 0.45  # the view refreshes >= 2 times/s (bench_live_view.py measures it)
 VIEW_PIXELS = 480  # the live view's plot square
 # Drawn without supersampling while it changes 2+ times a second: the server's drawing
 # shares the GIL with the training thread (render 7 ms against 18.5 ms at 2x).
 LIVE_SUPERSAMPLE = 1
 CHART_POLL_S = 3.0  # one chart refresh costs the browser ~100 ms of CPU each (bench_live_view.py)
+SETTLE_WAIT_S = 3.0
 WINDOWS = {"All": None, "Last 1,000": 1_000, "Last 10,000": 10_000}
 
 
-def _describe_change(old: ToyStructure, new: ToyStructure) -> str:
-    names = {"data": "data", "noise_dim": "noise dimension", "noise": "noise", "generator": "generator",
-             "discriminator": "discriminator", "seed": "seed"}
-    changed = [label for field, label in names.items() if getattr(old, field) != getattr(new, field)]
-    what = ", ".join(changed) if changed else "dataset"
-    return f"Structure changed ({what}): training restarted from step 0 with fresh weights."
+STRUCTURE_LABELS = {"data": "data", "noise_dim": "noise dimension", "noise": "noise", "generator": "generator",
+                    "discriminator": "discriminator", "seed": "seed"}
+
+
+def _what_changed(old: ToyStructure, new: ToyStructure) -> str:
+    changed = [label for field, label in STRUCTURE_LABELS.items() if getattr(old, field) != getattr(new, field)]
+    return ", ".join(changed) if changed else "data set"
 
 
 def connect() -> Runner:
@@ -46,7 +50,7 @@ def connect() -> Runner:
             snap = runner.snapshot()
             controls.set_widgets(snap.structure, snap.knobs)
         else:
-            structure, knobs, problems = decode(st.query_params.to_dict())
+            structure, knobs, problems = decode(st.query_params.to_dict(), ignore=APP_URL_KEYS)
             for problem in problems:
                 st.warning(problem[0].upper() + problem[1:])
             controls.set_widgets(structure, knobs)
@@ -58,26 +62,48 @@ def connect() -> Runner:
             PAGE_KEY, lambda slots: Runner(ToyExperiment(structure, dataset), knobs, slots=slots)
         )
     if chosen is not None:
-        _sync(runner, *chosen)
-        st.query_params.update(encode(chosen[0], chosen[1]))
+        pending = _sync(runner, *chosen)
+        shown = (runner.experiment.structure, chosen[1]) if pending else chosen[:2]
+        st.query_params.update(encode(*shown))  # the link tells what trains, not a change still waiting
     return runner
 
 
-def _sync(runner: Runner, structure: ToyStructure, knobs: Knobs, dataset: ToyDistribution) -> None:
+def _keep_current_run(runner: Runner) -> None:
+    snap = runner.snapshot()
+    controls.set_widgets(snap.structure, snap.knobs)
+    st.session_state["pg_kept_dataset"] = id(st.session_state.get(controls.CSV_POINTS_KEY, (None, None))[1])
+
+
+def _sync(runner: Runner, structure: ToyStructure, knobs: Knobs, dataset: ToyDistribution) -> bool:
+    """Bring the runner in line with the widgets; True while a structure change waits for the
+    user's confirmation (the run keeps its structure and steps meanwhile)."""
     experiment = runner.experiment
-    if experiment.structure != structure or experiment.dataset is not dataset:
-        runner.reset(ToyExperiment(structure, dataset), notice=_describe_change(experiment.structure, structure))
+    confirmed, forced = restart.take_restart_request("pg_")
+    new_data = experiment.dataset is not dataset and st.session_state.get("pg_kept_dataset") != id(dataset)
+    changed = experiment.structure != structure or new_data
+    pending = False
+    if forced or changed:
+        if forced or confirmed or runner.snapshot().step == 0:
+            why = forced or f"Structure changed ({_what_changed(experiment.structure, structure)})"
+            st.session_state.pop("pg_kept_dataset", None)
+            restart.restart(runner, "pg_", ToyExperiment(structure, dataset), restart.restarted_notice(why))
+        else:
+            restart.pending_banner(runner, "pg_", _what_changed(experiment.structure, structure),
+                                   keep=lambda: _keep_current_run(runner))
+            pending = True
     if runner.snapshot().knobs != knobs:
         runner.set_knobs(knobs)
+    return pending
 
 
 def control_bar(runner: Runner) -> None:
     run_controls.control_bar(runner, "pg_")
+    restart.undo_offer(runner, "pg_", controls.set_widgets)
 
 
 def _status(snap: Snapshot) -> None:
     speed = f"{snap.steps_per_sec:,.0f} steps/s" if snap.state == RunState.RUNNING else snap.state.value
-    st.markdown(f"**Step {snap.step:,}** · {speed} · {snap.train_seconds:,.1f} s trained · "
+    st.markdown(f"{step_label(snap)} · {speed} · {snap.train_seconds:,.1f} s trained · "
                 f"{snap.d_updates:,} D / {snap.g_updates:,} G updates")
     if snap.state == RunState.DIVERGED:
         st.error(snap.message)
@@ -95,14 +121,17 @@ NUMBER_HELP = {
     "Mode KL": "KL(nearest-mode histogram ‖ true mode weights), nats",
     "KL(real ‖ fake)": "on 24×24 histograms with an overflow bin, nats",
     "JS(real, fake)": "between 0 and ln 2 ≈ 0.693",
-    "D(x) / D(G(z))": "mean score on real and on fake in the last D step",
+    "D(x) / D(G(z))": "mean score on real and on fake in the last D step (a lone G step keeps them)",
     "Wasserstein estimate": "E[D(x)] − E[D(G(z))]",
 }
 
 
-def number_rows(snap: Snapshot, dataset: ToyDistribution) -> list[tuple[str, str]]:
-    """The live numbers beside the view, as (label, value) pairs."""
-    ev, last = snap.latest_eval, snap.latest
+def number_rows(snap: Snapshot, dataset: ToyDistribution, last: dict[str, float] | None = None
+                ) -> list[tuple[str, str]]:
+    """The live numbers beside the view, as (label, value) pairs; `last` the step numbers
+    (default `snap.latest`; the page passes readout.d_numbers, which keeps D's after a G step)."""
+    ev = snap.latest_eval
+    last = snap.latest if last is None else last
     rows: list[tuple[str, str]] = []
     if dataset.has_modes:
         covered = ev.get("modes_covered")
@@ -118,10 +147,10 @@ def number_rows(snap: Snapshot, dataset: ToyDistribution) -> list[tuple[str, str
     return rows
 
 
-def _numbers(snap: Snapshot, dataset: ToyDistribution) -> None:
+def _numbers(snap: Snapshot, dataset: ToyDistribution, runner: Runner) -> None:
     # One markdown element, not one st.metric per number: each element is a React
     # render in the browser, 2+ times a second (bench_live_view.py measures the cost).
-    lines = [f"<small>{label}</small><br>**{value}**" for label, value in number_rows(snap, dataset)]
+    lines = [f"<small>{label}</small><br>**{value}**" for label, value in number_rows(snap, dataset, d_numbers(snap, runner))]
     st.markdown("\n\n".join(lines), unsafe_allow_html=True)
 
 
@@ -134,7 +163,9 @@ def live_view(runner: Runner) -> None:
     """Two fragments: status, 2D view and numbers at 2 Hz; history charts every 2 s. Both poll
     only while training runs or the runner has work queued: a settled, paused run costs nothing."""
     frozen = st.session_state.get("pg_freeze", False)
-    first = runner.snapshot(want_view=True, wait_for_view=0.5)
+    # At rest, wait (up to SETTLE_WAIT_S, usually far less) for queued work to finish: a page that
+    # starts polling only to rerun at once would wipe the message a button just left.
+    first = runner.snapshot(want_view=True, wait_for_view=0.5 if runner.state == RunState.RUNNING else SETTLE_WAIT_S)
     live = (first.state == RunState.RUNNING or not first.settled) and not frozen
 
     @st.fragment(run_every=VIEW_POLL_S if live else None)
@@ -158,7 +189,7 @@ def live_view(runner: Runner) -> None:
             if snap.structure.noise_dim > 2 and "manifold" in layers:
                 st.caption("The manifold layer needs a noise dimension of 1 or 2.")
         with right:
-            _numbers(snap, dataset)
+            _numbers(snap, dataset, runner)
 
     @st.fragment(run_every=CHART_POLL_S if live else None)
     def chart_panel() -> None:

@@ -84,18 +84,30 @@ def get_monitors() -> _Monitors:
     return _Monitors()
 
 
+def baseline_rows(result: QualityResult) -> list[tuple[str, str, str, str]]:
+    """(label, value, baseline shown beside it, help) for each Quality number."""
+    return [
+        ("Classes covered", f"{result.classes_covered} / {result.num_classes}", f"in {result.n} samples",
+         "Digit classes the classifier finds at no less than a fifth of their real share, "
+         f"in {result.n} samples from fixed noise"),
+        ("Class KL", format_number(result.class_kl, ".3f"), f"real vs real: {format_number(result.kl_baseline, '.3f')}",
+         "KL(generated class shares ‖ real class shares), nats; real vs real is what two samples of real digits "
+         "score (lower is better)"),
+        ("Fréchet distance", format_number(result.frechet, ".1f"),
+         f"real vs real: {format_number(result.frechet_baseline, '.1f')}",
+         "Between classifier features of real and generated digits (lower is better); real vs real is the "
+         "distance between two samples of real digits, the floor to aim for"),
+        ("Inception-style score", format_number(result.inception_score, ".2f"),
+         f"real digits: {format_number(result.inception_score_real, '.2f')}",
+         "exp(E KL(p(y|x) ‖ p(y))) with the digit classifier (higher is better); real digits score the ceiling"),
+    ]
+
+
 def _show(result: QualityResult, averaged: bool) -> None:
-    c = st.columns(4)
-    c[0].metric("Classes covered", f"{result.classes_covered} / {result.num_classes}",
-                help="Digit classes the classifier finds at no less than a fifth of their real share, "
-                     f"in {result.n} samples from fixed noise")
-    c[1].metric("Class KL", format_number(result.class_kl, ".3f"),
-                help=f"KL(generated class shares ‖ real class shares), nats; real vs real: {result.kl_baseline:.3f}")
-    c[2].metric("Fréchet distance", format_number(result.frechet, ".1f"),
-                help=f"Between classifier features of real and generated digits; real vs real: "
-                     f"{result.frechet_baseline:.1f} (lower is better)")
-    c[3].metric("Inception-style score", format_number(result.inception_score, ".2f"),
-                help=f"exp(E KL(p(y|x) ‖ p(y))) with the digit classifier; real digits: {result.inception_score_real:.2f}")
+    columns = st.columns(4)
+    for column, (label, value, baseline, help_text) in zip(columns, baseline_rows(result)):
+        column.metric(label, value, help=help_text)
+        column.caption(baseline)  # visible beside the number, not only in the tooltip
     which = "the averaged (EMA) generator" if averaged else "the generator"
     st.caption(f"Measured on {which} at step {result.step:,}, {result.n} samples, every {INTERVAL_S:g} s while "
                "training runs.")

@@ -7,34 +7,48 @@ import streamlit as st
 
 from ganlab.training.runner import Runner, RunState
 from ganlab.training.slots import CapacityError
+from ganlab.ui.restart import drop_undo, restart, restarted_notice
 
 
 def _play(runner: Runner, prefix: str) -> None:
+    drop_undo(prefix)  # the user moves on with the new run
     try:
         runner.play()
     except CapacityError as err:
         st.session_state[prefix + "flash_error"] = str(err)
 
 
+def _step(runner: Runner, prefix: str, which: str) -> None:
+    drop_undo(prefix)
+    runner.step(which)
+
+
+def _reset(runner: Runner, prefix: str) -> None:
+    restart(runner, prefix, None, restarted_notice("Reset"))
+
+
 def control_bar(runner: Runner, prefix: str) -> None:
     """Buttons keyed `prefix + "play"`, ... ; flashes from `prefix + "flash"` (info) and
     `prefix + "flash_error"` (error) are shown once below them."""
     running = runner.state == RunState.RUNNING
-    cols = st.columns([1.3, 1, 1, 1, 1, 2.5])
+    # One wrapping row of buttons at their natural width: in fixed columns the labels were cut
+    # at laptop width ("Pa...", "D s...", "R" at 1024x768); here a button that does not fit moves
+    # to a second row instead.
+    bar = st.container(horizontal=True, gap="small", key=prefix + "transport")
     if running:
-        cols[0].button("Pause", icon=":material/pause:", on_click=runner.pause, type="primary", width="stretch",
-                       key=prefix + "pause")
+        bar.button("Pause", icon=":material/pause:", on_click=runner.pause, type="primary", width="content",
+                   key=prefix + "pause")
     else:
-        cols[0].button("Play", icon=":material/play_arrow:", on_click=_play, args=(runner, prefix), type="primary",
-                       width="stretch", key=prefix + "play")
-    cols[1].button("Step", on_click=runner.step, args=("both",), disabled=running, width="stretch",
-                   key=prefix + "step", help="One D update (or D steps per G step) then one G update")
-    cols[2].button("D step", on_click=runner.step, args=("d",), disabled=running, width="stretch",
-                   key=prefix + "step_d", help="One discriminator update only")
-    cols[3].button("G step", on_click=runner.step, args=("g",), disabled=running, width="stretch",
-                   key=prefix + "step_g", help="One generator update only")
-    cols[4].button("Reset", icon=":material/restart_alt:", on_click=runner.reset, width="stretch",
-                   key=prefix + "reset", help="Fresh weights, step 0, same settings")
+        bar.button("Play", icon=":material/play_arrow:", on_click=_play, args=(runner, prefix), type="primary",
+                   width="content", key=prefix + "play")
+    bar.button("Step", on_click=_step, args=(runner, prefix, "both"), disabled=running, width="content",
+               key=prefix + "step", help="One D update (or D steps per G step) then one G update")
+    bar.button("D step", on_click=_step, args=(runner, prefix, "d"), disabled=running, width="content",
+               key=prefix + "step_d", help="One discriminator update only")
+    bar.button("G step", on_click=_step, args=(runner, prefix, "g"), disabled=running, width="content",
+               key=prefix + "step_g", help="One generator update only")
+    bar.button("Reset", icon=":material/restart_alt:", on_click=_reset, args=(runner, prefix), width="content",
+               key=prefix + "reset", help="Fresh weights, step 0, same settings (Undo brings the run back)")
     for key, show in ((prefix + "flash", st.info), (prefix + "flash_error", st.error)):
         if key in st.session_state:
             show(st.session_state.pop(key))

@@ -9,6 +9,7 @@ import time
 import pytest
 
 from tests.browser.conftest import ARTIFACTS
+from tests.browser.labels import VIEWPORTS, clipped_labels
 from tests.browser.test_playground_browser import STEP_TEXT, step_count, wait_for_step_above
 
 pytestmark = pytest.mark.browser
@@ -59,3 +60,20 @@ def test_images_page_trains_on_built_in_digits_and_the_grid_changes(page, app_se
     page.get_by_role("button", name="Play").wait_for(timeout=30_000)
     page.wait_for_url(re.compile(r"run="), timeout=30_000)
     assert "data=digits" in page.url
+
+
+@pytest.mark.parametrize("width, height", VIEWPORTS)
+def test_image_page_buttons_are_readable_at_laptop_widths(browser, app_server, width, height):
+    context = browser.new_context(viewport={"width": width, "height": height})
+    try:
+        page = context.new_page()
+        page.goto(f"{app_server.url}/Images?w=8&nd=8&bs=8")
+        page.get_by_text(STEP_TEXT).first.wait_for(timeout=60_000)
+        page.get_by_role("button", name="G step").wait_for(timeout=30_000)
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"images-{width}x{height}.png"))
+        labels, clipped = clipped_labels(page, "button")
+        assert {"Play", "Step", "D step", "G step", "Reset", "Apply and restart"} <= {l.split("\n")[-1] for l in labels}
+        assert clipped == [], f"labels cut off at {width}x{height}: {clipped}"
+    finally:
+        context.close()

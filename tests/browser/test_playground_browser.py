@@ -9,6 +9,7 @@ import time
 import pytest
 
 from tests.browser.conftest import ARTIFACTS
+from tests.browser.labels import VIEWPORTS, clipped_labels
 
 pytestmark = pytest.mark.browser
 STEP_TEXT = re.compile(r"Step ([\d,]+) ·")
@@ -107,8 +108,49 @@ def test_structure_change_resets_with_a_notice(page, app_server):
     page.wait_for_function("document.body.innerText.includes('Step 1 ·')", timeout=30_000)
     page.get_by_label("Seed").fill("7")
     page.get_by_label("Seed").press("Enter")
-    page.get_by_text("Structure changed (seed)").wait_for(timeout=30_000)
+    page.get_by_text("You changed the structure (seed)").wait_for(timeout=30_000)
+    assert step_count(page) == 1  # nothing lost until confirmed
+    page.get_by_role("button", name="Restart with these settings").click()
+    page.get_by_text("Structure changed (seed): restarted from step 0 with fresh weights. Paused: press Play").wait_for(
+        timeout=30_000)
     assert step_count(page) == 0
+
+
+TRANSPORT = ["Play", "Step", "D step", "G step", "Reset"]
+
+
+@pytest.mark.parametrize("width, height", VIEWPORTS)
+def test_transport_and_preset_buttons_are_readable_at_laptop_widths(browser, app_server, width, height):
+    context = browser.new_context(viewport={"width": width, "height": height})
+    try:
+        page = context.new_page()
+        open_playground(page, app_server, "?gw=16&dw=16")
+        page.get_by_role("button", name="D step").wait_for(timeout=30_000)
+        page.get_by_role("button", name="Apply and restart").wait_for(timeout=30_000)
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"playground-{width}x{height}.png"))
+        labels, clipped = clipped_labels(page, "button")
+        assert set(TRANSPORT) | {"Apply and restart", "Apply, keep training"} <= {l.split("\n")[-1] for l in labels}
+        assert clipped == [], f"labels cut off at {width}x{height}: {clipped}"
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("width, height", VIEWPORTS)
+def test_home_links_are_readable_at_laptop_widths(browser, app_server, width, height):
+    context = browser.new_context(viewport={"width": width, "height": height})
+    try:
+        page = context.new_page()
+        page.goto(app_server.url)
+        page.get_by_text("Explore the latent space").wait_for(timeout=60_000)
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"home-{width}x{height}.png"))
+        labels, clipped = clipped_labels(page, "[data-testid='stMain'] [data-testid='stPageLink'] a")
+        assert {"Open the 2D playground", "Open the image GAN", "Saved runs", "Explore the latent space"} <= {
+            l.split("\n")[-1] for l in labels}
+        assert clipped == [], f"links cut off at {width}x{height}: {clipped}"
+    finally:
+        context.close()
 
 
 @pytest.fixture(autouse=True, scope="module")

@@ -1,0 +1,135 @@
+"""Restarting a run without throwing it away unasked, for both training pages.
+
+- A structure change while the run has steps waits for a choice: "Restart with these
+  settings" or "Keep the current run" (which puts the widgets back). Nothing is lost
+  until the user confirms.
+- "Apply and restart" on a preset restarts at once (the button says so).
+- Every restart of a run with steps keeps the old run one click away: "Undo: back to the
+  run at step N", offered until the new run trains.
+
+Session keys (`prefix` is "pg_" or "im_"): prefix+"force_restart" (the reason, set by a
+preset's button), prefix+"confirm_restart" (set by the pending banner's button) and
+prefix+"undo" (an `Undo`).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import streamlit as st
+
+from ganlab.training.runner import Runner
+
+log = logging.getLogger(__name__)
+FORCE, CONFIRM, UNDO = "force_restart", "confirm_restart", "undo"
+APPLY_AND_RESTART, APPLY_AND_KEEP = "Apply and restart", "Apply, keep training"  # the preset buttons (Home names them)
+
+
+@dataclass(frozen=True)
+class Undo:
+    runner_id: str
+    experiment: Any  # the old run's experiment (an image run's keeps its timeline frames)
+    state: Any  # its TrainingState
+    frames: tuple = ()
+
+
+def restarted_notice(why: str) -> str:
+    """What a restart leaves on the page: the true state (reset pauses the run)."""
+    return f"{why}: restarted from step 0 with fresh weights. Paused: press Play to train."
+
+
+def request_restart(prefix: str, why: str) -> None:
+    """From a callback: the next sync restarts the run even if its structure is unchanged."""
+    st.session_state[prefix + FORCE] = why
+
+
+def restart(runner: Runner, prefix: str, experiment: Any, notice: str) -> None:
+    """Fresh weights for `experiment`, keeping the old run for an undo when it had steps."""
+    snap = runner.snapshot()
+    if snap.step > 0:
+        try:
+            state = runner.export_state(timeout=30)
+        except Exception:  # the restart still happens; the page says there is no undo
+            log.exception("could not keep the old run for an undo")
+            st.session_state.pop(prefix + UNDO, None)
+        else:
+            old = runner.experiment
+            timeline = getattr(old, "timeline", None)
+            frames = tuple(timeline.frames()) if timeline is not None else ()
+            st.session_state[prefix + UNDO] = Undo(runner.id, old, state, frames)
+    runner.reset(experiment, notice=notice)
+    runner.wait_idle(timeout=30)  # the page's next run must see the new structure
+
+
+def drop_undo(prefix: str) -> None:
+    """The new run trains: the old one is no longer offered (and its memory is freed)."""
+    st.session_state.pop(prefix + UNDO, None)
+
+
+def _undo(runner: Runner, prefix: str, set_widgets: Callable[[Any, Any], None]) -> None:
+    undo: Undo | None = st.session_state.pop(prefix + UNDO, None)
+    if undo is None or undo.runner_id != runner.id:
+        return
+    if runner.snapshot().step > 0:
+        st.session_state[prefix + "flash_error"] = "The new run has trained since the restart; undo is no longer offered."
+        return
+    step = undo.state.counters["step"]
+    runner.restore(undo.experiment, undo.state,
+                   notice=f"Back to the run at step {step:,}. Paused: press Play to continue.")
+    if undo.frames:
+        def put_back(parts, experiment, _step):
+            for frame in undo.frames:
+                experiment.timeline.offer(frame)
+        runner.call_on_thread(put_back, 30, "restoring the timeline")
+    runner.wait_idle(timeout=30)
+    set_widgets(undo.state.structure, undo.state.knobs)
+    st.session_state[prefix + "flash"] = f"Back to the run at step {step:,} with its settings. Press Play to continue."
+
+
+def undo_offer(runner: Runner, prefix: str, set_widgets: Callable[[Any, Any], None]) -> None:
+    """The "Undo" button while the run is fresh after a restart."""
+    undo: Undo | None = st.session_state.get(prefix + UNDO)
+    if undo is None or undo.runner_id != runner.id:
+        return
+    if runner.snapshot().step > 0:
+        drop_undo(prefix)
+        return
+    step = undo.state.counters["step"]
+    st.button(f"Undo: back to the run at step {step:,}", key=prefix + "undo_restart", icon=":material/undo:",
+              on_click=_undo, args=(runner, prefix, set_widgets),
+              help="Bring back the weights, history and settings the run had before this restart")
+
+
+def preset_buttons(prefix: str, on_apply, restart_help: str) -> None:
+    """The primary "Apply and restart" and the secondary "Apply, keep training" (both pages)."""
+    st.button(APPLY_AND_RESTART, on_click=on_apply, args=(False,), key=prefix + "apply_preset", width="stretch",
+              type="primary", icon=":material/restart_alt:", help=restart_help)
+    st.button(APPLY_AND_KEEP, on_click=on_apply, args=(True,), key=prefix + "apply_preset_keep",
+              width="stretch", help="Change the settings of the current run instead, keeping its weights and "
+                                    "steps (a structure change still asks before it restarts)")
+
+
+def _confirm(prefix: str) -> None:
+    st.session_state[prefix + CONFIRM] = True
+
+
+def take_restart_request(prefix: str) -> tuple[bool, str | None]:
+    """(confirmed, forced reason) for this sync, consumed: a restart is asked for once."""
+    return bool(st.session_state.pop(prefix + CONFIRM, False)), st.session_state.pop(prefix + FORCE, None)
+
+
+def pending_banner(runner: Runner, prefix: str, what: str, keep: Callable[[], None]) -> None:
+    """A structure change waits: the run goes on with its old structure until the user chooses."""
+    step = runner.snapshot().step
+    with st.container(border=True):
+        st.warning(f"You changed the structure ({what}). Restarting starts from fresh weights and puts the run "
+                   f"at step {step:,} aside (one click brings it back until the new run trains). "
+                   "Until you choose, training goes on with the current structure.",
+                   icon=":material/warning:")
+        c1, c2 = st.columns(2)
+        c1.button("Restart with these settings", key=prefix + "confirm_restart_button", type="primary",
+                  on_click=_confirm, args=(prefix,), width="stretch")
+        c2.button("Keep the current run", key=prefix + "keep_run", on_click=keep, width="stretch",
+                  help="Put the structure widgets back to the run's settings")
