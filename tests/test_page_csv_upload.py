@@ -36,3 +36,12 @@ def test_bad_rows_are_skipped_reported_and_the_good_ones_train(app):
     # the report stays on the page across reruns (the file is not parsed again)
     at.run()
     assert [w.value for w in at.warning] == warnings
+
+
+def test_a_shared_link_to_csv_data_says_the_points_do_not_travel(app):
+    """A link with data=csv carries the settings but not the uploaded file: the page says so
+    plainly and asks for the file, instead of a bare 'upload a CSV' (issue 11.7)."""
+    at = open_with(app, SMALL, data="csv")
+    infos = " ".join(i.value for i in at.info)
+    assert "Links carry settings, not uploaded files" in infos
+    assert "upload the same CSV file" in infos

@@ -83,7 +83,8 @@ def _dataset_for(data: str) -> ToyDistribution | None:
                                                 f"{upload.name}: {loaded.summary()}" if loaded.bad else "")
     cached = st.session_state.get(CSV_POINTS_KEY)
     if cached is None:
-        st.info("Upload a CSV file of 2D points to train on it.")
+        st.info("Upload a CSV file of 2D points to train on it. Links carry settings, not uploaded files: "
+                "if this page was opened from a shared link, upload the same CSV file to train on its points.")
         return None
     if cached[2]:
         st.warning(cached[2])
