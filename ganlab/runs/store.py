@@ -26,8 +26,6 @@ import hashlib
 import io
 import json
 import math
-import os
-import socket
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
@@ -40,7 +38,8 @@ from safetensors.torch import save as st_save
 
 import ganlab
 from ganlab.config import ConfigError, ImageStructure, Knobs, ToyStructure
-from ganlab.runs import safefs, schema
+from ganlab.runs import guard, safefs, schema
+from ganlab.runs.liveness import writer_identity
 from ganlab.runs.paths import RunFormatError, atomic_write_bytes, atomic_write_text
 from ganlab.runs.state import StateMismatch, TrainingState
 from ganlab.runs.tables import read_table, table_csv, write_table
@@ -477,6 +476,7 @@ class RunWriter:
     def save(self, state: TrainingState, status: str | None = None, message: str | None = None) -> None:
         if status is not None:
             self.status = status
+        guard.check_before_save(self.run_dir, state)  # no link, no other run's folder
         run = self.run_dir
         history = _table_of(state.history)
         evals = _table_of(state.evals) if state.evals is not None else {"step": np.zeros(0, dtype=np.int64)}
@@ -504,7 +504,7 @@ class RunWriter:
         config = {
             "format": FORMAT, "format_version": FORMAT_VERSION, "ganlab_version": ganlab.__version__,
             "name": self.run_dir.name, "kind": self.kind, "status": self.status, "message": message,
-            "writer": {"pid": os.getpid(), "host": socket.gethostname()},
+            "writer": writer_identity(), "lineage": state.meta.get("lineage"),
             "data": _data_label(self.experiment), "data_source": self.data,
             "class_names": list(getattr(self.experiment.dataset, "class_names", ())) or None,
             "structure": state.structure.to_dict(), "knobs": state.knobs.to_dict(),
