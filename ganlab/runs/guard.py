@@ -29,7 +29,7 @@ class LineageError(RunFormatError):
     """A save would replace a run with one trained from other starting weights."""
 
 
-def _saved_config(run_dir: Path) -> dict[str, Any] | None:
+def saved_config(run_dir: Path) -> dict[str, Any] | None:
     try:
         config = safefs.parse_json(safefs.read_capped(Path(run_dir) / CONFIG, 10 * 1024 * 1024), CONFIG)
     except RunFormatError:
@@ -61,7 +61,7 @@ def check_before_save(run_dir: Path, state: Any) -> None:
     through a link; stale temporary files of killed writes are removed on the way."""
     check_run_tree(run_dir)
     safefs.clean_stale_temp_files(run_dir)
-    saved = _saved_config(run_dir)
+    saved = saved_config(run_dir)
     if saved is None:
         return
     lineage = (getattr(state, "meta", None) or {}).get("lineage")
@@ -91,7 +91,7 @@ def save_error_text(exc: BaseException) -> str:
 def mark_save_failed(run_dir: Path, text: str) -> int | None:
     """After a failed save, set the last good config.json's status to "interrupted" with `text`
     (best effort: the disk may be full); returns the step that save holds, when known."""
-    saved = _saved_config(run_dir)
+    saved = saved_config(run_dir)
     if saved is None:
         return None
     step = saved.get("step") if isinstance(saved.get("step"), int) else None

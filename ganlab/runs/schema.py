@@ -100,8 +100,9 @@ def check_config_fields(config: Mapping[str, Any], what: str = "config.json") ->
             raise _fail(f"{what}: {key}", "a number of at least 0", value)
     for key in STR_FIELDS:
         check_str(f"{what}: {key}", config.get(key))
-    for key in METRIC_FIELDS:
-        check_metrics(f"{what}: {key}", config.get(key))
+    for key in METRIC_FIELDS:  # objects when present (readers call .get on them)
+        if key in config:
+            check_metrics(f"{what}: {key}", config[key], optional=False)
     if config.get("view_only") is not None and not isinstance(config.get("view_only"), bool):
         raise _fail(f"{what}: view_only", "true or false", config.get("view_only"))
     writer = config.get("writer")

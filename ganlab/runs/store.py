@@ -294,6 +294,8 @@ def read_weights(run_dir: Path) -> tuple[dict[str, torch.Tensor], dict[str, Any]
     try:
         version = int(metadata.get("format_version", ""))
         state = safefs.parse_json(metadata["state"], f"{WEIGHTS} metadata")
+    except RunFormatError:
+        raise
     except (ValueError, KeyError, TypeError):
         raise RunFormatError(f"{WEIGHTS}: its ganlab metadata is missing or corrupt") from None
     if version > FORMAT_VERSION:
@@ -372,6 +374,7 @@ def load_run(run_dir: Path, device: str | torch.device = "cpu"):
     The weights are checked against the structure here, so a bad file fails now, not in the runner."""
     run_dir = Path(run_dir)
     config = read_config(run_dir)
+    guard.check_run_tree(run_dir)  # a run to resume is written to: no links out of it
     state = load_state(run_dir, config)
     experiment = build_experiment(run_dir, config, device)
     check_state(experiment, state)
@@ -462,10 +465,8 @@ class RunWriter:
         previous = self.run_dir / CONFIG
         self.created = _now()
         if previous.exists():
-            try:
-                self.created = json.loads(previous.read_text()).get("created") or self.created
-            except (OSError, ValueError):
-                pass
+            created = (guard.saved_config(self.run_dir) or {}).get("created")
+            self.created = created if isinstance(created, str) else self.created
         self.data = describe_data(self.experiment, self.run_dir)
         self.saves = 0
 
