@@ -4,6 +4,7 @@ still being written by a live process."""
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -93,7 +94,7 @@ def list_runs(root: str | Path | None = None) -> list[RunSummary]:
         return []
     for path in entries:
         try:
-            if path.name.startswith(".") or not path.is_dir() or not (path / CONFIG).exists():
+            if path.name.startswith(".") or not path.is_dir() or not os.path.lexists(path / CONFIG):
                 continue
         except OSError:
             continue
