@@ -941,6 +941,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"{prog}: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except OSError as exc:  # a disk or folder problem: say it plainly (no traceback, no repr)
+        print(f"{prog}: error: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_ERROR
 
 
 if __name__ == "__main__":

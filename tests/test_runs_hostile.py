@@ -348,3 +348,27 @@ def test_a_training_error_goes_to_the_server_log(good_run, release_runners, wait
     runner.restore(experiment, state)
     wait_until(lambda: runner.state == RunState.ERROR, timeout=30)
     assert any(r.exc_info and "stopped with an error" in r.getMessage() for r in caplog.records)
+
+
+def test_a_run_folder_that_is_a_link_gets_no_data_files_written_through_it(tmp_path):
+    from ganlab.data.points_csv import empirical_distribution
+
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (tmp_path / "run").symlink_to(outside)
+    points = empirical_distribution(np.random.default_rng(0).normal(size=(64, 2)).astype(np.float32))
+    experiment = ToyExperiment(ToyStructure(data="csv", generator=TINY, discriminator=TINY), points)
+    with pytest.raises(RunFormatError, match="link"):
+        RunWriter(tmp_path / "run", experiment)
+    assert list(outside.iterdir()) == []
+
+
+def test_an_os_error_in_a_command_is_one_clear_line(tmp_path, capsys, monkeypatch):
+    import ganlab.runs.catalog as catalog
+
+    def unreadable(root=None):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(catalog, "list_runs", unreadable)
+    assert main(["runs", "--runs-dir", str(tmp_path)]) == 1
+    assert capsys.readouterr().err == "ganlab runs: error: Permission denied\n"

@@ -462,6 +462,7 @@ class RunWriter:
     def __post_init__(self) -> None:
         self.run_dir = Path(self.run_dir)
         self.run_dir.mkdir(parents=True, exist_ok=True)
+        guard.check_run_tree(self.run_dir)  # before the data files: nothing is written through a link
         previous = self.run_dir / CONFIG
         self.created = _now()
         if previous.exists():
