@@ -372,3 +372,14 @@ def test_an_os_error_in_a_command_is_one_clear_line(tmp_path, capsys, monkeypatc
     monkeypatch.setattr(catalog, "list_runs", unreadable)
     assert main(["runs", "--runs-dir", str(tmp_path)]) == 1
     assert capsys.readouterr().err == "ganlab runs: error: Permission denied\n"
+
+
+def test_the_error_details_a_page_shows_hold_no_server_paths(good_run, release_runners, wait_until):
+    experiment, state, _ = load_run(good_run)
+    state.history["capacity"] = 3
+    runner = Runner(experiment, state.knobs, history_capacity=100)
+    runner.restore(experiment, state)
+    wait_until(lambda: runner.state == RunState.ERROR, timeout=30)
+    detail = runner.snapshot().error_detail
+    assert "training/runner.py" in detail and "capacity must be an even number" in detail
+    assert str(Path(__file__).resolve().parents[1]) not in detail and sys.prefix not in detail

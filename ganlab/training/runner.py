@@ -12,7 +12,6 @@ import itertools
 import logging
 import threading
 import time
-import traceback
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any, Callable, Protocol
@@ -21,6 +20,7 @@ import numpy as np
 import torch
 
 from ganlab.config import TRAIN_WHICH, Knobs
+from ganlab.training.error_text import public_traceback
 from ganlab.training.history import BoundedHistory
 from ganlab.training.slots import TrainingSlots
 from ganlab.training.step import (
@@ -583,7 +583,7 @@ class Runner:
                 self._release_slot()
             self._state = RunState.ERROR
             self._message = f"Training stopped with an error: {type(exc).__name__}: {exc}"
-            self._error_detail = "".join(traceback.format_exception(exc))
+            self._error_detail = public_traceback(exc)  # no server paths; the full one is logged
             logging.getLogger(__name__).error("%s stopped with an error", self.id, exc_info=exc)
             self._commands.clear()
 
