@@ -65,6 +65,6 @@ def read_table(path: Path) -> dict[str, np.ndarray]:
         try:
             steps[i] = int(row[0])
             values[i] = [float(c) if c != "" else np.nan for c in row[1:]]
-        except ValueError:
+        except (ValueError, OverflowError):  # OverflowError: a step beyond 64 bits
             raise RunFormatError(f"{path.name} line {i + 2}: not a number") from None
     return {"step": steps, **{c: values[:, j] for j, c in enumerate(header[1:])}}
