@@ -682,6 +682,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     import torch
 
     from ganlab.runs.store import RunWriter
+    from ganlab.train_guard import TrainGuard, divergence_message, save_or_report
     from ganlab.training.runner import Runner, RunState
 
     structure_table, knobs_table = merge_settings(args)
@@ -702,6 +703,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     runner = Runner(experiment, knobs, eval_every=args.eval_every, history_capacity=capacity,
                     torch_threads=args.threads, saver=writer.save, save_every=args.save_every)
     progress = Progress(args.steps, sys.stderr, modes_total, enabled=not args.quiet)
+    guard = TrainGuard(runner, sys.stderr)
     target = 0.25 if progress.tty else 0.5
 
     status, message = "completed", None
@@ -714,13 +716,15 @@ def cmd_train(args: argparse.Namespace) -> int:
             _wait(runner)  # the first reset builds the nets and measures step 0
             if resume_state is not None:
                 runner.restore(experiment, resume_state)
+                _wait(runner)  # before new knobs: queued with the restore, they were applied first and lost
                 if knobs != resume_state.knobs:
                     runner.set_knobs(knobs)
-                _wait(runner)
+                    _wait(runner)
             snap = runner.snapshot()
             if snap.state == RunState.ERROR:
                 raise UsageError(f"cannot resume {out.name}: {snap.message}")
             start_step = done = snap.step
+            guard.keep()
             started = time.monotonic()
             while done - start_step < args.steps and runner.state not in (RunState.DIVERGED, RunState.ERROR):
                 chunk = _choose_chunk(rate, target, args.steps - (done - start_step))
@@ -733,6 +737,7 @@ def cmd_train(args: argparse.Namespace) -> int:
                 done = snap.step
                 if snap.state in (RunState.DIVERGED, RunState.ERROR):
                     break
+                guard.after_chunk(healthy=True)
                 progress.update(done - start_step, rate, snap.latest, snap.latest_eval, time.monotonic() - started,
                                 final=done - start_step >= args.steps)
         except KeyboardInterrupt:
@@ -746,15 +751,15 @@ def cmd_train(args: argparse.Namespace) -> int:
             runner.step("both", count=0)  # no training: measures the final weights (once per step)
             _wait(runner)
         snap = runner.snapshot()
+        state, kept = guard.finite_state(runner.export_state())
         if snap.state == RunState.DIVERGED:
             status = "diverged"
             bad = next((k for k, v in snap.latest.items() if not math.isfinite(v)), "a loss")
             value = snap.latest.get(bad, float("nan"))
-            message = (f"training diverged at step {snap.step}: {bad} became {value}. Lower the learning rates "
-                       f"(--g-lr, --d-lr) or add a penalty (--r1-weight 1, or --loss wasserstein-gp --gp-weight 10).")
+            message = divergence_message(snap.step, bad, value, state.step if kept else None, out.name, knobs)
         elif snap.state == RunState.ERROR:
             status, message = "error", snap.message or "training stopped with an error"
-        state = runner.export_state()
+        guard.report_save_error()
     finally:
         runner.release()
         restore_sigterm()
@@ -772,14 +777,15 @@ def cmd_train(args: argparse.Namespace) -> int:
         final_metrics = {"step": int(evals["step"][-1]), **final_metrics}
     if modes_total is not None:
         final_metrics["modes_total"] = modes_total
-    trained = snap.step - start_step
+    trained = state.step - start_step
     writer.extra.update({
-        "steps": snap.step, "steps_trained": trained, "threads": args.threads, "seconds": round(seconds, 3),
+        "steps": state.step, "steps_trained": trained, "threads": args.threads, "seconds": round(seconds, 3),
         "steps_per_sec": round(trained / seconds, 2) if seconds > 0 else None,
         "final_metrics": final_metrics,
         "files": {"history_rows": len(snap.history["step"]), "history_stride": _stride(snap.history)},
     })
-    writer.save(state, status=status, message=message)
+    if not save_or_report(writer, state, status, message, sys.stderr):
+        return EXIT_ERROR
     written = ["config.json", "weights.safetensors", "history.csv", "evals.csv", "snapshots/"]
     if experiment.kind == "toy":
         if status == "error":
@@ -938,6 +944,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"{prog}: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except OSError as exc:  # a disk or folder problem: say it plainly (no traceback, no repr)
+        print(f"{prog}: error: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_ERROR
 
 
 if __name__ == "__main__":

@@ -210,3 +210,13 @@ def test_bad_requests_exit_2(toy_runs, tmp_path, capsys, monkeypatch, argv, mess
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1, err
     assert sorted(p.name for p in toy_runs.iterdir()) == ["ok"]
+
+
+def test_resume_trains_with_the_new_learning_rates(toy_runs):
+    assert main(["train", "--resume", "ok", "--steps", "2", "--g-lr", "0.0005", "--d-lr", "0.0002",
+                 "--runs-dir", str(toy_runs), "-q"]) == 0
+    _, state = read_weights(toy_runs / "ok")
+    assert state["knobs"]["g_opt"]["lr"] == 0.0005
+    # the optimizers themselves (the restore used to put the saved rates back after the new knobs)
+    assert [g["lr"] for g in state["meta"]["g_opt"]["param_groups"]] == [0.0005]
+    assert [g["lr"] for g in state["meta"]["d_opt"]["param_groups"]] == [0.0002]

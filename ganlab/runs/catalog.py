@@ -3,9 +3,9 @@ still being written by a live process."""
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
-import socket
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -13,10 +13,16 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
+from ganlab.runs import safefs
+from ganlab.runs.liveness import is_live_writer
 from ganlab.runs.paths import RunFormatError, RunNameError, check_name, run_path, runs_root
 from ganlab.runs.render import label_frame, scatter_image
-from ganlab.runs.store import CONFIG, EVALS, HISTORY, read_config, snapshot_steps
+from ganlab.runs.store import CONFIG, EVALS, HISTORY, _load_npy, read_config, snapshot_steps
 from ganlab.runs.tables import read_table
+
+log = logging.getLogger(__name__)
+MAX_PNG_BYTES = 32 * 1024 * 1024
+MAX_PNG_PIXELS = 4096 * 4096
 
 
 @dataclass(frozen=True)
@@ -42,37 +48,32 @@ class RunSummary:
 
 
 def writer_alive(config: dict[str, Any]) -> bool:
-    """Whether the process that wrote `config` with status "training" still runs on this host."""
-    writer = config.get("writer") or {}
-    if config.get("status") != "training" or writer.get("host") != socket.gethostname():
-        return False
-    pid = writer.get("pid")
-    if not isinstance(pid, int) or pid <= 0:
-        return False
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    """Whether the ganlab process that wrote `config` with status "training" still runs on this
+    host (the same process, not another program given its PID later: see ganlab.runs.liveness)."""
+    return config.get("status") == "training" and is_live_writer(config.get("writer"))
 
 
 def summarize(path: Path) -> RunSummary:
-    name = path.name
+    """One run's row; never raises: a run that cannot be read is a row with `error`."""
     try:
-        config = read_config(path)
+        return _summarize(path)
     except RunFormatError as exc:
-        return RunSummary(name, path, error=str(exc))
+        return RunSummary(path.name, path, error=str(exc))
+    except Exception:  # a defect must not take the list down for every other run
+        log.exception("cannot summarize run folder %s", path)
+        return RunSummary(path.name, path, error="this run cannot be read (the details are in the server log)")
+
+
+def _summarize(path: Path) -> RunSummary:
+    name = path.name
+    config = read_config(path)
     snaps = snapshot_steps(path)
     thumb = next((p for _, p in reversed(snaps) if p.suffix == ".png"), None)
     return RunSummary(
         name=name, path=path, kind=config.get("kind", "?"),
         data=str(config.get("data") or "?"),
         loss=str((config.get("knobs") or {}).get("loss", "?")), step=int(config.get("step") or 0),
-        status=str(config.get("status", "?")), best=dict(config.get("best_metrics") or {}),
+        status=str(config.get("status") or "?"), best=dict(config.get("best_metrics") or {}),
         final_losses=dict(config.get("final_losses") or {}), updated=str(config.get("updated") or config.get("created") or ""),
         live=writer_alive(config), view_only=bool(config.get("view_only")), thumbnail=thumb,
         note=config.get("migration"),
@@ -86,14 +87,30 @@ def list_runs(root: str | Path | None = None) -> list[RunSummary]:
     if not base.is_dir():
         return []
     out = []
-    for path in base.iterdir():
-        if path.is_dir() and not path.name.startswith(".") and (path / CONFIG).exists():
-            try:
-                check_name(path.name)
-            except RunNameError as exc:
-                out.append(RunSummary(path.name, path, error=str(exc)))
+    try:
+        entries = sorted(base.iterdir())
+    except OSError as exc:
+        log.warning("cannot list the runs folder %s: %s", base, exc)
+        return []
+    for path in entries:
+        try:
+            if path.name.startswith(".") or not path.is_dir() or not os.path.lexists(path / CONFIG):
                 continue
-            out.append(summarize(path))
+        except OSError:
+            continue
+        if path.is_symlink():
+            out.append(RunSummary(path.name, path, error="this run folder is a link to another folder; ganlab "
+                                                         "does not open linked runs (copy the run here instead)"))
+            continue
+        try:
+            check_name(path.name)
+        except RunNameError as exc:
+            out.append(RunSummary(path.name, path, error=str(exc)))
+            continue
+        summary = summarize(path)
+        if not summary.live:
+            safefs.clean_stale_temp_files(path)
+        out.append(summary)
     return sorted(out, key=lambda r: (r.updated, r.name), reverse=True)
 
 
@@ -144,18 +161,26 @@ def replay_frame(path: Path, step_file: Path, bounds: tuple[float, float, float,
                  real: np.ndarray | None = None, size: int = 360) -> Image.Image:
     """The picture of one snapshot: the grid PNG, or the 2D points drawn as a scatter."""
     if step_file.suffix == ".png":
+        import io
+
+        data = safefs.read_capped(step_file, MAX_PNG_BYTES)
         try:
-            with Image.open(step_file) as img:
+            with Image.open(io.BytesIO(data)) as img:
+                if img.width * img.height > MAX_PNG_PIXELS:
+                    raise RunFormatError(f"{step_file.name} is {img.width:,} x {img.height:,} pixels; a ganlab "
+                                         "snapshot is far smaller")
                 img.load()
                 return img.convert("RGB")
-        except (OSError, ValueError) as exc:
-            raise RunFormatError(f"{step_file.name} is not a readable PNG: {exc}") from None
-    try:
-        points = np.load(step_file, allow_pickle=False)
-    except (OSError, ValueError, EOFError) as exc:
-        raise RunFormatError(f"{step_file.name} is not a readable numpy array: {exc}") from None
-    if points.ndim != 2 or points.shape[1] != 2:
+        except (OSError, ValueError, Image.DecompressionBombError, SyntaxError) as exc:
+            raise RunFormatError(f"{step_file.name} is not a readable PNG: {str(exc)[:120]}") from None
+    points = _load_npy(step_file)
+    if points.ndim != 2 or points.shape[1] != 2 or points.dtype.kind not in "fiu" or len(points) > 1_000_000:
         raise RunFormatError(f"{step_file.name} does not hold 2D points")
+    points = points.astype(np.float64)
+    if not np.isfinite(points).all():
+        points = points[np.isfinite(points).all(axis=1)]
+    if not len(points):
+        raise RunFormatError(f"{step_file.name} holds no finite points (the run had diverged)")
     if bounds is None:
         lo, hi = np.nanmin(points, 0), np.nanmax(points, 0)
         pad = np.maximum((hi - lo) * 0.1, 1e-3)
@@ -171,11 +196,13 @@ def toy_bounds(config: dict[str, Any], run_dir: Path | None = None
     if config.get("kind") != "toy" or data.get("source") not in ("toy", "points"):
         return None, None
     if data.get("source") == "points":  # the user's points travel with the run
-        from ganlab.runs.store import POINTS_FILE, _load_npy
+        from ganlab.runs.store import POINTS_FILE
 
         if run_dir is None:
             return None, None
         points = _load_npy(Path(run_dir) / POINTS_FILE)
+        if points.ndim != 2 or points.shape[1] != 2 or not len(points) or not np.isfinite(points).all():
+            raise RunFormatError(f"{POINTS_FILE} must hold finite points of shape (n, 2)")
         lo, hi = points.min(axis=0), points.max(axis=0)
         pad = np.maximum((hi - lo) * 0.25, 1e-3)
         return (float(lo[0] - pad[0]), float(hi[0] + pad[0]), float(lo[1] - pad[1]), float(hi[1] + pad[1])), points[:500]

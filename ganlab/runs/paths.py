@@ -42,7 +42,7 @@ def run_path(name: str, root: str | Path | None = None) -> Path:
     path = base / check_name(name)
     resolved = path.resolve()
     if resolved.parent != base:
-        raise RunNameError(f"run {name!r} resolves outside the runs folder {base}")
+        raise RunNameError(f"run {name!r} leads outside the runs folder (through a link); ganlab does not follow it")
     return path
 
 
@@ -65,16 +65,24 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Write `data` to a temporary file beside `path`, then rename it over `path`: a reader
     sees the old file or the new one, never a half-written one."""
     path = Path(path)
+    if path.parent.is_symlink():  # e.g. a run's snapshots/ replaced by a link out of the runs folder
+        raise RunFormatError(f"{path.parent.name}/ is a link; ganlab writes only into real folders of a run")
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
     try:
-        with open(tmp, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
+        _write_new_file(tmp, data)
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def _write_new_file(path: Path, data: bytes) -> None:
+    """Create `path` (never through a link or over an existing file) holding `data`, on disk."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    with os.fdopen(os.open(path, flags, 0o644), "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
 
 
 def atomic_write_text(path: Path, text: str) -> None:

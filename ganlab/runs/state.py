@@ -7,6 +7,7 @@ No pickle anywhere: module and optimizer states are flattened into a flat
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -80,9 +81,20 @@ def capture_parts(parts: GanParts) -> tuple[dict[str, Tensor], dict[str, Any]]:
         "d_opt": _optimizer_state("d_opt", parts.d_optimizer, tensors),
         "has_ema": _ema_module(parts) is not None,
         "ema_updates": int(getattr(getattr(parts, "ema", None), "updates", 0)),
+        "lineage": lineage_of(parts),
     }
     tensors["rng"] = _cpu(parts.rng.get_state())
     return tensors, meta
+
+
+def lineage_of(parts: GanParts) -> str:
+    """The id of the training run these parts belong to: given when they are first captured,
+    carried over by `restore_parts` (see ganlab.runs.guard)."""
+    lineage = getattr(parts, "lineage", None)
+    if not isinstance(lineage, str):
+        lineage = secrets.token_hex(8)
+        parts.lineage = lineage
+    return lineage
 
 
 def _module_state(prefix: str, module: nn.Module, tensors: dict[str, Tensor], what: str) -> dict[str, Tensor]:
@@ -126,6 +138,8 @@ def _load_optimizer(prefix: str, optimizer: torch.optim.Optimizer, meta: dict[st
 
 def restore_parts(parts: GanParts, tensors: dict[str, Tensor], meta: dict[str, Any]) -> None:
     """Load a `capture_parts` result into freshly built parts (same structure and knobs)."""
+    if isinstance(meta.get("lineage"), str):
+        parts.lineage = meta["lineage"]
     device = next(parts.generator.parameters()).device
     for prefix, module, what in (("generator", parts.generator, "generator"),
                                  ("discriminator", parts.discriminator, "discriminator")):

@@ -26,8 +26,6 @@ import hashlib
 import io
 import json
 import math
-import os
-import socket
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
@@ -40,6 +38,8 @@ from safetensors.torch import save as st_save
 
 import ganlab
 from ganlab.config import ConfigError, ImageStructure, Knobs, ToyStructure
+from ganlab.runs import guard, safefs, schema
+from ganlab.runs.liveness import writer_identity
 from ganlab.runs.paths import RunFormatError, atomic_write_bytes, atomic_write_text
 from ganlab.runs.state import StateMismatch, TrainingState
 from ganlab.runs.tables import read_table, table_csv, write_table
@@ -51,6 +51,7 @@ SNAPSHOTS = "snapshots"
 POINTS_FILE, IMAGES_FILE = "data_points.npy", "dataset.npz"
 MAX_SNAPSHOTS = 120  # beyond this, every other middle snapshot is dropped (first and last kept)
 MAX_CONFIG_BYTES = 10 * 1024 * 1024
+MAX_WEIGHTS_BYTES = 2 * 1024 * 1024 * 1024
 SNAPSHOT_POINTS = 500
 HIGHER_IS_BETTER = frozenset({"modes_covered", "high_quality", "inception_score", "class_coverage", "precision",
                               "recall", "coverage", "density"})
@@ -137,12 +138,10 @@ def _npy_bytes(array: np.ndarray) -> bytes:
 
 
 def _load_npy(path: Path) -> np.ndarray:
-    try:
-        return np.load(path, allow_pickle=False)
-    except FileNotFoundError:
-        raise RunFormatError(f"{path.name} is missing") from None
-    except (ValueError, OSError, EOFError) as exc:
-        raise RunFormatError(f"{path.name} is not a readable numpy array (corrupt, truncated or pickled): {exc}") from None
+    """A `.npy` file of a run: a plain file, its header's declared size checked before reading."""
+    path = Path(path)
+    data = safefs.read_capped(path, schema.MAX_ARRAY_BYTES + 65536)
+    return schema.npy_from_bytes(data, path.name)
 
 
 def load_dataset(run_dir: Path, config: Mapping[str, Any]):
@@ -168,18 +167,17 @@ def load_dataset(run_dir: Path, config: Mapping[str, Any]):
     if source == "embedded":
         from ganlab.data.images import ImageDataset
 
+        z = schema.npz_from_bytes(safefs.read_capped(run_dir / IMAGES_FILE, 2 * schema.MAX_ARRAY_BYTES), IMAGES_FILE,
+                                  ("images", "labels", "has_labels", "class_names"))
+        images, labels = z["images"], z["labels"]
         try:
-            with np.load(run_dir / IMAGES_FILE, allow_pickle=False) as z:
-                images, labels = z["images"], z["labels"]
-                has_labels, names = bool(z["has_labels"]), [str(c) for c in z["class_names"]]
-        except FileNotFoundError:
-            raise RunFormatError(f"{IMAGES_FILE} is missing") from None
-        except (ValueError, OSError, KeyError, EOFError) as exc:
-            raise RunFormatError(f"{IMAGES_FILE} is corrupt or not a ganlab dataset: {exc}") from None
+            has_labels, names = bool(z["has_labels"]), [str(c) for c in z["class_names"]]
+        except (ValueError, TypeError):
+            raise RunFormatError(f"{IMAGES_FILE} is not a ganlab dataset (malformed labels)") from None
         try:
             return ImageDataset(torch.from_numpy(images), torch.from_numpy(labels) if has_labels else None,
                                 name=str(data.get("name", "images")), class_names=names if has_labels else None)
-        except (ValueError, TypeError) as exc:
+        except (ValueError, TypeError, RuntimeError, IndexError) as exc:
             raise RunFormatError(f"{IMAGES_FILE}: {exc}") from None
     if source == "named":
         from ganlab.data.image_sources import DatasetUnavailable, IMAGE_SOURCES
@@ -206,14 +204,14 @@ def config_structure(config: Mapping[str, Any]):
         raise RunFormatError(f"{CONFIG}: unknown run kind {kind!r} (expected toy or image)")
     try:
         return STRUCTURES[kind].from_dict(config.get("structure"))
-    except (ConfigError, TypeError) as exc:
+    except (ConfigError, TypeError, ValueError, AttributeError, KeyError, OverflowError, RecursionError) as exc:
         raise RunFormatError(f"{CONFIG}: bad structure: {exc}") from None
 
 
 def config_knobs(config: Mapping[str, Any]) -> Knobs:
     try:
         return Knobs.from_dict(config.get("knobs"))
-    except (ConfigError, TypeError) as exc:
+    except (ConfigError, TypeError, ValueError, AttributeError, KeyError, OverflowError, RecursionError) as exc:
         raise RunFormatError(f"{CONFIG}: bad knobs: {exc}") from None
 
 
@@ -222,14 +220,14 @@ def read_config(run_dir: Path) -> dict[str, Any]:
     issue 4's format (format 0: the first `ganlab train`) is migrated in memory, with
     `view_only` set and a `migration` message (it has no weights to resume from)."""
     path = Path(run_dir) / CONFIG
+    safefs.check_folder(Path(run_dir), f"run {Path(run_dir).name}")
     try:
-        if path.stat().st_size > MAX_CONFIG_BYTES:
-            raise RunFormatError(f"{CONFIG} is too large to be a ganlab run config")
-        config = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise RunFormatError(f"{run_dir} is not a ganlab run: {CONFIG} is missing") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise RunFormatError(f"{CONFIG} is corrupt or truncated: {exc}") from None
+        raw = safefs.read_capped(path, MAX_CONFIG_BYTES)
+    except RunFormatError as exc:
+        if not path.exists() and not path.is_symlink():
+            raise RunFormatError(f"{Path(run_dir).name} is not a ganlab run: {CONFIG} is missing") from None
+        raise exc from None
+    config = safefs.parse_json(raw, CONFIG)
     if not isinstance(config, dict):
         raise RunFormatError(f"{CONFIG} is not a ganlab run config (not a JSON object)")
     if config.get("format") != FORMAT:
@@ -241,10 +239,11 @@ def read_config(run_dir: Path) -> dict[str, Any]:
                           migration=f"written by ganlab {config['ganlab_version']} before runs kept their weights: "
                                     "it can be viewed and compared, not resumed or sampled")
         else:
-            raise RunFormatError(f"{CONFIG} is not a ganlab run config (format {config.get('format')!r})")
+            raise RunFormatError(f"{CONFIG} is not a ganlab run config (format {str(config.get('format'))[:40]!r})")
+    schema.check_config_fields(config)
     version = config.get("format_version")
     if not isinstance(version, int) or isinstance(version, bool):
-        raise RunFormatError(f"{CONFIG}: format_version must be a whole number, got {version!r}")
+        raise RunFormatError(f"{CONFIG}: format_version must be a whole number, got {str(version)[:40]!r}")
     if version > FORMAT_VERSION:
         raise RunFormatError(f"this run was written by ganlab {config.get('ganlab_version', '?')} in run format "
                              f"{version}; ganlab {ganlab.__version__} reads formats up to {FORMAT_VERSION}: "
@@ -274,36 +273,37 @@ def _history_meta(h: Mapping[str, Any]) -> dict[str, Any]:
 def read_weights(run_dir: Path) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
     """(tensors, state JSON) from weights.safetensors; RunFormatError for anything else."""
     path = Path(run_dir) / WEIGHTS
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise RunFormatError(f"{WEIGHTS} is missing") from None
-    except OSError as exc:
-        raise RunFormatError(f"{WEIGHTS} cannot be read: {exc}") from None
+    safefs.check_folder(Path(run_dir), f"run {Path(run_dir).name}")
+    data = safefs.read_capped(path, MAX_WEIGHTS_BYTES)
     if len(data) < 8:
         raise RunFormatError(f"{WEIGHTS} is truncated ({len(data)} bytes)")
     header_len = int.from_bytes(data[:8], "little")
     if header_len > len(data) - 8 or header_len > 100_000_000:
         raise RunFormatError(f"{WEIGHTS} is not a safetensors file or is truncated (header of {header_len:,} bytes "
                              f"in a file of {len(data):,})")
+    header = safefs.parse_json(data[8: 8 + header_len], f"{WEIGHTS} header")
+    if not isinstance(header, dict):
+        raise RunFormatError(f"{WEIGHTS} is not a safetensors file (its header is not an object)")
     try:
-        header = json.loads(data[8: 8 + header_len])
         tensors = st_load(data)
-    except (SafetensorError, ValueError, UnicodeDecodeError) as exc:
-        raise RunFormatError(f"{WEIGHTS} is corrupt or truncated (not a valid safetensors file: {exc})") from None
+    except (SafetensorError, ValueError, UnicodeDecodeError, RuntimeError, TypeError, MemoryError) as exc:
+        raise RunFormatError(f"{WEIGHTS} is corrupt or truncated (not a valid safetensors file: {str(exc)[:120]})") from None
     metadata = header.get("__metadata__") or {}
-    if metadata.get("format") != FORMAT:
+    if not isinstance(metadata, dict) or metadata.get("format") != FORMAT:
         raise RunFormatError(f"{WEIGHTS} is a safetensors file but not ganlab run weights")
     try:
         version = int(metadata.get("format_version", ""))
-        state = json.loads(metadata["state"])
-    except (ValueError, KeyError, json.JSONDecodeError):
+        state = safefs.parse_json(metadata["state"], f"{WEIGHTS} metadata")
+    except RunFormatError:
+        raise
+    except (ValueError, KeyError, TypeError):
         raise RunFormatError(f"{WEIGHTS}: its ganlab metadata is missing or corrupt") from None
     if version > FORMAT_VERSION:
         raise RunFormatError(f"{WEIGHTS} was written by ganlab {metadata.get('ganlab_version', '?')} in run format "
                              f"{version}; this ganlab reads formats up to {FORMAT_VERSION}: upgrade ganlab")
     if not isinstance(state, dict):
         raise RunFormatError(f"{WEIGHTS}: its ganlab metadata is not an object")
+    schema.check_training_state(state)
     return tensors, state
 
 
@@ -314,6 +314,9 @@ def _history_state(meta: Mapping[str, Any], table: Mapping[str, np.ndarray], ste
     if missing:
         raise RunFormatError(f"{what} lacks column(s) {', '.join(missing)}")
     steps = table["step"][keep]
+    if len(steps) > meta["capacity"]:
+        raise RunFormatError(f"{what} has {len(steps):,} rows up to step {step:,}, more than the saved capacity "
+                             f"of {meta['capacity']:,}")
     return dict(meta, steps=steps, values=np.stack([table[c][keep] for c in columns], 1) if columns
                 else np.zeros((len(steps), 0)))
 
@@ -337,8 +340,12 @@ def load_state(run_dir: Path, config: Mapping[str, Any] | None = None) -> Traini
         latest, latest_eval = dict(st.get("latest") or {}), dict(st.get("latest_eval") or {})
     except RunFormatError:
         raise
-    except (KeyError, TypeError, ValueError, ConfigError) as exc:
-        raise RunFormatError(f"{WEIGHTS}: its training state is incomplete or malformed ({type(exc).__name__}: {exc})") from None
+    except (KeyError, TypeError, ValueError, ConfigError, AttributeError, OverflowError) as exc:
+        raise RunFormatError(f"{WEIGHTS}: its training state is incomplete or malformed ({str(exc)[:120]})") from None
+    bad = schema.first_non_finite(tensors)
+    if bad is not None:
+        raise RunFormatError(f"{WEIGHTS}: the saved tensor {bad!r} holds NaN or infinite values (the run diverged "
+                             "before this save): it cannot be resumed; start a new run with lower learning rates")
     if structure != config_structure(config):
         raise RunFormatError(f"{WEIGHTS} belongs to another structure than {CONFIG} describes")
     latest = {k: (float("nan") if v is None else float(v)) for k, v in latest.items()}
@@ -367,6 +374,7 @@ def load_run(run_dir: Path, device: str | torch.device = "cpu"):
     The weights are checked against the structure here, so a bad file fails now, not in the runner."""
     run_dir = Path(run_dir)
     config = read_config(run_dir)
+    guard.check_run_tree(run_dir)  # a run to resume is written to: no links out of it
     state = load_state(run_dir, config)
     experiment = build_experiment(run_dir, config, device)
     check_state(experiment, state)
@@ -379,8 +387,8 @@ def check_state(experiment: Any, state: TrainingState) -> None:
 
     try:
         restore_parts(experiment.build(state.knobs), state.tensors, state.meta)
-    except (StateMismatch, KeyError, TypeError, ValueError, RuntimeError) as exc:
-        raise RunFormatError(f"{WEIGHTS}: {exc}") from None
+    except (StateMismatch, KeyError, TypeError, ValueError, RuntimeError, IndexError, AttributeError) as exc:
+        raise RunFormatError(f"{WEIGHTS}: {str(exc)[:200]}") from None
 
 
 # ------------------------------------------------------------------ generator only
@@ -421,16 +429,12 @@ def load_generator(run_dir: Path, prefer_ema: bool = True, device: str | torch.d
 
 # ------------------------------------------------------------------ writing
 def snapshot_steps(run_dir: Path) -> list[tuple[int, Path]]:
-    """(step, file) of every saved snapshot, in step order."""
-    folder = Path(run_dir) / SNAPSHOTS
+    """(step, file) of every saved snapshot, in step order: plain files only, in a snapshots
+    folder that is not a link (a link out of the run is never read, written or thinned)."""
     out = []
-    if folder.is_dir():
-        for p in folder.iterdir():
-            if p.name.startswith("step-") and p.suffix in (".png", ".npy"):
-                try:
-                    out.append((int(p.stem[5:]), p))
-                except ValueError:
-                    continue
+    for p in safefs.plain_entries(Path(run_dir) / SNAPSHOTS):
+        if p.name.startswith("step-") and p.suffix in (".png", ".npy") and p.stem[5:].isdigit() and len(p.stem) < 30:
+            out.append((int(p.stem[5:]), p))
     return sorted(out)
 
 
@@ -439,7 +443,7 @@ def _thin_snapshots(run_dir: Path) -> None:
     if len(snaps) <= MAX_SNAPSHOTS:
         return
     for _, path in snaps[1:-1:2]:
-        path.unlink(missing_ok=True)
+        safefs.remove_inside(run_dir, path)
 
 
 @dataclass
@@ -458,13 +462,12 @@ class RunWriter:
     def __post_init__(self) -> None:
         self.run_dir = Path(self.run_dir)
         self.run_dir.mkdir(parents=True, exist_ok=True)
+        guard.check_run_tree(self.run_dir)  # before the data files: nothing is written through a link
         previous = self.run_dir / CONFIG
         self.created = _now()
         if previous.exists():
-            try:
-                self.created = json.loads(previous.read_text()).get("created") or self.created
-            except (OSError, ValueError):
-                pass
+            created = (guard.saved_config(self.run_dir) or {}).get("created")
+            self.created = created if isinstance(created, str) else self.created
         self.data = describe_data(self.experiment, self.run_dir)
         self.saves = 0
 
@@ -475,6 +478,7 @@ class RunWriter:
     def save(self, state: TrainingState, status: str | None = None, message: str | None = None) -> None:
         if status is not None:
             self.status = status
+        guard.check_before_save(self.run_dir, state)  # no link, no other run's folder
         run = self.run_dir
         history = _table_of(state.history)
         evals = _table_of(state.evals) if state.evals is not None else {"step": np.zeros(0, dtype=np.int64)}
@@ -502,7 +506,7 @@ class RunWriter:
         config = {
             "format": FORMAT, "format_version": FORMAT_VERSION, "ganlab_version": ganlab.__version__,
             "name": self.run_dir.name, "kind": self.kind, "status": self.status, "message": message,
-            "writer": {"pid": os.getpid(), "host": socket.gethostname()},
+            "writer": writer_identity(), "lineage": state.meta.get("lineage"),
             "data": _data_label(self.experiment), "data_source": self.data,
             "class_names": list(getattr(self.experiment.dataset, "class_names", ())) or None,
             "structure": state.structure.to_dict(), "knobs": state.knobs.to_dict(),

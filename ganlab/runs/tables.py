@@ -11,6 +11,8 @@ import numpy as np
 
 from ganlab.runs.paths import RunFormatError, atomic_write_text
 
+MAX_TABLE_BYTES = 512 * 1024 * 1024  # a plain file (no FIFO, device or link), at most this large
+
 
 def _cell(value: float) -> str:
     value = float(value)
@@ -41,13 +43,15 @@ def write_table(path: Path, table: dict[str, np.ndarray]) -> int:
 
 def read_table(path: Path) -> dict[str, np.ndarray]:
     """A table written by `write_table`; RunFormatError naming the file and line when it is not one."""
+    from ganlab.runs.safefs import read_capped
+
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise RunFormatError(f"{path.name} is missing") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise RunFormatError(f"{path.name} cannot be read: {exc}") from None
-    rows = list(csv.reader(io.StringIO(text)))
+        text = read_capped(Path(path), MAX_TABLE_BYTES).decode("utf-8")
+        rows = list(csv.reader(io.StringIO(text)))
+    except UnicodeDecodeError:
+        raise RunFormatError(f"{path.name} cannot be read: it is not UTF-8 text") from None
+    except csv.Error as exc:
+        raise RunFormatError(f"{path.name} is not a ganlab metrics table ({exc})") from None
     if not rows or not rows[0] or rows[0][0] != "step":
         raise RunFormatError(f"{path.name} is not a ganlab metrics table (its first column must be 'step')")
     header = rows[0]
@@ -61,6 +65,6 @@ def read_table(path: Path) -> dict[str, np.ndarray]:
         try:
             steps[i] = int(row[0])
             values[i] = [float(c) if c != "" else np.nan for c in row[1:]]
-        except ValueError:
+        except (ValueError, OverflowError):  # OverflowError: a step beyond 64 bits
             raise RunFormatError(f"{path.name} line {i + 2}: not a number") from None
     return {"step": steps, **{c: values[:, j] for j, c in enumerate(header[1:])}}

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import copy
 import itertools
+import logging
 import threading
 import time
-import traceback
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any, Callable, Protocol
@@ -20,6 +20,7 @@ import numpy as np
 import torch
 
 from ganlab.config import TRAIN_WHICH, Knobs
+from ganlab.training.error_text import public_traceback
 from ganlab.training.history import BoundedHistory
 from ganlab.training.slots import TrainingSlots
 from ganlab.training.step import (
@@ -143,10 +144,11 @@ class Runner:
             return self._experiment
 
     def play(self) -> None:
-        """Start training continuously. Raises CapacityError when the server is full."""
+        """Start training continuously. Raises CapacityError when the server is full. Does nothing
+        after an error (e.g. a failed restore: the nets are not the run's): Reset first."""
         with self._cond:
             self._check_open()
-            if self._state == RunState.RUNNING:
+            if self._state in (RunState.RUNNING, RunState.ERROR):
                 return
             if self._slots is not None:
                 self._slots.acquire(self.id)
@@ -416,6 +418,8 @@ class Runner:
                 self._parts = parts
                 self._reset_counters()
                 self._message = self._error_detail = None
+                if self._state == RunState.ERROR:
+                    self._state = RunState.PAUSED  # fresh nets: Play is allowed again
                 self._version += 1
             self._evaluate()
         elif command[0] == "step":
@@ -500,7 +504,9 @@ class Runner:
             with self._cond:
                 self._saved_step = state.step
         except Exception as exc:
-            error = f"Autosave failed: {type(exc).__name__}: {exc}"
+            from ganlab.runs.guard import save_error_text
+
+            error = save_error_text(exc)
         with self._cond:
             self._save_error = error
 
@@ -577,7 +583,8 @@ class Runner:
                 self._release_slot()
             self._state = RunState.ERROR
             self._message = f"Training stopped with an error: {type(exc).__name__}: {exc}"
-            self._error_detail = "".join(traceback.format_exception(exc))
+            self._error_detail = public_traceback(exc)  # no server paths; the full one is logged
+            logging.getLogger(__name__).error("%s stopped with an error", self.id, exc_info=exc)
             self._commands.clear()
 
 
