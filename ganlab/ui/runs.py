@@ -160,6 +160,20 @@ def _saver_for(writer: RunWriter, holder: dict[str, Runner]):
     return save
 
 
+def quality_results(runner: Runner):
+    """The Quality panel's results for `runner` so far (for `RunWriter(quality=...)`); read on
+    the runner thread at every save, so the monitors table is looked up here, on the page's."""
+    from ganlab.ui.quality import get_monitors
+
+    monitors = get_monitors()
+
+    def results():
+        monitor = monitors.by_runner.get(runner.id)
+        return monitor.history() if monitor is not None else ()
+
+    return results
+
+
 def resume_run(name: str) -> Runner | None:
     """Load run `name` into this session's runs-page runner (paused, autosaving into the run)."""
     try:
@@ -199,7 +213,8 @@ def save_live_run(key: str, name: str, keep_saving: bool) -> bool:
         if path.exists():
             raise RunFormatError(f"a run named {name!r} already exists; choose another name")
         state = runner.export_state()
-        writer = RunWriter(path, runner.experiment, extra={"saved_from": LIVE_PAGES.get(key, key)}, status="paused")
+        writer = RunWriter(path, runner.experiment, extra={"saved_from": LIVE_PAGES.get(key, key)}, status="paused",
+                           eval_every=runner.eval_every, quality=quality_results(runner))
         writer.save(state)
     except (RunFormatError, OSError, TimeoutError, ValueError) as exc:
         _flash("error", f"Cannot save: {exc}")
