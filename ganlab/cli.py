@@ -819,9 +819,10 @@ def _metrics_line(m: Mapping[str, Any], modes_total: int | None) -> str:
         parts += [f"KL {_fmt(m.get('kl_hist'))}", f"JS {_fmt(m.get('js_hist'))}"]
     shown = {"modes_covered", "high_quality", "mode_kl", "kl_hist", "js_hist", "step", "modes_total"}
     if "classes_covered" in m:  # an image run's Quality numbers, labelled as the app shows them
-        from ganlab.runs.evaluation import QUALITY_COLUMNS, ascii_text, metric_lines
+        from ganlab.runs.evaluation import QUALITY_COLUMNS, ascii_text, line_text, metric_lines
 
-        parts += [ascii_text(f"{label} {value}") for label, value in metric_lines({k: m[k] for k in QUALITY_COLUMNS if k in m})]
+        parts += [ascii_text(f"{label} {line_text(value, real)}")
+                  for label, value, real in metric_lines({k: m[k] for k in QUALITY_COLUMNS if k in m})]
         shown |= set(QUALITY_COLUMNS)
     parts += [f"{k} {_fmt(v, '.4g')}" for k, v in m.items() if k not in shown and isinstance(v, (int, float))]
     return "   ".join(parts)

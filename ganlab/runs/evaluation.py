@@ -116,31 +116,35 @@ def _value(metrics: Mapping[str, float], key: str, spec: str, missing: str) -> s
 
 
 def metric_lines(metrics: Mapping[str, float], modes_total: int | None = None,
-                 missing: str = "-") -> list[tuple[str, str]]:
-    """(label, value) lines of a run's metrics, the way the app shows them: 2D runs' modes covered
-    x / N, high-quality share and divergences; image runs' Quality numbers, each with its
-    real-vs-real baseline."""
+                 missing: str = "-") -> list[tuple[str, str, str | None]]:
+    """(label, value, baseline or None) of a run's metrics, the way the app shows them: 2D runs'
+    modes covered x / N, high-quality share and divergences; image runs' Quality numbers, each
+    with its real-vs-real baseline ("real vs real: 0.021")."""
     m, lines = metrics, []
     if "modes_covered" in m:
         total = f" / {modes_total}" if modes_total else ""
-        lines.append((metric_label("modes_covered"), _value(m, "modes_covered", ".0f", missing) + total))
+        lines.append((metric_label("modes_covered"), _value(m, "modes_covered", ".0f", missing) + total, None))
     if "high_quality" in m:
-        lines.append((metric_label("high_quality"), format_number(100 * m["high_quality"], ".1f", missing) + " %"))
+        lines.append((metric_label("high_quality"), format_number(100 * m["high_quality"], ".1f", missing) + " %", None))
     for key in ("mode_kl", "kl_hist", "js_hist"):
         if key in m:
-            lines.append((metric_label(key), _value(m, key, ".4f", missing)))
+            lines.append((metric_label(key), _value(m, key, ".4f", missing), None))
     if "classes_covered" in m:
         total = f" / {_value(m, 'num_classes', '.0f', missing)}" if "num_classes" in m else ""
-        lines.append((metric_label("classes_covered"), _value(m, "classes_covered", ".0f", missing) + total))
+        lines.append((metric_label("classes_covered"), _value(m, "classes_covered", ".0f", missing) + total, None))
     for key, spec, real in (("class_kl", ".3f", "real vs real"), ("frechet", ".1f", "real vs real"),
                             ("inception_score", ".2f", "real digits")):
         if key in m:
-            lines.append((metric_label(key), f"{_value(m, key, spec, missing)}   ({real}: "
-                          f"{_value(m, key + '_baseline', spec, missing)})"))
+            baseline = f"{real}: {_value(m, key + '_baseline', spec, missing)}" if key + "_baseline" in m else None
+            lines.append((metric_label(key), _value(m, key, spec, missing), baseline))
     if "pixel_mean" in m and "classes_covered" not in m:
         lines.append(("pixel mean / sd", f"{_value(m, 'pixel_mean', '.3f', missing)} / "
-                                         f"{_value(m, 'pixel_std', '.3f', missing)}"))
+                                         f"{_value(m, 'pixel_std', '.3f', missing)}", None))
     return lines
+
+
+def line_text(value: str, baseline: str | None) -> str:
+    return f"{value}   ({baseline})" if baseline else value
 
 
 def modes_total(config: Mapping[str, Any]) -> int | None:
@@ -166,7 +170,8 @@ def eval_report(name: str, metrics: Mapping[str, float], config: Mapping[str, An
     kind = {"toy": "2D", "image": "image"}.get(config.get("kind"), str(config.get("kind")))
     lines = [f"{name}: {kind} run on {config.get('data')}, step {int(config.get('step') or 0):,} "
              f"({config.get('status')})"]
-    rows = [(ascii_text(label), ascii_text(value)) for label, value in metric_lines(metrics, modes_total(config))]
+    rows = [(ascii_text(label), ascii_text(line_text(value, baseline)))
+            for label, value, baseline in metric_lines(metrics, modes_total(config))]
     width = max((len(label) for label, _ in rows), default=0)
     lines += [f"  {label:<{width}}  {value}" for label, value in rows]
     if config.get("quality_unavailable"):
