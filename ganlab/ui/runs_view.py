@@ -23,6 +23,7 @@ from ganlab.ui.runs_live import _training_runner
 
 
 KIND_LABELS = {"toy": "2D", "image": "image"}
+TABLE_ROW_PX = 44  # the thumbnail's cell
 
 
 def _updated(text: str) -> str:
@@ -31,23 +32,25 @@ def _updated(text: str) -> str:
 
 
 def runs_table(runs: list[RunSummary]) -> None:
-    """One row a run, narrow enough for a 1024 px laptop screen with the sidebar open: Best
-    comes right after the name, the data, loss and kind share one cell."""
+    """One row a run. At a 1024 px laptop width with the sidebar open the table is ~560 px wide:
+    name, best values, steps, what the run is (kind · data · loss, one cell) and status fit in
+    it; the save time and the thumbnail come last (scroll sideways for them)."""
     rows = [{
-        "Thumbnail": _thumbnail(r) if r.error is None else None, "Name": r.name,
-        "Best": best_text(r.best) if r.error is None else (r.error or "")[:120], "Steps": r.step,
+        "Name": r.name, "Best": best_text(r.best) if r.error is None else (r.error or "")[:120], "Steps": r.step,
         "Run": f"{KIND_LABELS.get(r.kind, r.kind)} · {r.data} · {r.loss}" if r.error is None else "",
         "Status": status_text(r), "Updated": _updated(r.updated),
+        "Thumbnail": _thumbnail(r) if r.error is None else None,
     } for r in runs]
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="rn_table", column_config={
-        "Thumbnail": st.column_config.ImageColumn("", width="small"),
-        "Name": st.column_config.TextColumn(width="small"),
-        "Best": st.column_config.TextColumn(width="medium", help="The best value of each headline metric over "
-                                            "the run's evaluations"),
-        "Steps": st.column_config.NumberColumn(format="%d", width="small"),
-        "Run": st.column_config.TextColumn(width="small", help="2D or image · data · loss"),
-        "Status": st.column_config.TextColumn(width="small"),
-        "Updated": st.column_config.TextColumn(width="small", help="Last saved (UTC, month-day hour:minute)"),
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="rn_table", row_height=TABLE_ROW_PX,
+                 column_config={
+        "Name": st.column_config.TextColumn(width=100),
+        "Best": st.column_config.TextColumn(width=200, help="The best value of each headline metric over the "
+                                            "run's evaluations"),
+        "Steps": st.column_config.NumberColumn(format="%d", width=56),
+        "Run": st.column_config.TextColumn(width=110, help="2D or image · data · loss"),
+        "Status": st.column_config.TextColumn(width=92),
+        "Updated": st.column_config.TextColumn(width=90, help="Last saved (UTC, month-day hour:minute)"),
+        "Thumbnail": st.column_config.ImageColumn("Last", width=TABLE_ROW_PX),
     })
 
 
