@@ -9,12 +9,15 @@ from pathlib import Path
 
 import streamlit as st
 
-from ganlab.runs import RunFormatError, RunSummary, delete_run, list_runs, rename_run, run_path, runs_root
+from ganlab.runs import (
+    RunFormatError, RunSummary, delete_run, list_runs, read_config, rename_run, run_path, runs_root,
+)
 from ganlab.runs.paths import NAME_RULE, check_name
 from ganlab.training.runner import Runner, RunState
 from ganlab.training.slots import CapacityError
 from ganlab.ui.runs_common import _flash, _show_flash
 from ganlab.ui.runs_compare import compare_runs
+from ganlab.ui.runs_continue import continue_question, continue_section, detach_continued
 from ganlab.ui.runs_live import _detach_if_training, _training_runner, resume_run, save_live_section
 from ganlab.ui.runs_view import replay_section, run_panel, runs_table
 
@@ -26,6 +29,13 @@ def _start(runner: Runner) -> None:
         runner.play()
     except CapacityError as exc:
         _flash("error", str(exc))
+
+
+def _config_or_none(summary: RunSummary) -> dict | None:
+    try:
+        return read_config(summary.path)
+    except RunFormatError:
+        return None
 
 
 def manage_section(summary: RunSummary) -> None:
@@ -43,6 +53,7 @@ def manage_section(summary: RunSummary) -> None:
                 if resume_run(name) is not None:
                     _flash("success", f"Loaded {name}: press Play to continue training from step {summary.step:,}.")
                 st.rerun()
+            continue_section(summary, _config_or_none(summary))
         else:
             running = runner.state == RunState.RUNNING
             if running:
@@ -58,6 +69,7 @@ def manage_section(summary: RunSummary) -> None:
             try:
                 check_name(new)
                 _detach_if_training(name)
+                detach_continued(name)
                 rename_run(name, new)
             except (RunFormatError, OSError) as exc:
                 _flash("error", f"Cannot rename: {exc}")
@@ -76,6 +88,7 @@ def manage_section(summary: RunSummary) -> None:
             if yes.button("Yes, delete", key="rn_delete_yes", type="primary"):
                 try:
                     _detach_if_training(name)
+                    detach_continued(name)
                     delete_run(name)
                 except (RunFormatError, OSError) as exc:
                     _flash("error", f"Cannot delete: {exc}")
@@ -87,6 +100,7 @@ def manage_section(summary: RunSummary) -> None:
             if no.button("Cancel", key="rn_delete_no"):
                 st.session_state.pop("rn_confirm_delete", None)
                 st.rerun()
+    continue_question(summary, _config_or_none(summary))
 
 
 def export_section(summary: RunSummary) -> None:
