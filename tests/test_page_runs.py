@@ -92,7 +92,8 @@ def test_open_a_run_and_replay_its_snapshots(app):
     assert at.subheader[0].value == "ring-a"
     status = next(m.value for m in at.markdown if m.value.startswith("**2D** run"))
     assert "step 6" in status and "completed" in status
-    assert [m.label for m in at.metric][:2] == ["Step", "D / G loss"]
+    assert [m.label for m in at.metric] == ["Step", "D loss", "G loss", "Modes covered", "High-quality share",
+                                            "Mode KL", "KL (histogram)", "JS (histogram)"]
     slider = at.select_slider(key="rn_replay_ring-a")
     assert list(slider.options) == ["0", "2", "4", "6"] and slider.value == 6  # from step 0
     slider.set_value(2)

@@ -131,3 +131,32 @@ def test_reset_stops_autosaving_into_the_continued_run(runs_dir, release_runners
     runner.save_now()
     assert runner.wait_idle(30)
     assert saves == [2]
+
+
+def test_continue_an_image_run_on_the_image_page(runs_dir):
+    from ganlab.config import ImageStructure
+    from ganlab.data.image_sources import load_image_source
+    from ganlab.training.image_experiment import ImageExperiment
+
+    structure = ImageStructure(dataset="digits", noise_dim=8, width=8, ema_decay=0.0)
+    exp = ImageExperiment(structure, load_image_source("digits", max_images=64))
+    runner = Runner(exp, Knobs(batch_size=8), eval_every=2)
+    try:
+        RunWriter(runs_dir / "digits-a", exp, status="completed").save(
+            (runner.step("both", 4), runner.wait_idle(60), runner.export_state())[2])
+    finally:
+        runner.release()
+
+    at = open_saved(AppTest.from_file(ENTRY, default_timeout=60), "digits-a")
+    at.button(key="rn_continue").click()
+    at = run(at)
+    at.switch_page("pages/2_Images.py")
+    at = run(at)
+    runner = get_registry().get(at.session_state["runner_token:images"])
+    assert runner.wait_idle(30)
+    at = run(at)
+    assert runner.wait_idle(30)
+    snap = runner.snapshot()
+    assert (snap.step, snap.knobs.batch_size, snap.structure) == (4, 8, structure)
+    assert runner.experiment.timeline.steps() == [0, 2, 4]  # the saved grids, for the page's timeline
+    assert any(m.value.startswith("**Step 4**") for m in at.markdown)

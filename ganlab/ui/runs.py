@@ -42,18 +42,20 @@ def manage_section(summary: RunSummary) -> None:
     name = summary.name
     st.markdown("#### Manage")
     runner = _training_runner(name)
+    if runner is None:
+        continue_section(summary, _config_or_none(summary))
     c1, c2, c3 = st.columns(3)
     with c1:
         if runner is None:
             disabled = summary.view_only or summary.live
             why = ("this run has no weights to resume from" if summary.view_only else
                    "a training process is still writing it" if summary.live else None)
-            if st.button("Resume training", key="rn_resume", icon=":material/play_circle:", disabled=disabled,
-                         help=why or "Continue from the saved step, optimizer and RNG state; saves into this run"):
+            if st.button("Resume here", key="rn_resume", icon=":material/play_circle:", disabled=disabled,
+                         help=why or "Train on this page (curves only) from the saved step, optimizer and RNG "
+                                     "state; saves into this run"):
                 if resume_run(name) is not None:
                     _flash("success", f"Loaded {name}: press Play to continue training from step {summary.step:,}.")
                 st.rerun()
-            continue_section(summary, _config_or_none(summary))
         else:
             running = runner.state == RunState.RUNNING
             if running:

@@ -27,6 +27,7 @@ from ganlab.ui.session import WIDGETS_SYNCED, get_registry, session_id
 # run kind -> (page key, page file, what the button says)
 TARGETS = {"toy": ("playground", "pages/1_Playground.py", "2D playground"),
            "image": ("images", "pages/2_Images.py", "Image GAN page")}
+BUTTONS = {"toy": "Continue in the 2D playground", "image": "Continue on the Image GAN page"}
 STATE_CONTINUED = "rn_continued"  # {page key: run name} this session's page runners autosave into
 CONFIRM = "rn_confirm_continue"
 
@@ -146,7 +147,7 @@ def continue_section(summary: RunSummary, config: dict[str, Any] | None) -> None
     current = session_runner(key) if key else None
     step = current.snapshot(with_history=False).step if current is not None else 0
     has_other = step > 0 and name not in (st.session_state.get(STATE_CONTINUED, {}).get(key),)
-    if st.button(f"Continue in the {label}", key="rn_continue", icon=":material/open_in_new:", disabled=why is not None,
+    if st.button(BUTTONS.get(summary.kind, "Continue"), key="rn_continue", icon=":material/open_in_new:", disabled=why is not None,
                  help=why or f"Open the run on the {label} at its saved step, with its knobs and history; "
                              "it saves into this run"):
         if has_other:

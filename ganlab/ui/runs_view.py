@@ -54,18 +54,23 @@ def runs_table(runs: list[RunSummary]) -> None:
     })
 
 
+METRICS_PER_ROW = 3  # st.metric's large digits need ~180 px each; a 1024 px laptop gives the page ~560
+
+
 def _metrics_row(summary: RunSummary, config: dict[str, Any]) -> None:
-    """Step, losses and the run's latest metrics with human labels; an image run's Quality
-    numbers show their real-vs-real baselines beneath."""
-    lines = metric_lines(config.get("final_metrics") or {}, modes_total(config), missing="—")[:5]
+    """Step, losses and the run's latest metrics with human labels, three to a row; an image
+    run's Quality numbers show their real-vs-real baselines beneath."""
     losses = config.get("final_losses") or {}
-    cols = st.columns(max(2, len(lines) + 2))
-    cols[0].metric("Step", f"{int(config.get('step') or 0):,}")
-    cols[1].metric("D / G loss", f"{format_number(losses.get('d_loss'), '.3g')} / {format_number(losses.get('g_loss'), '.3g')}")
-    for col, (label, value, baseline) in zip(cols[2:], lines):
-        col.metric(label[0].upper() + label[1:], value)
-        if baseline:
-            col.caption(baseline[0].upper() + baseline[1:])
+    items = [("Step", f"{int(config.get('step') or 0):,}", None),
+             ("D loss", format_number(losses.get("d_loss"), ".3g"), None),
+             ("G loss", format_number(losses.get("g_loss"), ".3g"), None)]
+    items += metric_lines(config.get("final_metrics") or {}, modes_total(config), missing="—")[:6]
+    for start in range(0, len(items), METRICS_PER_ROW):
+        cols = st.columns(METRICS_PER_ROW)
+        for col, (label, value, baseline) in zip(cols, items[start: start + METRICS_PER_ROW]):
+            col.metric(label[0].upper() + label[1:], value)
+            if baseline:
+                col.caption(baseline[0].upper() + baseline[1:])
 
 
 def run_panel(name: str) -> None:
