@@ -90,6 +90,14 @@ def test_continue_in_the_playground_shows_the_run_at_its_step_with_its_knobs(run
     wait_until(lambda: read_config(runs_dir / "grid-a")["step"] == 15, timeout=30)
     assert load_run(runs_dir / "grid-a")[1].step == 15
 
+    runner.step("both", 2)  # not saved yet: going back and continuing again must not reload the run
+    assert runner.wait_idle(30)
+    at = open_saved(at, "grid-a")
+    at.button(key="rn_continue").click()
+    at = run(at)
+    assert at.title[0].value == "2D GAN playground" and playground_runner(at) is runner
+    assert runner.wait_idle(30) and runner.snapshot().step == 17
+
 
 def test_a_playground_run_with_steps_is_not_replaced_without_asking(runs_dir):
     at = AppTest.from_file(ENTRY, default_timeout=60)
@@ -160,3 +168,21 @@ def test_continue_an_image_run_on_the_image_page(runs_dir):
     assert (snap.step, snap.knobs.batch_size, snap.structure) == (4, 8, structure)
     assert runner.experiment.timeline.steps() == [0, 2, 4]  # the saved grids, for the page's timeline
     assert any(m.value.startswith("**Step 4**") for m in at.markdown)
+
+
+def test_back_on_the_playground_after_another_page_its_widgets_show_its_run(runs_dir):
+    """Streamlit drops the widget state of a page not drawn; coming back crashed with
+    'st.session_state has no key "pg_loss"'."""
+    at = AppTest.from_file(ENTRY, default_timeout=60)
+    at.switch_page("pages/1_Playground.py")
+    at.query_params.update({"gw": "8", "dw": "8", "gl": "1", "dl": "1", "loss": "hinge"})
+    at = run(at)
+    runner = playground_runner(at)
+    runner.step("both", 3)
+    assert runner.wait_idle(30)
+    at.switch_page("pages/3_Runs.py")
+    at = run(at)
+    at.switch_page("pages/1_Playground.py")
+    at = run(at)
+    assert playground_runner(at) is runner and at.selectbox(key="pg_loss").value == "hinge"
+    assert runner.wait_idle(30) and runner.snapshot().step == 3  # not reset by the widgets

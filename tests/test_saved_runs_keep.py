@@ -104,6 +104,9 @@ def test_ganlab_eval_prints_the_labelled_metrics_the_app_shows(tmp_path):
     assert main(["train", *TINY_IMAGE, "--steps", "3", "--eval-every", "2", "--name", "d", "--runs-dir", str(runs)]) == 0
     assert main(["train", "--data", "ring", "--steps", "3", "--name", "r", "--runs-dir", str(runs), *TINY_TOY]) == 0
 
+    evals = read_table(runs / "d" / "evals.csv")  # the CLI measured the Quality numbers too, up to the last step
+    assert set(QUALITY) <= set(evals) and evals["classes_covered"][list(evals["step"]).index(3)] >= 0
+
     proc = run_cli("eval", "d", runs=runs)
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout

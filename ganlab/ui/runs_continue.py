@@ -146,10 +146,14 @@ def continue_section(summary: RunSummary, config: dict[str, Any] | None) -> None
     why = _why_not(summary, config)
     current = session_runner(key) if key else None
     step = current.snapshot(with_history=False).step if current is not None else 0
-    has_other = step > 0 and name not in (st.session_state.get(STATE_CONTINUED, {}).get(key),)
+    already = current is not None and st.session_state.get(STATE_CONTINUED, {}).get(key) == name
+    has_other = step > 0 and not already
     if st.button(BUTTONS.get(summary.kind, "Continue"), key="rn_continue", icon=":material/open_in_new:", disabled=why is not None,
                  help=why or f"Open the run on the {label} at its saved step, with its knobs and history; "
                              "it saves into this run"):
+        if already:  # the page trains this run already (maybe ahead of the last autosave): just go there
+            st.session_state.pop(WIDGETS_SYNCED[key], None)  # its widgets show the runner's settings again
+            st.switch_page(page)
         if has_other:
             st.session_state[CONFIRM] = name
             st.rerun()

@@ -103,3 +103,6 @@ def keep_live_runs_in_url(own_key: str | None = None) -> None:
     for key in URL_TOKENS:
         if key != own_key:
             live_runner(key)
+            # Streamlit drops the state of widgets a run does not draw: back on that page, its
+            # widgets must be filled from its runner again (they were: a missing key crashed it).
+            st.session_state.pop(WIDGETS_SYNCED[key], None)
