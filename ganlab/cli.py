@@ -756,7 +756,7 @@ def cmd_train(args: argparse.Namespace) -> int:
                        f"(--g-lr, --d-lr) or add a penalty (--r1-weight 1, or --loss wasserstein-gp --gp-weight 10).")
         elif snap.state == RunState.ERROR:
             status, message = "error", snap.message or "training stopped with an error"
-        if monitor is not None and status != "error":
+        if monitor is not None and status not in ("error", "diverged"):  # the final weights' Quality numbers
             measure_step(monitor, snap.step)
         state = runner.export_state()
     finally:

@@ -305,13 +305,17 @@ def monitor_for_run(runner: Any, interval_s: float = DEFAULT_INTERVAL_S) -> Qual
 
 
 def measure_step(monitor: QualityMonitor, step: int, timeout: float = 60.0) -> bool:
-    """Ask for a measurement now and wait (at most `timeout` s) until one of `step` is in; True when it is."""
+    """Ask for a measurement now and wait (at most `timeout` s) until one of `step` is in; True when
+    it is, False when it timed out or a measurement after the request failed (see `error`)."""
     monitor.request()
+    checks = monitor.snapshot().checks
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and monitor.alive:
-        latest = monitor.latest()
-        if latest is not None and latest.step >= step:
+        snap = monitor.snapshot()
+        if snap.latest is not None and snap.latest.step >= step:
             return True
+        if snap.error is not None and snap.checks > checks + 1:  # a check that began after the request failed
+            return False
         monitor.request()
         time.sleep(0.05)
     return False
