@@ -189,6 +189,10 @@ def test_save_this_sessions_playground_training(app, runs_dir):
     config = json.loads((runs_dir / "from-playground" / "config.json").read_text())
     assert config["saved_from"] == "2D playground" and config["status"] == "paused"
     assert config["step"] >= 0 and (runs_dir / "from-playground" / "weights.safetensors").exists()
+    from ganlab.runs.store import snapshot_steps
+
+    steps = [s for s, _ in snapshot_steps(runs_dir / "from-playground")]
+    assert steps[0] == 0 and steps[-1] == config["step"] and len(steps) >= 2  # the replay starts at step 0
 
 
 def test_export_generated_images_as_a_zip(app):
