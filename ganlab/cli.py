@@ -684,6 +684,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     from ganlab.runs.store import RunWriter
     from ganlab.train_guard import TrainGuard, divergence_message, save_or_report
     from ganlab.training.runner import Runner, RunState
+    from ganlab.training.quality_monitor import measure_step, monitor_for_run
 
     structure_table, knobs_table = merge_settings(args)
     _check_run_args(args)
@@ -702,6 +703,10 @@ def cmd_train(args: argparse.Namespace) -> int:
     capacity = max(4, min(MAX_HISTORY_ROWS, args.steps + args.steps % 2))
     runner = Runner(experiment, knobs, eval_every=args.eval_every, history_capacity=capacity,
                     torch_threads=args.threads, saver=writer.save, save_every=args.save_every)
+    monitor = monitor_for_run(runner, interval_s=args.save_every)  # the image page's Quality numbers
+    if monitor is not None:
+        writer.quality = monitor.history
+        monitor.start()
     progress = Progress(args.steps, sys.stderr, modes_total, enabled=not args.quiet)
     guard = TrainGuard(runner, sys.stderr)
     target = 0.25 if progress.tty else 0.5
@@ -759,8 +764,12 @@ def cmd_train(args: argparse.Namespace) -> int:
             message = divergence_message(snap.step, bad, value, state.step if kept else None, out.name, knobs)
         elif snap.state == RunState.ERROR:
             status, message = "error", snap.message or "training stopped with an error"
+        if monitor is not None and status not in ("error", "diverged"):  # the final weights' Quality numbers
+            measure_step(monitor, snap.step)
         guard.report_save_error()
     finally:
+        if monitor is not None:
+            monitor.stop()
         runner.release()
         restore_sigterm()
 
@@ -818,6 +827,12 @@ def _metrics_line(m: Mapping[str, Any], modes_total: int | None) -> str:
     if "kl_hist" in m or "js_hist" in m:
         parts += [f"KL {_fmt(m.get('kl_hist'))}", f"JS {_fmt(m.get('js_hist'))}"]
     shown = {"modes_covered", "high_quality", "mode_kl", "kl_hist", "js_hist", "step", "modes_total"}
+    if "classes_covered" in m:  # an image run's Quality numbers, labelled as the app shows them
+        from ganlab.runs.evaluation import QUALITY_COLUMNS, ascii_text, line_text, metric_lines
+
+        parts += [ascii_text(f"{label} {line_text(value, real)}")
+                  for label, value, real in metric_lines({k: m[k] for k in QUALITY_COLUMNS if k in m})]
+        shown |= set(QUALITY_COLUMNS)
     parts += [f"{k} {_fmt(v, '.4g')}" for k, v in m.items() if k not in shown and isinstance(v, (int, float))]
     return "   ".join(parts)
 
@@ -877,21 +892,15 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_eval(args: argparse.Namespace) -> int:
     from ganlab.runs.sampling import evaluate_run
-    from ganlab.runs.store import config_structure
 
     run = _run_dir(args)
     metrics, config = evaluate_run(run, _pick_device(args.device))
     if args.json:
         print(json.dumps({"run": run.name, "step": config.get("step"), "metrics": metrics}))
         return EXIT_OK
-    structure = config_structure(config)
-    modes_total = config.get("final_metrics", {}).get("modes_total") if config["kind"] == "toy" else None
-    print(f"{run.name}: {config['kind']} run on {config.get('data')}, step {config.get('step', 0):,} "
-          f"({config.get('status')}), {type(structure).__name__}")
-    width = max(len(k) for k in metrics) if metrics else 0
-    for key, value in metrics.items():
-        total = f" / {modes_total}" if key == "modes_covered" and modes_total else ""
-        print(f"  {key:<{width}}  {_fmt(value, '.4g')}{total}")
+    from ganlab.runs.evaluation import eval_report
+
+    print(eval_report(run.name, metrics, config))
     return EXIT_OK
 
 

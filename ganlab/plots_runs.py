@@ -7,13 +7,11 @@ from typing import Mapping
 import numpy as np
 import plotly.graph_objects as go
 
+from ganlab.metric_names import METRICS
 from ganlab.plots import _chart, _has_values, _no_data
 
 RUN_COLOURS = ("#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#666666")
-METRIC_LABELS = {
-    "modes_covered": "modes covered", "high_quality": "high-quality share", "mode_kl": "mode KL",
-    "kl_hist": "KL (histogram)", "js_hist": "JS (histogram)", "pixel_mean": "pixel mean", "pixel_std": "pixel std",
-}
+METRIC_LABELS = {key: metric.label for key, metric in METRICS.items()}  # in the order charts offer them
 
 
 def run_colour(index: int) -> str:

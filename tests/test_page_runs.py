@@ -82,7 +82,7 @@ def test_lists_the_runs_with_their_numbers(app):
     table = at.dataframe[0].value
     assert sorted(table["Name"]) == ["digits-x", "ring-a", "ring-b"]
     row = table.set_index("Name").loc["ring-b"]
-    assert (row["Kind"], row["Data"], row["Loss"], row["Steps"], row["Status"]) == ("toy", "ring", "hinge", 6, "completed")
+    assert (row["Run"], row["Steps"], row["Status"]) == ("2D · ring · hinge", 6, "completed")
     assert row["Best"].startswith("modes ")
     assert all(str(t).startswith("data:image/png;base64,") for t in table["Thumbnail"])
 
@@ -90,11 +90,12 @@ def test_lists_the_runs_with_their_numbers(app):
 def test_open_a_run_and_replay_its_snapshots(app):
     at = select(run(app), "ring-a")
     assert at.subheader[0].value == "ring-a"
-    status = next(m.value for m in at.markdown if m.value.startswith("**toy** run"))
+    status = next(m.value for m in at.markdown if m.value.startswith("**2D** run"))
     assert "step 6" in status and "completed" in status
-    assert [m.label for m in at.metric][:2] == ["Step", "D / G loss"]
+    assert [m.label for m in at.metric] == ["Step", "D loss", "G loss", "Modes covered", "High-quality share",
+                                            "Mode KL", "KL (histogram)", "JS (histogram)"]
     slider = at.select_slider(key="rn_replay_ring-a")
-    assert list(slider.options) == ["2", "4", "6"] and slider.value == 6
+    assert list(slider.options) == ["0", "2", "4", "6"] and slider.value == 6  # from step 0
     slider.set_value(2)
     at = run(at)
     assert at.select_slider(key="rn_replay_ring-a").value == 2
@@ -106,7 +107,7 @@ def test_open_a_run_and_replay_its_snapshots(app):
 def test_compare_two_runs(app):
     at = select(run(app), "ring-a", "ring-b", "digits-x")
     assert at.subheader[0].value.startswith("Compare ring-a, ring-b, digits-x")
-    assert at.selectbox(key="rn_cmp_metric").options[:2] == ["modes_covered", "high_quality"]
+    assert at.selectbox(key="rn_cmp_metric").options[:2] == ["modes covered", "high-quality share"]
     table = at.dataframe[1].value
     assert list(table["Run"]) == ["ring-a", "ring-b", "digits-x"] and list(table["Steps"]) == [6, 6, 2]
     assert [m.value.split("**")[1] for m in at.markdown if "[■]" in m.value] == ["ring-a", "ring-b", "digits-x"]
@@ -188,6 +189,10 @@ def test_save_this_sessions_playground_training(app, runs_dir):
     config = json.loads((runs_dir / "from-playground" / "config.json").read_text())
     assert config["saved_from"] == "2D playground" and config["status"] == "paused"
     assert config["step"] >= 0 and (runs_dir / "from-playground" / "weights.safetensors").exists()
+    from ganlab.runs.store import snapshot_steps
+
+    steps = [s for s, _ in snapshot_steps(runs_dir / "from-playground")]
+    assert steps[0] == 0 and steps[-1] == config["step"] and len(steps) >= 2  # the replay starts at step 0
 
 
 def test_export_generated_images_as_a_zip(app):

@@ -294,3 +294,28 @@ def test_asking_for_an_ema_generator_that_is_not_kept_is_a_monitor_error(release
     m.start()
     wait_until(lambda: m.error is not None, timeout=30)
     assert m.error == "No samples for the quality numbers: ValueError: this run keeps no averaged (EMA) generator"
+
+
+def test_measure_step_waits_for_the_step_and_gives_up_on_a_failure():
+    """`ganlab train` asks for the final weights' numbers before its last save (issue 11.4)."""
+    from ganlab.training.quality_monitor import measure_step
+
+    step = {"now": 0}
+
+    def source():
+        return step["now"], np.zeros((4, 1, 28, 28), dtype=np.float32)
+
+    def evaluator(s, images):
+        if s == 99:
+            raise ValueError("the generated images hold NaN or infinite values")
+        return fake_result(s)
+
+    monitor = QualityMonitor(source, evaluator, interval_s=3600)
+    monitor.start()
+    try:
+        step["now"] = 7
+        assert measure_step(monitor, 7, timeout=30) and monitor.latest().step == 7
+        step["now"] = 99
+        assert not measure_step(monitor, 99, timeout=30) and "NaN" in monitor.error
+    finally:
+        monitor.stop()

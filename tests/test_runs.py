@@ -166,7 +166,7 @@ def test_run_directory_contents(tmp_path):
     assert (config["kind"], config["step"], config["status"], config["preset"]) == ("image", 4, "completed", "x")
     assert config["data"] == "digits" and config["data_source"]["source"] == "named" and config["data_source"]["count"] == 64
     assert config["class_names"] == [str(d) for d in range(10)]
-    assert [s for s, _ in snapshot_steps(run)] == [2, 4]
+    assert [s for s, _ in snapshot_steps(run)] == [0, 2, 4]  # the timeline from step 0 (issue 11.4)
     from PIL import Image
 
     with Image.open(snapshot_steps(run)[-1][1]) as img:

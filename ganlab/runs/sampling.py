@@ -145,12 +145,19 @@ def _csv(text: str) -> str:
 
 
 def evaluate_run(run_dir: Path, device: str = "cpu") -> tuple[dict[str, float], dict[str, Any]]:
-    """(metrics of the saved weights as the experiment measures them, config)."""
+    """(metrics of the saved weights as the app shows them, config): a 2D run's modes and
+    divergences; a digit run's Quality numbers with their baselines (and its pixel statistics).
+    `config["quality_unavailable"]` says why an image run has no Quality numbers."""
+    from ganlab.runs.evaluation import evaluate_parts
+
     experiment, state, config = load_run(run_dir, device)
     parts = experiment.build(state.knobs)
     restore_parts(parts, state.tensors, state.meta)
     torch.set_flush_denormal(True)
     try:
-        return experiment.evaluate(parts), config
-    except RuntimeError as exc:
+        metrics, reason = evaluate_parts(experiment, parts)
+    except (RuntimeError, ValueError) as exc:
         raise RunFormatError(f"measuring the run failed: {exc}") from None
+    if reason is not None:
+        config = dict(config, quality_unavailable=reason)
+    return metrics, config

@@ -26,9 +26,9 @@ import hashlib
 import io
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 import numpy as np
 import torch
@@ -38,6 +38,7 @@ from safetensors.torch import save as st_save
 
 import ganlab
 from ganlab.config import ConfigError, ImageStructure, Knobs, ToyStructure
+from ganlab.metric_names import HIGHER_IS_BETTER, LOWER_IS_BETTER
 from ganlab.runs import guard, safefs, schema
 from ganlab.runs.liveness import writer_identity
 from ganlab.runs.paths import RunFormatError, atomic_write_bytes, atomic_write_text
@@ -53,9 +54,6 @@ MAX_SNAPSHOTS = 120  # beyond this, every other middle snapshot is dropped (firs
 MAX_CONFIG_BYTES = 10 * 1024 * 1024
 MAX_WEIGHTS_BYTES = 2 * 1024 * 1024 * 1024
 SNAPSHOT_POINTS = 500
-HIGHER_IS_BETTER = frozenset({"modes_covered", "high_quality", "inception_score", "class_coverage", "precision",
-                              "recall", "coverage", "density"})
-LOWER_IS_BETTER = frozenset({"kl_hist", "js_hist", "mode_kl", "fid", "kid"})
 STRUCTURES = {"toy": ToyStructure, "image": ImageStructure}
 
 
@@ -451,13 +449,17 @@ class RunWriter:
     """Writes a training run into `run_dir`; `save(state)` is a Runner's `saver`.
 
     `extra`: more config.json fields (the CLI's preset, device, ...). `status` is what
-    config.json says while saving ("training" while a process writes it)."""
+    config.json says while saving ("training" while a process writes it). `quality`: the
+    Quality panel's results so far (`QualityMonitor.history`), merged into evals.csv at
+    every save. The experiment's `timeline` (grids or points at every evaluation, from
+    step 0) goes into snapshots/ as it grows."""
 
     run_dir: Path
     experiment: Any
     extra: dict[str, Any] | None = None
     status: str = "training"
     eval_every: int | None = None
+    quality: Callable[[], Iterable[Any]] | None = None
 
     def __post_init__(self) -> None:
         self.run_dir = Path(self.run_dir)
@@ -470,6 +472,9 @@ class RunWriter:
             self.created = created if isinstance(created, str) else self.created
         self.data = describe_data(self.experiment, self.run_dir)
         self.saves = 0
+        self._quality: dict[int, dict[str, float]] = {}  # kept here: the monitor's history is bounded
+        snaps = snapshot_steps(self.run_dir)
+        self._snapshot_step = snaps[-1][0] if snaps else -1  # frames up to here are on disk
 
     @property
     def kind(self) -> str:
@@ -480,6 +485,7 @@ class RunWriter:
             self.status = status
         guard.check_before_save(self.run_dir, state)  # no link, no other run's folder
         run = self.run_dir
+        state = self._with_quality(state)
         history = _table_of(state.history)
         evals = _table_of(state.evals) if state.evals is not None else {"step": np.zeros(0, dtype=np.int64)}
         atomic_write_text(run / HISTORY, self._history_text(history, state.history))
@@ -488,6 +494,17 @@ class RunWriter:
         atomic_write_bytes(run / WEIGHTS, _weights_bytes(state, self.kind))
         self.write_config(state, evals, message)
         self.saves += 1
+
+    def _with_quality(self, state: TrainingState) -> TrainingState:
+        """The state with the Quality results so far merged into its evaluation table."""
+        from ganlab.runs.evaluation import merge_records, quality_record
+
+        if self.quality is not None:
+            for result in self.quality():
+                self._quality[int(result.step)] = quality_record(result)
+        if not self._quality:
+            return state
+        return replace(state, evals=merge_records(state.evals, self._quality, up_to=state.step))
 
     def _history_text(self, table: dict[str, np.ndarray], h: Mapping[str, Any]) -> str:
         """history.csv's text, extending the last save's text while the rows it held are unchanged
@@ -519,6 +536,9 @@ class RunWriter:
                       "samples": SAMPLES if self.kind == "toy" else None, **(self.extra or {}).get("files", {})},
             "created": self.created, "updated": _now(),
         }
+        quality = {s: r for s, r in self._quality.items() if s <= state.step}
+        if quality:  # the Quality panel's latest numbers beside the runner's
+            config["final_metrics"] = {**config["final_metrics"], **quality[max(quality)]}
         atomic_write_text(self.run_dir / CONFIG, json.dumps(_json_safe(config), indent=2) + "\n")
 
     @torch.no_grad()
@@ -526,19 +546,40 @@ class RunWriter:
         folder = self.run_dir / SNAPSHOTS
         folder.mkdir(exist_ok=True)
         exp = self.experiment
+        self._timeline_snapshots(state.step)
         G = generator_from_tensors(state.structure, state.tensors, prefer_ema=True)
         G.train()  # the view as the runner draws it (batch norm on the batch)
         if self.kind == "toy":
             noise = exp.eval_noise.cpu()
             samples = G(noise).numpy().astype(np.float32)
             atomic_write_bytes(self.run_dir / SAMPLES, _npy_bytes(samples))
-            atomic_write_bytes(folder / f"step-{state.step:09d}.npy", _npy_bytes(samples[:SNAPSHOT_POINTS]))
-        else:
+            if state.step > self._snapshot_step:
+                atomic_write_bytes(folder / f"step-{state.step:09d}.npy", _npy_bytes(samples[:SNAPSHOT_POINTS]))
+        elif state.step > self._snapshot_step:
             from ganlab.runs.render import grid_png
 
             fake = G(exp.grid_noise.cpu(), None if exp.grid_labels is None else exp.grid_labels.cpu())
             atomic_write_bytes(folder / f"step-{state.step:09d}.png", grid_png(fake, exp.structure.channels))
+        self._snapshot_step = max(self._snapshot_step, state.step)
         _thin_snapshots(self.run_dir)
+
+    def _timeline_snapshots(self, up_to: int) -> None:
+        """The experiment's timeline frames not on disk yet (up to the saved step), so the replay
+        starts where the run did. An image frame is the averaged generator's grid when there is one."""
+        from ganlab.runs.render import png_bytes
+
+        timeline = getattr(self.experiment, "timeline", None)
+        folder = self.run_dir / SNAPSHOTS
+        for frame in timeline.frames() if timeline is not None else ():
+            if not self._snapshot_step < frame.step <= up_to:
+                continue
+            if self.kind == "toy":
+                data = _npy_bytes(np.asarray(frame.grid, dtype=np.float32)[:SNAPSHOT_POINTS])
+                atomic_write_bytes(folder / f"step-{frame.step:09d}.npy", data)
+            else:
+                grid = frame.ema_grid if frame.ema_grid is not None else frame.grid
+                atomic_write_bytes(folder / f"step-{frame.step:09d}.png", png_bytes(np.asarray(grid)))
+            self._snapshot_step = frame.step
 
 
 def _data_label(experiment: Any) -> str:

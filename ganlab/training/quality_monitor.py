@@ -290,3 +290,32 @@ class QualityMonitor:
     def _set_error(self, message: str) -> None:
         with self._lock:
             self._error = message
+
+
+def monitor_for_run(runner: Any, interval_s: float = DEFAULT_INTERVAL_S) -> QualityMonitor | None:
+    """A (not yet started) monitor scoring `runner`'s generator the way the image page's Quality
+    panel does (the averaged one when the run keeps it); None when the metric classifier does
+    not fit the run (2D runs, colour or non-digit images)."""
+    from ganlab.metrics.classifier import unavailable_reason_for
+
+    experiment = runner.experiment
+    if getattr(experiment, "kind", None) != "image" or unavailable_reason_for(experiment.structure) is not None:
+        return None
+    return QualityMonitor(runner_sample_source(runner, ema=experiment.structure.ema_decay > 0), interval_s=interval_s)
+
+
+def measure_step(monitor: QualityMonitor, step: int, timeout: float = 60.0) -> bool:
+    """Ask for a measurement now and wait (at most `timeout` s) until one of `step` is in; True when
+    it is, False when it timed out or a measurement after the request failed (see `error`)."""
+    monitor.request()
+    checks = monitor.snapshot().checks
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and monitor.alive:
+        snap = monitor.snapshot()
+        if snap.latest is not None and snap.latest.step >= step:
+            return True
+        if snap.error is not None and snap.checks > checks + 1:  # a check that began after the request failed
+            return False
+        monitor.request()
+        time.sleep(0.05)
+    return False

@@ -216,6 +216,7 @@ class Runner:
                 self._release_slot()
             self._state = RunState.PAUSED
             self._commands = [("reset", experiment)]
+            self._saver = None  # fresh weights are another run: never autosave them over the saved one
             self._notice = notice
             self._cond.notify_all()
 

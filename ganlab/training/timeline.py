@@ -1,4 +1,5 @@
-"""Sample grids at earlier steps, kept in bounded memory for the page's timeline slider.
+"""Sample grids (or, for 2D runs, generated points) at earlier steps, kept in bounded memory
+for the page's timeline slider and a saved run's replay (`RunWriter` writes them to snapshots/).
 
 Frames are offered at a steady cadence (the image experiment offers one per evaluation).
 When `capacity + 1` frames are held, every second one is dropped (the first and the newest
@@ -18,7 +19,7 @@ import numpy as np
 @dataclass(frozen=True)
 class Frame:
     step: int
-    grid: np.ndarray  # uint8 (H, W, C), read-only
+    grid: np.ndarray  # uint8 (H, W, C), read-only; for a 2D run, the generated points (n, 2)
     ema_grid: np.ndarray | None = None  # the averaged generator's grid, when EMA is on
 
 

@@ -16,6 +16,7 @@ from ganlab.metrics.divergence import point_cloud_divergences
 from ganlab.metrics.modes import mode_stats
 from ganlab.nets.mlp import MLPDiscriminator, MLPGenerator
 from ganlab.training.step import GanParts, make_optimizer
+from ganlab.training.timeline import Frame, GridTimeline
 
 EVAL_SAMPLES = 2500
 VIEW_POINTS = 500  # drawn per cloud; metrics use EVAL_SAMPLES. SVG markers dominate browser cost
@@ -23,6 +24,7 @@ ARROW_POINTS = 150
 SURFACE_RESOLUTION = 60
 MANIFOLD_LINES = 15
 MANIFOLD_POINTS = 40
+TIMELINE_CAPACITY = 100  # point clouds kept for a saved run's replay (thinned evenly beyond it)
 
 # Net initialisation draws from torch's global RNG; runners in other threads must not interleave.
 _INIT_LOCK = threading.Lock()
@@ -68,6 +70,7 @@ class ToyExperiment:
         self.real_eval = self.dataset.sample(EVAL_SAMPLES, fixed).numpy()
         self.eval_noise = noise_sampler(structure.noise, structure.noise_dim, fixed, self.device)(EVAL_SAMPLES)
         self.manifold_noise = self._manifold_noise()
+        self.timeline = GridTimeline(TIMELINE_CAPACITY)  # frames hold VIEW_POINTS generated points
 
     def build(self, knobs: Knobs) -> GanParts:
         s = self.structure
@@ -82,8 +85,14 @@ class ToyExperiment:
         def sample_real(n: int):
             return dataset.sample(n, rng).to(device), None
 
+        self.timeline.clear()  # a fresh run (build runs on every reset)
         return GanParts(G, D, make_optimizer(G.parameters(), knobs.g_opt), make_optimizer(D.parameters(), knobs.d_opt),
                         sample_real, sample_noise, rng)
+
+    @torch.no_grad()
+    def record_timeline(self, parts: GanParts, step: int) -> None:
+        """Offer this step's fixed-noise points to the timeline (the runner calls it at every evaluation)."""
+        self.timeline.offer(Frame(step, parts.generator(self.eval_noise[:VIEW_POINTS]).cpu().numpy()))
 
     @torch.no_grad()
     def evaluate(self, parts: GanParts) -> dict[str, float]:

@@ -83,6 +83,9 @@ def create_runner(key: str, factory: Callable[[TrainingSlots], Runner]) -> Runne
 # A page's own URL keeps `run` (its runner's token); every other page keeps the session's
 # live runs under these names, so a browser refresh anywhere (a new session) finds them.
 URL_TOKENS = {"playground": "pgrun", "images": "imrun"}
+# A page puts its runner's settings into its widgets while this flag is missing (first visit,
+# a refreshed page, or a run continued from the Runs page, which pops it).
+WIDGETS_SYNCED = {"playground": "pg_initialized", "images": "im_initialized"}
 
 
 def live_runner(key: str) -> Runner | None:
@@ -100,3 +103,6 @@ def keep_live_runs_in_url(own_key: str | None = None) -> None:
     for key in URL_TOKENS:
         if key != own_key:
             live_runner(key)
+            # Streamlit drops the state of widgets a run does not draw: back on that page, its
+            # widgets must be filled from its runner again (they were: a missing key crashed it).
+            st.session_state.pop(WIDGETS_SYNCED[key], None)

@@ -1,0 +1,54 @@
+"""One table of the evaluation metrics a run records: the label a person reads, and which
+direction is better. Pages, plots, the runs store (best values) and the CLI all read it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class MetricName:
+    label: str  # lower case; capitalise at the start of a sentence or a title
+    better: str | None = None  # "higher", "lower", or None (a baseline, a statistic)
+    short: str | None = None  # for a narrow table cell
+
+
+METRICS: dict[str, MetricName] = {
+    # 2D runs (ToyExperiment.evaluate)
+    "modes_covered": MetricName("modes covered", "higher", "modes"),
+    "high_quality": MetricName("high-quality share", "higher", "HQ"),
+    "mode_kl": MetricName("mode KL", "lower"),
+    "kl_hist": MetricName("KL (histogram)", "lower", "KL"),
+    "js_hist": MetricName("JS (histogram)", "lower", "JS"),
+    # image runs: the Quality panel's numbers (ganlab.runs.evaluation) with their real-vs-real baselines
+    "classes_covered": MetricName("classes covered", "higher", "classes"),
+    "class_kl": MetricName("class KL", "lower"),
+    "frechet": MetricName("Fréchet distance", "lower", "Fréchet"),
+    "inception_score": MetricName("Inception-style score", "higher", "IS"),
+    "num_classes": MetricName("classes in the data"),
+    "class_kl_baseline": MetricName("class KL, real vs real"),
+    "frechet_baseline": MetricName("Fréchet distance, real vs real"),
+    "inception_score_baseline": MetricName("Inception-style score of real digits"),
+    # image runs: the runner's cheap numbers
+    "pixel_mean": MetricName("pixel mean"),
+    "pixel_std": MetricName("pixel sd"),
+    # other scores a run may carry
+    "fid": MetricName("FID", "lower"), "kid": MetricName("KID", "lower"),
+    "precision": MetricName("precision", "higher"), "recall": MetricName("recall", "higher"),
+    "coverage": MetricName("coverage", "higher"), "density": MetricName("density", "higher"),
+    "class_coverage": MetricName("class coverage", "higher"),
+}
+
+HIGHER_IS_BETTER = frozenset(k for k, m in METRICS.items() if m.better == "higher")
+LOWER_IS_BETTER = frozenset(k for k, m in METRICS.items() if m.better == "lower")
+
+
+def metric_label(key: str) -> str:
+    """The readable name of a metric key (the key itself, with spaces, when unknown)."""
+    metric = METRICS.get(key)
+    return metric.label if metric is not None else key.replace("_", " ")
+
+
+def short_label(key: str) -> str:
+    metric = METRICS.get(key)
+    return (metric.short or metric.label) if metric is not None else key.replace("_", " ")

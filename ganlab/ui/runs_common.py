@@ -1,0 +1,111 @@
+"""What the runs page's parts share: cached reading of run files (re-read only when a file's
+modification time changes, so polling a live run costs a few `stat` calls), status and
+best-value texts, and one-shot messages."""
+
+from __future__ import annotations
+
+import base64
+import os
+from pathlib import Path
+
+import numpy as np
+import streamlit as st
+
+from ganlab.formatting import format_number
+from ganlab.metric_names import short_label
+from ganlab.runs import RunFormatError, RunSummary, read_config
+from ganlab.runs.catalog import read_curves, replay_frame, toy_bounds
+from ganlab.runs.render import png_bytes
+from ganlab.runs.store import EVALS, HISTORY, snapshot_steps
+
+LIVE_POLL_S = 1.0
+AUTOSAVE_S = 10.0
+
+
+# ------------------------------------------------------------------ cached reading
+def _mtime(path: Path) -> int:
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:
+        return 0
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def _curves_cached(path: str, mtimes: tuple[int, int]) -> tuple[dict, dict]:
+    return read_curves(Path(path))
+
+
+def curves(path: Path) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """(history, evals) of a run, re-read only when a file changed."""
+    return _curves_cached(str(path), (_mtime(path / HISTORY), _mtime(path / EVALS)))
+
+
+@st.cache_data(max_entries=512, show_spinner=False)
+def _frame_cached(path: str, file: str, mtime: int, size: int) -> bytes:
+    run = Path(path)
+    try:
+        bounds, real = toy_bounds(read_config(run), run)
+    except RunFormatError:
+        bounds, real = None, None
+    img = replay_frame(run, Path(file), bounds, real, size=size)
+    return png_bytes(np.asarray(img))
+
+
+def frame_png(path: Path, file: Path, size: int = 360) -> bytes:
+    return _frame_cached(str(path), str(file), _mtime(file), size)
+
+
+def _thumbnail(summary: RunSummary) -> str | None:
+    snaps = snapshot_steps(summary.path)
+    if not snaps:
+        return None
+    try:
+        data = frame_png(summary.path, snaps[-1][1], size=96)
+    except RunFormatError:
+        return None
+    return "data:image/png;base64," + base64.b64encode(data).decode()
+
+
+# ------------------------------------------------------------------ formatting
+BEST_SHOWN = ("modes_covered", "high_quality", "js_hist", "classes_covered", "frechet", "inception_score", "fid")
+BEST_FORMATS = {"modes_covered": ".0f", "classes_covered": ".0f", "frechet": ".1f", "inception_score": ".2f"}
+
+
+def best_text(best: dict[str, float]) -> str:
+    """The three headline best values of a run, with short human labels ("modes 8, HQ 91%, JS 0.012")."""
+    parts = []
+    for key in BEST_SHOWN:
+        if key in best:
+            value = (format_number(100 * best[key], ".0f") + "%" if key == "high_quality"
+                     else format_number(best[key], BEST_FORMATS.get(key, ".3g")))
+            parts.append(f"{short_label(key)} {value}")
+    return ", ".join(parts[:3]) or "—"
+
+
+def status_text(summary: RunSummary) -> str:
+    if summary.error:
+        return "unreadable"
+    if summary.live:
+        return "training (live)"
+    return summary.status + (" (view only)" if summary.view_only else "")
+
+
+def _headless(summary: RunSummary) -> bool:
+    """Live, and written by another process (a headless `ganlab train`), not this server."""
+    if not summary.live:
+        return False
+    try:
+        return (read_config(summary.path).get("writer") or {}).get("pid") != os.getpid()
+    except RunFormatError:
+        return False
+
+
+def _flash(kind: str, text: str) -> None:
+    st.session_state["rn_flash"] = (kind, text)
+
+
+def _show_flash() -> None:
+    if "rn_flash" in st.session_state:
+        kind, text = st.session_state.pop("rn_flash")
+        {"info": st.info, "error": st.error, "success": st.success}[kind](text)
+

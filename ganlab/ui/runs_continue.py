@@ -1,0 +1,190 @@
+"""Continue a saved run where it is watched: a 2D run in the playground (decision surface,
+knobs, history), an image run on the Image GAN page (grids, Quality panel, history).
+
+The run is restored into this session's runner of that page (the one the page claims by its
+token, see `ganlab.ui.session`), autosaving into the run directory, and the page is opened.
+A run the session already has there, with steps trained, is never replaced without asking:
+the user saves it first under a name, replaces it, or cancels.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from typing import Any
+
+import numpy as np
+import streamlit as st
+
+from ganlab.runs import RunFormatError, RunSummary, RunWriter, load_run, run_path
+from ganlab.runs.paths import NAME_RULE, check_name
+from ganlab.runs.store import snapshot_steps
+from ganlab.training.runner import Runner
+from ganlab.training.timeline import Frame
+from ganlab.ui.runs_common import AUTOSAVE_S, _flash
+from ganlab.ui.runs_live import _saver_for, _token_key, quality_results, save_live_run, session_runner
+from ganlab.ui.session import WIDGETS_SYNCED, get_registry, session_id
+
+# run kind -> (page key, page file, what the button says)
+TARGETS = {"toy": ("playground", "pages/1_Playground.py", "2D playground"),
+           "image": ("images", "pages/2_Images.py", "Image GAN page")}
+BUTTONS = {"toy": "Continue in the 2D playground", "image": "Continue on the Image GAN page"}
+STATE_CONTINUED = "rn_continued"  # {page key: run name} this session's page runners autosave into
+CONFIRM = "rn_confirm_continue"
+
+
+def continued_into(name: str) -> list[str]:
+    """The page keys whose runners autosave into run `name`."""
+    return [key for key, run in st.session_state.get(STATE_CONTINUED, {}).items() if run == name]
+
+
+def detach_continued(name: str) -> None:
+    """Stop the page runners that continue `name` from saving into it (before a rename or delete)."""
+    for key in continued_into(name):
+        runner = session_runner(key)
+        if runner is not None:
+            runner.set_saver(None)
+        st.session_state[STATE_CONTINUED].pop(key, None)
+
+
+def _why_not(summary: RunSummary, config: dict[str, Any] | None) -> str | None:
+    if summary.view_only:
+        return "this run has no weights to continue from"
+    if summary.live:
+        return "a training process is still writing it"
+    if summary.kind not in TARGETS:
+        return "this run's kind has no page to continue on"
+    if config is not None and (config.get("data_source") or {}).get("source") in ("points", "embedded"):
+        return "it trained on uploaded data, which the page cannot select: resume it here instead"
+    return None
+
+
+def _timeline_frames(path, structure) -> list[Frame]:
+    """The run's saved grids as timeline frames (image runs without EMA: a saved grid of an EMA
+    run is the averaged generator's, which the page's timeline would label as the live one)."""
+    if getattr(structure, "ema_decay", 0) > 0:
+        return []
+    from PIL import Image
+
+    frames = []
+    for step, file in snapshot_steps(path):
+        if file.suffix != ".png":
+            continue
+        try:
+            with Image.open(file) as img:
+                pixels = np.asarray(img.convert("L" if structure.channels == 1 else "RGB"))
+        except (OSError, ValueError):
+            continue
+        pixels = pixels[..., None] if pixels.ndim == 2 else pixels
+        pixels = np.ascontiguousarray(pixels)
+        pixels.setflags(write=False)
+        frames.append(Frame(step, pixels))
+    return frames
+
+
+def continue_run(name: str) -> bool:
+    """Restore run `name` into this session's runner of its page (created if there is none),
+    autosaving into the run, and mark the page's widgets for syncing to it. False on failure
+    (with a message)."""
+    try:
+        path = run_path(name)
+        experiment, state, config = load_run(path)
+    except (RunFormatError, OSError, ValueError) as exc:
+        _flash("error", f"Cannot continue {name!r}: {exc}")
+        return False
+    key, _, _ = TARGETS[experiment.kind]
+    keep = {k: config[k] for k in ("preset", "csv", "images", "created", "steps_requested", "saved_from") if k in config}
+    box: dict[str, Runner] = {}
+    runner = session_runner(key)
+    if runner is None:
+        if experiment.kind == "image":
+            from ganlab.ui.images import EVAL_EVERY, VIEW_INTERVAL_S
+
+            options = {"eval_every": EVAL_EVERY, "view_interval": VIEW_INTERVAL_S}
+        else:
+            options = {}
+        token, runner = get_registry().create(session_id(), lambda slots: Runner(
+            experiment, state.knobs, slots=slots, **options))
+        st.session_state[_token_key(key)] = token
+    else:
+        runner.pause()
+    writer = RunWriter(path, experiment, extra=keep, status="paused", eval_every=config.get("eval_every"),
+                       quality=quality_results(runner))
+    box["runner"] = runner
+    runner.set_saver(_saver_for(writer, box), AUTOSAVE_S)
+    runner.restore(experiment, state, notice=f"Continued run {name} from step {state.step:,}: it saves into "
+                                             f"the run every {AUTOSAVE_S:.0f} s and on pause.")
+    frames = _timeline_frames(path, experiment.structure) if experiment.kind == "image" else []
+    if frames:  # after the restore (building the nets clears the timeline)
+        def preload(parts, exp, step):
+            for frame in frames:
+                exp.timeline.offer(frame)
+
+        try:
+            runner.call_on_thread(preload, 30, "loading the run's timeline")
+        except TimeoutError:
+            pass  # the page shows the grids from here on
+    st.session_state.setdefault(STATE_CONTINUED, {})[key] = name
+    st.session_state.pop(WIDGETS_SYNCED[key], None)  # the page puts the run's settings into its widgets
+    return True
+
+
+def _default_name(key: str) -> str:
+    return f"{key}-{_dt.datetime.now().strftime('%Y%m%d-%H%M')}"
+
+
+def _go(name: str, page: str) -> None:
+    st.session_state.pop(CONFIRM, None)
+    if continue_run(name):
+        st.switch_page(page)
+    st.rerun()
+
+
+def continue_section(summary: RunSummary, config: dict[str, Any] | None) -> None:
+    """The "Continue in the ..." button, and the question when the page already has a run."""
+    name = summary.name
+    key, page, label = TARGETS.get(summary.kind, (None, None, "page"))
+    why = _why_not(summary, config)
+    current = session_runner(key) if key else None
+    step = current.snapshot(with_history=False).step if current is not None else 0
+    already = current is not None and st.session_state.get(STATE_CONTINUED, {}).get(key) == name
+    has_other = step > 0 and not already
+    if st.button(BUTTONS.get(summary.kind, "Continue"), key="rn_continue", icon=":material/open_in_new:", disabled=why is not None,
+                 help=why or f"Open the run on the {label} at its saved step, with its knobs and history; "
+                             "it saves into this run"):
+        if already:  # the page trains this run already (maybe ahead of the last autosave): just go there
+            st.session_state.pop(WIDGETS_SYNCED[key], None)  # its widgets show the runner's settings again
+            st.switch_page(page)
+        if has_other:
+            st.session_state[CONFIRM] = name
+            st.rerun()
+        _go(name, page)
+
+
+def continue_question(summary: RunSummary, config: dict[str, Any] | None) -> None:
+    """Below the Manage row: what to do with the page's run before `summary` replaces it."""
+    name = summary.name
+    key, page, label = TARGETS.get(summary.kind, (None, None, "page"))
+    current = session_runner(key) if key else None
+    if st.session_state.get(CONFIRM) != name or current is None or _why_not(summary, config) is not None:
+        return
+    step = current.snapshot(with_history=False).step
+    st.warning(f"This session's {label} has a run at step {step:,}. Continuing {name} there replaces it: "
+               "save it first to keep it.")
+    if "rn_continue_save_name" not in st.session_state:
+        st.session_state["rn_continue_save_name"] = _default_name(key)
+    keep_as = st.text_input("Save it as", key="rn_continue_save_name", help=NAME_RULE)
+    c1, c2, c3 = st.columns(3)
+    if c1.button("Save it, then continue", key="rn_continue_save", type="primary"):
+        try:
+            check_name(keep_as)
+        except RunFormatError as exc:
+            _flash("error", str(exc))
+            st.rerun()
+        if save_live_run(key, keep_as, keep_saving=False):
+            _go(name, page)
+        st.rerun()
+    if c2.button("Replace it without saving", key="rn_continue_replace"):
+        _go(name, page)
+    if c3.button("Cancel", key="rn_continue_cancel"):
+        st.session_state.pop(CONFIRM, None)
+        st.rerun()
