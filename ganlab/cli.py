@@ -49,6 +49,7 @@ from typing import Any, Mapping, Sequence, TextIO
 import ganlab
 from ganlab.config import ACTIVATIONS, IMAGE_CHANNELS, IMAGE_SIZES, NOISE_KINDS, OPTIMIZERS, ConfigError, Knobs
 from ganlab.presets import PRESETS, get_preset
+from ganlab.metric_names import short_label
 from ganlab.runs.paths import RunFormatError
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_DIVERGED, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
@@ -905,9 +906,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def _best_text(best: Mapping[str, float]) -> str:
-    order = ("modes_covered", "high_quality", "js_hist", "fid", "inception_score")
+    order = ("modes_covered", "high_quality", "js_hist", "classes_covered", "frechet", "inception_score", "fid")
     keys = [k for k in order if k in best] or list(best)[:2]
-    return ", ".join(f"{k} {_fmt(best[k], '.3g')}" for k in keys[:3]) or "-"
+    return ", ".join(f"{short_label(k)} {_fmt(best[k], '.3g')}" for k in keys[:3]) or "-"
 
 
 def cmd_runs(args: argparse.Namespace) -> int:

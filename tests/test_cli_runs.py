@@ -220,3 +220,15 @@ def test_resume_trains_with_the_new_learning_rates(toy_runs):
     # the optimizers themselves (the restore used to put the saved rates back after the new knobs)
     assert [g["lr"] for g in state["meta"]["g_opt"]["param_groups"]] == [0.0005]
     assert [g["lr"] for g in state["meta"]["d_opt"]["param_groups"]] == [0.0002]
+
+
+def test_runs_lists_best_metrics_by_their_labels(tmp_path, capsys):
+    """`ganlab runs` names the best metrics as the Runs page does, not by their keys (issue 11.11)."""
+    runs = tmp_path / "runs"
+    assert main(["train", "--data", "ring", "--steps", "4", "--eval-every", "2", "--name", "r",
+                 "--runs-dir", str(runs), *TINY_TOY]) == 0
+    capsys.readouterr()
+    assert main(["runs", "--runs-dir", str(runs)]) == 0
+    row = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("r "))
+    assert "modes " in row and "HQ " in row
+    assert "modes_covered" not in row and "high_quality" not in row and "js_hist" not in row
