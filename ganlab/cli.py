@@ -48,8 +48,8 @@ from typing import Any, Mapping, Sequence, TextIO
 
 import ganlab
 from ganlab.config import ACTIVATIONS, IMAGE_CHANNELS, IMAGE_SIZES, NOISE_KINDS, OPTIMIZERS, ConfigError, Knobs
-from ganlab.presets import PRESETS, get_preset
 from ganlab.metric_names import short_label
+from ganlab.presets import PRESETS, get_preset
 from ganlab.runs.paths import RunFormatError
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_DIVERGED, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
