@@ -42,7 +42,9 @@ LAYER_LABELS = {
     "modes": "True modes",
 }
 ARROW_FRACTION = 0.06  # the longest arrows span this share of the plot's width/height
-REAL_SIZE, FAKE_SIZE, OUTSIDE_SIZE = 6, 5, 9  # plotly marker sizes (px)
+# plotly marker sizes (px): the same for both clouds, so a collapsed clump on a mode covers its
+# real points (the story), while the real points of the modes it missed stay in sight
+REAL_SIZE, FAKE_SIZE, OUTSIDE_SIZE = 6, 6, 10
 TARGET_RANGE = (-0.5, 1.5)  # least squares: D's targets 0 and 1 with room either side, 0.5 white
 CRITIC_PERCENTILE = 95.0  # a critic's colour range covers this share of the surface's cells
 
@@ -161,7 +163,7 @@ def _arrow_trace(view: ToyView) -> go.Scatter:
 def _modes_trace(centres: np.ndarray) -> go.Scatter:
     c = np.asarray(centres, dtype=float).reshape(-1, 2)
     return go.Scatter(x=c[:, 0], y=c[:, 1], mode="markers", name=LAYER_LABELS["modes"], opacity=0.7,
-                      marker=dict(symbol="circle-open", size=15, color=PALETTE["guide"], line=dict(width=1)),
+                      marker=dict(symbol="circle-open", size=18, color=PALETTE["guide"], line=dict(width=1)),
                       hovertemplate="mode (%{x:.2f}, %{y:.2f})<extra></extra>")
 
 

@@ -25,8 +25,8 @@ from ganlab.plots import (
 from ganlab.training.toy_experiment import ToyView
 
 SUPERSAMPLE = 2  # drawn at twice the size, then shrunk: smooth edges without an antialiasing rasteriser
-REAL_RADIUS, FAKE_RADIUS = 2.8, 2.3  # px at the final size (the real modes are tight: a bigger dot reads)
-POINT_RADIUS = FAKE_RADIUS
+# px at the final size: equal, so a collapsed clump on a mode covers its real points (the story)
+REAL_RADIUS = FAKE_RADIUS = 2.8
 OUTSIDE_SIZE = 4.5  # px: half the base of the triangle a point beyond the view is drawn as
 POINT_ALPHA = 0.75
 MANIFOLD_ALPHA = 0.45
@@ -156,7 +156,7 @@ def _draw_arrows(draw: ImageDraw.ImageDraw, canvas: _Canvas, view: ToyView, scal
 
 def _draw_modes(draw: ImageDraw.ImageDraw, canvas: _Canvas, centres: np.ndarray, scale: int) -> None:
     """An open ring round each true mode: it marks the place and leaves the real points inside visible."""
-    r = 6.5 * scale
+    r = 8.5 * scale
     for u, v in canvas.px(centres):
         draw.ellipse((u - r, v - r, u + r, v + r), outline=255, width=scale)
 
