@@ -258,8 +258,9 @@ def toy_view_figure(view: ToyView, layers: Collection[str], centres: np.ndarray 
         fig.add_trace(_fake_trace(framed))
         note = outside_note(framed.outside_count)
         if note:
-            fig.add_annotation(text=note, x=0, y=0, xref="paper", yref="paper", xanchor="left", yanchor="bottom",
-                               showarrow=False, font=dict(size=12, color=PALETTE["outside"]),
+            x0, _, y0, _ = view.bounds  # the plot's bottom-left corner (the paper's is off the square plot)
+            fig.add_annotation(text=note, x=x0, y=y0, xref="x", yref="y", xanchor="left", yanchor="bottom",
+                               xshift=4, yshift=4, showarrow=False, font=dict(size=12, color=PALETTE["outside"]),
                                bgcolor="rgba(255,255,255,0.8)", name="outside")
     x0, x1, y0, y1 = view.bounds
     axis = dict(showgrid=False, zeroline=False, constrain="domain", fixedrange=False)

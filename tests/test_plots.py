@@ -274,6 +274,8 @@ def test_figure_draws_outside_points_on_the_border_and_counts_them():
     np.testing.assert_allclose(fake.customdata, OUTSIDE_POINTS[:7])  # hover gives the true place
     assert fake.cliponaxis is False
     assert [a.text for a in fig.layout.annotations] == ["5 generated points outside the view (drawn on its border)"]
+    note = fig.layout.annotations[0]  # in the plot's bottom-left corner, not off the square plot
+    assert (note.xref, note.yref, note.x, note.y) == ("x", "y", BOUNDS[0], BOUNDS[2])
 
 
 def test_no_outside_note_when_every_point_is_inside():
