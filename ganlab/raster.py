@@ -19,9 +19,8 @@ from typing import Collection
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from ganlab.plots import (
-    LAYER_LABELS, PALETTE, SURFACE_COLORSCALE, arrow_segments, frame_points, outside_note, surface_display,
-)
+from ganlab.display import frame_points, outside_note, surface_display
+from ganlab.plots import LAYER_LABELS, PALETTE, SURFACE_COLORSCALE, arrow_segments
 from ganlab.training.toy_experiment import ToyView
 
 SUPERSAMPLE = 2  # drawn at twice the size, then shrunk: smooth edges without an antialiasing rasteriser
