@@ -25,7 +25,8 @@ class SurfaceDisplay:
 
 
 def _tick(value: float) -> str:
-    return f"{value:.2g}"
+    """3 significant digits, without an exponent for everyday sizes ("120", not "1.2e+02")."""
+    return f"{value:.3g}" if value == 0 or 1e-3 <= abs(value) < 1e4 else f"{value:.1e}"
 
 
 def surface_display(surface: np.ndarray, loss: str | None = None, label: str = "D(x)") -> SurfaceDisplay:
@@ -70,8 +71,8 @@ def surface_display(surface: np.ndarray, loss: str | None = None, label: str = "
 class FramedPoints:
     """A cloud fitted into the view: every finite point, those outside the bounds moved onto
     the border. `points` are the true coordinates, `shown` where they are drawn, `outside`
-    which were moved and `side` which way each moved one points ("left", "right", "up",
-    "down"; "" for a point inside)."""
+    which were moved, and `side` the way each moved point lies beyond the border ("left",
+    "right", "up", "down"; "" for a point inside)."""
 
     points: np.ndarray  # (n, 2)
     shown: np.ndarray  # (n, 2)
