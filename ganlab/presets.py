@@ -32,7 +32,8 @@ PRESETS: dict[str, Preset] = {
             "A small generator (one hidden layer of 16 units) against a 3x128 discriminator, with the "
             "non-saturating loss: G cannot spread over every mode, and D's gradient pulls each of its "
             "samples to the nearest mode it already reaches, so within 3,000 steps most samples pile up "
-            "sharply on a few modes (ring: 2 of 8; grid: a handful of 25) while the others stay empty. "
+            "sharply on a few modes (ring: 1-3 of 8; grid: 1-6 of 25 for most seeds) while the others stay "
+            "empty. "
             "Learning rates halve every 200 steps after step 2,400 so the clumps settle. Then try "
             "\"All modes\" (a 3x128 generator), or widen G yourself.",
             ToyStructure(noise_dim=2, generator=MLPShape(1, 16), discriminator=MLPShape(3, 128)),
