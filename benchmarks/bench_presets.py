@@ -4,14 +4,20 @@ the modes covered and the share of high-quality samples at the end of the budget
 and when the target was first met.
 
     python benchmarks/bench_presets.py --preset all-modes --seconds 60
-    python benchmarks/bench_presets.py --preset mode-collapse --seconds 60
+    python benchmarks/bench_presets.py --preset mode-collapse --steps 3000
 
 Targets (metrics of ganlab.metrics.modes on the experiment's 2,500 fixed-noise samples,
 measured every `--eval-every` steps by the runner):
 - all-modes: every mode covered AND >= 90% high-quality samples, at some evaluation
   within the budget ("first" gives the seconds of training when that happened);
-- mode-collapse: at most half the modes covered (ring <= 4, grid <= 12) at the end.
+- mode-collapse: collapse, not failure to learn, at the end of the budget (issue 11.3:
+  3,000 steps): at most half the modes covered (ring <= 4, grid <= 12) AND >= 50%
+  high-quality samples, i.e. most samples sit sharply on a few modes.
 A preset passes a dataset when at least 4 of the 5 seeds meet its target.
+
+Measured 2026-12-01 (shared 2-core machine), `--preset mode-collapse --steps 3000`:
+ring 5 of 5 (modes 2, 2, 2, 3, 1 of 8 at HQ 90.0, 88.7, 90.1, 78.5, 99.8%); grid 4 of 5
+(modes 5, 1, 4, 6, 16 of 25 at HQ 54.6, 90.8, 65.2, 69.8, 7.7%: seed 4 spreads instead).
 
 "Seconds" are seconds of training as the runner counts them (time inside training
 steps, not evaluations). On a loaded machine a second holds fewer steps; `--steps N`
@@ -40,6 +46,11 @@ POLL = 0.05
 
 def meets_all_modes(modes: float, total: int, hq: float) -> bool:
     return modes >= total and hq >= 0.9
+
+
+def meets_collapse(modes: float, total: int, hq: float) -> bool:
+    """Most samples on a few modes: at most half the modes covered, at least half the samples sharp."""
+    return modes <= total // 2 and hq >= 0.5
 
 
 def train_one(preset: str, data: str, seed: int, seconds: float, steps: int | None, eval_every: int,
@@ -99,7 +110,8 @@ def main() -> None:
 
     collapse = args.preset == "mode-collapse"
     budget = f"{args.steps} steps" if args.steps else f"{args.seconds:g} s of training"
-    target = "at most half the modes at the end" if collapse else "all modes and >= 90% HQ within the budget"
+    target = ("at most half the modes and >= 50% HQ at the end" if collapse
+              else "all modes and >= 90% HQ within the budget")
     print(f"preset {args.preset!r}, {budget} per run; target: {target}; "
           f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
     header = (f"{'data':5} {'seed':>4} {'steps':>6} {'steps/s':>7} {'modes':>6} {'max':>4} {'HQ %':>6} "
@@ -113,7 +125,7 @@ def main() -> None:
             if "error" in r:
                 print(f"{data:5} {seed:>4}  stopped: {r['error']}")
                 continue
-            met = r["modes"] <= r["total"] // 2 if collapse else r["first_step"] is not None
+            met = meets_collapse(r["modes"], r["total"], r["hq"]) if collapse else r["first_step"] is not None
             met_count += met
             first_step = "-" if r["first_step"] is None else str(r["first_step"])
             first_s = "-" if r["first_seconds"] is None else f"{r['first_seconds']:.1f}"

@@ -66,6 +66,11 @@ class AdversarialLoss:
     clips_weights: bool = False
     needs_gradient_penalty: bool = False
     help: str = ""
+    # how a page shows `score`: "probability" (in [0, 1]), "target" (regressed to 1 on real and
+    # 0 on fake) or "critic" (unbounded; `critic_centre` "zero" or "median", for a critic whose
+    # offset means nothing). The drawing rule itself is ganlab.plots.surface_display.
+    display: str = "probability"
+    critic_centre: str = "zero"
 
 
 LOSSES: dict[str, AdversarialLoss] = {
@@ -80,21 +85,21 @@ LOSSES: dict[str, AdversarialLoss] = {
             help="The practical original GAN: G maximizes log D(G(z)).",
         ),
         AdversarialLoss(
-            "least-squares", "Least squares (LSGAN)", least_squares_d, least_squares_g, lambda x: x,
+            "least-squares", "Least squares (LSGAN)", least_squares_d, least_squares_g, lambda x: x, display="target",
             help="Mao et al. 2017: regress D to 1 on real and 0 on fake.",
         ),
         AdversarialLoss(
             "wasserstein-clip", "Wasserstein, weight clipping", wasserstein_d, wasserstein_g, lambda x: x,
-            wasserstein=True, clips_weights=True,
+            wasserstein=True, clips_weights=True, display="critic", critic_centre="median",
             help="Arjovsky et al. 2017: D's weights are clipped to [-c, c] after each step.",
         ),
         AdversarialLoss(
             "wasserstein-gp", "Wasserstein, gradient penalty", wasserstein_d, wasserstein_g, lambda x: x,
-            wasserstein=True, needs_gradient_penalty=True,
+            wasserstein=True, needs_gradient_penalty=True, display="critic", critic_centre="median",
             help="Gulrajani et al. 2017: a penalty keeps D's gradient norm near 1.",
         ),
         AdversarialLoss(
-            "hinge", "Hinge", hinge_d, wasserstein_g, lambda x: x,
+            "hinge", "Hinge", hinge_d, wasserstein_g, lambda x: x, display="critic",
             help="Used by SAGAN and BigGAN.",
         ),
     )

@@ -6,11 +6,15 @@ gaps) and empty-safe (no rows yet gives an empty chart saying so).
 
 from __future__ import annotations
 
+import math
 from typing import Collection, Mapping
 
 import numpy as np
 import plotly.graph_objects as go
 
+from ganlab.display import (  # noqa: F401 - re-exported: both renderers take these from here
+    CRITIC_PERCENTILE, TARGET_RANGE, FramedPoints, SurfaceDisplay, frame_points, outside_note, surface_display,
+)
 from ganlab.training.toy_experiment import ToyView
 
 PALETTE = {
@@ -18,9 +22,12 @@ PALETTE = {
     "g": "#e08214",  # generator
     "real": "#1a9850",  # real data: green, as in GAN Lab
     "fake": "#8e44ad",  # generated data: purple
-    "neutral": "#404040",  # anything else (Wasserstein estimate, penalties, mode centres)
+    "neutral": "#404040",  # chart lines that are neither D nor G (Wasserstein estimate, penalties)
+    "guide": "#6e6e6e",  # the 2D view's aids (gradient arrows, true modes): lighter, drawn under the data
+    "outside": "#4a235a",  # the outline of a generated point clamped to the view's border
 }
-# D's probability that x is real: purple (fake-looking) -> white (unsure) -> green (real-looking).
+# D's view of x: purple (fake-looking) -> white (unsure) -> green (real-looking), the colours of
+# the fake and real points; every page that draws D uses this scale (see surface_display).
 SURFACE_COLORSCALE = [[0.0, "#c2a5cf"], [0.5, "#f7f7f7"], [1.0, "#a6dba0"]]
 UIREVISION = "ganlab"
 CHART_HEIGHT = 260
@@ -37,6 +44,9 @@ LAYER_LABELS = {
     "modes": "True modes",
 }
 ARROW_FRACTION = 0.06  # the longest arrows span this share of the plot's width/height
+# plotly marker sizes (px): the same for both clouds, so a collapsed clump on a mode covers its
+# real points (the story), while the real points of the modes it missed stay in sight
+REAL_SIZE, FAKE_SIZE, OUTSIDE_SIZE = 6, 6, 10
 
 
 # ------------------------------------------------------------------ 2D view
@@ -52,29 +62,22 @@ def _polylines(lines: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return flat[:, 0], flat[:, 1]
 
 
-def _is_probability(view: ToyView) -> bool:
-    finite = view.surface[np.isfinite(view.surface)]
-    in_unit = finite.size == 0 or (finite.min() >= 0.0 and finite.max() <= 1.0)
-    return "critic" not in view.surface_label.lower() and bool(in_unit)
+def surface_range(view: ToyView, loss: str | None = None) -> tuple[float, float]:
+    """The colour range of D's surface (see surface_display)."""
+    display = surface_display(view.surface, loss, view.surface_label)
+    return display.zmin, display.zmax
 
 
-def surface_range(view: ToyView) -> tuple[float, float]:
-    """The colour range of D's surface: [0, 1] for a probability, symmetric about 0 for a critic."""
-    if _is_probability(view):
-        return 0.0, 1.0
-    finite = np.abs(view.surface[np.isfinite(view.surface)])
-    limit = float(finite.max()) if finite.size and finite.max() > 0 else 1.0
-    return -limit, limit
-
-
-def _surface_trace(view: ToyView) -> go.Heatmap:
-    zmin, zmax = surface_range(view)
+def _surface_trace(view: ToyView, loss: str | None) -> go.Heatmap:
+    shown = surface_display(view.surface, loss, view.surface_label)
     as64 = lambda a: np.asarray(a, dtype=np.float64)  # noqa: E731 - plotly turns float32 into slow lists
+    values, texts = zip(*shown.ticks)
     return go.Heatmap(
-        x=as64(view.surface_x), y=as64(view.surface_y), z=as64(view.surface), zmin=zmin, zmax=zmax, zsmooth="fast",
-        colorscale=SURFACE_COLORSCALE, name=LAYER_LABELS["surface"], showscale=True,
-        colorbar=dict(title=dict(text=view.surface_label, side="right"), thickness=12, len=0.8),
-        hovertemplate=f"x=%{{x:.2f}}<br>y=%{{y:.2f}}<br>{view.surface_label}=%{{z:.3f}}<extra></extra>",
+        x=as64(view.surface_x), y=as64(view.surface_y), z=as64(view.surface), zmin=shown.zmin, zmax=shown.zmax,
+        zsmooth="fast", colorscale=SURFACE_COLORSCALE, name=LAYER_LABELS["surface"], showscale=True,
+        colorbar=dict(title=dict(text=shown.label, side="right"), thickness=12, len=0.8,
+                      tickvals=list(values), ticktext=list(texts)),
+        hovertemplate=f"x=%{{x:.2f}}<br>y=%{{y:.2f}}<br>{shown.label}=%{{z:.3f}}<extra></extra>",
     )
 
 
@@ -96,42 +99,76 @@ def arrow_segments(view: ToyView) -> np.ndarray:
 def _arrow_trace(view: ToyView) -> go.Scatter:
     xs, ys = _polylines(arrow_segments(view))
     # Marker only at each tip, turned along its segment ("previous" = from the start point).
-    sizes = np.where(np.arange(len(xs)) % 3 == 1, 7, 0)
+    sizes = np.where(np.arange(len(xs)) % 3 == 1, 6, 0)
     return go.Scatter(
-        x=xs, y=ys, mode="lines+markers", name=LAYER_LABELS["gradients"], hoverinfo="skip",
-        line=dict(color=PALETTE["neutral"], width=1),
-        marker=dict(symbol="arrow", size=sizes, angleref="previous", color=PALETTE["neutral"]),
+        x=xs, y=ys, mode="lines+markers", name=LAYER_LABELS["gradients"], hoverinfo="skip", opacity=0.6,
+        line=dict(color=PALETTE["guide"], width=0.8),
+        marker=dict(symbol="arrow", size=sizes, angleref="previous", color=PALETTE["guide"]),
     )
 
 
-def _points_trace(points: np.ndarray, layer: str, colour: str) -> go.Scatter:
+def _modes_trace(centres: np.ndarray) -> go.Scatter:
+    c = np.asarray(centres, dtype=float).reshape(-1, 2)
+    return go.Scatter(x=c[:, 0], y=c[:, 1], mode="markers", name=LAYER_LABELS["modes"], opacity=0.7,
+                      marker=dict(symbol="circle-open", size=18, color=PALETTE["guide"], line=dict(width=1)),
+                      hovertemplate="mode (%{x:.2f}, %{y:.2f})<extra></extra>")
+
+
+_SIDE_SYMBOL = {"left": "triangle-left", "right": "triangle-right", "up": "triangle-up", "down": "triangle-down"}
+
+
+def _points_trace(points: np.ndarray, layer: str, colour: str, size: int) -> go.Scatter:
     points = np.asarray(points, dtype=float).reshape(-1, 2)
     return go.Scatter(
         x=points[:, 0], y=points[:, 1], mode="markers", name=LAYER_LABELS[layer],
-        marker=dict(color=colour, size=4, opacity=0.75), hovertemplate="(%{x:.2f}, %{y:.2f})<extra></extra>",
+        marker=dict(color=colour, size=size, opacity=0.75), hovertemplate="(%{x:.2f}, %{y:.2f})<extra></extra>",
     )
 
 
-def toy_view_figure(view: ToyView, layers: Collection[str], centres: np.ndarray | None = None, height: int = 520) -> go.Figure:
-    """The GAN-Lab-style 2D view: each layer in `layers` (see LAYERS) drawn over fixed bounds."""
+def _fake_trace(framed: FramedPoints) -> go.Scatter:
+    """One trace for every generated point; those outside the view sit on its border as
+    outlined triangles pointing the way they went (hover gives their true place)."""
+    trace = _points_trace(framed.shown, "fake", PALETTE["fake"], FAKE_SIZE)
+    if framed.outside_count:
+        out = framed.outside
+        trace.update(
+            cliponaxis=False, customdata=framed.points, hovertemplate="(%{customdata[0]:.2f}, %{customdata[1]:.2f})<extra></extra>",
+            marker=dict(symbol=[_SIDE_SYMBOL.get(s, "circle") for s in framed.side],
+                        size=np.where(out, OUTSIDE_SIZE, FAKE_SIZE), opacity=1.0,
+                        color=PALETTE["fake"],
+                        line=dict(color=PALETTE["outside"], width=np.where(out, 1.2, 0.0))),
+        )
+    return trace
+
+
+def toy_view_figure(view: ToyView, layers: Collection[str], centres: np.ndarray | None = None, height: int = 520,
+                    loss: str | None = None) -> go.Figure:
+    """The GAN-Lab-style 2D view: each layer in `layers` (see LAYERS) drawn over the view's
+    bounds (the data's frame). The aids (modes, arrows) lie under the points, the real points
+    under the generated ones; generated points beyond the frame are drawn on its border and
+    counted. `loss` (a LOSSES key) labels and scales D's surface (see surface_display)."""
     fig = go.Figure()
     if "surface" in layers:
-        fig.add_trace(_surface_trace(view))
+        fig.add_trace(_surface_trace(view, loss))
     if "manifold" in layers and view.manifold is not None and np.size(view.manifold):
         xs, ys = _polylines(np.asarray(view.manifold, dtype=float))
         fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", name=LAYER_LABELS["manifold"], hoverinfo="skip",
                                  line=dict(color=PALETTE["fake"], width=1), opacity=0.45))
-    if "real" in layers:
-        fig.add_trace(_points_trace(view.real, "real", PALETTE["real"]))
-    if "fake" in layers:
-        fig.add_trace(_points_trace(view.fake, "fake", PALETTE["fake"]))
+    if "modes" in layers and centres is not None and np.size(centres):
+        fig.add_trace(_modes_trace(centres))
     if "gradients" in layers and np.size(view.arrow_from):
         fig.add_trace(_arrow_trace(view))
-    if "modes" in layers and centres is not None and np.size(centres):
-        c = np.asarray(centres, dtype=float).reshape(-1, 2)
-        fig.add_trace(go.Scatter(x=c[:, 0], y=c[:, 1], mode="markers", name=LAYER_LABELS["modes"],
-                                 marker=dict(symbol="circle-x-open", size=13, color=PALETTE["neutral"], line=dict(width=1.5)),
-                                 hovertemplate="mode (%{x:.2f}, %{y:.2f})<extra></extra>"))
+    if "real" in layers:
+        fig.add_trace(_points_trace(view.real, "real", PALETTE["real"], REAL_SIZE))
+    if "fake" in layers:
+        framed = frame_points(view.fake, view.bounds)
+        fig.add_trace(_fake_trace(framed))
+        note = outside_note(framed.outside_count)
+        if note:
+            x0, _, y0, _ = view.bounds  # the plot's bottom-left corner (the paper's is off the square plot)
+            fig.add_annotation(text=note, x=x0, y=y0, xref="x", yref="y", xanchor="left", yanchor="bottom",
+                               xshift=4, yshift=4, showarrow=False, font=dict(size=12, color=PALETTE["outside"]),
+                               bgcolor="rgba(255,255,255,0.8)", name="outside")
     x0, x1, y0, y1 = view.bounds
     axis = dict(showgrid=False, zeroline=False, constrain="domain", fixedrange=False)
     fig.update_layout(
@@ -243,15 +280,53 @@ def d_outputs_figure(history: Mapping[str, np.ndarray], window: int | None = Non
     return _series_figure(_chart("Discriminator outputs", f"mean {score_label}"), table, series)
 
 
+def _log_label(value: float) -> str:
+    if 1e-3 <= value < 1e5:
+        return f"{value:g}"
+    exponent = round(math.log10(value))
+    if math.isclose(value, 10.0 ** exponent, rel_tol=1e-9):
+        return f"10<sup>{exponent}</sup>"
+    return f"{value:.0e}"
+
+
+def log_ticks(values: np.ndarray, max_ticks: int = 7) -> tuple[list[float], list[str]]:
+    """Readable ticks for a log axis over the positive finite `values`, all inside their range:
+    the powers of ten (every 2nd, 3rd, ... when they are many), else 1-2-5 steps, else 1-9
+    steps, else the two ends; each labelled in full. Plotly's own log ticks label the minor
+    steps with their first digit only ("2, 10, 5, 2, 1, 5")."""
+    v = np.asarray(values, dtype=float).ravel()
+    v = v[np.isfinite(v) & (v > 0)]
+    if not v.size:
+        return [], []
+    lo, hi = float(v.min()), float(v.max())
+    first, last = math.floor(math.log10(lo)), math.ceil(math.log10(hi))
+    inside = lambda ticks: [t for t in ticks if lo * (1 - 1e-9) <= t <= hi * (1 + 1e-9)]  # noqa: E731
+    ticks = inside([10.0 ** k for k in range(first, last + 1)])
+    if len(ticks) > max_ticks:
+        ticks = ticks[::math.ceil(len(ticks) / max_ticks)]
+    for mantissas in ((1, 2, 5), (1, 2, 3, 4, 5, 6, 7, 8, 9)):
+        if len(ticks) >= 2:
+            break
+        ticks = inside([m * 10.0 ** k for k in range(first, last + 1) for m in mantissas])
+    if len(ticks) < 2:
+        ticks = sorted({float(f"{lo:.2g}"), float(f"{hi:.2g}")})
+    return ticks, [_log_label(t) for t in ticks]
+
+
 def gradient_norms_figure(history: Mapping[str, np.ndarray], window: int | None = None) -> go.Figure:
-    """Gradient norms of D and G (log scale; zeros are left out)."""
+    """Gradient norms of D and G (log scale with fully labelled ticks; zeros are left out)."""
     table = _windowed(history, window)
     for key in ("d_grad_norm", "g_grad_norm"):
         if key in table:
             values = np.asarray(table[key], dtype=float)
             table[key] = np.where(values > 0, values, np.nan)
     series = [("d_grad_norm", "D grad norm", PALETTE["d"], "solid"), ("g_grad_norm", "G grad norm", PALETTE["g"], "solid")]
-    return _series_figure(_chart("Gradient norms", "norm", y_log=True), table, series)
+    fig = _series_figure(_chart("Gradient norms", "norm", y_log=True), table, series)
+    drawn = [np.asarray(table[key], dtype=float) for key, *_ in series if _has_values(table, key)]
+    if drawn:
+        ticks, labels = log_ticks(np.concatenate(drawn))
+        fig.update_layout(yaxis=dict(tickmode="array", tickvals=ticks, ticktext=labels))
+    return fig
 
 
 def mode_coverage_figure(evals: Mapping[str, np.ndarray], modes_total: int | None, window: int | None = None) -> go.Figure:

@@ -19,15 +19,19 @@ from typing import Collection
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from ganlab.plots import LAYER_LABELS, PALETTE, SURFACE_COLORSCALE, arrow_segments, surface_range
+from ganlab.display import frame_points, outside_note, surface_display
+from ganlab.plots import LAYER_LABELS, PALETTE, SURFACE_COLORSCALE, arrow_segments
 from ganlab.training.toy_experiment import ToyView
 
 SUPERSAMPLE = 2  # drawn at twice the size, then shrunk: smooth edges without an antialiasing rasteriser
-POINT_RADIUS = 2.2
+# px at the final size: equal, so a collapsed clump on a mode covers its real points (the story)
+REAL_RADIUS = FAKE_RADIUS = 2.8
+OUTSIDE_SIZE = 4.5  # px: half the base of the triangle a point beyond the view is drawn as
 POINT_ALPHA = 0.75
 MANIFOLD_ALPHA = 0.45
+GUIDE_ALPHA = 0.6  # gradient arrows and true-mode rings, drawn under the points
 MARGIN_LEFT, MARGIN_BOTTOM, MARGIN_TOP = 44, 30, 30
-COLORBAR_WIDTH = 64
+COLORBAR_WIDTH = 72
 
 
 def _rgb(hex_colour: str) -> tuple[int, int, int]:
@@ -125,9 +129,14 @@ def _blend_polylines(pixels: np.ndarray, canvas: _Canvas, lines: np.ndarray, col
     _blend(pixels, flat // canvas.size, flat % canvas.size, colour, MANIFOLD_ALPHA)
 
 
+def _blend_mask(pixels: np.ndarray, mask: Image.Image, colour: str, alpha: float) -> None:
+    flat = np.flatnonzero(np.asarray(mask))
+    size = mask.size[0]
+    _blend(pixels, flat // size, flat % size, colour, alpha)
+
+
 def _draw_arrows(draw: ImageDraw.ImageDraw, canvas: _Canvas, view: ToyView, scale: int) -> None:
-    colour = _rgb(PALETTE["neutral"])
-    head = 3.5 * scale
+    head = 3.0 * scale
     segments = arrow_segments(view)
     if not len(segments):
         return
@@ -140,29 +149,39 @@ def _draw_arrows(draw: ImageDraw.ImageDraw, canvas: _Canvas, view: ToyView, scal
     normal = np.stack([-unit[:, 1], unit[:, 0]], 1) * head
     left, right = back + normal, back - normal
     for s, t, a, b in zip(start.tolist(), tip.tolist(), left.tolist(), right.tolist()):
-        draw.line((*s, *t), fill=colour, width=scale)
-        draw.polygon([tuple(t), tuple(a), tuple(b)], fill=colour)
+        draw.line((*s, *t), fill=255, width=scale)
+        draw.polygon([tuple(t), tuple(a), tuple(b)], fill=255)
 
 
 def _draw_modes(draw: ImageDraw.ImageDraw, canvas: _Canvas, centres: np.ndarray, scale: int) -> None:
-    colour = _rgb(PALETTE["neutral"])
-    r = 5.5 * scale
+    """An open ring round each true mode: it marks the place and leaves the real points inside visible."""
+    r = 8.5 * scale
     for u, v in canvas.px(centres):
-        draw.ellipse((u - r, v - r, u + r, v + r), outline=colour, width=max(1, int(1.5 * scale)))
-        d = r * 0.7
-        draw.line((u - d, v - d, u + d, v + d), fill=colour, width=scale)
-        draw.line((u - d, v + d, u + d, v - d), fill=colour, width=scale)
+        draw.ellipse((u - r, v - r, u + r, v + r), outline=255, width=scale)
+
+
+def _outside_triangles(canvas: _Canvas, shown: np.ndarray, side: np.ndarray, size: float) -> list[list[tuple]]:
+    """Triangles pointing out of the view, tips on the border at each clamped point."""
+    out = []
+    for (u, v), way in zip(canvas.px(shown).tolist(), side.tolist()):
+        u, v = min(max(u, 0.0), canvas.size - 1.0), min(max(v, 0.0), canvas.size - 1.0)
+        du, dv = {"left": (-1, 0), "right": (1, 0), "up": (0, -1), "down": (0, 1)}[way]
+        base_u, base_v = u - du * size * 1.7, v - dv * size * 1.7
+        out.append([(u, v), (base_u - dv * size, base_v + du * size), (base_u + dv * size, base_v - du * size)])
+    return out
 
 
 def render_plot_square(view: ToyView, layers: Collection[str], centres: np.ndarray | None, size: int,
-                       supersample: int = SUPERSAMPLE) -> Image.Image:
+                       supersample: int = SUPERSAMPLE, loss: str | None = None) -> Image.Image:
     """The plot area alone: `size` x `size` pixels, RGB. `supersample` 1 draws at the final
-    size: 2.6x faster (7 against 18.5 ms for the whole view), slightly rougher edges."""
+    size: 2.6x faster (7 against 18.5 ms for the whole view), slightly rougher edges.
+    Layers from the bottom: surface, manifold, modes, arrows, real, generated points; generated
+    points beyond the view are drawn on its border as triangles pointing their way."""
     big = size * supersample  # an exact multiple, so `reduce` returns `size` x `size`
     canvas = _Canvas(view.bounds, big)
     if "surface" in layers:
-        zmin, zmax = surface_range(view)
-        colours = surface_colours(view.surface, zmin, zmax)[::-1]  # row 0 of the surface is the bottom (y0)
+        shown = surface_display(view.surface, loss, view.surface_label)
+        colours = surface_colours(view.surface, shown.zmin, shown.zmax)[::-1]  # row 0 of the surface is the bottom (y0)
         # bilinear to the final size, then doubled by copying pixels: the same picture after
         # `reduce`, at a quarter of the cost of interpolating straight to the supersampled size
         img = Image.fromarray(np.ascontiguousarray(colours), "RGB").resize((size, size), Image.BILINEAR)
@@ -173,30 +192,40 @@ def render_plot_square(view: ToyView, layers: Collection[str], centres: np.ndarr
         pixels = np.full((big, big, 3), 255, dtype=np.uint8)
     if "manifold" in layers and view.manifold is not None and np.size(view.manifold):
         _blend_polylines(pixels, canvas, view.manifold, PALETTE["fake"], supersample)
-    radius = POINT_RADIUS * supersample
-    if "real" in layers:
-        _blend_points(pixels, canvas, view.real, PALETTE["real"], radius)
-    if "fake" in layers:
-        _blend_points(pixels, canvas, view.fake, PALETTE["fake"], radius)
-    img = Image.fromarray(pixels, "RGB")
-    draw = ImageDraw.Draw(img)
-    if "gradients" in layers and np.size(view.arrow_from):
-        _draw_arrows(draw, canvas, view, supersample)
     if "modes" in layers and centres is not None and np.size(centres):
-        _draw_modes(draw, canvas, centres, supersample)
+        mask = Image.new("L", (big, big), 0)
+        _draw_modes(ImageDraw.Draw(mask), canvas, centres, supersample)
+        _blend_mask(pixels, mask, PALETTE["guide"], GUIDE_ALPHA)
+    if "gradients" in layers and np.size(view.arrow_from):
+        mask = Image.new("L", (big, big), 0)
+        _draw_arrows(ImageDraw.Draw(mask), canvas, view, supersample)
+        _blend_mask(pixels, mask, PALETTE["guide"], GUIDE_ALPHA)
+    if "real" in layers:
+        _blend_points(pixels, canvas, view.real, PALETTE["real"], REAL_RADIUS * supersample)
+    framed = frame_points(view.fake, view.bounds) if "fake" in layers else None
+    if framed is not None:
+        _blend_points(pixels, canvas, framed.points[~framed.outside], PALETTE["fake"], FAKE_RADIUS * supersample)
+    img = Image.fromarray(pixels, "RGB")
+    if framed is not None and framed.outside_count:
+        draw = ImageDraw.Draw(img)
+        out = framed.outside
+        for triangle in _outside_triangles(canvas, framed.shown[out], framed.side[out], OUTSIDE_SIZE * supersample):
+            draw.polygon(triangle, fill=_rgb(PALETTE["fake"]), outline=_rgb(PALETTE["outside"]), width=supersample)
     return img.reduce(supersample) if supersample > 1 else img  # a box filter: 10x cheaper than LANCZOS
 
 
-def _colorbar(img: Image.Image, draw: ImageDraw.ImageDraw, view: ToyView, left: int, top: int, height: int) -> None:
-    zmin, zmax = surface_range(view)
+def _colorbar(img: Image.Image, draw: ImageDraw.ImageDraw, view: ToyView, left: int, top: int, height: int,
+              loss: str | None = None) -> None:
+    shown = surface_display(view.surface, loss, view.surface_label)
+    zmin, zmax = shown.zmin, shown.zmax
     ramp = surface_colours(np.linspace(zmax, zmin, height)[:, None].repeat(12, 1), zmin, zmax)
     img.paste(Image.fromarray(ramp, "RGB"), (left, top))
     draw.rectangle((left, top, left + 11, top + height - 1), outline=(160, 160, 160))
     font = _font(11)
-    for value in (zmin, (zmin + zmax) / 2, zmax):
+    for value, text in shown.ticks:
         v = top + (zmax - value) / (zmax - zmin) * (height - 1)
-        draw.text((left + 16, v), f"{value:.2g}", fill=(60, 60, 60), font=font, anchor="lm")
-    draw.text((left, top - 6), view.surface_label, fill=(60, 60, 60), font=font, anchor="lb")
+        draw.text((left + 16, v), text, fill=(60, 60, 60), font=font, anchor="lm")
+    draw.text((left, top - 6), shown.label, fill=(60, 60, 60), font=font, anchor="lb")
 
 
 def _legend(draw: ImageDraw.ImageDraw, layers: Collection[str], left: int, baseline: int) -> None:
@@ -210,12 +239,14 @@ def _legend(draw: ImageDraw.ImageDraw, layers: Collection[str], left: int, basel
 
 
 def render_toy_view(view: ToyView, layers: Collection[str], centres: np.ndarray | None = None,
-                    plot_size: int = 480, supersample: int = SUPERSAMPLE) -> Image.Image:
-    """The whole picture: plot square, axes with round ticks, a legend and D's colour bar."""
+                    plot_size: int = 480, supersample: int = SUPERSAMPLE, loss: str | None = None) -> Image.Image:
+    """The whole picture: plot square, axes with round ticks, a legend, D's colour bar (labelled
+    and scaled for `loss`, see plots.surface_display) and the count of generated points
+    beyond the view."""
     width = MARGIN_LEFT + plot_size + (COLORBAR_WIDTH if "surface" in layers else 12)
     height = MARGIN_TOP + plot_size + MARGIN_BOTTOM
     img = Image.new("RGB", (width, height), (255, 255, 255))
-    img.paste(render_plot_square(view, layers, centres, plot_size, supersample), (MARGIN_LEFT, MARGIN_TOP))
+    img.paste(render_plot_square(view, layers, centres, plot_size, supersample, loss), (MARGIN_LEFT, MARGIN_TOP))
     draw = ImageDraw.Draw(img)
     draw.rectangle((MARGIN_LEFT - 1, MARGIN_TOP - 1, MARGIN_LEFT + plot_size, MARGIN_TOP + plot_size),
                    outline=(190, 190, 190))
@@ -231,7 +262,12 @@ def render_toy_view(view: ToyView, layers: Collection[str], centres: np.ndarray 
         draw.text((MARGIN_LEFT - 7, v), f"{t:g}", fill=(60, 60, 60), font=font, anchor="rm")
     _legend(draw, layers, MARGIN_LEFT, MARGIN_TOP - 10)
     if "surface" in layers:
-        _colorbar(img, draw, view, MARGIN_LEFT + plot_size + 12, MARGIN_TOP + plot_size // 8, plot_size * 3 // 4)
+        _colorbar(img, draw, view, MARGIN_LEFT + plot_size + 12, MARGIN_TOP + plot_size // 8, plot_size * 3 // 4, loss)
+    note = outside_note(frame_points(view.fake, view.bounds).outside_count) if "fake" in layers else ""
+    if note:
+        note_font = _font(12 if draw.textlength(note, font=_font(12)) <= plot_size - 8 else 10)
+        draw.text((MARGIN_LEFT + 4, MARGIN_TOP + plot_size - 4), note, fill=_rgb(PALETTE["outside"]),
+                  font=note_font, anchor="ls", stroke_width=2, stroke_fill=(255, 255, 255))
     return img
 
 

@@ -1,3 +1,5 @@
+import dataclasses
+
 import numpy as np
 import plotly.graph_objects as go
 import pytest
@@ -237,3 +239,119 @@ def test_charts_draw_at_most_chart_points_per_series():
     assert len(fig.data[0].x) <= CHART_POINTS
     assert fig.data[0].x[-1] == history(5 * CHART_POINTS + 3)["step"][-1]
 
+
+
+# ------------------------------------------------------------------ every point visible (issue 11.3)
+OUTSIDE_POINTS = np.array([
+    (0.0, 0.0),  # inside
+    (2.0, 1.5),  # on the corner: inside
+    (3.0, 0.0),  # right
+    (-5.0, 1.0),  # left
+    (1.0, 4.0),  # up
+    (0.0, -2.0),  # down
+    (3.0, -1.6),  # beyond a corner: x by 1/4 of the width, y by 0.1/3 of the height -> right
+    (np.nan, 0.0),  # no place to draw: dropped
+])
+OUTSIDE_SHOWN = [(0, 0), (2, 1.5), (2, 0), (-2, 1), (1, 1.5), (0, -1.5), (2, -1.5)]
+
+
+def test_frame_points_clamps_points_beyond_the_view_onto_its_border():
+    framed = plots.frame_points(OUTSIDE_POINTS, BOUNDS)
+    np.testing.assert_allclose(framed.shown, OUTSIDE_SHOWN)
+    np.testing.assert_allclose(framed.points, OUTSIDE_POINTS[:7])
+    assert framed.outside.tolist() == [False, False, True, True, True, True, True]
+    assert framed.side.tolist() == ["", "", "right", "left", "up", "down", "right"]
+    assert framed.outside_count == 5
+
+
+def test_figure_draws_outside_points_on_the_border_and_counts_them():
+    view = dataclasses.replace(make_view(), fake=OUTSIDE_POINTS)
+    fig = toy_view_figure(view, ("fake",))
+    fake = trace(fig, "fake")
+    np.testing.assert_allclose(np.column_stack([fake.x, fake.y]), OUTSIDE_SHOWN)
+    assert list(fake.marker.symbol) == ["circle", "circle", "triangle-right", "triangle-left", "triangle-up",
+                                        "triangle-down", "triangle-right"]
+    np.testing.assert_allclose(fake.customdata, OUTSIDE_POINTS[:7])  # hover gives the true place
+    assert fake.cliponaxis is False
+    assert [a.text for a in fig.layout.annotations] == ["5 generated points outside the view (drawn on its border)"]
+    note = fig.layout.annotations[0]  # in the plot's bottom-left corner, not off the square plot
+    assert (note.xref, note.yref, note.x, note.y) == ("x", "y", BOUNDS[0], BOUNDS[2])
+
+
+def test_no_outside_note_when_every_point_is_inside():
+    view = dataclasses.replace(make_view(), fake=np.array([[0.0, 0.0], [1.0, 1.0]]))
+    fig = toy_view_figure(view, ("fake",))
+    assert len(fig.layout.annotations) == 0 and trace(fig, "fake").marker.symbol is None
+    assert plots.outside_note(0) == "" and plots.outside_note(1) == "1 generated point outside the view (drawn on its border)"
+
+
+# ------------------------------------------------------------------ one visual language (issue 11.10)
+def test_aids_lie_under_the_points_and_real_points_read():
+    view = dataclasses.replace(make_view(), fake=np.array([[0.0, 0.0], [1.0, 1.0]]))
+    fig = toy_view_figure(view, LAYERS, centres=np.zeros((3, 2)))
+    order = [t.name for t in fig.data]
+    for aid in ("modes", "gradients"):
+        assert order.index(LAYER_LABELS[aid]) < order.index(LAYER_LABELS["real"]) < order.index(LAYER_LABELS["fake"])
+    assert trace(fig, "real").marker.size == trace(fig, "fake").marker.size >= 6
+    for aid in ("modes", "gradients"):
+        assert trace(fig, aid).marker.color == plots.PALETTE["guide"] and trace(fig, aid).opacity < 1
+    assert trace(fig, "gradients").line.width < 1
+
+
+def test_surface_display_per_loss_with_hand_worked_ranges():
+    probability = plots.surface_display(np.array([[0.2, 0.9]]), "non-saturating")
+    assert (probability.label, probability.zmin, probability.zmax) == ("P(real)", 0.0, 1.0)
+    assert plots.surface_display(np.array([[0.2]]), "minimax") == probability
+    # LSGAN's D strays far from its targets 0 and 1 away from the data: the range stays on them
+    lsgan = plots.surface_display(np.array([[-19.0, 0.0, 1.0, 19.0]]), "least-squares")
+    assert (lsgan.label, lsgan.zmin, lsgan.zmax) == ("D(x)", -0.5, 1.5)
+    assert [text for _, text in lsgan.ticks] == ["0 fake", "0.5", "1 real"]
+    # hinge: about 0; |z| = 1..20, 95th percentile at rank 0.95 * 19 = 18.05 -> 19 + 0.05 = 19.05
+    hinge = plots.surface_display(np.arange(1.0, 21.0).reshape(4, 5), "hinge")
+    assert hinge.label == "critic value"
+    assert (hinge.zmin, hinge.zmax) == (pytest.approx(-19.05), pytest.approx(19.05))
+    # Wasserstein: about the median (110.5); |z - 110.5| = 0.5, 0.5, 1.5, 1.5, ..., 9.5, 9.5 -> 9.5
+    wgan = plots.surface_display(100.0 + np.arange(1.0, 21.0), "wasserstein-gp")
+    assert (wgan.zmin, wgan.zmax) == (pytest.approx(101.0), pytest.approx(120.0))
+    assert [v for v, _ in wgan.ticks] == [pytest.approx(101.0), pytest.approx(110.5), pytest.approx(120.0)]
+    # one extreme corner does not wash the rest out (the largest |z| would give +-1000)
+    spiky = plots.surface_display(np.append(np.linspace(-0.5, 0.5, 99), 1000.0), "wasserstein-clip")
+    assert spiky.zmax < 1.0
+
+
+def test_every_loss_has_a_display_rule():
+    from ganlab.losses import LOSSES
+
+    for name in LOSSES:
+        shown = plots.surface_display(np.array([[0.3, 0.7, np.nan]]), name)
+        assert shown.zmin < shown.zmax and shown.label in ("P(real)", "D(x)", "critic value")
+
+
+def test_the_figure_labels_an_lsgan_surface_by_its_targets():
+    view = make_view("critic D(x)", np.linspace(-19.0, 19.0, 20).reshape(4, 5))
+    surface = trace(toy_view_figure(view, ("surface",), loss="least-squares"), "surface")
+    assert (surface.zmin, surface.zmax) == (-0.5, 1.5)
+    assert surface.colorbar.title.text == "D(x)"
+    assert list(surface.colorbar.ticktext) == ["0 fake", "0.5", "1 real"]
+
+
+# ------------------------------------------------------------------ gradient-norm chart (issue 11.11)
+def test_gradient_norm_axis_labels_every_tick_in_full():
+    h = history(100, d_grad_norm=np.geomspace(0.01, 30, 100), g_grad_norm=np.geomspace(0.05, 3, 100))
+    y = gradient_norms_figure(h).layout.yaxis
+    assert y.type == "log" and y.tickmode == "array"
+    assert list(y.tickvals) == [0.01, 0.1, 1.0, 10.0]
+    assert list(y.ticktext) == ["0.01", "0.1", "1", "10"]
+
+
+@pytest.mark.parametrize("lo, hi, ticks, texts", [
+    (0.2, 3.0, [0.2, 0.5, 1.0, 2.0], ["0.2", "0.5", "1", "2"]),  # under two powers of ten inside: 1-2-5
+    (0.002, 0.004, [0.002, 0.003, 0.004], ["0.002", "0.003", "0.004"]),  # under two 1-2-5 steps: 1-9
+    (1.1, 1.3, [1.1, 1.3], ["1.1", "1.3"]),  # narrower still: the two ends
+    (1e-7, 1e3, [1e-7, 1e-5, 1e-3, 1e-1, 10.0, 1e3],  # 11 powers of ten: every 2nd
+     ["10<sup>-7</sup>", "10<sup>-5</sup>", "0.001", "0.1", "10", "1000"]),
+])
+def test_log_ticks(lo, hi, ticks, texts):
+    got_ticks, got_texts = plots.log_ticks(np.array([lo, hi, np.nan, 0.0]))
+    np.testing.assert_allclose(got_ticks, ticks)
+    assert got_texts == texts

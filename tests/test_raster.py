@@ -95,3 +95,52 @@ def test_drawing_without_supersampling_gives_nearly_the_same_picture():
     quick = np.asarray(render_toy_view(view(), LAYERS, np.array([[0.0, 0.0]]), plot_size=120, supersample=1), dtype=int)
     assert quick.shape == smooth.shape
     assert np.abs(quick - smooth).mean() < 4  # edges differ by a pixel; the picture does not
+
+
+# ------------------------------------------------------------------ every point visible (issue 11.3)
+def test_points_beyond_the_view_are_drawn_on_its_border():
+    # bounds +-2 on 100 px: (5, 0) clamps to (2, 0), the middle of the right edge (row 50, column 99);
+    # its triangle points right, tip at the edge, base 1.7 * 4.5 px further in
+    inside_only = np.asarray(render_plot_square(view(fake=((0.0, 0.0),)), ["fake"], None, size=100))
+    square = np.asarray(render_plot_square(view(fake=((0.0, 0.0), (5.0, 0.0))), ["fake"], None, size=100))
+    assert close(inside_only[50, 95], (255, 255, 255))
+    assert not close(square[50, 95], (255, 255, 255), tol=60)  # the marker's body
+    assert close(square[50, 60], (255, 255, 255)) and close(square[40, 95], (255, 255, 255))  # only there
+    # (0, 3) clamps to the top edge's middle (row 0, column 50): a triangle pointing up
+    up = np.asarray(render_plot_square(view(fake=((0.0, 3.0),)), ["fake"], None, size=100))
+    assert not close(up[4, 50], (255, 255, 255), tol=60) and close(up[4, 60], (255, 255, 255))
+
+
+def _note_region(image):
+    """The strip along the plot's bottom edge where the count of outside points is written."""
+    return np.asarray(image)[MARGIN_TOP + 200 - 16:MARGIN_TOP + 200 - 2, MARGIN_LEFT + 30:MARGIN_LEFT + 150]
+
+
+def test_the_picture_counts_points_outside_the_view():
+    fake = ((0.0, 0.0), (5.0, 0.0), (0.0, -7.0), (3.0, 3.0))
+    counted = render_toy_view(view(fake=fake), ["real", "fake"], None, plot_size=200)
+    plain = render_toy_view(view(fake=((0.0, 0.0),)), ["real", "fake"], None, plot_size=200)
+    assert (_note_region(plain) == 255).all()
+    text = _note_region(counted)
+    assert (np.abs(text.astype(int) - rgb(PALETTE["outside"])).sum(-1) < 60).sum() > 30  # written in its colour
+    without_fake = render_toy_view(view(fake=fake), ["real"], None, plot_size=200)
+    assert (_note_region(without_fake) == 255).all()  # generated points hidden: no count
+
+
+# ------------------------------------------------------------------ one visual language (issue 11.10)
+def test_mode_rings_lie_under_the_real_points():
+    # a real point at a mode's centre keeps its colour: the ring goes round it, under it
+    square = np.asarray(render_plot_square(view(fake=()), ["real", "modes"], np.array([[0.0, 0.0]]), size=100))
+    real_on_white = 0.75 * np.array(rgb(PALETTE["real"])) + 0.25 * 255
+    assert close(square[50, 50], real_on_white, tol=12)
+    ring = np.asarray(render_plot_square(view(real=(), fake=()), ["modes"], np.array([[0.0, 0.0]]), size=100))
+    assert (ring[40:60, 40:60] < 230).any() and close(ring[50, 50], (255, 255, 255))
+
+
+def test_an_lsgan_surface_is_coloured_over_its_targets():
+    # least squares: range -0.5..1.5, so D = 0 (the fake target) sits at 0.25 of the scale, halfway
+    # between #c2a5cf and #f7f7f7, and D = 19 is clipped to the green end
+    zero = np.asarray(render_plot_square(view(surface_value=0.0), ["surface"], None, size=20, loss="least-squares"))
+    assert close(zero[10, 10], (220, 206, 227), tol=2)
+    far = np.asarray(render_plot_square(view(surface_value=19.0), ["surface"], None, size=20, loss="least-squares"))
+    assert close(far[10, 10], rgb("#a6dba0"), tol=2)

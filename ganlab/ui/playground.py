@@ -181,10 +181,10 @@ def live_view(runner: Runner) -> None:
             if snap.view is not None and live:
                 # a picture while it changes (cheap for the browser); a plotly figure at rest (hover, zoom)
                 image = render_toy_view(snap.view, layers, dataset.centres, plot_size=VIEW_PIXELS,
-                                        supersample=LIVE_SUPERSAMPLE)
+                                        supersample=LIVE_SUPERSAMPLE, loss=snap.knobs.loss)
                 st.image(jpeg_bytes(image), caption="Live picture: hover and zoom come back when training stops.")
             elif snap.view is not None:
-                st.plotly_chart(toy_view_figure(snap.view, layers, dataset.centres), width="stretch",
+                st.plotly_chart(toy_view_figure(snap.view, layers, dataset.centres, loss=snap.knobs.loss), width="stretch",
                                 key="pg_view_chart")
             if snap.structure.noise_dim > 2 and "manifold" in layers:
                 st.caption("The manifold layer needs a noise dimension of 1 or 2.")
