@@ -20,6 +20,7 @@ from torch import Tensor, nn
 from ganlab.latent import (
     Directions, axis_directions, freeze_batch_norm, generate, generator_directions, interpolation_path,
 )
+from ganlab.display import score_label
 from ganlab.losses import get_loss
 from ganlab.metrics.nearest import Neighbours, nearest_neighbours
 
@@ -119,7 +120,7 @@ class Explorer:
 
     @property
     def score_label(self) -> str:
-        return "D(x)" if get_loss(self.knobs.loss).score is torch.sigmoid else "critic D(x)"
+        return score_label(self.knobs.loss)  # the playground's name for it
 
     def reference_scores(self, cls: int | None = None) -> tuple[np.ndarray, np.ndarray]:
         """D's scores on REFERENCE_REAL real samples and as many generated ones (cached)."""

@@ -11,6 +11,7 @@ from typing import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
+from ganlab.display import surface_display
 from ganlab.plots import PALETTE, SURFACE_COLORSCALE
 
 # One curve per direction slider: neither real nor generated, so colours of their own (no green
@@ -43,16 +44,6 @@ def _generated_point(point: np.ndarray, name: str) -> go.Scatter:
     return go.Scatter(x=point[:1], y=point[1:2], mode="markers", name=name,
                       marker=dict(size=16, color=PALETTE["fake"], symbol="star",
                                   line=dict(color=PALETTE["neutral"], width=1.5)))
-
-
-def score_range(surface: np.ndarray, label: str) -> tuple[float, float]:
-    """The colour range of D's map: [0, 1] for a probability D(x), symmetric about 0 for a critic,
-    so the neutral middle colour always means "cannot tell"."""
-    if label == "D(x)":
-        return 0.0, 1.0
-    finite = np.abs(_f64(surface)[np.isfinite(surface)])
-    limit = float(finite.max()) if finite.size and finite.max() > 0 else 1.0
-    return -limit, limit
 
 
 def interpolation_figure(real: np.ndarray, path: np.ndarray, frames: np.ndarray, current: np.ndarray,
@@ -89,17 +80,20 @@ CLICK_TRACE = "click anywhere"  # the name of the invisible grid that makes the 
 
 
 def score_map_figure(real: np.ndarray, xs: np.ndarray, ys: np.ndarray, surface: np.ndarray, label: str,
-                     point: np.ndarray, bounds: tuple[float, float, float, float], height: int = 480) -> go.Figure:
+                     point: np.ndarray, bounds: tuple[float, float, float, float], height: int = 480,
+                     loss: str | None = None) -> go.Figure:
     """D's score over the plane (`surface` rows along y) with the real points and the asked point.
     A heatmap cannot be clicked (plotly selects markers only), so an invisible marker sits on
     every surface cell: a click anywhere selects the nearest cell's centre (last trace)."""
     point = _f64(point)
     gx, gy = np.meshgrid(_f64(xs), _f64(ys))
     step = float(xs[1] - xs[0]) if len(xs) > 1 else 1.0
-    zmin, zmax = score_range(surface, label)
+    shown = surface_display(surface, loss, label)  # the playground's rule: one per loss
     fig = go.Figure([
-        go.Heatmap(x=_f64(xs), y=_f64(ys), z=_f64(surface), colorscale=SURFACE_COLORSCALE, zmin=zmin, zmax=zmax,
-                   name=label, colorbar=dict(title=label, thickness=12), hoverinfo="skip"),
+        go.Heatmap(x=_f64(xs), y=_f64(ys), z=_f64(surface), colorscale=SURFACE_COLORSCALE, zmin=shown.zmin,
+                   zmax=shown.zmax, name=shown.label, hoverinfo="skip",
+                   colorbar=dict(title=shown.label, thickness=12, tickvals=[v for v, _ in shown.ticks],
+                                 ticktext=[t for _, t in shown.ticks])),
         _real(real),
         go.Scatter(x=point[:1], y=point[1:2], mode="markers", name="your point", hoverinfo="skip",
                    marker=dict(size=16, color=PALETTE["neutral"], symbol="x")),

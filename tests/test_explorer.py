@@ -98,10 +98,10 @@ def test_scores_follow_the_loss(release_runners):
     exp, knobs, step, G, D, _ = copy_runner_nets(runner)
     ex = explorer_from_nets(exp, knobs, G, D, step, "test")
     logits, scores = ex.score(torch.zeros(3, 2))
-    assert torch.equal(logits, scores) and ex.score_label == "critic D(x)"
+    assert torch.equal(logits, scores) and ex.score_label == "critic value"
     ex.knobs = Knobs()
     logits, scores = ex.score(torch.zeros(3, 2))
-    assert_close(scores, torch.sigmoid(logits)) and ex.score_label == "D(x)"
+    assert_close(scores, torch.sigmoid(logits)) and ex.score_label == "P(real)"
     xs, ys, surface = ex.score_surface(10)
     assert surface.shape == (10, 10) and xs[0] == ex.dataset.bounds[0] and ys[-1] == ex.dataset.bounds[3]
     assert ex.max_directions("pca") == 2 and ex.max_directions("axes") == 2

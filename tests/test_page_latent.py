@@ -104,7 +104,7 @@ def test_playground_runner_opens_at_its_step_and_the_sliders_move_the_point(app)
     show(at, "ask")
     at.number_input(key="lt_ask_x").set_value(1.0)
     run(at)
-    score = next(m for m in at.metric if m.label == "D(x)")
+    score = next(m for m in at.metric if m.label == "P(real)")
     assert 0.0 <= float(score.value) <= 1.0
 
 
@@ -233,7 +233,7 @@ def test_uploads_are_scored_or_refused_with_a_message(app):
     assert not at.error
     notes = captions(at)
     assert "padded to a square (60x60)" in notes and "resized from 60x60 to 28x28" in notes and "inverted" in notes
-    score = next(m for m in at.metric if m.label == "D(x)")
+    score = next(m for m in at.metric if m.label == "P(real)")
     assert 0.0 <= float(score.value) <= 1.0
     # the other inputs: a generated frame and a training image
     at.radio(key="lt_ask_what").set_value("real")

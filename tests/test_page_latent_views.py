@@ -84,7 +84,7 @@ def assert_output(at: AppTest, view: str, kind: str) -> None:
     elif view == "directions":
         assert "G(z) at the sliders' values" in image_captions(at)
     elif view == "ask":
-        assert any(m.label == "D(x)" for m in at.metric) and any(m.label == "Above real samples" for m in at.metric)
+        assert any(m.label == "P(real)" for m in at.metric) and any(m.label == "Above real samples" for m in at.metric)
         if kind == "image":
             assert "What D sees" in image_captions(at)
     elif kind == "toy":

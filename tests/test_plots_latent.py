@@ -8,7 +8,7 @@ import pytest
 
 from ganlab.plots import PALETTE, SURFACE_COLORSCALE
 from ganlab.plots_latent import (
-    WALK_COLOURS, directions_figure, interpolation_figure, score_histogram, score_map_figure, score_range,
+    WALK_COLOURS, directions_figure, interpolation_figure, score_histogram, score_map_figure,
 )
 
 BOUNDS = (-1.5, 1.5, -1.5, 1.5)
@@ -37,18 +37,21 @@ def test_direction_walks_use_neither_the_real_nor_the_generated_colour():
     assert len(lines) == len(WALK_COLOURS) and not lines & {PALETTE["real"], PALETTE["fake"]}
 
 
-@pytest.mark.parametrize("label, surface, expected", [
-    ("D(x)", np.array([[0.2, 0.4], [0.6, 0.7]]), (0.0, 1.0)),  # a probability: the whole [0, 1]
-    ("critic D(x)", np.array([[-3.0, 1.0], [np.nan, 2.0]]), (-3.0, 3.0)),  # a critic: symmetric about 0
-    ("critic D(x)", np.zeros((2, 2)), (-1.0, 1.0)),
+@pytest.mark.parametrize("loss, surface, expected", [
+    ("non-saturating", np.array([[0.2, 0.4], [0.6, 0.7]]), ("P(real)", 0.0, 1.0)),  # a probability: all of [0, 1]
+    ("least-squares", np.array([[-19.0, 0.4], [0.6, 19.0]]), ("D(x)", -0.5, 1.5)),  # LSGAN: around its targets 0, 1
+    ("hinge", np.array([[-3.0, 1.0], [np.nan, 2.0]]), ("critic value", -2.9, 2.9)),  # symmetric about 0, 95th pct
 ])
-def test_score_map_uses_the_playgrounds_surface_colours_and_range(label, surface, expected):
-    assert score_range(surface, label) == expected
+def test_score_map_uses_the_playgrounds_surface_colours_and_range(loss, surface, expected):
+    """The Latent page's D map follows the playground's one per-loss rule (ganlab.display), so
+    an LSGAN is not labelled a critic with a +-19 range there either (issue 11.10)."""
+    label, zmin, zmax = expected
     xs = ys = np.array([-1.0, 1.0])
-    fig = score_map_figure(REAL, xs, ys, surface, label, np.array([0.0, 0.0]), BOUNDS)
+    fig = score_map_figure(REAL, xs, ys, surface, label, np.array([0.0, 0.0]), BOUNDS, loss=loss)
     heat = fig.data[0]
     assert [list(stop) for stop in heat.colorscale] == [list(stop) for stop in SURFACE_COLORSCALE]
-    assert (heat.zmin, heat.zmax) == expected
+    assert heat.colorbar.title.text == label
+    assert (heat.zmin, heat.zmax) == pytest.approx((zmin, zmax))
     assert marker_colour(fig, "real data") == PALETTE["real"]
 
 

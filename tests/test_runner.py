@@ -376,7 +376,7 @@ def test_snapshot_view_of_the_toy_experiment(wait_until):
     assert view.real.shape == (VIEW_POINTS, 2) and view.fake.shape == (VIEW_POINTS, 2)
     assert view.surface.shape == (60, 60) and view.surface_x.shape == (60,)
     assert ((view.surface > 0) & (view.surface < 1)).all()  # sigmoid scores for the NS loss
-    assert view.surface_label == "D(x)"
+    assert view.surface_label == "P(real)"
     assert view.arrow_from.shape == view.arrow_dir.shape == (150, 2)
     assert view.manifold.shape == (30, 40, 2)
     assert view.bounds == (-1.5, 1.5, -1.5, 1.5)

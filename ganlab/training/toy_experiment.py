@@ -11,6 +11,7 @@ import torch
 
 from ganlab.config import Knobs, ToyStructure
 from ganlab.data.toy import ToyDistribution, get_toy
+from ganlab.display import DISPLAY_LABELS
 from ganlab.losses import get_loss
 from ganlab.metrics.divergence import point_cloud_divergences
 from ganlab.metrics.modes import mode_stats
@@ -124,7 +125,7 @@ class ToyExperiment:
         return ToyView(
             real=self.real_eval[:VIEW_POINTS], fake=fake.cpu().numpy(),
             surface_x=xs, surface_y=ys, surface=surface,
-            surface_label="D(x)" if loss.score is torch.sigmoid else "critic D(x)",
+            surface_label=DISPLAY_LABELS[loss.display],  # the one per-loss name (ganlab.display)
             arrow_from=points.detach().cpu().numpy(), arrow_dir=(-grad).cpu().numpy(),
             manifold=manifold, bounds=self.dataset.bounds,
         )

@@ -294,7 +294,7 @@ def _report_score(ex: Explorer, x: torch.Tensor, cls: int | None) -> None:
     real_pct, fake_pct = _percentiles(ex, value, cls)
     row = st.container(horizontal=True, gap="large")  # wraps at laptop widths instead of cutting "0.…"
     row.metric(ex.score_label, f"{value:.4f}", width="content")
-    row.metric("Raw output (logit)" if ex.score_label == "D(x)" else "Raw output", f"{float(logit[0]):.4f}",
+    row.metric("Raw output (logit)" if ex.score_label == "P(real)" else "Raw output", f"{float(logit[0]):.4f}",
                width="content")
     row.metric("Above real samples", f"{real_pct:.0%}", width="content",
               help="The share of real training samples that D scores lower than this input. Near 0%: "
@@ -328,7 +328,8 @@ def ask_panel(ex: Explorer, cls: int | None) -> None:
         left, right = st.columns([1.3, 1])
         with left:
             st.plotly_chart(score_map_figure(_real_points(ex), xs, ys, surface, ex.score_label, point[0].numpy(),
-                                             ex.dataset.bounds), key="lt_ask_map", on_select=_clicked_point,
+                                             ex.dataset.bounds, loss=ex.knobs.loss), key="lt_ask_map",
+                            on_select=_clicked_point,
                             selection_mode="points")
             st.caption("Click the map to place the point, or type its coordinates.")
         with right:
