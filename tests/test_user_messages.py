@@ -248,3 +248,14 @@ def test_the_playground_after_a_training_error_offers_reset_not_play(playground,
         assert_for_users(e)
     assert at.button(key="pg_play").disabled and at.button(key="pg_step").disabled
     assert not at.button(key="pg_reset").disabled
+
+
+def test_a_damaged_zip_upload_says_what_to_do_not_what_zipfile_said():
+    from ganlab.data.image_files import ImageFilesError, load_image_zip
+
+    with pytest.raises(ImageFilesError) as err:
+        load_image_zip(b"PK\x03\x04 but not really", 28, 1, name="cats.zip")
+    text = str(err.value)
+    assert text.startswith("the zip 'cats.zip' is not a readable zip file") and "zip the images again" in text
+    assert "File is not a zip file" not in text and "Bad magic number" not in text  # zipfile's own words
+    assert_for_users(text)
