@@ -683,6 +683,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     from ganlab.runs.store import RunWriter
     from ganlab.train_guard import TrainGuard, divergence_message, save_or_report
+    from ganlab.training.error_text import for_the_command_line
     from ganlab.training.runner import Runner, RunState
 
     structure_table, knobs_table = merge_settings(args)
@@ -722,7 +723,7 @@ def cmd_train(args: argparse.Namespace) -> int:
                     _wait(runner)
             snap = runner.snapshot()
             if snap.state == RunState.ERROR:
-                raise UsageError(f"cannot resume {out.name}: {snap.message}")
+                raise UsageError(f"cannot resume {out.name}: {for_the_command_line(snap.message or '')}")
             start_step = done = snap.step
             guard.keep()
             started = time.monotonic()
@@ -758,7 +759,7 @@ def cmd_train(args: argparse.Namespace) -> int:
             value = snap.latest.get(bad, float("nan"))
             message = divergence_message(snap.step, bad, value, state.step if kept else None, out.name, knobs)
         elif snap.state == RunState.ERROR:
-            status, message = "error", snap.message or "training stopped with an error"
+            status, message = "error", for_the_command_line(snap.message or "training stopped with an error")
         guard.report_save_error()
     finally:
         runner.release()

@@ -67,8 +67,17 @@ def failure_text(exc: BaseException, doing: str | None = None) -> str:
     """The sentence a page shows when the training thread stopped with `exc` (the traceback
     goes to the server log and behind the page's "Error details")."""
     what = _DOING.get(doing or "", "something failed in the training thread")
-    return (f"Training stopped: {what} ({failure_reason(exc)}). Press Reset to start again from fresh "
-            "weights; the details are under Error details and in the server log.")
+    return f"Training stopped: {what} ({failure_reason(exc)}). {RESET_ADVICE}"
+
+
+RESET_ADVICE = ("Press Reset to start again from fresh weights; the details are under Error details and in the "
+                "server log.")
+CLI_ADVICE = "Run again with GANLAB_DEBUG=1 to see the details."
+
+
+def for_the_command_line(message: str) -> str:
+    """A runner's failure message with the command line's advice instead of the page's."""
+    return message.replace(RESET_ADVICE, CLI_ADVICE)
 
 
 def logged_reason(exc: BaseException, what: str) -> str:
