@@ -150,8 +150,8 @@ def test_a_failing_source_is_reported_and_the_next_success_clears_it(monitors, w
     m = monitors(source, evaluator)
     m.start()
     wait_until(lambda: m.error is not None)
-    assert m.error == ("No samples for the quality numbers: the training thread was busy and did not answer in time. "
-                       "They are tried again shortly.")
+    assert m.error == ("No samples for the quality numbers: the training thread was busy and did not answer in time; "
+                       "tried again shortly.")
     assert m.state == MonitorState.RUNNING and m.latest() is None  # still trying
     source.fail = None
     m.request()
@@ -293,5 +293,5 @@ def test_asking_for_an_ema_generator_that_is_not_kept_is_a_monitor_error(release
     m = monitors(runner_sample_source(runner, ema=True), FakeEvaluator())
     m.start()
     wait_until(lambda: m.error is not None, timeout=30)
-    assert m.error == ("No samples for the quality numbers: this run keeps no averaged (EMA) generator. "
-                       "They are tried again shortly.")
+    assert m.error == ("No samples for the quality numbers: this run keeps no averaged (EMA) generator; "
+                       "tried again shortly.")

@@ -265,7 +265,7 @@ class QualityMonitor:
         try:
             step, images = self._source()
         except Exception as exc:  # shown on the page; tried again next interval
-            self._set_error(f"No samples for the quality numbers: {logged_reason(exc, 'quality samples')}. They are tried again shortly.")
+            self._set_error(f"No samples for the quality numbers: {logged_reason(exc, 'quality samples')}; tried again shortly.")
             return
         finally:
             with self._lock:
