@@ -7,13 +7,11 @@ from __future__ import annotations
 import errno
 import logging
 import re
-import shutil
 import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from ganlab.config import ConfigError, Knobs, ToyStructure
 from ganlab.runs import RunFormatError, load_run, resolve_run
