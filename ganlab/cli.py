@@ -684,6 +684,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     from ganlab.runs.store import RunWriter
     from ganlab.train_guard import TrainGuard, divergence_message, save_or_report
+    from ganlab.training.error_text import for_the_command_line
     from ganlab.training.runner import Runner, RunState
     from ganlab.training.quality_monitor import measure_step, monitor_for_run
 
@@ -728,7 +729,7 @@ def cmd_train(args: argparse.Namespace) -> int:
                     _wait(runner)
             snap = runner.snapshot()
             if snap.state == RunState.ERROR:
-                raise UsageError(f"cannot resume {out.name}: {snap.message}")
+                raise UsageError(f"cannot resume {out.name}: {for_the_command_line(snap.message or '')}")
             start_step = done = snap.step
             guard.keep()
             started = time.monotonic()
@@ -764,7 +765,7 @@ def cmd_train(args: argparse.Namespace) -> int:
             value = snap.latest.get(bad, float("nan"))
             message = divergence_message(snap.step, bad, value, state.step if kept else None, out.name, knobs)
         elif snap.state == RunState.ERROR:
-            status, message = "error", snap.message or "training stopped with an error"
+            status, message = "error", for_the_command_line(snap.message or "training stopped with an error")
         if monitor is not None and status not in ("error", "diverged"):  # the final weights' Quality numbers
             measure_step(monitor, snap.step)
         guard.report_save_error()

@@ -83,13 +83,18 @@ def _check_bool(name: str, value: Any) -> bool:
     return value
 
 
+_SETTINGS_OF = {"MLPShape": "network shape", "ToyStructure": "2D run", "ImageStructure": "image run",
+                "OptimizerKnobs": "optimizer", "Knobs": "training knob"}  # messages say these, not class names
+
+
 def _from_mapping(cls: type, data: Mapping[str, Any], nested: Mapping[str, type] = {}) -> Any:
+    what = _SETTINGS_OF.get(cls.__name__, "run")
     if not isinstance(data, Mapping):
-        raise ConfigError(f"{cls.__name__} settings must be a mapping, got {type(data).__name__}")
+        raise ConfigError(f"the {what} settings must be a table of names and values, not a single value or a list")
     names = {f.name for f in dataclasses.fields(cls)}
     unknown = sorted(set(data) - names)
     if unknown:
-        raise ConfigError(f"unknown {cls.__name__} setting(s): {', '.join(unknown)}")
+        raise ConfigError(f"unknown {what} setting(s): {', '.join(map(str, unknown))}")
     kwargs = {}
     for key, value in data.items():
         kwargs[key] = _from_mapping(nested[key], value) if key in nested else value

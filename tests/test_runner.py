@@ -284,7 +284,7 @@ class ExplodingExperiment(ToyExperiment):
         return parts
 
 
-def test_exception_in_the_experiment_sets_error(wait_until):
+def test_exception_in_the_experiment_sets_error(wait_until, caplog):
     slots = TrainingSlots(1)
     experiment = ExplodingExperiment(STRUCTURE)
     runner = make_runner(experiment, slots=slots)
@@ -294,8 +294,11 @@ def test_exception_in_the_experiment_sets_error(wait_until):
     experiment.explode = True
     wait_until(lambda: runner.state == RunState.ERROR)
     snap = runner.snapshot()
-    assert snap.message == "Training stopped with an error: RuntimeError: data source exploded"
-    assert "Traceback" in snap.error_detail and "maybe_explode" in snap.error_detail
+    assert snap.message == ("Training stopped: a training step failed (an unexpected error). Press Reset to start "
+                            "again from fresh weights; the details are under Error details and in the server log.")
+    assert "Traceback" in snap.error_detail and "maybe_explode" in snap.error_detail  # behind the details toggle
+    logged = [r for r in caplog.records if r.exc_info and "stopped with an error" in r.getMessage()]
+    assert logged and str(logged[0].exc_info[1]) == "data source exploded"  # the server log has the traceback
     assert slots.in_use == 0
     assert runner.alive  # the thread survives to be reset
     experiment.explode = False
@@ -312,7 +315,9 @@ def test_exception_while_building_sets_error(wait_until):
 
     runner = Runner(Unbuildable(STRUCTURE), KNOBS)
     wait_until(lambda: runner.state == RunState.ERROR)
-    assert runner.snapshot().message == "Training stopped with an error: ValueError: cannot build this"
+    message = runner.snapshot().message
+    assert message.startswith("Training stopped: building the networks failed (an unexpected error). Press Reset")
+    assert "ValueError" not in message and "cannot build this" not in message
 
 
 # --------------------------------------------------------------- capacity

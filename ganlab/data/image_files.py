@@ -322,7 +322,8 @@ def load_image_zip(data: bytes, image_size: int, channels: int, *, name: str = "
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as e:
-        raise ImageFilesError(f"{where} is not a readable zip file ({e})") from e
+        raise ImageFilesError(f"{where} is not a readable zip file (damaged, cut short, or another kind of file); "
+                              "zip the images again and upload the new file") from e
     entries, report = [], LoadReport()
     with archive:
         infos = [i for i in archive.infolist() if not i.is_dir()]

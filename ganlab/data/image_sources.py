@@ -12,6 +12,7 @@ missing, `DatasetUnavailable` names the folder and the files to put there.
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass
 from importlib import resources
@@ -26,6 +27,7 @@ from torch import Tensor
 from ganlab.config import IMAGE_CHANNELS, IMAGE_SIZES, ImageStructure
 from ganlab.data.images import ImageDataset
 
+log = logging.getLogger(__name__)
 ENV_DATA_DIR = "GANLAB_DATA_DIR"
 DIGITS_ASSET = "digits.npz"
 _RESIZE_CHUNK = 4096  # images resized at a time (bounds the float copy's memory)
@@ -163,7 +165,8 @@ def _load_digits(root: Path, download: bool) -> tuple[Tensor, Tensor, tuple[str,
         with np.load(path) as data:
             images, labels = data["images"], data["labels"]
     except (OSError, KeyError, ValueError) as e:
-        raise DatasetUnavailable(f"the built-in digits file {path} is missing or damaged ({e}); "
+        log.warning("cannot read the built-in digits %s", path, exc_info=e)
+        raise DatasetUnavailable(f"the built-in digits file {path.name} is missing or damaged; "
                                  "reinstall ganlab or run scripts/make_builtin_digits.py") from e
     return torch.from_numpy(images).unsqueeze(1), torch.from_numpy(labels).long(), DIGIT_NAMES
 
@@ -212,11 +215,10 @@ def _unpack_local_archives(name: str, root: Path) -> None:
 
 def _unavailable(name: str, root: Path, why: str) -> DatasetUnavailable:
     _, folder, files, source = _TV[name]
-    where = root / folder
     missing = _missing(name, root) or list(files)
-    return DatasetUnavailable(
-        f"{IMAGE_SOURCES[name].title} is not available: {why}. Put {', '.join(missing)} in {where} "
-        f"({source}), or set {ENV_DATA_DIR} to a folder that holds {folder}/. "
+    return DatasetUnavailable(  # the folder relative to the data folder: no server path in a message
+        f"{IMAGE_SOURCES[name].title} is not available: {why}. Put {', '.join(missing)} in {folder}/ inside "
+        f"the data folder ({source}); {ENV_DATA_DIR} chooses that folder, by default ~/.cache/ganlab/data. "
         "The built-in 'digits' dataset needs no files."
     )
 
@@ -229,7 +231,9 @@ def _torchvision_loader(name: str) -> Callable[[Path, bool], tuple[Tensor, Tenso
         try:
             _unpack_local_archives(name, root)
         except Exception as e:  # a damaged archive: say so rather than crash
-            raise _unavailable(name, root, f"an archive in the data folder could not be unpacked ({e})") from e
+            log.warning("cannot unpack the %s archive under %s", name, root, exc_info=e)
+            raise _unavailable(name, root, "an archive in the data folder could not be unpacked "
+                                           "(damaged, or the disk is full)") from e
         if _missing(name, root) and not download:
             raise _unavailable(name, root, "its files are not in the data folder and downloading is off")
         try:
@@ -237,10 +241,10 @@ def _torchvision_loader(name: str) -> Callable[[Path, bool], tuple[Tensor, Tenso
                 root.mkdir(parents=True, exist_ok=True)
             ds = cls(root=str(root), train=True, download=download)
         except Exception as e:  # offline (URLError, RuntimeError), corrupt files, a full disk ...
-            why = "the download failed" if download else "its files could not be read"
-            detail = " ".join(str(e).split()) or type(e).__name__
-            detail = detail if len(detail) <= 300 else detail[:299] + "…"
-            raise _unavailable(name, root, f"{why} ({detail})") from e
+            log.warning("cannot load %s from %s", name, root, exc_info=e)  # the details, for the server log
+            why = ("the download failed (no internet connection, or the files could not be written)" if download
+                   else "its files could not be read (damaged or incomplete)")
+            raise _unavailable(name, root, why) from e
         data = ds.data if isinstance(ds.data, Tensor) else torch.from_numpy(np.asarray(ds.data))
         images = data.unsqueeze(1) if data.dim() == 3 else data.permute(0, 3, 1, 2)  # (N, H, W[, C]) -> NCHW
         labels = torch.as_tensor(ds.targets).long()

@@ -19,6 +19,7 @@ blurred. Colour runs, Fashion-MNIST, CIFAR-10 and user folders get a reason, not
 from __future__ import annotations
 
 import json
+import logging
 import threading
 from dataclasses import dataclass
 from importlib import resources
@@ -29,6 +30,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
+log = logging.getLogger(__name__)
 CLASSIFIER_ASSET = "mnist_classifier.safetensors"
 IMAGE_SIZE = 28
 NUM_CLASSES = 10
@@ -147,8 +149,9 @@ def _load(path: Path) -> MetricClassifier:
     from safetensors import safe_open
 
     fix = "reinstall ganlab or run scripts/train_metric_classifier.py"
+    what = f"the metric classifier file {path.name}"  # its name only: no server folders in a message
     if not path.is_file():
-        raise ClassifierUnavailable(f"the metric classifier file {path} is missing; {fix}")
+        raise ClassifierUnavailable(f"{what} is missing; {fix}")
     try:
         tensors: dict[str, Tensor] = {}
         with safe_open(str(path), framework="pt") as f:
@@ -156,10 +159,10 @@ def _load(path: Path) -> MetricClassifier:
             for key in f.keys():
                 tensors[key] = f.get_tensor(key)
     except Exception as e:  # safetensors raises its own error types for a damaged header or body
-        raise ClassifierUnavailable(f"the metric classifier file {path} is damaged ({type(e).__name__}: {e}); "
-                                    f"{fix}") from e
+        log.warning("cannot read the metric classifier %s", path, exc_info=e)
+        raise ClassifierUnavailable(f"{what} is damaged (not a readable safetensors file); {fix}") from e
     if metadata.get("format_version") != FORMAT_VERSION:
-        raise ClassifierUnavailable(f"the metric classifier file {path} has format "
+        raise ClassifierUnavailable(f"{what} has format "
                                     f"{metadata.get('format_version')!r}, not {FORMAT_VERSION!r}; {fix}")
     try:
         feature_dim = int(metadata["feature_dim"])
@@ -169,11 +172,11 @@ def _load(path: Path) -> MetricClassifier:
         net.load_state_dict(tensors, strict=True)
         float(metadata["test_accuracy"])
     except (KeyError, ValueError, RuntimeError) as e:
-        raise ClassifierUnavailable(f"the metric classifier file {path} does not hold the expected weights and "
-                                    f"reference ({type(e).__name__}: {e}); {fix}") from e
+        log.warning("the metric classifier %s does not fit", path, exc_info=e)
+        raise ClassifierUnavailable(f"{what} does not hold the expected weights and reference; {fix}") from e
     if ref_features.ndim != 2 or ref_features.shape[1] != feature_dim or len(ref_labels) != len(ref_features) \
             or not np.isfinite(ref_features).all():
-        raise ClassifierUnavailable(f"the metric classifier file {path} has a malformed real reference; {fix}")
+        raise ClassifierUnavailable(f"{what} has a malformed real reference; {fix}")
     net.eval()
     for p in net.parameters():
         p.requires_grad_(False)

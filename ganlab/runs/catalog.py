@@ -18,6 +18,7 @@ from ganlab.runs.liveness import is_live_writer
 from ganlab.runs.paths import RunFormatError, RunNameError, check_name, run_path, runs_root
 from ganlab.runs.render import label_frame, scatter_image
 from ganlab.runs.store import CONFIG, EVALS, HISTORY, _load_npy, read_config, snapshot_steps
+from ganlab.runs.report import unreadable
 from ganlab.runs.tables import read_table
 
 log = logging.getLogger(__name__)
@@ -172,7 +173,7 @@ def replay_frame(path: Path, step_file: Path, bounds: tuple[float, float, float,
                 img.load()
                 return img.convert("RGB")
         except (OSError, ValueError, Image.DecompressionBombError, SyntaxError) as exc:
-            raise RunFormatError(f"{step_file.name} is not a readable PNG: {str(exc)[:120]}") from None
+            raise unreadable(f"{step_file.name} is not a readable PNG (corrupt or truncated)", exc) from None
     points = _load_npy(step_file)
     if points.ndim != 2 or points.shape[1] != 2 or points.dtype.kind not in "fiu" or len(points) > 1_000_000:
         raise RunFormatError(f"{step_file.name} does not hold 2D points")

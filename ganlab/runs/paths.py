@@ -53,11 +53,11 @@ def resolve_run(ref: str | Path, root: str | Path | None = None) -> Path:
     if os.sep in text or (os.altsep and os.altsep in text):
         path = Path(text)
         if not path.is_dir():
-            raise RunFormatError(f"{path} is not a run directory")
+            raise RunFormatError(f"{text} is not a run folder")  # the path as the user typed it
         return path
     path = run_path(text, root)
     if not path.is_dir():
-        raise RunFormatError(f"no run named {text!r} in {runs_root(root)}")
+        raise RunFormatError(f"no run named {text!r} in the runs folder (`ganlab runs` lists the runs there)")
     return path
 
 

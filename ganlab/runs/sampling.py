@@ -12,8 +12,8 @@ import numpy as np
 import torch
 
 from ganlab.config import ImageStructure, ToyStructure
-from ganlab.runs.paths import RunFormatError
 from ganlab.runs.render import grid_png, png_bytes, scatter_png
+from ganlab.runs.report import unreadable
 from ganlab.runs.store import config_structure, load_generator, load_run
 from ganlab.runs.state import restore_parts
 
@@ -157,7 +157,7 @@ def evaluate_run(run_dir: Path, device: str = "cpu") -> tuple[dict[str, float], 
     try:
         metrics, reason = evaluate_parts(experiment, parts)
     except (RuntimeError, ValueError) as exc:
-        raise RunFormatError(f"measuring the run failed: {exc}") from None
+        raise unreadable("measuring the run failed (the details are in the server log)", exc) from None
     if reason is not None:
         config = dict(config, quality_unavailable=reason)
     return metrics, config

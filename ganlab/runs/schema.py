@@ -17,6 +17,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from ganlab.runs.paths import RunFormatError
+from ganlab.runs.report import unreadable
 
 MAX_COUNT = 10**15  # steps, updates: far beyond any real run, far below float precision trouble
 MAX_HISTORY_CAPACITY = 4_000_000
@@ -229,7 +230,7 @@ def npy_from_bytes(data: bytes, name: str, max_bytes: int = MAX_ARRAY_BYTES) -> 
         else:
             raise ValueError(f"unknown .npy version {version}")
     except (ValueError, OSError, EOFError, SyntaxError, TypeError, MemoryError, RecursionError) as exc:
-        raise RunFormatError(f"{name} is not a readable numpy array (corrupt or truncated: {str(exc)[:80]})") from None
+        raise unreadable(f"{name} is not a readable numpy array (corrupt or truncated)", exc) from None
     if dtype.hasobject or dtype.itemsize == 0 or len(shape) > 8:
         raise RunFormatError(f"{name} does not hold plain numbers (object arrays are never unpickled)")
     count = 1
@@ -245,7 +246,7 @@ def npy_from_bytes(data: bytes, name: str, max_bytes: int = MAX_ARRAY_BYTES) -> 
     try:
         return np.load(buf, allow_pickle=False)
     except (ValueError, OSError, EOFError) as exc:
-        raise RunFormatError(f"{name} is not a readable numpy array: {str(exc)[:80]}") from None
+        raise unreadable(f"{name} is not a readable numpy array (corrupt or truncated)", exc) from None
 
 
 def npz_from_bytes(data: bytes, name: str, members: tuple[str, ...],
@@ -266,4 +267,4 @@ def npz_from_bytes(data: bytes, name: str, members: tuple[str, ...],
     except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
         if isinstance(exc, RunFormatError):
             raise
-        raise RunFormatError(f"{name} is corrupt or not a ganlab dataset: {str(exc)[:80]}") from None
+        raise unreadable(f"{name} is corrupt or not a ganlab dataset", exc) from None

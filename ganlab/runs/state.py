@@ -7,6 +7,7 @@ No pickle anywhere: module and optimizer states are flattened into a flat
 
 from __future__ import annotations
 
+import logging
 import secrets
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,6 +17,8 @@ import torch
 from torch import Tensor, nn
 
 from ganlab.training.step import GanParts, optimizer_kind
+
+log = logging.getLogger(__name__)
 
 
 class StateMismatch(ValueError):
@@ -160,7 +163,8 @@ def restore_parts(parts: GanParts, tensors: dict[str, Tensor], meta: dict[str, A
     try:
         parts.rng.set_state(rng.clone())
     except RuntimeError as exc:
-        raise StateMismatch(f"the saved sampling RNG state is malformed: {exc}") from None
+        log.warning("cannot restore the sampling RNG state: %s", exc)
+        raise StateMismatch("the saved sampling RNG state is malformed") from None
 
 
 # ------------------------------------------------------------------ BoundedHistory state

@@ -42,6 +42,7 @@ from ganlab.metric_names import HIGHER_IS_BETTER, LOWER_IS_BETTER
 from ganlab.runs import guard, safefs, schema
 from ganlab.runs.liveness import writer_identity
 from ganlab.runs.paths import RunFormatError, atomic_write_bytes, atomic_write_text
+from ganlab.runs.report import unreadable
 from ganlab.runs.state import StateMismatch, TrainingState
 from ganlab.runs.tables import read_table, table_csv, write_table
 
@@ -176,7 +177,8 @@ def load_dataset(run_dir: Path, config: Mapping[str, Any]):
             return ImageDataset(torch.from_numpy(images), torch.from_numpy(labels) if has_labels else None,
                                 name=str(data.get("name", "images")), class_names=names if has_labels else None)
         except (ValueError, TypeError, RuntimeError, IndexError) as exc:
-            raise RunFormatError(f"{IMAGES_FILE}: {exc}") from None
+            raise unreadable(f"{IMAGES_FILE} does not hold a usable image data set (its images and labels "
+                             "do not fit together)", exc) from None
     if source == "named":
         from ganlab.data.image_sources import DatasetUnavailable, IMAGE_SOURCES
 
@@ -202,15 +204,19 @@ def config_structure(config: Mapping[str, Any]):
         raise RunFormatError(f"{CONFIG}: unknown run kind {kind!r} (expected toy or image)")
     try:
         return STRUCTURES[kind].from_dict(config.get("structure"))
-    except (ConfigError, TypeError, ValueError, AttributeError, KeyError, OverflowError, RecursionError) as exc:
+    except ConfigError as exc:  # written for the user
         raise RunFormatError(f"{CONFIG}: bad structure: {exc}") from None
+    except (TypeError, ValueError, AttributeError, KeyError, OverflowError, RecursionError) as exc:
+        raise unreadable(f"{CONFIG}: bad structure (a setting has a value of the wrong kind)", exc) from None
 
 
 def config_knobs(config: Mapping[str, Any]) -> Knobs:
     try:
         return Knobs.from_dict(config.get("knobs"))
-    except (ConfigError, TypeError, ValueError, AttributeError, KeyError, OverflowError, RecursionError) as exc:
+    except ConfigError as exc:  # written for the user
         raise RunFormatError(f"{CONFIG}: bad knobs: {exc}") from None
+    except (TypeError, ValueError, AttributeError, KeyError, OverflowError, RecursionError) as exc:
+        raise unreadable(f"{CONFIG}: bad knobs (a setting has a value of the wrong kind)", exc) from None
 
 
 def read_config(run_dir: Path) -> dict[str, Any]:
@@ -285,7 +291,7 @@ def read_weights(run_dir: Path) -> tuple[dict[str, torch.Tensor], dict[str, Any]
     try:
         tensors = st_load(data)
     except (SafetensorError, ValueError, UnicodeDecodeError, RuntimeError, TypeError, MemoryError) as exc:
-        raise RunFormatError(f"{WEIGHTS} is corrupt or truncated (not a valid safetensors file: {str(exc)[:120]})") from None
+        raise unreadable(f"{WEIGHTS} is corrupt or truncated (not a valid safetensors file)", exc) from None
     metadata = header.get("__metadata__") or {}
     if not isinstance(metadata, dict) or metadata.get("format") != FORMAT:
         raise RunFormatError(f"{WEIGHTS} is a safetensors file but not ganlab run weights")
@@ -339,7 +345,7 @@ def load_state(run_dir: Path, config: Mapping[str, Any] | None = None) -> Traini
     except RunFormatError:
         raise
     except (KeyError, TypeError, ValueError, ConfigError, AttributeError, OverflowError) as exc:
-        raise RunFormatError(f"{WEIGHTS}: its training state is incomplete or malformed ({str(exc)[:120]})") from None
+        raise unreadable(f"{WEIGHTS}: its training state is incomplete or malformed", exc) from None
     bad = schema.first_non_finite(tensors)
     if bad is not None:
         raise RunFormatError(f"{WEIGHTS}: the saved tensor {bad!r} holds NaN or infinite values (the run diverged "
@@ -385,8 +391,10 @@ def check_state(experiment: Any, state: TrainingState) -> None:
 
     try:
         restore_parts(experiment.build(state.knobs), state.tensors, state.meta)
-    except (StateMismatch, KeyError, TypeError, ValueError, RuntimeError, IndexError, AttributeError) as exc:
+    except StateMismatch as exc:  # written for the user
         raise RunFormatError(f"{WEIGHTS}: {str(exc)[:200]}") from None
+    except (KeyError, TypeError, ValueError, RuntimeError, IndexError, AttributeError) as exc:
+        raise unreadable(f"{WEIGHTS}: the saved weights do not fit the run's networks", exc) from None
 
 
 # ------------------------------------------------------------------ generator only

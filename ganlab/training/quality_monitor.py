@@ -39,6 +39,7 @@ import torch
 
 from ganlab.metrics.classifier import MetricClassifier, load_metric_classifier, prepare_images
 from ganlab.metrics.image_quality import QualityReference
+from ganlab.training.error_text import ShownError, logged_reason
 
 SampleSource = Callable[[], tuple[int, np.ndarray | None]]  # images None: nothing new since the last call
 DEFAULT_INTERVAL_S = 5.0
@@ -135,7 +136,7 @@ def runner_sample_source(runner: Any, *, ema: bool = False, timeout: float = 30.
         if ema:
             module = getattr(getattr(parts, "ema", None), "module", None)
             if module is None:
-                raise ValueError("this run keeps no averaged (EMA) generator")
+                raise ShownError("this run keeps no averaged (EMA) generator")
         clone = copy.deepcopy(module).to("cpu")
         clone.requires_grad_(False)
         labels = getattr(experiment, "eval_labels", None)
@@ -264,7 +265,7 @@ class QualityMonitor:
         try:
             step, images = self._source()
         except Exception as exc:  # shown on the page; tried again next interval
-            self._set_error(f"No samples for the quality numbers: {type(exc).__name__}: {exc}")
+            self._set_error(f"No samples for the quality numbers: {logged_reason(exc, 'quality samples')}; tried again shortly.")
             return
         finally:
             with self._lock:
@@ -276,7 +277,7 @@ class QualityMonitor:
         try:
             result = self._evaluator(int(step), np.asarray(images))
         except Exception as exc:
-            self._set_error(f"The quality numbers failed at step {step}: {type(exc).__name__}: {exc}")
+            self._set_error(f"The quality numbers failed at step {step}: {logged_reason(exc, 'quality numbers')}.")
             return
         with self._lock:
             if self._history and step < next(reversed(self._history)):

@@ -20,7 +20,7 @@ import numpy as np
 import torch
 
 from ganlab.config import TRAIN_WHICH, Knobs
-from ganlab.training.error_text import public_traceback
+from ganlab.training.error_text import failure_text, public_traceback
 from ganlab.training.history import BoundedHistory
 from ganlab.training.slots import TrainingSlots
 from ganlab.training.step import (
@@ -122,6 +122,7 @@ class Runner:
         self._notice: str | None = None
         self._error_detail: str | None = None
         self._busy = False
+        self._doing: str | None = None  # what the thread does now, for the failure message
         self._saver = saver
         self.save_every = save_every
         self._save_requested = False
@@ -384,11 +385,13 @@ class Runner:
                 for command in commands:
                     self._run_command(command, current_knobs)
                 if running:
+                    self._doing = "train"
                     self._train_once(current_knobs, "both")
                 with self._cond:
                     view_due = self._view_due(last_view)
                 if view_due and self._parts is not None:
                     last_view = time.monotonic()
+                    self._doing = "view"
                     self._compute_view(current_knobs)
                 with self._cond:
                     save_due = self._saver is not None and self._parts is not None and (
@@ -410,6 +413,7 @@ class Runner:
                 and time.monotonic() - last_view >= self.view_interval)
 
     def _run_command(self, command: tuple, knobs: Knobs) -> None:
+        self._doing = command[0]
         if command[0] == "reset":
             experiment = command[1]
             parts = (experiment or self._experiment).build(knobs)
@@ -583,7 +587,7 @@ class Runner:
             if self._state == RunState.RUNNING:
                 self._release_slot()
             self._state = RunState.ERROR
-            self._message = f"Training stopped with an error: {type(exc).__name__}: {exc}"
+            self._message = failure_text(exc, self._doing)
             self._error_detail = public_traceback(exc)  # no server paths; the full one is logged
             logging.getLogger(__name__).error("%s stopped with an error", self.id, exc_info=exc)
             self._commands.clear()

@@ -18,7 +18,7 @@ from ganlab.config import (
     IMAGE_NOISE_DIM_RANGE, IMAGE_SIZES, IMAGE_WIDTH_RANGE, SEED_RANGE, ConfigError, ImageStructure, Knobs,
 )
 from ganlab.data.image_files import ImageFilesError, LoadReport, load_image_zip
-from ganlab.data.image_sources import IMAGE_SOURCES, DatasetUnavailable, data_dir
+from ganlab.data.image_sources import IMAGE_SOURCES, DatasetUnavailable
 from ganlab.data.images import ImageDataset
 from ganlab.image_presets import IMAGE_PRESETS, default_image_settings, get_image_preset
 from ganlab.training.ema import DECAY_RANGE
@@ -87,7 +87,7 @@ def _download(name: str) -> None:
     except DatasetUnavailable as err:
         st.session_state["im_flash_error"] = str(err)
     else:
-        st.session_state["im_flash"] = f"{IMAGE_SOURCES[name].title} downloaded to {data_dir()}."
+        st.session_state["im_flash"] = f"{IMAGE_SOURCES[name].title} downloaded into the data folder."
 
 
 def _named_dataset(name: str, image_size: int, channels: int) -> ImageDataset | None:
@@ -96,7 +96,7 @@ def _named_dataset(name: str, image_size: int, channels: int) -> ImageDataset | 
     except DatasetUnavailable as err:
         st.error(str(err))
         st.button(f"Download {IMAGE_SOURCES[name].title}", key="im_download", on_click=_download, args=(name,),
-                  help=f"Fetch the files from the internet into {data_dir()} (needs a connection)")
+                  help="Fetch the files from the internet into the server's data folder (needs a connection)")
         return None
 
 

@@ -226,6 +226,7 @@ def live_view(runner: Runner) -> None:
         if live and snap.state != RunState.RUNNING and snap.settled:
             st.rerun(scope="app")  # paused, diverged or failed: redraw the buttons, stop polling
         _status(snap)
+        run_controls.save_warning(runner)
         experiment = runner.experiment
         if snap.view is not None and isinstance(experiment, ImageExperiment):
             _grids(snap.view.grid, snap.view.ema_grid, snap.view_step, _row_names(experiment))

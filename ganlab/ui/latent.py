@@ -66,7 +66,7 @@ def _load_saved(name: str, use_ema: bool) -> Explorer | None:
 
 def _saved_run_choice() -> tuple[str, str] | None:
     """(name, updated) of the saved run chosen in a select box, or None with a message."""
-    from ganlab.runs import list_runs, runs_root
+    from ganlab.runs import list_runs
 
     try:
         runs = [r for r in list_runs() if r.error is None and not r.view_only]
@@ -75,8 +75,8 @@ def _saved_run_choice() -> tuple[str, str] | None:
         st.error("Cannot list the saved runs: the runs folder could not be read (the server log has the details).")
         return None
     if not runs:
-        st.info(f"No saved runs in {runs_root()} yet. Save one from the runs page, or train one headless "
-                f"(`ganlab train ... --out runs/NAME`); meanwhile, live runs of this session open here.")
+        st.info("No saved runs yet. Save one from the runs page, or train one headless "
+                "(`ganlab train ... --out runs/NAME`); meanwhile, live runs of this session open here.")
         return None
     by_name = {r.name: r for r in runs}
     if st.session_state.get("lt_saved_run") not in by_name:

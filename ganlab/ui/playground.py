@@ -174,6 +174,7 @@ def live_view(runner: Runner) -> None:
         if live and snap.state != RunState.RUNNING and snap.settled:
             st.rerun(scope="app")  # paused, diverged or failed: redraw the buttons, stop polling
         _status(snap)
+        run_controls.save_warning(runner)
         dataset = runner.experiment.dataset
         layers = st.session_state.get("pg_layers") or []
         left, right = st.columns([3, 1])

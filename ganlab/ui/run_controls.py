@@ -31,6 +31,8 @@ def control_bar(runner: Runner, prefix: str) -> None:
     """Buttons keyed `prefix + "play"`, ... ; flashes from `prefix + "flash"` (info) and
     `prefix + "flash_error"` (error) are shown once below them."""
     running = runner.state == RunState.RUNNING
+    failed = runner.state == RunState.ERROR  # the nets are not to be trained on: only Reset helps
+    after_error = "Training stopped with an error: press Reset first" if failed else None
     # One wrapping row of buttons at their natural width: in fixed columns the labels were cut
     # at laptop width ("Pa...", "D s...", "R" at 1024x768); here a button that does not fit moves
     # to a second row instead.
@@ -40,15 +42,21 @@ def control_bar(runner: Runner, prefix: str) -> None:
                    key=prefix + "pause")
     else:
         bar.button("Play", icon=":material/play_arrow:", on_click=_play, args=(runner, prefix), type="primary",
-                   width="content", key=prefix + "play")
-    bar.button("Step", on_click=_step, args=(runner, prefix, "both"), disabled=running, width="content",
-               key=prefix + "step", help="One D update (or D steps per G step) then one G update")
-    bar.button("D step", on_click=_step, args=(runner, prefix, "d"), disabled=running, width="content",
-               key=prefix + "step_d", help="One discriminator update only")
-    bar.button("G step", on_click=_step, args=(runner, prefix, "g"), disabled=running, width="content",
-               key=prefix + "step_g", help="One generator update only")
+                   width="content", key=prefix + "play", disabled=failed, help=after_error)
+    bar.button("Step", on_click=_step, args=(runner, prefix, "both"), disabled=running or failed, width="content",
+               key=prefix + "step", help=after_error or "One D update (or D steps per G step) then one G update")
+    bar.button("D step", on_click=_step, args=(runner, prefix, "d"), disabled=running or failed, width="content",
+               key=prefix + "step_d", help=after_error or "One discriminator update only")
+    bar.button("G step", on_click=_step, args=(runner, prefix, "g"), disabled=running or failed, width="content",
+               key=prefix + "step_g", help=after_error or "One generator update only")
     bar.button("Reset", icon=":material/restart_alt:", on_click=_reset, args=(runner, prefix), width="content",
                key=prefix + "reset", help="Fresh weights, step 0, same settings (Undo brings the run back)")
     for key, show in ((prefix + "flash", st.info), (prefix + "flash_error", st.error)):
         if key in st.session_state:
             show(st.session_state.pop(key))
+
+
+def save_warning(runner: Runner) -> None:
+    """A warning while the runner's last autosave failed (e.g. a full disk); gone once one works."""
+    if runner.save_error:
+        st.warning(runner.save_error, icon=":material/save:")
