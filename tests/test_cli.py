@@ -15,7 +15,8 @@ import numpy as np
 import pytest
 
 from ganlab import __version__
-from ganlab.cli import Progress, main
+from ganlab.cli import main
+from ganlab.cli_progress import Progress
 from ganlab.config import Knobs, MLPShape, ToyStructure
 from ganlab.data.toy import grid
 from ganlab.metrics.modes import mode_stats
