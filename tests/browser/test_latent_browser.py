@@ -16,6 +16,7 @@ from ganlab.data.image_sources import load_image_source
 from ganlab.training.image_experiment import ImageExperiment
 from ganlab.training.runner import Runner
 from tests.browser.conftest import ARTIFACTS
+from tests.browser.labels import VIEWPORTS
 
 pytestmark = pytest.mark.browser
 FRAME = '[data-testid="stImage"]:has-text("t = ") img'  # the interpolation frame (its caption is "t = ...")
@@ -115,7 +116,7 @@ def test_refreshing_the_page_keeps_the_live_run(page, app_server):
     assert not page.get_by_text("no live run").count()
 
 
-@pytest.mark.parametrize("width, height", [(1400, 900), (1024, 768)])
+@pytest.mark.parametrize("width, height", VIEWPORTS)
 def test_nearest_training_images_first_on_a_fresh_tab(page, start_server, tmp_path, width, height):
     """A fresh tab opens on a saved run; the Nearest view, chosen first, is labelled and on screen at
     laptop width, and its button searches (it raised KeyError 'lt_seed_a': a fragment re-run draws

@@ -17,6 +17,7 @@ from ganlab.runs import RunWriter
 from ganlab.training.runner import Runner
 from ganlab.training.toy_experiment import ToyExperiment
 from tests.browser.conftest import ARTIFACTS, ROOT
+from tests.browser.labels import VIEWPORTS
 
 pytestmark = pytest.mark.browser
 TINY = MLPShape(hidden_layers=1, width=8)
@@ -89,7 +90,7 @@ def test_compare_open_and_replay(page, start_server, tmp_path):
     page.get_by_text(re.compile(r"GIF up to step 6")).wait_for(timeout=30_000)
 
 
-@pytest.mark.parametrize("width, height", [(1400, 900), (1024, 768)])
+@pytest.mark.parametrize("width, height", VIEWPORTS)
 def test_the_runs_table_shows_best_at_laptop_widths(browser, start_server, tmp_path, width, height):
     """Issue 11.9: at 1024x768 (sidebar open) the table cut the Best column. The grid renders
     only the columns at least partly in view into its accessible table: a column rendered after
