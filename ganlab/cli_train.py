@@ -190,7 +190,7 @@ def _prepare(args: argparse.Namespace, structure_table, knobs_table, device: str
 def cmd_train(args: argparse.Namespace) -> int:
     import torch
 
-    from ganlab.runs.store import RunWriter
+    from ganlab.runs.writer import RunWriter
     from ganlab.train_guard import TrainGuard, divergence_message, save_or_report
     from ganlab.training.error_text import for_the_command_line
     from ganlab.training.runner import Runner, RunState

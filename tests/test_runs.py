@@ -348,7 +348,7 @@ def test_history_state_survives_json_with_a_nan_in_the_pending_bucket():
     import math
 
     from ganlab.runs.state import history_from_state, history_state
-    from ganlab.runs.store import _json_safe
+    from ganlab.runs.writer import _json_safe
     from ganlab.training.history import BoundedHistory
 
     h = BoundedHistory(("a", "b"), capacity=4)

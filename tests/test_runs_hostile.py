@@ -27,7 +27,8 @@ from ganlab.runs import RunFormatError, RunWriter, list_runs, load_run, read_con
 from ganlab.runs import paths as run_paths
 from ganlab.runs.catalog import replay_frame, summarize
 from ganlab.runs.guard import LineageError
-from ganlab.runs.store import _thin_snapshots, read_weights, snapshot_steps
+from ganlab.runs.store import read_weights, snapshot_steps
+from ganlab.runs.writer import _thin_snapshots
 from ganlab.training.runner import Runner, RunState
 from ganlab.training.toy_experiment import ToyExperiment
 

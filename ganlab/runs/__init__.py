@@ -1,5 +1,5 @@
-"""Saved runs: the run directory format (store), safe names and atomic writes (paths),
-the training state as tensors + JSON (state), the runs catalogue (catalog) and pictures (render).
+"""Saved runs: the run directory format and reading it (store), writing it (writer), safe names
+and atomic writes (paths), the training state as tensors + JSON (state), the runs catalogue (catalog) and pictures (render).
 
     from ganlab.runs import RunWriter, load_run, load_generator, list_runs, RunFormatError
 """
@@ -7,9 +7,8 @@ the training state as tensors + JSON (state), the runs catalogue (catalog) and p
 from ganlab.runs.catalog import RunSummary, delete_run, list_runs, rename_run, replay_gif
 from ganlab.runs.paths import ENV_RUNS_DIR, RunFormatError, RunNameError, check_name, resolve_run, run_path, runs_root
 from ganlab.runs.state import TrainingState
-from ganlab.runs.store import (
-    FORMAT_VERSION, RunWriter, build_experiment, load_generator, load_run, load_state, read_config,
-)
+from ganlab.runs.store import FORMAT_VERSION, build_experiment, load_generator, load_run, load_state, read_config
+from ganlab.runs.writer import RunWriter
 
 __all__ = [
     "ENV_RUNS_DIR", "FORMAT_VERSION", "RunFormatError", "RunNameError", "RunSummary", "RunWriter", "TrainingState",

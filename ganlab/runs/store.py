@@ -1,4 +1,4 @@
-"""The run directory format: writing a run as it trains, and reading it back safely.
+"""The run directory format, and reading a run back safely (writing it: ganlab.runs.writer).
 
     <runs>/<name>/
       config.json            what the run is: format, ganlab version, kind, structure, knobs, data
@@ -21,119 +21,36 @@ weights go through safetensors, arrays through `np.load(allow_pickle=False)`.
 
 from __future__ import annotations
 
-import datetime as _dt
 import hashlib
-import io
-import json
-import math
-from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any, Mapping
 
 import numpy as np
 import torch
 from safetensors import SafetensorError
 from safetensors.torch import load as st_load
-from safetensors.torch import save as st_save
 
 import ganlab
 from ganlab.config import ConfigError, ImageStructure, Knobs, ToyStructure
-from ganlab.metric_names import HIGHER_IS_BETTER, LOWER_IS_BETTER
 from ganlab.runs import guard, safefs, schema
-from ganlab.runs.liveness import writer_identity
-from ganlab.runs.paths import RunFormatError, atomic_write_bytes, atomic_write_text
+from ganlab.runs.paths import RunFormatError
 from ganlab.runs.report import unreadable
 from ganlab.runs.state import StateMismatch, TrainingState
-from ganlab.runs.tables import read_table, table_csv, write_table
+from ganlab.runs.tables import read_table
 
 FORMAT = "ganlab-run"
 FORMAT_VERSION = 1
 CONFIG, WEIGHTS, HISTORY, EVALS, SAMPLES = "config.json", "weights.safetensors", "history.csv", "evals.csv", "samples.npy"
 SNAPSHOTS = "snapshots"
 POINTS_FILE, IMAGES_FILE = "data_points.npy", "dataset.npz"
-MAX_SNAPSHOTS = 120  # beyond this, every other middle snapshot is dropped (first and last kept)
 MAX_CONFIG_BYTES = 10 * 1024 * 1024
 MAX_WEIGHTS_BYTES = 2 * 1024 * 1024 * 1024
-SNAPSHOT_POINTS = 500
 STRUCTURES = {"toy": ToyStructure, "image": ImageStructure}
-
-
-def _now() -> str:
-    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
-
-
-def _json_safe(value: Any) -> Any:
-    if isinstance(value, float) and not math.isfinite(value):
-        return None  # JSON has no NaN / infinity
-    if isinstance(value, dict):
-        return {k: _json_safe(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_json_safe(v) for v in value]
-    if isinstance(value, (np.integer,)):
-        return int(value)
-    if isinstance(value, (np.floating,)):
-        return _json_safe(float(value))
-    return value
-
-
-def best_metrics(evals: Mapping[str, np.ndarray]) -> dict[str, float]:
-    """The best value of each known metric over a run's evaluations."""
-    out = {}
-    for key, values in evals.items():
-        values = np.asarray(values, dtype=float)
-        values = values[np.isfinite(values)]
-        if key == "step" or not len(values):
-            continue
-        if key in HIGHER_IS_BETTER:
-            out[key] = float(values.max())
-        elif key in LOWER_IS_BETTER:
-            out[key] = float(values.min())
-    return out
 
 
 # ------------------------------------------------------------------ data of a run
 def _sha256(array: np.ndarray) -> str:
     return hashlib.sha256(np.ascontiguousarray(array).tobytes()).hexdigest()
-
-
-def describe_data(experiment: Any, run_dir: Path) -> dict[str, Any]:
-    """How to get a run's training data back, writing the user's own data into the run."""
-    if experiment.kind == "toy":
-        ds = experiment.dataset
-        if experiment.structure.data != "csv":
-            return {"source": "toy", "name": ds.name}
-        points = _points_of(ds)
-        atomic_write_bytes(run_dir / POINTS_FILE, _npy_bytes(points.astype(np.float32)))
-        return {"source": "points", "file": POINTS_FILE, "label": ds.label, "count": int(len(points))}
-    ds = experiment.dataset
-    from ganlab.data.image_sources import IMAGE_SOURCES
-
-    images = ds.images.numpy()
-    digest = _sha256(images)
-    if ds.name in IMAGE_SOURCES:
-        return {"source": "named", "name": ds.name, "count": len(ds), "sha256": digest}
-    buf = io.BytesIO()
-    labels = ds.labels.numpy() if ds.labels is not None else np.zeros(0, dtype=np.int64)
-    np.savez(buf, images=images, labels=labels, has_labels=np.array(ds.labels is not None),
-             class_names=np.array(ds.class_names, dtype=str))
-    atomic_write_bytes(run_dir / IMAGES_FILE, buf.getvalue())
-    return {"source": "embedded", "file": IMAGES_FILE, "name": ds.name, "count": len(ds), "sha256": digest}
-
-
-def _points_of(ds) -> np.ndarray:
-    """The points behind an empirical distribution (`points_csv.empirical_distribution`)."""
-    closure = ds.sampler.__closure__ or ()
-    for cell in closure:
-        value = cell.cell_contents
-        if isinstance(value, torch.Tensor) and value.dim() == 2 and value.shape[1] == 2:
-            return value.numpy()
-    raise ValueError("cannot recover the points of this 2D dataset")
-
-
-def _npy_bytes(array: np.ndarray) -> bytes:
-    buf = io.BytesIO()
-    np.save(buf, array, allow_pickle=False)
-    return buf.getvalue()
 
 
 def _load_npy(path: Path) -> np.ndarray:
@@ -259,21 +176,6 @@ def read_config(run_dir: Path) -> dict[str, Any]:
 
 
 # ------------------------------------------------------------------ weights
-def _weights_bytes(state: TrainingState, kind: str) -> bytes:
-    extra = {
-        "kind": kind, "structure": state.structure.to_dict(), "knobs": state.knobs.to_dict(),
-        "meta": state.meta, "counters": state.counters, "latest": state.latest, "latest_eval": state.latest_eval,
-        "history": _history_meta(state.history), "evals": _history_meta(state.evals) if state.evals else None,
-    }
-    metadata = {"format": FORMAT, "format_version": str(FORMAT_VERSION), "ganlab_version": ganlab.__version__,
-                "state": json.dumps(_json_safe(extra))}
-    return st_save(state.tensors, metadata=metadata)
-
-
-def _history_meta(h: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: h[k] for k in ("columns", "capacity", "stride", "acc_sum", "acc_count", "acc_steps")}
-
-
 def read_weights(run_dir: Path) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
     """(tensors, state JSON) from weights.safetensors; RunFormatError for anything else."""
     path = Path(run_dir) / WEIGHTS
@@ -433,7 +335,7 @@ def load_generator(run_dir: Path, prefer_ema: bool = True, device: str | torch.d
     return generator_from_tensors(config_structure(config), tensors, prefer_ema, device), config
 
 
-# ------------------------------------------------------------------ writing
+# ------------------------------------------------------------------ snapshots
 def snapshot_steps(run_dir: Path) -> list[tuple[int, Path]]:
     """(step, file) of every saved snapshot, in step order: plain files only, in a snapshots
     folder that is not a link (a link out of the run is never read, written or thinned)."""
@@ -442,160 +344,3 @@ def snapshot_steps(run_dir: Path) -> list[tuple[int, Path]]:
         if p.name.startswith("step-") and p.suffix in (".png", ".npy") and p.stem[5:].isdigit() and len(p.stem) < 30:
             out.append((int(p.stem[5:]), p))
     return sorted(out)
-
-
-def _thin_snapshots(run_dir: Path) -> None:
-    snaps = snapshot_steps(run_dir)
-    if len(snaps) <= MAX_SNAPSHOTS:
-        return
-    for _, path in snaps[1:-1:2]:
-        safefs.remove_inside(run_dir, path)
-
-
-@dataclass
-class RunWriter:
-    """Writes a training run into `run_dir`; `save(state)` is a Runner's `saver`.
-
-    `extra`: more config.json fields (the CLI's preset, device, ...). `status` is what
-    config.json says while saving ("training" while a process writes it). `quality`: the
-    Quality panel's results so far (`QualityMonitor.history`), merged into evals.csv at
-    every save. The experiment's `timeline` (grids or points at every evaluation, from
-    step 0) goes into snapshots/ as it grows."""
-
-    run_dir: Path
-    experiment: Any
-    extra: dict[str, Any] | None = None
-    status: str = "training"
-    eval_every: int | None = None
-    quality: Callable[[], Iterable[Any]] | None = None
-
-    def __post_init__(self) -> None:
-        self.run_dir = Path(self.run_dir)
-        self.run_dir.mkdir(parents=True, exist_ok=True)
-        guard.check_run_tree(self.run_dir)  # before the data files: nothing is written through a link
-        previous = self.run_dir / CONFIG
-        self.created = _now()
-        if previous.exists():
-            created = (guard.saved_config(self.run_dir) or {}).get("created")
-            self.created = created if isinstance(created, str) else self.created
-        self.data = describe_data(self.experiment, self.run_dir)
-        self.saves = 0
-        self._quality: dict[int, dict[str, float]] = {}  # kept here: the monitor's history is bounded
-        snaps = snapshot_steps(self.run_dir)
-        self._snapshot_step = snaps[-1][0] if snaps else -1  # frames up to here are on disk
-
-    @property
-    def kind(self) -> str:
-        return self.experiment.kind
-
-    def save(self, state: TrainingState, status: str | None = None, message: str | None = None) -> None:
-        if status is not None:
-            self.status = status
-        guard.check_before_save(self.run_dir, state)  # no link, no other run's folder
-        run = self.run_dir
-        state = self._with_quality(state)
-        history = _table_of(state.history)
-        evals = _table_of(state.evals) if state.evals is not None else {"step": np.zeros(0, dtype=np.int64)}
-        atomic_write_text(run / HISTORY, self._history_text(history, state.history))
-        write_table(run / EVALS, evals)
-        self._snapshot(state)
-        atomic_write_bytes(run / WEIGHTS, _weights_bytes(state, self.kind))
-        self.write_config(state, evals, message)
-        self.saves += 1
-
-    def _with_quality(self, state: TrainingState) -> TrainingState:
-        """The state with the Quality results so far merged into its evaluation table."""
-        from ganlab.runs.evaluation import merge_records, quality_record
-
-        if self.quality is not None:
-            for result in self.quality():
-                self._quality[int(result.step)] = quality_record(result)
-        if not self._quality:
-            return state
-        return replace(state, evals=merge_records(state.evals, self._quality, up_to=state.step))
-
-    def _history_text(self, table: dict[str, np.ndarray], h: Mapping[str, Any]) -> str:
-        """history.csv's text, extending the last save's text while the rows it held are unchanged
-        (same columns and stride): formatting 200,000 rows anew took 2.8 s a save."""
-        steps = table["step"]
-        key = (tuple(table), int(h["stride"]))
-        cached = getattr(self, "_history_cache", None)
-        if cached and cached[0] == key and 0 < cached[1] <= len(steps) and steps[cached[1] - 1] == cached[2]:
-            text = cached[3] + table_csv(table, start=cached[1], header=False)
-        else:
-            text = table_csv(table)
-        self._history_cache = (key, len(steps), int(steps[-1]) if len(steps) else -1, text)
-        return text
-
-    def write_config(self, state: TrainingState, evals: Mapping[str, np.ndarray], message: str | None = None) -> None:
-        config = {
-            "format": FORMAT, "format_version": FORMAT_VERSION, "ganlab_version": ganlab.__version__,
-            "name": self.run_dir.name, "kind": self.kind, "status": self.status, "message": message,
-            "writer": writer_identity(), "lineage": state.meta.get("lineage"),
-            "data": _data_label(self.experiment), "data_source": self.data,
-            "class_names": list(getattr(self.experiment.dataset, "class_names", ())) or None,
-            "structure": state.structure.to_dict(), "knobs": state.knobs.to_dict(),
-            "step": state.step, "d_updates": int(state.counters["d_updates"]),
-            "g_updates": int(state.counters["g_updates"]), "train_seconds": round(float(state.counters["train_seconds"]), 3),
-            "eval_every": self.eval_every,
-            "final_losses": state.latest, "final_metrics": state.latest_eval, "best_metrics": best_metrics(evals),
-            **(self.extra or {}),
-            "files": {"weights": WEIGHTS, "history": HISTORY, "evals": EVALS, "snapshots": SNAPSHOTS,
-                      "samples": SAMPLES if self.kind == "toy" else None, **(self.extra or {}).get("files", {})},
-            "created": self.created, "updated": _now(),
-        }
-        quality = {s: r for s, r in self._quality.items() if s <= state.step}
-        if quality:  # the Quality panel's latest numbers beside the runner's
-            config["final_metrics"] = {**config["final_metrics"], **quality[max(quality)]}
-        atomic_write_text(self.run_dir / CONFIG, json.dumps(_json_safe(config), indent=2) + "\n")
-
-    @torch.no_grad()
-    def _snapshot(self, state: TrainingState) -> None:
-        folder = self.run_dir / SNAPSHOTS
-        folder.mkdir(exist_ok=True)
-        exp = self.experiment
-        self._timeline_snapshots(state.step)
-        G = generator_from_tensors(state.structure, state.tensors, prefer_ema=True)
-        G.train()  # the view as the runner draws it (batch norm on the batch)
-        if self.kind == "toy":
-            noise = exp.eval_noise.cpu()
-            samples = G(noise).numpy().astype(np.float32)
-            atomic_write_bytes(self.run_dir / SAMPLES, _npy_bytes(samples))
-            if state.step > self._snapshot_step:
-                atomic_write_bytes(folder / f"step-{state.step:09d}.npy", _npy_bytes(samples[:SNAPSHOT_POINTS]))
-        elif state.step > self._snapshot_step:
-            from ganlab.runs.render import grid_png
-
-            fake = G(exp.grid_noise.cpu(), None if exp.grid_labels is None else exp.grid_labels.cpu())
-            atomic_write_bytes(folder / f"step-{state.step:09d}.png", grid_png(fake, exp.structure.channels))
-        self._snapshot_step = max(self._snapshot_step, state.step)
-        _thin_snapshots(self.run_dir)
-
-    def _timeline_snapshots(self, up_to: int) -> None:
-        """The experiment's timeline frames not on disk yet (up to the saved step), so the replay
-        starts where the run did. An image frame is the averaged generator's grid when there is one."""
-        from ganlab.runs.render import png_bytes
-
-        timeline = getattr(self.experiment, "timeline", None)
-        folder = self.run_dir / SNAPSHOTS
-        for frame in timeline.frames() if timeline is not None else ():
-            if not self._snapshot_step < frame.step <= up_to:
-                continue
-            if self.kind == "toy":
-                data = _npy_bytes(np.asarray(frame.grid, dtype=np.float32)[:SNAPSHOT_POINTS])
-                atomic_write_bytes(folder / f"step-{frame.step:09d}.npy", data)
-            else:
-                grid = frame.ema_grid if frame.ema_grid is not None else frame.grid
-                atomic_write_bytes(folder / f"step-{frame.step:09d}.png", png_bytes(np.asarray(grid)))
-            self._snapshot_step = frame.step
-
-
-def _data_label(experiment: Any) -> str:
-    if experiment.kind == "toy":
-        return experiment.structure.data  # a toy name, or "csv"
-    return experiment.dataset.name
-
-
-def _table_of(h: Mapping[str, Any]) -> dict[str, np.ndarray]:
-    values = np.asarray(h["values"])
-    return {"step": np.asarray(h["steps"]), **{c: values[:, i] for i, c in enumerate(h["columns"])}}

@@ -7,21 +7,21 @@ of everything worth drawing. Torch tensors never leave the thread.
 
 from __future__ import annotations
 
-import copy
 import itertools
 import logging
 import threading
 import time
-from dataclasses import dataclass
-from enum import Enum
-from typing import Any, Callable, Protocol
+from typing import Any, Callable
 
-import numpy as np
 import torch
 
 from ganlab.config import TRAIN_WHICH, Knobs
 from ganlab.training.error_text import failure_text, public_traceback
 from ganlab.training.history import BoundedHistory
+from ganlab.training.runner_calls import RunnerCalls
+from ganlab.training.runner_saving import RunnerSaving
+from ganlab.training.runner_state import DIVERGENCE_ADVICE, Experiment, RunnerClosedError, RunState
+from ganlab.training.runner_view import RunnerView
 from ganlab.training.slots import TrainingSlots
 from ganlab.training.step import (
     RECORD_KEYS, GanParts, apply_lr_schedule, apply_optimizer_knobs, first_non_finite, train_step,
@@ -30,59 +30,10 @@ from ganlab.training.step import (
 _ids = itertools.count(1)
 
 
-class RunState(str, Enum):
-    PAUSED = "paused"
-    RUNNING = "running"
-    DIVERGED = "diverged"
-    ERROR = "error"
-    RELEASED = "released"
+class Runner(RunnerCalls, RunnerSaving, RunnerView):
+    """Trains one experiment on its own thread. Saving and restoring (RunnerSaving), calls run on
+    the thread (RunnerCalls) and the snapshot with its view (RunnerView) are in the mixins."""
 
-
-class Experiment(Protocol):
-    """What a runner trains: it builds the GAN's parts, measures them, and draws them."""
-
-    structure: Any
-
-    def build(self, knobs: Knobs) -> GanParts: ...
-
-    def evaluate(self, parts: GanParts) -> dict[str, float]: ...
-
-    def view(self, parts: GanParts, knobs: Knobs) -> Any: ...
-
-
-class RunnerClosedError(RuntimeError):
-    pass
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    state: RunState
-    step: int
-    d_updates: int
-    g_updates: int
-    steps_per_sec: float
-    train_seconds: float
-    knobs: Knobs
-    structure: Any
-    history: dict[str, np.ndarray]
-    evals: dict[str, np.ndarray]
-    latest: dict[str, float]
-    latest_eval: dict[str, float]
-    view: Any = None
-    view_step: int = -1
-    message: str | None = None  # why training stopped (divergence, error), for the user
-    notice: str | None = None  # something the user should know (e.g. "structure changed: reset")
-    error_detail: str | None = None
-    settled: bool = False  # nothing queued and the view shows the current weights: no need to poll
-
-
-DIVERGENCE_ADVICE = (
-    "Training is paused. The learning rates are probably too high for this loss: lower them "
-    "(or add a gradient penalty), then press Reset to start from fresh weights."
-)
-
-
-class Runner:
     def __init__(
         self,
         experiment: Experiment,
@@ -178,37 +129,6 @@ class Runner:
             self._commands.append(("step", which, int(count), bool(evaluate)))
             self._cond.notify_all()
 
-    def call_on_thread(self, fn: Callable[[GanParts, Any, int], Any], timeout: float = 30.0,
-                       what: str = "the request") -> Any:
-        """`fn(parts, experiment, step)`, run on the runner thread between two steps (after
-        the commands queued before it), so no tensor the thread mutates is touched from the
-        caller's. Its exception is raised here, not counted as a training failure."""
-        done = threading.Event()
-        box: dict[str, Any] = {}
-        with self._cond:
-            self._check_open()
-            self._commands.append(("call", fn, box, done))
-            self._cond.notify_all()
-        if not done.wait(timeout):
-            raise TimeoutError(f"the runner did not finish {what} in time (busy, reset or stopped)")
-        if "error" in box:
-            raise box["error"]
-        return box["result"]
-
-    def generate_eval_samples(self, timeout: float = 30.0) -> np.ndarray:
-        """The generator's output on the experiment's fixed `eval_noise` (and `eval_labels`,
-        for a conditional generator: the points the metrics are measured on), as numpy."""
-        return self.call_on_thread(_eval_samples, timeout, "the samples")[1]
-
-    def generate_eval_samples_at_step(self, timeout: float = 30.0) -> tuple[int, np.ndarray]:
-        """`(step, samples)`: like `generate_eval_samples`, with the step the weights are at."""
-        return self.call_on_thread(_eval_samples, timeout, "the samples")
-
-    def copy_nets(self, timeout: float = 30.0) -> "NetsCopy":
-        """CPU deep copies of G, D and (when kept) the averaged G, in eval mode with
-        gradients off: a page can run them freely while training goes on."""
-        return self.call_on_thread(_copy_nets, timeout, "copying the nets")
-
     def reset(self, experiment: Experiment | None = None, notice: str | None = None) -> None:
         """Pause and start again from fresh weights (of a new structure, if given)."""
         with self._cond:
@@ -228,89 +148,6 @@ class Runner:
             self._pending_knobs = knobs
             self._knobs = knobs
             self._cond.notify_all()
-
-    def export_state(self, timeout: float = 60.0):
-        """The full training state (a ganlab.runs.state.TrainingState), captured on the runner
-        thread between two steps after the commands queued before it."""
-        done = threading.Event()
-        box: dict[str, Any] = {}
-        with self._cond:
-            self._check_open()
-            self._commands.append(("export", box, done))
-            self._cond.notify_all()
-        if not done.wait(timeout):
-            raise TimeoutError("the runner did not export its state in time (busy, reset or stopped)")
-        if "error" in box:
-            raise box["error"]
-        return box["state"]
-
-    def restore(self, experiment: Experiment, state: Any, notice: str | None = None) -> None:
-        """Pause and continue from a saved TrainingState (same step, weights, optimizer and RNG
-        state) of `experiment`, whose structure must be the state's."""
-        with self._cond:
-            self._check_open()
-            if self._state == RunState.RUNNING:
-                self._release_slot()
-            self._state = RunState.PAUSED
-            self._knobs = state.knobs
-            self._pending_knobs = None
-            self._commands = [("restore", experiment, state)]
-            self._notice = notice
-            self._cond.notify_all()
-
-    def set_saver(self, saver: Callable[[Any], None] | None, save_every: float | None = None) -> None:
-        """Start (or stop, with None) autosaving; see `__init__`."""
-        with self._cond:
-            self._saver = saver
-            if save_every is not None:
-                self.save_every = save_every
-            self._save_requested = False
-
-    def save_now(self) -> None:
-        """Autosave after the commands queued before this call (nothing without a saver)."""
-        with self._cond:
-            self._check_open()
-            if self._saver is not None:
-                self._commands.append(("save",))
-                self._cond.notify_all()
-
-    @property
-    def save_error(self) -> str | None:
-        """Why the last autosave failed (None when it worked)."""
-        with self._cond:
-            return self._save_error
-
-    def snapshot(self, want_view: bool = False, wait_for_view: float = 0.0, *, with_history: bool = True) -> Snapshot:
-        """An immutable copy of the run. `want_view` asks the thread for a view of the
-        current weights (computed between two steps, once per request: nobody watching,
-        no cost), and waits up to `wait_for_view` seconds for it: while running, for a view
-        at most `view_interval` old; otherwise for queued commands to finish and a view of
-        the weights they left. Without `with_history` the history tables come back empty
-        (a live view polled several times a second needs only the latest numbers)."""
-        with self._cond:
-            if want_view:
-                self._view_requested = True
-                self._cond.notify_all()
-                deadline = time.monotonic() + wait_for_view
-                while not self._stop and (remaining := deadline - time.monotonic()) > 0:
-                    if self._state == RunState.RUNNING:
-                        if self._view_version >= 0 and time.monotonic() - self._view_time < self.view_interval:
-                            break
-                    elif not (self._commands or self._busy or self._view_version != self._version):
-                        break
-                    self._cond.wait(remaining)
-            return Snapshot(
-                state=self._state, step=self._step, d_updates=self._d_updates, g_updates=self._g_updates,
-                steps_per_sec=self._steps_per_sec, train_seconds=self._train_seconds,
-                knobs=self._knobs, structure=self._experiment.structure,
-                history=self._history.to_arrays() if with_history else {},
-                evals=self._evals.to_arrays() if self._evals and with_history else {},
-                latest=dict(self._latest), latest_eval=dict(self._latest_eval),
-                view=self._view, view_step=self._view_step,
-                message=self._message, notice=self._notice, error_detail=self._error_detail,
-                settled=self._state in (RunState.ERROR, RunState.RELEASED) or (
-                    not self._commands and not self._busy and self._view_version == self._version),
-            )
 
     def release(self, timeout: float = 5.0) -> None:
         """Stop the thread for good and give back the training slot."""
@@ -408,10 +245,6 @@ class Runner:
                     self._cond.notify_all()
         self._parts = None
 
-    def _view_due(self, last_view: float) -> bool:
-        return (self._view_requested and self._view_version != self._version
-                and time.monotonic() - last_view >= self.view_interval)
-
     def _run_command(self, command: tuple, knobs: Knobs) -> None:
         self._doing = command[0]
         if command[0] == "reset":
@@ -458,62 +291,6 @@ class Runner:
                 box["error"] = exc
             finally:
                 done.set()
-
-    def _capture(self):
-        from ganlab.runs.state import TrainingState, capture_parts, history_state
-
-        tensors, meta = capture_parts(self._parts)
-        with self._cond:
-            return TrainingState(
-                structure=self._experiment.structure, knobs=self._knobs, tensors=tensors, meta=meta,
-                counters={"step": self._step, "d_updates": self._d_updates, "g_updates": self._g_updates,
-                          "train_seconds": self._train_seconds, "last_eval_step": self._last_eval_step},
-                history=history_state(self._history),
-                evals=history_state(self._evals) if self._evals is not None else None,
-                latest=dict(self._latest), latest_eval=dict(self._latest_eval),
-            )
-
-    def _restore(self, experiment: Experiment, state: Any) -> None:
-        from ganlab.runs.state import history_from_state, restore_parts
-
-        if experiment.structure != state.structure:
-            raise ValueError("the saved state belongs to another structure than the experiment's")
-        parts = experiment.build(state.knobs)
-        restore_parts(parts, state.tensors, state.meta)
-        history = history_from_state(state.history)
-        evals = history_from_state(state.evals) if state.evals is not None else None
-        with self._cond:
-            self._experiment = experiment
-            self._parts = parts
-            self._reset_counters()
-            c = state.counters
-            self._step, self._d_updates, self._g_updates = int(c["step"]), int(c["d_updates"]), int(c["g_updates"])
-            self._train_seconds = float(c["train_seconds"])
-            self._last_eval_step = int(c["last_eval_step"])
-            self._history, self._evals = history, evals
-            self._latest, self._latest_eval = dict(state.latest), dict(state.latest_eval)
-            self._rate_mark = (time.monotonic(), self._step)
-            self._saved_step = self._step
-            self._message = self._error_detail = None
-            self._version += 1
-
-    def _autosave(self) -> None:
-        """Hand the saver a state; a failed save is reported, training goes on."""
-        with self._cond:
-            self._save_requested = False
-            saver = self._saver
-        try:
-            state = self._capture()
-            saver(state)
-            error = None
-            with self._cond:
-                self._saved_step = state.step
-        except Exception as exc:
-            from ganlab.runs.guard import save_error_text
-
-            error = save_error_text(exc)
-        with self._cond:
-            self._save_error = error
 
     def _apply_knobs(self, knobs: Knobs) -> None:
         parts = self._parts
@@ -572,16 +349,6 @@ class Runner:
             self._latest_eval = values
             self._last_eval_step = self._step
 
-    def _compute_view(self, knobs: Knobs) -> None:
-        with self._cond:
-            version, step = self._version, self._step
-            self._view_requested = False  # consumed even if the view fails (no retry loop)
-        view = self._experiment.view(self._parts, knobs)
-        with self._cond:
-            self._view, self._view_step, self._view_version = view, step, version
-            self._view_time = time.monotonic()
-            self._cond.notify_all()
-
     def _fail(self, exc: BaseException) -> None:
         with self._cond:
             if self._state == RunState.RUNNING:
@@ -591,34 +358,3 @@ class Runner:
             self._error_detail = public_traceback(exc)  # no server paths; the full one is logged
             logging.getLogger(__name__).error("%s stopped with an error", self.id, exc_info=exc)
             self._commands.clear()
-
-
-
-@dataclass(frozen=True)
-class NetsCopy:
-    """Detached copies of a runner's nets at `step` (see `Runner.copy_nets`)."""
-
-    step: int
-    generator: torch.nn.Module
-    discriminator: torch.nn.Module
-    ema_generator: torch.nn.Module | None
-    experiment: Any
-
-
-def _frozen_copy(module: torch.nn.Module) -> torch.nn.Module:
-    clone = copy.deepcopy(module).to("cpu").eval()
-    clone.requires_grad_(False)
-    return clone
-
-
-@torch.no_grad()
-def _eval_samples(parts: GanParts, experiment: Any, step: int) -> tuple[int, np.ndarray]:
-    labels = getattr(experiment, "eval_labels", None)  # a conditional G's classes
-    return step, parts.generator(experiment.eval_noise, labels).cpu().numpy()
-
-
-def _copy_nets(parts: GanParts, experiment: Any, step: int) -> NetsCopy:
-    ema = getattr(parts, "ema", None)
-    ema_module = getattr(ema, "module", None)
-    return NetsCopy(step, _frozen_copy(parts.generator), _frozen_copy(parts.discriminator),
-                    _frozen_copy(ema_module) if ema_module is not None else None, experiment)

@@ -14,7 +14,8 @@ from ganlab.formatting import format_number
 from ganlab.image_presets import default_image_settings
 from ganlab.plots import d_outputs_figure, loss_figure
 from ganlab.training.image_experiment import ImageExperiment
-from ganlab.training.runner import Runner, RunState, Snapshot
+from ganlab.training.runner import Runner, RunState
+from ganlab.training.runner_state import Snapshot
 from ganlab.ui import image_controls, restart, run_controls
 from ganlab.ui.quality import quality_panel
 from ganlab.ui.readout import d_numbers, step_label

@@ -13,7 +13,8 @@ from ganlab.plots import (
     toy_view_figure,
 )
 from ganlab.raster import jpeg_bytes, render_toy_view
-from ganlab.training.runner import Runner, RunState, Snapshot
+from ganlab.training.runner import Runner, RunState
+from ganlab.training.runner_state import Snapshot
 from ganlab.training.toy_experiment import ToyExperiment
 from ganlab.ui import controls, restart, run_controls
 from ganlab.ui.readout import d_numbers, step_label

@@ -11,7 +11,8 @@ import math
 
 import numpy as np
 
-from ganlab.training.runner import Runner, Snapshot
+from ganlab.training.runner import Runner
+from ganlab.training.runner_state import Snapshot
 
 D_KEYS = ("d_real", "d_fake", "wasserstein")
 

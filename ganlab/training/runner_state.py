@@ -1,0 +1,64 @@
+"""What a runner is and reports: its state, its snapshot, its errors and the experiment it trains."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any, Protocol
+
+import numpy as np
+
+from ganlab.config import Knobs
+from ganlab.training.step import GanParts
+
+
+class RunState(str, Enum):
+    PAUSED = "paused"
+    RUNNING = "running"
+    DIVERGED = "diverged"
+    ERROR = "error"
+    RELEASED = "released"
+
+
+class Experiment(Protocol):
+    """What a runner trains: it builds the GAN's parts, measures them, and draws them."""
+
+    structure: Any
+
+    def build(self, knobs: Knobs) -> GanParts: ...
+
+    def evaluate(self, parts: GanParts) -> dict[str, float]: ...
+
+    def view(self, parts: GanParts, knobs: Knobs) -> Any: ...
+
+
+class RunnerClosedError(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    state: RunState
+    step: int
+    d_updates: int
+    g_updates: int
+    steps_per_sec: float
+    train_seconds: float
+    knobs: Knobs
+    structure: Any
+    history: dict[str, np.ndarray]
+    evals: dict[str, np.ndarray]
+    latest: dict[str, float]
+    latest_eval: dict[str, float]
+    view: Any = None
+    view_step: int = -1
+    message: str | None = None  # why training stopped (divergence, error), for the user
+    notice: str | None = None  # something the user should know (e.g. "structure changed: reset")
+    error_detail: str | None = None
+    settled: bool = False  # nothing queued and the view shows the current weights: no need to poll
+
+
+DIVERGENCE_ADVICE = (
+    "Training is paused. The learning rates are probably too high for this loss: lower them "
+    "(or add a gradient penalty), then press Reset to start from fresh weights."
+)
