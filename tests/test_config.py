@@ -102,9 +102,9 @@ def test_structure_from_dict_rejects_unknown_keys_by_name():
 
 
 def test_structure_from_dict_rejects_non_mapping():
-    with pytest.raises(ConfigError, match="mapping"):
+    with pytest.raises(ConfigError, match="table of names and values"):
         ToyStructure.from_dict(["ring"])
-    with pytest.raises(ConfigError, match="mapping"):
+    with pytest.raises(ConfigError, match="table of names and values"):
         ToyStructure.from_dict({"generator": 16})
 
 

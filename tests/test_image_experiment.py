@@ -117,7 +117,7 @@ def test_structure_round_trips_and_is_frozen():
     assert ImageStructure.from_dict(json.loads(json.dumps(s.to_dict()))) == s
     with pytest.raises(dataclasses.FrozenInstanceError):
         s.width = 16
-    with pytest.raises(ConfigError, match="unknown ImageStructure setting"):
+    with pytest.raises(ConfigError, match="unknown image run setting"):
         ImageStructure.from_dict({"widht": 16})
     with pytest.raises(ConfigError, match="width must be between 8 and 256"):
         ImageStructure.from_dict({"width": 4})

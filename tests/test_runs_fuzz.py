@@ -31,7 +31,8 @@ from ganlab.training.toy_experiment import ToyExperiment
 
 TINY = MLPShape(hidden_layers=1, width=8)
 FILES = ("config.json", "weights.safetensors", "history.csv", "evals.csv", "samples.npy",
-         "snapshots/step-000000002.npy", "snapshots/step-000000004.npy", "snapshots")
+         "snapshots/step-000000000.npy", "snapshots/step-000000002.npy", "snapshots/step-000000004.npy",
+         "snapshots")  # the timeline from step 0
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +48,7 @@ def base_run(tmp_path_factory) -> Path:
             writer.save(runner.export_state())
     finally:
         runner.release()
-    assert sorted(p.name for p in (run / "snapshots").iterdir()) == [Path(f).name for f in FILES[5:7]]
+    assert sorted(p.name for p in (run / "snapshots").iterdir()) == [Path(f).name for f in FILES[5:8]]
     return run
 
 

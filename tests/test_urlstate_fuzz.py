@@ -12,7 +12,9 @@ from ganlab.urlstate import FIELDS, IMAGE_FIELDS, decode, decode_image, encode, 
 HOSTILE = ["inf", "-inf", "nan", "NaN", "1e400", "-1e400", "9" * 400, "-" + "9" * 5000, "", " ", "0x10",
            "1.5", "1e3", "true", "\x00", "\udcff", "é" * 3000, "1_000", "+", "--1", "Infinity"]
 values = st.one_of(st.sampled_from(HOSTILE), st.text(max_size=60), st.integers().map(str),
-                   st.floats(allow_nan=True, allow_infinity=True).map(repr))
+                   st.floats(allow_nan=True, allow_infinity=True, allow_subnormal=False).map(repr))
+# (no subnormals: torch.set_flush_denormal(True), set by training code in this process, makes
+# hypothesis refuse to draw them; they say nothing about link decoding)
 repeated = st.lists(values, min_size=0, max_size=3)
 
 
