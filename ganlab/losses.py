@@ -111,3 +111,9 @@ def get_loss(name: str) -> AdversarialLoss:
         return LOSSES[name]
     except KeyError:
         raise KeyError(f"unknown loss {name!r}; choose from {', '.join(LOSSES)}") from None
+
+
+def loss_label(name: str) -> str:
+    """A loss's readable name ("Least squares (LSGAN)"); an unknown key as it is."""
+    loss = LOSSES.get(name)
+    return loss.label if loss is not None else str(name)

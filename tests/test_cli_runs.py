@@ -193,9 +193,9 @@ def test_malicious_and_broken_files_exit_2_with_a_clear_message(toy_runs, tmp_pa
 
 
 @pytest.mark.parametrize("argv, message", [
-    (["sample", "..", "-o", "x.png"], "run name '..' is not allowed"),
+    (["sample", "..", "-o", "x.png"], 'The run name “..” is not allowed'),
     (["eval", "no-such-run"], "no run named 'no-such-run'"),
-    (["train", "--data", "ring", "--steps", "1", "--name", "../escape"], "run name '../escape' is not allowed"),
+    (["train", "--data", "ring", "--steps", "1", "--name", "../escape"], 'The run name “../escape” is not allowed'),
     (["train", "--data", "ring", "--steps", "1", "--name", ".hidden"], "is not allowed"),
     (["sample", "ok", "-o", "x.gif"], "-o must end in .png or .npy"),
     (["sample", "ok", "-o", "x.png", "--class", "1"], "--class needs a conditional run"),

@@ -110,6 +110,9 @@ def test_compare_two_runs(app):
     assert at.selectbox(key="rn_cmp_metric").options[:2] == ["modes covered", "high-quality share"]
     table = at.dataframe[1].value
     assert list(table["Run"]) == ["ring-a", "ring-b", "digits-x"] and list(table["Steps"]) == [6, 6, 2]
+    # Readable cells: kinds and losses by name, "—" where a metric does not apply (was None, toy, hinge)
+    assert list(table["Kind"]) == ["2D", "2D", "image"] and list(table["Loss"])[1] == "Hinge"
+    assert table["best modes covered"].iloc[2] == "—" and "None" not in table.to_string()
     assert [m.value.split("**")[1] for m in at.markdown if "[■]" in m.value] == ["ring-a", "ring-b", "digits-x"]
     assert len(at.get("image")) == 3  # the final samples of each run
 
@@ -212,3 +215,16 @@ def test_export_generated_images_as_a_zip(app):
 
     at = select(at, "ring-a")
     assert at.selectbox(key="rn_export_fmt").options == ["NumPy .npz"]  # 2D runs export points
+
+
+def test_the_page_names_no_server_folder_and_an_empty_name_is_asked_for(app, runs_dir):
+    """Participants are shown no server path; an empty run name asks for one, without a repr."""
+    at = run(app)
+    text = " ".join(c.value for c in at.caption) + " ".join(i.value for i in at.info)
+    assert str(runs_dir) not in text and "runs folder" in text
+    from ganlab.runs.paths import RunNameError, check_name
+
+    with pytest.raises(RunNameError, match="^Give the run a name"):
+        check_name("")
+    with pytest.raises(RunNameError, match="^The run name “a/b” is not allowed"):
+        check_name("a/b")

@@ -181,7 +181,7 @@ def test_run_directory_contents(tmp_path):
 @pytest.mark.parametrize("name", ["..", ".", "../x", "a/b", "/etc", "a\\b", "", ".hidden", "x" * 65, "a b", "ü",
                                   "run.", "a..b", "name\x00"])
 def test_unsafe_run_names_are_refused(tmp_path, name):
-    with pytest.raises(RunNameError, match="not allowed"):
+    with pytest.raises(RunNameError, match="not allowed|Give the run a name"):
         run_path(name, tmp_path)
 
 
@@ -382,3 +382,20 @@ def test_history_csv_is_extended_between_saves_and_rewritten_when_rows_merge(tmp
             np.testing.assert_allclose(table["d_loss"], state.history["values"][:, 0], rtol=1e-8)
     finally:
         runner.release()
+
+
+def test_best_metrics_are_one_evaluation_after_step_0():
+    """The Runs page's Best mixed moments: an untrained clump's 94% high-quality share at step 0
+    beside step 100's 16 modes (issue 11, newcomer tour). Best is now one evaluation's values."""
+    from ganlab.runs.writer import best_metrics
+
+    evals = {"step": np.array([0, 100, 200]), "modes_covered": np.array([1.0, 16.0, 10.0]),
+             "high_quality": np.array([0.944, 0.015, 0.6]), "js_hist": np.array([0.69, 0.4, 0.3]),
+             "pixel_mean": np.array([0.1, 0.2, 0.3])}
+    assert best_metrics(evals) == {"modes_covered": 16.0, "high_quality": 0.015, "js_hist": 0.4}
+    evals["modes_covered"] = np.array([1.0, 10.0, 10.0])  # a tie on modes: the higher HQ wins
+    assert best_metrics(evals) == {"modes_covered": 10.0, "high_quality": 0.6, "js_hist": 0.3}
+    image = {"step": np.array([0, 50]), "frechet": np.array([300.0, np.nan]), "classes_covered": np.array([1.0, 4.0])}
+    assert best_metrics(image) == {"classes_covered": 4.0}  # the one evaluation after step 0, Fréchet not measured
+    assert best_metrics({"step": np.array([0]), "modes_covered": np.array([2.0])}) == {"modes_covered": 2.0}
+    assert best_metrics({"step": np.zeros(0)}) == {}

@@ -31,7 +31,11 @@ def runs_root(root: str | Path | None = None) -> Path:
 def check_name(name: str) -> str:
     """`name` if it is a safe run name, else RunNameError (no separators, '..', absolute paths)."""
     if not isinstance(name, str) or not NAME_PATTERN.fullmatch(name) or name.endswith(".") or ".." in name:
-        raise RunNameError(f"run name {name!r} is not allowed: use {NAME_RULE}")
+        if not isinstance(name, str) or not name.strip():
+            raise RunNameError(f"Give the run a name: use {NAME_RULE}")
+        shown = name[:40] + ("…" if len(name) > 40 else "")
+        shown = shown if shown.isprintable() else shown.encode("unicode_escape").decode()
+        raise RunNameError(f"The run name “{shown}” is not allowed: use {NAME_RULE}")
     return name
 
 

@@ -48,19 +48,34 @@ def _json_safe(value: Any) -> Any:
     return value
 
 
+# Which evaluation is a run's best: compared on these metrics in turn (the first that the run
+# records decides; ties go to the next).
+BEST_RANKING = ("modes_covered", "high_quality", "frechet", "classes_covered", "class_kl", "fid", "js_hist",
+                "inception_score")
+
+
 def best_metrics(evals: Mapping[str, np.ndarray]) -> dict[str, float]:
-    """The best value of each known metric over a run's evaluations."""
-    out = {}
-    for key, values in evals.items():
-        values = np.asarray(values, dtype=float)
-        values = values[np.isfinite(values)]
-        if key == "step" or not len(values):
-            continue
-        if key in HIGHER_IS_BETTER:
-            out[key] = float(values.max())
-        elif key in LOWER_IS_BETTER:
-            out[key] = float(values.min())
-    return out
+    """The known metrics of a run's one best evaluation after step 0 (step 0 only when it is all
+    there is). One row, not each metric's best over the run: those would mix moments that never
+    happened together (an untrained clump's high-quality share at step 0 beside step 100's modes)."""
+    steps = np.asarray(evals.get("step", []), dtype=float)
+    known = [k for k in evals if k != "step" and (k in HIGHER_IS_BETTER or k in LOWER_IS_BETTER)]
+    if not len(steps) or not known:
+        return {}
+    rows = np.flatnonzero(steps > 0) if (steps > 0).any() else np.arange(len(steps))
+    ranking = [k for k in BEST_RANKING if k in known] or known
+
+    def score(row: int) -> tuple[float, ...]:
+        out = []
+        for key in ranking:
+            value = float(np.asarray(evals[key], dtype=float)[row])
+            value = value if key in HIGHER_IS_BETTER else -value
+            out.append(value if np.isfinite(value) else -np.inf)
+        return tuple(out)
+
+    best = max(rows, key=score)
+    values = {k: float(np.asarray(evals[k], dtype=float)[best]) for k in known}
+    return {k: v for k, v in values.items() if np.isfinite(v)}
 
 
 def describe_data(experiment: Any, run_dir: Path) -> dict[str, Any]:

@@ -5,6 +5,7 @@ runs_live (this session's training), runs_view (one run), runs_compare (several)
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import streamlit as st
@@ -20,6 +21,8 @@ from ganlab.ui.runs_compare import compare_runs
 from ganlab.ui.runs_continue import continue_question, continue_section, detach_continued
 from ganlab.ui.runs_live import _detach_if_training, _training_runner, resume_run, save_live_section
 from ganlab.ui.runs_view import replay_section, run_panel, runs_table
+
+log = logging.getLogger(__name__)
 
 MAX_COMPARE = 8
 
@@ -147,17 +150,20 @@ def open_run(summary: RunSummary) -> None:
 def runs_page() -> None:
     root = runs_root()
     st.title("Runs")
-    st.caption(f"Saved runs in `{root}` (set `GANLAB_RUNS_DIR` to use another folder). Train one headless with "
+    st.caption("Saved runs live in the server's runs folder (whoever starts the server chooses it with "
+               "`GANLAB_RUNS_DIR`). Train one headless with "
                "`ganlab train --data digits --steps 2000 --name digits-1`; it shows here while it trains.")
     _show_flash()
     save_live_section()
     try:
         runs = list_runs()
-    except OSError as exc:
-        st.error(f"Cannot read the runs folder {root}: {exc}")
+    except OSError:
+        log.exception("cannot read the runs folder %s", root)
+        st.error("The runs folder cannot be read right now (the details are in the server log). "
+                 "Ask whoever runs the server to check it.")
         return
     if not runs:
-        st.info(f"No runs in {root} yet.")
+        st.info("No saved runs yet: save this session's training above, or train one with `ganlab train`.")
         return
     runs_table(runs)
     readable = {r.name: r for r in runs if r.error is None}

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Sequence
+
 import pandas as pd
 import streamlit as st
 
+from ganlab.formatting import MISSING
+from ganlab.losses import loss_label
 from ganlab.metric_names import metric_label
 from ganlab.plots_runs import compare_losses_figure, compare_metric_figure, shared_metrics
 from ganlab.runs import RunFormatError, RunSummary
 from ganlab.runs.catalog import summarize
 from ganlab.runs.store import snapshot_steps
 from ganlab.ui.runs_common import LIVE_POLL_S, curves, frame_png
+from ganlab.ui.runs_view import KIND_LABELS
 
 
 def compare_runs(runs: list[RunSummary]) -> None:
@@ -27,9 +32,7 @@ def compare_runs(runs: list[RunSummary]) -> None:
         if metrics:
             metric = st.selectbox("Metric", metrics, key="rn_cmp_metric", format_func=metric_label)
             st.plotly_chart(compare_metric_figure(evals, metric), width="stretch", key="rn_cmp_metric_chart")
-        rows = [{"Run": r.name, "Kind": r.kind, "Data": r.data, "Loss": r.loss, "Steps": summarize(r.path).step,
-                 **{f"best {metric_label(k)}": round(v, 4) for k, v in summarize(r.path).best.items()}} for r in runs]
-        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="rn_cmp_table")
+        st.dataframe(pd.DataFrame(compare_rows(runs)), hide_index=True, width="stretch", key="rn_cmp_table")
 
     panel()
     st.markdown("#### Final samples")
@@ -52,3 +55,12 @@ def _colour_name(index: int) -> str:
     return ("green", "orange", "violet", "red", "green", "orange", "orange", "gray")[index % 8]
 
 
+def compare_rows(runs: Sequence[RunSummary]) -> list[dict[str, str | int]]:
+    """One readable row per run: kinds and losses by name, each best metric to 4 significant
+    digits, and MISSING where a metric does not apply to a run (not Python's None)."""
+    bests = [summarize(r.path).best for r in runs]
+    keys = list(dict.fromkeys(k for best in bests for k in best))
+    return [{"Run": r.name, "Kind": KIND_LABELS.get(r.kind, r.kind), "Data": r.data, "Loss": loss_label(r.loss),
+             "Steps": summarize(r.path).step,
+             **{f"best {metric_label(k)}": f"{best[k]:.4g}" if k in best else MISSING for k in keys}}
+            for r, best in zip(runs, bests)]
