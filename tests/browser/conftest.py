@@ -62,7 +62,9 @@ class AppServer:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(self.port),
              "--server.address", "127.0.0.1", "--server.headless", "true",
-             "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"],
+             "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false",
+             # tests see an exception's text and traceback (participants get a generic message)
+             "--client.showErrorDetails", "full"],
             cwd=ROOT, stdout=self._log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})},
         )
         deadline = time.monotonic() + 60
