@@ -228,3 +228,23 @@ def test_the_page_names_no_server_folder_and_an_empty_name_is_asked_for(app, run
         check_name("")
     with pytest.raises(RunNameError, match="^The run name “a/b” is not allowed"):
         check_name("a/b")
+
+
+def test_a_disk_error_on_the_runs_page_names_no_server_path(app, runs_dir, monkeypatch):
+    """Rename, delete, save and export showed the OSError as it was: '[Errno 13] Permission
+    denied: /the/server/path' (messages never show server paths)."""
+    import errno
+
+    from ganlab.ui import runs as runs_ui
+
+    def refuse(*args, **kwargs):
+        raise PermissionError(errno.EACCES, "Permission denied", str(runs_dir / "ring-b"))
+
+    monkeypatch.setattr(runs_ui, "rename_run", refuse)
+    at = select(run(app), "ring-b")
+    at.text_input(key="rn_new_name").input("ring-c")
+    at = run(at)
+    at.button(key="rn_rename").click()
+    at = run(at)
+    shown = " ".join(e.value for e in at.error)
+    assert "Cannot rename: permission denied" in shown and str(runs_dir) not in shown and "Errno" not in shown

@@ -16,7 +16,7 @@ from ganlab.runs import (
 from ganlab.runs.paths import NAME_RULE, check_name
 from ganlab.training.runner import Runner, RunState
 from ganlab.training.slots import CapacityError
-from ganlab.ui.runs_common import _flash, _show_flash
+from ganlab.ui.runs_common import _flash, _show_flash, user_text
 from ganlab.ui.runs_compare import compare_runs
 from ganlab.ui.runs_continue import continue_question, continue_section, detach_continued
 from ganlab.ui.runs_live import _detach_if_training, _training_runner, resume_run, save_live_section
@@ -77,7 +77,7 @@ def manage_section(summary: RunSummary) -> None:
                 detach_continued(name)
                 rename_run(name, new)
             except (RunFormatError, OSError) as exc:
-                _flash("error", f"Cannot rename: {exc}")
+                _flash("error", f"Cannot rename: {user_text(exc)}")
             else:
                 st.session_state["rn_select_next"] = [new]
                 _flash("success", f"Renamed {name} to {new}.")
@@ -96,7 +96,7 @@ def manage_section(summary: RunSummary) -> None:
                     detach_continued(name)
                     delete_run(name)
                 except (RunFormatError, OSError) as exc:
-                    _flash("error", f"Cannot delete: {exc}")
+                    _flash("error", f"Cannot delete: {user_text(exc)}")
                 else:
                     st.session_state["rn_select_next"] = []
                     _flash("success", f"Deleted {name}.")
@@ -130,7 +130,7 @@ def export_section(summary: RunSummary) -> None:
                     text = export_samples(run_path(name), int(n), out)
                     st.session_state["rn_export_data"] = (name, out.name, out.read_bytes(), text)
                 except (RunFormatError, ValueError, OSError) as exc:
-                    st.error(f"Cannot export: {exc}")
+                    st.error(f"Cannot export: {user_text(exc)}")
         ready = st.session_state.get("rn_export_data")
         if ready and ready[0] == name:
             _, file_name, data, text = ready

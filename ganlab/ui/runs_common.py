@@ -5,6 +5,7 @@ best-value texts, and one-shot messages."""
 from __future__ import annotations
 
 import base64
+import logging
 import os
 from pathlib import Path
 
@@ -13,7 +14,7 @@ import streamlit as st
 
 from ganlab.formatting import format_number
 from ganlab.metric_names import short_label
-from ganlab.runs import RunFormatError, RunSummary, read_config
+from ganlab.runs import RunFormatError, RunSummary, load_run, read_config, run_path
 from ganlab.runs.catalog import read_curves, replay_frame, toy_bounds
 from ganlab.runs.render import png_bytes
 from ganlab.runs.store import EVALS, HISTORY, snapshot_steps
@@ -109,3 +110,34 @@ def _show_flash() -> None:
         kind, text = st.session_state.pop("rn_flash")
         {"info": st.info, "error": st.error, "success": st.success}[kind](text)
 
+
+def user_text(exc: Exception) -> str:
+    """What to show for `exc`: our own RunFormatError sentence as it is; for a disk error its
+    reason without the file's server path; anything else a pointer to the server log (where the
+    details go)."""
+    if isinstance(exc, RunFormatError):
+        return str(exc)
+    logging.getLogger(__name__).warning("runs page: %s", exc, exc_info=exc)
+    if isinstance(exc, OSError) and exc.strerror:
+        return f"{exc.strerror.lower()} (the details are in the server log)"
+    return "an unexpected error (the details are in the server log)"
+
+
+KEPT_CONFIG = ("preset", "csv", "images", "created", "steps_requested", "saved_from")  # carried by a writer
+
+
+def open_saved_run(name: str, verb: str):
+    """(path, experiment, state, config, the config entries a new writer keeps) of saved run
+    `name`, or None with a message that says why it cannot be `verb`-ed (no server path or
+    library text: those go to the server log)."""
+    try:
+        path = run_path(name)
+        experiment, state, config = load_run(path)
+    except RunFormatError as exc:  # our own sentence
+        _flash("error", f"Cannot {verb} “{name}”: {exc}")
+        return None
+    except (OSError, ValueError):
+        logging.getLogger(__name__).exception("cannot open run %s", name)
+        _flash("error", f"Cannot {verb} “{name}”: its files cannot be read (the details are in the server log).")
+        return None
+    return path, experiment, state, config, {k: config[k] for k in KEPT_CONFIG if k in config}

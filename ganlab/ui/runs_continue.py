@@ -15,12 +15,12 @@ from typing import Any
 import numpy as np
 import streamlit as st
 
-from ganlab.runs import RunFormatError, RunSummary, RunWriter, load_run, run_path
+from ganlab.runs import RunFormatError, RunSummary, RunWriter
 from ganlab.runs.paths import NAME_RULE, check_name
 from ganlab.runs.store import snapshot_steps
 from ganlab.training.runner import Runner
 from ganlab.training.timeline import Frame
-from ganlab.ui.runs_common import AUTOSAVE_S, _flash
+from ganlab.ui.runs_common import AUTOSAVE_S, _flash, open_saved_run
 from ganlab.ui.runs_live import _saver_for, _token_key, quality_results, save_live_run, session_runner
 from ganlab.ui.session import WIDGETS_SYNCED, get_registry, session_id
 
@@ -85,14 +85,11 @@ def continue_run(name: str) -> bool:
     """Restore run `name` into this session's runner of its page (created if there is none),
     autosaving into the run, and mark the page's widgets for syncing to it. False on failure
     (with a message)."""
-    try:
-        path = run_path(name)
-        experiment, state, config = load_run(path)
-    except (RunFormatError, OSError, ValueError) as exc:
-        _flash("error", f"Cannot continue {name!r}: {exc}")
+    opened = open_saved_run(name, "continue")
+    if opened is None:
         return False
+    path, experiment, state, config, keep = opened
     key, _, _ = TARGETS[experiment.kind]
-    keep = {k: config[k] for k in ("preset", "csv", "images", "created", "steps_requested", "saved_from") if k in config}
     box: dict[str, Runner] = {}
     runner = session_runner(key)
     if runner is None:

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ganlab.runs import RunFormatError, RunWriter, load_run, run_path
+from ganlab.runs import RunFormatError, RunWriter, run_path
 from ganlab.runs.paths import NAME_RULE, check_name
 from ganlab.training.runner import Runner, RunState
-from ganlab.ui.runs_common import AUTOSAVE_S, _flash
+from ganlab.ui.runs_common import AUTOSAVE_S, _flash, open_saved_run, user_text
 from ganlab.ui.session import TOKEN_KEY, get_registry, session_id
 
 PAGE_KEY = "runs"
@@ -67,13 +67,10 @@ def quality_results(runner: Runner):
 
 def resume_run(name: str) -> Runner | None:
     """Load run `name` into this session's runs-page runner (paused, autosaving into the run)."""
-    try:
-        path = run_path(name)
-        experiment, state, config = load_run(path)
-    except (RunFormatError, OSError, ValueError) as exc:
-        _flash("error", f"Cannot resume {name!r}: {exc}")
+    opened = open_saved_run(name, "resume")
+    if opened is None:
         return None
-    keep = {k: config[k] for k in ("preset", "csv", "images", "created", "steps_requested") if k in config}
+    path, experiment, state, config, keep = opened
     writer = RunWriter(path, experiment, extra=keep, status="paused", eval_every=config.get("eval_every"))
     holder: dict[str, Runner] = {}
     saver = _saver_for(writer, holder)
@@ -102,13 +99,13 @@ def save_live_run(key: str, name: str, keep_saving: bool) -> bool:
     try:
         path = run_path(name)
         if path.exists():
-            raise RunFormatError(f"a run named {name!r} already exists; choose another name")
+            raise RunFormatError(f"a run named “{name}” already exists; choose another name")
         state = runner.export_state()
         writer = RunWriter(path, runner.experiment, extra={"saved_from": LIVE_PAGES.get(key, key)}, status="paused",
                            eval_every=runner.eval_every, quality=quality_results(runner))
         writer.save(state)
     except (RunFormatError, OSError, TimeoutError, ValueError) as exc:
-        _flash("error", f"Cannot save: {exc}")
+        _flash("error", f"Cannot save: {user_text(exc)}")
         return False
     if keep_saving:
         holder = {"runner": runner}
