@@ -111,22 +111,14 @@ def _sync(runner: Runner, structure: ImageStructure, knobs: Knobs, dataset: Imag
     """Bring the runner in line with the widgets; True while a structure change waits for the
     user's confirmation (the run keeps its structure and steps meanwhile)."""
     experiment = runner.experiment
-    confirmed, forced = restart.take_restart_request("im_")
     # A named dataset is fixed by the structure (a reloaded copy after a cache eviction is the
     # same data: no restart); every zip is called "upload", so a new zip is told by identity.
     new_upload = (structure.dataset == image_controls.UPLOAD and experiment.dataset is not dataset
                   and st.session_state.get("im_kept_dataset") != id(dataset))
-    changed = experiment.structure != structure or new_upload
-    pending = False
-    if forced or changed:
-        if forced or confirmed or runner.snapshot().step == 0:
-            why = forced or f"Structure changed ({_what_changed(experiment.structure, structure)})"
-            st.session_state.pop("im_kept_dataset", None)
-            restart.restart(runner, "im_", ImageExperiment(structure, dataset), restart.restarted_notice(why))
-        else:
-            restart.pending_banner(runner, "im_", _what_changed(experiment.structure, structure),
-                                   keep=lambda: _keep_current_run(runner))
-            pending = True
+    pending = restart.follow_structure(
+        runner, "im_", experiment.structure != structure or new_upload,
+        lambda: _what_changed(experiment.structure, structure),
+        lambda: ImageExperiment(structure, dataset), keep=lambda: _keep_current_run(runner))
     if runner.snapshot().knobs != knobs:
         runner.set_knobs(knobs)
     return pending

@@ -79,19 +79,11 @@ def _sync(runner: Runner, structure: ToyStructure, knobs: Knobs, dataset: ToyDis
     """Bring the runner in line with the widgets; True while a structure change waits for the
     user's confirmation (the run keeps its structure and steps meanwhile)."""
     experiment = runner.experiment
-    confirmed, forced = restart.take_restart_request("pg_")
     new_data = experiment.dataset is not dataset and st.session_state.get("pg_kept_dataset") != id(dataset)
-    changed = experiment.structure != structure or new_data
-    pending = False
-    if forced or changed:
-        if forced or confirmed or runner.snapshot().step == 0:
-            why = forced or f"Structure changed ({_what_changed(experiment.structure, structure)})"
-            st.session_state.pop("pg_kept_dataset", None)
-            restart.restart(runner, "pg_", ToyExperiment(structure, dataset), restart.restarted_notice(why))
-        else:
-            restart.pending_banner(runner, "pg_", _what_changed(experiment.structure, structure),
-                                   keep=lambda: _keep_current_run(runner))
-            pending = True
+    pending = restart.follow_structure(
+        runner, "pg_", experiment.structure != structure or new_data,
+        lambda: _what_changed(experiment.structure, structure),
+        lambda: ToyExperiment(structure, dataset), keep=lambda: _keep_current_run(runner))
     if runner.snapshot().knobs != knobs:
         runner.set_knobs(knobs)
     return pending

@@ -133,3 +133,20 @@ def pending_banner(runner: Runner, prefix: str, what: str, keep: Callable[[], No
                   on_click=_confirm, args=(prefix,), width="stretch")
         c2.button("Keep the current run", key=prefix + "keep_run", on_click=keep, width="stretch",
                   help="Put the structure widgets back to the run's settings")
+
+
+def follow_structure(runner: Runner, prefix: str, changed: bool, what_changed: Callable[[], str],
+                     build: Callable[[], Any], keep: Callable[[], None]) -> bool:
+    """Restart `runner` on `build()` when the widgets' structure `changed` and the run has no
+    steps yet, or the user confirmed (or a restart was requested); otherwise show the pending
+    banner. True while a change waits for the user's answer (the run keeps its structure)."""
+    confirmed, forced = take_restart_request(prefix)
+    if not (forced or changed):
+        return False
+    if forced or confirmed or runner.snapshot().step == 0:
+        why = forced or f"Structure changed ({what_changed()})"
+        st.session_state.pop(prefix + "kept_dataset", None)
+        restart(runner, prefix, build(), restarted_notice(why))
+        return False
+    pending_banner(runner, prefix, what_changed(), keep=keep)
+    return True
