@@ -137,7 +137,9 @@ def test_nearest_training_images_first_on_a_fresh_tab(page, start_server, tmp_pa
     assert choice.is_checked()
     page.get_by_role("button", name="Find the nearest training images").click()
     page.get_by_text("real training images lie a median").wait_for(timeout=60_000)
-    assert page.locator('[data-testid="stImage"]:has-text(" · d ")').count() == 5
+    neighbours = page.locator('[data-testid="stImage"]:has-text(" · d ")')
+    neighbours.nth(4).wait_for(timeout=30_000)  # the images may land after the summary text
+    assert neighbours.count() == 5
     assert not page.locator('[data-testid="stException"]').count()
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"latent-nearest-{width}x{height}.png"), full_page=True)
