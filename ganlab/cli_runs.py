@@ -5,10 +5,9 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
-from typing import Mapping
 
-from ganlab.cli_common import EXIT_OK, UsageError, _fmt, _pick_device
-from ganlab.metric_names import short_label
+from ganlab.cli_common import EXIT_OK, UsageError, _pick_device
+from ganlab.metric_names import KIND_LABELS, best_text
 
 
 def _run_dir(args: argparse.Namespace) -> Path:
@@ -59,12 +58,6 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _best_text(best: Mapping[str, float]) -> str:
-    order = ("modes_covered", "high_quality", "js_hist", "classes_covered", "frechet", "inception_score", "fid")
-    keys = [k for k in order if k in best] or list(best)[:2]
-    return ", ".join(f"{short_label(k)} {_fmt(best[k], '.3g')}" for k in keys[:3]) or "-"
-
-
 def cmd_runs(args: argparse.Namespace) -> int:
     from ganlab.runs.catalog import list_runs
     from ganlab.runs.paths import runs_root
@@ -85,7 +78,7 @@ def cmd_runs(args: argparse.Namespace) -> int:
             rows.append((r.name, "?", "?", "?", "?", "unreadable", r.error))
             continue
         status = "training (live)" if r.live else r.status + (" (view only)" if r.view_only else "")
-        rows.append((r.name, r.kind, r.data, r.loss, f"{r.step:,}", status, _best_text(r.best)))
+        rows.append((r.name, KIND_LABELS.get(r.kind, r.kind), r.data, r.loss, f"{r.step:,}", status, best_text(r.best)))
     widths = [max(len(row[i]) for row in rows) for i in range(6)]
     for row in rows:
         print("  ".join(cell.ljust(w) for cell, w in zip(row[:6], widths)) + "  " + row[6])

@@ -4,6 +4,9 @@ direction is better. Pages, plots, the runs store (best values) and the CLI all 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Mapping
+
+from ganlab.formatting import format_number
 
 
 @dataclass(frozen=True)
@@ -52,3 +55,21 @@ def metric_label(key: str) -> str:
 def short_label(key: str) -> str:
     metric = METRICS.get(key)
     return (metric.short or metric.label) if metric is not None else key.replace("_", " ")
+
+
+KIND_LABELS = {"toy": "2D", "image": "image"}  # a run's kind as people say it
+
+BEST_SHOWN = ("modes_covered", "high_quality", "js_hist", "classes_covered", "frechet", "inception_score", "fid")
+BEST_FORMATS = {"modes_covered": ".0f", "classes_covered": ".0f", "frechet": ".1f", "inception_score": ".2f"}
+
+
+def best_text(best: Mapping[str, float]) -> str:
+    """A run's three headline best values with short labels ("modes 8, HQ 91%, JS 0.012"): the
+    Runs page and `ganlab runs` print the same."""
+    parts = []
+    for key in BEST_SHOWN:
+        if key in best:
+            value = (format_number(100 * best[key], ".0f") + "%" if key == "high_quality"
+                     else format_number(best[key], BEST_FORMATS.get(key, ".3g")))
+            parts.append(f"{short_label(key)} {value}")
+    return ", ".join(parts[:3]) or "—"

@@ -232,3 +232,4 @@ def test_runs_lists_best_metrics_by_their_labels(tmp_path, capsys):
     row = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("r "))
     assert "modes " in row and "HQ " in row
     assert "modes_covered" not in row and "high_quality" not in row and "js_hist" not in row
+    assert row.split()[1] == "2D" and "%" in row  # as the Runs page says it: kind "2D", HQ in percent

@@ -12,8 +12,6 @@ from pathlib import Path
 import numpy as np
 import streamlit as st
 
-from ganlab.formatting import format_number
-from ganlab.metric_names import short_label
 from ganlab.runs import RunFormatError, RunSummary, load_run, read_config, run_path
 from ganlab.runs.catalog import read_curves, replay_frame, toy_bounds
 from ganlab.runs.render import png_bytes
@@ -68,21 +66,6 @@ def _thumbnail(summary: RunSummary) -> str | None:
 
 
 # ------------------------------------------------------------------ formatting
-BEST_SHOWN = ("modes_covered", "high_quality", "js_hist", "classes_covered", "frechet", "inception_score", "fid")
-BEST_FORMATS = {"modes_covered": ".0f", "classes_covered": ".0f", "frechet": ".1f", "inception_score": ".2f"}
-
-
-def best_text(best: dict[str, float]) -> str:
-    """The three headline best values of a run, with short human labels ("modes 8, HQ 91%, JS 0.012")."""
-    parts = []
-    for key in BEST_SHOWN:
-        if key in best:
-            value = (format_number(100 * best[key], ".0f") + "%" if key == "high_quality"
-                     else format_number(best[key], BEST_FORMATS.get(key, ".3g")))
-            parts.append(f"{short_label(key)} {value}")
-    return ", ".join(parts[:3]) or "—"
-
-
 def status_text(summary: RunSummary) -> str:
     if summary.error:
         return "unreadable"

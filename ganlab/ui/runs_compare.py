@@ -9,13 +9,12 @@ import streamlit as st
 
 from ganlab.formatting import MISSING
 from ganlab.losses import loss_label
-from ganlab.metric_names import metric_label
+from ganlab.metric_names import KIND_LABELS, metric_label
 from ganlab.plots_runs import compare_losses_figure, compare_metric_figure, shared_metrics
 from ganlab.runs import RunFormatError, RunSummary
 from ganlab.runs.catalog import summarize
 from ganlab.runs.store import snapshot_steps
 from ganlab.ui.runs_common import LIVE_POLL_S, curves, frame_png
-from ganlab.ui.runs_view import KIND_LABELS
 
 
 def compare_runs(runs: list[RunSummary]) -> None:

@@ -11,18 +11,18 @@ import streamlit as st
 from ganlab.formatting import format_number
 from ganlab.plots import loss_figure, mode_coverage_figure
 from ganlab.plots_runs import compare_metric_figure, shared_metrics
+from ganlab.metric_names import KIND_LABELS, best_text
 from ganlab.runs import RunFormatError, RunSummary, read_config, replay_gif, run_path
 from ganlab.runs.catalog import summarize
 from ganlab.runs.evaluation import metric_lines, modes_total
 from ganlab.runs.store import snapshot_steps
 from ganlab.training.runner import RunState
 from ganlab.ui.runs_common import (
-    AUTOSAVE_S, LIVE_POLL_S, _headless, _thumbnail, best_text, curves, frame_png, status_text,
+    AUTOSAVE_S, LIVE_POLL_S, _headless, _thumbnail, curves, frame_png, status_text,
 )
 from ganlab.ui.runs_live import _training_runner
 
 
-KIND_LABELS = {"toy": "2D", "image": "image"}
 TABLE_ROW_PX = 44  # the thumbnail's cell
 
 
