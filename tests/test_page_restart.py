@@ -13,6 +13,7 @@ from ganlab.image_presets import IMAGE_PRESETS
 from ganlab.presets import PRESETS
 from ganlab.training.runner import RunState
 from ganlab.training.toy_experiment import ToyExperiment
+from ganlab.ui.restart import RECIPE_DIFFERS
 from tests.apptest_pages import fresh_app, open_with, runner_of, status_line
 from tests.conftest import wait_until
 
@@ -187,3 +188,21 @@ def test_reset_keeps_the_old_run_one_click_away(playground):
     assert "Reset: " + RESTARTED in infos(at)
     at = at.button(key="pg_undo_restart").click().run()
     assert runner.snapshot().step == 8
+
+
+def differs(at: AppTest) -> bool:
+    return any(RECIPE_DIFFERS in c.value for c in at.caption)
+
+
+@pytest.mark.parametrize("page, prefix, preset", [("playground", "pg_", "mode-collapse"), ("images", "im_", "wgan-gp")])
+def test_the_recipe_box_says_when_the_settings_are_not_its_recipe(request, page, prefix, preset):
+    """After a link, a saved run or a changed knob the box still named a recipe ("Default") that
+    did not describe the run (newcomer tour): now it says the settings differ, until applied."""
+    at = open_with(request.getfixturevalue(page), {})
+    assert not differs(at)  # a fresh page trains the selected recipe
+    at.selectbox(key=prefix + "preset").set_value(preset).run()
+    assert differs(at)  # picked but not applied
+    at = at.button(key=prefix + "apply_preset").click().run()
+    assert not differs(at)
+    at.selectbox(key=prefix + "loss").set_value("hinge").run()
+    assert differs(at)

@@ -100,6 +100,7 @@ def sidebar() -> tuple[ToyStructure, Knobs, ToyDistribution] | None:
         st.selectbox("Recipe", list(PRESETS), key="pg_preset", format_func=lambda n: PRESETS[n].label,
                      label_visibility="collapsed")
         st.caption(PRESETS[st.session_state["pg_preset"]].description)
+        recipe_slot = st.empty()
         restart.preset_buttons(PREFIX, _apply_preset, "Load the recipe's networks and knobs (keeps your data and seed) and "
                                               "start from fresh weights at step 0; Undo brings the old run back")
 
@@ -123,6 +124,8 @@ def sidebar() -> tuple[ToyStructure, Knobs, ToyDistribution] | None:
         except ConfigError as err:
             st.error(f"Settings not applied: {err}.")
             return None
+        recipe = get_preset(st.session_state["pg_preset"]).apply(structure.data, structure.seed)
+        restart.recipe_note(recipe_slot, recipe == (structure, knobs))
     if dataset is None:
         return None
     return structure, knobs, dataset

@@ -157,6 +157,7 @@ def sidebar() -> tuple[ImageStructure, Knobs, ImageDataset] | None:
         st.selectbox("Recipe", list(IMAGE_PRESETS), key="im_preset", format_func=lambda n: IMAGE_PRESETS[n].label,
                      label_visibility="collapsed")
         st.caption(IMAGE_PRESETS[st.session_state["im_preset"]].description)
+        recipe_slot = st.empty()
         restart.preset_buttons(PREFIX, _apply_preset, "Load the recipe's networks and knobs (keeps your data, image size, "
                                               "channels and seed) and start from fresh weights at step 0; Undo "
                                               "brings the old run back")
@@ -176,6 +177,8 @@ def sidebar() -> tuple[ImageStructure, Knobs, ImageDataset] | None:
         except ConfigError as err:
             st.error(f"Settings not applied: {err}.")
             return None
+        restart.recipe_note(recipe_slot, get_image_preset(st.session_state["im_preset"]).apply(structure)
+                            == (structure, knobs))
         if dataset is None:
             return None
         if structure.conditional and dataset.labels is None:

@@ -150,3 +150,14 @@ def follow_structure(runner: Runner, prefix: str, changed: bool, what_changed: C
         return False
     pending_banner(runner, prefix, what_changed(), keep=keep)
     return True
+
+
+RECIPE_DIFFERS = ("Your settings differ from this recipe (changed since it was applied, or opened from a link "
+                  "or a saved run): press *Apply and restart* to train it as described.")
+
+
+def recipe_note(slot, matches: bool) -> None:
+    """Say under the recipe box when the settings in force are not that recipe's, so a preset's
+    name never vouches for a run it does not describe."""
+    if not matches:
+        slot.caption(f":orange[{RECIPE_DIFFERS}]")
