@@ -346,3 +346,23 @@ def test_quality_source_scores_the_averaged_generator_when_the_run_keeps_one(rel
         _, averaged = runner_sample_source(runner, ema=True)()
         np.testing.assert_allclose(images, averaged, atol=1e-6)
         assert np.abs(images - live).max() > 1e-3
+
+
+def test_paused_between_two_measurements_the_quality_panel_measures_the_paused_weights(app):
+    """The tour paused at step 858 and the panel kept 'Measured ... at step 759': a paused run's
+    weights are now measured (asked for at once) and the panel says it is measuring them."""
+    from ganlab.ui.quality import get_monitors
+
+    at = open_page(app)
+    runner = runner_of(at)
+    monitor = get_monitors().by_runner[runner.id]
+    wait_until(lambda: monitor.snapshot().latest is not None, timeout=60)
+    measured = monitor.snapshot().latest.step
+    runner.step("both", 3)
+    assert runner.wait_idle(60)
+    at.run()
+    assert any(f"Measuring the weights at step {measured + 3:,}" in c.value for c in at.caption)
+    wait_until(lambda: monitor.snapshot().latest.step == measured + 3, timeout=30)
+    at.run()
+    assert any(f"at step {measured + 3:,}" in c.value and c.value.startswith("Measured on") for c in at.caption)
+    assert not any(c.value.startswith("Measuring the weights") for c in at.caption)

@@ -17,7 +17,7 @@ from ganlab.training.image_experiment import ImageExperiment
 from ganlab.training.runner import Runner, RunState
 from ganlab.training.runner_state import Snapshot
 from ganlab.ui import image_controls, restart, run_controls
-from ganlab.ui.quality import quality_panel
+from ganlab.ui.quality import quality_panel, quality_pending
 from ganlab.ui.readout import d_numbers, step_label
 from ganlab.ui.session import URL_TOKENS, claim_runner, create_runner
 from ganlab.urlstate import decode_image, encode_image
@@ -237,7 +237,7 @@ def live_view(runner: Runner) -> None:
     def timeline_panel() -> None:
         _timeline(runner)
 
-    @st.fragment(run_every=CHART_POLL_S if live else None)
+    @st.fragment(run_every=CHART_POLL_S if live or quality_pending(runner) else None)
     def quality_fragment() -> None:
         quality_panel(runner)
 

@@ -16,7 +16,7 @@ import streamlit as st
 from ganlab.formatting import format_number
 from ganlab.metrics.classifier import unavailable_reason_for
 from ganlab.training.quality_monitor import MonitorState, QualityMonitor, QualityResult, runner_sample_source
-from ganlab.training.runner import Runner, RunnerClosedError
+from ganlab.training.runner import Runner, RunnerClosedError, RunState
 
 INTERVAL_S = 5.0  # between measurements while the generator changes (each costs ~0.1-0.3 s of CPU)
 
@@ -134,3 +134,24 @@ def quality_panel(runner: Runner) -> None:
         st.caption("The first numbers appear a few seconds after training starts.")
         return
     _show(snap.latest, scores_averaged_generator(runner))
+    if _behind(runner, snap.latest.step):
+        monitors.get(runner).request()  # the monitor skips a paused run once it has measured it
+        st.caption(f"Measuring the weights at step {runner.snapshot().step:,} (the run stopped between two "
+                   "measurements)…")
+
+
+def _behind(runner: Runner, measured_step: int) -> bool:
+    """True when the run is paused at a step the Quality numbers have not measured yet (not after
+    a divergence or an error: those weights give no numbers, and the page would poll forever)."""
+    snap = runner.snapshot()
+    return snap.state == RunState.PAUSED and snap.step != measured_step
+
+
+def quality_pending(runner: Runner) -> bool:
+    """True while the panel waits for the measurement of a stopped run's weights: the page keeps
+    polling it until the numbers land (at rest it otherwise draws once and stops)."""
+    if not st.session_state.get("im_quality", True) or unavailable_reason_for(runner.experiment.structure):
+        return False
+    monitor = get_monitors().by_runner.get(runner.id)
+    latest = monitor.latest() if monitor is not None else None
+    return latest is not None and _behind(runner, latest.step)
