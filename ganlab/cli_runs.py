@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
+from typing import Callable
 
 from ganlab.cli_common import EXIT_OK, UsageError, _pick_device
 from ganlab.metric_names import KIND_LABELS, best_text
@@ -16,17 +17,24 @@ def _run_dir(args: argparse.Namespace) -> Path:
     return resolve_run(args.run, args.runs_dir)
 
 
+def _write(output: Path, write: Callable[[], str]) -> int:
+    """Print what `write()` (which writes `output`) says; a bad request or an output that cannot
+    be written is one usage line."""
+    try:
+        print(write())
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    except OSError as exc:
+        raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from None
+    return EXIT_OK
+
+
 def cmd_sample(args: argparse.Namespace) -> int:
     from ganlab.runs.sampling import write_samples
 
     run = _run_dir(args)
-    try:
-        print(write_samples(run, args.n, args.output, seed=args.seed, prefer_ema=not args.no_ema, label=args.label))
-    except ValueError as exc:
-        raise UsageError(str(exc)) from None
-    except OSError as exc:
-        raise UsageError(f"cannot write {args.output}: {exc.strerror or exc}") from None
-    return EXIT_OK
+    return _write(args.output, lambda: write_samples(run, args.n, args.output, seed=args.seed,
+                                                     prefer_ema=not args.no_ema, label=args.label))
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -35,13 +43,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     run = _run_dir(args)
     if args.output.exists() and not args.force:
         raise UsageError(f"{args.output} exists; pass --force to overwrite it")
-    try:
-        print(export_samples(run, args.n, args.output, seed=args.seed, prefer_ema=not args.no_ema))
-    except ValueError as exc:
-        raise UsageError(str(exc)) from None
-    except OSError as exc:
-        raise UsageError(f"cannot write {args.output}: {exc.strerror or exc}") from None
-    return EXIT_OK
+    return _write(args.output, lambda: export_samples(run, args.n, args.output, seed=args.seed,
+                                                      prefer_ema=not args.no_ema))
 
 
 def cmd_eval(args: argparse.Namespace) -> int:

@@ -4,6 +4,7 @@ run is saved with weights it can resume from, not NaN), and failing saves report
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -11,18 +12,24 @@ from ganlab.runs.guard import mark_save_failed, save_error_text
 from ganlab.runs.schema import first_non_finite
 
 
+KEEP_EVERY_S = 2.0  # an export copies weights, optimizer state and history on the training thread
+
+
 class TrainGuard:
     """Watches a CLI training run between chunks. `after_chunk()` keeps the state just trained
-    when the run is healthy and prints a save error the first time it appears."""
+    when the run is healthy (at most every KEEP_EVERY_S: a chunk lasts ~0.5 s, and each export
+    pauses training for ~10 ms) and prints a save error the first time it appears."""
 
     def __init__(self, runner: Any, stream: TextIO, prog: str = "ganlab train") -> None:
         self.runner, self.stream, self.prog = runner, stream, prog
         self.last_good = None
+        self._kept_at = -float("inf")
         self._reported: str | None = None
 
     def keep(self) -> None:
         """Remember the runner's current state as the last finite one."""
         self.last_good = self.runner.export_state()
+        self._kept_at = time.monotonic()
 
     def report_save_error(self) -> None:
         error = self.runner.save_error
@@ -34,7 +41,7 @@ class TrainGuard:
 
     def after_chunk(self, healthy: bool) -> None:
         self.report_save_error()
-        if healthy:
+        if healthy and time.monotonic() - self._kept_at >= KEEP_EVERY_S:
             self.keep()
 
     def finite_state(self, state: Any) -> tuple[Any, bool]:

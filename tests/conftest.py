@@ -50,3 +50,18 @@ def release_runners(monkeypatch):
         runner.release(timeout=10.0)
     stuck = [r.id for r in created if r.alive]
     assert not stuck, f"runner threads still alive after release: {stuck}"
+
+
+def save_trained_run(run_dir, experiment, batch_size: int = 8, steps: int = 2) -> None:
+    """Train `experiment` a few steps and save it as a run in `run_dir` (page and browser tests)."""
+    from ganlab.config import Knobs
+    from ganlab.runs import RunWriter
+    from ganlab.training.runner import Runner
+
+    runner = Runner(experiment, Knobs(batch_size=batch_size))
+    try:
+        runner.step("both", steps)
+        assert runner.wait_idle(60)
+        RunWriter(run_dir, experiment).save(runner.export_state())
+    finally:
+        runner.release()

@@ -14,26 +14,14 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from ganlab.config import ImageStructure, Knobs
-from ganlab.training.runner import Runner
 from ganlab.training.toy_experiment import ToyExperiment
 from tests.apptest_pages import fresh_app
+from tests.conftest import save_trained_run
 from tests.test_page_latent import PAGE, SMALL_TOY, captions, give_session, image_captions, run, tiny_images
 
 VIEWS = ("interpolate", "directions", "ask", "nearest")
 SOURCES = ("playground", "images", "saved-2d", "saved-image")
 KIND = {"playground": "toy", "images": "image", "saved-2d": "toy", "saved-image": "image"}
-
-
-def _save(root: Path, name: str, experiment) -> None:
-    from ganlab.runs import RunWriter
-
-    runner = Runner(experiment, Knobs(batch_size=8))
-    try:
-        runner.step("both", 2)
-        assert runner.wait_idle(60)
-        RunWriter(root / name, experiment).save(runner.export_state())
-    finally:
-        runner.release()
 
 
 @pytest.fixture(scope="module")
@@ -43,9 +31,9 @@ def saved_runs(tmp_path_factory) -> dict[str, Path]:
     from ganlab.training.image_experiment import ImageExperiment
 
     toy_dir, image_dir = tmp_path_factory.mktemp("runs-2d"), tmp_path_factory.mktemp("runs-image")
-    _save(toy_dir, "ring-run", ToyExperiment(SMALL_TOY))
+    save_trained_run(toy_dir / "ring-run", ToyExperiment(SMALL_TOY))
     structure = ImageStructure(dataset="digits", noise_dim=8, width=8)
-    _save(image_dir, "digits-run", ImageExperiment(structure, load_image_source("digits", 28, 1)))
+    save_trained_run(image_dir / "digits-run", ImageExperiment(structure, load_image_source("digits", 28, 1)))
     return {"saved-2d": toy_dir, "saved-image": image_dir}
 
 

@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 import torch
 
-from ganlab.config import ImageStructure, Knobs
+from ganlab.config import ImageStructure
 from ganlab.data.image_sources import load_image_source
 from ganlab.training.image_experiment import ImageExperiment
-from ganlab.training.runner import Runner
 from tests.browser.conftest import ARTIFACTS
 from tests.browser.labels import VIEWPORTS
+from tests.conftest import save_trained_run
 
 pytestmark = pytest.mark.browser
 FRAME = '[data-testid="stImage"]:has-text("t = ") img'  # the interpolation frame (its caption is "t = ...")
@@ -27,17 +27,9 @@ FRAME_SRC_JS = """() => { for (const el of document.querySelectorAll('[data-test
 
 def save_image_run(root: Path, name: str = "digits-run", **structure) -> None:
     """A 28x28 DCGAN on the built-in digits, a couple of steps trained, saved as a run."""
-    from ganlab.runs import RunWriter
-
     torch.set_num_threads(1)
     experiment = ImageExperiment(ImageStructure(dataset="digits", **structure), load_image_source("digits", 28, 1))
-    runner = Runner(experiment, Knobs(batch_size=16))
-    try:
-        runner.step("both", 2)
-        assert runner.wait_idle(60)
-        RunWriter(root / name, experiment).save(runner.export_state())
-    finally:
-        runner.release()
+    save_trained_run(root / name, experiment, batch_size=16)
 
 
 def view_choice(page, name: str):
