@@ -18,6 +18,7 @@ from ganlab.image_presets import IMAGE_PRESETS
 from ganlab.training.image_experiment import ImageExperiment
 from ganlab.training.runner import RunState
 from ganlab.ui.session import get_registry
+from tests.trainer_probes import break_training
 from tests.apptest_pages import fresh_app, open_with, runner_of, status_line
 from tests.conftest import wait_until
 
@@ -236,14 +237,17 @@ def test_colour_and_size_change_reload_the_data_to_fit(app):
     assert runner.experiment.dataset.images.shape[1:] == (3, 32, 32)
 
 
-def test_server_full_message(app):
+def test_a_full_server_queues_the_image_run(app):
     at = open_page(app)
     registry = get_registry()
     for i in range(registry.slots.limit):
         registry.slots.acquire(f"someone-else-{i}")
     at.button(key="im_play").click().run()
-    assert any("already training" in e.value for e in at.error)
-    assert runner_of(at).state == RunState.PAUSED
+    runner = runner_of(at)
+    assert runner.state == RunState.QUEUED
+    assert any("number 1 in line" in i.value for i in at.info) and "waiting in line" in status_line(at)
+    registry.slots.release("someone-else-0")
+    wait_until(lambda: runner.state == RunState.RUNNING, timeout=30)
 
 
 @pytest.mark.parametrize("name", list(IMAGE_PRESETS))
@@ -294,11 +298,10 @@ def test_quality_panel_explains_why_there_are_no_numbers_for_own_images(app):
     assert any("No quality numbers for 'upload'" in c.value for c in at.caption)
 
 
-def test_divergence_pauses_with_an_explanation(app, monkeypatch):
-    broken = dataclasses.replace(losses.LOSSES["non-saturating"], d_loss=lambda r, f: (r.mean() + f.mean()) * math.nan)
-    monkeypatch.setitem(losses.LOSSES, "non-saturating", broken)
+def test_divergence_pauses_with_an_explanation(app):
     at = open_page(app)
     runner = runner_of(at)
+    break_training(runner, "nan-d")  # in the run's trainer process
     at.button(key="im_play").click().run()
     wait_until(lambda: runner.state == RunState.DIVERGED, timeout=30)
     at = settle(at, runner)
@@ -307,14 +310,10 @@ def test_divergence_pauses_with_an_explanation(app, monkeypatch):
     assert at.button(key="im_play").label == "Play"
 
 
-def test_a_training_error_is_shown_with_its_details(app, monkeypatch):
-    def broken_g_loss(fake_logits):
-        raise RuntimeError("boom in the generator loss")
-
-    broken = dataclasses.replace(losses.LOSSES["non-saturating"], g_loss=broken_g_loss)
-    monkeypatch.setitem(losses.LOSSES, "non-saturating", broken)
+def test_a_training_error_is_shown_with_its_details(app):
     at = open_page(app)
     runner = runner_of(at)
+    break_training(runner, "raise-g")  # in the run's trainer process
     at.button(key="im_step").click().run()
     wait_until(lambda: runner.state == RunState.ERROR, timeout=30)
     at = settle(at, runner)

@@ -14,6 +14,7 @@ from ganlab.presets import PRESETS
 from ganlab.training.runner import RunState
 from ganlab.ui.session import get_registry
 from tests.apptest_pages import fresh_app, open_with, runner_of, status_line
+from tests.trainer_probes import break_training, g_optimizer_facts
 from tests.conftest import wait_until
 
 PAGE = "pages/1_Playground.py"
@@ -89,13 +90,14 @@ def test_learning_rate_changes_live_without_reset(app):
     runner = runner_of(at)
     at.button(key="pg_step").click().run()
     wait_until(lambda: runner.snapshot().step == 1)
-    optimizer_before = runner._parts.g_optimizer  # the thread is idle between commands
+    before = runner.call_on_thread(g_optimizer_facts)
+    assert before["updates"] == 1 and before["lr"] != 0.0005
     at.number_input(key="pg_glr").set_value(0.0005).run()
     wait_until(lambda: runner.snapshot().knobs.g_opt.lr == 0.0005)
     runner.wait_idle()
     assert runner.snapshot().step == 1  # no reset
-    assert runner._parts.g_optimizer is optimizer_before  # Adam state kept
-    assert runner._parts.g_optimizer.param_groups[0]["lr"] == 0.0005
+    after = runner.call_on_thread(g_optimizer_facts)
+    assert after == {**before, "lr": 0.0005}  # the same Adam, its state (1 update) kept
     assert at.query_params["glr"] in ("0.0005", ["0.0005"])
 
 
@@ -156,21 +158,43 @@ def test_preset_applies_its_recipe(app):
     wait_until(lambda: runner.snapshot().knobs.d_steps == 5)
 
 
-def test_server_full_message(app):
+def test_a_full_server_queues_the_run_and_starts_it_when_a_slot_frees(app):
+    at = open_page(app)
+    registry = get_registry()
+    others = [f"someone-else-{i}" for i in range(registry.slots.limit)]
+    for holder in others:
+        registry.slots.acquire(holder)
+    at.button(key="pg_play").click().run()
+    runner = runner_of(at)
+    assert runner.state == RunState.QUEUED and runner.snapshot().step == 0
+    assert any("number 1 in line" in i.value and "starts by itself" in i.value for i in at.info)
+    assert "waiting in line" in status_line(at)
+    assert at.button(key="pg_pause").label == "Pause"  # leaves the line
+    registry.slots.release(others[0])  # someone pauses: the queued run gets the slot
+    wait_until(lambda: runner.state == RunState.RUNNING and runner.snapshot().step > 0)
+    assert registry.slots.holds(runner.id)
+    runner.pause()
+    assert not registry.slots.holds(runner.id) and registry.slots.in_use == len(others) - 1
+
+
+def test_pause_leaves_the_queue(app):
     at = open_page(app)
     registry = get_registry()
     for i in range(registry.slots.limit):
         registry.slots.acquire(f"someone-else-{i}")
     at.button(key="pg_play").click().run()
-    assert any("already training" in e.value for e in at.error)
-    assert runner_of(at).state == RunState.PAUSED
+    runner = runner_of(at)
+    assert registry.slots.waiting == 1
+    at.button(key="pg_pause").click().run()
+    assert registry.slots.waiting == 0 and runner.state == RunState.PAUSED
+    registry.slots.release("someone-else-0")
+    assert runner.state == RunState.PAUSED and not registry.slots.holds(runner.id)
 
 
-def test_divergence_pauses_with_an_explanation(app, monkeypatch):
-    broken = dataclasses.replace(losses.LOSSES["non-saturating"], d_loss=lambda r, f: (r.mean() + f.mean()) * math.nan)
-    monkeypatch.setitem(losses.LOSSES, "non-saturating", broken)
+def test_divergence_pauses_with_an_explanation(app):
     at = open_page(app)
     runner = runner_of(at)
+    break_training(runner, "nan-d")  # in the run's trainer process
     at.button(key="pg_play").click().run()
     wait_until(lambda: runner.state == RunState.DIVERGED)
     at = settle(at, runner)

@@ -14,6 +14,7 @@ from ganlab.presets import PRESETS
 from ganlab.training.runner import RunState
 from ganlab.training.toy_experiment import ToyExperiment
 from ganlab.ui.restart import RECIPE_DIFFERS
+from tests.trainer_probes import generator_weights
 from tests.apptest_pages import fresh_app, open_with, runner_of, status_line
 from tests.conftest import wait_until
 
@@ -40,7 +41,7 @@ def train(at: AppTest, runner, steps: int) -> AppTest:
 
 
 def weights(runner) -> dict[str, torch.Tensor]:
-    return runner.call_on_thread(lambda parts, _e, _s: {k: v.clone() for k, v in parts.generator.state_dict().items()})
+    return runner.call_on_thread(generator_weights)
 
 
 def infos(at: AppTest) -> list[str]:

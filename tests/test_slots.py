@@ -2,7 +2,11 @@ import threading
 
 import pytest
 
-from ganlab.training.slots import DEFAULT_MAX_TRAINING, ENV_MAX_TRAINING, CapacityError, TrainingSlots, max_training_from_env
+import os
+
+from ganlab.training.slots import ENV_MAX_TRAINING, CapacityError, TrainingSlots, max_training_from_env, usable_cores
+
+CORES = len(os.sched_getaffinity(0))
 
 
 def test_limit_must_be_positive():
@@ -57,14 +61,57 @@ def test_concurrent_acquire_never_exceeds_limit():
     assert (len(won), len(lost), slots.in_use) == (3, 13, 3)
 
 
-@pytest.mark.parametrize("raw, expected", [("7", 7), ("1", 1), ("0", DEFAULT_MAX_TRAINING), ("-3", DEFAULT_MAX_TRAINING),
-                                           ("many", DEFAULT_MAX_TRAINING), ("", DEFAULT_MAX_TRAINING)])
-def test_max_training_from_env(monkeypatch, raw, expected):
+@pytest.mark.parametrize("raw, expected", [("7", 7), ("1", 1), ("0", CORES), ("-3", CORES), ("many", CORES), ("", CORES)])
+def test_max_training_from_env_defaults_to_the_usable_cores(monkeypatch, raw, expected):
     monkeypatch.setenv(ENV_MAX_TRAINING, raw)
     assert max_training_from_env() == expected
 
 
 def test_max_training_from_env_unset_uses_given_default(monkeypatch):
     monkeypatch.delenv(ENV_MAX_TRAINING, raising=False)
-    assert max_training_from_env() == DEFAULT_MAX_TRAINING
+    assert max_training_from_env() == usable_cores() == CORES
     assert max_training_from_env(default=9) == 9
+
+
+def test_usable_cores_follow_the_affinity_mask():
+    before = os.sched_getaffinity(0)
+    try:
+        os.sched_setaffinity(0, {min(before)})
+        assert usable_cores() == 1
+    finally:
+        os.sched_setaffinity(0, before)
+    assert usable_cores() == len(before)
+
+
+def test_the_queue_grants_slots_in_order_as_they_free():
+    slots = TrainingSlots(1)
+    started = []
+    assert slots.request("a", lambda: started.append("a"))
+    assert not slots.request("b", lambda: started.append("b"))
+    assert not slots.request("c", lambda: started.append("c"))
+    assert not slots.request("b", lambda: started.append("b-again"))  # asking again keeps the place
+    assert (slots.position("b"), slots.position("c"), slots.position("a")) == (1, 2, None)
+    with pytest.raises(CapacityError):  # no jumping the line
+        slots.acquire("d")
+    slots.release("a")
+    assert started == ["b"] and slots.holds("b") and slots.position("c") == 1
+    slots.release("c")  # c leaves the line: nothing is granted
+    assert started == ["b"] and slots.waiting == 0
+    slots.release("b")
+    assert started == ["b"] and slots.in_use == 0
+
+
+def test_a_failing_grant_callback_does_not_block_the_next():
+    slots = TrainingSlots(2)
+    slots.acquire("x")
+    slots.acquire("y")
+    got = []
+
+    def broken():
+        raise RuntimeError("the queued run's trainer is gone")
+
+    slots.request("b", broken)
+    slots.request("c", lambda: got.append("c"))
+    slots.release("x")
+    slots.release("y")
+    assert got == ["c"] and slots.holds("b") and slots.holds("c")

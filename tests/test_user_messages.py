@@ -214,7 +214,7 @@ def test_the_playground_shows_a_failing_autosave(playground):
     def full_disk(state):
         raise OSError(errno.ENOSPC, "No space left on device", "/srv/ganlab/runs/x/weights.safetensors")
 
-    runner._saver, runner.save_every = full_disk, 0.0  # an autosave after the next step, to a full disk
+    runner.set_saver(full_disk, 0.0)  # an autosave after the next step, to a full disk
     runner.step()
     wait_until(lambda: runner.save_error is not None, timeout=30)
     at.run()
@@ -225,17 +225,11 @@ def test_the_playground_shows_a_failing_autosave(playground):
 
 
 def test_the_playground_after_a_training_error_offers_reset_not_play(playground, monkeypatch):
-    import dataclasses
+    from tests.trainer_probes import break_training
 
-    from ganlab import losses
-
-    def broken(fake_logits):
-        raise RuntimeError("boom at /srv/ganlab/ganlab/losses.py")
-
-    monkeypatch.setitem(losses.LOSSES, "non-saturating",
-                        dataclasses.replace(losses.LOSSES["non-saturating"], g_loss=broken))
     at = open_with(playground, SMALL)
     runner = runner_of(at)
+    break_training(runner, "raise-g")
     at.button(key="pg_step").click().run()
     wait_until(lambda: runner.state == RunState.ERROR, timeout=30)
     wait_until(lambda: runner.snapshot().settled, timeout=30)

@@ -236,13 +236,20 @@ def read_points_csv(content: bytes | str | BinaryIO, **limits: int) -> np.ndarra
     return load_points_csv(content, **limits).points
 
 
+class EmpiricalSampler:
+    """Draws points uniformly, with replacement (a class, not a closure: it is pickled to the
+    run's trainer process)."""
+
+    def __init__(self, data: Tensor) -> None:
+        self.data = data
+
+    def __call__(self, n: int, generator: torch.Generator) -> Tensor:
+        return self.data[torch.randint(len(self.data), (n,), generator=generator)]
+
+
 def empirical_distribution(points: np.ndarray, label: str = "Uploaded points") -> ToyDistribution:
     """Samples uniformly, with replacement, from the given points."""
-    data = torch.as_tensor(np.asarray(points, dtype=np.float32))
-
-    def sample(n: int, generator: torch.Generator) -> Tensor:
-        return data[torch.randint(len(data), (n,), generator=generator)]
-
+    sample = EmpiricalSampler(torch.as_tensor(np.asarray(points, dtype=np.float32)))
     lo, hi = points.min(axis=0), points.max(axis=0)
     pad = np.maximum((hi - lo) * 0.25, 1e-3)
     bounds = (float(lo[0] - pad[0]), float(hi[0] + pad[0]), float(lo[1] - pad[1]), float(hi[1] + pad[1]))

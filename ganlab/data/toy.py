@@ -47,20 +47,26 @@ class ToyDistribution:
         return self.sampler(n, generator)
 
 
-def gaussian_mixture_sampler(centres: np.ndarray, sd: np.ndarray, weights: np.ndarray | None = None) -> Sampler:
-    centres_t = torch.as_tensor(centres, dtype=torch.float32)
-    sd_t = torch.as_tensor(sd, dtype=torch.float32).unsqueeze(1)
-    weights_t = None if weights is None else torch.as_tensor(weights, dtype=torch.float32)
+class GaussianMixtureSampler:
+    """Draws from a mixture of isotropic Gaussians (a class, not a closure: a run's data travels
+    to its trainer process by pickling)."""
 
-    def sample(n: int, generator: torch.Generator) -> Tensor:
-        if weights_t is None:
-            idx = torch.randint(len(centres_t), (n,), generator=generator)
+    def __init__(self, centres: np.ndarray, sd: np.ndarray, weights: np.ndarray | None = None) -> None:
+        self.centres = torch.as_tensor(centres, dtype=torch.float32)
+        self.sd = torch.as_tensor(sd, dtype=torch.float32).unsqueeze(1)
+        self.weights = None if weights is None else torch.as_tensor(weights, dtype=torch.float32)
+
+    def __call__(self, n: int, generator: torch.Generator) -> Tensor:
+        if self.weights is None:
+            idx = torch.randint(len(self.centres), (n,), generator=generator)
         else:
-            idx = torch.multinomial(weights_t, n, replacement=True, generator=generator)
+            idx = torch.multinomial(self.weights, n, replacement=True, generator=generator)
         noise = torch.randn(n, 2, generator=generator)
-        return centres_t[idx] + sd_t[idx] * noise
+        return self.centres[idx] + self.sd[idx] * noise
 
-    return sample
+
+def gaussian_mixture_sampler(centres: np.ndarray, sd: np.ndarray, weights: np.ndarray | None = None) -> Sampler:
+    return GaussianMixtureSampler(centres, sd, weights)
 
 
 def _mixture(name: str, label: str, centres: np.ndarray, sd: float | np.ndarray, bounds, weights=None, description="") -> ToyDistribution:

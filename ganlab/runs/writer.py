@@ -104,11 +104,9 @@ def describe_data(experiment: Any, run_dir: Path) -> dict[str, Any]:
 
 def _points_of(ds) -> np.ndarray:
     """The points behind an empirical distribution (`points_csv.empirical_distribution`)."""
-    closure = ds.sampler.__closure__ or ()
-    for cell in closure:
-        value = cell.cell_contents
-        if isinstance(value, torch.Tensor) and value.dim() == 2 and value.shape[1] == 2:
-            return value.numpy()
+    data = getattr(ds.sampler, "data", None)  # points_csv.EmpiricalSampler
+    if isinstance(data, torch.Tensor) and data.dim() == 2 and data.shape[1] == 2:
+        return data.numpy()
     raise ValueError("cannot recover the points of this 2D dataset")
 
 

@@ -78,6 +78,14 @@ class ImageExperiment:
         self.real_pixel_std = float(real.std())
         self.timeline = GridTimeline(TIMELINE_CAPACITY)
 
+    def on_device(self, device: str | torch.device) -> "ImageExperiment":
+        """The same experiment training on `device` (its fixed noise moved there; same values)."""
+        if torch.device(device) == self.device:
+            return self
+        moved = ImageExperiment(self.structure, self.dataset, device)
+        moved.timeline = self.timeline
+        return moved
+
     def build(self, knobs: Knobs) -> GanParts:
         s = self.structure
         with _INIT_LOCK, torch.random.fork_rng(devices=[]):

@@ -27,6 +27,7 @@ the real-vs-real baselines are built for that same size (see `image_quality`).
 from __future__ import annotations
 
 import copy
+import functools
 import itertools
 import threading
 import time
@@ -117,6 +118,23 @@ class ImageQualityEvaluator:
         )
 
 
+def copy_generator_for_scoring(parts: Any, experiment: Any, step: int, *, ema: bool,
+                               unless_step: int | None) -> tuple[int, Any, Any, Any]:
+    """On the runner's thread: a CPU copy of the (averaged, with `ema`) generator with the eval
+    noise and labels; nothing but the step when the weights are still at `unless_step`."""
+    if step == unless_step:
+        return step, None, None, None
+    module = parts.generator
+    if ema:
+        module = getattr(getattr(parts, "ema", None), "module", None)
+        if module is None:
+            raise ShownError("this run keeps no averaged (EMA) generator")
+    clone = copy.deepcopy(module).to("cpu")
+    clone.requires_grad_(False)
+    labels = getattr(experiment, "eval_labels", None)
+    return (step, clone, experiment.eval_noise.detach().cpu(), None if labels is None else labels.detach().cpu())
+
+
 def runner_sample_source(runner: Any, *, ema: bool = False, timeout: float = 30.0) -> SampleSource:
     """A sample source on a `Runner`: `(step, images)` of its generator (or, with `ema`, its
     averaged generator) on the experiment's fixed eval noise (and balanced eval labels, for
@@ -129,22 +147,9 @@ def runner_sample_source(runner: Any, *, ema: bool = False, timeout: float = 30.
     returns `(step, None)`."""
     last = {"step": None}
 
-    def copy_generator(parts: Any, experiment: Any, step: int) -> tuple[int, Any, Any, Any]:
-        if step == last["step"]:
-            return step, None, None, None
-        module = parts.generator
-        if ema:
-            module = getattr(getattr(parts, "ema", None), "module", None)
-            if module is None:
-                raise ShownError("this run keeps no averaged (EMA) generator")
-        clone = copy.deepcopy(module).to("cpu")
-        clone.requires_grad_(False)
-        labels = getattr(experiment, "eval_labels", None)
-        return (step, clone, experiment.eval_noise.detach().cpu(),
-                None if labels is None else labels.detach().cpu())
-
     def source() -> tuple[int, np.ndarray]:
-        step, generator, noise, labels = runner.call_on_thread(copy_generator, timeout, "copying the generator")
+        copy = functools.partial(copy_generator_for_scoring, ema=ema, unless_step=last["step"])
+        step, generator, noise, labels = runner.call_on_thread(copy, timeout, "copying the generator")
         if generator is None:
             return step, None
         with torch.no_grad():

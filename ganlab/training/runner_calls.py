@@ -43,6 +43,11 @@ class RunnerCalls:
         """`(step, samples)`: like `generate_eval_samples`, with the step the weights are at."""
         return self.call_on_thread(_eval_samples, timeout, "the samples")
 
+    def timeline_frames(self) -> tuple:
+        """The experiment's timeline frames (sample grids at earlier steps), oldest first."""
+        timeline = getattr(self.experiment, "timeline", None)
+        return timeline.frames() if timeline is not None else ()
+
     def copy_nets(self, timeout: float = 30.0) -> "NetsCopy":
         """CPU deep copies of G, D and (when kept) the averaged G, in eval mode with
         gradients off: a page can run them freely while training goes on."""

@@ -15,6 +15,7 @@ from ganlab.training.step import GanParts
 class RunState(str, Enum):
     PAUSED = "paused"
     RUNNING = "running"
+    QUEUED = "queued"  # Play was pressed while every training slot was taken: it starts when one frees
     DIVERGED = "diverged"
     ERROR = "error"
     RELEASED = "released"
@@ -56,6 +57,10 @@ class Snapshot:
     notice: str | None = None  # something the user should know (e.g. "structure changed: reset")
     error_detail: str | None = None
     settled: bool = False  # nothing queued and the view shows the current weights: no need to poll
+    device: str = "cpu"  # where the nets train ("cpu", "cuda:0")
+    queue_position: int | None = None  # QUEUED: 1 for the next run to start
+    worker_lost: bool = False  # the trainer process died: `restart_step` says where a restart goes on from
+    restart_step: int | None = None
 
 
 DIVERGENCE_ADVICE = (

@@ -40,6 +40,7 @@ class RunnerView:
                 latest=dict(self._latest), latest_eval=dict(self._latest_eval),
                 view=self._view, view_step=self._view_step,
                 message=self._message, notice=self._notice, error_detail=self._error_detail,
+                device=str(getattr(self._experiment, "device", "cpu")),
                 settled=self._state in (RunState.ERROR, RunState.RELEASED) or (
                     not self._commands and not self._busy and self._view_version == self._version),
             )

@@ -31,13 +31,34 @@ class GridTimeline:
             raise ValueError("capacity must be an even number of at least 2")
         self.capacity = capacity
         self._lock = threading.Lock()
+        self._generation = 0
         self.clear()
 
     def clear(self) -> None:
         with self._lock:
+            self._generation += 1  # a trainer in another process tells a mirror to start over
             self._frames: list[Frame] = []
             self._stride = 1  # keep one offer in this many
             self._offers = 0
+
+    def __getstate__(self) -> dict:  # pickled with its experiment, to a trainer process
+        with self._lock:
+            return {k: v for k, v in self.__dict__.items() if k != "_lock"}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
+
+    @property
+    def generation(self) -> int:
+        """How many times the timeline has been cleared (a new run starts a new generation)."""
+        with self._lock:
+            return self._generation
+
+    def mirror(self, frames: "list[Frame] | tuple[Frame, ...]") -> None:
+        """Hold exactly `frames` (a copy of a timeline kept in a trainer process)."""
+        with self._lock:
+            self._frames = list(frames)
 
     @property
     def stride(self) -> int:
@@ -72,3 +93,10 @@ class GridTimeline:
     def steps(self) -> list[int]:
         with self._lock:
             return [f.step for f in self._frames]
+
+
+def offer_frames(frames: "tuple[Frame, ...] | list[Frame]", parts: object, experiment: object, step: int) -> None:
+    """For `runner.call_on_thread(functools.partial(offer_frames, frames))`: put earlier frames
+    back into the experiment's timeline on the trainer (after a restore, which clears it)."""
+    for frame in frames:
+        experiment.timeline.offer(frame)

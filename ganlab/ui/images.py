@@ -16,6 +16,7 @@ from ganlab.plots import d_outputs_figure, loss_figure
 from ganlab.training.image_experiment import ImageExperiment
 from ganlab.training.runner import Runner, RunState
 from ganlab.training.runner_state import Snapshot
+from ganlab.training.trainers import make_runner
 from ganlab.ui import image_controls, restart, run_controls
 from ganlab.ui.quality import quality_panel, quality_pending
 from ganlab.ui.readout import d_numbers, step_label
@@ -50,7 +51,7 @@ def images_per_second(snap: Snapshot) -> float:
 
 
 def _new_runner(structure: ImageStructure, knobs: Knobs, dataset: ImageDataset) -> Runner:
-    return create_runner(PAGE_KEY, lambda slots: Runner(
+    return create_runner(PAGE_KEY, lambda slots: make_runner(
         ImageExperiment(structure, dataset), knobs, slots=slots, eval_every=EVAL_EVERY, view_interval=VIEW_INTERVAL_S))
 
 
@@ -129,20 +130,17 @@ def control_bar(runner: Runner) -> None:
     restart.undo_offer(runner, "im_", image_controls.set_widgets)
 
 
-def _status(snap: Snapshot) -> None:
-    if snap.state == RunState.RUNNING:
-        speed = f"{snap.steps_per_sec:,.1f} steps/s · {images_per_second(snap):,.0f} images/s"
-    else:
-        speed = snap.state.value
+def _status(runner: Runner, snap: Snapshot) -> None:
+    speed = run_controls.speed_text(
+        snap, f"{snap.steps_per_sec:,.1f} steps/s · {images_per_second(snap):,.0f} images/s")
     st.markdown(f"{step_label(snap)} · {speed} · {snap.train_seconds:,.1f} s trained · "
-                f"{snap.d_updates:,} D / {snap.g_updates:,} G updates")
-    if snap.state in (RunState.DIVERGED, RunState.ERROR):
-        st.error(snap.message)
-        if snap.state == RunState.ERROR:
-            with st.expander("Error details"):
-                st.code(snap.error_detail or "", language="text")
-    elif snap.notice and snap.step == 0:
-        st.info(snap.notice)
+                f"{snap.d_updates:,} D / {snap.g_updates:,} G updates · {device_label(snap.device)}")
+    run_controls.run_messages(runner, snap, "im_")
+
+
+def device_label(device: str) -> str:
+    """Where an image run trains, for its status line."""
+    return "on the CPU" if device == "cpu" else f"on the GPU ({device})"
 
 
 def _show_grid(grid: np.ndarray, caption: str) -> None:
@@ -185,8 +183,7 @@ def _numbers(snap: Snapshot, experiment: ImageExperiment, runner: Runner) -> Non
 
 
 def _timeline(runner: Runner) -> None:
-    experiment = runner.experiment
-    frames = experiment.timeline.frames()
+    frames = runner.timeline_frames()
     st.subheader("Timeline")
     if len(frames) < 2:
         st.caption(f"Grids are kept every {EVAL_EVERY} steps (evenly thinned to at most 100): "
@@ -201,7 +198,7 @@ def _timeline(runner: Runner) -> None:
     st.session_state["im_timeline_newest"] = steps[-1]
     step = st.select_slider("Look back at step", options=steps, key="im_timeline", format_func=lambda s: f"{s:,}")
     frame = frames[steps.index(step)]
-    _grids(frame.grid, frame.ema_grid, frame.step, _row_names(experiment))
+    _grids(frame.grid, frame.ema_grid, frame.step, _row_names(runner.experiment))
 
 
 def live_view(runner: Runner) -> None:
@@ -218,7 +215,7 @@ def live_view(runner: Runner) -> None:
         snap = runner.snapshot(want_view=True, wait_for_view=0.5)
         if live and snap.state != RunState.RUNNING and snap.settled:
             st.rerun(scope="app")  # paused, diverged or failed: redraw the buttons, stop polling
-        _status(snap)
+        _status(runner, snap)
         run_controls.save_warning(runner)
         experiment = runner.experiment
         if snap.view is not None and isinstance(experiment, ImageExperiment):

@@ -16,6 +16,7 @@ from ganlab.raster import jpeg_bytes, render_toy_view
 from ganlab.training.runner import Runner, RunState
 from ganlab.training.runner_state import Snapshot
 from ganlab.training.toy_experiment import ToyExperiment
+from ganlab.training.trainers import make_runner
 from ganlab.ui import controls, restart, run_controls
 from ganlab.ui.readout import d_numbers, step_label
 from ganlab.ui.session import URL_TOKENS, claim_runner, create_runner
@@ -60,7 +61,7 @@ def connect() -> Runner:
         # Unusable settings (e.g. a link naming CSV data not uploaded here) start on the defaults.
         structure, knobs, dataset = chosen or (ToyStructure(), Knobs(), get_toy(ToyStructure().data))
         runner = create_runner(
-            PAGE_KEY, lambda slots: Runner(ToyExperiment(structure, dataset), knobs, slots=slots)
+            PAGE_KEY, lambda slots: make_runner(ToyExperiment(structure, dataset), knobs, slots=slots)
         )
     if chosen is not None:
         pending = _sync(runner, *chosen)
@@ -94,18 +95,11 @@ def control_bar(runner: Runner) -> None:
     restart.undo_offer(runner, "pg_", controls.set_widgets)
 
 
-def _status(snap: Snapshot) -> None:
-    speed = f"{snap.steps_per_sec:,.0f} steps/s" if snap.state == RunState.RUNNING else snap.state.value
+def _status(runner: Runner, snap: Snapshot) -> None:
+    speed = run_controls.speed_text(snap, f"{snap.steps_per_sec:,.0f} steps/s")
     st.markdown(f"{step_label(snap)} · {speed} · {snap.train_seconds:,.1f} s trained · "
                 f"{snap.d_updates:,} D / {snap.g_updates:,} G updates")
-    if snap.state == RunState.DIVERGED:
-        st.error(snap.message)
-    elif snap.state == RunState.ERROR:
-        st.error(snap.message)
-        with st.expander("Error details"):
-            st.code(snap.error_detail or "", language="text")
-    elif snap.notice and snap.step == 0:
-        st.info(snap.notice)
+    run_controls.run_messages(runner, snap, "pg_")
 
 
 NUMBER_HELP = {
@@ -166,7 +160,7 @@ def live_view(runner: Runner) -> None:
         snap = runner.snapshot(want_view=True, wait_for_view=0.5, with_history=False)
         if live and snap.state != RunState.RUNNING and snap.settled:
             st.rerun(scope="app")  # paused, diverged or failed: redraw the buttons, stop polling
-        _status(snap)
+        _status(runner, snap)
         run_controls.save_warning(runner)
         dataset = runner.experiment.dataset
         layers = st.session_state.get("pg_layers") or []

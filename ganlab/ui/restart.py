@@ -14,6 +14,7 @@ prefix+"undo" (an `Undo`).
 
 from __future__ import annotations
 
+import functools
 import logging
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -21,6 +22,7 @@ from typing import Any, Callable
 import streamlit as st
 
 from ganlab.training.runner import Runner
+from ganlab.training.timeline import offer_frames
 
 log = logging.getLogger(__name__)
 FORCE, CONFIRM, UNDO = "force_restart", "confirm_restart", "undo"
@@ -56,8 +58,7 @@ def restart(runner: Runner, prefix: str, experiment: Any, notice: str) -> None:
             st.session_state.pop(prefix + UNDO, None)
         else:
             old = runner.experiment
-            timeline = getattr(old, "timeline", None)
-            frames = tuple(timeline.frames()) if timeline is not None else ()
+            frames = tuple(runner.timeline_frames())
             st.session_state[prefix + UNDO] = Undo(runner.id, old, state, frames)
     runner.reset(experiment, notice=notice)
     runner.wait_idle(timeout=30)  # the page's next run must see the new structure
@@ -79,10 +80,7 @@ def _undo(runner: Runner, prefix: str, set_widgets: Callable[[Any, Any], None]) 
     runner.restore(undo.experiment, undo.state,
                    notice=f"Back to the run at step {step:,}. Paused: press Play to continue.")
     if undo.frames:
-        def put_back(parts, experiment, _step):
-            for frame in undo.frames:
-                experiment.timeline.offer(frame)
-        runner.call_on_thread(put_back, 30, "restoring the timeline")
+        runner.call_on_thread(functools.partial(offer_frames, undo.frames), 30, "restoring the timeline")
     runner.wait_idle(timeout=30)
     set_widgets(undo.state.structure, undo.state.knobs)
     st.session_state[prefix + "flash"] = f"Back to the run at step {step:,} with its settings. Press Play to continue."

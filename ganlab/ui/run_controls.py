@@ -6,8 +6,10 @@ from __future__ import annotations
 import streamlit as st
 
 from ganlab.training.runner import Runner, RunState
+from ganlab.training.runner_state import Snapshot
 from ganlab.training.slots import CapacityError
 from ganlab.ui.restart import drop_undo, restart, restarted_notice
+from ganlab.ui.session import get_registry
 
 
 def _play(runner: Runner, prefix: str) -> None:
@@ -30,8 +32,9 @@ def _reset(runner: Runner, prefix: str) -> None:
 def control_bar(runner: Runner, prefix: str) -> None:
     """Buttons keyed `prefix + "play"`, ... ; flashes from `prefix + "flash"` (info) and
     `prefix + "flash_error"` (error) are shown once below them."""
-    running = runner.state == RunState.RUNNING
-    failed = runner.state == RunState.ERROR  # the nets are not to be trained on: only Reset helps
+    state = runner.state
+    running = state in (RunState.RUNNING, RunState.QUEUED)  # a run waiting in line is paused from here too
+    failed = state == RunState.ERROR  # the nets are not to be trained on: only Reset helps
     after_error = "Training stopped with an error: press Reset first" if failed else None
     # One wrapping row of buttons at their natural width: in fixed columns the labels were cut
     # at laptop width ("Pa...", "D s...", "R" at 1024x768); here a button that does not fit moves
@@ -39,7 +42,7 @@ def control_bar(runner: Runner, prefix: str) -> None:
     bar = st.container(horizontal=True, gap="small", key=prefix + "transport")
     if running:
         bar.button("Pause", icon=":material/pause:", on_click=runner.pause, type="primary", width="content",
-                   key=prefix + "pause")
+                   key=prefix + "pause", help="Leave the line" if state == RunState.QUEUED else None)
     else:
         bar.button("Play", icon=":material/play_arrow:", on_click=_play, args=(runner, prefix), type="primary",
                    width="content", key=prefix + "play", disabled=failed, help=after_error)
@@ -54,6 +57,36 @@ def control_bar(runner: Runner, prefix: str) -> None:
     for key, show in ((prefix + "flash", st.info), (prefix + "flash_error", st.error)):
         if key in st.session_state:
             show(st.session_state.pop(key))
+
+
+def run_messages(runner: Runner, snap: Snapshot, prefix: str) -> None:
+    """Below the status line: why the run stopped (divergence, an error, a lost trainer with its
+    Restart button), its place in the queue, or the notice of a fresh run."""
+    if snap.state == RunState.QUEUED:
+        limit = get_registry().slots.limit
+        st.info(f"Waiting for a training slot: this server trains {limit} run{'s' * (limit != 1)} at once and "
+                f"all are busy. Your run is number {snap.queue_position or 1} in line and starts by itself "
+                "when a slot frees (Pause leaves the line).", icon=":material/hourglass_top:")
+    elif snap.state == RunState.DIVERGED:
+        st.error(snap.message)
+    elif snap.state == RunState.ERROR:
+        st.error(snap.message)
+        if snap.worker_lost:
+            st.button(f"Restart from step {snap.restart_step or 0:,}", icon=":material/replay:", type="primary",
+                      key=prefix + "restart_worker", on_click=runner.restart,
+                      help="A new trainer, going on from the run's last autosave")
+        elif snap.error_detail:
+            with st.expander("Error details"):
+                st.code(snap.error_detail, language="text")
+    elif snap.notice and snap.step == 0:
+        st.info(snap.notice)
+
+
+def speed_text(snap: Snapshot, running_text: str) -> str:
+    """The status line's middle part: `running_text` while training, else what the run is doing."""
+    if snap.state == RunState.RUNNING:
+        return running_text
+    return "waiting in line" if snap.state == RunState.QUEUED else snap.state.value
 
 
 def save_warning(runner: Runner) -> None:

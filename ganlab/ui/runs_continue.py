@@ -9,6 +9,8 @@ the user saves it first under a name, replaces it, or cancels.
 
 from __future__ import annotations
 
+import functools
+
 import datetime as _dt
 from typing import Any
 
@@ -19,7 +21,8 @@ from ganlab.runs import RunFormatError, RunSummary, RunWriter
 from ganlab.runs.paths import NAME_RULE, check_name
 from ganlab.runs.store import snapshot_steps
 from ganlab.training.runner import Runner
-from ganlab.training.timeline import Frame
+from ganlab.training.timeline import Frame, offer_frames
+from ganlab.training.trainers import make_runner
 from ganlab.ui.runs_common import AUTOSAVE_S, _flash, open_saved_run
 from ganlab.ui.runs_live import _saver_for, _token_key, quality_results, save_live_run, session_runner
 from ganlab.ui.session import WIDGETS_SYNCED, get_registry, session_id
@@ -99,7 +102,7 @@ def continue_run(name: str) -> bool:
             options = {"eval_every": EVAL_EVERY, "view_interval": VIEW_INTERVAL_S}
         else:
             options = {}
-        token, runner = get_registry().create(session_id(), lambda slots: Runner(
+        token, runner = get_registry().create(session_id(), lambda slots: make_runner(
             experiment, state.knobs, slots=slots, **options))
         st.session_state[_token_key(key)] = token
     else:
@@ -112,12 +115,8 @@ def continue_run(name: str) -> bool:
                                              f"the run every {AUTOSAVE_S:.0f} s and on pause.")
     frames = _timeline_frames(path, experiment.structure) if experiment.kind == "image" else []
     if frames:  # after the restore (building the nets clears the timeline)
-        def preload(parts, exp, step):
-            for frame in frames:
-                exp.timeline.offer(frame)
-
         try:
-            runner.call_on_thread(preload, 30, "loading the run's timeline")
+            runner.call_on_thread(functools.partial(offer_frames, frames), 30, "loading the run's timeline")
         except TimeoutError:
             pass  # the page shows the grids from here on
     st.session_state.setdefault(STATE_CONTINUED, {})[key] = name

@@ -13,6 +13,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 from ganlab.training.registry import DEFAULT_GRACE_S, RunnerRegistry
 from ganlab.training.runner import Runner
 from ganlab.training.slots import TrainingSlots, max_training_from_env
+from ganlab.training.trainers import warm_up_trainers
 
 TOKEN_KEY = "runner_token"
 ENV_GRACE = "GANLAB_RELEASE_AFTER_S"
@@ -49,6 +50,7 @@ def get_registry() -> RunnerRegistry:
         TrainingSlots(max_training_from_env()), grace_s=_grace_from_env(), is_owner_alive=_session_alive
     )
     registry.start_reaper()
+    warm_up_trainers()  # the trainer forkserver imports torch now, not at the first Play
     return registry
 
 

@@ -1,0 +1,112 @@
+"""The server's side of a remote trainer's events (a RemoteRunner mixin): its training slot and
+place in line, the autosaves it hands over, and noticing that it died."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from ganlab.training.channel import WorkerLostError
+from ganlab.training.runner_state import RunState
+
+log = logging.getLogger(__name__)
+
+EVENT_POLL_S = 1.0
+
+
+class RemoteEvents:
+    """Uses the RemoteRunner's lock, slots, transport, saver and play generation."""
+
+    def _queued(self) -> bool:
+        return (self._slots is not None and self._wants_play and not self._released
+                and self._slots.position(self.id) is not None)
+
+    def _granted(self, gen: int) -> None:
+        """A slot freed up for this run while it waited in line."""
+        with self._lock:
+            still_wanted = self._wants_play and self._play_gen == gen and not self._lost and not self._released
+        if still_wanted:
+            self._send_play(gen)
+        else:
+            self._slots.release(self.id)
+
+    def _send_play(self, gen: int) -> None:
+        try:
+            state = self._call("play", gen, timeout=5.0)
+        except (WorkerLostError, TimeoutError):
+            state = None
+        if state != RunState.RUNNING:  # the run is in error (or gone): it does not train
+            self._stop_playing()
+
+    def _stop_playing(self) -> None:
+        with self._lock:
+            self._wants_play = False
+        if self._slots is not None:
+            self._slots.release(self.id)
+
+    def _pump_events(self, transport: Any) -> None:
+        """Collect the trainer's events until it is released or lost (a long poll, so an idle run
+        costs one waiting call)."""
+        while not self._released and self._transport is transport:
+            try:
+                events = transport.call("next_events", EVENT_POLL_S, timeout=EVENT_POLL_S + 30)
+            except WorkerLostError:
+                self._on_lost(transport)
+                return
+            except TimeoutError:
+                continue
+            except Exception:
+                log.exception("%s: reading the trainer's events failed", self.id)
+                time.sleep(EVENT_POLL_S)
+                continue
+            for event in events:
+                self._on_event(transport, event)
+
+    def _on_event(self, transport: Any, event: tuple) -> None:
+        if event[0] == "stopped":  # paused, diverged or failed on the trainer's side
+            with self._lock:
+                ours = event[1] == self._play_gen and self._wants_play
+            if ours:
+                self._stop_playing()
+        elif event[0] == "save":
+            _, seq, state, frames = event
+            ok = self._write_save(state, frames)
+            try:
+                transport.call("save_done", seq, ok, timeout=10.0)
+            except (WorkerLostError, TimeoutError):
+                pass
+
+    def _write_save(self, state: Any, frames: tuple) -> bool:
+        """Keep `state` as the restart point and hand it to the run's saver, if it has one."""
+        from ganlab.runs.guard import save_error_text
+
+        with self._lock:
+            self._restart_point = state
+            saver = self._saver
+        if saver is None:
+            return True
+        timeline = getattr(self._experiment_for(state), "timeline", None)
+        if timeline is not None:
+            timeline.mirror(frames)  # the saver writes the grids it has not written yet
+        try:
+            saver(state)
+        except Exception as exc:
+            self._save_error = save_error_text(exc)
+            return False
+        self._save_error = None
+        return True
+
+    def _experiment_for(self, state: Any) -> Any:
+        with self._lock:
+            matching = [e for e in self._experiments.values() if e.structure == state.structure]
+        return matching[-1] if matching else None
+
+    def _on_lost(self, transport: Any) -> None:
+        with self._lock:
+            if self._released or self._lost or transport is not self._transport:
+                return
+            self._lost = True
+        self._stop_playing()
+        log.error("%s: its trainer (pid %s) is gone", self.id, getattr(transport, "pid", "?"))
+        transport.close(1.0)

@@ -1,0 +1,192 @@
+"""Trainer processes on this machine: each run trains in a worker forked from one forkserver
+that has torch and ganlab loaded (`worker_preload`), so a worker starts in a fraction of a
+second and shares torch's memory with the others.
+
+The forkserver is a fresh interpreter, not a fork of the app server (which runs threads).
+A worker ends when the server releases its run, when the pipe to the server breaks (the
+server exited or was killed: the kernel closes the pipe), or when its forkserver dies.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import io
+import logging
+import multiprocessing
+import multiprocessing.context
+import os
+import signal
+import threading
+import time
+from multiprocessing import forkserver, popen_forkserver, reduction, spawn, util
+from multiprocessing.context import set_spawning_popen
+from typing import Any
+
+from ganlab.training.channel import Channel, WorkerLostError
+
+log = logging.getLogger(__name__)
+
+PRELOAD = ["ganlab.training.worker_preload"]
+_PUBLIC = frozenset({
+    "play", "pause", "step", "set_knobs", "reset", "restore", "set_save_every", "save_now", "snapshot",
+    "state", "experiment_seq", "wait_idle", "export_state", "call", "copy_nets", "timeline_since",
+    "release", "next_events", "save_done",
+})
+_context_lock = threading.Lock()
+_context = None
+
+
+def trainer_context() -> Any:
+    """The multiprocessing context for trainer processes (a forkserver with torch preloaded)."""
+    global _context
+    with _context_lock:
+        if _context is None:
+            ctx = multiprocessing.get_context("forkserver")
+            ctx.set_forkserver_preload(PRELOAD)
+            _context = ctx
+        return _context
+
+
+class _WorkerPopen(popen_forkserver.Popen):
+    """A forkserver child that does not re-run the server's main script. multiprocessing makes
+    each child import `__main__` again (here: the streamlit command, or a benchmark script); a
+    trainer needs only ganlab, already loaded in its forkserver. The rest is the stdlib's
+    `_launch` (Python 3.10-3.12)."""
+
+    def _launch(self, process_obj: Any) -> None:
+        prep_data = spawn.get_preparation_data(process_obj._name)
+        prep_data.pop("init_main_from_path", None)
+        prep_data.pop("init_main_from_name", None)
+        buf = io.BytesIO()
+        set_spawning_popen(self)
+        try:
+            reduction.dump(prep_data, buf)
+            reduction.dump(process_obj, buf)
+        finally:
+            set_spawning_popen(None)
+        self.sentinel, w = forkserver.connect_to_new_process(self._fds)
+        _parent_w = os.dup(w)
+        self.finalizer = util.Finalize(self, util.close_fds, (_parent_w, self.sentinel))
+        with open(w, "wb", closefd=True) as f:
+            f.write(buf.getbuffer())
+        self.pid = forkserver.read_signed(self.sentinel)
+
+
+class _WorkerProcess(multiprocessing.context.ForkServerProcess):
+    @staticmethod
+    def _Popen(process_obj: Any) -> _WorkerPopen:
+        return _WorkerPopen(process_obj)
+
+
+def warm_up() -> None:
+    """Start the forkserver now (it imports torch: seconds), so the first Play does not wait."""
+    trainer_context()
+    forkserver.ensure_running()
+
+
+class ProcessTransport:
+    """One worker process and the channel to it."""
+
+    def __init__(self, name: str = "trainer") -> None:
+        ctx = trainer_context()
+        ours, theirs = ctx.Pipe(duplex=True)
+        self.process = _WorkerProcess(target=worker_main, args=(theirs,), name=name, daemon=True)
+        self.process.start()
+        theirs.close()  # only the worker holds its end: its exit closes the pipe
+        self.channel = Channel(ours, name=name)
+        self.pid = self.process.pid
+
+    def call(self, name: str, *args: Any, timeout: float = 30.0, **kwargs: Any) -> Any:
+        return self.channel.call(name, *args, timeout=timeout, **kwargs)
+
+    @property
+    def lost(self) -> bool:
+        return self.channel.closed
+
+    def close(self, timeout: float = 5.0) -> None:
+        """Stop the worker for good: ask it, then close the pipe, then kill what is left."""
+        try:
+            self.channel.call("release", timeout=min(timeout, 2.0))
+        except Exception:  # gone already, or never opened: closing the pipe ends it
+            pass
+        self.channel.close()
+        self.process.join(timeout)
+        if self.process.is_alive():
+            log.warning("trainer process %s did not stop; killing it", self.pid)
+            self.process.kill()
+            self.process.join(timeout)
+
+
+class _Handlers(dict):
+    """The worker's call table: "open" builds the host; the rest are its public methods."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.host = None
+
+    def __missing__(self, name: str) -> Any:
+        if name == "open":
+            return self._open
+        if name in _PUBLIC and self.host is not None:
+            return getattr(self.host, name)
+        raise KeyError(name)
+
+    def _open(self, experiment: Any, knobs: Any, seq: int, options: dict) -> str:
+        from ganlab.training.trainer_host import TrainerHost
+
+        self.host = TrainerHost(experiment, knobs, seq, **options)
+        return str(getattr(self.host.runner.experiment, "device", "cpu"))
+
+
+def worker_main(conn: Any) -> None:
+    """The worker process: serve the host's calls until the server lets go or goes away."""
+    import torch
+
+    _die_with_parent()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C in the server's terminal is the server's
+    torch.set_flush_denormal(True)  # denormals made toy training ~9x slower on these CPUs
+    torch.set_num_threads(1)  # one core per run; the server's cap counts runs against cores
+    handlers = _Handlers()
+    gone = threading.Event()
+    channel = Channel(conn, handlers, on_close=gone.set, name="worker")
+    parent = os.getppid()
+    while not gone.wait(1.0):
+        if os.getppid() != parent:  # the forkserver died (and with it, the server)
+            break
+    if handlers.host is not None:
+        handlers.host.runner.release(timeout=2.0)
+    channel.close()
+
+
+def _die_with_parent() -> None:
+    """Linux: a SIGTERM when the forkserver (which dies with the server) goes."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def wait_gone(pids: list[int], timeout: float = 10.0) -> list[int]:
+    """The PIDs in `pids` still running after up to `timeout` s (tests and benchmarks)."""
+    deadline = time.monotonic() + timeout
+    alive = list(pids)
+    while alive and time.monotonic() < deadline:
+        alive = [pid for pid in alive if _running(pid)]
+        if alive:
+            time.sleep(0.05)
+    return alive
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:  # a zombie has exited
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False

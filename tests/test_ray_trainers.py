@@ -1,0 +1,90 @@
+"""Runs trained by Ray actors (GANLAB_RAY_ADDRESS), against a local Ray this module starts on
+loopback and shuts down: play, live knobs, a saved run landing in the server's folder, a lost
+actor and its restart, and the CPUs given back. CI installs the `cluster` extra."""
+
+from __future__ import annotations
+
+import pytest
+
+ray = pytest.importorskip("ray")
+
+import cloudpickle  # noqa: E402  (comes with ray)
+
+from ganlab.config import Knobs, OptimizerKnobs, ToyStructure  # noqa: E402
+from ganlab.runs.store import load_run  # noqa: E402
+from ganlab.runs.writer import RunWriter  # noqa: E402
+from ganlab.training.remote_runner import RemoteRunner  # noqa: E402
+from ganlab.training.runner_state import RunState  # noqa: E402
+from ganlab.training.toy_experiment import ToyExperiment  # noqa: E402
+from ganlab.training.trainers import ENV_RAY_ADDRESS, make_runner  # noqa: E402
+from tests import trainer_probes  # noqa: E402
+from tests.conftest import wait_until  # noqa: E402
+
+SMALL = ToyStructure.from_dict({"generator": {"width": 16, "hidden_layers": 1}, "discriminator": {"width": 16, "hidden_layers": 1}})
+
+
+@pytest.fixture(scope="module")
+def local_ray():
+    ray.init(num_cpus=2, include_dashboard=False, _node_ip_address="127.0.0.1", namespace="ganlab-tests",
+             log_to_driver=False)
+    cloudpickle.register_pickle_by_value(trainer_probes)  # the actors need not import the tests
+    try:
+        yield
+    finally:
+        cloudpickle.unregister_pickle_by_value(trainer_probes)
+        ray.shutdown()
+
+
+@pytest.fixture
+def ray_runner(local_ray, monkeypatch):
+    monkeypatch.setenv(ENV_RAY_ADDRESS, "auto")  # connect() finds the Ray this module started
+    made = []
+
+    def make(**options) -> RemoteRunner:
+        runner = make_runner(ToyExperiment(SMALL), Knobs(), **options)
+        made.append(runner)
+        return runner
+
+    yield make
+    for runner in made:
+        runner.release()
+    wait_until(lambda: ray.available_resources().get("CPU", 0) == 2, timeout=30)  # every actor's CPU back
+
+
+def test_a_ray_actor_trains_with_live_knobs(ray_runner):
+    runner = ray_runner()
+    assert type(runner._transport).__name__ == "RayTransport"
+    wait_until(lambda: ray.available_resources().get("CPU", 0) == 1, timeout=30)  # the actor holds one CPU
+    runner.play()
+    wait_until(lambda: runner.snapshot(with_history=False).step >= 10, timeout=60)
+    runner.pause()
+    runner.wait_idle()
+    before = runner.call_on_thread(trainer_probes.g_optimizer_facts)
+    assert before["updates"] == runner.snapshot().g_updates > 0
+    runner.set_knobs(Knobs(g_opt=OptimizerKnobs(lr=0.002)))
+    runner.wait_idle()
+    assert runner.call_on_thread(trainer_probes.g_optimizer_facts) == {**before, "lr": 0.002}  # Adam state kept
+    snap = runner.snapshot(want_view=True, wait_for_view=10)
+    assert snap.state == RunState.PAUSED and snap.view is not None and snap.device == "cpu"
+
+
+def test_a_saved_ray_run_lands_in_the_servers_runs_folder(ray_runner, tmp_path):
+    runner = ray_runner()
+    writer = RunWriter(tmp_path / "ray-run", runner.experiment, status="paused")
+    runner.set_saver(writer.save, 3600)
+    runner.step("both", count=6)
+    runner.save_now()
+    wait_until(lambda: (tmp_path / "ray-run" / "config.json").exists() and writer.saves > 0, timeout=60)
+    experiment, state, config = load_run(tmp_path / "ray-run")
+    assert state.step == 6 and config["step"] == 6 and runner.save_error is None
+
+
+def test_a_lost_actor_is_an_error_with_a_restart(ray_runner):
+    runner = ray_runner()
+    runner.step("both", count=3)
+    runner.wait_idle()
+    ray.kill(runner._transport.actor)
+    wait_until(lambda: runner.snapshot().worker_lost, timeout=30)
+    assert runner.state == RunState.ERROR and "stopped unexpectedly" in runner.snapshot().message
+    runner.restart()
+    assert runner.state == RunState.PAUSED and runner.snapshot().step == 0

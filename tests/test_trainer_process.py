@@ -1,0 +1,196 @@
+"""The runner interface through its states with the training in a real worker process: play,
+pause, steps, live knobs (Adam's state kept), reset, divergence, errors, a killed worker and its
+restart, the queue, and no process left behind."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from ganlab.config import Knobs, OptimizerKnobs, ToyStructure
+from ganlab.training.remote_runner import RemoteRunner
+from ganlab.training.runner_state import RunnerClosedError, RunState
+from ganlab.training.slots import TrainingSlots
+from ganlab.training.toy_experiment import ToyExperiment
+from ganlab.training.worker_process import ProcessTransport, wait_gone
+from tests.conftest import wait_until
+from tests.trainer_probes import break_training, g_optimizer_facts
+
+SMALL = ToyStructure.from_dict({"generator": {"width": 16, "hidden_layers": 1}, "discriminator": {"width": 16, "hidden_layers": 1}})
+
+
+@pytest.fixture
+def make():
+    made: list[RemoteRunner] = []
+
+    def make_runner(slots: TrainingSlots | None = None, **options) -> RemoteRunner:
+        runner = RemoteRunner(ToyExperiment(SMALL), Knobs(), transport_factory=ProcessTransport, slots=slots, **options)
+        made.append(runner)
+        return runner
+
+    yield make_runner
+    for runner in made:
+        runner.release()
+    assert wait_gone([r.pid for r in made if r.pid]) == []
+
+
+def test_play_pause_and_steps_happen_in_another_process(make):
+    runner = make()
+    assert runner.pid not in (None, os.getpid()) and runner.state == RunState.PAUSED
+    runner.play()
+    assert runner.state == RunState.RUNNING
+    wait_until(lambda: runner.snapshot(with_history=False).step >= 20, timeout=30)
+    runner.pause()
+    assert runner.wait_idle() and runner.state == RunState.PAUSED
+    paused_at = runner.snapshot().step
+    runner.step("d")
+    runner.step("g")
+    runner.step("both", count=3)
+    assert runner.wait_idle()
+    snap = runner.snapshot(want_view=True, wait_for_view=10)
+    assert snap.step == paused_at + 5 and snap.g_updates == paused_at + 4  # the D step counts as a step
+    assert snap.view is not None and snap.view_step == snap.step and snap.settled
+    assert len(snap.history["step"]) == snap.step and snap.device == "cpu"
+    with pytest.raises(ValueError, match="which must be one of"):
+        runner.step("sideways")
+
+
+def test_live_knobs_keep_adams_state_and_reset_starts_over(make):
+    runner = make()
+    runner.step("both", count=3)
+    runner.wait_idle()
+    before = runner.call_on_thread(g_optimizer_facts)
+    assert before["updates"] == 3
+    faster = Knobs(g_opt=OptimizerKnobs(lr=0.002))
+    runner.set_knobs(faster)
+    runner.wait_idle()
+    assert runner.call_on_thread(g_optimizer_facts) == {**before, "lr": 0.002}
+    assert runner.snapshot().knobs == faster and runner.snapshot().step == 3
+    bigger = ToyExperiment(ToyStructure.from_dict({"generator": {"width": 24, "hidden_layers": 1}}))
+    runner.reset(bigger, notice="fresh")
+    runner.wait_idle()
+    snap = runner.snapshot()
+    assert (snap.step, snap.notice, snap.structure.generator.width) == (0, "fresh", 24)
+    assert runner.experiment is bigger  # the page's own copy of what trains now
+    assert runner.call_on_thread(g_optimizer_facts)["updates"] == 0
+
+
+def test_divergence_pauses_and_frees_the_slot(make):
+    slots = TrainingSlots(1)
+    runner = make(slots)
+    break_training(runner, "nan-d")
+    runner.play()
+    wait_until(lambda: runner.state == RunState.DIVERGED, timeout=30)
+    assert "d_loss became nan" in runner.snapshot().message
+    wait_until(lambda: slots.in_use == 0)  # the trainer said so; nobody had to press Pause
+
+
+def test_an_error_is_reported_and_play_does_nothing_until_reset(make):
+    slots = TrainingSlots(1)
+    runner = make(slots)
+    break_training(runner, "raise-g")
+    runner.step()
+    wait_until(lambda: runner.state == RunState.ERROR, timeout=30)
+    snap = runner.snapshot()
+    assert "a training step failed" in snap.message and "Traceback" in snap.error_detail
+    assert not snap.worker_lost
+    runner.play()
+    assert runner.state == RunState.ERROR and slots.in_use == 0
+    runner.reset()
+    runner.wait_idle()
+    assert runner.state == RunState.PAUSED
+
+
+def test_a_killed_worker_is_an_error_with_a_restart_from_the_last_autosave(make):
+    saved = []
+    runner = make(TrainingSlots(1))
+    runner.set_saver(saved.append, 3600)
+    runner.step("both", count=7)
+    runner.save_now()
+    wait_until(lambda: saved and saved[-1].step == 7, timeout=30)
+    runner.step("both", count=5)  # trained past the autosave: these steps are lost with the worker
+    runner.wait_idle()
+    assert runner.snapshot().step == 12  # what a page last saw
+    runner.play()
+    assert runner._slots.in_use == 1
+    old_pid = runner.pid
+    os.kill(old_pid, signal.SIGKILL)
+    wait_until(lambda: runner.state == RunState.ERROR, timeout=10)
+    snap = runner.snapshot()
+    assert snap.worker_lost and snap.restart_step == 7 and "stopped unexpectedly" in snap.message
+    assert snap.step == 12 and len(snap.history["step"]) == 12  # the page keeps what it last saw (no snapshot since)
+    assert runner._slots.in_use == 0  # the dead run holds no slot
+    runner.restart()
+    assert runner.pid != old_pid and runner.state == RunState.PAUSED
+    snap = runner.snapshot()
+    assert snap.step == 7 and not snap.worker_lost and "step 7" in snap.notice
+    runner.play()  # and it trains again
+    wait_until(lambda: runner.snapshot(with_history=False).step > 7, timeout=30)
+
+
+def test_a_worker_killed_before_any_autosave_restarts_at_step_zero(make):
+    runner = make()
+    runner.step("both", count=4)
+    runner.wait_idle()
+    os.kill(runner.pid, signal.SIGKILL)
+    wait_until(lambda: runner.snapshot().worker_lost, timeout=10)
+    assert runner.snapshot().restart_step == 0
+    runner.restart()
+    assert runner.snapshot().step == 0 and runner.state == RunState.PAUSED
+
+
+def test_the_queue_starts_the_next_run_when_one_pauses(make):
+    slots = TrainingSlots(1)
+    first, second = make(slots), make(slots)
+    first.play()
+    second.play()
+    assert first.state == RunState.RUNNING and second.state == RunState.QUEUED
+    assert second.snapshot().queue_position == 1 and second.snapshot().step == 0
+    first.pause()
+    wait_until(lambda: second.state == RunState.RUNNING, timeout=10)
+    wait_until(lambda: second.snapshot(with_history=False).step > 0, timeout=30)
+    assert slots.holds(second.id) and not slots.holds(first.id)
+
+
+def test_release_ends_the_worker_and_refuses_further_use(make):
+    runner = make()
+    pid = runner.pid
+    runner.release()
+    assert wait_gone([pid]) == [] and not runner.alive
+    with pytest.raises(RunnerClosedError):
+        runner.play()
+
+
+HOLDER = textwrap.dedent("""
+    import sys, time
+    from multiprocessing import forkserver
+    from ganlab.config import Knobs, ToyStructure
+    from ganlab.training.remote_runner import RemoteRunner
+    from ganlab.training.toy_experiment import ToyExperiment
+    from ganlab.training.worker_process import ProcessTransport
+    runners = [RemoteRunner(ToyExperiment(ToyStructure()), Knobs(), transport_factory=ProcessTransport) for _ in range(2)]
+    runners[0].play()
+    print(*[r.pid for r in runners], forkserver._forkserver._forkserver_pid, flush=True)
+    time.sleep(120)
+""")
+
+
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM])
+def test_a_server_that_is_killed_or_stopped_leaves_no_trainer_process(sig):
+    root = Path(__file__).resolve().parents[1]
+    server = subprocess.Popen([sys.executable, "-c", HOLDER], stdout=subprocess.PIPE, text=True, cwd=root)
+    try:
+        pids = [int(p) for p in server.stdout.readline().split()]
+        assert len(pids) == 3 and wait_gone(pids, timeout=0.5) == pids  # two workers and their forkserver
+        os.kill(server.pid, sig)
+        server.wait(10)
+        assert wait_gone(pids, timeout=10) == []
+    finally:
+        server.kill()
+        server.wait(10)
