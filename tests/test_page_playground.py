@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import os
 import re
+import signal
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -13,7 +15,7 @@ from ganlab import losses
 from ganlab.presets import PRESETS
 from ganlab.training.runner import RunState
 from ganlab.ui.session import get_registry
-from tests.apptest_pages import fresh_app, open_with, runner_of, status_line
+from tests.apptest_pages import ENTRY, fresh_app, open_with, runner_of, status_line
 from tests.trainer_probes import break_training, g_optimizer_facts
 from tests.conftest import wait_until
 
@@ -265,3 +267,29 @@ def test_optimizers_are_shown_by_their_conventional_names(app):
     at = open_page(app)
     box = at.selectbox(key="pg_gopt")
     assert box.options == ["Adam", "SGD", "RMSprop"]
+
+
+def test_a_killed_trainer_shows_an_error_with_restart_and_others_train_on(app):
+    at = open_page(app)
+    runner = runner_of(at)
+    runner.step("both", count=5)
+    runner.save_now()  # no run folder: the autosave is kept by the server as the restart point
+    assert runner.wait_idle()
+    wait_until(lambda: runner._restart_point is not None and runner._restart_point.step == 5)
+    at.run()
+    dead = runner.pid
+    os.kill(dead, signal.SIGKILL)
+    wait_until(lambda: runner.state == RunState.ERROR, timeout=10)
+    at = settle(at, runner)
+    assert any("stopped unexpectedly" in e.value and "Nobody else's run" in e.value for e in at.error)
+    assert at.button(key="pg_play").disabled
+    other = open_page(AppTest.from_file(ENTRY, default_timeout=60).switch_page(PAGE))  # another participant
+    other_runner = runner_of(other)
+    assert other_runner is not runner and other_runner.pid != dead
+    other.button(key="pg_step").click().run()
+    wait_until(lambda: other_runner.snapshot().step == 1, timeout=30)
+    at.button(key="pg_restart_worker").click().run()
+    assert runner.pid != dead and runner.state == RunState.PAUSED and runner.snapshot().step == 5
+    assert not at.button(key="pg_play").disabled
+    at.button(key="pg_step").click().run()
+    wait_until(lambda: runner.snapshot().step == 6, timeout=30)

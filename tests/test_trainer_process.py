@@ -194,3 +194,42 @@ def test_a_server_that_is_killed_or_stopped_leaves_no_trainer_process(sig):
     finally:
         server.kill()
         server.wait(10)
+
+
+class _FakeImageExperiment:
+    kind = "image"
+
+    def __init__(self, device: str = "cpu") -> None:
+        self.device = device
+
+    def on_device(self, device: str) -> "_FakeImageExperiment":
+        return _FakeImageExperiment(device)
+
+
+def test_image_runs_go_to_the_gpu_when_there_is_one_and_2d_runs_stay_on_the_cpu(monkeypatch):
+    import torch
+
+    from ganlab.training.trainer_host import pick_device
+
+    toy = ToyExperiment(SMALL)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    assert pick_device(_FakeImageExperiment()).device == "cuda"
+    assert pick_device(_FakeImageExperiment(), "cpu").device == "cpu"  # a host may keep them on the CPU
+    assert pick_device(toy) is toy
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert pick_device(_FakeImageExperiment()).device == "cpu"
+
+
+def test_an_image_experiment_moves_to_a_device_with_the_same_fixed_noise():
+    import torch
+
+    from ganlab.config import ImageStructure
+    from ganlab.data.image_sources import load_image_source
+    from ganlab.training.image_experiment import ImageExperiment
+
+    structure = ImageStructure()
+    experiment = ImageExperiment(structure, load_image_source(structure.dataset))
+    assert experiment.on_device("cpu") is experiment
+    moved = experiment.on_device("meta")  # a device without data: only where the tensors live changes
+    assert moved.device == torch.device("meta") and moved.eval_noise.device.type == "meta"
+    assert moved.timeline is experiment.timeline and moved.structure == structure

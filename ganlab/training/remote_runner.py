@@ -164,9 +164,9 @@ class RemoteRunner(RemoteEvents, RunnerCalls):
                 return
             state = self._restart_point
         experiment = self.experiment
-        where = f"step {state.step:,}" if state is not None else "step 0"
-        self._start(experiment, state.knobs if state is not None else self._knobs, state=state,
-                    notice=f"Restarted from the last autosave, at {where}.")
+        notice = (f"Restarted from the last autosave, at step {state.step:,}." if state is not None
+                  else "Restarted from the start of the run (its trainer had not autosaved yet).")
+        self._start(experiment, state.knobs if state is not None else self._knobs, state=state, notice=notice)
 
     def set_knobs(self, knobs: Knobs) -> None:
         """Applied before the next step; optimizer state is kept."""
@@ -258,8 +258,10 @@ class RemoteRunner(RemoteEvents, RunnerCalls):
             self._quietly("set_save_every", self.save_every if saver is not None else None)
 
     def save_now(self) -> None:
+        """Autosave after the queued commands: into the run's folder when it has a saver, and in
+        any case as the point a restart goes on from."""
         self._check_open()
-        if self._saver is not None and not self._lost:
+        if not self._lost:
             self._call("save_now", timeout=QUICK_S)
 
     @property
@@ -275,6 +277,7 @@ class RemoteRunner(RemoteEvents, RunnerCalls):
             self._device = transport.call("open", experiment, knobs, seq, self._options, timeout=OPEN_TIMEOUT_S)
             if state is not None:
                 transport.call("restore", seq, experiment, state, notice, timeout=OPEN_TIMEOUT_S)
+                transport.call("wait_idle", OPEN_TIMEOUT_S, timeout=OPEN_TIMEOUT_S + QUICK_S)  # restored when we return
             elif notice is not None:
                 transport.call("reset", None, None, notice, timeout=OPEN_TIMEOUT_S)
             if self._saver is not None:

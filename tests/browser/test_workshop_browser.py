@@ -1,10 +1,14 @@
-"""Many people, one server: each tab owns its run, closed tabs are cleaned up, the cap holds."""
+"""Many people, one server: each tab owns its run and its trainer process, closed tabs are cleaned
+up (their processes too), the cap queues the next run, and a stopped server leaves no process."""
 
 from __future__ import annotations
 
 import re
 
+import psutil
 import pytest
+
+from ganlab.training.worker_process import wait_gone
 
 from tests.browser.test_playground_browser import STEP_TEXT, step_count, wait_for_step_above
 
@@ -18,7 +22,15 @@ def open_page(context, server, query="?gw=16&dw=16"):
     return page
 
 
-def test_closed_tab_is_released_after_grace_period(browser, start_server):
+def trainer_pids(server) -> set[int]:
+    """The server's trainer processes: the children of its forkserver (a grandchild of the server)."""
+    pids = set()
+    for child in psutil.Process(server.proc.pid).children():
+        pids |= {p.pid for p in child.children()}
+    return pids
+
+
+def test_closed_tab_is_released_after_grace_period_with_its_process(browser, start_server):
     server = start_server(GANLAB_RELEASE_AFTER_S="3")
     context = browser.new_context()
     page = open_page(context, server)
@@ -26,26 +38,41 @@ def test_closed_tab_is_released_after_grace_period(browser, start_server):
     wait_for_step_above(page, 3)
     page.wait_for_url(re.compile(r"run="), timeout=30_000)
     link = page.url
+    trainers = trainer_pids(server)
+    assert len(trainers) == 1, "one tab, one trainer process"
     context.close()  # the tab is gone; its run keeps its slot only for the grace period
     page = browser.new_context().new_page()
     page.wait_for_timeout(3000 + 5000 + 2000)  # grace + one reaper sweep + slack
+    assert wait_gone(list(trainers), timeout=10) == [], "the closed tab's trainer process should have ended"
     page.goto(link)
     page.get_by_text(STEP_TEXT).first.wait_for(timeout=60_000)
     assert step_count(page) == 0, "the old run should have been released; its link starts fresh"
     page.get_by_role("button", name="Play").wait_for(timeout=30_000)
 
 
-def test_server_wide_cap_tells_the_second_user(browser, start_server):
+def test_server_wide_cap_queues_the_second_user(browser, start_server):
     server = start_server(GANLAB_MAX_TRAINING_RUNS="1")
     alice = open_page(browser.new_context(), server)
     alice.get_by_role("button", name="Play").click()
     wait_for_step_above(alice, 0)
     bob = open_page(browser.new_context(), server)
     bob.get_by_role("button", name="Play").click()
-    bob.get_by_text("already training 1 run(s) at once").wait_for(timeout=30_000)
+    bob.get_by_text("Your run is number 1 in line").wait_for(timeout=30_000)
+    bob.get_by_text("waiting in line").first.wait_for(timeout=30_000)
     assert step_count(bob) == 0
-    # When Alice pauses, Bob can train.
+    # When Alice pauses, Bob's run starts by itself.
     alice.get_by_role("button", name="Pause").click()
     alice.get_by_role("button", name="Play").wait_for(timeout=30_000)
-    bob.get_by_role("button", name="Play").click()
     assert wait_for_step_above(bob, 0) > 0
+    bob.get_by_role("button", name="Pause").wait_for(timeout=30_000)
+
+
+def test_a_stopped_server_leaves_no_trainer_process(browser, start_server):
+    server = start_server()
+    pages = [open_page(browser.new_context(), server) for _ in range(2)]
+    pages[0].get_by_role("button", name="Play").click()
+    wait_for_step_above(pages[0], 0)
+    everything = [p.pid for p in psutil.Process(server.proc.pid).children(recursive=True)]
+    assert len(trainer_pids(server)) == 2 and len(everything) == 3  # two trainers and their forkserver
+    server.stop()  # SIGTERM, as a host's Ctrl-C or a service manager does
+    assert wait_gone(everything, timeout=15) == []
