@@ -233,3 +233,26 @@ def test_an_image_experiment_moves_to_a_device_with_the_same_fixed_noise():
     moved = experiment.on_device("meta")  # a device without data: only where the tensors live changes
     assert moved.device == torch.device("meta") and moved.eval_noise.device.type == "meta"
     assert moved.timeline is experiment.timeline and moved.structure == structure
+
+
+def test_a_trainer_that_stops_answering_gives_the_last_numbers_without_waiting_again(make, monkeypatch):
+    from ganlab.training import remote_runner
+
+    monkeypatch.setattr(remote_runner, "QUICK_S", 1.0)
+    runner = make()
+    runner.step("both", count=3)
+    runner.wait_idle()
+    assert runner.snapshot().step == 3
+    os.kill(runner.pid, signal.SIGSTOP)  # hung: alive, but it answers nothing
+    try:
+        snap = runner.snapshot()
+        assert snap.step == 3 and "not answering" in snap.message and not snap.worker_lost
+        calls = []
+        real_call = runner._transport.call
+        monkeypatch.setattr(runner._transport, "call", lambda *a, **k: calls.append(a[0]) or real_call(*a, **k))
+        assert runner.snapshot().step == 3 and runner.state == RunState.PAUSED and runner.experiment.structure == SMALL
+        assert set(calls) <= {"next_events"}  # within the quiet period no page read waits on the trainer again
+    finally:
+        os.kill(runner.pid, signal.SIGCONT)
+    runner._quiet_until = 0.0  # (the period ends)
+    assert runner.snapshot().message is None and runner.snapshot().step == 3

@@ -14,6 +14,7 @@ import dataclasses
 import itertools
 import logging
 import threading
+import time
 from typing import Any, Callable
 
 from ganlab.config import TRAIN_WHICH, Knobs
@@ -28,6 +29,9 @@ _ids = itertools.count(1)
 
 OPEN_TIMEOUT_S = 120.0  # building a run can mean moving a dataset to a GPU
 QUICK_S = 5.0  # a call that only queues a command or reads a counter
+UNANSWERED_S = 10.0  # after a read timed out, pages get the last known numbers at once for this long
+NOT_ANSWERING = ("The trainer of this run is not answering (the server may be overloaded); the numbers "
+                 "shown are the last it sent. The page goes on asking.")
 LOST_TEXT = (
     "The trainer process of this run stopped unexpectedly (it was killed, or the server ran out of "
     "memory). Nobody else's run was affected. Press Restart to go on from {where}, or Reset to start "
@@ -68,6 +72,7 @@ class RemoteRunner(RemoteEvents, RunnerCalls):
         self._timeline: dict[int, Any] = {}
         self._timeline_gen = -1
         self._transport = None
+        self._quiet_until = 0.0
         self._start(experiment, knobs)
 
     # ------------------------------------------------------------- page side
@@ -82,11 +87,9 @@ class RemoteRunner(RemoteEvents, RunnerCalls):
 
     @property
     def experiment(self) -> Any:
-        if not self._lost:
-            try:
-                self._current_seq = self._call("experiment_seq", timeout=QUICK_S)
-            except (WorkerLostError, TimeoutError):
-                pass
+        seq = self._read("experiment_seq")
+        if seq is not None:
+            self._current_seq = seq
         with self._lock:
             return self._experiments.get(self._current_seq) or self._experiments[max(self._experiments)]
 
@@ -96,13 +99,11 @@ class RemoteRunner(RemoteEvents, RunnerCalls):
             return RunState.ERROR
         if self._queued():
             return RunState.QUEUED
-        try:
-            state, self._current_seq = self._call("state", timeout=QUICK_S)
-            return state
-        except TimeoutError:
-            return self._last_snap.state if self._last_snap is not None else RunState.PAUSED
-        except WorkerLostError:
-            return RunState.ERROR
+        answer = self._read("state")
+        if answer is None:
+            return RunState.ERROR if self._lost else self._last_snap.state if self._last_snap else RunState.PAUSED
+        state, self._current_seq = answer
+        return state
 
     def play(self) -> None:
         """Train continuously, or wait in line for a training slot (state QUEUED) and start when
@@ -199,17 +200,15 @@ class RemoteRunner(RemoteEvents, RunnerCalls):
 
     def snapshot(self, want_view: bool = False, wait_for_view: float = 0.0, *,
                  with_history: bool = True) -> Snapshot:
-        if not self._lost:
-            try:
-                snap, self._current_seq = self._call("snapshot", want_view, wait_for_view, with_history,
-                                                     timeout=wait_for_view + QUICK_S)
-            except TimeoutError:  # a busy trainer: the last known numbers, not a hung page
-                snap = self._last_snap
-            except WorkerLostError:
-                snap = None
-            if snap is not None and not self._lost:
-                return self._page_snapshot(snap, with_history)
-        return self._lost_snapshot()
+        answer = self._read("snapshot", want_view, wait_for_view, with_history, timeout=wait_for_view + QUICK_S)
+        if answer is not None:
+            snap, self._current_seq = answer
+            return self._page_snapshot(snap, with_history)
+        if self._lost:
+            return self._lost_snapshot()
+        if self._last_snap is not None:  # a trainer that does not answer: the last known numbers
+            return dataclasses.replace(self._last_snap, settled=False, message=NOT_ANSWERING)
+        return self._blank_snapshot(RunState.PAUSED, NOT_ANSWERING)
 
     def export_state(self, timeout: float = 60.0) -> Any:
         """The training state; the page's copy of the experiment gets the trainer's timeline up to
@@ -230,12 +229,9 @@ class RemoteRunner(RemoteEvents, RunnerCalls):
     def timeline_frames(self) -> tuple:
         """The trainer's timeline frames, fetched incrementally and mirrored into the page's copy
         of the experiment (whose `timeline` a run's saver reads)."""
-        if not self._lost:
-            known = max(self._timeline, default=-1)
-            try:
-                gen, steps, new = self._call("timeline_since", self._timeline_gen, known, timeout=QUICK_S)
-            except (WorkerLostError, TimeoutError):
-                gen, steps, new = self._timeline_gen, sorted(self._timeline), []
+        answer = self._read("timeline_since", self._timeline_gen, max(self._timeline, default=-1))
+        if answer is not None:
+            gen, steps, new = answer
             with self._lock:
                 if gen != self._timeline_gen:
                     self._timeline = {}
@@ -308,6 +304,21 @@ class RemoteRunner(RemoteEvents, RunnerCalls):
             self._on_lost(transport)
             raise
 
+    def _read(self, name: str, *args: Any, timeout: float | None = None) -> Any:
+        """A read for a page: the answer, or None when the trainer is lost or does not answer (after
+        one read timed out, the next ones within UNANSWERED_S do not wait again)."""
+        if self._lost or time.monotonic() < self._quiet_until:
+            return None
+        timeout = QUICK_S if timeout is None else timeout
+        try:
+            return self._call(name, *args, timeout=timeout)
+        except TimeoutError:
+            log.warning("%s: its trainer did not answer %r in %.0f s", self.id, name, timeout)
+            self._quiet_until = time.monotonic() + UNANSWERED_S
+        except WorkerLostError:
+            pass
+        return None
+
     def _quietly(self, name: str, *args: Any) -> None:
         """A call whose failure the next snapshot reports (pause, detach a saver)."""
         try:
@@ -329,15 +340,15 @@ class RemoteRunner(RemoteEvents, RunnerCalls):
             return dataclasses.replace(snap, state=RunState.QUEUED, queue_position=position, settled=False)
         return snap
 
+    def _blank_snapshot(self, state: RunState, message: str | None) -> Snapshot:
+        return Snapshot(state, 0, 0, 0, 0.0, 0.0, self._knobs, self.experiment.structure, {}, {}, {}, {},
+                        message=message, device=self._device)
+
     def _lost_snapshot(self) -> Snapshot:
         state = self._restart_point
         where = f"its last autosave at step {state.step:,}" if state is not None else "its start (step 0)"
-        last = self._last_snap
+        last = self._last_snap or self._blank_snapshot(RunState.ERROR, None)
         history, evals = self._last_tables
-        if last is None:
-            return Snapshot(RunState.ERROR, 0, 0, 0, 0.0, 0.0, self._knobs, self.experiment.structure, {}, {}, {},
-                            {}, message=LOST_TEXT.format(where=where), settled=True, worker_lost=True,
-                            restart_step=state.step if state is not None else 0)
         return dataclasses.replace(last, state=RunState.ERROR, message=LOST_TEXT.format(where=where),
                                    history=history, evals=evals, error_detail=None, settled=True,
                                    worker_lost=True, restart_step=state.step if state is not None else 0,

@@ -78,6 +78,8 @@ def run_messages(runner: Runner, snap: Snapshot, prefix: str) -> None:
         elif snap.error_detail:
             with st.expander("Error details"):
                 st.code(snap.error_detail, language="text")
+    elif snap.message:  # e.g. a trainer that does not answer: the numbers shown are its last
+        st.warning(snap.message, icon=":material/hourglass_disabled:")
     elif snap.notice and snap.step == 0:
         st.info(snap.notice)
 

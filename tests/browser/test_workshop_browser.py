@@ -73,6 +73,6 @@ def test_a_stopped_server_leaves_no_trainer_process(browser, start_server):
     pages[0].get_by_role("button", name="Play").click()
     wait_for_step_above(pages[0], 0)
     everything = [p.pid for p in psutil.Process(server.proc.pid).children(recursive=True)]
-    assert len(trainer_pids(server)) == 2 and len(everything) == 3  # two trainers and their forkserver
+    assert len(trainer_pids(server)) == 2  # (+ their forkserver and multiprocessing's resource tracker)
     server.stop()  # SIGTERM, as a host's Ctrl-C or a service manager does
     assert wait_gone(everything, timeout=15) == []
