@@ -291,5 +291,6 @@ def test_a_killed_trainer_shows_an_error_with_restart_and_others_train_on(app):
     at.button(key="pg_restart_worker").click().run()
     assert runner.pid != dead and runner.state == RunState.PAUSED and runner.snapshot().step == 5
     assert not at.button(key="pg_play").disabled
+    assert any("A new trainer took over at step 5" in i.value for i in at.info)
     at.button(key="pg_step").click().run()
     wait_until(lambda: runner.snapshot().step == 6, timeout=30)

@@ -21,7 +21,7 @@ from ganlab.config import Knobs
 from ganlab.training.runner import Runner
 from ganlab.training.runner_state import Snapshot
 
-DEFAULT_RECOVERY_EVERY_S = 60.0  # how often a run without a saved folder leaves a restart point
+DEFAULT_RECOVERY_EVERY_S = 10.0  # how often a run without a saved folder leaves a restart point (as a saved one autosaves)
 SAVE_ACK_TIMEOUT_S = 120.0
 
 

@@ -35,7 +35,7 @@ def control_bar(runner: Runner, prefix: str) -> None:
     state = runner.state
     running = state in (RunState.RUNNING, RunState.QUEUED)  # a run waiting in line is paused from here too
     failed = state == RunState.ERROR  # the nets are not to be trained on: only Reset helps
-    after_error = "Training stopped with an error: press Reset first" if failed else None
+    after_error = "Training stopped with an error: press Reset (or Restart) first" if failed else None
     # One wrapping row of buttons at their natural width: in fixed columns the labels were cut
     # at laptop width ("Pa...", "D s...", "R" at 1024x768); here a button that does not fit moves
     # to a second row instead.
@@ -71,10 +71,15 @@ def run_messages(runner: Runner, snap: Snapshot, prefix: str) -> None:
         st.error(snap.message)
     elif snap.state == RunState.ERROR:
         st.error(snap.message)
-        if snap.worker_lost:
-            st.button(f"Restart from step {snap.restart_step or 0:,}", icon=":material/replay:", type="primary",
-                      key=prefix + "restart_worker", on_click=runner.restart,
-                      help="A new trainer, going on from the run's last autosave")
+        if snap.worker_lost and st.button(f"Restart from step {snap.restart_step or 0:,}", icon=":material/replay:",
+                                          type="primary", key=prefix + "restart_worker",
+                                          help="A new trainer, going on from the run's last autosave"):
+            runner.restart()
+            step = runner.snapshot(with_history=False).step
+            st.session_state[prefix + "flash"] = (
+                f"A new trainer took over at step {step:,}, the run's last autosave"
+                + (" (the steps after it were lost)" if step < snap.step else "") + ". Press Play to go on.")
+            st.rerun(scope="app")  # from inside the live fragment: the transport bar must be redrawn too
         elif snap.error_detail:
             with st.expander("Error details"):
                 st.code(snap.error_detail, language="text")
