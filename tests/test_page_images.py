@@ -3,9 +3,7 @@ the grids and the timeline show what it trained, and bad input gets a message, n
 
 from __future__ import annotations
 
-import dataclasses
 import io
-import math
 import zipfile
 
 import numpy as np
@@ -13,7 +11,6 @@ import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from ganlab import losses
 from ganlab.image_presets import IMAGE_PRESETS
 from ganlab.training.image_experiment import ImageExperiment
 from ganlab.training.runner import RunState

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
-import math
 import os
 import re
 import signal
@@ -11,7 +9,6 @@ import signal
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from ganlab import losses
 from ganlab.presets import PRESETS
 from ganlab.training.runner import RunState
 from ganlab.ui.session import get_registry
@@ -294,3 +291,18 @@ def test_a_killed_trainer_shows_an_error_with_restart_and_others_train_on(app):
     assert any("A new trainer took over at step 5" in i.value for i in at.info)
     at.button(key="pg_step").click().run()
     wait_until(lambda: runner.snapshot().step == 6, timeout=30)
+
+
+def test_a_trainer_that_cannot_start_is_explained(app, monkeypatch):
+    import errno
+
+    from ganlab.training import worker_process
+
+    def no_memory(self, name="trainer"):
+        raise OSError(errno.ENOMEM, "Cannot allocate memory")
+
+    monkeypatch.setattr(worker_process.ProcessTransport, "__init__", no_memory)
+    at = app.run()
+    assert not at.exception
+    assert any("could not start a trainer" in e.value and "Try again" in e.value for e in at.error)
+    assert not any("ENOMEM" in e.value or "Errno" in e.value for e in at.error)

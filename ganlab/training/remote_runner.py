@@ -39,6 +39,14 @@ LOST_TEXT = (
 )
 
 
+class TrainerStartError(RuntimeError):
+    """No trainer could be started for a run; the message is for the user."""
+
+
+START_FAILED = ("The server could not start a trainer for this run (it may be short of memory, or the "
+                "cluster unreachable). Try again in a moment; if it keeps failing, tell the workshop host.")
+
+
 class RemoteRunner(RemoteEvents, RunnerCalls):
     """`transport_factory(name)` starts a trainer and returns its transport (`call(name, *args,
     timeout=...)`, `lost`, `close()`); see `worker_process.ProcessTransport` and `ray_trainers`."""
@@ -268,7 +276,11 @@ class RemoteRunner(RemoteEvents, RunnerCalls):
     def _start(self, experiment: Any, knobs: Knobs, *, state: Any = None, notice: str | None = None) -> None:
         """A new trainer for `experiment` (continuing from `state`, when given)."""
         seq = self._remember(experiment)
-        transport = self._factory(self.id)
+        try:
+            transport = self._factory(self.id)
+        except (OSError, RuntimeError, TimeoutError) as exc:  # no process (memory, limits) or no cluster
+            log.exception("%s: starting a trainer failed", self.id)
+            raise TrainerStartError(START_FAILED) from exc
         try:
             self._device = transport.call("open", experiment, knobs, seq, self._options, timeout=OPEN_TIMEOUT_S)
             if state is not None:
@@ -278,6 +290,10 @@ class RemoteRunner(RemoteEvents, RunnerCalls):
                 transport.call("reset", None, None, notice, timeout=OPEN_TIMEOUT_S)
             if self._saver is not None:
                 transport.call("set_save_every", self.save_every, timeout=QUICK_S)
+        except (WorkerLostError, TimeoutError) as exc:
+            transport.close(1.0)
+            log.exception("%s: the new trainer did not open the run", self.id)
+            raise TrainerStartError(START_FAILED) from exc
         except BaseException:
             transport.close(1.0)
             raise

@@ -16,13 +16,14 @@ import multiprocessing
 import multiprocessing.context
 import os
 import signal
+import sys
 import threading
 import time
 from multiprocessing import forkserver, popen_forkserver, reduction, spawn, util
 from multiprocessing.context import set_spawning_popen
 from typing import Any
 
-from ganlab.training.channel import Channel, WorkerLostError
+from ganlab.training.channel import Channel
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +52,7 @@ class _WorkerPopen(popen_forkserver.Popen):
     """A forkserver child that does not re-run the server's main script. multiprocessing makes
     each child import `__main__` again (here: the streamlit command, or a benchmark script); a
     trainer needs only ganlab, already loaded in its forkserver. The rest is the stdlib's
-    `_launch` (Python 3.10-3.12)."""
+    `_launch` of Python 3.10-3.12 (later versions use theirs, and re-import the main module)."""
 
     def _launch(self, process_obj: Any) -> None:
         prep_data = spawn.get_preparation_data(process_obj._name)
@@ -74,7 +75,9 @@ class _WorkerPopen(popen_forkserver.Popen):
 
 class _WorkerProcess(multiprocessing.context.ForkServerProcess):
     @staticmethod
-    def _Popen(process_obj: Any) -> _WorkerPopen:
+    def _Popen(process_obj: Any) -> popen_forkserver.Popen:
+        if sys.version_info >= (3, 13):  # a newer stdlib may launch differently: keep its own way
+            return popen_forkserver.Popen(process_obj)
         return _WorkerPopen(process_obj)
 
 

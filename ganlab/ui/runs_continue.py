@@ -25,7 +25,7 @@ from ganlab.training.timeline import Frame, offer_frames
 from ganlab.training.trainers import make_runner
 from ganlab.ui.runs_common import AUTOSAVE_S, _flash, open_saved_run
 from ganlab.ui.runs_live import _saver_for, _token_key, quality_results, save_live_run, session_runner
-from ganlab.ui.session import WIDGETS_SYNCED, get_registry, session_id
+from ganlab.ui.session import WIDGETS_SYNCED, start_runner
 
 # run kind -> (page key, page file, what the button says)
 TARGETS = {"toy": ("playground", "pages/1_Playground.py", "2D playground"),
@@ -102,7 +102,7 @@ def continue_run(name: str) -> bool:
             options = {"eval_every": EVAL_EVERY, "view_interval": VIEW_INTERVAL_S}
         else:
             options = {}
-        token, runner = get_registry().create(session_id(), lambda slots: make_runner(
+        token, runner = start_runner(lambda slots: make_runner(
             experiment, state.knobs, slots=slots, **options))
         st.session_state[_token_key(key)] = token
     else:

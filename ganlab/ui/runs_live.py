@@ -10,7 +10,7 @@ from ganlab.runs.paths import NAME_RULE, check_name
 from ganlab.training.runner import Runner, RunState
 from ganlab.training.trainers import make_runner
 from ganlab.ui.runs_common import AUTOSAVE_S, _flash, open_saved_run, user_text
-from ganlab.ui.session import TOKEN_KEY, get_registry, session_id
+from ganlab.ui.session import TOKEN_KEY, get_registry, start_runner
 
 PAGE_KEY = "runs"
 LIVE_PAGES = {"playground": "2D playground", "images": "Image GAN"}  # page keys whose runners can be saved here
@@ -77,7 +77,7 @@ def resume_run(name: str) -> Runner | None:
     saver = _saver_for(writer, holder)
     runner = session_runner(PAGE_KEY)
     if runner is None:
-        token, runner = get_registry().create(session_id(), lambda slots: make_runner(
+        token, runner = start_runner(lambda slots: make_runner(
             experiment, state.knobs, slots=slots, saver=saver, save_every=AUTOSAVE_S,
             eval_every=int(config.get("eval_every") or 100)))
         st.session_state[_token_key(PAGE_KEY)] = token

@@ -11,6 +11,7 @@ from streamlit import runtime
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from ganlab.training.registry import DEFAULT_GRACE_S, RunnerRegistry
+from ganlab.training.remote_runner import TrainerStartError
 from ganlab.training.runner import Runner
 from ganlab.training.slots import TrainingSlots, max_training_from_env
 from ganlab.training.trainers import warm_up_trainers
@@ -75,8 +76,18 @@ def claim_runner(key: str, url_key: str = "run") -> Runner | None:
     return runner
 
 
+def start_runner(factory: Callable[[TrainingSlots], Runner]) -> tuple[str, Runner]:
+    """(token, runner) of a new runner owned by this session; when no trainer could be started
+    (a full machine, an unreachable cluster) the page says so and stops."""
+    try:
+        return get_registry().create(session_id(), factory)
+    except TrainerStartError as exc:
+        st.error(str(exc), icon=":material/error:")
+        st.stop()
+
+
 def create_runner(key: str, factory: Callable[[TrainingSlots], Runner]) -> Runner:
-    token, runner = get_registry().create(session_id(), factory)
+    token, runner = start_runner(factory)
     st.session_state[_state_key(key)] = token
     st.query_params["run"] = token
     return runner
