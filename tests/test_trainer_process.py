@@ -256,3 +256,19 @@ def test_a_trainer_that_stops_answering_gives_the_last_numbers_without_waiting_a
         os.kill(runner.pid, signal.SIGCONT)
     runner._quiet_until = 0.0  # (the period ends)
     assert runner.snapshot().message is None and runner.snapshot().step == 3
+
+
+def test_after_a_reset_a_restart_goes_back_to_the_fresh_run_not_the_old_one(make):
+    runner = make()
+    runner.step("both", count=4)
+    runner.save_now()
+    wait_until(lambda: runner._restart_point is not None and runner._restart_point.step == 4, timeout=30)
+    other = ToyExperiment(ToyStructure.from_dict({"generator": {"width": 24, "hidden_layers": 1}}))
+    runner.reset(other)
+    runner.wait_idle()
+    os.kill(runner.pid, signal.SIGKILL)
+    wait_until(lambda: runner.snapshot().worker_lost, timeout=10)
+    assert runner.snapshot().restart_step == 0
+    runner.restart()
+    snap = runner.snapshot()
+    assert snap.step == 0 and snap.structure == other.structure

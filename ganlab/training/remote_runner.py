@@ -99,7 +99,8 @@ class RemoteRunner(RemoteEvents, RunnerCalls):
         if seq is not None:
             self._current_seq = seq
         with self._lock:
-            return self._experiments.get(self._current_seq) or self._experiments[max(self._experiments)]
+            current = self._experiments.get(self._current_seq)
+            return current if current is not None else self._experiments[max(self._experiments)]
 
     @property
     def state(self) -> RunState:
@@ -131,14 +132,13 @@ class RemoteRunner(RemoteEvents, RunnerCalls):
             self._wants_play = False
         if self._slots is not None:
             self._slots.release(self.id)
-        self._quietly("pause")
+        self._command("pause")
 
     def step(self, which: str = "both", count: int = 1, *, evaluate: bool = True) -> None:
         if which not in TRAIN_WHICH:
             raise ValueError(f"which must be one of {TRAIN_WHICH}")
         self._check_open()
-        if not self._lost:
-            self._call("step", which, int(count), bool(evaluate), timeout=QUICK_S)
+        self._command("step", which, int(count), bool(evaluate))
 
     def reset(self, experiment: Any | None = None, notice: str | None = None) -> None:
         """Pause and start again from fresh weights (of a new structure, if given)."""
@@ -147,11 +147,14 @@ class RemoteRunner(RemoteEvents, RunnerCalls):
         with self._lock:
             self._saver = None  # fresh weights are another run: never autosave them over the saved one
             self._save_error = None
+            self._restart_point = None  # a restart goes back to this fresh start
         if self._lost:
             self._start(experiment or self.experiment, self._knobs, notice=notice)
             return
         seq = self._remember(experiment) if experiment is not None else None
         self._call("reset", seq, experiment, notice, timeout=QUICK_S + 30)
+        if seq is not None:
+            self._current_seq = seq  # what the trainer builds next (its next answer says if the build failed)
 
     def restore(self, experiment: Any, state: Any, notice: str | None = None) -> None:
         """Pause and continue from a saved TrainingState of `experiment` (see Runner.restore)."""
@@ -159,10 +162,13 @@ class RemoteRunner(RemoteEvents, RunnerCalls):
         self._stop_playing()
         with self._lock:
             self._knobs = state.knobs
+            self._restart_point = state
         if self._lost:
             self._start(experiment, state.knobs, state=state, notice=notice)
             return
-        self._call("restore", self._remember(experiment), experiment, state, notice, timeout=QUICK_S + 60)
+        seq = self._remember(experiment)
+        self._call("restore", seq, experiment, state, notice, timeout=QUICK_S + 60)
+        self._current_seq = seq
 
     def restart(self) -> None:
         """After the trainer died: a new trainer, going on from the last autosave (or, before the
@@ -182,8 +188,7 @@ class RemoteRunner(RemoteEvents, RunnerCalls):
         self._check_open()
         with self._lock:
             self._knobs = knobs
-        if not self._lost:
-            self._call("set_knobs", knobs, timeout=QUICK_S)
+        self._command("set_knobs", knobs)
 
     def release(self, timeout: float = 5.0) -> None:
         """Stop the trainer for good and give back the training slot."""
@@ -258,15 +263,13 @@ class RemoteRunner(RemoteEvents, RunnerCalls):
             self._saver = saver
             if save_every is not None:
                 self.save_every = save_every
-        if not self._lost:
-            self._quietly("set_save_every", self.save_every if saver is not None else None)
+        self._command("set_save_every", self.save_every if saver is not None else None)
 
     def save_now(self) -> None:
         """Autosave after the queued commands: into the run's folder when it has a saver, and in
         any case as the point a restart goes on from."""
         self._check_open()
-        if not self._lost:
-            self._call("save_now", timeout=QUICK_S)
+        self._command("save_now")
 
     @property
     def save_error(self) -> str | None:
@@ -335,11 +338,17 @@ class RemoteRunner(RemoteEvents, RunnerCalls):
             pass
         return None
 
-    def _quietly(self, name: str, *args: Any) -> None:
-        """A call whose failure the next snapshot reports (pause, detach a saver)."""
+    def _command(self, name: str, *args: Any) -> None:
+        """A page's command (a step, knobs, a save): a trainer that does not answer makes its page
+        say so (the next snapshot) rather than fail; a page re-sends knobs that did not arrive."""
+        if self._lost:
+            return
         try:
             self._call(name, *args, timeout=QUICK_S)
-        except (WorkerLostError, TimeoutError):
+        except TimeoutError:
+            log.warning("%s: its trainer did not take %r in %.0f s", self.id, name, QUICK_S)
+            self._quiet_until = time.monotonic() + UNANSWERED_S
+        except WorkerLostError:
             pass
 
     def _check_open(self) -> None:
