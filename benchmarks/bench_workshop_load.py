@@ -78,6 +78,79 @@ def check_pages(sessions: list[Session], queued: set[int]) -> list[str]:
     return problems
 
 
+class Deadline:
+    """The setup's time budget: each wait gets what is left of it (and at most `cap` s)."""
+
+    def __init__(self, seconds: float, cap: float) -> None:
+        self.end, self.cap = time.perf_counter() + seconds, cap
+
+    def left(self) -> float:
+        return max(1.0, min(self.cap, self.end - time.perf_counter()))
+
+
+def open_and_play(browser, server: AppServer, n: int, size: tuple[int, int], deadline: Deadline,
+                  findings: list[str]) -> list[Session]:
+    """`n` sessions loaded at once, then Play clicked on each (all clicks first: one slow rerun
+    holds up no other click). Pages that do not get there in time are findings, and stay open."""
+    from playwright.sync_api import Error as PlaywrightError
+
+    t0 = time.perf_counter()
+    sessions = [Session(browser, server, width=size[0], height=size[1], timeout_s=deadline.left(), wait=False)
+                for _ in range(n)]
+    ready = []
+    for i, session in enumerate(sessions):
+        try:
+            session.wait_open(deadline.left())
+            ready.append(session)
+        except PlaywrightError as err:
+            findings.append(f"page {i + 1} did not show its status line: {str(err).splitlines()[0][:120]}")
+    opened = time.perf_counter() - t0
+    t1 = time.perf_counter()
+    for session in ready:
+        session.play(timeout_s=deadline.left(), wait=False)
+    clicked = time.perf_counter() - t1
+    for i, session in enumerate(ready):
+        try:
+            session.wait_playing(deadline.left())
+        except PlaywrightError as err:
+            findings.append(f"page {i + 1}: no Pause button after Play: {str(err).splitlines()[0][:120]}")
+    print(f"{len(ready)} of {n} pages open {opened:.1f} s after the first request (loaded at once); Play clicked on "
+          f"each in {clicked:.1f} s, every page showing Pause {time.perf_counter() - t1:.1f} s after the first click; "
+          f"{len(trainer_pids(server))} trainer workers", flush=True)
+    return sessions
+
+
+def watch(server: AppServer, sessions: list[Session], window: float, check_every: float,
+          findings: list[str]) -> None:
+    """The measurement window: refreshes of the training pages, checks of every page."""
+    queued = {i for i, s in enumerate(sessions) if "waiting in line" in s.text()}
+    training = [s for i, s in enumerate(sessions) if i not in queued]
+    print(f"{len(training)} training, {len(queued)} waiting in line", flush=True)
+    meter = CpuMeter(server)
+    for session in training:
+        session.start_window()
+    t_end = time.perf_counter() + window
+    passes = 0
+    while time.perf_counter() < t_end and passes < 1000:
+        t_pass = time.perf_counter()
+        findings += [f"check {passes + 1}: {problem}" for problem in check_pages(sessions, queued)]
+        passes += 1
+        print(f"  check {passes}: all {len(sessions)} pages in {time.perf_counter() - t_pass:.1f} s", flush=True)
+        time.sleep(max(0.0, min(check_every, t_end - time.perf_counter())))
+    windows = [s.read_window() for s in training]
+    cores = meter.read()
+    for i, w in enumerate(windows, 1):
+        print(f"  training page {i}: {w.rate:.0f} steps/s, step counter changed {w.changes} times in "
+              f"{w.elapsed:.1f} s ({w.refresh_hz:.2f}/s), longest gap {w.max_gap:.2f} s", flush=True)
+        if w.max_gap > 1.0:
+            findings.append(f"training page {i}: a gap of {w.max_gap:.2f} s without a refresh")
+    if windows:
+        print(f"live view of the training pages: at least {min(w.refresh_hz for w in windows):.2f} "
+              f"refreshes/s, longest gap {max(w.max_gap for w in windows):.2f} s (target: every <= 1 s)")
+    print(f"{passes} checks of all {len(sessions)} pages; {cpu_text(cores)}; server RSS "
+          f"{rss_mib(server.proc.pid):.0f} MiB with all pages open", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sessions", type=int, default=30, help="browser sessions (default 30)")
@@ -86,7 +159,8 @@ def main() -> None:
     parser.add_argument("--grace", type=float, default=5.0, help="GANLAB_RELEASE_AFTER_S for the server (default 5)")
     parser.add_argument("--cleanup-timeout", type=float, default=60.0,
                         help="longest wait for the workers to go after the pages close (default 60 s)")
-    parser.add_argument("--open-timeout", type=float, default=120.0, help="longest wait for one page (default 120 s)")
+    parser.add_argument("--setup-timeout", type=float, default=150.0,
+                        help="longest time for all pages to open and show Pause (default 150 s; one wait <= 120 s)")
     parser.add_argument("--rss-wait", type=float, default=20.0,
                         help="after the workers are gone, sample the server's RSS this long (default 20 s)")
     parser.add_argument("--session-ttl", type=int, default=None,
@@ -96,7 +170,7 @@ def main() -> None:
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
-    width, height = (int(v) for v in args.viewport.split("x"))
+    size = tuple(int(v) for v in args.viewport.split("x"))
     print(f"{args.sessions} sessions, grace {args.grace:g} s; at the start: {app_sessions.load_text()}", flush=True)
     env = {"GANLAB_RELEASE_AFTER_S": f"{args.grace:g}"}
     if args.session_ttl is not None:
@@ -108,7 +182,7 @@ def main() -> None:
         with sync_playwright() as p:
             browser = app_sessions.launch_browser(p)
             try:
-                warm = Session(browser, server, width=width, height=height, timeout_s=args.open_timeout)
+                warm = Session(browser, server, width=size[0], height=size[1], timeout_s=120)
                 warm.play()
                 warm.wait_step(1)
                 warm.close()
@@ -117,50 +191,9 @@ def main() -> None:
                 print(f"server RSS: {rss_start:.0f} MiB after start-up, {rss_warm:.0f} MiB after one warm-up session "
                       f"(its worker gone {waited:.1f} s after its page closed{'; LEFT: ' + str(left) if left else ''})",
                       flush=True)
-
-                t0 = time.perf_counter()
-                sessions = [Session(browser, server, width=width, height=height, timeout_s=args.open_timeout,
-                                    wait=False) for _ in range(args.sessions)]
-                for session in sessions:
-                    session.wait_open(args.open_timeout)
-                opened = time.perf_counter() - t0
-                t1 = time.perf_counter()
-                for session in sessions:  # click them all, then wait: one slow rerun does not hold up the rest
-                    session.play(timeout_s=args.open_timeout, wait=False)
-                clicked = time.perf_counter() - t1
-                for session in sessions:
-                    session.wait_playing(args.open_timeout)
-                print(f"{args.sessions} pages open after {opened:.1f} s (loaded at once); Play clicked on each in "
-                      f"{clicked:.1f} s, every page showing Pause {time.perf_counter() - t1:.1f} s after the first click; "
-                      f"{len(trainer_pids(server))} trainer workers", flush=True)
-                queued = {i for i, s in enumerate(sessions) if "waiting in line" in s.text()}
-                training = [s for i, s in enumerate(sessions) if i not in queued]
-                print(f"{len(training)} training, {len(queued)} waiting in line", flush=True)
-
-                meter = CpuMeter(server)
-                for session in training:
-                    session.start_window()
-                t_end = time.perf_counter() + args.window
-                passes = 0
-                while time.perf_counter() < t_end:
-                    for problem in check_pages(sessions, queued):
-                        findings.append(f"check {passes + 1}: {problem}")
-                    passes += 1
-                    time.sleep(max(0.0, min(args.check_every, t_end - time.perf_counter())))
-                windows = [s.read_window() for s in training]
-                cores = meter.read()
-                rss_loaded = rss_mib(server.proc.pid)
-                for i, w in enumerate(windows, 1):
-                    print(f"  training page {i}: {w.rate:.0f} steps/s, step counter changed {w.changes} times in "
-                          f"{w.elapsed:.1f} s ({w.refresh_hz:.2f}/s), longest gap {w.max_gap:.2f} s", flush=True)
-                    if w.max_gap > 1.0:
-                        findings.append(f"training page {i}: a gap of {w.max_gap:.2f} s without a refresh")
-                if windows:
-                    print(f"live view of the training pages: at least {min(w.refresh_hz for w in windows):.2f} "
-                          f"refreshes/s, longest gap {max(w.max_gap for w in windows):.2f} s (target: every <= 1 s)")
-                print(f"{passes} checks of all {args.sessions} pages; {cpu_text(cores)}; server RSS {rss_loaded:.0f} MiB "
-                      f"with all pages open")
-
+                sessions = open_and_play(browser, server, args.sessions, size, Deadline(args.setup_timeout, 120),
+                                         findings)
+                watch(server, sessions, args.window, args.check_every, findings)
                 t_close = time.perf_counter()
                 for session in sessions:
                     session.close()
@@ -170,14 +203,14 @@ def main() -> None:
         waited, left = wait_no_trainers(server, args.cleanup_timeout)
         print(f"pages closed in {closed:.1f} s; trainer workers left: {len(left)} "
               f"(waited {waited:.1f} s after closing, bound {args.cleanup_timeout:.0f} s)", flush=True)
+        if left:
+            findings.append(f"trainer workers still running {waited:.0f} s after the pages closed: {left}")
         samples = rss_samples(server, args.rss_wait)
         rss_end = samples[-1][1]
         print("server RSS after the workers went: " + ", ".join(f"{mib:.0f} MiB at +{t:.0f} s" for t, mib in samples))
-        if left:
-            findings.append(f"trainer workers still running {waited:.0f} s after the pages closed: {left}")
         for name, base in (("after start-up", rss_start), ("after the warm-up session (the baseline)", rss_warm)):
-            change = (rss_end - base) / base
-            print(f"server RSS at the end {rss_end:.0f} MiB: {100 * change:+.1f} % against {base:.0f} MiB {name}")
+            print(f"server RSS at the end {rss_end:.0f} MiB: {100 * (rss_end - base) / base:+.1f} % against "
+                  f"{base:.0f} MiB {name}")
         if abs(rss_end - rss_warm) / rss_warm > 0.10:
             findings.append(f"server RSS {rss_end:.0f} MiB is not within 10 % of {rss_warm:.0f} MiB")
         log_lines = app_sessions.log_problems(server)
