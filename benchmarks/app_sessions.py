@@ -195,10 +195,17 @@ def stop_server(server: AppServer, timeout_s: float = 15.0) -> list[int]:
     return [p.pid for p in alive]
 
 
-def log_problems(server: AppServer, start: int = 0) -> list[str]:
-    """Lines of the server's log (from byte `start`) that speak of an exception or a traceback."""
-    text = Path(server.log_path).read_text(errors="replace")[start:]
-    return [line for line in text.splitlines() if re.search(r"Traceback|Exception|Error\b", line)]
+def log_problems(server: AppServer, start: int = 0, end: int | None = None) -> list[str]:
+    """Lines of the server's log (characters `start` to `end`) that speak of an exception or a
+    traceback, with the line that names it (the last of each traceback)."""
+    lines = Path(server.log_path).read_text(errors="replace")[start:end].splitlines()
+    found = []
+    for i, line in enumerate(lines):
+        if re.search(r"Traceback|Exception|Error\b", line):
+            found.append(line)
+        elif i > 0 and lines[i - 1].startswith("    ") and re.match(r"[\w.]+(Error|Exception|Disconnected)\b", line):
+            found.append(line)
+    return found
 
 
 def log_size(server: AppServer) -> int:

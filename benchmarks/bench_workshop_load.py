@@ -88,10 +88,15 @@ class Deadline:
         return max(1.0, min(self.cap, self.end - time.perf_counter()))
 
 
+def _first_line(err: Exception) -> str:
+    return f"{type(err).__name__}: {str(err).splitlines()[0][:120]}"
+
+
 def open_and_play(browser, server: AppServer, n: int, size: tuple[int, int], deadline: Deadline,
                   findings: list[str]) -> list[Session]:
     """`n` sessions loaded at once, then Play clicked on each (all clicks first: one slow rerun
-    holds up no other click). Pages that do not get there in time are findings, and stay open."""
+    holds up no other click). A page that does not get there in time is a finding; it is left
+    out of what follows (but closed with the others)."""
     from playwright.sync_api import Error as PlaywrightError
 
     t0 = time.perf_counter()
@@ -103,21 +108,30 @@ def open_and_play(browser, server: AppServer, n: int, size: tuple[int, int], dea
             session.wait_open(deadline.left())
             ready.append(session)
         except PlaywrightError as err:
-            findings.append(f"page {i + 1} did not show its status line: {str(err).splitlines()[0][:120]}")
+            findings.append(f"page {i + 1} did not show its status line: {_first_line(err)}")
+        if (i + 1) % 10 == 0:
+            print(f"  {len(ready)} of {i + 1} pages open after {time.perf_counter() - t0:.1f} s", flush=True)
     opened = time.perf_counter() - t0
     t1 = time.perf_counter()
+    clicked = []
     for session in ready:
-        session.play(timeout_s=deadline.left(), wait=False)
-    clicked = time.perf_counter() - t1
-    for i, session in enumerate(ready):
+        try:
+            session.play(timeout_s=deadline.left(), wait=False)
+            clicked.append(session)
+        except PlaywrightError as err:
+            findings.append(f"page {sessions.index(session) + 1}: Play could not be clicked: {_first_line(err)}")
+    t_clicks = time.perf_counter() - t1
+    playing = []
+    for session in clicked:
         try:
             session.wait_playing(deadline.left())
+            playing.append(session)
         except PlaywrightError as err:
-            findings.append(f"page {i + 1}: no Pause button after Play: {str(err).splitlines()[0][:120]}")
+            findings.append(f"page {sessions.index(session) + 1}: no Pause button after Play: {_first_line(err)}")
     print(f"{len(ready)} of {n} pages open {opened:.1f} s after the first request (loaded at once); Play clicked on "
-          f"each in {clicked:.1f} s, every page showing Pause {time.perf_counter() - t1:.1f} s after the first click; "
-          f"{len(trainer_pids(server))} trainer workers", flush=True)
-    return sessions
+          f"{len(clicked)} in {t_clicks:.1f} s, {len(playing)} showing Pause {time.perf_counter() - t1:.1f} s after "
+          f"the first click; {len(trainer_pids(server))} trainer workers", flush=True)
+    return playing
 
 
 def watch(server: AppServer, sessions: list[Session], window: float, check_every: float,
@@ -137,7 +151,12 @@ def watch(server: AppServer, sessions: list[Session], window: float, check_every
         passes += 1
         print(f"  check {passes}: all {len(sessions)} pages in {time.perf_counter() - t_pass:.1f} s", flush=True)
         time.sleep(max(0.0, min(check_every, t_end - time.perf_counter())))
-    windows = [s.read_window() for s in training]
+    windows = []
+    for i, session in enumerate(training, 1):
+        try:
+            windows.append(session.read_window())
+        except Exception as err:  # a page that stopped answering
+            findings.append(f"training page {i}: its counter could not be read: {_first_line(err)}")
     cores = meter.read()
     for i, w in enumerate(windows, 1):
         print(f"  training page {i}: {w.rate:.0f} steps/s, step counter changed {w.changes} times in "
@@ -159,10 +178,10 @@ def main() -> None:
     parser.add_argument("--grace", type=float, default=5.0, help="GANLAB_RELEASE_AFTER_S for the server (default 5)")
     parser.add_argument("--cleanup-timeout", type=float, default=60.0,
                         help="longest wait for the workers to go after the pages close (default 60 s)")
-    parser.add_argument("--setup-timeout", type=float, default=150.0,
-                        help="longest time for all pages to open and show Pause (default 150 s; one wait <= 120 s)")
-    parser.add_argument("--rss-wait", type=float, default=20.0,
-                        help="after the workers are gone, sample the server's RSS this long (default 20 s)")
+    parser.add_argument("--setup-timeout", type=float, default=200.0,
+                        help="longest time for all pages to open and show Pause (default 200 s; one wait <= 120 s)")
+    parser.add_argument("--rss-wait", type=float, default=10.0,
+                        help="after the workers are gone, sample the server's RSS this long (default 10 s)")
     parser.add_argument("--session-ttl", type=int, default=None,
                         help="Streamlit's server.disconnectedSessionTTL for the server (default: Streamlit's, "
                              "120 s: a closed tab's session state, and what it holds, stays that long)")
@@ -194,9 +213,10 @@ def main() -> None:
                 sessions = open_and_play(browser, server, args.sessions, size, Deadline(args.setup_timeout, 120),
                                          findings)
                 watch(server, sessions, args.window, args.check_every, findings)
+                log_open = app_sessions.log_size(server)
                 t_close = time.perf_counter()
-                for session in sessions:
-                    session.close()
+                for context in list(browser.contexts):  # every session's, the ones left out too
+                    context.close()
                 closed = time.perf_counter() - t_close
             finally:
                 browser.close()
@@ -213,9 +233,12 @@ def main() -> None:
                   f"{base:.0f} MiB {name}")
         if abs(rss_end - rss_warm) / rss_warm > 0.10:
             findings.append(f"server RSS {rss_end:.0f} MiB is not within 10 % of {rss_warm:.0f} MiB")
-        log_lines = app_sessions.log_problems(server)
-        print(f"server log: {len(log_lines)} lines with an exception or traceback")
-        findings += [f"server log: {line}" for line in log_lines[:20]]
+        while_open = app_sessions.log_problems(server, 0, log_open)
+        on_close = app_sessions.log_problems(server, log_open)
+        print(f"server log: {len(while_open)} lines naming an exception or traceback while the pages were open, "
+              f"{len(on_close)} after they closed")
+        findings += [f"server log, pages open: {line}" for line in while_open[:20]]
+        findings += [f"server log, after closing: {line}" for line in on_close[:20]]
     finally:
         leftover = app_sessions.stop_server(server)
         if leftover:
