@@ -228,6 +228,30 @@ def _is_python(proc: psutil.Process) -> bool:
         return True
 
 
+def renice_browser(niceness: int) -> int:
+    """Lower the priority of this process's non-Python descendants (Playwright's driver and
+    Chromium) to `niceness`; returns how many. On a workshop server the browsers run on the
+    participants' laptops: a niced browser here takes only the CPU the server leaves.
+
+    Linux's autogroup scheduling (kernel.sched_autogroup_enabled) puts Chromium, which starts
+    its own session, in a group of its own, where a process's nice value only ranks it among
+    its group; the group's nice (/proc/PID/autogroup) is set too."""
+    count = 0
+    for proc in psutil.Process().children(recursive=True):
+        if _is_python(proc):
+            continue
+        try:
+            proc.nice(niceness)
+            count += 1
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            continue
+        try:
+            Path(f"/proc/{proc.pid}/autogroup").write_text(str(niceness))
+        except OSError:  # no autogroup, or not allowed: the process's nice is all there is
+            pass
+    return count
+
+
 def cpu_groups(server: AppServer | None) -> dict[str, float]:
     """CPU seconds so far of: the server process, its trainer workers, the browser (this
     process's descendants that are not Python: Playwright's driver and Chromium), this process, and the

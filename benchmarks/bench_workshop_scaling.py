@@ -17,7 +17,9 @@ Prints per round and as medians: sum / one for processes (target >= 0.8 K) and f
 (before trainer processes: 1.26-1.33 for K = 2), and trainer speed with its page open (the lone
 session) / headless (target >= 0.95). Each server is started for its measurement and stopped
 after it. The cap on training runs is set to K, so no session waits in line. The browser runs
-on the same cores as the trainers here; at a workshop it runs on each participant's laptop.
+on the same cores as the trainers here (its CPU is printed); at a workshop it runs on each
+participant's laptop, which `--browser-nice 19` approximates: Chromium then gets only the CPU the
+server leaves.
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ from ganlab.urlstate import decode  # noqa: E402
 
 
 def app_phase(browser, trainers: str, k: int, warmup: float, seconds: float,
-              size: tuple[int, int]) -> tuple[Window, list[Window]]:
+              size: tuple[int, int], nice: int = 0) -> tuple[Window, list[Window]]:
     """On a fresh server: one session alone, then K sessions together (printing where the CPU
     went in each window)."""
     env = {"GANLAB_MAX_TRAINING_RUNS": str(k)}
@@ -53,6 +55,8 @@ def app_phase(browser, trainers: str, k: int, warmup: float, seconds: float,
         sessions[0].wait_step(1)
         # the others open while the first one warms up: idle pages do not poll
         sessions += [Session(browser, server, width=size[0], height=size[1]) for _ in range(k - 1)]
+        if nice:
+            app_sessions.renice_browser(nice)  # after the pages opened: each has its renderer process
         time.sleep(warmup)
         meter = CpuMeter(server)
         one = measure(sessions[:1], seconds)[0]
@@ -88,6 +92,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="rounds, phase order alternating (default 3)")
     parser.add_argument("--no-thread", action="store_true", help="skip the thread-trainer contrast")
     parser.add_argument("--viewport", default="1024x768", help="browser window, WxH (default 1024x768)")
+    parser.add_argument("--browser-nice", type=int, default=0,
+                        help="niceness for Chromium (default 0; 19 leaves the cores to the server first, "
+                             "as when the browsers run on the participants' laptops)")
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
@@ -96,7 +103,7 @@ def main() -> None:
     structure, knobs, _ = decode({})
     phases = ["process", "thread", "headless"] if not args.no_thread else ["process", "headless"]
     print(f"default 2D run (ring, 3x128 nets, batch 256), K = {k} sessions, {args.seconds:.0f} s windows after "
-          f"{args.warmup:.0f} s warm-up, viewport {args.viewport}; at the start: {app_sessions.load_text()}", flush=True)
+          f"{args.warmup:.0f} s warm-up, viewport {args.viewport}, browser niceness {args.browser_nice}; at the start: {app_sessions.load_text()}", flush=True)
     ratios: dict[str, list[float]] = {"process": [], "thread": []}
     page_open: list[float] = []
     headless: list[float] = []
@@ -112,7 +119,8 @@ def main() -> None:
                         print(f"round {r + 1} headless (make_runner, process): {headless[-1]:.0f} steps/s; "
                               f"{app_sessions.load_text()}", flush=True)
                         continue
-                    one, together = app_phase(browser, phase, k, args.warmup, args.seconds, size)
+                    one, together = app_phase(browser, phase, k, args.warmup, args.seconds, size,
+                                              args.browser_nice)
                     ratios[phase].append(sum(w.rate for w in together) / one.rate)
                     if phase == "process":
                         page_open.append(one.rate)
