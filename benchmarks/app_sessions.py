@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import sys
 import time
 from dataclasses import dataclass
@@ -60,6 +61,14 @@ _WINDOW = """() => {
     return {changes: w.changes, first: w.first, firstT: w.firstT, last: w.last, lastT: w.lastT,
             elapsed: (t - w.startT) / 1000, maxGap: Math.max(w.maxGap, t - w.prevT) / 1000};
 }"""
+
+
+def exit_on_sigterm() -> None:
+    """SIGTERM (e.g. from `timeout`) raises SystemExit, so `finally` blocks stop the servers."""
+    def stop(signum: int, frame: Any) -> None:
+        raise SystemExit(f"stopped by signal {signum}")
+
+    signal.signal(signal.SIGTERM, stop)
 
 
 def load_text() -> str:
@@ -255,7 +264,7 @@ def renice_browser(niceness: int) -> int:
 def cpu_groups(server: AppServer | None) -> dict[str, float]:
     """CPU seconds so far of: the server process, its trainer workers, the browser (this
     process's descendants that are not Python: Playwright's driver and Chromium), this process, and the
-    whole machine's busy time (so `other` = what nobody here burned)."""
+    whole machine's busy time (so `other` = what nobody here burned), steal and idle time."""
     me = psutil.Process()
     server_pids: set[int] = set()
     groups = {"server": 0.0, "trainers": 0.0, "browser": 0.0, "this script": _cpu(me)}
@@ -266,7 +275,9 @@ def cpu_groups(server: AppServer | None) -> dict[str, float]:
     groups["browser"] = sum(_cpu(p) for p in me.children(recursive=True)
                             if p.pid not in server_pids and not _is_python(p))
     t = psutil.cpu_times()
-    groups["machine"] = t.user + t.nice + t.system + t.irq + t.softirq + getattr(t, "steal", 0.0)
+    groups["machine"] = t.user + t.nice + t.system + t.irq + t.softirq
+    groups["steal"] = getattr(t, "steal", 0.0)  # a VM's CPU taken by its host: nobody here had it
+    groups["idle"] = t.idle + getattr(t, "iowait", 0.0)
     return groups
 
 
@@ -285,7 +296,9 @@ class CpuMeter:
         elapsed = time.perf_counter() - self._t0
         now = cpu_groups(self.server)
         cores = {k: max(0.0, (now[k] - self._c0[k]) / elapsed) for k in now}
+        steal, idle = cores.pop("steal"), cores.pop("idle")
         cores["other"] = max(0.0, cores.pop("machine") - sum(cores.values()))
+        cores["steal"], cores["idle"] = steal, idle
         return cores
 
 

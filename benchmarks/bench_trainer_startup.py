@@ -144,6 +144,7 @@ def main() -> None:
     parser.add_argument("--browser", action="store_true", help="also time Play to first step in Chromium")
     parser.add_argument("--browser-runs", type=int, default=3, help="fresh sessions to time with --browser")
     args = parser.parse_args()
+    app_sessions.exit_on_sigterm()
     if trainer_kind() != "process":
         raise SystemExit("unset GANLAB_TRAINERS and GANLAB_RAY_ADDRESS: this measures trainer processes")
     print(f"default 2D run (ring, 3x128 nets, batch 256); {app_sessions.load_text()}")

@@ -178,8 +178,8 @@ def main() -> None:
     parser.add_argument("--grace", type=float, default=5.0, help="GANLAB_RELEASE_AFTER_S for the server (default 5)")
     parser.add_argument("--cleanup-timeout", type=float, default=60.0,
                         help="longest wait for the workers to go after the pages close (default 60 s)")
-    parser.add_argument("--setup-timeout", type=float, default=200.0,
-                        help="longest time for all pages to open and show Pause (default 200 s; one wait <= 120 s)")
+    parser.add_argument("--setup-timeout", type=float, default=170.0,
+                        help="longest time for all pages to open and show Pause (default 170 s; one wait <= 120 s)")
     parser.add_argument("--rss-wait", type=float, default=10.0,
                         help="after the workers are gone, sample the server's RSS this long (default 10 s)")
     parser.add_argument("--session-ttl", type=int, default=None,
@@ -187,6 +187,7 @@ def main() -> None:
                              "120 s: a closed tab's session state, and what it holds, stays that long)")
     parser.add_argument("--viewport", default="1024x768")
     args = parser.parse_args()
+    app_sessions.exit_on_sigterm()
     from playwright.sync_api import sync_playwright
 
     size = tuple(int(v) for v in args.viewport.split("x"))

@@ -96,6 +96,7 @@ def main() -> None:
                         help="niceness for Chromium (default 0; 19 leaves the cores to the server first, "
                              "as when the browsers run on the participants' laptops)")
     args = parser.parse_args()
+    app_sessions.exit_on_sigterm()
     from playwright.sync_api import sync_playwright
 
     k = args.sessions
