@@ -100,10 +100,19 @@ def open_and_play(browser, server: AppServer, n: int, size: tuple[int, int], dea
     from playwright.sync_api import Error as PlaywrightError
 
     t0 = time.perf_counter()
-    sessions = [Session(browser, server, width=size[0], height=size[1], timeout_s=deadline.left(), wait=False)
-                for _ in range(n)]
+    sessions = []
+    for i in range(n):  # the requests go out one by one (each waits for its response to start)...
+        try:
+            sessions.append(Session(browser, server, width=size[0], height=size[1], timeout_s=deadline.left(),
+                                    wait=False))
+        except PlaywrightError as err:
+            findings.append(f"page {i + 1}: no response to its request ({time.perf_counter() - t0:.0f} s after "
+                            f"the first): {_first_line(err)}")
+        if (i + 1) % 5 == 0:
+            print(f"  {len(sessions)} of {i + 1} pages requested and answered after {time.perf_counter() - t0:.1f} s",
+                  flush=True)
     ready = []
-    for i, session in enumerate(sessions):
+    for i, session in enumerate(sessions):  # ... and load at once
         try:
             session.wait_open(deadline.left())
             ready.append(session)
