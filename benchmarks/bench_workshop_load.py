@@ -92,34 +92,37 @@ def _first_line(err: Exception) -> str:
     return f"{type(err).__name__}: {str(err).splitlines()[0][:120]}"
 
 
-def open_and_play(browser, server: AppServer, n: int, size: tuple[int, int], deadline: Deadline,
+def open_and_play(browser, server: AppServer, n: int, batch: int, size: tuple[int, int], deadline: Deadline,
                   findings: list[str]) -> list[Session]:
-    """`n` sessions loaded at once, then Play clicked on each (all clicks first: one slow rerun
-    holds up no other click). A page that does not get there in time is a finding; it is left
-    out of what follows (but closed with the others)."""
+    """`n` sessions, requested `batch` at a time (each batch loads at once; the next is requested
+    when it has loaded), then Play clicked on each (all clicks first: one slow rerun holds up no
+    other click). A page that does not get there in time is a finding; it is left out of what
+    follows (but closed with the others)."""
     from playwright.sync_api import Error as PlaywrightError
 
     t0 = time.perf_counter()
-    sessions = []
-    for i in range(n):  # the requests go out one by one (each waits for its response to start)...
-        try:
-            sessions.append(Session(browser, server, width=size[0], height=size[1], timeout_s=deadline.left(),
-                                    wait=False))
-        except PlaywrightError as err:
-            findings.append(f"page {i + 1}: no response to its request ({time.perf_counter() - t0:.0f} s after "
-                            f"the first): {_first_line(err)}")
-        if (i + 1) % 5 == 0:
-            print(f"  {len(sessions)} of {i + 1} pages requested and answered after {time.perf_counter() - t0:.1f} s",
-                  flush=True)
-    ready = []
-    for i, session in enumerate(sessions):  # ... and load at once
-        try:
-            session.wait_open(deadline.left())
-            ready.append(session)
-        except PlaywrightError as err:
-            findings.append(f"page {i + 1} did not show its status line: {_first_line(err)}")
-        if (i + 1) % 10 == 0:
-            print(f"  {len(ready)} of {i + 1} pages open after {time.perf_counter() - t0:.1f} s", flush=True)
+    meter = CpuMeter(server)
+    sessions, ready = [], []
+    for first in range(0, n, batch):
+        requested = []
+        for i in range(first, min(n, first + batch)):
+            try:
+                requested.append(Session(browser, server, width=size[0], height=size[1], timeout_s=deadline.left(),
+                                         wait=False))
+            except PlaywrightError as err:
+                findings.append(f"page {i + 1}: no response to its request ({time.perf_counter() - t0:.0f} s after "
+                                f"the first): {_first_line(err)}")
+        for session in requested:
+            try:
+                session.wait_open(deadline.left())
+                ready.append(session)
+            except PlaywrightError as err:
+                findings.append(f"page {len(sessions) + requested.index(session) + 1} did not show its status line: "
+                                f"{_first_line(err)}")
+        sessions += requested
+        print(f"  {len(ready)} of {min(n, first + batch)} pages open after {time.perf_counter() - t0:.1f} s",
+              flush=True)
+    print(f"  while the pages opened: {cpu_text(meter.read())}", flush=True)
     opened = time.perf_counter() - t0
     t1 = time.perf_counter()
     clicked = []
@@ -137,7 +140,7 @@ def open_and_play(browser, server: AppServer, n: int, size: tuple[int, int], dea
             playing.append(session)
         except PlaywrightError as err:
             findings.append(f"page {sessions.index(session) + 1}: no Pause button after Play: {_first_line(err)}")
-    print(f"{len(ready)} of {n} pages open {opened:.1f} s after the first request (loaded at once); Play clicked on "
+    print(f"{len(ready)} of {n} pages open {opened:.1f} s after the first request ({batch} at a time); Play clicked on "
           f"{len(clicked)} in {t_clicks:.1f} s, {len(playing)} showing Pause {time.perf_counter() - t1:.1f} s after "
           f"the first click; {len(trainer_pids(server))} trainer workers", flush=True)
     return playing
@@ -182,6 +185,9 @@ def watch(server: AppServer, sessions: list[Session], window: float, check_every
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sessions", type=int, default=30, help="browser sessions (default 30)")
+    parser.add_argument("--batch", type=int, default=5,
+                        help="pages requested at once; the next batch when these have loaded (default 5; "
+                             "30 at once did not load in 250 s on the 2-core VM, Chromium taking ~1.8 cores)")
     parser.add_argument("--window", type=float, default=30.0, help="measured seconds with all playing (default 30)")
     parser.add_argument("--check-every", type=float, default=5.0, help="seconds between page checks (default 5)")
     parser.add_argument("--grace", type=float, default=5.0, help="GANLAB_RELEASE_AFTER_S for the server (default 5)")
@@ -220,7 +226,7 @@ def main() -> None:
                 print(f"server RSS: {rss_start:.0f} MiB after start-up, {rss_warm:.0f} MiB after one warm-up session "
                       f"(its worker gone {waited:.1f} s after its page closed{'; LEFT: ' + str(left) if left else ''})",
                       flush=True)
-                sessions = open_and_play(browser, server, args.sessions, size, Deadline(args.setup_timeout, 120),
+                sessions = open_and_play(browser, server, args.sessions, max(1, args.batch), size, Deadline(args.setup_timeout, 120),
                                          findings)
                 watch(server, sessions, args.window, args.check_every, findings)
                 log_open = app_sessions.log_size(server)
