@@ -25,8 +25,6 @@ import psutil  # noqa: E402
 
 from tests.browser.conftest import CHROMIUM_FLAGS, AppServer, _chromium_path  # noqa: E402
 
-
-
 MIB = 2 ** 20
 STEP_TEXT = re.compile(r"Step ([\d,]+)")
 # The bold "Step N" of the status line, by textContent (no layout, unlike innerText).

@@ -168,8 +168,8 @@ def main() -> None:
     if args.browser:
         times = browser_times(args.browser_runs)
         later = times[1:] or times
-        print(f"browser: Play to first step {times[0]:.2f} s on a fresh server, median {statistics.median(later):.2f} s "
-              f"for later fresh sessions; target <= 2 s")
+        print(f"browser: Play to first step {times[0]:.2f} s on a fresh server, median "
+              f"{statistics.median(later):.2f} s for later fresh sessions; target <= 2 s")
     print(f"at the end: {app_sessions.load_text()}")
 
 

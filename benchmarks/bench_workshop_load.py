@@ -226,8 +226,8 @@ def main() -> None:
                 print(f"server RSS: {rss_start:.0f} MiB after start-up, {rss_warm:.0f} MiB after one warm-up session "
                       f"(its worker gone {waited:.1f} s after its page closed{'; LEFT: ' + str(left) if left else ''})",
                       flush=True)
-                sessions = open_and_play(browser, server, args.sessions, max(1, args.batch), size, Deadline(args.setup_timeout, 120),
-                                         findings)
+                deadline = Deadline(args.setup_timeout, 120)
+                sessions = open_and_play(browser, server, args.sessions, max(1, args.batch), size, deadline, findings)
                 watch(server, sessions, args.window, args.check_every, findings)
                 log_open = app_sessions.log_size(server)
                 t_close = time.perf_counter()

@@ -104,7 +104,8 @@ def main() -> None:
     structure, knobs, _ = decode({})
     phases = ["process", "thread", "headless"] if not args.no_thread else ["process", "headless"]
     print(f"default 2D run (ring, 3x128 nets, batch 256), K = {k} sessions, {args.seconds:.0f} s windows after "
-          f"{args.warmup:.0f} s warm-up, viewport {args.viewport}, browser niceness {args.browser_nice}; at the start: {app_sessions.load_text()}", flush=True)
+          f"{args.warmup:.0f} s warm-up, viewport {args.viewport}, browser niceness {args.browser_nice}; "
+          f"at the start: {app_sessions.load_text()}", flush=True)
     ratios: dict[str, list[float]] = {"process": [], "thread": []}
     page_open: list[float] = []
     headless: list[float] = []
