@@ -253,7 +253,9 @@ def renice_browser(niceness: int) -> int:
         except (psutil.NoSuchProcess, psutil.AccessDenied):
             continue
         try:
-            Path(f"/proc/{proc.pid}/autogroup").write_text(str(niceness))
+            if os.getsid(proc.pid) != os.getsid(0):  # its own session (Chromium): its own autogroup.
+                # (Playwright's driver shares ours: setting that group would lower the server too.)
+                Path(f"/proc/{proc.pid}/autogroup").write_text(str(niceness))
         except OSError:  # no autogroup, or not allowed: the process's nice is all there is
             pass
     return count

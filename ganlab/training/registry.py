@@ -10,6 +10,8 @@ Liveness is injected (`is_owner_alive`), keeping this module free of Streamlit.
 
 from __future__ import annotations
 
+import ctypes
+import gc
 import secrets
 import threading
 import time
@@ -20,6 +22,16 @@ from ganlab.training.runner import Runner
 from ganlab.training.slots import TrainingSlots
 
 DEFAULT_GRACE_S = 120.0
+
+
+def return_freed_memory() -> None:
+    """After runs are released: collect their cycles and hand the freed heap back to the system
+    (glibc keeps it otherwise, and a workshop server's memory would stay at its busiest)."""
+    gc.collect()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc: nothing to trim
+        pass
 
 
 @dataclass
@@ -100,6 +112,8 @@ class RunnerRegistry:
                     expired.append(token)
         for token in expired:
             self.release(token)
+        if expired:
+            return_freed_memory()
         return expired
 
     def start_reaper(self, every_s: float = 5.0) -> None:

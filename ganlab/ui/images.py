@@ -210,11 +210,11 @@ def live_view(runner: Runner) -> None:
     first = runner.snapshot(want_view=True, wait_for_view=0.5 if runner.state == RunState.RUNNING else SETTLE_WAIT_S)
     live = (first.state == RunState.RUNNING or not first.settled) and not frozen
 
-    @st.fragment(run_every=VIEW_POLL_S if live else None)
+    @st.fragment(run_every=run_controls.poll_every(first, live, VIEW_POLL_S))
     def view_panel() -> None:
         snap = runner.snapshot(want_view=True, wait_for_view=0.5)
-        if live and snap.state != RunState.RUNNING and snap.settled:
-            st.rerun(scope="app")  # paused, diverged or failed: redraw the buttons, stop polling
+        if (live and snap.state != RunState.RUNNING and snap.settled) or run_controls.left_the_queue(first, snap):
+            st.rerun(scope="app")  # paused, diverged, failed or out of the line: redraw the buttons
         _status(runner, snap)
         run_controls.save_warning(runner)
         experiment = runner.experiment
@@ -222,7 +222,7 @@ def live_view(runner: Runner) -> None:
             _grids(snap.view.grid, snap.view.ema_grid, snap.view_step, _row_names(experiment))
             _numbers(snap, experiment, runner)
 
-    @st.fragment(run_every=CHART_POLL_S if live else None)
+    @st.fragment(run_every=run_controls.poll_every(first, live, CHART_POLL_S, while_queued=False))
     def chart_panel() -> None:
         snap = runner.snapshot()
         window = WINDOWS.get(st.session_state.get("im_window") or "All")
@@ -230,7 +230,7 @@ def live_view(runner: Runner) -> None:
         c1.plotly_chart(loss_figure(snap.history, window), width="stretch", key="im_loss_chart")
         c2.plotly_chart(d_outputs_figure(snap.history, window), width="stretch", key="im_d_chart")
 
-    @st.fragment(run_every=CHART_POLL_S if live else None)
+    @st.fragment(run_every=run_controls.poll_every(first, live, CHART_POLL_S, while_queued=False))
     def timeline_panel() -> None:
         _timeline(runner)
 

@@ -155,11 +155,11 @@ def live_view(runner: Runner) -> None:
     first = runner.snapshot(want_view=True, wait_for_view=0.5 if runner.state == RunState.RUNNING else SETTLE_WAIT_S)
     live = (first.state == RunState.RUNNING or not first.settled) and not frozen
 
-    @st.fragment(run_every=VIEW_POLL_S if live else None)
+    @st.fragment(run_every=run_controls.poll_every(first, live, VIEW_POLL_S))
     def view_panel() -> None:
         snap = runner.snapshot(want_view=True, wait_for_view=0.5, with_history=False)
-        if live and snap.state != RunState.RUNNING and snap.settled:
-            st.rerun(scope="app")  # paused, diverged or failed: redraw the buttons, stop polling
+        if (live and snap.state != RunState.RUNNING and snap.settled) or run_controls.left_the_queue(first, snap):
+            st.rerun(scope="app")  # paused, diverged, failed or out of the line: redraw the buttons
         _status(runner, snap)
         run_controls.save_warning(runner)
         dataset = runner.experiment.dataset
@@ -179,7 +179,7 @@ def live_view(runner: Runner) -> None:
         with right:
             _numbers(snap, dataset, runner)
 
-    @st.fragment(run_every=CHART_POLL_S if live else None)
+    @st.fragment(run_every=run_controls.poll_every(first, live, CHART_POLL_S, while_queued=False))
     def chart_panel() -> None:
         snap = runner.snapshot()
         dataset = runner.experiment.dataset

@@ -89,6 +89,25 @@ def run_messages(runner: Runner, snap: Snapshot, prefix: str) -> None:
         st.info(snap.notice)
 
 
+QUEUED_POLL_S = 2.0  # a page waiting in line only watches for its start: no 2 Hz redraws
+
+
+def poll_every(first: Snapshot, live: bool, interval: float, *, while_queued: bool = True) -> float | None:
+    """A live fragment's refresh interval: `interval` while training; slower (or, for panels that
+    show nothing new, never: `while_queued=False`) while the run waits in line; None at rest."""
+    if not live:
+        return None
+    if first.state == RunState.QUEUED:
+        return QUEUED_POLL_S if while_queued else None
+    return interval
+
+
+def left_the_queue(first: Snapshot, snap: Snapshot) -> bool:
+    """The run waited in line when the page was drawn and does not now (it started, or was paused):
+    the whole page must be redrawn (its buttons, and the fragments' faster refresh)."""
+    return first.state == RunState.QUEUED and snap.state != RunState.QUEUED
+
+
 def speed_text(snap: Snapshot, running_text: str) -> str:
     """The status line's middle part: `running_text` while training, else what the run is doing."""
     if snap.state == RunState.RUNNING:
