@@ -64,6 +64,7 @@ class TrainerHost:
         self._image_device = image_device
         self._experiments: dict[int, Any] = {}
         self._recovery_every = DEFAULT_RECOVERY_EVERY_S
+        self._saves_to_folder = False
         placed = self._register(seq, experiment)
         self.runner = Runner(placed, knobs, slots=_SlotEvents(self), eval_every=eval_every,
                              view_interval=view_interval, history_capacity=history_capacity,
@@ -88,13 +89,16 @@ class TrainerHost:
     def reset(self, seq: int, experiment: Any | None, notice: str | None) -> None:
         placed = self._register(seq, experiment) if experiment is not None else None
         self.runner.reset(placed, notice)
-        self.runner.set_saver(self._save, self._recovery_every)  # reset drops the saver; keep restart points
+        self.set_save_every(None)  # a fresh run has no folder (reset drops the saver); restart points go on
 
     def restore(self, seq: int, experiment: Any, state: Any, notice: str | None) -> None:
         self.runner.restore(self._register(seq, experiment), state, notice)
 
     def set_save_every(self, seconds: float | None) -> None:
+        """`seconds` between the autosaves of a run with a folder to save into; None: the run has
+        none, and its autosaves are only restart points (handed over without waiting)."""
         self._recovery_every = DEFAULT_RECOVERY_EVERY_S if seconds is None else seconds
+        self._saves_to_folder = seconds is not None
         self.runner.set_saver(self._save, self._recovery_every)
 
     def save_now(self) -> None:
@@ -174,13 +178,17 @@ class TrainerHost:
             self._cond.notify_all()
 
     def _save(self, state: Any) -> None:
-        """The runner's saver: hand the state (and the timeline it goes with) to the server and
-        wait until the server has written it (or kept it as the run's restart point)."""
+        """The runner's saver: hand the state (and the timeline it goes with) to the server; when it
+        goes into a run folder, wait until the server has written it (a failed write is retried)."""
         timeline = getattr(self.runner.experiment, "timeline", None)
         frames = timeline.frames() if timeline is not None else ()
         with self._cond:
             self._save_seq += 1
             seq = self._save_seq
+            if not self._saves_to_folder:  # a restart point: the newest replaces one not collected yet
+                self._events = [e for e in self._events if e[0] != "save"] + [("save", seq, state, frames)]
+                self._cond.notify_all()
+                return
             self._acks[seq] = None
             self._events.append(("save", seq, state, frames))
             self._cond.notify_all()
