@@ -79,7 +79,7 @@ def app_phase(browser, trainers: str, k: int, warmup: float, seconds: float,
 
 
 def rates_text(windows: list[Window]) -> str:
-    return ", ".join(f"{w.rate:.0f}" for w in windows) + f" steps/s (page counters changed " \
+    return ", ".join(f"{w.rate:.0f}" for w in windows) + " steps/s (page counters changed " \
         + ", ".join(f"{w.refresh_hz:.1f}" for w in windows) + " times/s)"
 
 

@@ -65,6 +65,10 @@ class RayTrainerHost:
         return os.getpid()
 
     def invoke(self, name: str, *args: Any) -> Any:
+        from ganlab.training.trainer_host import CALLS
+
+        if name not in CALLS:
+            raise KeyError(name)
         return getattr(self.host, name)(*args)
 
 

@@ -23,6 +23,12 @@ from ganlab.training.runner_state import Snapshot
 
 DEFAULT_RECOVERY_EVERY_S = 10.0  # how often a run without a saved folder leaves a restart point (as a saved one autosaves)
 SAVE_ACK_TIMEOUT_S = 120.0
+# What the server may call on a host, through a worker's pipe or a Ray actor.
+CALLS = frozenset({
+    "play", "pause", "step", "set_knobs", "reset", "restore", "set_save_every", "save_now", "snapshot",
+    "state", "experiment_seq", "wait_idle", "export_state", "call", "copy_nets", "timeline_since",
+    "release", "next_events", "save_done",
+})
 
 
 class SaveRefused(RuntimeError):

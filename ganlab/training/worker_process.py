@@ -24,15 +24,11 @@ from multiprocessing.context import set_spawning_popen
 from typing import Any
 
 from ganlab.training.channel import Channel
+from ganlab.training.trainer_host import CALLS
 
 log = logging.getLogger(__name__)
 
 PRELOAD = ["ganlab.training.worker_preload"]
-_PUBLIC = frozenset({
-    "play", "pause", "step", "set_knobs", "reset", "restore", "set_save_every", "save_now", "snapshot",
-    "state", "experiment_seq", "wait_idle", "export_state", "call", "copy_nets", "timeline_since",
-    "release", "next_events", "save_done",
-})
 _context_lock = threading.Lock()
 _context = None
 
@@ -130,7 +126,7 @@ class _Handlers(dict):
     def __missing__(self, name: str) -> Any:
         if name == "open":
             return self._open
-        if name in _PUBLIC and self.host is not None:
+        if name in CALLS and self.host is not None:
             return getattr(self.host, name)
         raise KeyError(name)
 
