@@ -38,6 +38,11 @@ class RemoteEvents:
             state = None
         if state != RunState.RUNNING:  # the run is in error (or gone): it does not train
             self._stop_playing()
+            return
+        with self._lock:
+            overtaken = not self._wants_play or self._play_gen != gen
+        if overtaken:  # paused while the play was on its way (a slot freed as the user pressed Pause)
+            self._command("pause")
 
     def _stop_playing(self) -> None:
         with self._lock:
