@@ -300,3 +300,34 @@ def test_no_penalty_records_zero_and_leaves_the_d_loss_alone():
     record = train_step(make_parts(knobs), knobs, "d")
     assert record["d_penalty"] == 0.0
     assert math.isfinite(record["d_loss"])
+
+
+class CountingD(MLPDiscriminator):
+    """An MLP D that counts its calls and the samples it scored."""
+
+    def __init__(self, shape: MLPShape, independent: bool) -> None:
+        super().__init__(shape)
+        self.scores_samples_independently = independent
+        self.calls: list[int] = []
+
+    def forward(self, x, labels=None):
+        self.calls.append(len(x))
+        return super().forward(x, labels)
+
+
+@pytest.mark.parametrize("independent", [True, False])
+def test_d_scores_real_and_fake_in_one_pass_only_when_samples_are_independent(independent):
+    knobs = knobs_for("non-saturating")
+    reference, parts = make_parts(knobs), make_parts(knobs)
+    counting = CountingD(SHAPE, independent)
+    counting.load_state_dict(reference.discriminator.state_dict())
+    parts.discriminator = counting
+    parts.d_optimizer = make_optimizer(counting.parameters(), knobs.d_opt)
+    record = train_step(parts, knobs, "d")
+    # one pass of 2 x BATCH, or (a D with batch norm or spectral norm) a pass per batch
+    assert counting.calls == ([2 * BATCH] if independent else [BATCH, BATCH])
+    expected = train_step(reference, knobs, "d")
+    for key in expected:
+        assert record[key] == pytest.approx(expected[key], rel=1e-5, abs=1e-7)
+    for mine, theirs in zip(counting.parameters(), reference.discriminator.parameters()):
+        assert_close(mine, theirs, rtol=1e-5, atol=1e-6)

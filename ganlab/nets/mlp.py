@@ -37,6 +37,8 @@ class MLPGenerator(nn.Module):
 class MLPDiscriminator(nn.Module):
     """Returns one raw logit per sample, shape (batch,)."""
 
+    scores_samples_independently = True  # no layer mixes the samples of a batch (step.py)
+
     def __init__(self, shape: MLPShape, in_dim: int = 2) -> None:
         super().__init__()
         self.net = mlp(in_dim, 1, shape)
