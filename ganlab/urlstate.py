@@ -12,69 +12,18 @@ import difflib
 import math
 from typing import Any, Iterable, Mapping
 
+from ganlab import fields as F
 from ganlab.config import ImageStructure, Knobs, ToyStructure
 
-# query key -> (path into the flattened settings, type)
-KNOB_FIELDS: dict[str, tuple[tuple[str, ...], type]] = {
-    "loss": (("knobs", "loss"), str),
-    "ds": (("knobs", "d_steps"), int),
-    "bs": (("knobs", "batch_size"), int),
-    "gp": (("knobs", "gp_weight"), float),
-    "r1": (("knobs", "r1_weight"), float),
-    "ms": (("knobs", "ms_weight"), float),
-    "clip": (("knobs", "clip_value"), float),
-    "lrs": (("knobs", "lr_decay_start"), int),
-    "lrh": (("knobs", "lr_half_life"), int),
-    "gopt": (("knobs", "g_opt", "name"), str),
-    "glr": (("knobs", "g_opt", "lr"), float),
-    "gb1": (("knobs", "g_opt", "beta1"), float),
-    "gb2": (("knobs", "g_opt", "beta2"), float),
-    "dopt": (("knobs", "d_opt", "name"), str),
-    "dlr": (("knobs", "d_opt", "lr"), float),
-    "db1": (("knobs", "d_opt", "beta1"), float),
-    "db2": (("knobs", "d_opt", "beta2"), float),
-}
-FIELDS: dict[str, tuple[tuple[str, ...], type]] = {
-    "data": (("structure", "data"), str),
-    "seed": (("structure", "seed"), int),
-    "nd": (("structure", "noise_dim"), int),
-    "noise": (("structure", "noise"), str),
-    "gl": (("structure", "generator", "hidden_layers"), int),
-    "gw": (("structure", "generator", "width"), int),
-    "ga": (("structure", "generator", "activation"), str),
-    "dl": (("structure", "discriminator", "hidden_layers"), int),
-    "dw": (("structure", "discriminator", "width"), int),
-    "da": (("structure", "discriminator", "activation"), str),
-    **KNOB_FIELDS,
-}
-# The image page. The number of classes is not here: it follows the dataset.
-IMAGE_FIELDS: dict[str, tuple[tuple[str, ...], type]] = {
-    "data": (("structure", "dataset"), str),
-    "seed": (("structure", "seed"), int),
-    "size": (("structure", "image_size"), int),
-    "ch": (("structure", "channels"), int),
-    "nd": (("structure", "noise_dim"), int),
-    "w": (("structure", "width"), int),
-    "gbn": (("structure", "g_batch_norm"), bool),
-    "dbn": (("structure", "d_batch_norm"), bool),
-    "dsn": (("structure", "d_spectral_norm"), bool),
-    "cond": (("structure", "conditional"), bool),
-    "xc": (("structure", "extra_conv"), bool),
-    "ema": (("structure", "ema_decay"), float),
-    **KNOB_FIELDS,
-}
+# query key -> (path into the flattened settings, type), from the one table (ganlab.fields)
+def _key_map(table: Iterable[F.Field]) -> dict[str, tuple[tuple[str, ...], type]]:
+    return {f.key: (f.path, f.value_type) for f in table}
 
 
-def _get(tree: Mapping[str, Any], path: tuple[str, ...]) -> Any:
-    for key in path:
-        tree = tree[key]
-    return tree
-
-
-def _set(tree: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
-    for key in path[:-1]:
-        tree = tree[key]
-    tree[path[-1]] = value
+KNOB_FIELDS = _key_map(F.KNOB_FIELDS)
+FIELDS = _key_map(F.TOY_FIELDS)
+IMAGE_FIELDS = _key_map(F.IMAGE_FIELDS)  # the number of classes is not here: it follows the dataset
+_get, _set = F.get, F.put
 
 
 class _Schema:
