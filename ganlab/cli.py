@@ -45,7 +45,8 @@ import ganlab
 from ganlab.cli_common import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_USAGE, UsageError, _image_names, _image_presets
 from ganlab.cli_runs import cmd_eval, cmd_export, cmd_runs, cmd_sample
 from ganlab.cli_train import cmd_train
-from ganlab.config import ACTIVATIONS, IMAGE_CHANNELS, IMAGE_SIZES, NOISE_KINDS, OPTIMIZERS, ConfigError
+from ganlab.cli_fields import add_field_flags
+from ganlab.config import ConfigError
 from ganlab.presets import PRESETS
 from ganlab.runs.paths import RunFormatError
 
@@ -62,12 +63,6 @@ def _toy_names() -> list[str]:
     from ganlab.data.toy import TOY_DISTRIBUTIONS
 
     return list(TOY_DISTRIBUTIONS)
-
-
-def _loss_names() -> list[str]:
-    from ganlab.losses import LOSSES
-
-    return list(LOSSES)
 
 
 def _train_epilog() -> str:
@@ -158,7 +153,6 @@ def build_parser() -> argparse.ArgumentParser:
                           f"images: {', '.join(_image_presets()) or 'none'}")
     run.add_argument("--steps", type=int, metavar="N",
                      help="training steps (each: --d-steps D updates, then one G update); required")
-    run.add_argument("--seed", type=int, metavar="S", help="seed for weights and sampling (default: 0)")
     where = run.add_mutually_exclusive_group()
     where.add_argument("--out", type=Path, metavar="DIR", help="run directory to write")
     where.add_argument("--name", metavar="NAME",
@@ -177,35 +171,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="torch intra-op CPU threads for training (default: 1, best for small nets)")
     run.add_argument("-q", "--quiet", action="store_true", default=None, help="no progress output")
 
-    s = train.add_argument_group("structure (overrides the preset; changes the nets)")
-    s.add_argument("--noise-dim", type=int, metavar="N", help="latent size")
-    s.add_argument("--width", type=int, metavar="N", help="2D: units per hidden layer; images: the nets' base channels")
-    s.add_argument("--noise", choices=NOISE_KINDS, help="2D: latent distribution")
-    s.add_argument("--hidden-layers", type=int, metavar="N", help="2D: hidden layers of G and D")
-    s.add_argument("--activation", choices=ACTIVATIONS, help="2D: activation of G and D")
-    s.add_argument("--image-size", type=int, choices=IMAGE_SIZES, help="images: side in pixels (default: the data's)")
-    s.add_argument("--channels", type=int, choices=IMAGE_CHANNELS, help="images: 1 grey, 3 colour (default: the data's)")
-    s.add_argument("--conditional", action=argparse.BooleanOptionalAction, default=None,
-                   help="images: condition G and D on the class labels")
-    s.add_argument("--ema-decay", type=float, metavar="D", help="images: EMA of G's weights (0: off)")
-    s.add_argument("--extra-conv", action=argparse.BooleanOptionalAction, default=None,
-                   help="images: one more 3x3 convolution at the smallest map of G and D (on in the fast presets)")
-    s.add_argument("--max-images", type=int, metavar="N", help="images: train on a random subset of N images")
-
-    k = train.add_argument_group("knobs (overrides the preset)")
-    k.add_argument("--loss", choices=_loss_names(), metavar="NAME", help="adversarial loss: %(choices)s")
-    k.add_argument("--optimizer", choices=OPTIMIZERS, help="optimizer of G and D")
-    k.add_argument("--g-lr", type=float, metavar="LR", help="generator learning rate")
-    k.add_argument("--d-lr", type=float, metavar="LR", help="discriminator learning rate")
-    k.add_argument("--beta1", type=float, metavar="B", help="Adam beta1 (momentum for SGD/RMSprop), G and D")
-    k.add_argument("--beta2", type=float, metavar="B", help="Adam beta2 (RMSprop alpha), G and D")
-    k.add_argument("--d-steps", type=int, metavar="N", help="D updates per G update")
-    k.add_argument("--batch-size", type=int, metavar="N", help="batch size")
-    k.add_argument("--gp-weight", type=float, metavar="W", help="gradient penalty weight (wasserstein-gp needs > 0)")
-    k.add_argument("--r1-weight", type=float, metavar="W", help="R1 penalty weight")
-    k.add_argument("--ms-weight", type=float, metavar="W",
-                   help="mode-seeking weight, a generator regularizer against one output for many noises")
-    k.add_argument("--clip-value", type=float, metavar="C", help="weight clip for wasserstein-clip")
+    run.add_argument("--max-images", type=int, metavar="N", help="images: train on a random subset of N images")
+    add_field_flags(train)  # every setting of both kinds of run (ganlab.fields)
     train.set_defaults(handler=cmd_train)
 
     sample = commands.add_parser("sample", help="draw samples from a saved run into a PNG or .npy",

@@ -3,29 +3,25 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 from pathlib import Path
 from typing import Any, Mapping
 
 from ganlab.cli_common import UsageError, _image_names, _image_presets
+from ganlab.cli_fields import all_flag_dests, apply_flags, wrong_kind_flag
 from ganlab.config import Knobs
 from ganlab.presets import get_preset
 
 MAX_STEPS = 10**9
-# Flags a --config file may set, with their defaults (None: not set). Flags on the command line win.
-TRAIN_DEFAULTS: dict[str, Any] = {
-    "data": None, "csv": None, "images": None, "preset": None, "steps": None, "seed": 0, "out": None,
+# The run's own flags a --config file may set, with their defaults (None: not set); every
+# field flag of ganlab.fields may be set too (default None: the preset's). Flags on the command line win.
+RUN_DEFAULTS: dict[str, Any] = {
+    "data": None, "csv": None, "images": None, "preset": None, "steps": None, "out": None,
     "name": None, "force": False, "eval_every": 100, "save_every": 10.0, "device": "auto", "threads": 1,
-    "quiet": False, "noise_dim": None, "noise": None, "hidden_layers": None, "width": None, "activation": None,
-    "image_size": None, "channels": None, "conditional": None, "ema_decay": None, "extra_conv": None,
-    "max_images": None,
-    "loss": None, "optimizer": None, "g_lr": None, "d_lr": None, "beta1": None, "beta2": None, "d_steps": None,
-    "batch_size": None, "gp_weight": None, "r1_weight": None, "ms_weight": None, "clip_value": None,
+    "quiet": False, "max_images": None,
 }
+TRAIN_DEFAULTS: dict[str, Any] = {**RUN_DEFAULTS, **{dest: None for dest in all_flag_dests()}}
 PATH_FLAGS = ("csv", "images", "out")
-TOY_ONLY = ("noise", "hidden_layers", "activation")
-IMAGE_ONLY = ("image_size", "channels", "conditional", "ema_decay", "extra_conv", "max_images")
 
 
 # ------------------------------------------------------------------ settings
@@ -94,18 +90,8 @@ def _merge(base: Mapping[str, Any], changes: Mapping[str, Any]) -> dict[str, Any
 
 
 def _apply_knob_flags(args: argparse.Namespace, knobs: Knobs) -> Knobs:
-    def opt(old, lr):
-        changes = {name: value for name, value in (
-            ("name", args.optimizer), ("lr", lr), ("beta1", args.beta1), ("beta2", args.beta2),
-        ) if value is not None}
-        return dataclasses.replace(old, **changes)
-
-    k_changes: dict[str, Any] = {"g_opt": opt(knobs.g_opt, args.g_lr), "d_opt": opt(knobs.d_opt, args.d_lr)}
-    for name in ("loss", "d_steps", "batch_size", "gp_weight", "r1_weight", "ms_weight", "clip_value"):
-        value = getattr(args, name)
-        if value is not None:
-            k_changes[name] = value
-    return knobs.replace(**k_changes)
+    """The knob flags given, over `knobs` (a resumed run's, or the preset's)."""
+    return Knobs.from_dict(apply_flags(args, {"knobs": knobs.to_dict()}, "toy", live_only=True)["knobs"])
 
 
 def resolve_config(args: argparse.Namespace, structure_table: Mapping[str, Any] | None = None,
@@ -116,22 +102,11 @@ def resolve_config(args: argparse.Namespace, structure_table: Mapping[str, Any] 
 
     data = "csv" if args.csv is not None else (args.data or "ring")
     structure, knobs = get_preset(args.preset or "default").apply(data, seed=args.seed or 0)
-    structure = ToyStructure.from_dict(_merge(structure.to_dict(), structure_table or {}))
-    knobs = Knobs.from_dict(_merge(knobs.to_dict(), knobs_table or {}))
-
-    def shape(old):
-        changes = {name: value for name, value in (
-            ("hidden_layers", args.hidden_layers), ("width", args.width), ("activation", args.activation),
-        ) if value is not None}
-        return dataclasses.replace(old, **changes)
-
-    s_changes: dict[str, Any] = {"generator": shape(structure.generator), "discriminator": shape(structure.discriminator)}
-    if args.noise_dim is not None:
-        s_changes["noise_dim"] = args.noise_dim
-    if args.noise is not None:
-        s_changes["noise"] = args.noise
-    structure = dataclasses.replace(structure, **s_changes)
-    return structure, _apply_knob_flags(args, knobs)
+    tree = {"structure": _merge(structure.to_dict(), structure_table or {}),
+            "knobs": _merge(knobs.to_dict(), knobs_table or {})}
+    ToyStructure.from_dict(tree["structure"]), Knobs.from_dict(tree["knobs"])  # the file's errors first
+    apply_flags(args, tree, "toy")
+    return ToyStructure.from_dict(tree["structure"]), Knobs.from_dict(tree["knobs"])
 
 
 def resolve_image_config(args: argparse.Namespace, dataset, structure_table: Mapping[str, Any] | None = None,
@@ -147,14 +122,11 @@ def resolve_image_config(args: argparse.Namespace, dataset, structure_table: Map
     if name is not None and name not in presets:
         raise UsageError(f"unknown image preset {name!r}; choose one of {', '.join(presets) or '(none available)'}")
     structure, knobs = presets[name].apply(base) if name is not None else (base, Knobs(batch_size=64))
-    structure = ImageStructure.from_dict(_merge(structure.to_dict(), structure_table or {}))
-    knobs = Knobs.from_dict(_merge(knobs.to_dict(), knobs_table or {}))
-    changes = {field: getattr(args, flag) for field, flag in (
-        ("noise_dim", "noise_dim"), ("width", "width"), ("conditional", "conditional"), ("ema_decay", "ema_decay"),
-        ("extra_conv", "extra_conv"),
-    ) if getattr(args, flag) is not None}
-    structure = dataclasses.replace(structure, **changes)
-    return structure, _apply_knob_flags(args, knobs)
+    tree = {"structure": _merge(structure.to_dict(), structure_table or {}),
+            "knobs": _merge(knobs.to_dict(), knobs_table or {})}
+    ImageStructure.from_dict(tree["structure"]), Knobs.from_dict(tree["knobs"])  # the file's errors first
+    apply_flags(args, tree, "image")
+    return ImageStructure.from_dict(tree["structure"]), Knobs.from_dict(tree["knobs"])
 
 
 def _check_run_args(args: argparse.Namespace) -> None:
@@ -172,7 +144,6 @@ def _check_run_args(args: argparse.Namespace) -> None:
         raise UsageError(f"--max-images must be at least 1, got {args.max_images}")
     is_image = args.images is not None or (args.data in _image_names())
     if args.resume is None:
-        wrong = [f for f in (IMAGE_ONLY if not is_image else TOY_ONLY) if getattr(args, f) is not None]
+        wrong = wrong_kind_flag(args, is_image)
         if wrong:
-            kind = "image" if not is_image else "2D"
-            raise UsageError(f"--{wrong[0].replace('_', '-')} applies to {kind} runs only")
+            raise UsageError(f"--{wrong[0].replace('_', '-')} applies to {wrong[1]} runs only")

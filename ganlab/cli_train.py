@@ -17,8 +17,9 @@ from typing import Any, Mapping
 from ganlab.cli_common import (EXIT_DIVERGED, EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, UsageError, _fmt, _image_names,
                                _image_presets, _pick_device)
 from ganlab.cli_progress import Progress
-from ganlab.cli_settings import (IMAGE_ONLY, TOY_ONLY, _apply_knob_flags, _check_run_args, _merge, merge_settings,
-                                 resolve_config, resolve_image_config)
+from ganlab.cli_fields import structure_flags_given
+from ganlab.cli_settings import (_apply_knob_flags, _check_run_args, _merge, merge_settings, resolve_config,
+                                 resolve_image_config)
 from ganlab.config import Knobs
 from ganlab.runs.paths import RunFormatError
 
@@ -74,7 +75,7 @@ def _load_images(args: argparse.Namespace):
     if args.images is None:
         src = IMAGE_SOURCES[args.data]
         try:
-            return src.load(args.image_size, args.channels, max_images=args.max_images, seed=args.seed)
+            return src.load(args.image_size, args.channels, max_images=args.max_images, seed=args.seed or 0)
         except DatasetUnavailable as exc:
             raise UsageError(str(exc)) from None
     path = Path(args.images)
@@ -95,7 +96,7 @@ def _load_images(args: argparse.Namespace):
 
         from ganlab.data.images import ImageDataset
 
-        keep = torch.randperm(len(dataset), generator=torch.Generator().manual_seed(args.seed))[: args.max_images]
+        keep = torch.randperm(len(dataset), generator=torch.Generator().manual_seed(args.seed or 0))[: args.max_images]
         dataset = ImageDataset(dataset.images[keep], None if dataset.labels is None else dataset.labels[keep],
                                name=dataset.name, class_names=dataset.class_names or None)
     return dataset
@@ -149,7 +150,7 @@ def _prepare(args: argparse.Namespace, structure_table, knobs_table, device: str
         experiment, state, old = load_run(out, device)
         if writer_alive(old):
             raise UsageError(f"run {out.name} is still being written by process {old['writer']['pid']}")
-        if structure_table or any(getattr(args, f) is not None for f in (*TOY_ONLY, *IMAGE_ONLY, "noise_dim", "width")):
+        if structure_table or structure_flags_given(args) or args.max_images is not None:
             raise UsageError("--resume continues the saved nets: structure settings cannot change")
         knobs = Knobs.from_dict(_merge(state.knobs.to_dict(), knobs_table)) if knobs_table else state.knobs
         knobs = _apply_knob_flags(args, knobs)
