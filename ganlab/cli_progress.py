@@ -1,11 +1,12 @@
-"""The `ganlab train` progress line on stderr: redrawn on a terminal, plain lines otherwise."""
+"""The `ganlab train` progress line on stderr: a tqdm bar on a terminal, plain lines otherwise."""
 
 from __future__ import annotations
 
 import math
-import shutil
 import time
 from typing import TextIO
+
+from tqdm import tqdm
 
 from ganlab.cli_common import _fmt
 
@@ -20,8 +21,9 @@ def _fmt_duration(seconds: float) -> str:
 
 
 class Progress:
-    """A progress line on `stream`: redrawn with \\r on a terminal, plain lines
-    (every 10% or 30 s) otherwise."""
+    """A progress line on `stream`: a tqdm bar redrawn in place on a terminal, plain lines
+    (every 10% or 30 s) otherwise. The numbers are the command's own (its smoothed rate,
+    the latest losses and modes), so both forms say the same."""
 
     def __init__(self, total: int, stream: TextIO, modes_total: int | None, enabled: bool = True) -> None:
         self.total = total
@@ -29,7 +31,7 @@ class Progress:
         self.modes_total = modes_total
         self.enabled = enabled
         self.tty = enabled and hasattr(stream, "isatty") and stream.isatty()
-        self._drawn = 0
+        self._bar: tqdm | None = None  # made at the first update: no empty bar before step 1
         self._next_mark = 0.1
         self._last_line = 0.0
 
@@ -46,11 +48,7 @@ class Progress:
             parts.append(f"ETA {_fmt_duration((self.total - step) / rate)}")
         else:
             parts.append(f"in {_fmt_duration(elapsed)}")
-        text = "  ".join(parts)
-        if self.tty:
-            filled = int(20 * share)
-            text = f"[{'#' * filled}{'.' * (20 - filled)}] {text}"
-        return text
+        return "  ".join(parts)
 
     def update(self, step: int, rate: float, latest: dict[str, float], latest_eval: dict[str, float],
                elapsed: float, final: bool = False) -> None:
@@ -58,23 +56,28 @@ class Progress:
             return
         text = self._text(step, rate, latest, latest_eval, elapsed)
         if self.tty:
-            width = max(20, shutil.get_terminal_size((100, 24)).columns - 1)
-            text = text[:width]
-            self.stream.write("\r" + text + " " * max(0, self._drawn - len(text)) + ("\n" if final else ""))
-            self._drawn = 0 if final else len(text)
-        else:
-            now = time.monotonic()
-            if not (final or step / self.total >= self._next_mark or now - self._last_line >= 30):
-                return
-            while self._next_mark <= step / self.total:
-                self._next_mark += 0.1
-            self._last_line = now
-            self.stream.write(text + "\n")
+            if self._bar is None:
+                # "[####......] text": an ASCII bar of 20, cut to the terminal's width (tqdm re-reads it)
+                self._bar = tqdm(total=self.total, initial=step, desc=text, file=self.stream, ascii=".#",
+                                 bar_format="[{bar:20}] {desc}", dynamic_ncols=True, mininterval=0, leave=True)
+            else:
+                self._bar.n = step
+                self._bar.set_description_str(text, refresh=False)
+                self._bar.refresh()
+            if final:
+                self.break_line()
+            return
+        now = time.monotonic()
+        if not (final or step / self.total >= self._next_mark or now - self._last_line >= 30):
+            return
+        while self._next_mark <= step / self.total:
+            self._next_mark += 0.1
+        self._last_line = now
+        self.stream.write(text + "\n")
         self.stream.flush()
 
     def break_line(self) -> None:
-        """End a half-drawn terminal line before printing a message."""
-        if self.tty and self._drawn:
-            self.stream.write("\n")
-            self.stream.flush()
-            self._drawn = 0
+        """End a half-drawn terminal line before printing a message (the bar stays on screen)."""
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
