@@ -1,6 +1,6 @@
 """Sidebar widgets for the 2D playground: structure, live knobs and presets.
 
-Every widget's key is "pg_" + its URL key (ganlab.urlstate.FIELDS), so one
+Every widget's key is "pg_" + its URL key (ganlab.fields.TOY_FIELDS), so one
 flat mapping serves the widgets, the shareable link and config validation.
 The live-knob widgets are shared with the image page (ganlab.ui.knob_controls).
 """
@@ -11,20 +11,20 @@ from typing import Any
 
 import streamlit as st
 
-from ganlab.config import (
-    ACTIVATIONS, HIDDEN_LAYERS_RANGE, NOISE_DIM_RANGE, NOISE_KINDS, SEED_RANGE, USER_DATA, WIDTH_RANGE, ConfigError,
-    Knobs, ToyStructure,
-)
+from ganlab.config import USER_DATA, ConfigError, Knobs, ToyStructure
 from ganlab.data.points_csv import PointsFileError, empirical_distribution, load_points_csv
 from ganlab.data.toy import TOY_DISTRIBUTIONS, ToyDistribution, get_toy
+from ganlab.fields import TOY_FIELDS
 from ganlab.presets import PRESETS, get_preset
 from ganlab.ui import restart
+from ganlab.ui.field_widgets import field_input, remaining_inputs
 from ganlab.ui.knob_controls import training_inputs
 from ganlab.urlstate import FIELDS, flatten, unflatten
 
 PREFIX = "pg_"
 CSV_POINTS_KEY = "pg_csv_dataset"
 ACTIVATION_LABELS = {"relu": "ReLU", "leaky_relu": "LeakyReLU", "tanh": "tanh"}
+FIELD = {f.key: f for f in TOY_FIELDS}
 
 
 def widget_values() -> dict[str, Any]:
@@ -59,10 +59,10 @@ def _apply_preset(keep_training: bool) -> None:
 
 def _net_inputs(prefix: str, title: str) -> None:
     st.markdown(f"**{title}**")
-    st.slider("Hidden layers", *HIDDEN_LAYERS_RANGE, key=PREFIX + prefix + "l")
+    field_input(FIELD[prefix + "l"], PREFIX, slider=True)
     c1, c2 = st.columns(2)
-    c1.number_input("Width", *WIDTH_RANGE, step=16, key=PREFIX + prefix + "w")
-    c2.selectbox("Activation", ACTIVATIONS, key=PREFIX + prefix + "a", format_func=ACTIVATION_LABELS.get)
+    field_input(FIELD[prefix + "w"], PREFIX, c1)
+    field_input(FIELD[prefix + "a"], PREFIX, c2, format_func=ACTIVATION_LABELS.get)
 
 
 def _dataset_for(data: str) -> ToyDistribution | None:
@@ -106,18 +106,20 @@ def sidebar() -> tuple[ToyStructure, Knobs, ToyDistribution] | None:
 
         st.subheader("Data")
         labels = {name: d.label for name, d in TOY_DISTRIBUTIONS.items()} | {USER_DATA: "Your CSV file…"}
-        st.selectbox("Distribution", list(labels), key=PREFIX + "data", format_func=labels.get)
+        field_input(FIELD["data"], PREFIX, options=labels, format_func=labels.get)
         dataset = _dataset_for(st.session_state[PREFIX + "data"])
 
         training_inputs(PREFIX, "pg_flash")
 
         st.subheader("Structure (needs a restart)")
         c1, c2 = st.columns(2)
-        c1.slider("Noise dimension", *NOISE_DIM_RANGE, key=PREFIX + "nd")
-        c2.radio("Noise", NOISE_KINDS, key=PREFIX + "noise", format_func=str.capitalize, horizontal=True)
+        field_input(FIELD["nd"], PREFIX, c1, slider=True)
+        field_input(FIELD["noise"], PREFIX, c2, radio=True, format_func=str.capitalize)
         _net_inputs("g", "Generator")
         _net_inputs("d", "Discriminator")
-        st.number_input("Seed", *SEED_RANGE, step=1, key=PREFIX + "seed")
+        field_input(FIELD["seed"], PREFIX)
+        remaining_inputs((f for f in TOY_FIELDS if not f.live), PREFIX,
+                         ("data", "nd", "noise", "gl", "gw", "ga", "dl", "dw", "da", "seed"))
 
         try:
             structure, knobs = current_settings()

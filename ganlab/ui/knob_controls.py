@@ -1,7 +1,7 @@
 """The live-knob widgets both training pages share: loss, D steps, batch, both optimizers,
 the learning-rate decay and the regularizers.
 
-Widget keys are `prefix + URL key` (ganlab.urlstate.KNOB_FIELDS), so one page's knobs
+Widget keys are `prefix + URL key` (ganlab.fields.KNOB_FIELDS), so one page's knobs
 never collide with another's while both keep the same link parameters.
 """
 
@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ganlab.config import (
-    BATCH_RANGE, BETA_RANGE, CLIP_RANGE, D_STEPS_RANGE, HALF_LIFE_RANGE, LR_RANGE, OPTIMIZERS, PENALTY_RANGE,
-)
+from ganlab.fields import KNOB_FIELDS
 from ganlab.formatting import optimizer_label
 from ganlab.losses import LOSSES
+from ganlab.ui.field_widgets import field_input, remaining_inputs
+
+KNOB = {f.key: f for f in KNOB_FIELDS}
 
 
 def loss_changed(prefix: str, flash_key: str) -> None:
@@ -26,39 +27,34 @@ def loss_changed(prefix: str, flash_key: str) -> None:
 def optimizer_inputs(prefix: str, net: str, title: str) -> None:
     """`net` is "g" or "d" (the URL keys gopt, glr, ... / dopt, dlr, ...)."""
     st.markdown(f"**{title}**")
-    st.selectbox("Optimizer", OPTIMIZERS, key=prefix + net + "opt", format_func=optimizer_label)
-    st.number_input("Learning rate", *LR_RANGE, step=1e-4, format="%.6f", key=prefix + net + "lr")
+    field_input(KNOB[net + "opt"], prefix, format_func=optimizer_label)
+    field_input(KNOB[net + "lr"], prefix)
     c1, c2 = st.columns(2)
-    c1.number_input("β1 / momentum", *BETA_RANGE, step=0.05, format="%.4f", key=prefix + net + "b1")
-    c2.number_input("β2 / α", *BETA_RANGE, step=0.001, format="%.4f", key=prefix + net + "b2")
+    field_input(KNOB[net + "b1"], prefix, c1)
+    field_input(KNOB[net + "b2"], prefix, c2)
 
 
 def training_inputs(prefix: str, flash_key: str, batch_step: int = 32) -> None:
-    """Every live knob, under a "Training (live)" heading."""
+    """Every live knob, under a "Training (live)" heading; a knob the layout below does not
+    place yet is drawn at the end, so each one in ganlab.fields has its widget."""
     st.subheader("Training (live)")
-    st.selectbox("Loss", list(LOSSES), key=prefix + "loss", format_func=lambda n: LOSSES[n].label,
-                 on_change=loss_changed, args=(prefix, flash_key), help=LOSSES[st.session_state[prefix + "loss"]].help)
+    field_input(KNOB["loss"], prefix, format_func=lambda n: LOSSES[n].label, on_change=loss_changed,
+                args=(prefix, flash_key), help=LOSSES[st.session_state[prefix + "loss"]].help)
     c1, c2 = st.columns(2)
-    c1.slider("D steps per G step", *D_STEPS_RANGE, key=prefix + "ds")
-    c2.number_input("Batch size", *BATCH_RANGE, step=batch_step, key=prefix + "bs")
+    field_input(KNOB["ds"], prefix, c1, slider=True)
+    field_input(KNOB["bs"], prefix, c2, step=batch_step)
     optimizer_inputs(prefix, "g", "Generator optimizer")
     optimizer_inputs(prefix, "d", "Discriminator optimizer")
     c1, c2 = st.columns(2)
-    c1.number_input("LR decay after (steps)", *HALF_LIFE_RANGE, step=500, key=prefix + "lrs",
-                    help="Both learning rates stay as set for this many steps, then decay")
-    c2.number_input("LR half-life (steps)", *HALF_LIFE_RANGE, step=100, key=prefix + "lrh",
-                    help="After the start, both learning rates halve every this many steps; 0 = no decay")
+    field_input(KNOB["lrs"], prefix, c1)
+    field_input(KNOB["lrh"], prefix, c2)
     st.markdown("**Regularizers**")
     c1, c2, c3 = st.columns(3)
-    c1.number_input("Grad. penalty", *PENALTY_RANGE, step=1.0, key=prefix + "gp",
-                    help="WGAN-GP weight λ on E[(‖∇D(x̂)‖−1)²]")
-    c2.number_input("R1 γ", *PENALTY_RANGE, step=0.1, key=prefix + "r1",
-                    help="R1 weight γ on ½E[‖∇D(x)‖²] at real data")
-    c3.number_input("Weight clip", *CLIP_RANGE, step=0.005, format="%.4f", key=prefix + "clip",
-                    help="Used by the Wasserstein weight-clipping loss")
+    field_input(KNOB["gp"], prefix, c1)
+    field_input(KNOB["r1"], prefix, c2)
+    field_input(KNOB["clip"], prefix, c3)
     c1, _ = st.columns([2, 1])
-    c1.number_input("Mode seeking (G)", *PENALTY_RANGE, step=0.1, key=prefix + "ms",
-                    help="Generator regularizer (MSGAN, Mao et al. 2019): weight λ on 1 / (image distance / noise "
-                         "distance) between two half-batches with the same labels. Spreads G's samples out when "
-                         "different noise gives the same image, e.g. one style per class in a conditional GAN. "
-                         "The G loss chart shows the adversarial part only.")
+    field_input(KNOB["ms"], prefix, c1)
+    placed = ("loss", "ds", "bs", "gopt", "glr", "gb1", "gb2", "dopt", "dlr", "db1", "db2", "lrs", "lrh", "gp", "r1",
+              "clip", "ms")
+    remaining_inputs(KNOB_FIELDS, prefix, placed)

@@ -1,0 +1,30 @@
+"""Every settings field has a widget on its page, keyed page prefix + URL key, labelled by the table."""
+
+from __future__ import annotations
+
+import pytest
+
+from ganlab import fields as F
+from tests.apptest_pages import fresh_app, open_with
+
+PAGES = {
+    "playground": ("pages/1_Playground.py", "pg_", F.TOY_FIELDS, {"gw": "16", "dw": "16", "gl": "1", "dl": "1"}),
+    "images": ("pages/2_Images.py", "im_", F.IMAGE_FIELDS, {}),
+}
+WIDGETS = ("number_input", "slider", "selectbox", "checkbox", "radio")
+
+
+@pytest.fixture(params=list(PAGES))
+def page(request):
+    path, prefix, table, params = PAGES[request.param]
+    for at in fresh_app(path):
+        yield at, prefix, table, params
+
+
+def test_every_field_has_a_widget_with_its_label(page):
+    at, prefix, table, params = page
+    open_with(at, params)
+    labels = {w.key: w.label for kind in WIDGETS for w in getattr(at, kind) if w.key}
+    missing = [f.key for f in table if prefix + f.key not in labels]
+    assert not missing, f"no widget for {missing}"
+    assert {f.key: labels[prefix + f.key] for f in table} == {f.key: f.widget_label for f in table}
