@@ -32,6 +32,8 @@ trained is written in every case but bad input.
 
 This module is the parser and the dispatch; the commands live in ganlab.cli_train (with
 cli_settings and cli_progress) and ganlab.cli_runs, the shared pieces in ganlab.cli_common.
+The structure and knob flags are built from the table of settings fields (ganlab.fields) by
+ganlab.cli_fields: each setting of the app is a flag, per net where the app is per net.
 """
 
 from __future__ import annotations

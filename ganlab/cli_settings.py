@@ -94,6 +94,18 @@ def _apply_knob_flags(args: argparse.Namespace, knobs: Knobs) -> Knobs:
     return Knobs.from_dict(apply_flags(args, {"knobs": knobs.to_dict()}, "toy", live_only=True)["knobs"])
 
 
+def _layered(args: argparse.Namespace, kind: str, structure_cls: type, structure: Any, knobs: Knobs,
+             structure_table: Mapping[str, Any] | None, knobs_table: Mapping[str, Any] | None) -> tuple[Any, Knobs]:
+    """The preset's settings, then the --config tables (checked on their own, so a bad file is
+    reported as such), then the flags (ganlab.cli_fields)."""
+    tree = {"structure": _merge(structure.to_dict(), structure_table or {}),
+            "knobs": _merge(knobs.to_dict(), knobs_table or {})}
+    structure_cls.from_dict(tree["structure"])
+    Knobs.from_dict(tree["knobs"])
+    apply_flags(args, tree, kind)
+    return structure_cls.from_dict(tree["structure"]), Knobs.from_dict(tree["knobs"])
+
+
 def resolve_config(args: argparse.Namespace, structure_table: Mapping[str, Any] | None = None,
                    knobs_table: Mapping[str, Any] | None = None):
     """2D runs: the preset for the chosen data and seed, the --config tables, then the flags.
@@ -102,11 +114,7 @@ def resolve_config(args: argparse.Namespace, structure_table: Mapping[str, Any] 
 
     data = "csv" if args.csv is not None else (args.data or "ring")
     structure, knobs = get_preset(args.preset or "default").apply(data, seed=args.seed or 0)
-    tree = {"structure": _merge(structure.to_dict(), structure_table or {}),
-            "knobs": _merge(knobs.to_dict(), knobs_table or {})}
-    ToyStructure.from_dict(tree["structure"]), Knobs.from_dict(tree["knobs"])  # the file's errors first
-    apply_flags(args, tree, "toy")
-    return ToyStructure.from_dict(tree["structure"]), Knobs.from_dict(tree["knobs"])
+    return _layered(args, "toy", ToyStructure, structure, knobs, structure_table, knobs_table)
 
 
 def resolve_image_config(args: argparse.Namespace, dataset, structure_table: Mapping[str, Any] | None = None,
@@ -122,11 +130,7 @@ def resolve_image_config(args: argparse.Namespace, dataset, structure_table: Map
     if name is not None and name not in presets:
         raise UsageError(f"unknown image preset {name!r}; choose one of {', '.join(presets) or '(none available)'}")
     structure, knobs = presets[name].apply(base) if name is not None else (base, Knobs(batch_size=64))
-    tree = {"structure": _merge(structure.to_dict(), structure_table or {}),
-            "knobs": _merge(knobs.to_dict(), knobs_table or {})}
-    ImageStructure.from_dict(tree["structure"]), Knobs.from_dict(tree["knobs"])  # the file's errors first
-    apply_flags(args, tree, "image")
-    return ImageStructure.from_dict(tree["structure"]), Knobs.from_dict(tree["knobs"])
+    return _layered(args, "image", ImageStructure, structure, knobs, structure_table, knobs_table)
 
 
 def _check_run_args(args: argparse.Namespace) -> None:

@@ -159,3 +159,24 @@ def test_ranges_are_configs_and_every_leaf_has_a_field():
     for kind, (table, *_rest) in KINDS.items():
         assert all(not f.live for f in table if f.path[0] == "structure")
         assert [f for f in table if f.live] == list(F.KNOB_FIELDS)
+
+
+def test_resume_refuses_structure_flags_but_not_knobs():
+    from ganlab.cli_fields import structure_flags_given
+
+    parse = build_parser().parse_args
+    assert structure_flags_given(parse(["train", "--resume", "r", "--steps", "1", "--d-spectral-norm"])) == [
+        "--d-spectral-norm"]
+    assert structure_flags_given(parse(["train", "--resume", "r", "--steps", "1", "--width", "8"])) == ["--width"]
+    assert structure_flags_given(parse(["train", "--resume", "r", "--steps", "1", "--lr-half-life", "5",
+                                        "--seed", "3"])) == []
+
+
+def test_help_lists_every_flag_with_its_range(capsys):
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["train", "--help"])
+    text = capsys.readouterr().out
+    for table in (F.TOY_FIELDS, F.IMAGE_FIELDS):
+        for field in table:
+            assert f"--{field.flag}" in text
+    assert "--g-beta1" in text and "--beta1" in text and "(0 to 0.9999)" in text
