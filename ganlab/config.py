@@ -83,6 +83,27 @@ def _check_bool(name: str, value: Any) -> bool:
     return value
 
 
+def _check_by_table(obj: Any, table: str, section: tuple[str, ...] = ("structure",)) -> None:
+    """Check (and normalise) each attribute of `obj` that the settings table (ganlab.fields)
+    lists under `section`: its type and its range or choices are the table's, so a setting's
+    bounds are written once. The data's name is checked by its class (its message says "data")."""
+    from ganlab import fields  # here, not at the top: the table takes its ranges from this module
+
+    for f in getattr(fields, table):
+        if f.path[:-1] != section or f.key == "data":
+            continue
+        name, value, options = f.noun, getattr(obj, f.path[-1]), f.options()
+        if f.value_type is bool:
+            value = _check_bool(name, value)
+        elif options is not None:
+            value = _check_int_choice(name, value, options) if f.value_type is int else _check_choice(name, value, options)
+        elif f.value_type is int:
+            value = _check_int(name, value, f.bounds)
+        else:
+            value = _check_float(name, value, f.bounds)
+        object.__setattr__(obj, f.path[-1], value)
+
+
 _SETTINGS_OF = {"MLPShape": "network shape", "ToyStructure": "2D run", "ImageStructure": "image run",
                 "OptimizerKnobs": "optimizer", "Knobs": "training knob"}  # messages say these, not class names
 
@@ -130,9 +151,7 @@ class ToyStructure:
         from ganlab.data.toy import TOY_DISTRIBUTIONS
 
         _check_choice("data", self.data, (*TOY_DISTRIBUTIONS, USER_DATA))
-        object.__setattr__(self, "noise_dim", _check_int("noise dimension", self.noise_dim, NOISE_DIM_RANGE))
-        _check_choice("noise", self.noise, NOISE_KINDS)
-        object.__setattr__(self, "seed", _check_int("seed", self.seed, SEED_RANGE))
+        _check_by_table(self, "TOY_FIELDS")  # noise_dim, noise, seed
         for name in ("generator", "discriminator"):
             if not isinstance(getattr(self, name), MLPShape):
                 raise ConfigError(f"{name} must be an MLPShape")
@@ -172,17 +191,8 @@ class ImageStructure:
     def __post_init__(self) -> None:
         if not isinstance(self.dataset, str) or not self.dataset.strip():
             raise ConfigError(f"dataset must be a non-empty name, got {self.dataset!r}")
-        object.__setattr__(self, "image_size", _check_int_choice("image size", self.image_size, IMAGE_SIZES))
-        object.__setattr__(self, "channels", _check_int_choice("channels", self.channels, IMAGE_CHANNELS))
-        object.__setattr__(self, "noise_dim", _check_int("noise dimension", self.noise_dim, IMAGE_NOISE_DIM_RANGE))
-        object.__setattr__(self, "width", _check_int("width", self.width, IMAGE_WIDTH_RANGE))
-        for name, label in (("g_batch_norm", "generator batch norm"), ("d_batch_norm", "discriminator batch norm"),
-                            ("d_spectral_norm", "discriminator spectral norm"), ("conditional", "conditional"),
-                            ("extra_conv", "extra convolution")):
-            _check_bool(label, getattr(self, name))
+        _check_by_table(self, "IMAGE_FIELDS")  # every field but the dataset's name and the class count
         object.__setattr__(self, "num_classes", _check_int("number of classes", self.num_classes, NUM_CLASSES_RANGE))
-        object.__setattr__(self, "seed", _check_int("seed", self.seed, SEED_RANGE))
-        object.__setattr__(self, "ema_decay", _check_float("EMA decay", self.ema_decay, EMA_DECAY_RANGE))
         if self.conditional and self.num_classes < 2:
             raise ConfigError(
                 f"a conditional GAN needs labelled data with at least 2 classes; number of classes is {self.num_classes}"
@@ -237,15 +247,7 @@ class Knobs:
     def __post_init__(self) -> None:
         from ganlab.losses import LOSSES  # local import: losses imports torch
 
-        _check_choice("loss", self.loss, tuple(LOSSES))
-        object.__setattr__(self, "d_steps", _check_int("D steps per G step", self.d_steps, D_STEPS_RANGE))
-        object.__setattr__(self, "batch_size", _check_int("batch size", self.batch_size, BATCH_RANGE))
-        object.__setattr__(self, "gp_weight", _check_float("gradient penalty weight", self.gp_weight, PENALTY_RANGE))
-        object.__setattr__(self, "r1_weight", _check_float("R1 weight", self.r1_weight, PENALTY_RANGE))
-        object.__setattr__(self, "ms_weight", _check_float("mode-seeking weight", self.ms_weight, PENALTY_RANGE))
-        object.__setattr__(self, "clip_value", _check_float("weight clip", self.clip_value, CLIP_RANGE))
-        object.__setattr__(self, "lr_decay_start", _check_int("learning-rate decay start", self.lr_decay_start, HALF_LIFE_RANGE))
-        object.__setattr__(self, "lr_half_life", _check_int("learning-rate half-life", self.lr_half_life, HALF_LIFE_RANGE))
+        _check_by_table(self, "KNOB_FIELDS", ("knobs",))  # loss, d_steps, batch_size, the weights, the LR decay
         for name in ("g_opt", "d_opt"):
             if not isinstance(getattr(self, name), OptimizerKnobs):
                 raise ConfigError(f"{name} must be an OptimizerKnobs")

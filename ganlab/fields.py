@@ -55,6 +55,11 @@ class Field:
         return self.flag.replace("-", "_")
 
     @property
+    def noun(self) -> str:
+        """The label inside a sentence ("batch size must be ..."): "Batch size" lower-cased, "R1 weight" kept."""
+        return self.label[0].lower() + self.label[1:] if self.label[1:2].islower() else self.label
+
+    @property
     def widget_label(self) -> str:
         return self.short or self.label
 
@@ -119,11 +124,12 @@ KNOB_FIELDS: tuple[Field, ...] = (
     Field("bs", ("knobs", "batch_size"), "batch-size", "Batch size", "samples per batch, real and fake each",
           int, BATCH_RANGE, step=32),
     *_optimizer_fields(),
-    Field("lrs", ("knobs", "lr_decay_start"), "lr-decay-start", "LR decay after (steps)",
-          "Both learning rates stay as set for this many steps, then decay", int, HALF_LIFE_RANGE, step=500),
-    Field("lrh", ("knobs", "lr_half_life"), "lr-half-life", "LR half-life (steps)",
+    Field("lrs", ("knobs", "lr_decay_start"), "lr-decay-start", "Learning-rate decay start",
+          "Both learning rates stay as set for this many steps, then decay", int, HALF_LIFE_RANGE,
+          short="LR decay after (steps)", step=500),
+    Field("lrh", ("knobs", "lr_half_life"), "lr-half-life", "Learning-rate half-life",
           "After the start, both learning rates halve every this many steps; 0 = no decay",
-          int, HALF_LIFE_RANGE, step=100),
+          int, HALF_LIFE_RANGE, short="LR half-life (steps)", step=100),
     Field("gp", ("knobs", "gp_weight"), "gp-weight", "Gradient penalty weight",
           "WGAN-GP weight λ on E[(‖∇D(x̂)‖−1)²]; the Wasserstein-GP loss needs it above 0",
           float, PENALTY_RANGE, short="Grad. penalty", step=1.0),
@@ -131,7 +137,7 @@ KNOB_FIELDS: tuple[Field, ...] = (
           float, PENALTY_RANGE, short="R1 γ", step=0.1),
     Field("clip", ("knobs", "clip_value"), "clip-value", "Weight clip",
           "Used by the Wasserstein weight-clipping loss", float, CLIP_RANGE, step=0.005, format="%.4f"),
-    Field("ms", ("knobs", "ms_weight"), "ms-weight", "Mode seeking weight",
+    Field("ms", ("knobs", "ms_weight"), "ms-weight", "Mode-seeking weight",
           "Generator regularizer (MSGAN, Mao et al. 2019): weight λ on 1 / (image distance / noise "
           "distance) between two half-batches with the same labels. Spreads G's samples out when "
           "different noise gives the same image, e.g. one style per class in a conditional GAN. "
@@ -181,17 +187,18 @@ IMAGE_FIELDS: tuple[Field, ...] = (
     Field("w", ("structure", "width"), "width", "Width",
           "G's channels at half the image size, doubling at each halving below; D mirrors it",
           int, IMAGE_WIDTH_RANGE, step=16),
-    Field("gbn", ("structure", "g_batch_norm"), "g-batch-norm", "G batch norm", "batch norm in the generator", bool),
-    Field("dbn", ("structure", "d_batch_norm"), "d-batch-norm", "D batch norm",
-          "Off for gradient penalties (they assume independent samples)", bool),
-    Field("dsn", ("structure", "d_spectral_norm"), "d-spectral-norm", "D spectral norm",
-          "spectral norm on the discriminator's layers", bool),
+    Field("gbn", ("structure", "g_batch_norm"), "g-batch-norm", "Generator batch norm", "batch norm in the generator", bool,
+          short="G batch norm"),
+    Field("dbn", ("structure", "d_batch_norm"), "d-batch-norm", "Discriminator batch norm",
+          "Off for gradient penalties (they assume independent samples)", bool, short="D batch norm"),
+    Field("dsn", ("structure", "d_spectral_norm"), "d-spectral-norm", "Discriminator spectral norm",
+          "spectral norm on the discriminator's layers", bool, short="D spectral norm"),
     Field("cond", ("structure", "conditional"), "conditional", "Conditional",
           "G gets a class embedding, D a projection head; needs labelled data. One grid row per class.", bool),
-    Field("xc", ("structure", "extra_conv"), "extra-conv", "Extra conv",
+    Field("xc", ("structure", "extra_conv"), "extra-conv", "Extra convolution",
           "One more 3×3 convolution at the smallest feature map of each net (in D it doubles the channels). "
           "Cheap, and at 28 px, where D otherwise has only two convolutions, it helps a lot: on MNIST "
-          "the Fréchet distance after 4,000 steps fell from 132 to 52.", bool),
+          "the Fréchet distance after 4,000 steps fell from 132 to 52.", bool, short="Extra conv"),
     Field("ema", ("structure", "ema_decay"), "ema-decay", "EMA decay",
           "Exponential moving average of G's weights, shown beside the live grid; 0 = off. "
           "A structure setting: the average is over the run since step 0, so changing it restarts.",

@@ -148,7 +148,7 @@ def test_a_flag_of_the_other_kind_is_refused(argv, message):
 def test_labels_name_the_changed_settings():
     old = {"structure": ImageStructure().to_dict(), "knobs": Knobs().to_dict()}
     new = {"structure": ImageStructure(width=32, d_batch_norm=True).to_dict(), "knobs": Knobs().to_dict()}
-    assert F.changed_labels(F.IMAGE_FIELDS, old, new) == ["Width", "D batch norm"]
+    assert F.changed_labels(F.IMAGE_FIELDS, old, new) == ["Width", "Discriminator batch norm"]
 
 
 def test_ranges_are_configs_and_every_leaf_has_a_field():
