@@ -180,3 +180,15 @@ def test_help_lists_every_flag_with_its_range(capsys):
         for field in table:
             assert f"--{field.flag}" in text
     assert "--g-beta1" in text and "--beta1" in text and "(0 to 0.9999)" in text
+
+
+def test_change_notices_name_settings_by_the_table():
+    from ganlab.config import MLPShape
+    from ganlab.ui.restart import changed_settings
+
+    old, new = ToyStructure(), ToyStructure(generator=MLPShape(width=64), seed=3)
+    assert changed_settings(F.TOY_FIELDS, old, new, "data set") == "seed, generator width"
+    assert changed_settings(F.TOY_FIELDS, old, old, "data set") == "data set"
+    new = ImageStructure(d_spectral_norm=False, extra_conv=True)
+    assert changed_settings(F.IMAGE_FIELDS, ImageStructure(), new, "uploaded images") == (
+        "discriminator spectral norm, extra convolution")

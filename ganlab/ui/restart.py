@@ -17,10 +17,11 @@ from __future__ import annotations
 import functools
 import logging
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 import streamlit as st
 
+from ganlab.fields import Field, get
 from ganlab.training.runner import Runner
 from ganlab.training.timeline import offer_frames
 
@@ -40,6 +41,15 @@ class Undo:
 def restarted_notice(why: str) -> str:
     """What a restart leaves on the page: the true state (reset pauses the run)."""
     return f"{why}: restarted from step 0 with fresh weights. Paused: press Play to train."
+
+
+def changed_settings(fields: Iterable[Field], old: Any, new: Any, fallback: str) -> str:
+    """The structure settings that differ between two structures, named as the field table
+    (ganlab.fields) names them ("generator width, seed"), for the pending banner and the
+    restart notice; `fallback` when none differs (e.g. new uploaded data under the same name)."""
+    old_tree, new_tree = {"structure": old.to_dict()}, {"structure": new.to_dict()}
+    names = [f.noun for f in fields if not f.live and get(old_tree, f.path) != get(new_tree, f.path)]
+    return ", ".join(names) or fallback
 
 
 def request_restart(prefix: str, why: str) -> None:
