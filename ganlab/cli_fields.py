@@ -34,6 +34,11 @@ def kind_flags(kind: str) -> set[str]:
     return {f.dest for f in fields if f.key not in SOURCE_KEYS} | {s.dest for s in shorthands}
 
 
+def _lower_first(text: str) -> str:
+    """Help as the other flags write it ("both learning rates ..."); "R1 weight ..." stays."""
+    return text[0].lower() + text[1:] if text[1:2].islower() else text
+
+
 def _range_text(field: F.Field) -> str:
     if field.bounds is not None:
         lo, hi = field.bounds
@@ -79,8 +84,8 @@ def add_field_flags(parser: argparse.ArgumentParser) -> None:
         for f in fields:
             if f.key in SOURCE_KEYS:
                 continue
-            rng = _range_text(f)
-            text = f"{f.help} ({rng})" if rng else f.help
+            rng, text = _range_text(f), _lower_first(f.help)
+            text = f"{text} ({rng})" if rng else text
             _note(seen, order, f.flag, f.live, _argparse_kwargs(f), kind, text)
     for flag in order:
         live, kwargs, entries = seen[flag]
