@@ -20,10 +20,10 @@ from ganlab.training.trainers import make_runner
 from ganlab.ui import image_controls, restart, run_controls
 from ganlab.ui.quality import quality_panel, quality_pending
 from ganlab.ui.readout import d_numbers, step_label
-from ganlab.ui.session import URL_TOKENS, claim_runner, create_runner
+from ganlab.ui.session import IMAGES, URL_TOKENS, claim_runner, create_runner
 from ganlab.urlstate import decode_image, encode_image
 
-PAGE_KEY = "images"
+PAGE_KEY = IMAGES
 APP_URL_KEYS = {"run", *URL_TOKENS.values()}  # the app's own URL keys beside the settings
 VIEW_POLL_S = 1.0  # a grid changes slowly; each refresh costs the trainer a generator pass
 CHART_POLL_S = 2.0

@@ -19,10 +19,10 @@ from ganlab.training.toy_experiment import ToyExperiment
 from ganlab.training.trainers import make_runner
 from ganlab.ui import controls, restart, run_controls
 from ganlab.ui.readout import d_numbers, step_label
-from ganlab.ui.session import URL_TOKENS, claim_runner, create_runner
+from ganlab.ui.session import PLAYGROUND, URL_TOKENS, claim_runner, create_runner
 from ganlab.urlstate import decode, encode
 
-PAGE_KEY = "playground"
+PAGE_KEY = PLAYGROUND
 APP_URL_KEYS = {"run", *URL_TOKENS.values()}  # the app's own URL keys beside the settings
 VIEW_POLL_S = 0.45  # the view refreshes >= 2 times/s (bench_live_view.py measures it)
 VIEW_PIXELS = 480  # the live view's plot square

@@ -24,12 +24,12 @@ from ganlab.training.runner import Runner
 from ganlab.training.timeline import Frame, offer_frames
 from ganlab.training.trainers import make_runner
 from ganlab.ui.runs_common import AUTOSAVE_S, _flash, open_saved_run
-from ganlab.ui.runs_live import _saver_for, _token_key, quality_results, save_live_run, session_runner
-from ganlab.ui.session import WIDGETS_SYNCED, start_runner
+from ganlab.ui.runs_live import _saver_for, quality_results, save_live_run, session_runner
+from ganlab.ui.session import IMAGES, PLAYGROUND, WIDGETS_SYNCED, create_runner
 
 # run kind -> (page key, page file, what the button says)
-TARGETS = {"toy": ("playground", "pages/1_Playground.py", "2D playground"),
-           "image": ("images", "pages/2_Images.py", "Image GAN page")}
+TARGETS = {"toy": (PLAYGROUND, "pages/1_Playground.py", "2D playground"),
+           "image": (IMAGES, "pages/2_Images.py", "Image GAN page")}
 BUTTONS = {"toy": "Continue in the 2D playground", "image": "Continue on the Image GAN page"}
 STATE_CONTINUED = "rn_continued"  # {page key: run name} this session's page runners autosave into
 CONFIRM = "rn_confirm_continue"
@@ -102,9 +102,8 @@ def continue_run(name: str) -> bool:
             options = {"eval_every": EVAL_EVERY, "view_interval": VIEW_INTERVAL_S}
         else:
             options = {}
-        token, runner = start_runner(lambda slots: make_runner(
-            experiment, state.knobs, slots=slots, **options))
-        st.session_state[_token_key(key)] = token
+        runner = create_runner(key, lambda slots: make_runner(
+            experiment, state.knobs, slots=slots, **options), url_key=None)
     else:
         runner.pause()
     writer = RunWriter(path, experiment, extra=keep, status="paused", eval_every=config.get("eval_every"),

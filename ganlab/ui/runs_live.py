@@ -10,23 +10,17 @@ from ganlab.runs.paths import NAME_RULE, check_name
 from ganlab.training.runner import Runner, RunState
 from ganlab.training.trainers import make_runner
 from ganlab.ui.runs_common import AUTOSAVE_S, _flash, open_saved_run, user_text
-from ganlab.ui.session import TOKEN_KEY, get_registry, start_runner
+from ganlab.ui.session import IMAGES, PLAYGROUND, RUNS, create_runner, session_runs
 
-PAGE_KEY = "runs"
-LIVE_PAGES = {"playground": "2D playground", "images": "Image GAN"}  # page keys whose runners can be saved here
+PAGE_KEY = RUNS
+LIVE_PAGES = {PLAYGROUND: "2D playground", IMAGES: "Image GAN"}  # page keys whose runners can be saved here
 STATE_TRAINING = "rn_training"  # the run name this session's runs-page runner trains
 
 
 # ------------------------------------------------------------------ this session's runners
-def _token_key(key: str) -> str:
-    return f"{TOKEN_KEY}:{key}"
-
-
 def session_runner(key: str) -> Runner | None:
     """This session's runner for a page key (looked up, never claimed from the URL)."""
-    token = st.session_state.get(_token_key(key))
-    runner = get_registry().get(token) if token else None
-    return runner if runner is not None and runner.alive else None
+    return session_runs().get(key)
 
 
 def _training_runner(name: str) -> Runner | None:
@@ -77,10 +71,9 @@ def resume_run(name: str) -> Runner | None:
     saver = _saver_for(writer, holder)
     runner = session_runner(PAGE_KEY)
     if runner is None:
-        token, runner = start_runner(lambda slots: make_runner(
+        runner = create_runner(PAGE_KEY, lambda slots: make_runner(
             experiment, state.knobs, slots=slots, saver=saver, save_every=AUTOSAVE_S,
-            eval_every=int(config.get("eval_every") or 100)))
-        st.session_state[_token_key(PAGE_KEY)] = token
+            eval_every=int(config.get("eval_every") or 100)), url_key=None)
     else:
         runner.pause()
         runner.set_saver(saver, AUTOSAVE_S)

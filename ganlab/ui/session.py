@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Callable
+from typing import Callable, MutableMapping
 
 import streamlit as st
 from streamlit import runtime
@@ -55,60 +55,104 @@ def get_registry() -> RunnerRegistry:
     return registry
 
 
-def _state_key(key: str) -> str:
-    return f"{TOKEN_KEY}:{key}"
+# The page keys: one spelling for the training pages' runners (a session owns one runner per key).
+PLAYGROUND, IMAGES, RUNS = "playground", "images", "runs"
+
+
+class SessionRuns:
+    """The runners one browser session owns, one per page key: the one place that decides which
+    run a page (or the Runs page's continue and resume, or the Latent page's live source) works on.
+
+    `state` is the session's state (the runner tokens it created or claimed) and `params` the
+    page URL; both are plain mappings, so this runs without Streamlit."""
+
+    def __init__(self, registry: RunnerRegistry, owner: str, state: MutableMapping, params: MutableMapping) -> None:
+        self.registry, self.owner, self.state, self.params = registry, owner, state, params
+
+    @staticmethod
+    def state_key(key: str) -> str:
+        return f"{TOKEN_KEY}:{key}"
+
+    def token(self, key: str) -> str | None:
+        return self.state.get(self.state_key(key))
+
+    def get(self, key: str) -> Runner | None:
+        """This session's live runner for `key`, looked up (never claimed from the URL)."""
+        token = self.token(key)
+        runner = self.registry.get(token) if token else None
+        return runner if runner is not None and runner.alive else None
+
+    def claim(self, key: str, url_key: str = "run") -> Runner | None:
+        """The runner this session already has for `key`, or the one named in the URL's `url_key`
+        when this is a refreshed page whose old session is gone. The registry's claim refuses a run
+        that another open session owns (a copied link takes nothing over)."""
+        token = self.token(key)
+        if token is not None:  # created or claimed by this session already: ours
+            runner = self.registry.get(token)
+        else:
+            token = self.params.get(url_key)
+            runner = self.registry.claim(token, self.owner) if token else None
+        if runner is not None:
+            self.state[self.state_key(key)] = token
+            self.params[url_key] = token
+        return runner
+
+    def create(self, key: str, factory: Callable[[TrainingSlots], Runner], url_key: str | None = "run") -> Runner:
+        """A new runner for `key` owned by this session (named in the URL's `url_key` unless None);
+        the one it had before under `key` is no longer this session's (the reaper frees it)."""
+        token, runner = self.registry.create(self.owner, factory)
+        self.state[self.state_key(key)] = token
+        if url_key is not None:
+            self.params[url_key] = token
+        return runner
+
+    def release(self, key: str) -> None:
+        """Stop and forget this session's runner for `key`."""
+        token = self.state.pop(self.state_key(key), None)
+        if token is not None:
+            self.registry.release(token)
+
+    def live(self, key: str) -> Runner | None:
+        """This session's live runner for `key` (see claim), or None; kept in the URL under
+        `URL_TOKENS[key]` while it lives, dropped from it once it is gone."""
+        runner = self.claim(key, URL_TOKENS[key])
+        if runner is None or not runner.alive:
+            self.params.pop(URL_TOKENS[key], None)
+            return None
+        return runner
+
+
+def session_runs() -> SessionRuns:
+    """This browser session's runners."""
+    return SessionRuns(get_registry(), session_id(), st.session_state, st.query_params)
 
 
 def claim_runner(key: str, url_key: str = "run") -> Runner | None:
-    """The runner this session already has for page `key`, or the one named in the URL's
-    `url_key` when this is a refreshed page whose old session is gone. The registry's claim
-    refuses a run that another open session owns (a copied link takes nothing over)."""
-    registry = get_registry()
-    token = st.session_state.get(_state_key(key))
-    if token is not None:  # created or claimed by this session already: ours
-        runner = registry.get(token)
-    else:
-        token = st.query_params.get(url_key)
-        runner = registry.claim(token, session_id()) if token else None
-    if runner is not None:
-        st.session_state[_state_key(key)] = token
-        st.query_params[url_key] = token
-    return runner
+    """See SessionRuns.claim."""
+    return session_runs().claim(key, url_key)
 
 
-def start_runner(factory: Callable[[TrainingSlots], Runner]) -> tuple[str, Runner]:
-    """(token, runner) of a new runner owned by this session; when no trainer could be started
-    (a full machine, an unreachable cluster) the page says so and stops."""
+def create_runner(key: str, factory: Callable[[TrainingSlots], Runner], url_key: str | None = "run") -> Runner:
+    """A new runner of this session for page `key`; when no trainer could be started (a full
+    machine, an unreachable cluster) the page says so and stops."""
     try:
-        return get_registry().create(session_id(), factory)
+        return session_runs().create(key, factory, url_key)
     except TrainerStartError as exc:
         st.error(str(exc), icon=":material/error:")
         st.stop()
 
 
-def create_runner(key: str, factory: Callable[[TrainingSlots], Runner]) -> Runner:
-    token, runner = start_runner(factory)
-    st.session_state[_state_key(key)] = token
-    st.query_params["run"] = token
-    return runner
-
-
 # A page's own URL keeps `run` (its runner's token); every other page keeps the session's
 # live runs under these names, so a browser refresh anywhere (a new session) finds them.
-URL_TOKENS = {"playground": "pgrun", "images": "imrun"}
+URL_TOKENS = {PLAYGROUND: "pgrun", IMAGES: "imrun"}
 # A page puts its runner's settings into its widgets while this flag is missing (first visit,
 # a refreshed page, or a run continued from the Runs page, which pops it).
-WIDGETS_SYNCED = {"playground": "pg_initialized", "images": "im_initialized"}
+WIDGETS_SYNCED = {PLAYGROUND: "pg_initialized", IMAGES: "im_initialized"}
 
 
 def live_runner(key: str) -> Runner | None:
-    """This session's live runner for page `key` (see claim_runner), or None; kept in the
-    URL under `URL_TOKENS[key]` while it lives, dropped from it once it is gone."""
-    runner = claim_runner(key, URL_TOKENS[key])
-    if runner is None or not runner.alive:
-        st.query_params.pop(URL_TOKENS[key], None)
-        return None
-    return runner
+    """See SessionRuns.live."""
+    return session_runs().live(key)
 
 
 def keep_live_runs_in_url(own_key: str | None = None) -> None:
