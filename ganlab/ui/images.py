@@ -9,29 +9,25 @@ import numpy as np
 import streamlit as st
 
 from ganlab.config import ImageStructure, Knobs
-from ganlab.data.images import ImageDataset
 from ganlab.formatting import format_number
 from ganlab.image_presets import default_image_settings
-from ganlab.plots import d_outputs_figure, loss_figure
 from ganlab.training.image_experiment import ImageExperiment
 from ganlab.training.runner import Runner, RunState
 from ganlab.training.runner_state import Snapshot
 from ganlab.training.trainers import make_runner
-from ganlab.ui import image_controls, restart, run_controls
+from ganlab.ui import image_controls, run_controls, training_page
 from ganlab.ui.quality import quality_panel, quality_pending
-from ganlab.ui.readout import d_numbers, step_label
-from ganlab.ui.session import IMAGES, URL_TOKENS, claim_runner, create_runner
+from ganlab.ui.readout import d_numbers
+from ganlab.ui.session import IMAGES, create_runner
+from ganlab.ui.training_page import APP_URL_KEYS, TrainingPage
 from ganlab.urlstate import decode_image, encode_image
 
 PAGE_KEY = IMAGES
-APP_URL_KEYS = {"run", *URL_TOKENS.values()}  # the app's own URL keys beside the settings
 VIEW_POLL_S = 1.0  # a grid changes slowly; each refresh costs the trainer a generator pass
 CHART_POLL_S = 2.0
 EVAL_EVERY = 100  # steps between evaluations, and so between timeline frames
 VIEW_INTERVAL_S = 0.5  # the runner refreshes the grids at most this often while the page watches
 GRID_SCALE = 2  # pixels are repeated, so small grids stay crisp when the browser enlarges them
-SETTLE_WAIT_S = 3.0
-WINDOWS = {"All": None, "Last 1,000": 1_000, "Last 10,000": 10_000}
 STRUCTURE_LABELS = {
     "dataset": "data", "image_size": "image size", "channels": "channels", "noise_dim": "noise dimension",
     "width": "width", "g_batch_norm": "G batch norm", "d_batch_norm": "D batch norm",
@@ -50,92 +46,51 @@ def images_per_second(snap: Snapshot) -> float:
     return snap.steps_per_sec * snap.knobs.batch_size * (snap.knobs.d_steps + 1)
 
 
-def _new_runner(structure: ImageStructure, knobs: Knobs, dataset: ImageDataset) -> Runner:
+def _new_runner(chosen: tuple | None) -> Runner:
+    if chosen is None:  # unusable settings (e.g. a link to files not on this server): start on the defaults
+        structure, knobs = default_image_settings()
+        digits = image_controls.load_source(structure.dataset, structure.image_size, structure.channels)
+        chosen = (dataclasses.replace(structure, num_classes=digits.num_classes), knobs, digits)
+    structure, knobs, dataset = chosen
     return create_runner(PAGE_KEY, lambda slots: make_runner(
         ImageExperiment(structure, dataset), knobs, slots=slots, eval_every=EVAL_EVERY, view_interval=VIEW_INTERVAL_S))
 
 
-def _claim() -> Runner | None:
-    """This session's image runner; a token naming another page's run is not adopted."""
-    runner = claim_runner(PAGE_KEY)
-    if runner is not None and getattr(runner.experiment, "kind", None) != "image":
-        return None
-    return runner
-
-
-def _initial_widgets(runner: Runner | None) -> None:
-    if runner is not None:  # a refreshed page: show what the running training really uses
-        snap = runner.snapshot()
-        image_controls.set_widgets(snap.structure, snap.knobs)
-        return
-    structure, knobs, problems = decode_image(st.query_params.to_dict(), default_image_settings(),
-                                             ignore=APP_URL_KEYS)
+def _from_url(params: dict) -> tuple[ImageStructure, Knobs, list[str]]:
+    structure, knobs, problems = decode_image(params, default_image_settings(), ignore=APP_URL_KEYS)
     if structure.dataset not in image_controls.dataset_labels():
         problems.append(f"link setting data={structure.dataset} ignored: dataset must be one of "
                         f"{', '.join(image_controls.dataset_labels())}")
         structure = dataclasses.replace(structure, dataset=default_image_settings()[0].dataset)
-    for problem in problems:
-        st.warning(problem[0].upper() + problem[1:])
-    image_controls.set_widgets(structure, knobs)
+    return structure, knobs, problems
+
+
+def _kept_zip():
+    cached = st.session_state.get(image_controls.ZIP_KEY)
+    return cached[3] if cached else None
+
+
+PAGE = TrainingPage(
+    key=PAGE_KEY, prefix="im_", sidebar=image_controls.sidebar, set_widgets=image_controls.set_widgets,
+    from_url=_from_url, encode=encode_image, new_runner=_new_runner, build=ImageExperiment,
+    what_changed=_what_changed, kept_data=_kept_zip,
+    speed=lambda snap: f"{snap.steps_per_sec:,.1f} steps/s · {images_per_second(snap):,.0f} images/s",
+    status_tail=lambda snap: f" · {device_label(snap.device)}",
+    # A named dataset is fixed by the structure (a reloaded copy after a cache eviction is the
+    # same data: no restart); every zip is called "upload", so a new zip is told by identity.
+    data_restarts=lambda structure: structure.dataset == image_controls.UPLOAD,
+    # a token naming another page's run is not adopted
+    adopts=lambda runner: getattr(runner.experiment, "kind", None) == "image",
+)
 
 
 def connect() -> Runner:
     """Attach this session to its image runner and keep the runner in step with the widgets."""
-    runner = _claim()
-    if "im_initialized" not in st.session_state:
-        st.session_state["im_initialized"] = True
-        _initial_widgets(runner)
-    chosen = image_controls.sidebar()
-    if runner is None:
-        if chosen is None:  # unusable settings (e.g. a link to files not on this server): start on the defaults
-            structure, knobs = default_image_settings()
-            digits = image_controls.load_source(structure.dataset, structure.image_size, structure.channels)
-            structure = dataclasses.replace(structure, num_classes=digits.num_classes)
-            runner = _new_runner(structure, knobs, digits)
-        else:
-            runner = _new_runner(*chosen)
-    if chosen is not None:
-        pending = _sync(runner, *chosen)
-        shown = (runner.experiment.structure, chosen[1]) if pending else chosen[:2]
-        st.query_params.update(encode_image(*shown))  # the link tells what trains, not a change still waiting
-    return runner
-
-
-def _keep_current_run(runner: Runner) -> None:
-    snap = runner.snapshot()
-    image_controls.set_widgets(snap.structure, snap.knobs)
-    cached = st.session_state.get(image_controls.ZIP_KEY)
-    st.session_state["im_kept_dataset"] = id(cached[3]) if cached else None
-
-
-def _sync(runner: Runner, structure: ImageStructure, knobs: Knobs, dataset: ImageDataset) -> bool:
-    """Bring the runner in line with the widgets; True while a structure change waits for the
-    user's confirmation (the run keeps its structure and steps meanwhile)."""
-    experiment = runner.experiment
-    # A named dataset is fixed by the structure (a reloaded copy after a cache eviction is the
-    # same data: no restart); every zip is called "upload", so a new zip is told by identity.
-    new_upload = (structure.dataset == image_controls.UPLOAD and experiment.dataset is not dataset
-                  and st.session_state.get("im_kept_dataset") != id(dataset))
-    pending = restart.follow_structure(
-        runner, "im_", experiment.structure != structure or new_upload,
-        lambda: _what_changed(experiment.structure, structure),
-        lambda: ImageExperiment(structure, dataset), keep=lambda: _keep_current_run(runner))
-    if runner.snapshot().knobs != knobs:
-        runner.set_knobs(knobs)
-    return pending
+    return training_page.connect(PAGE)
 
 
 def control_bar(runner: Runner) -> None:
-    run_controls.control_bar(runner, "im_")
-    restart.undo_offer(runner, "im_", image_controls.set_widgets)
-
-
-def _status(runner: Runner, snap: Snapshot) -> None:
-    speed = run_controls.speed_text(
-        snap, f"{snap.steps_per_sec:,.1f} steps/s · {images_per_second(snap):,.0f} images/s")
-    st.markdown(f"{step_label(snap)} · {speed} · {snap.train_seconds:,.1f} s trained · "
-                f"{snap.d_updates:,} D / {snap.g_updates:,} G updates · {device_label(snap.device)}")
-    run_controls.run_messages(runner, snap, "im_")
+    training_page.control_bar(PAGE, runner)
 
 
 def device_label(device: str) -> str:
@@ -204,19 +159,11 @@ def _timeline(runner: Runner) -> None:
 def live_view(runner: Runner) -> None:
     """Fragments: status, grids and numbers every second; charts and timeline every 2 s. They
     poll only while training runs or the runner has work queued."""
-    frozen = st.session_state.get("im_freeze", False)
-    # At rest, wait (up to SETTLE_WAIT_S, usually far less) for queued work to finish: a page that
-    # starts polling only to rerun at once would wipe the message a button just left.
-    first = runner.snapshot(want_view=True, wait_for_view=0.5 if runner.state == RunState.RUNNING else SETTLE_WAIT_S)
-    live = (first.state == RunState.RUNNING or not first.settled) and not frozen
+    first, live = training_page.first_look(PAGE, runner)
 
     @st.fragment(run_every=run_controls.poll_every(first, live, VIEW_POLL_S))
     def view_panel() -> None:
-        snap = runner.snapshot(want_view=True, wait_for_view=0.5)
-        if (live and snap.state != RunState.RUNNING and snap.settled) or run_controls.left_the_queue(first, snap):
-            st.rerun(scope="app")  # paused, diverged, failed or out of the line: redraw the buttons
-        _status(runner, snap)
-        run_controls.save_warning(runner)
+        snap = training_page.view_snapshot(PAGE, runner, first, live)
         experiment = runner.experiment
         if snap.view is not None and isinstance(experiment, ImageExperiment):
             _grids(snap.view.grid, snap.view.ema_grid, snap.view_step, _row_names(experiment))
@@ -225,10 +172,7 @@ def live_view(runner: Runner) -> None:
     @st.fragment(run_every=run_controls.poll_every(first, live, CHART_POLL_S, while_queued=False))
     def chart_panel() -> None:
         snap = runner.snapshot()
-        window = WINDOWS.get(st.session_state.get("im_window") or "All")
-        c1, c2 = st.columns(2)
-        c1.plotly_chart(loss_figure(snap.history, window), width="stretch", key="im_loss_chart")
-        c2.plotly_chart(d_outputs_figure(snap.history, window), width="stretch", key="im_d_chart")
+        training_page.loss_charts(PAGE, snap)
 
     @st.fragment(run_every=run_controls.poll_every(first, live, CHART_POLL_S, while_queued=False))
     def timeline_panel() -> None:
@@ -239,10 +183,7 @@ def live_view(runner: Runner) -> None:
         quality_panel(runner)
 
     view_panel()
-    c1, c2 = st.columns([3, 1], vertical_alignment="center")
-    c1.segmented_control("History shown", list(WINDOWS), default="All", key="im_window")
-    c2.toggle("Freeze live view", key="im_freeze",
-              help="Stop refreshing the grids and charts (training continues)")
+    training_page.history_controls(PAGE, "Stop refreshing the grids and charts (training continues)")
     chart_panel()
     quality_fragment()
     timeline_panel()

@@ -1,0 +1,145 @@
+"""The scaffold both training pages share: connect this session's runner to the sidebar (claim
+or create it, put its settings into the widgets, follow the widgets, keep the link in step), the
+transport bar, the status line and the live fragments' polling. A page is a `TrainingPage` of
+hooks for what differs: its sidebar, its URL settings, its experiment and what it draws."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import streamlit as st
+
+from ganlab.plots import d_outputs_figure, loss_figure
+from ganlab.training.runner import Runner, RunState
+from ganlab.training.runner_state import Snapshot
+from ganlab.ui import restart, run_controls
+from ganlab.ui.readout import step_label
+from ganlab.ui.session import URL_TOKENS, claim_runner
+
+APP_URL_KEYS = {"run", *URL_TOKENS.values()}  # the app's own URL keys beside the settings
+SETTLE_WAIT_S = 3.0
+WINDOWS = {"All": None, "Last 1,000": 1_000, "Last 10,000": 10_000}
+
+
+@dataclass(frozen=True)
+class TrainingPage:
+    key: str  # the page key of the session's runner (ui.session)
+    prefix: str  # of the page's session-state and widget keys, e.g. "pg_"
+    sidebar: Callable[[], tuple | None]  # (structure, knobs, dataset), or None for unusable settings
+    set_widgets: Callable[[Any, Any], None]
+    from_url: Callable[[dict], tuple[Any, Any, list[str]]]  # (structure, knobs, problems) of the link
+    encode: Callable[[Any, Any], dict[str, str]]  # the link of (structure, knobs)
+    new_runner: Callable[[tuple | None], Runner]  # a runner for the sidebar's choice (None: defaults)
+    build: Callable[[Any, Any], Any]  # the experiment of (structure, dataset)
+    what_changed: Callable[[Any, Any], str]  # the structure change, in words
+    kept_data: Callable[[], Any]  # the sidebar's dataset object a "Keep the current run" keeps
+    speed: Callable[[Snapshot], str]  # the status line's speed while training
+    status_tail: Callable[[Snapshot], str] = lambda snap: ""
+    data_restarts: Callable[[Any], bool] = lambda structure: True  # a new dataset object restarts the run
+    adopts: Callable[[Runner], bool] = lambda runner: True  # whether a claimed runner is this page's kind
+
+
+def _claim(page: TrainingPage) -> Runner | None:
+    runner = claim_runner(page.key)
+    return runner if runner is not None and page.adopts(runner) else None
+
+
+def _initial_widgets(page: TrainingPage, runner: Runner | None) -> None:
+    if runner is not None:  # a refreshed page: show what the running training really uses
+        snap = runner.snapshot()
+        page.set_widgets(snap.structure, snap.knobs)
+        return
+    structure, knobs, problems = page.from_url(st.query_params.to_dict())
+    for problem in problems:
+        st.warning(problem[0].upper() + problem[1:])
+    page.set_widgets(structure, knobs)
+
+
+def connect(page: TrainingPage) -> Runner:
+    """Attach this session to its runner of `page` and keep the runner in step with the widgets."""
+    runner = _claim(page)
+    if page.prefix + "initialized" not in st.session_state:
+        st.session_state[page.prefix + "initialized"] = True
+        _initial_widgets(page, runner)
+    chosen = page.sidebar()
+    if runner is None:
+        runner = page.new_runner(chosen)
+    if chosen is not None:
+        pending = _sync(page, runner, *chosen)
+        shown = (runner.experiment.structure, chosen[1]) if pending else chosen[:2]
+        st.query_params.update(page.encode(*shown))  # the link tells what trains, not a change still waiting
+    return runner
+
+
+def _keep_current_run(page: TrainingPage, runner: Runner) -> None:
+    snap = runner.snapshot()
+    page.set_widgets(snap.structure, snap.knobs)
+    kept = page.kept_data()
+    st.session_state[page.prefix + "kept_dataset"] = None if kept is None else id(kept)
+
+
+def _sync(page: TrainingPage, runner: Runner, structure: Any, knobs: Any, dataset: Any) -> bool:
+    """Bring the runner in line with the widgets; True while a structure change waits for the
+    user's confirmation (the run keeps its structure and steps meanwhile)."""
+    experiment = runner.experiment
+    # A dataset object the run does not train on restarts it, unless the user kept the run on it.
+    new_data = (page.data_restarts(structure) and experiment.dataset is not dataset
+                and st.session_state.get(page.prefix + "kept_dataset") != id(dataset))
+    pending = restart.follow_structure(
+        runner, page.prefix, experiment.structure != structure or new_data,
+        lambda: page.what_changed(experiment.structure, structure),
+        lambda: page.build(structure, dataset), keep=lambda: _keep_current_run(page, runner))
+    if runner.snapshot().knobs != knobs:
+        runner.set_knobs(knobs)
+    return pending
+
+
+def control_bar(page: TrainingPage, runner: Runner) -> None:
+    run_controls.control_bar(runner, page.prefix)
+    restart.undo_offer(runner, page.prefix, page.set_widgets)
+
+
+def status(page: TrainingPage, runner: Runner, snap: Snapshot) -> None:
+    speed = run_controls.speed_text(snap, page.speed(snap))
+    st.markdown(f"{step_label(snap)} · {speed} · {snap.train_seconds:,.1f} s trained · "
+                f"{snap.d_updates:,} D / {snap.g_updates:,} G updates{page.status_tail(snap)}")
+    run_controls.run_messages(runner, snap, page.prefix)
+
+
+def first_look(page: TrainingPage, runner: Runner) -> tuple[Snapshot, bool]:
+    """(the snapshot the page is drawn from, whether its fragments poll). At rest it waits (up to
+    SETTLE_WAIT_S, usually far less) for queued work: a page that starts polling only to rerun at
+    once would wipe the message a button just left."""
+    frozen = st.session_state.get(page.prefix + "freeze", False)
+    first = runner.snapshot(want_view=True, wait_for_view=0.5 if runner.state == RunState.RUNNING else SETTLE_WAIT_S)
+    return first, (first.state == RunState.RUNNING or not first.settled) and not frozen
+
+
+def view_snapshot(page: TrainingPage, runner: Runner, first: Snapshot, live: bool, *, with_history: bool = True
+                  ) -> Snapshot:
+    """Inside the view fragment: the latest snapshot with a view; redraws the whole page when the
+    run stopped or left the line, then shows the status line and any save warning."""
+    snap = runner.snapshot(want_view=True, wait_for_view=0.5, with_history=with_history)
+    if (live and snap.state != RunState.RUNNING and snap.settled) or run_controls.left_the_queue(first, snap):
+        st.rerun(scope="app")  # paused, diverged, failed or out of the line: redraw the buttons
+    status(page, runner, snap)
+    run_controls.save_warning(runner)
+    return snap
+
+
+def window(page: TrainingPage) -> int | None:
+    """How many of the latest steps the history charts show (None: all)."""
+    return WINDOWS.get(st.session_state.get(page.prefix + "window") or "All")
+
+
+def loss_charts(page: TrainingPage, snap: Snapshot) -> None:
+    c1, c2 = st.columns(2)
+    c1.plotly_chart(loss_figure(snap.history, window(page)), width="stretch", key=page.prefix + "loss_chart")
+    c2.plotly_chart(d_outputs_figure(snap.history, window(page)), width="stretch", key=page.prefix + "d_chart")
+
+
+def history_controls(page: TrainingPage, freeze_help: str) -> None:
+    c1, c2 = st.columns([3, 1], vertical_alignment="center")
+    c1.segmented_control("History shown", list(WINDOWS), default="All", key=page.prefix + "window")
+    c2.toggle("Freeze live view", key=page.prefix + "freeze", help=freeze_help)
