@@ -14,17 +14,16 @@ import functools
 import datetime as _dt
 from typing import Any
 
-import numpy as np
 import streamlit as st
 
 from ganlab.runs import RunFormatError, RunSummary, RunWriter
 from ganlab.runs.paths import NAME_RULE, check_name
-from ganlab.runs.store import snapshot_steps
 from ganlab.training.runner import Runner
-from ganlab.training.timeline import Frame, offer_frames
+from ganlab.training.timeline import offer_frames
 from ganlab.training.trainers import make_runner
 from ganlab.ui.runs_common import AUTOSAVE_S, _flash, open_saved_run
-from ganlab.ui.runs_live import _saver_for, quality_results, save_live_run, session_runner
+from ganlab.runs.resume import saver_for, timeline_frames
+from ganlab.ui.runs_live import quality_results, save_live_run, session_runner
 from ganlab.ui.session import IMAGES, PLAYGROUND, WIDGETS_SYNCED, create_runner
 
 # run kind -> (page key, page file, what the button says)
@@ -61,29 +60,6 @@ def _why_not(summary: RunSummary, config: dict[str, Any] | None) -> str | None:
     return None
 
 
-def _timeline_frames(path, structure) -> list[Frame]:
-    """The run's saved grids as timeline frames (image runs without EMA: a saved grid of an EMA
-    run is the averaged generator's, which the page's timeline would label as the live one)."""
-    if getattr(structure, "ema_decay", 0) > 0:
-        return []
-    from PIL import Image
-
-    frames = []
-    for step, file in snapshot_steps(path):
-        if file.suffix != ".png":
-            continue
-        try:
-            with Image.open(file) as img:
-                pixels = np.asarray(img.convert("L" if structure.channels == 1 else "RGB"))
-        except (OSError, ValueError):
-            continue
-        pixels = pixels[..., None] if pixels.ndim == 2 else pixels
-        pixels = np.ascontiguousarray(pixels)
-        pixels.setflags(write=False)
-        frames.append(Frame(step, pixels))
-    return frames
-
-
 def continue_run(name: str) -> bool:
     """Restore run `name` into this session's runner of its page (created if there is none),
     autosaving into the run, and mark the page's widgets for syncing to it. False on failure
@@ -109,10 +85,10 @@ def continue_run(name: str) -> bool:
     writer = RunWriter(path, experiment, extra=keep, status="paused", eval_every=config.get("eval_every"),
                        quality=quality_results(runner))
     box["runner"] = runner
-    runner.set_saver(_saver_for(writer, box), AUTOSAVE_S)
+    runner.set_saver(saver_for(writer, box), AUTOSAVE_S)
     runner.restore(experiment, state, notice=f"Continued run {name} from step {state.step:,}: it saves into "
                                              f"the run every {AUTOSAVE_S:.0f} s and on pause.")
-    frames = _timeline_frames(path, experiment.structure) if experiment.kind == "image" else []
+    frames = timeline_frames(path, experiment.structure) if experiment.kind == "image" else []
     if frames:  # after the restore (building the nets clears the timeline)
         try:
             runner.call_on_thread(functools.partial(offer_frames, frames), 30, "loading the run's timeline")

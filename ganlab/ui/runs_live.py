@@ -7,7 +7,8 @@ import streamlit as st
 
 from ganlab.runs import RunFormatError, RunWriter, run_path
 from ganlab.runs.paths import NAME_RULE, check_name
-from ganlab.training.runner import Runner, RunState
+from ganlab.runs.resume import saver_for
+from ganlab.training.runner import Runner
 from ganlab.training.trainers import make_runner
 from ganlab.ui.runs_common import AUTOSAVE_S, _flash, open_saved_run, user_text
 from ganlab.ui.session import IMAGES, PLAYGROUND, RUNS, create_runner, session_runs
@@ -37,15 +38,6 @@ def _detach_if_training(name: str) -> None:
         st.session_state.pop(STATE_TRAINING, None)
 
 
-def _saver_for(writer: RunWriter, holder: dict[str, Runner]):
-    def save(state) -> None:
-        runner = holder.get("runner")
-        running = runner is not None and runner.state == RunState.RUNNING
-        writer.save(state, status="training" if running else "paused")
-
-    return save
-
-
 def quality_results(runner: Runner):
     """The Quality panel's results for `runner` so far (for `RunWriter(quality=...)`); read on
     the runner thread at every save, so the monitors table is looked up here, on the page's."""
@@ -68,7 +60,7 @@ def resume_run(name: str) -> Runner | None:
     path, experiment, state, config, keep = opened
     writer = RunWriter(path, experiment, extra=keep, status="paused", eval_every=config.get("eval_every"))
     holder: dict[str, Runner] = {}
-    saver = _saver_for(writer, holder)
+    saver = saver_for(writer, holder)
     runner = session_runner(PAGE_KEY)
     if runner is None:
         runner = create_runner(PAGE_KEY, lambda slots: make_runner(
@@ -103,7 +95,7 @@ def save_live_run(key: str, name: str, keep_saving: bool) -> bool:
         return False
     if keep_saving:
         holder = {"runner": runner}
-        runner.set_saver(_saver_for(writer, holder), AUTOSAVE_S)
+        runner.set_saver(saver_for(writer, holder), AUTOSAVE_S)
     _flash("success", f"Saved run {name} at step {state.step:,}" + (" (autosaving every 10 s)." if keep_saving else "."))
     return True
 
