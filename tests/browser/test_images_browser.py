@@ -39,7 +39,7 @@ def test_images_page_trains_on_built_in_digits_and_the_grid_changes(page, app_se
     assert first_src
     first = grid_bytes(page, first_src)
 
-    page.get_by_role("button", name="Play").click()
+    page.get_by_role("button", name="Play", exact=True).click()
     wait_for_step_above(page, 5)
     # The grid picture is replaced by one of later weights: different pixels.
     deadline = time.monotonic() + 30
@@ -56,8 +56,8 @@ def test_images_page_trains_on_built_in_digits_and_the_grid_changes(page, app_se
     assert re.search(r"[\d,.]+ images/s", page.inner_text("body"))
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "images.png"), full_page=True)
-    page.get_by_role("button", name="Pause").click()
-    page.get_by_role("button", name="Play").wait_for(timeout=30_000)
+    page.get_by_role("button", name="Pause", exact=True).click()
+    page.get_by_role("button", name="Play", exact=True).wait_for(timeout=30_000)
     page.wait_for_url(re.compile(r"run="), timeout=30_000)
     assert "data=digits" in page.url
 
@@ -69,7 +69,7 @@ def test_image_page_buttons_are_readable_at_laptop_widths(browser, app_server, w
         page = context.new_page()
         page.goto(f"{app_server.url}/Images?w=8&nd=8&bs=8")
         page.get_by_text(STEP_TEXT).first.wait_for(timeout=60_000)
-        page.get_by_role("button", name="G step").wait_for(timeout=30_000)
+        page.get_by_role("button", name="G step", exact=True).wait_for(timeout=30_000)
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / f"images-{width}x{height}.png"))
         labels, clipped = clipped_labels(page, "button")

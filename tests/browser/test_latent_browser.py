@@ -127,7 +127,7 @@ def test_nearest_training_images_first_on_a_fresh_tab(page, start_server, tmp_pa
     assert label.is_visible()
     label.click()
     assert choice.is_checked()
-    page.get_by_role("button", name="Find the nearest training images").click()
+    page.get_by_role("button", name="Find the nearest training images", exact=True).click()
     page.get_by_text("real training images lie a median").wait_for(timeout=60_000)
     neighbours = page.locator('[data-testid="stImage"]:has-text(" · d ")')
     neighbours.nth(4).wait_for(timeout=30_000)  # the images may land after the summary text

@@ -43,7 +43,7 @@ def test_deep_link_on_a_fresh_server_opens_the_playground(page, app_server):
     open_playground(page, app_server, "?data=grid&glr=0.0005")
     assert step_count(page) == 0
     # The link's settings reached the widgets, and the page is the real playground.
-    page.get_by_role("button", name="Play").wait_for(timeout=30_000)
+    page.get_by_role("button", name="Play", exact=True).wait_for(timeout=30_000)
     # data=grid: the coverage meter counts 25 modes.
     page.wait_for_function("/\\d+ \\/ 25/.test(document.body.innerText)", timeout=30_000)
     assert page.locator("input[aria-label='Learning rate']").first.input_value() == "0.000500"
@@ -52,7 +52,7 @@ def test_deep_link_on_a_fresh_server_opens_the_playground(page, app_server):
 
 def test_play_watch_pause_and_change_learning_rate_live(page, app_server):
     open_playground(page, app_server, "?gw=32&dw=32")
-    page.get_by_role("button", name="Play").click()
+    page.get_by_role("button", name="Play", exact=True).click()
     first = wait_for_step_above(page, 0)
     second = wait_for_step_above(page, first)
     assert second > first
@@ -74,10 +74,10 @@ def test_play_watch_pause_and_change_learning_rate_live(page, app_server):
     page.wait_for_url(re.compile(r"glr=0\.00025"), timeout=30_000)
     after_change = wait_for_step_above(page, second)
     assert after_change > second, "training should continue, not restart, after a live knob change"
-    page.get_by_role("button", name="Pause").wait_for(timeout=30_000)
+    page.get_by_role("button", name="Pause", exact=True).wait_for(timeout=30_000)
 
-    page.get_by_role("button", name="Pause").click()
-    page.get_by_role("button", name="Play").wait_for(timeout=30_000)
+    page.get_by_role("button", name="Pause", exact=True).click()
+    page.get_by_role("button", name="Play", exact=True).wait_for(timeout=30_000)
     # A step in flight when Pause was pressed may still land, and a loaded machine may show the
     # status line of the step it paused at a little after the Play button: once the counter has
     # held still for 1.5 s (bounded: a run that kept training never would), it must stay put.
@@ -97,27 +97,27 @@ def test_play_watch_pause_and_change_learning_rate_live(page, app_server):
 
 def test_refresh_reattaches_to_running_training(page, app_server):
     open_playground(page, app_server, "?gw=16&dw=16")
-    page.get_by_role("button", name="Play").click()
+    page.get_by_role("button", name="Play", exact=True).click()
     before = wait_for_step_above(page, 5)
     page.reload()
     page.get_by_text(STEP_TEXT).first.wait_for(timeout=60_000)
     assert wait_for_step_above(page, before) > before
-    page.get_by_role("button", name="Pause").wait_for(timeout=30_000)
+    page.get_by_role("button", name="Pause", exact=True).wait_for(timeout=30_000)
     # The widgets show the running run's settings (width 16), not the defaults.
     widths = page.locator("input[aria-label='Width']")
     assert widths.first.input_value() == "16"
-    page.get_by_role("button", name="Pause").click()
+    page.get_by_role("button", name="Pause", exact=True).click()
 
 
 def test_structure_change_resets_with_a_notice(page, app_server):
     open_playground(page, app_server, "?gw=16&dw=16")
     page.get_by_role("button", name="Step", exact=True).click()
     page.wait_for_function("document.body.innerText.includes('Step 1 ·')", timeout=30_000)
-    page.get_by_label("Seed").fill("7")
-    page.get_by_label("Seed").press("Enter")
+    page.get_by_label("Seed", exact=True).fill("7")
+    page.get_by_label("Seed", exact=True).press("Enter")
     page.get_by_text("You changed the structure (seed)").wait_for(timeout=30_000)
     assert step_count(page) == 1  # nothing lost until confirmed
-    page.get_by_role("button", name="Restart with these settings").click()
+    page.get_by_role("button", name="Restart with these settings", exact=True).click()
     page.get_by_text("Structure changed (seed): restarted from step 0 with fresh weights. Paused: press Play").wait_for(
         timeout=30_000)
     assert step_count(page) == 0
@@ -132,8 +132,8 @@ def test_transport_and_preset_buttons_are_readable_at_laptop_widths(browser, app
     try:
         page = context.new_page()
         open_playground(page, app_server, "?gw=16&dw=16")
-        page.get_by_role("button", name="D step").wait_for(timeout=30_000)
-        page.get_by_role("button", name="Apply and restart").wait_for(timeout=30_000)
+        page.get_by_role("button", name="D step", exact=True).wait_for(timeout=30_000)
+        page.get_by_role("button", name="Apply and restart", exact=True).wait_for(timeout=30_000)
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / f"playground-{width}x{height}.png"))
         labels, clipped = clipped_labels(page, "button")

@@ -86,7 +86,7 @@ def test_compare_open_and_replay(page, start_server, tmp_path):
     page.get_by_text("ring-a at step 4").wait_for(timeout=30_000)
     slider.press("ArrowLeft")
     page.get_by_text("ring-a at step 2").wait_for(timeout=30_000)
-    page.get_by_role("button", name="Make an animated GIF").click()
+    page.get_by_role("button", name="Make an animated GIF", exact=True).click()
     page.get_by_text(re.compile(r"GIF up to step 6")).wait_for(timeout=30_000)
 
 

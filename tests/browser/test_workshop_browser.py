@@ -34,7 +34,7 @@ def test_closed_tab_is_released_after_grace_period_with_its_process(browser, sta
     server = start_server(GANLAB_RELEASE_AFTER_S="3")
     context = browser.new_context()
     page = open_page(context, server)
-    page.get_by_role("button", name="Play").click()
+    page.get_by_role("button", name="Play", exact=True).click()
     wait_for_step_above(page, 3)
     page.wait_for_url(re.compile(r"run="), timeout=30_000)
     link = page.url
@@ -47,30 +47,30 @@ def test_closed_tab_is_released_after_grace_period_with_its_process(browser, sta
     page.goto(link)
     page.get_by_text(STEP_TEXT).first.wait_for(timeout=60_000)
     assert step_count(page) == 0, "the old run should have been released; its link starts fresh"
-    page.get_by_role("button", name="Play").wait_for(timeout=30_000)
+    page.get_by_role("button", name="Play", exact=True).wait_for(timeout=30_000)
 
 
 def test_server_wide_cap_queues_the_second_user(browser, start_server):
     server = start_server(GANLAB_MAX_TRAINING_RUNS="1")
     alice = open_page(browser.new_context(), server)
-    alice.get_by_role("button", name="Play").click()
+    alice.get_by_role("button", name="Play", exact=True).click()
     wait_for_step_above(alice, 0)
     bob = open_page(browser.new_context(), server)
-    bob.get_by_role("button", name="Play").click()
+    bob.get_by_role("button", name="Play", exact=True).click()
     bob.get_by_text("Your run is number 1 in line").wait_for(timeout=30_000)
     bob.get_by_text("waiting in line").first.wait_for(timeout=30_000)
     assert step_count(bob) == 0
     # When Alice pauses, Bob's run starts by itself.
-    alice.get_by_role("button", name="Pause").click()
-    alice.get_by_role("button", name="Play").wait_for(timeout=30_000)
+    alice.get_by_role("button", name="Pause", exact=True).click()
+    alice.get_by_role("button", name="Play", exact=True).wait_for(timeout=30_000)
     assert wait_for_step_above(bob, 0) > 0
-    bob.get_by_role("button", name="Pause").wait_for(timeout=30_000)
+    bob.get_by_role("button", name="Pause", exact=True).wait_for(timeout=30_000)
 
 
 def test_a_stopped_server_leaves_no_trainer_process(browser, start_server):
     server = start_server()
     pages = [open_page(browser.new_context(), server) for _ in range(2)]
-    pages[0].get_by_role("button", name="Play").click()
+    pages[0].get_by_role("button", name="Play", exact=True).click()
     wait_for_step_above(pages[0], 0)
     everything = [p.pid for p in psutil.Process(server.proc.pid).children(recursive=True)]
     assert len(trainer_pids(server)) == 2  # (+ their forkserver and multiprocessing's resource tracker)
