@@ -12,15 +12,14 @@ import argparse
 from typing import Any, Iterable, Mapping
 
 from ganlab import fields as F
+from ganlab.kinds import KINDS, get_kind
 
 SOURCE_KEYS = ("data",)  # --data is one of the mutually exclusive data sources (cli.build_parser)
-_KINDS = {"toy": "2D", "image": "images"}
+_KINDS = {kind.name: kind.cli_label for kind in KINDS.values()}  # as the help names them
 
 
 def _table(kind: str) -> tuple[tuple[F.Field, ...], tuple[F.Shorthand, ...]]:
-    if kind == "toy":
-        return F.TOY_FIELDS, (*F.TOY_SHORTHANDS, *F.KNOB_SHORTHANDS)
-    return F.IMAGE_FIELDS, F.KNOB_SHORTHANDS
+    return get_kind(kind).fields()
 
 
 def flag_fields(kind: str) -> list[F.Field]:
@@ -29,7 +28,7 @@ def flag_fields(kind: str) -> list[F.Field]:
 
 
 def kind_flags(kind: str) -> set[str]:
-    """Every flag dest (fields and shorthands) that applies to `kind` ("toy" or "image")."""
+    """Every flag dest (fields and shorthands) that applies to `kind` (a ganlab.kinds name)."""
     fields, shorthands = _table(kind)
     return {f.dest for f in fields if f.key not in SOURCE_KEYS} | {s.dest for s in shorthands}
 
@@ -137,15 +136,17 @@ def structure_flags_given(args: argparse.Namespace, ignore: Iterable[str] = ("se
     return ["--" + d.replace("_", "-") for d in dict.fromkeys(dests) if getattr(args, d, None) is not None]
 
 
-def wrong_kind_flag(args: Mapping[str, Any] | argparse.Namespace, is_image: bool) -> tuple[str, str] | None:
-    """(dest, kind name) of the first flag given that the run's kind has no use for, else None."""
+def wrong_kind_flag(args: Mapping[str, Any] | argparse.Namespace, kind: str) -> tuple[str, str] | None:
+    """(dest, the kind's label) of the first flag given that the run's kind has no use for, else None."""
     values = vars(args) if isinstance(args, argparse.Namespace) else args
-    mine, other = ("image", "toy") if is_image else ("toy", "image")
-    extra = [] if is_image else ["max_images"]  # images: a random subset of N images
-    wrong = [d for d in _ordered(other) if d not in kind_flags(mine)] + extra
-    for dest in wrong:
-        if values.get(dest) is not None:
-            return dest, "image" if other == "image" else "2D"
+    mine = kind_flags(kind)
+    for other in KINDS.values():
+        if other.name == kind:
+            continue
+        wrong = [d for d in _ordered(other.name) if d not in mine] + list(other.data_flags)
+        for dest in wrong:
+            if values.get(dest) is not None:
+                return dest, other.label
     return None
 
 
@@ -156,4 +157,4 @@ def _ordered(kind: str) -> list[str]:
 
 def all_flag_dests() -> list[str]:
     """Every field and shorthand dest of both kinds: what a --config file may name besides the run flags."""
-    return list(dict.fromkeys(_ordered("toy") + _ordered("image")))
+    return list(dict.fromkeys(d for kind in KINDS for d in _ordered(kind)))

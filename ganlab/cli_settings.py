@@ -11,6 +11,9 @@ from ganlab.cli_common import UsageError, _image_names, _image_presets
 from ganlab.cli_fields import all_flag_dests, apply_flags, wrong_kind_flag
 from ganlab.config import Knobs
 from ganlab.presets import get_preset
+from ganlab.kinds import GanKind
+from ganlab.kinds.image import IMAGE
+from ganlab.kinds.toy import TOY
 
 MAX_STEPS = 10**9
 # The run's own flags a --config file may set, with their defaults (None: not set); every
@@ -91,18 +94,19 @@ def _merge(base: Mapping[str, Any], changes: Mapping[str, Any]) -> dict[str, Any
 
 def _apply_knob_flags(args: argparse.Namespace, knobs: Knobs) -> Knobs:
     """The knob flags given, over `knobs` (a resumed run's, or the preset's)."""
-    return Knobs.from_dict(apply_flags(args, {"knobs": knobs.to_dict()}, "toy", live_only=True)["knobs"])
+    return Knobs.from_dict(apply_flags(args, {"knobs": knobs.to_dict()}, TOY.name, live_only=True)["knobs"])
 
 
-def _layered(args: argparse.Namespace, kind: str, structure_cls: type, structure: Any, knobs: Knobs,
+def _layered(args: argparse.Namespace, kind: GanKind, structure: Any, knobs: Knobs,
              structure_table: Mapping[str, Any] | None, knobs_table: Mapping[str, Any] | None) -> tuple[Any, Knobs]:
     """The preset's settings, then the --config tables (checked on their own, so a bad file is
     reported as such), then the flags (ganlab.cli_fields)."""
+    structure_cls = kind.structure_class
     tree = {"structure": _merge(structure.to_dict(), structure_table or {}),
             "knobs": _merge(knobs.to_dict(), knobs_table or {})}
     structure_cls.from_dict(tree["structure"])
     Knobs.from_dict(tree["knobs"])
-    apply_flags(args, tree, kind)
+    apply_flags(args, tree, kind.name)
     return structure_cls.from_dict(tree["structure"]), Knobs.from_dict(tree["knobs"])
 
 
@@ -110,11 +114,9 @@ def resolve_config(args: argparse.Namespace, structure_table: Mapping[str, Any] 
                    knobs_table: Mapping[str, Any] | None = None):
     """2D runs: the preset for the chosen data and seed, the --config tables, then the flags.
     Returns (ToyStructure, Knobs). Raises ConfigError."""
-    from ganlab.config import ToyStructure
-
     data = "csv" if args.csv is not None else (args.data or "ring")
     structure, knobs = get_preset(args.preset or "default").apply(data, seed=args.seed or 0)
-    return _layered(args, "toy", ToyStructure, structure, knobs, structure_table, knobs_table)
+    return _layered(args, TOY, structure, knobs, structure_table, knobs_table)
 
 
 def resolve_image_config(args: argparse.Namespace, dataset, structure_table: Mapping[str, Any] | None = None,
@@ -130,7 +132,7 @@ def resolve_image_config(args: argparse.Namespace, dataset, structure_table: Map
     if name is not None and name not in presets:
         raise UsageError(f"unknown image preset {name!r}; choose one of {', '.join(presets) or '(none available)'}")
     structure, knobs = presets[name].apply(base) if name is not None else (base, Knobs(batch_size=64))
-    return _layered(args, "image", ImageStructure, structure, knobs, structure_table, knobs_table)
+    return _layered(args, IMAGE, structure, knobs, structure_table, knobs_table)
 
 
 def _check_run_args(args: argparse.Namespace) -> None:
@@ -148,6 +150,6 @@ def _check_run_args(args: argparse.Namespace) -> None:
         raise UsageError(f"--max-images must be at least 1, got {args.max_images}")
     is_image = args.images is not None or (args.data in _image_names())
     if args.resume is None:
-        wrong = wrong_kind_flag(args, is_image)
+        wrong = wrong_kind_flag(args, (IMAGE if is_image else TOY).name)
         if wrong:
             raise UsageError(f"--{wrong[0].replace('_', '-')} applies to {wrong[1]} runs only")

@@ -22,6 +22,7 @@ from ganlab.cli_settings import (_apply_knob_flags, _check_run_args, _merge, mer
                                  resolve_image_config)
 from ganlab.config import Knobs
 from ganlab.runs.paths import RunFormatError
+from ganlab.kinds import kind_of
 
 # history.csv holds one row per training step up to this many steps; longer runs are
 # averaged into buckets of 2, 4, ... steps (a row's `step` is its bucket's last step).
@@ -182,9 +183,7 @@ def _prepare(args: argparse.Namespace, structure_table, knobs_table, device: str
         out = _out_dir(args)
         experiment, state = ToyExperiment(structure, dataset=dataset, device=device), None
         extra = {"preset": args.preset or "default", "csv": str(Path(args.csv).resolve()) if args.csv is not None else None}
-    modes_total = None
-    if experiment.kind == "toy" and experiment.dataset.has_modes:
-        modes_total = len(experiment.dataset.centres)
+    modes_total = kind_of(experiment).modes_total(experiment)
     return experiment, knobs, state, out, extra, modes_total
 
 
@@ -307,11 +306,12 @@ def cmd_train(args: argparse.Namespace) -> int:
     if not save_or_report(writer, state, status, message, sys.stderr):
         return EXIT_ERROR
     written = ["config.json", "weights.safetensors", "history.csv", "evals.csv", "snapshots/"]
-    if experiment.kind == "toy":
+    samples_file = kind_of(experiment).samples_file
+    if samples_file is not None:
         if status == "error":
-            (out / "samples.npy").unlink(missing_ok=True)  # weights after a failure are no result to sample
+            (out / samples_file).unlink(missing_ok=True)  # weights after a failure are no result to sample
         else:
-            written.append("samples.npy")
+            written.append(samples_file)
     config = json.loads((out / "config.json").read_text())
     try:
         _print_summary(config, modes_total, out, written)

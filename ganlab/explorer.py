@@ -21,6 +21,7 @@ from ganlab.latent import (
     Directions, axis_directions, freeze_batch_norm, generate, generator_directions, interpolation_path,
 )
 from ganlab.display import score_label
+from ganlab.kinds import GanKind, get_kind, kind_of
 from ganlab.losses import get_loss
 from ganlab.metrics.nearest import Neighbours, nearest_neighbours
 
@@ -41,7 +42,7 @@ class Explorer:
     """A run's generator and discriminator, CPU copies in eval mode with batch norm frozen
     (see `ganlab.latent.freeze_batch_norm`), plus what the page needs to know about them."""
 
-    kind: str  # "toy" or "image"
+    kind: str  # a ganlab.kinds name
     structure: Any
     knobs: Any
     generator: nn.Module
@@ -49,21 +50,22 @@ class Explorer:
     dataset: Any  # ToyDistribution or ImageDataset
     step: int
     source: str  # shown to the user, e.g. "this session's 2D playground, step 1,200"
+    has_ema: bool = False  # the run keeps an averaged generator (the page offers it)
     version: int = field(default_factory=lambda: next(_versions))  # new nets, new caches
     _cache: dict = field(default_factory=dict, repr=False)
 
     # ------------------------------------------------------------ facts
     @property
+    def gan_kind(self) -> GanKind:
+        return get_kind(self.kind)
+
+    @property
     def noise_dim(self) -> int:
         return self.structure.noise_dim
 
     @property
-    def noise_kind(self) -> str:
-        return getattr(self.structure, "noise", "gaussian")
-
-    @property
     def num_classes(self) -> int:
-        return getattr(self.structure, "net_classes", 0)
+        return self.gan_kind.num_classes(self.structure)
 
     @property
     def class_names(self) -> tuple[str, ...]:
@@ -71,9 +73,11 @@ class Explorer:
         return names if len(names) == self.num_classes else tuple(str(i) for i in range(self.num_classes))
 
     @property
-    def image_shape(self) -> tuple[int, int, int] | None:
-        s = self.structure
-        return (s.channels, s.image_size, s.image_size) if self.kind == "image" else None
+    def sample_shape(self) -> tuple[int, ...]:
+        """One generated sample's shape: (2,) for a point, (C, H, W) for an image."""
+        return self.gan_kind.output_shape(self.structure)
+
+
 
     def labels(self, n: int, cls: int | None) -> Tensor | None:
         if not self.num_classes:
@@ -82,10 +86,7 @@ class Explorer:
 
     # ------------------------------------------------------------ latents and outputs
     def latents(self, n: int, seed: int) -> Tensor:
-        g = torch.Generator().manual_seed(int(seed))
-        if self.noise_kind == "uniform":
-            return torch.rand(n, self.noise_dim, generator=g) * 2 - 1
-        return torch.randn(n, self.noise_dim, generator=g)
+        return self.gan_kind.noise(self.structure, n, torch.Generator().manual_seed(int(seed)))
 
     def seed_latent(self, seed: int) -> Tensor:
         """The latent a seed names (d,): the same for a seed whatever else is drawn."""
@@ -134,11 +135,7 @@ class Explorer:
         return self._cache[key]
 
     def real_samples(self, n: int) -> tuple[Tensor, Tensor | None]:
-        g = torch.Generator().manual_seed(REFERENCE_SEED)
-        if self.kind == "toy":
-            return self.dataset.sample(n, g).float(), None
-        x, labels = self.dataset.sample(n, g)
-        return x, labels
+        return self.gan_kind.real_samples(self.dataset, n, torch.Generator().manual_seed(REFERENCE_SEED))
 
     def score_surface(self, resolution: int = 60) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """2D only: (xs, ys, scores (resolution, resolution), rows along y) over the data's bounds."""
@@ -157,13 +154,12 @@ class Explorer:
         directions as the latent and output dimensions allow."""
         if mode == "axes":
             return self.noise_dim
-        out = 2 if self.kind == "toy" else int(np.prod(self.image_shape))
-        return min(self.noise_dim, out)
+        return min(self.noise_dim, int(np.prod(self.sample_shape)))
 
     def nearest(self, images: Tensor, k: int, space: str = "pixels") -> Neighbours:
         """The k nearest training images of each image: by pixel L2 over [-1, 1] images, or
         ("features") by L2 in the metric classifier's feature space (see `feature_space_reason`)."""
-        if self.kind != "image":
+        if not self.gan_kind.has_training_images:
             raise ValueError("nearest neighbours are for image GANs (a 2D toy's training set is a distribution)")
         if space == "pixels":
             return nearest_neighbours(images, self.dataset.images, k, transform=self.dataset.to_float)
@@ -176,7 +172,7 @@ class Explorer:
 
     def feature_space_reason(self) -> str | None:
         """None when the metric classifier's features fit this run's images, else why not."""
-        if self.kind != "image":
+        if not self.gan_kind.scores_image_quality:
             return "no classifier features for 2D points"
         try:
             from ganlab.metrics.classifier import ClassifierUnavailable, load_metric_classifier, unavailable_reason_for
@@ -208,49 +204,32 @@ class Explorer:
 
 
 # ---------------------------------------------------------------- building explorers
-def _prepare(generator: nn.Module, discriminator: nn.Module, structure: Any, dataset: Any, kind: str) -> tuple[nn.Module, nn.Module]:
+def _prepare(generator: nn.Module, discriminator: nn.Module, structure: Any, dataset: Any) -> tuple[nn.Module, nn.Module]:
     """CPU, eval, no grad, batch norm frozen to fixed reference batches."""
+    kind = kind_of(structure)
     generator = generator.cpu().eval().requires_grad_(False)
     discriminator = discriminator.cpu().eval().requires_grad_(False)
-    classes = getattr(structure, "net_classes", 0)
+    classes = kind.num_classes(structure)
     g = torch.Generator().manual_seed(REFERENCE_SEED)
-    kind_noise = getattr(structure, "noise", "gaussian")
-    z = (torch.rand(REFERENCE_LATENTS, structure.noise_dim, generator=g) * 2 - 1 if kind_noise == "uniform"
-         else torch.randn(REFERENCE_LATENTS, structure.noise_dim, generator=g))
+    z = kind.noise(structure, REFERENCE_LATENTS, g)
     labels = (torch.arange(REFERENCE_LATENTS) % classes) if classes else None
     freeze_batch_norm(generator, z, labels)
-    if kind == "image":
-        real, real_labels = dataset.sample(REFERENCE_REAL, g)
-        freeze_batch_norm(discriminator, real, real_labels if classes else None)
+    real, real_labels = kind.real_samples(dataset, REFERENCE_REAL, g)
+    freeze_batch_norm(discriminator, real, real_labels if classes else None)  # a no-op for nets without it
     return generator, discriminator
 
 
 def explorer_from_nets(experiment: Any, knobs: Any, generator: nn.Module, discriminator: nn.Module,
-                       step: int, source: str) -> Explorer:
+                       step: int, source: str, has_ema: bool = False) -> Explorer:
     """An Explorer around copies of nets that nobody else touches (they are changed in place)."""
-    kind = getattr(experiment, "kind", "toy")
-    G, D = _prepare(generator, discriminator, experiment.structure, experiment.dataset, kind)
-    return Explorer(kind, experiment.structure, knobs, G, D, experiment.dataset, step, source)
+    G, D = _prepare(generator, discriminator, experiment.structure, experiment.dataset)
+    return Explorer(kind_of(experiment).name, experiment.structure, knobs, G, D, experiment.dataset, step, source,
+                    has_ema=has_ema)
 
 
 def build_nets(structure: Any) -> tuple[nn.Module, nn.Module]:
-    """Fresh CPU (generator, discriminator) of a structure, built the way its experiment
-    builds them (the experiment's own `build` is not called: it resets experiment state)."""
-    from ganlab.training.toy_experiment import _INIT_LOCK
-
-    # Initialisation draws from torch's global RNG, which runners seed under this lock.
-    with _INIT_LOCK, torch.random.fork_rng(devices=[]):
-        return _build(structure)
-
-
-def _build(s: Any) -> tuple[nn.Module, nn.Module]:
-    from ganlab.config import ImageStructure
-    from ganlab.nets.image_nets import image_discriminator, image_generator
-    from ganlab.nets.mlp import MLPDiscriminator, MLPGenerator
-
-    if isinstance(s, ImageStructure):
-        return image_generator(s), image_discriminator(s)
-    return MLPGenerator(s.noise_dim, s.generator), MLPDiscriminator(s.discriminator)
+    """Fresh CPU (generator, discriminator) of a structure, built the way its experiment builds them."""
+    return kind_of(structure).build_nets(structure)
 
 
 def nets_from_state(state: Any) -> tuple[nn.Module, nn.Module, nn.Module | None]:

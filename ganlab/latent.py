@@ -12,6 +12,7 @@ from typing import Callable
 
 import torch
 from torch import Tensor, nn
+from ganlab.kinds import draw_noise
 
 INTERPOLATIONS = ("slerp", "lerp")
 _PARALLEL_EPS = 1e-6  # sin(angle) below this: the endpoints' directions are treated as (anti)parallel
@@ -132,8 +133,7 @@ def seeded_latents(seeds: list[int] | int, dim: int, kind: str = "gaussian") -> 
     single = isinstance(seeds, int)
     rows = []
     for seed in [seeds] if single else seeds:
-        g = torch.Generator().manual_seed(int(seed))
-        rows.append(torch.rand(dim, generator=g) * 2 - 1 if kind == "uniform" else torch.randn(dim, generator=g))
+        rows.append(draw_noise(kind, 1, dim, torch.Generator().manual_seed(int(seed)))[0])
     out = torch.stack(rows)
     return out[0] if single else out
 

@@ -44,7 +44,7 @@ def trained(release_runners):
 # ------------------------------------------------------------------ nets
 def test_copies_from_the_runner_match_its_state_and_stay_put(trained):
     runner, ex = trained
-    assert ex.step == 2 and ex.kind == "image" and ex.image_shape == (1, 28, 28)
+    assert ex.step == 2 and ex.kind == "image" and ex.sample_shape == (1, 28, 28)
     G, _, _ = nets_from_state(runner.export_state())
     for name, value in G.state_dict().items():
         assert torch.equal(value, ex.generator.state_dict()[name]), name

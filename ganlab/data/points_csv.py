@@ -249,8 +249,9 @@ class EmpiricalSampler:
 
 def empirical_distribution(points: np.ndarray, label: str = "Uploaded points") -> ToyDistribution:
     """Samples uniformly, with replacement, from the given points."""
-    sample = EmpiricalSampler(torch.as_tensor(np.asarray(points, dtype=np.float32)))
+    points = np.asarray(points, dtype=np.float32)
+    sample = EmpiricalSampler(torch.as_tensor(points))
     lo, hi = points.min(axis=0), points.max(axis=0)
     pad = np.maximum((hi - lo) * 0.25, 1e-3)
     bounds = (float(lo[0] - pad[0]), float(hi[0] + pad[0]), float(lo[1] - pad[1]), float(hi[1] + pad[1]))
-    return ToyDistribution(USER_DATA, label, sample, bounds, description=f"{len(points):,} points from a CSV file.")
+    return ToyDistribution(USER_DATA, label, sample, bounds, description=f"{len(points):,} points from a CSV file.", points=points)

@@ -28,6 +28,7 @@ class ToyDistribution:
     sd: np.ndarray | None = None  # (K,) per-mode standard deviation
     weights: np.ndarray | None = None  # (K,) mode probabilities; None = uniform
     description: str = ""
+    points: np.ndarray | None = None  # (n, 2) the data's own points, for the user's data (saved with a run)
 
     @property
     def has_modes(self) -> bool:

@@ -17,7 +17,9 @@ from ganlab.runs import safefs
 from ganlab.runs.liveness import is_live_writer
 from ganlab.runs.paths import RunFormatError, RunNameError, check_name, run_path, runs_root
 from ganlab.runs.render import label_frame, scatter_image
-from ganlab.runs.store import CONFIG, EVALS, HISTORY, _load_npy, read_config, snapshot_steps
+from ganlab.kinds import UnknownKind, get_kind
+from ganlab.runs.arrays import load_npy as _load_npy
+from ganlab.runs.store import CONFIG, EVALS, HISTORY, read_config, snapshot_steps
 from ganlab.runs.report import unreadable
 from ganlab.runs.tables import read_table
 
@@ -193,28 +195,11 @@ def toy_bounds(config: dict[str, Any], run_dir: Path | None = None
                ) -> tuple[tuple[float, float, float, float] | None, np.ndarray | None]:
     """(bounds, some real points) of a 2D run's data (a named distribution, or the user's points
     saved in `run_dir`), for drawing its snapshots on fixed axes."""
-    data = config.get("data_source") or {}
-    if config.get("kind") != "toy" or data.get("source") not in ("toy", "points"):
+    try:
+        kind = get_kind(config.get("kind"))
+    except UnknownKind:
         return None, None
-    if data.get("source") == "points":  # the user's points travel with the run
-        from ganlab.runs.store import POINTS_FILE
-
-        if run_dir is None:
-            return None, None
-        points = _load_npy(Path(run_dir) / POINTS_FILE)
-        if points.ndim != 2 or points.shape[1] != 2 or not len(points) or not np.isfinite(points).all():
-            raise RunFormatError(f"{POINTS_FILE} must hold finite points of shape (n, 2)")
-        lo, hi = points.min(axis=0), points.max(axis=0)
-        pad = np.maximum((hi - lo) * 0.25, 1e-3)
-        return (float(lo[0] - pad[0]), float(hi[0] + pad[0]), float(lo[1] - pad[1]), float(hi[1] + pad[1])), points[:500]
-    from ganlab.data.toy import TOY_DISTRIBUTIONS
-
-    toy = TOY_DISTRIBUTIONS.get(data.get("name"))
-    if toy is None:
-        return None, None
-    import torch
-
-    return toy.bounds, toy.sample(500, torch.Generator().manual_seed(0)).numpy()
+    return kind.snapshot_axes(config.get("data_source") or {}, run_dir)
 
 
 def replay_gif(path: Path, max_frames: int = 60, duration_ms: int = 250) -> bytes:

@@ -21,7 +21,8 @@ import numpy as np
 import torch
 
 from ganlab.formatting import format_number
-from ganlab.metric_names import metric_label
+from ganlab.metric_names import KIND_LABELS, metric_label
+from ganlab.kinds import UnknownKind, get_kind, kind_of
 
 # evals.csv column -> QualityResult attribute
 QUALITY_COLUMNS = {
@@ -104,7 +105,7 @@ def image_quality(experiment: Any, parts: Any, evaluator: Any = None) -> tuple[d
 def evaluate_parts(experiment: Any, parts: Any) -> tuple[dict[str, float], str | None]:
     """(metrics as the app shows them, why the quality numbers are missing or None)."""
     metrics = dict(experiment.evaluate(parts))
-    if experiment.kind != "image":
+    if not kind_of(experiment).scores_image_quality:
         return metrics, None
     quality, reason = image_quality(experiment, parts)
     return {**quality, **metrics}, reason
@@ -148,16 +149,11 @@ def line_text(value: str, baseline: str | None) -> str:
 
 
 def modes_total(config: Mapping[str, Any]) -> int | None:
-    """How many modes a 2D run's data has (None: no modes, or not a 2D run)."""
-    if config.get("kind") != "toy":
+    """How many modes a saved run's data has (None: no discrete modes, or not a 2D run)."""
+    try:
+        return get_kind(config.get("kind")).saved_modes_total(config)
+    except UnknownKind:
         return None
-    total = (config.get("final_metrics") or {}).get("modes_total")
-    if isinstance(total, int):
-        return total
-    from ganlab.data.toy import TOY_DISTRIBUTIONS
-
-    toy = TOY_DISTRIBUTIONS.get((config.get("data_source") or {}).get("name"))
-    return len(toy.centres) if toy is not None and toy.has_modes else None
 
 
 def ascii_text(text: str) -> str:
@@ -167,7 +163,7 @@ def ascii_text(text: str) -> str:
 
 def eval_report(name: str, metrics: Mapping[str, float], config: Mapping[str, Any]) -> str:
     """`ganlab eval`'s text: what the run is, then its labelled metrics (plain ASCII)."""
-    kind = {"toy": "2D", "image": "image"}.get(config.get("kind"), str(config.get("kind")))
+    kind = KIND_LABELS.get(config.get("kind"), str(config.get("kind")))
     lines = [f"{name}: {kind} run on {config.get('data')}, step {int(config.get('step') or 0):,} "
              f"({config.get('status')})"]
     rows = [(ascii_text(label), ascii_text(line_text(value, baseline)))

@@ -11,8 +11,8 @@ from typing import Any
 import numpy as np
 import torch
 
-from ganlab.config import ImageStructure, ToyStructure
-from ganlab.runs.render import grid_png, png_bytes, scatter_png
+from ganlab.kinds import get_kind, kind_of
+from ganlab.runs.render import png_bytes
 from ganlab.runs.report import unreadable
 from ganlab.runs.store import config_structure, load_generator, load_run
 from ganlab.runs.state import restore_parts
@@ -21,18 +21,13 @@ MAX_SAMPLES = 100_000
 BATCH = 256
 
 
-def _noise(structure: Any, n: int, generator: torch.Generator) -> torch.Tensor:
-    if isinstance(structure, ToyStructure) and structure.noise == "uniform":
-        return torch.rand(n, structure.noise_dim, generator=generator) * 2 - 1
-    return torch.randn(n, structure.noise_dim, generator=generator)
-
-
 def class_names(config: dict[str, Any]) -> list[str]:
     structure = config_structure(config)
     names = config.get("class_names")
-    if isinstance(names, list) and len(names) == getattr(structure, "num_classes", -1):
+    k = getattr(structure, "num_classes", 0)  # the data's classes (a toy has none)
+    if isinstance(names, list) and k and len(names) == k:
         return [str(c) for c in names]
-    return [str(i) for i in range(getattr(structure, "num_classes", 0))]
+    return [str(i) for i in range(k)]
 
 
 @torch.no_grad()
@@ -45,7 +40,8 @@ def generate(run_dir: Path, n: int, seed: int = 0, prefer_ema: bool = True, labe
         raise ValueError(f"the number of samples must be between 1 and {MAX_SAMPLES:,}, got {n}")
     G, config = load_generator(run_dir, prefer_ema=prefer_ema)
     structure = config_structure(config)
-    k = structure.net_classes if isinstance(structure, ImageStructure) else 0
+    kind = kind_of(structure)
+    k = kind.num_classes(structure)
     if label is not None and not (k and 0 <= label < k):
         raise ValueError(f"--class needs a conditional run and a class from 0 to {k - 1}" if k
                          else "--class needs a conditional run; this one has no classes")
@@ -55,7 +51,7 @@ def generate(run_dir: Path, n: int, seed: int = 0, prefer_ema: bool = True, labe
         labels = torch.full((n,), label) if label is not None else torch.arange(n) % k
     out = []
     for start in range(0, n, BATCH):
-        z = _noise(structure, min(BATCH, n - start), rng)
+        z = kind.noise(structure, min(BATCH, n - start), rng)
         out.append(G(z, None if labels is None else labels[start: start + len(z)]).float())
     samples = torch.cat(out).numpy().astype(np.float32)
     return samples, (None if labels is None else labels.numpy()), config
@@ -80,19 +76,9 @@ def write_samples(run_dir: Path, n: int, out: Path, seed: int = 0, prefer_ema: b
         np.save(buf, samples, allow_pickle=False)
         out.write_bytes(buf.getvalue())
         return f"wrote {out}: {n} samples, float32 {samples.shape}"
-    if config["kind"] == "toy":
-        from ganlab.runs.catalog import toy_bounds
-
-        bounds, real = toy_bounds(config, run_dir)
-        if bounds is None:
-            lo, hi = samples.min(0), samples.max(0)
-            pad = np.maximum((hi - lo) * 0.1, 1e-3)
-            bounds = (lo[0] - pad[0], hi[0] + pad[0], lo[1] - pad[1], hi[1] + pad[1])
-        out.write_bytes(scatter_png(samples, bounds, size=480, real=real))
-        return f"wrote {out}: a scatter of {n} samples (purple) over the real data (green)"
-    structure = config_structure(config)
-    out.write_bytes(grid_png(torch.from_numpy(samples), structure.channels))
-    return f"wrote {out}: a grid of {n} samples, 8 per row"
+    picture, description = get_kind(config["kind"]).samples_picture(samples, config, run_dir)
+    out.write_bytes(picture)
+    return f"wrote {out}: {description}"
 
 
 def export_samples(run_dir: Path, n: int, out: Path, seed: int = 0, prefer_ema: bool = True) -> str:
@@ -102,14 +88,12 @@ def export_samples(run_dir: Path, n: int, out: Path, seed: int = 0, prefer_ema: 
     if suffix not in (".zip", ".npz"):
         raise ValueError(f"-o must end in .zip or .npz, got {out.name!r}")
     samples, labels, config = generate(run_dir, n, seed, prefer_ema)
-    names = class_names(config)
-    if config["kind"] == "toy":
-        if suffix == ".zip":
-            raise ValueError("a 2D run exports its points as .npz (-o points.npz)")
-        buf = io.BytesIO()
-        np.savez(buf, points=samples)
-        out.write_bytes(buf.getvalue())
-        return f"wrote {out}: points float32 {samples.shape}"
+    return get_kind(config["kind"]).export(samples, labels, class_names(config), out)
+
+
+def write_image_export(samples: np.ndarray, labels: np.ndarray | None, names: list[str], out: Path) -> str:
+    """An image run's export: a zip of PNGs (a folder per class, labels.csv) or an .npz."""
+    n, suffix = len(samples), out.suffix.lower()
     pixels = to_uint8(samples)
     if suffix == ".npz":
         arrays = {"images": pixels}

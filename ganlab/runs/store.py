@@ -21,7 +21,6 @@ weights go through safetensors, arrays through `np.load(allow_pickle=False)`.
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -31,7 +30,10 @@ from safetensors import SafetensorError
 from safetensors.torch import load as st_load
 
 import ganlab
-from ganlab.config import ConfigError, ImageStructure, Knobs, ToyStructure
+from ganlab.config import ConfigError, Knobs
+from ganlab.kinds import GanKind, UnknownKind, get_kind, kind_of
+from ganlab.kinds.image import IMAGES_FILE  # noqa: F401  (the run folder's file names, for readers)
+from ganlab.kinds.toy import POINTS_FILE, SAMPLES_FILE as SAMPLES  # noqa: F401
 from ganlab.runs import guard, safefs, schema
 from ganlab.runs.paths import RunFormatError
 from ganlab.runs.report import unreadable
@@ -40,87 +42,36 @@ from ganlab.runs.tables import read_table
 
 FORMAT = "ganlab-run"
 FORMAT_VERSION = 1
-CONFIG, WEIGHTS, HISTORY, EVALS, SAMPLES = "config.json", "weights.safetensors", "history.csv", "evals.csv", "samples.npy"
+CONFIG, WEIGHTS, HISTORY, EVALS = "config.json", "weights.safetensors", "history.csv", "evals.csv"
 SNAPSHOTS = "snapshots"
-POINTS_FILE, IMAGES_FILE = "data_points.npy", "dataset.npz"
 MAX_CONFIG_BYTES = 10 * 1024 * 1024
 MAX_WEIGHTS_BYTES = 2 * 1024 * 1024 * 1024
-STRUCTURES = {"toy": ToyStructure, "image": ImageStructure}
 
 
 # ------------------------------------------------------------------ data of a run
-def _sha256(array: np.ndarray) -> str:
-    return hashlib.sha256(np.ascontiguousarray(array).tobytes()).hexdigest()
-
-
-def _load_npy(path: Path) -> np.ndarray:
-    """A `.npy` file of a run: a plain file, its header's declared size checked before reading."""
-    path = Path(path)
-    data = safefs.read_capped(path, schema.MAX_ARRAY_BYTES + 65536)
-    return schema.npy_from_bytes(data, path.name)
-
-
 def load_dataset(run_dir: Path, config: Mapping[str, Any]):
     """The run's training data (a ToyDistribution or ImageDataset); RunFormatError when it is
     gone or differs from what the run trained on."""
     data = config.get("data_source") or {}
-    source = data.get("source")
-    structure = config_structure(config)
-    if source == "toy":
-        from ganlab.data.toy import get_toy
-
-        try:
-            return get_toy(data.get("name"))
-        except KeyError as exc:
-            raise RunFormatError(str(exc.args[0])) from None
-    if source == "points":
-        from ganlab.data.points_csv import empirical_distribution
-
-        points = _load_npy(run_dir / POINTS_FILE)
-        if points.ndim != 2 or points.shape[1] != 2 or points.dtype != np.float32 or not np.isfinite(points).all():
-            raise RunFormatError(f"{POINTS_FILE} must hold finite float32 points of shape (n, 2)")
-        return empirical_distribution(points, label=str(data.get("label", "Uploaded points")))
-    if source == "embedded":
-        from ganlab.data.images import ImageDataset
-
-        z = schema.npz_from_bytes(safefs.read_capped(run_dir / IMAGES_FILE, 2 * schema.MAX_ARRAY_BYTES), IMAGES_FILE,
-                                  ("images", "labels", "has_labels", "class_names"))
-        images, labels = z["images"], z["labels"]
-        try:
-            has_labels, names = bool(z["has_labels"]), [str(c) for c in z["class_names"]]
-        except (ValueError, TypeError):
-            raise RunFormatError(f"{IMAGES_FILE} is not a ganlab dataset (malformed labels)") from None
-        try:
-            return ImageDataset(torch.from_numpy(images), torch.from_numpy(labels) if has_labels else None,
-                                name=str(data.get("name", "images")), class_names=names if has_labels else None)
-        except (ValueError, TypeError, RuntimeError, IndexError) as exc:
-            raise unreadable(f"{IMAGES_FILE} does not hold a usable image data set (its images and labels "
-                             "do not fit together)", exc) from None
-    if source == "named":
-        from ganlab.data.image_sources import DatasetUnavailable, IMAGE_SOURCES
-
-        name, count = data.get("name"), data.get("count")
-        if name not in IMAGE_SOURCES:
-            raise RunFormatError(f"the run trained on an unknown image dataset {name!r}")
-        src = IMAGE_SOURCES[name]
-        for seed in dict.fromkeys((0, structure.seed)):
-            try:
-                ds = src.load(structure.image_size, structure.channels, max_images=count, seed=seed)
-            except DatasetUnavailable as exc:
-                raise RunFormatError(str(exc)) from None
-            if _sha256(ds.images.numpy()) == data.get("sha256"):
-                return ds
-        raise RunFormatError(f"the {name!r} images on this machine differ from those the run trained on")
-    raise RunFormatError(f"{CONFIG} does not say where the run's data comes from (data.source={source!r})")
+    kind = config_kind(config)
+    if data.get("source") not in kind.data_sources:
+        raise RunFormatError(f"{CONFIG} does not say where the run's data comes from "
+                             f"(data.source={data.get('source')!r})")
+    return kind.load_dataset(Path(run_dir), data, config_structure(config))
 
 
 # ------------------------------------------------------------------ config
-def config_structure(config: Mapping[str, Any]):
-    kind = config.get("kind")
-    if kind not in STRUCTURES:
-        raise RunFormatError(f"{CONFIG}: unknown run kind {kind!r} (expected toy or image)")
+def config_kind(config: Mapping[str, Any]) -> GanKind:
     try:
-        return STRUCTURES[kind].from_dict(config.get("structure"))
+        return get_kind(config.get("kind"))
+    except UnknownKind as exc:
+        raise RunFormatError(f"{CONFIG}: {exc}") from None
+
+
+def config_structure(config: Mapping[str, Any]):
+    kind = config_kind(config)
+    try:
+        return kind.structure_from_dict(config.get("structure"))
     except ConfigError as exc:  # written for the user
         raise RunFormatError(f"{CONFIG}: bad structure: {exc}") from None
     except (TypeError, ValueError, AttributeError, KeyError, OverflowError, RecursionError) as exc:
@@ -235,8 +186,7 @@ def load_state(run_dir: Path, config: Mapping[str, Any] | None = None) -> Traini
         raise RunFormatError(f"run {run_dir.name} was {config['migration']}")
     tensors, st = read_weights(run_dir)
     try:
-        kind = st["kind"]
-        structure = STRUCTURES[kind].from_dict(st["structure"])
+        structure = get_kind(st["kind"]).structure_from_dict(st["structure"])
         knobs = Knobs.from_dict(st["knobs"])
         counters = {k: st["counters"][k] for k in ("step", "d_updates", "g_updates", "train_seconds", "last_eval_step")}
         step = int(counters["step"])
@@ -246,7 +196,7 @@ def load_state(run_dir: Path, config: Mapping[str, Any] | None = None) -> Traini
         latest, latest_eval = dict(st.get("latest") or {}), dict(st.get("latest_eval") or {})
     except RunFormatError:
         raise
-    except (KeyError, TypeError, ValueError, ConfigError, AttributeError, OverflowError) as exc:
+    except (KeyError, TypeError, ValueError, ConfigError, AttributeError, OverflowError, UnknownKind) as exc:
         raise unreadable(f"{WEIGHTS}: its training state is incomplete or malformed", exc) from None
     bad = schema.first_non_finite(tensors)
     if bad is not None:
@@ -263,14 +213,8 @@ def build_experiment(run_dir: Path, config: Mapping[str, Any], device: str | tor
     """A fresh experiment of the run's structure on the run's data."""
     structure = config_structure(config)
     dataset = load_dataset(Path(run_dir), config)
-    if config["kind"] == "toy":
-        from ganlab.training.toy_experiment import ToyExperiment
-
-        return ToyExperiment(structure, dataset, device=device)
-    from ganlab.training.image_experiment import ImageExperiment
-
     try:
-        return ImageExperiment(structure, dataset, device=device)
+        return config_kind(config).experiment(structure, dataset, device=device)
     except ValueError as exc:
         raise RunFormatError(f"the run's data does not fit its structure: {exc}") from None
 
@@ -302,14 +246,7 @@ def check_state(experiment: Any, state: TrainingState) -> None:
 # ------------------------------------------------------------------ generator only
 def build_generator(structure: Any, device: str | torch.device = "cpu") -> torch.nn.Module:
     """A generator of `structure` (no data needed), for sampling from saved weights."""
-    from ganlab.nets.image_nets import image_generator
-    from ganlab.nets.mlp import MLPGenerator
-
-    s = structure
-    with torch.random.fork_rng(devices=[]):  # initialisation draws from the global RNG; leave it be
-        if isinstance(s, ToyStructure):
-            return MLPGenerator(s.noise_dim, s.generator).to(device)
-        return image_generator(s).to(device)
+    return kind_of(structure).build_nets(structure, device)[0]
 
 
 def generator_from_tensors(structure: Any, tensors: Mapping[str, torch.Tensor], prefer_ema: bool = True,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as _dt
-import io
 import json
 import math
 from dataclasses import dataclass, replace
@@ -20,14 +19,13 @@ from ganlab.runs import guard, safefs
 from ganlab.runs.liveness import writer_identity
 from ganlab.runs.paths import atomic_write_bytes, atomic_write_text
 from ganlab.runs.state import TrainingState
+from ganlab.kinds import kind_of
 from ganlab.runs.store import (
-    CONFIG, EVALS, FORMAT, FORMAT_VERSION, HISTORY, IMAGES_FILE, POINTS_FILE, SAMPLES, SNAPSHOTS, WEIGHTS, _sha256,
-    generator_from_tensors, snapshot_steps,
+    CONFIG, EVALS, FORMAT, FORMAT_VERSION, HISTORY, SNAPSHOTS, WEIGHTS, generator_from_tensors, snapshot_steps,
 )
 from ganlab.runs.tables import table_csv, write_table
 
 MAX_SNAPSHOTS = 120  # beyond this, every other middle snapshot is dropped (first and last kept)
-SNAPSHOT_POINTS = 500
 
 
 def _now() -> str:
@@ -80,40 +78,7 @@ def best_metrics(evals: Mapping[str, np.ndarray]) -> dict[str, float]:
 
 def describe_data(experiment: Any, run_dir: Path) -> dict[str, Any]:
     """How to get a run's training data back, writing the user's own data into the run."""
-    if experiment.kind == "toy":
-        ds = experiment.dataset
-        if experiment.structure.data != "csv":
-            return {"source": "toy", "name": ds.name}
-        points = _points_of(ds)
-        atomic_write_bytes(run_dir / POINTS_FILE, _npy_bytes(points.astype(np.float32)))
-        return {"source": "points", "file": POINTS_FILE, "label": ds.label, "count": int(len(points))}
-    ds = experiment.dataset
-    from ganlab.data.image_sources import IMAGE_SOURCES
-
-    images = ds.images.numpy()
-    digest = _sha256(images)
-    if ds.name in IMAGE_SOURCES:
-        return {"source": "named", "name": ds.name, "count": len(ds), "sha256": digest}
-    buf = io.BytesIO()
-    labels = ds.labels.numpy() if ds.labels is not None else np.zeros(0, dtype=np.int64)
-    np.savez(buf, images=images, labels=labels, has_labels=np.array(ds.labels is not None),
-             class_names=np.array(ds.class_names, dtype=str))
-    atomic_write_bytes(run_dir / IMAGES_FILE, buf.getvalue())
-    return {"source": "embedded", "file": IMAGES_FILE, "name": ds.name, "count": len(ds), "sha256": digest}
-
-
-def _points_of(ds) -> np.ndarray:
-    """The points behind an empirical distribution (`points_csv.empirical_distribution`)."""
-    data = getattr(ds.sampler, "data", None)  # points_csv.EmpiricalSampler
-    if isinstance(data, torch.Tensor) and data.dim() == 2 and data.shape[1] == 2:
-        return data.numpy()
-    raise ValueError("cannot recover the points of this 2D dataset")
-
-
-def _npy_bytes(array: np.ndarray) -> bytes:
-    buf = io.BytesIO()
-    np.save(buf, array, allow_pickle=False)
-    return buf.getvalue()
+    return kind_of(experiment).describe_data(experiment, run_dir)
 
 
 def _weights_bytes(state: TrainingState, kind: str) -> bytes:
@@ -228,7 +193,7 @@ class RunWriter:
             "final_losses": state.latest, "final_metrics": state.latest_eval, "best_metrics": best_metrics(evals),
             **(self.extra or {}),
             "files": {"weights": WEIGHTS, "history": HISTORY, "evals": EVALS, "snapshots": SNAPSHOTS,
-                      "samples": SAMPLES if self.kind == "toy" else None, **(self.extra or {}).get("files", {})},
+                      "samples": kind_of(self.experiment).samples_file, **(self.extra or {}).get("files", {})},
             "created": self.created, "updated": _now(),
         }
         quality = {s: r for s, r in self._quality.items() if s <= state.step}
@@ -244,43 +209,29 @@ class RunWriter:
         self._timeline_snapshots(state.step)
         G = generator_from_tensors(state.structure, state.tensors, prefer_ema=True)
         G.train()  # the view as the runner draws it (batch norm on the batch)
-        if self.kind == "toy":
-            noise = exp.eval_noise.cpu()
-            samples = G(noise).numpy().astype(np.float32)
-            atomic_write_bytes(self.run_dir / SAMPLES, _npy_bytes(samples))
-            if state.step > self._snapshot_step:
-                atomic_write_bytes(folder / f"step-{state.step:09d}.npy", _npy_bytes(samples[:SNAPSHOT_POINTS]))
-        elif state.step > self._snapshot_step:
-            from ganlab.runs.render import grid_png
-
-            fake = G(exp.grid_noise.cpu(), None if exp.grid_labels is None else exp.grid_labels.cpu())
-            atomic_write_bytes(folder / f"step-{state.step:09d}.png", grid_png(fake, exp.structure.channels))
+        frame, suffix, files = kind_of(exp).snapshot_files(G, exp)
+        for name, data in files.items():
+            atomic_write_bytes(self.run_dir / name, data)
+        if state.step > self._snapshot_step:
+            atomic_write_bytes(folder / f"step-{state.step:09d}{suffix}", frame)
         self._snapshot_step = max(self._snapshot_step, state.step)
         _thin_snapshots(self.run_dir)
 
     def _timeline_snapshots(self, up_to: int) -> None:
         """The experiment's timeline frames not on disk yet (up to the saved step), so the replay
         starts where the run did. An image frame is the averaged generator's grid when there is one."""
-        from ganlab.runs.render import png_bytes
-
         timeline = getattr(self.experiment, "timeline", None)
         folder = self.run_dir / SNAPSHOTS
         for frame in timeline.frames() if timeline is not None else ():
             if not self._snapshot_step < frame.step <= up_to:
                 continue
-            if self.kind == "toy":
-                data = _npy_bytes(np.asarray(frame.grid, dtype=np.float32)[:SNAPSHOT_POINTS])
-                atomic_write_bytes(folder / f"step-{frame.step:09d}.npy", data)
-            else:
-                grid = frame.ema_grid if frame.ema_grid is not None else frame.grid
-                atomic_write_bytes(folder / f"step-{frame.step:09d}.png", png_bytes(np.asarray(grid)))
+            data, suffix = kind_of(self.experiment).timeline_frame_file(frame)
+            atomic_write_bytes(folder / f"step-{frame.step:09d}{suffix}", data)
             self._snapshot_step = frame.step
 
 
 def _data_label(experiment: Any) -> str:
-    if experiment.kind == "toy":
-        return experiment.structure.data  # a toy name, or "csv"
-    return experiment.dataset.name
+    return kind_of(experiment).data_label(experiment)
 
 
 def _table_of(h: Mapping[str, Any]) -> dict[str, np.ndarray]:

@@ -13,11 +13,10 @@ from torchvision.utils import make_grid
 
 from ganlab.config import ImageStructure, Knobs
 from ganlab.data.images import ImageDataset
-from ganlab.nets.image_nets import image_discriminator, image_generator
+from ganlab.kinds.image import IMAGE
 from ganlab.training.ema import GeneratorEMA
 from ganlab.training.step import GanParts, make_optimizer
 from ganlab.training.timeline import Frame, GridTimeline
-from ganlab.training.toy_experiment import _INIT_LOCK
 
 EVAL_SAMPLES = 256
 REAL_REFERENCE_SAMPLES = 2048
@@ -40,7 +39,7 @@ class ImageExperiment:
     """An image GAN on `dataset`, whose images must match the structure's size and channels
     (and, for a conditional GAN, whose labels must have the structure's number of classes)."""
 
-    kind = "image"
+    kind = IMAGE.name
 
     def __init__(self, structure: ImageStructure, dataset: ImageDataset, device: str | torch.device = "cpu") -> None:
         s = structure
@@ -88,10 +87,7 @@ class ImageExperiment:
 
     def build(self, knobs: Knobs) -> GanParts:
         s = self.structure
-        with _INIT_LOCK, torch.random.fork_rng(devices=[]):
-            torch.manual_seed(s.seed)  # the nets initialise themselves the DCGAN way (dcgan_init)
-            G = image_generator(s).to(self.device)
-            D = image_discriminator(s).to(self.device)
+        G, D = IMAGE.build_nets(s, self.device)
         rng = torch.Generator().manual_seed(s.seed)
         dataset, device, noise_dim, conditional = self.dataset, self.device, s.noise_dim, s.conditional
 

@@ -41,6 +41,7 @@ import torch
 from ganlab.metrics.classifier import MetricClassifier, load_metric_classifier, prepare_images
 from ganlab.metrics.image_quality import QualityReference
 from ganlab.training.error_text import ShownError, logged_reason
+from ganlab.kinds import kind_of
 
 SampleSource = Callable[[], tuple[int, np.ndarray | None]]  # images None: nothing new since the last call
 DEFAULT_INTERVAL_S = 5.0
@@ -305,7 +306,7 @@ def monitor_for_run(runner: Any, interval_s: float = DEFAULT_INTERVAL_S) -> Qual
     from ganlab.metrics.classifier import unavailable_reason_for
 
     experiment = runner.experiment
-    if getattr(experiment, "kind", None) != "image" or unavailable_reason_for(experiment.structure) is not None:
+    if not kind_of(experiment).scores_image_quality or unavailable_reason_for(experiment.structure) is not None:
         return None
     return QualityMonitor(runner_sample_source(runner, ema=experiment.structure.ema_decay > 0), interval_s=interval_s)
 

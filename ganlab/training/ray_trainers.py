@@ -14,6 +14,7 @@ from typing import Any
 
 from ganlab.training.channel import WorkerLostError
 from ganlab.training.trainers import ENV_RAY_ADDRESS
+from ganlab.kinds import kind_of
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +98,7 @@ class RayTransport:
     def _open(self, experiment: Any, knobs: Any, seq: int, options: dict, timeout: float) -> str:
         import ray
 
-        gpus = 1 if getattr(experiment, "kind", None) == "image" and ray.cluster_resources().get("GPU", 0) >= 1 else 0
+        gpus = 1 if kind_of(experiment).uses_accelerator and ray.cluster_resources().get("GPU", 0) >= 1 else 0
         self.actor = _trainer_actor().options(num_cpus=1, num_gpus=gpus, name=None).remote(
             experiment, knobs, seq, options)
         self.pid = self._get(self.actor.pid.remote(), "open", timeout)

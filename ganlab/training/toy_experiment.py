@@ -3,7 +3,6 @@ computes what the playground draws (the decision surface, G's gradients, the man
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -15,7 +14,8 @@ from ganlab.display import DISPLAY_LABELS
 from ganlab.losses import get_loss
 from ganlab.metrics.divergence import point_cloud_divergences
 from ganlab.metrics.modes import mode_stats
-from ganlab.nets.mlp import MLPDiscriminator, MLPGenerator
+from ganlab.kinds import draw_noise
+from ganlab.kinds.toy import TOY
 from ganlab.training.step import GanParts, make_optimizer
 from ganlab.training.timeline import Frame, GridTimeline
 
@@ -26,10 +26,6 @@ SURFACE_RESOLUTION = 60
 MANIFOLD_LINES = 15
 MANIFOLD_POINTS = 40
 TIMELINE_CAPACITY = 100  # point clouds kept for a saved run's replay (thinned evenly beyond it)
-
-# Net initialisation draws from torch's global RNG; runners in other threads must not interleave.
-_INIT_LOCK = threading.Lock()
-
 
 @dataclass(frozen=True)
 class ToyView:
@@ -49,11 +45,7 @@ class ToyView:
 
 def noise_sampler(kind: str, dim: int, generator: torch.Generator, device: torch.device):
     def sample(n: int) -> torch.Tensor:
-        if kind == "uniform":
-            z = torch.rand(n, dim, generator=generator) * 2 - 1
-        else:
-            z = torch.randn(n, dim, generator=generator)
-        return z.to(device)
+        return draw_noise(kind, n, dim, generator).to(device)
 
     return sample
 
@@ -61,7 +53,7 @@ def noise_sampler(kind: str, dim: int, generator: torch.Generator, device: torch
 class ToyExperiment:
     """A 2D GAN on `dataset` (by default the structure's named toy distribution)."""
 
-    kind = "toy"
+    kind = TOY.name
 
     def __init__(self, structure: ToyStructure, dataset: ToyDistribution | None = None, device: str | torch.device = "cpu") -> None:
         self.structure = structure
@@ -75,10 +67,7 @@ class ToyExperiment:
 
     def build(self, knobs: Knobs) -> GanParts:
         s = self.structure
-        with _INIT_LOCK, torch.random.fork_rng(devices=[]):
-            torch.manual_seed(s.seed)
-            G = MLPGenerator(s.noise_dim, s.generator).to(self.device)
-            D = MLPDiscriminator(s.discriminator).to(self.device)
+        G, D = TOY.build_nets(s, self.device)
         rng = torch.Generator().manual_seed(s.seed)
         sample_noise = noise_sampler(s.noise, s.noise_dim, rng, self.device)
         dataset, device = self.dataset, self.device

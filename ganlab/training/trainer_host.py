@@ -20,6 +20,7 @@ import torch
 from ganlab.config import Knobs
 from ganlab.training.runner import Runner
 from ganlab.training.runner_state import Snapshot
+from ganlab.kinds import kind_of
 
 DEFAULT_RECOVERY_EVERY_S = 10.0  # how often a run without a saved folder leaves a restart point (as a saved one autosaves)
 SAVE_ACK_TIMEOUT_S = 120.0
@@ -37,7 +38,7 @@ class SaveRefused(RuntimeError):
 
 def pick_device(experiment: Any, image_device: str = "auto") -> Any:
     """Image runs train on the GPU when there is one (`image_device` "auto"), 2D runs on the CPU."""
-    if getattr(experiment, "kind", None) != "image" or image_device == "cpu":
+    if not kind_of(experiment).uses_accelerator or image_device == "cpu":
         return experiment
     if image_device == "auto" and not torch.cuda.is_available():
         return experiment

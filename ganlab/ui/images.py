@@ -27,6 +27,7 @@ VIEW_POLL_S = 1.0  # a grid changes slowly; each refresh costs the trainer a gen
 CHART_POLL_S = 2.0
 EVAL_EVERY = 100  # steps between evaluations, and so between timeline frames
 VIEW_INTERVAL_S = 0.5  # the runner refreshes the grids at most this often while the page watches
+RUNNER_OPTIONS = {"eval_every": EVAL_EVERY, "view_interval": VIEW_INTERVAL_S}  # this page's runners, also continued ones
 GRID_SCALE = 2  # pixels are repeated, so small grids stay crisp when the browser enlarges them
 STRUCTURE_LABELS = {
     "dataset": "data", "image_size": "image size", "channels": "channels", "noise_dim": "noise dimension",
@@ -53,7 +54,7 @@ def _new_runner(chosen: tuple | None) -> Runner:
         chosen = (dataclasses.replace(structure, num_classes=digits.num_classes), knobs, digits)
     structure, knobs, dataset = chosen
     return create_runner(PAGE_KEY, lambda slots: make_runner(
-        ImageExperiment(structure, dataset), knobs, slots=slots, eval_every=EVAL_EVERY, view_interval=VIEW_INTERVAL_S))
+        ImageExperiment(structure, dataset), knobs, slots=slots, **RUNNER_OPTIONS))
 
 
 def _from_url(params: dict) -> tuple[ImageStructure, Knobs, list[str]]:
@@ -79,8 +80,6 @@ PAGE = TrainingPage(
     # A named dataset is fixed by the structure (a reloaded copy after a cache eviction is the
     # same data: no restart); every zip is called "upload", so a new zip is told by identity.
     data_restarts=lambda structure: structure.dataset == image_controls.UPLOAD,
-    # a token naming another page's run is not adopted
-    adopts=lambda runner: getattr(runner.experiment, "kind", None) == "image",
 )
 
 
@@ -165,7 +164,7 @@ def live_view(runner: Runner) -> None:
     def view_panel() -> None:
         snap = training_page.view_snapshot(PAGE, runner, first, live)
         experiment = runner.experiment
-        if snap.view is not None and isinstance(experiment, ImageExperiment):
+        if snap.view is not None:  # the page adopts image runs only (training_page._claim)
             _grids(snap.view.grid, snap.view.ema_grid, snap.view_step, _row_names(experiment))
             _numbers(snap, experiment, runner)
 

@@ -16,6 +16,7 @@ from ganlab.explorer import Explorer, NetsUnavailable, copy_runner_nets, explore
 from ganlab.ui.latent_nearest import nearest_panel
 from ganlab.ui.latent_views import ask_panel, directions_panel, interpolation_panel, one_thread
 from ganlab.ui.session import live_runner
+from ganlab.metric_names import KIND_LABELS
 
 log = logging.getLogger(__name__)
 PLAYGROUND_KEY = "playground"
@@ -31,10 +32,8 @@ SOURCE_NAMES = {PLAYGROUND_KEY: "this session's 2D playground", IMAGES_KEY: "thi
 # ---------------------------------------------------------------- the source
 def _explorer(experiment, knobs, step: int, G, D, ema, use_ema: bool, where: str) -> Explorer:
     which = "averaged (EMA) generator" if use_ema and ema is not None else "generator"
-    explorer = explorer_from_nets(experiment, knobs, ema if use_ema and ema is not None else G, D, step,
-                                  f"{where}: the {which} at step {step:,}")
-    explorer._cache["has_ema"] = ema is not None
-    return explorer
+    return explorer_from_nets(experiment, knobs, ema if use_ema and ema is not None else G, D, step,
+                              f"{where}: the {which} at step {step:,}", has_ema=ema is not None)
 
 
 def _load_live(choice: str, runner, use_ema: bool) -> Explorer | None:
@@ -82,7 +81,7 @@ def _saved_run_choice() -> tuple[str, str] | None:
     if st.session_state.get("lt_saved_run") not in by_name:
         st.session_state["lt_saved_run"] = runs[0].name
     name = st.selectbox("Saved run", list(by_name), key="lt_saved_run", format_func=lambda n: (
-        f"{n} · {by_name[n].kind} · {by_name[n].data} · step {by_name[n].step:,}"))
+        f"{n} · {KIND_LABELS.get(by_name[n].kind, by_name[n].kind)} · {by_name[n].data} · step {by_name[n].step:,}"))
     return name, by_name[name].updated
 
 
@@ -104,7 +103,7 @@ def choose_source() -> Explorer | None:
         st.caption("This session has no live run: train one on the 2D playground (or the image page) and "
                    "come back to open its generator here, or open a saved run.")
     cached: Explorer | None = st.session_state.get("lt_explorer")
-    has_ema = bool(cached is not None and cached._cache.get("has_ema"))
+    has_ema = bool(cached is not None and cached.has_ema)
     use_ema = row.toggle("Averaged generator (EMA)", key="lt_use_ema", disabled=not has_ema,
                          help="The run's exponential moving average of G's weights (when the run keeps one)")
     use_ema = bool(use_ema and has_ema)
@@ -125,7 +124,7 @@ def choose_source() -> Explorer | None:
             return None
         st.session_state["lt_explorer"] = cached
         st.session_state["lt_wanted"] = wanted
-        if cached._cache.get("has_ema") != has_ema:
+        if cached.has_ema != has_ema:
             st.rerun()  # enable (or disable) the EMA toggle for these nets
     st.caption(f"Showing {cached.source}." + (" Training goes on in the background; these weights stay as they "
                                                "were until you take the latest ones." if choice != "saved" else ""))

@@ -9,6 +9,7 @@ state until their inputs change, and encoded once.
 
 from __future__ import annotations
 
+import importlib
 import random
 
 import numpy as np
@@ -16,11 +17,9 @@ import streamlit as st
 import torch
 
 from ganlab.explorer import Explorer
-from ganlab.latent import INTERPOLATIONS, interpolate, move, walk
-from ganlab.latent_images import (
-    ACCEPTED, UnusableImage, gif_bytes, load_user_image, png_bytes, strip, to_uint8, upscale,
-)
-from ganlab.plots_latent import directions_figure, interpolation_figure, score_histogram, score_map_figure
+from ganlab.latent import INTERPOLATIONS, interpolate, move
+from ganlab.latent_images import to_uint8, upscale
+from ganlab.plots_latent import score_histogram
 
 SEED_MAX = 2**31 - 1
 IMAGE_SCALE = 8  # a 28 px image shown at 224 px, pixels kept crisp
@@ -74,14 +73,14 @@ def _randomize(key: str) -> None:
     st.session_state[key] = random.randrange(SEED_MAX)
 
 
-def _picked(which: str) -> None:
+def pick_endpoint(which: str) -> None:
     pick = st.session_state.get(f"lt_pick_{which}")
     if pick is not None:
         st.session_state[f"lt_seed_{which}"] = int(setting("lt_gallery")) + int(pick)
         st.session_state[f"lt_pick_{which}"] = None
 
 
-def _more_samples() -> None:
+def more_samples() -> None:
     st.session_state["lt_gallery"] = int(setting("lt_gallery")) + GALLERY
 
 
@@ -94,11 +93,16 @@ def cached(name: str, key: tuple, compute):
     return slot[1]
 
 
-def _show_image(images: torch.Tensor, caption: str | None = None, scale: int = IMAGE_SCALE) -> None:
+def views_for(ex: Explorer):
+    """The module that draws what differs for the explorer's kind of GAN (its kind names it)."""
+    return importlib.import_module(ex.gan_kind.latent_views)
+
+
+def show_image(images: torch.Tensor, caption: str | None = None, scale: int = IMAGE_SCALE) -> None:
     st.image(upscale(to_uint8(images)[0], scale), caption=caption)
 
 
-def _real_points(ex: Explorer) -> np.ndarray:
+def real_points(ex: Explorer) -> np.ndarray:
     return cached("real", (ex.version,), lambda: ex.real_samples(REAL_POINTS)[0].numpy())
 
 
@@ -122,21 +126,13 @@ def interpolation_panel(ex: Explorer, cls: int | None) -> None:
     """Two fragments: the endpoint controls with the strip, and the t slider with its frame,
     so that moving t re-runs one generator pass and one small image, nothing else."""
     own_defaults("interpolate")
-    if ex.kind == "toy":
-        interpolation_controls(ex, cls)
-        t_view(ex, cls)
-        return
-    left, right = st.columns([1, 2.2])
-    with left:
-        t_view(ex, cls)
-    with right:
-        interpolation_controls(ex, cls)
+    views_for(ex).interpolation_layout(ex, cls, t_view, interpolation_controls)
 
 
 def _frame_key(ex: Explorer, cls: int | None) -> tuple:
     """What the t view depends on besides t (the 2D view also marks the strip's frames)."""
     key = (ex.version, int(setting("lt_seed_a")), int(setting("lt_seed_b")), setting("lt_method"), cls)
-    return key + (int(setting("lt_frames")),) if ex.kind == "toy" else key
+    return key + views_for(ex).frame_key(ex)
 
 
 @st.fragment
@@ -146,19 +142,7 @@ def t_view(ex: Explorer, cls: int | None) -> None:
     t = st.slider("t (from A to B)", 0.0, 1.0, step=0.01, key="lt_t", persist_state=KEEP)
     st.session_state["lt_frame_key"] = _frame_key(ex, cls)
     z, current = current_frame(ex, cls)
-    if ex.kind == "image":
-        _show_image(current, caption=f"t = {t:.2f}")
-        return
-    seed_a, seed_b = int(setting("lt_seed_a")), int(setting("lt_seed_b"))
-    method, frames = setting("lt_method"), int(setting("lt_frames"))
-    key = (ex.version, seed_a, seed_b, method, frames)
-    dense = cached("path2d", key[:4], lambda: ex.render(ex.path(seed_a, seed_b, PATH_POINTS, method)).numpy())
-    marks = cached("frames2d", key, lambda: ex.render(ex.path(seed_a, seed_b, frames, method)).numpy())
-    st.plotly_chart(interpolation_figure(_real_points(ex), dense, marks, current[0].numpy(), ex.dataset.bounds),
-                    key="lt_path_chart")
-    x, y = current[0].tolist()
-    st.caption(f"G(z(t)) at t = {t:.2f}: ({x:.3f}, {y:.3f}). The G(path) curve is where the generator maps "
-               f"the whole latent path; generated and real points have the playground's colours.")
+    views_for(ex).show_frame(ex, cls, current, t)
 
 
 @st.fragment
@@ -180,41 +164,7 @@ def interpolation_controls(ex: Explorer, cls: int | None) -> None:
         st.session_state["lt_frame_key"] = frame_key
         st.rerun()  # the t view, another fragment, shows these endpoints too
     seed_a, seed_b = int(setting("lt_seed_a")), int(setting("lt_seed_b"))
-    method, frames = setting("lt_method"), int(setting("lt_frames"))
-    if ex.kind == "toy":
-        dense = cached("path2d", (ex.version, seed_a, seed_b, method),
-                        lambda: ex.render(ex.path(seed_a, seed_b, PATH_POINTS, method)).numpy())
-        path_csv = "t,x,y\n" + "\n".join(f"{tt:.4f},{px:.6f},{py:.6f}" for tt, (px, py)
-                                          in zip(np.linspace(0, 1, PATH_POINTS), dense))
-        st.download_button("Download the path (CSV)", path_csv, file_name="latent_path.csv", key="lt_dl_csv")
-        return
-    key = (ex.version, seed_a, seed_b, method, frames, cls)
-    shown, png, gif = cached("strip", key, lambda: _strip(ex, seed_a, seed_b, frames, method, cls))
-    st.image(shown, caption=f"{frames} frames from A (left) to B (right), {method}")
-    d1, d2 = st.columns(2)
-    d1.download_button("Strip as PNG", png, file_name="interpolation.png", mime="image/png", key="lt_dl_png")
-    d2.download_button("Animated GIF", gif, file_name="interpolation.gif", mime="image/gif", key="lt_dl_gif")
-    _gallery(ex, cls)
-
-
-def _strip(ex: Explorer, seed_a: int, seed_b: int, frames: int, method: str, cls: int | None):
-    """(the strip as shown, encoded once; the strip as a PNG file; the frames as a GIF)."""
-    pixels = to_uint8(ex.render(ex.path(seed_a, seed_b, frames, method), cls))
-    image = strip(pixels)
-    return png_bytes(upscale(image, STRIP_SCALE)), png_bytes(image), gif_bytes(np.stack([upscale(p, 4) for p in pixels]))
-
-
-def _gallery(ex: Explorer, cls: int | None) -> None:
-    with st.expander("Pick endpoints from generated samples"):
-        base = int(setting("lt_gallery"))
-        shown = cached("gallery", (ex.version, base, cls),
-                        lambda: png_bytes(upscale(strip(to_uint8(gallery_images(ex, cls))), STRIP_SCALE)))
-        st.image(shown, caption=f"Samples #1-#{GALLERY} (seeds {base}-{base + GALLERY - 1})")
-        options = list(range(GALLERY))
-        c1, c2, c3 = st.columns([2, 2, 1])
-        c1.pills("Use as A", options, format_func=lambda i: f"#{i + 1}", key="lt_pick_a", on_change=_picked, args=("a",))
-        c2.pills("Use as B", options, format_func=lambda i: f"#{i + 1}", key="lt_pick_b", on_change=_picked, args=("b",))
-        c3.button("Other samples", key="lt_more", on_click=_more_samples)
+    views_for(ex).interpolation_outputs(ex, cls, seed_a, seed_b, setting("lt_method"), int(setting("lt_frames")))
 
 
 # ---------------------------------------------------------------- directions
@@ -248,13 +198,7 @@ def directions_panel(ex: Explorer, cls: int | None) -> None:
     if explained is not None:
         names = [f"{name} · {float(share):.0%} of the output variance" for name, share in zip(names, explained)]
     direction_sliders(ex, cls, mode, dirs, names, span, seed)
-    if ex.kind == "image":
-        base = ex.seed_latent(seed)
-        sweep = cached("sweeps", (ex.version, mode, k, span, seed, cls), lambda: [png_bytes(upscale(strip(to_uint8(
-            ex.render(walk(base, dirs[j], torch.linspace(-span, span, WALK_FRAMES)), cls))), 2)) for j in range(k)])
-        with st.expander("What each direction does (from the seed's latent, -range to +range)", expanded=True):
-            for j in range(k):
-                st.image(sweep[j], caption=names[j])
+    views_for(ex).direction_sweeps(ex, cls, mode, dirs, names, span, seed)
 
 
 @st.fragment
@@ -271,15 +215,7 @@ def direction_sliders(ex: Explorer, cls: int | None, mode: str, dirs: torch.Tens
     z = move(ex.seed_latent(seed), dirs, amounts)
     out = ex.render(z[None], cls)
     with right:
-        if ex.kind == "toy":
-            walks = [ex.render(walk(z, dirs[j], torch.linspace(-span, span, 41) - amounts[j])).numpy()
-                     for j in range(len(names))]
-            labels = [name.split(" · ")[0] for name in names]
-            st.plotly_chart(directions_figure(_real_points(ex), out[0].numpy(), walks, labels, ex.dataset.bounds),
-                            key="lt_dir_chart")
-            st.caption("Each curve is where its slider moves G(z) over the slider's range, the others held.")
-        else:
-            _show_image(out, caption="G(z) at the sliders' values")
+        views_for(ex).show_direction(ex, cls, z, out, dirs, amounts, names, span)
 
 
 # ---------------------------------------------------------------- ask the discriminator
@@ -288,7 +224,7 @@ def _percentiles(ex: Explorer, value: float, cls: int | None) -> tuple[float, fl
     return float((real < value).mean()), float((fake < value).mean())
 
 
-def _report_score(ex: Explorer, x: torch.Tensor, cls: int | None) -> None:
+def report_score(ex: Explorer, x: torch.Tensor, cls: int | None) -> None:
     logit, score = ex.score(x, cls)
     value = float(score[0])
     real_pct, fake_pct = _percentiles(ex, value, cls)
@@ -306,69 +242,8 @@ def _report_score(ex: Explorer, x: torch.Tensor, cls: int | None) -> None:
     st.plotly_chart(score_histogram(real, fake, value, ex.score_label), key="lt_score_hist")
 
 
-def _clicked_point() -> None:
-    """The map's click (a point of its invisible grid) becomes the asked point."""
-    event = st.session_state.get("lt_ask_map")
-    points = ((event or {}).get("selection") or {}).get("points") or []
-    if points:
-        st.session_state["lt_ask_x"] = round(float(points[-1]["x"]), 3)
-        st.session_state["lt_ask_y"] = round(float(points[-1]["y"]), 3)
-
-
 @st.fragment
 def ask_panel(ex: Explorer, cls: int | None) -> None:
     one_thread()
     own_defaults("ask")
-    if ex.kind == "toy":
-        c1, c2 = st.columns(2)
-        x = c1.number_input("x", -100.0, 100.0, step=0.1, key="lt_ask_x", persist_state=KEEP)
-        y = c2.number_input("y", -100.0, 100.0, step=0.1, key="lt_ask_y", persist_state=KEEP)
-        point = torch.tensor([[float(x), float(y)]])
-        xs, ys, surface = ex.score_surface()
-        left, right = st.columns([1.3, 1])
-        with left:
-            st.plotly_chart(score_map_figure(_real_points(ex), xs, ys, surface, ex.score_label, point[0].numpy(),
-                                             ex.dataset.bounds, loss=ex.knobs.loss), key="lt_ask_map",
-                            on_select=_clicked_point,
-                            selection_mode="points")
-            st.caption("Click the map to place the point, or type its coordinates.")
-        with right:
-            _report_score(ex, point, cls)
-        return
-    channels, size, _ = ex.image_shape
-    what = st.radio("Input", ("upload", "frame", "real"), horizontal=True, key="lt_ask_what", persist_state=KEEP,
-                    format_func={
-        "upload": "Upload an image", "frame": "The interpolation image (at t)", "real": "A training image"}.get)
-    x = None
-    if what == "upload":
-        file = st.file_uploader(f"An image file ({ACCEPTED})", key="lt_upload",
-                                help=f"Resized to {size}x{size}, {'grey' if channels == 1 else 'colour'}")
-        colours = st.radio("Colours", ("auto", "keep", "invert"), horizontal=True, key="lt_invert",
-                           persist_state=KEEP, format_func={
-            "auto": "Automatic (dark strokes on light are inverted)" if channels == 1 else "Automatic",
-            "keep": "As uploaded", "invert": "Inverted"}.get)
-        if file is None:
-            st.info("Upload an image to see what the discriminator makes of it.")
-            return
-        try:
-            x, notes = load_user_image(file.getvalue(), size, channels,
-                                       None if colours == "auto" else colours == "invert", name=file.name)
-        except UnusableImage as exc:  # its message is written for the user and names the file
-            st.error(str(exc))
-            return
-        if notes:
-            st.caption(f"{file.name}: " + "; ".join(notes) + ".")
-    elif what == "frame":
-        x = current_frame(ex, cls)[1]
-    else:
-        n = len(ex.dataset)
-        if not 0 <= int(st.session_state.get("lt_ask_index", 0)) < n:
-            st.session_state["lt_ask_index"] = 0  # another run's training set was larger
-        index = st.number_input(f"Training image (0-{n - 1})", 0, n - 1, step=1, key="lt_ask_index",
-                                persist_state=KEEP)
-        x = ex.dataset.to_float(ex.dataset.images[int(index):int(index) + 1])
-    left, right = st.columns([1, 2.5])
-    with left:
-        _show_image(x, caption="What D sees")
-    with right:
-        _report_score(ex, x, cls)
+    views_for(ex).ask(ex, cls)

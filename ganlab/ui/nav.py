@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import streamlit as st
 
+from ganlab.ui.session import IMAGES, PLAYGROUND
+
+TRAINING_PAGE_FILES = {PLAYGROUND: "pages/1_Playground.py", IMAGES: "pages/2_Images.py"}  # by page key
+
 PAGES = (
     ("app.py", "Home", ":material/home:"),
-    ("pages/1_Playground.py", "2D playground", ":material/scatter_plot:"),
-    ("pages/2_Images.py", "Image GAN", ":material/image:"),
+    (TRAINING_PAGE_FILES[PLAYGROUND], "2D playground", ":material/scatter_plot:"),
+    (TRAINING_PAGE_FILES[IMAGES], "Image GAN", ":material/image:"),
     ("pages/3_Runs.py", "Runs", ":material/folder_open:"),
     ("pages/4_Latent.py", "Latent space", ":material/linear_scale:"),
 )

@@ -21,6 +21,7 @@ from ganlab.ui.runs_compare import compare_runs
 from ganlab.ui.runs_continue import continue_question, continue_section, detach_continued
 from ganlab.ui.runs_live import _detach_if_training, _training_runner, resume_run, save_live_section
 from ganlab.ui.runs_view import replay_section, run_panel, runs_table
+from ganlab.kinds import get_kind
 
 log = logging.getLogger(__name__)
 
@@ -114,7 +115,7 @@ def export_section(summary: RunSummary) -> None:
         return
     name = summary.name
     with st.expander("Export generated samples (for data augmentation)"):
-        formats = ["npz"] if summary.kind == "toy" else ["zip", "npz"]
+        formats = list(get_kind(summary.kind).export_formats)
         c1, c2, c3 = st.columns([1, 1, 1], vertical_alignment="bottom")
         n = c1.number_input("Samples", 1, 20_000, 1_000, step=100, key="rn_export_n")
         fmt = c2.selectbox("Format", formats, key="rn_export_fmt", format_func={

@@ -24,12 +24,13 @@ from ganlab.training.trainers import make_runner
 from ganlab.ui.runs_common import AUTOSAVE_S, _flash, open_saved_run
 from ganlab.runs.resume import saver_for, timeline_frames
 from ganlab.ui.runs_live import quality_results, save_live_run, session_runner
-from ganlab.ui.session import IMAGES, PLAYGROUND, WIDGETS_SYNCED, create_runner
+from ganlab.kinds import KINDS
+from ganlab.ui.nav import TRAINING_PAGE_FILES
+from ganlab.ui.session import WIDGETS_SYNCED, create_runner
 
-# run kind -> (page key, page file, what the button says)
-TARGETS = {"toy": (PLAYGROUND, "pages/1_Playground.py", "2D playground"),
-           "image": (IMAGES, "pages/2_Images.py", "Image GAN page")}
-BUTTONS = {"toy": "Continue in the 2D playground", "image": "Continue on the Image GAN page"}
+# run kind -> (page key, page file, the page's name in the button's help)
+TARGETS = {kind.name: (kind.page_key, TRAINING_PAGE_FILES[kind.page_key], kind.page_name) for kind in KINDS.values()}
+BUTTONS = {kind.name: kind.continue_label for kind in KINDS.values()}
 STATE_CONTINUED = "rn_continued"  # {page key: run name} this session's page runners autosave into
 CONFIRM = "rn_confirm_continue"
 
@@ -72,12 +73,7 @@ def continue_run(name: str) -> bool:
     box: dict[str, Runner] = {}
     runner = session_runner(key)
     if runner is None:
-        if experiment.kind == "image":
-            from ganlab.ui.images import EVAL_EVERY, VIEW_INTERVAL_S
-
-            options = {"eval_every": EVAL_EVERY, "view_interval": VIEW_INTERVAL_S}
-        else:
-            options = {}
+        options = _runner_options(key)
         runner = create_runner(key, lambda slots: make_runner(
             experiment, state.knobs, slots=slots, **options), url_key=None)
     else:
@@ -88,7 +84,7 @@ def continue_run(name: str) -> bool:
     runner.set_saver(saver_for(writer, box), AUTOSAVE_S)
     runner.restore(experiment, state, notice=f"Continued run {name} from step {state.step:,}: it saves into "
                                              f"the run every {AUTOSAVE_S:.0f} s and on pause.")
-    frames = timeline_frames(path, experiment.structure) if experiment.kind == "image" else []
+    frames = timeline_frames(path, experiment.structure)
     if frames:  # after the restore (building the nets clears the timeline)
         try:
             runner.call_on_thread(functools.partial(offer_frames, frames), 30, "loading the run's timeline")
@@ -97,6 +93,13 @@ def continue_run(name: str) -> bool:
     st.session_state.setdefault(STATE_CONTINUED, {})[key] = name
     st.session_state.pop(WIDGETS_SYNCED[key], None)  # the page puts the run's settings into its widgets
     return True
+
+
+def _runner_options(key: str) -> dict[str, Any]:
+    """The options the page's own runners are made with (the image page's evaluation clock)."""
+    from ganlab.ui.images import PAGE_KEY as IMAGES_PAGE, RUNNER_OPTIONS
+
+    return dict(RUNNER_OPTIONS) if key == IMAGES_PAGE else {}
 
 
 def _default_name(key: str) -> str:

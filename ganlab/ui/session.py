@@ -15,6 +15,8 @@ from ganlab.training.remote_runner import TrainerStartError
 from ganlab.training.runner import Runner
 from ganlab.training.slots import TrainingSlots, max_training_from_env
 from ganlab.training.trainers import warm_up_trainers
+from ganlab.kinds.image import IMAGE
+from ganlab.kinds.toy import TOY
 
 TOKEN_KEY = "runner_token"
 ENV_GRACE = "GANLAB_RELEASE_AFTER_S"
@@ -56,7 +58,7 @@ def get_registry() -> RunnerRegistry:
 
 
 # The page keys: one spelling for the training pages' runners (a session owns one runner per key).
-PLAYGROUND, IMAGES, RUNS = "playground", "images", "runs"
+PLAYGROUND, IMAGES, RUNS = TOY.page_key, IMAGE.page_key, "runs"
 
 
 class SessionRuns:

@@ -16,6 +16,7 @@ from ganlab.training.runner_state import Snapshot
 from ganlab.ui import restart, run_controls
 from ganlab.ui.readout import step_label
 from ganlab.ui.session import URL_TOKENS, claim_runner
+from ganlab.kinds import kind_of
 
 APP_URL_KEYS = {"run", *URL_TOKENS.values()}  # the app's own URL keys beside the settings
 SETTLE_WAIT_S = 3.0
@@ -37,12 +38,12 @@ class TrainingPage:
     speed: Callable[[Snapshot], str]  # the status line's speed while training
     status_tail: Callable[[Snapshot], str] = lambda snap: ""
     data_restarts: Callable[[Any], bool] = lambda structure: True  # a new dataset object restarts the run
-    adopts: Callable[[Runner], bool] = lambda runner: True  # whether a claimed runner is this page's kind
 
 
 def _claim(page: TrainingPage) -> Runner | None:
     runner = claim_runner(page.key)
-    return runner if runner is not None and page.adopts(runner) else None
+    # a token naming another page's run (another kind of GAN) is not adopted
+    return runner if runner is not None and kind_of(runner.experiment).page_key == page.key else None
 
 
 def _initial_widgets(page: TrainingPage, runner: Runner | None) -> None:
