@@ -25,3 +25,35 @@ def test_the_saver_records_whether_its_runner_trains():
     holder["runner"] = SimpleNamespace(state=RunState.PAUSED)
     save("after")
     assert writer.saved == [("before", "paused"), ("training", "training"), ("after", "paused")]
+
+
+def test_a_live_runner_is_saved_as_a_new_run_and_never_over_another(tmp_path, release_runners):
+    import pytest
+
+    from ganlab.config import Knobs, MLPShape, ToyStructure
+    from ganlab.runs import RunFormatError, load_run
+    from ganlab.runs.resume import autosave_into, save_runner_as
+    from ganlab.training.runner import Runner
+    from ganlab.training.toy_experiment import ToyExperiment
+    from tests.conftest import wait_until
+
+    runner = Runner(ToyExperiment(ToyStructure(generator=MLPShape(1, 16), discriminator=MLPShape(1, 16))),
+                    Knobs(batch_size=16))
+    runner.step("both", 3)
+    assert runner.wait_idle(30)
+    path = tmp_path / "mine"
+    writer, state = save_runner_as(runner, path, "2D playground")
+    assert state.step == 3
+    _, saved, config = load_run(path)
+    assert saved.step == 3 and config["saved_from"] == "2D playground" and config["status"] == "paused"
+    before = (path / "config.json").read_bytes()
+    with pytest.raises(RunFormatError, match="already exists"):
+        save_runner_as(runner, path, "2D playground")
+    assert (path / "config.json").read_bytes() == before  # the first run is untouched
+    autosave_into(runner, writer, 60.0)
+    runner.play()
+    assert wait_until(lambda: runner.snapshot(with_history=False).step >= 10, timeout=30)
+    runner.pause()  # a pause saves into the run
+    assert runner.wait_idle(30)
+    trained = runner.snapshot(with_history=False).step
+    assert wait_until(lambda: load_run(path)[1].step == trained, timeout=20)

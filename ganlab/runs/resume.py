@@ -1,5 +1,6 @@
-"""Library work of continuing and resuming saved runs (no Streamlit): the saver a runner autosaves
-into a run with, and a saved image run's grids as timeline frames."""
+"""Library work of saving, continuing and resuming runs (no Streamlit): saving a live runner as a
+new run, the saver a runner autosaves into a run with, and a saved image run's grids as
+timeline frames."""
 
 from __future__ import annotations
 
@@ -8,10 +9,28 @@ from typing import Any, Callable
 
 import numpy as np
 
+from ganlab.runs.paths import RunFormatError
 from ganlab.runs.store import snapshot_steps
 from ganlab.runs.writer import RunWriter
 from ganlab.training.runner import RunState
 from ganlab.training.timeline import Frame
+
+
+def save_runner_as(runner: Any, path: Path, saved_from: str, quality: Callable | None = None) -> tuple[RunWriter, Any]:
+    """Save a live runner's training as a new run at `path` (paused): (its writer, the state saved).
+    RunFormatError when a run of that name exists (nothing is overwritten)."""
+    if Path(path).exists():
+        raise RunFormatError(f"a run named “{Path(path).name}” already exists; choose another name")
+    state = runner.export_state()
+    writer = RunWriter(path, runner.experiment, extra={"saved_from": saved_from}, status="paused",
+                       eval_every=runner.eval_every, quality=quality)
+    writer.save(state)
+    return writer, state
+
+
+def autosave_into(runner: Any, writer: RunWriter, every_s: float) -> None:
+    """From now on `runner` saves into `writer`'s run every `every_s` seconds and on pause."""
+    runner.set_saver(saver_for(writer, {"runner": runner}), every_s)
 
 
 def saver_for(writer: RunWriter, holder: dict[str, Any]) -> Callable[[Any], None]:

@@ -15,12 +15,11 @@ import streamlit as st
 from ganlab.explorer import Explorer, NetsUnavailable, copy_runner_nets, explorer_from_nets, nets_from_state
 from ganlab.ui.latent_nearest import nearest_panel
 from ganlab.ui.latent_views import ask_panel, directions_panel, interpolation_panel, one_thread
-from ganlab.ui.session import live_runner
+from ganlab.ui.session import IMAGES, PLAYGROUND, live_runner
 from ganlab.metric_names import KIND_LABELS
 
 log = logging.getLogger(__name__)
-PLAYGROUND_KEY = "playground"
-IMAGES_KEY = "images"  # the image page's runner key (ganlab/ui/images.py)
+PLAYGROUND_KEY, IMAGES_KEY = PLAYGROUND, IMAGES  # the training pages' runner keys: a live source each
 SOURCES = {
     PLAYGROUND_KEY: "This session's 2D playground",
     IMAGES_KEY: "This session's image GAN",

@@ -7,14 +7,15 @@ import streamlit as st
 
 from ganlab.runs import RunFormatError, RunWriter, run_path
 from ganlab.runs.paths import NAME_RULE, check_name
-from ganlab.runs.resume import saver_for
+from ganlab.runs.resume import autosave_into, save_runner_as, saver_for
 from ganlab.training.runner import Runner
 from ganlab.training.trainers import make_runner
 from ganlab.ui.runs_common import AUTOSAVE_S, _flash, open_saved_run, user_text
-from ganlab.ui.session import IMAGES, PLAYGROUND, RUNS, create_runner, session_runs
+from ganlab.ui.nav import TRAINING_PAGE_LABELS
+from ganlab.ui.session import RUNS, create_runner, session_runs
 
 PAGE_KEY = RUNS
-LIVE_PAGES = {PLAYGROUND: "2D playground", IMAGES: "Image GAN"}  # page keys whose runners can be saved here
+LIVE_PAGES = TRAINING_PAGE_LABELS  # page keys whose runners can be saved here
 STATE_TRAINING = "rn_training"  # the run name this session's runs-page runner trains
 
 
@@ -83,19 +84,12 @@ def save_live_run(key: str, name: str, keep_saving: bool) -> bool:
         _flash("error", "That training run is gone (its page was closed or reset).")
         return False
     try:
-        path = run_path(name)
-        if path.exists():
-            raise RunFormatError(f"a run named “{name}” already exists; choose another name")
-        state = runner.export_state()
-        writer = RunWriter(path, runner.experiment, extra={"saved_from": LIVE_PAGES.get(key, key)}, status="paused",
-                           eval_every=runner.eval_every, quality=quality_results(runner))
-        writer.save(state)
+        writer, state = save_runner_as(runner, run_path(name), LIVE_PAGES.get(key, key), quality_results(runner))
     except (RunFormatError, OSError, TimeoutError, ValueError) as exc:
         _flash("error", f"Cannot save: {user_text(exc)}")
         return False
     if keep_saving:
-        holder = {"runner": runner}
-        runner.set_saver(saver_for(writer, holder), AUTOSAVE_S)
+        autosave_into(runner, writer, AUTOSAVE_S)
     _flash("success", f"Saved run {name} at step {state.step:,}" + (" (autosaving every 10 s)." if keep_saving else "."))
     return True
 
