@@ -13,9 +13,6 @@ from streamlit.testing.v1 import AppTest
 
 from ganlab.image_presets import IMAGE_PRESETS
 from ganlab.training.image_experiment import ImageExperiment
-from ganlab.training.runner import RunState
-from ganlab.ui.session import get_registry
-from tests.trainer_probes import break_training
 from tests.apptest_pages import fresh_app, open_with, runner_of, status_line
 from tests.conftest import wait_until
 
@@ -95,39 +92,6 @@ def test_steps_update_counters_grid_and_timeline(app):
     assert slider.options == ["0", "1", "2"] and slider.value == 2
     at = slider.set_value(0).run()
     assert "Generator at step 0" in image_captions(at) and "EMA generator at step 0" in image_captions(at)
-    at.button(key="im_reset").click().run()
-    wait_until(lambda: runner.snapshot().step == 0)
-
-
-def test_play_then_pause(app):
-    at = open_page(app)
-    runner = runner_of(at)
-    at.button(key="im_play").click().run()
-    assert runner.state == RunState.RUNNING
-    wait_until(lambda: runner.snapshot().step >= 3, timeout=30)
-    at.button(key="im_pause").click().run()
-    assert runner.state == RunState.PAUSED
-    assert at.button(key="im_play").label == "Play"
-
-
-def test_live_knob_keeps_the_run_and_structure_change_restarts(app):
-    at = open_page(app)
-    runner = runner_of(at)
-    at.button(key="im_step").click().run()
-    wait_until(lambda: runner.snapshot().step == 1)
-    at.number_input(key="im_glr").set_value(0.0001).run()
-    wait_until(lambda: runner.snapshot().knobs.g_opt.lr == 0.0001)
-    runner.wait_idle()
-    assert runner.snapshot().step == 1
-    assert at.query_params["glr"] in ("0.0001", ["0.0001"])
-    at.number_input(key="im_ema").set_value(0.0).run()
-    assert runner.snapshot().step == 1  # asked first
-    at.button(key="im_confirm_restart_button").click().run()
-    wait_until(lambda: runner.snapshot().structure.ema_decay == 0.0)
-    at = settle(at, runner)
-    assert runner.snapshot().step == 0
-    assert any("Structure changed (EMA decay)" in i.value for i in at.info)
-    assert not any("EMA generator" in c for c in image_captions(at))  # EMA off: one grid
 
 
 def test_extra_conv_is_a_structure_setting_and_mode_seeking_a_live_knob(app):
@@ -234,19 +198,6 @@ def test_colour_and_size_change_reload_the_data_to_fit(app):
     assert runner.experiment.dataset.images.shape[1:] == (3, 32, 32)
 
 
-def test_a_full_server_queues_the_image_run(app):
-    at = open_page(app)
-    registry = get_registry()
-    for i in range(registry.slots.limit):
-        registry.slots.acquire(f"someone-else-{i}")
-    at.button(key="im_play").click().run()
-    runner = runner_of(at)
-    assert runner.state == RunState.QUEUED
-    assert any("number 1 in line" in i.value for i in at.info) and "waiting in line" in status_line(at)
-    registry.slots.release("someone-else-0")
-    wait_until(lambda: runner.state == RunState.RUNNING, timeout=30)
-
-
 @pytest.mark.parametrize("name", list(IMAGE_PRESETS))
 def test_each_preset_reaches_the_runner(app, name):
     at = open_page(app, seed="3")
@@ -293,31 +244,6 @@ def test_quality_panel_explains_why_there_are_no_numbers_for_own_images(app):
     wait_until(lambda: runner.experiment.structure.dataset == "upload")
     at.run()
     assert any("No quality numbers for 'upload'" in c.value for c in at.caption)
-
-
-def test_divergence_pauses_with_an_explanation(app):
-    at = open_page(app)
-    runner = runner_of(at)
-    break_training(runner, "nan-d")  # in the run's trainer process
-    at.button(key="im_play").click().run()
-    wait_until(lambda: runner.state == RunState.DIVERGED, timeout=30)
-    at = settle(at, runner)
-    text = " ".join(e.value for e in at.error)
-    assert "d_loss became nan" in text and "lower them" in text
-    assert at.button(key="im_play").label == "Play"
-
-
-def test_a_training_error_is_shown_with_its_details(app):
-    at = open_page(app)
-    runner = runner_of(at)
-    break_training(runner, "raise-g")  # in the run's trainer process
-    at.button(key="im_step").click().run()
-    wait_until(lambda: runner.state == RunState.ERROR, timeout=30)
-    at = settle(at, runner)
-    assert any("Training stopped: a training step failed" in e.value and "Press Reset" in e.value for e in at.error)
-    assert not any("RuntimeError" in e.value or "boom" in e.value for e in at.error)  # no internals in the message
-    assert at.button(key="im_play").disabled and at.button(key="im_step").disabled  # only Reset helps
-    assert any("Traceback" in c.value for c in at.code)
 
 
 @pytest.mark.parametrize("ema_decay", [0.0, 0.9])

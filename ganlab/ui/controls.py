@@ -7,7 +7,7 @@ The live-knob widgets are shared with the image page (ganlab.ui.knob_controls).
 
 from __future__ import annotations
 
-from typing import Any
+
 
 import streamlit as st
 
@@ -17,7 +17,7 @@ from ganlab.data.toy import TOY_DISTRIBUTIONS, ToyDistribution, get_toy
 from ganlab.fields import TOY_FIELDS
 from ganlab.presets import PRESETS, get_preset
 from ganlab.ui import restart
-from ganlab.ui.field_widgets import field_input, remaining_inputs
+from ganlab.ui.field_widgets import WidgetSettings, field_input, remaining_inputs
 from ganlab.ui.knob_controls import training_inputs
 from ganlab.urlstate import FIELDS, flatten, unflatten
 
@@ -27,19 +27,8 @@ ACTIVATION_LABELS = {"relu": "ReLU", "leaky_relu": "LeakyReLU", "tanh": "tanh"}
 FIELD = {f.key: f for f in TOY_FIELDS}
 
 
-def widget_values() -> dict[str, Any]:
-    return {key: st.session_state[PREFIX + key] for key in FIELDS if PREFIX + key in st.session_state}
-
-
-def set_widgets(structure: ToyStructure, knobs: Knobs) -> None:
-    """Put settings into the widgets (call before they are drawn, or from a callback)."""
-    for key, value in flatten(structure, knobs).items():
-        st.session_state[PREFIX + key] = value
-
-
-def current_settings() -> tuple[ToyStructure, Knobs]:
-    """Raises ConfigError when a combination of widget values is invalid."""
-    return unflatten(widget_values())
+SETTINGS = WidgetSettings(PREFIX, tuple(FIELDS), flatten, unflatten)
+widget_values, set_widgets, current_settings = SETTINGS.values, SETTINGS.set, SETTINGS.current
 
 
 def _apply_preset(keep_training: bool) -> None:
@@ -96,13 +85,9 @@ def sidebar() -> tuple[ToyStructure, Knobs, ToyDistribution] | None:
     """Draw every control; returns the chosen settings, or None while they are unusable
     (the reason is shown next to the widgets)."""
     with st.sidebar:
-        st.subheader("Preset")
-        st.selectbox("Recipe", list(PRESETS), key="pg_preset", format_func=lambda n: PRESETS[n].label,
-                     label_visibility="collapsed")
-        st.caption(PRESETS[st.session_state["pg_preset"]].description)
-        recipe_slot = st.empty()
-        restart.preset_buttons(PREFIX, _apply_preset, "Load the recipe's networks and knobs (keeps your data and seed) and "
-                                              "start from fresh weights at step 0; Undo brings the old run back")
+        recipe_slot = restart.preset_section(PREFIX, PRESETS, _apply_preset, (
+            "Load the recipe's networks and knobs (keeps your data and seed) and start from fresh weights at "
+            "step 0; Undo brings the old run back"))
 
         st.subheader("Data")
         labels = {name: d.label for name, d in TOY_DISTRIBUTIONS.items()} | {USER_DATA: "Your CSV file…"}

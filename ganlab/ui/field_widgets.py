@@ -8,7 +8,8 @@ table's, so the widget, the link, the CLI and config files cannot drift apart.
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable
 
 import streamlit as st
 
@@ -55,3 +56,26 @@ def remaining_inputs(fields: Iterable[Field], prefix: str, drawn: Iterable[str])
     for field in fields:
         if field.key not in done:
             field_input(field, prefix)
+
+
+@dataclass(frozen=True)
+class WidgetSettings:
+    """A page's settings held in its widgets: session-state keys `prefix + field key`, turned into
+    (structure, knobs) and back by the page's URL codec (`flatten` / `unflatten`)."""
+
+    prefix: str
+    keys: tuple[str, ...]
+    flatten: Callable[[Any, Any], dict[str, Any]]
+    unflatten: Callable[[dict[str, Any]], tuple[Any, Any]]
+
+    def values(self) -> dict[str, Any]:
+        return {key: st.session_state[self.prefix + key] for key in self.keys if self.prefix + key in st.session_state}
+
+    def set(self, structure: Any, knobs: Any) -> None:
+        """Put settings into the widgets (call before they are drawn, or from a callback)."""
+        for key, value in self.flatten(structure, knobs).items():
+            st.session_state[self.prefix + key] = value
+
+    def current(self) -> tuple[Any, Any]:
+        """(structure, knobs) of the widgets; raises ConfigError when a combination is invalid."""
+        return self.unflatten(self.values())

@@ -10,7 +10,7 @@ images) is said next to the widgets and the run keeps its last good settings.
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+
 
 import streamlit as st
 
@@ -21,7 +21,7 @@ from ganlab.data.images import ImageDataset
 from ganlab.fields import IMAGE_FIELDS as IMAGE_TABLE
 from ganlab.image_presets import IMAGE_PRESETS, default_image_settings, get_image_preset
 from ganlab.ui import restart
-from ganlab.ui.field_widgets import field_input, remaining_inputs
+from ganlab.ui.field_widgets import WidgetSettings, field_input, remaining_inputs
 from ganlab.ui.knob_controls import training_inputs
 from ganlab.urlstate import IMAGE_FIELDS, flatten_image, unflatten_image
 
@@ -32,19 +32,10 @@ CHANNEL_LABELS = {1: "Grey", 3: "Colour"}
 FIELD = {f.key: f for f in IMAGE_TABLE}
 
 
-def widget_values() -> dict[str, Any]:
-    return {key: st.session_state[PREFIX + key] for key in IMAGE_FIELDS if PREFIX + key in st.session_state}
-
-
-def set_widgets(structure: ImageStructure, knobs: Knobs) -> None:
-    """Put settings into the widgets (call before they are drawn, or from a callback)."""
-    for key, value in flatten_image(structure, knobs).items():
-        st.session_state[PREFIX + key] = value
-
-
-def current_settings() -> tuple[ImageStructure, Knobs]:
-    """The widgets' settings (num_classes still the default); raises ConfigError when invalid."""
-    return unflatten_image(widget_values(), default_image_settings())
+# current_settings(): the widgets' settings (num_classes still the default); ConfigError when invalid
+SETTINGS = WidgetSettings(PREFIX, tuple(IMAGE_FIELDS), flatten_image,
+                          lambda values: unflatten_image(values, default_image_settings()))
+widget_values, set_widgets, current_settings = SETTINGS.values, SETTINGS.set, SETTINGS.current
 
 
 def dataset_labels() -> dict[str, str]:
@@ -145,14 +136,9 @@ def sidebar() -> tuple[ImageStructure, Knobs, ImageDataset] | None:
     """Draw every control; the chosen settings and their dataset, or None while they are
     unusable (the reason is shown next to the widgets)."""
     with st.sidebar:
-        st.subheader("Preset")
-        st.selectbox("Recipe", list(IMAGE_PRESETS), key="im_preset", format_func=lambda n: IMAGE_PRESETS[n].label,
-                     label_visibility="collapsed")
-        st.caption(IMAGE_PRESETS[st.session_state["im_preset"]].description)
-        recipe_slot = st.empty()
-        restart.preset_buttons(PREFIX, _apply_preset, "Load the recipe's networks and knobs (keeps your data, image size, "
-                                              "channels and seed) and start from fresh weights at step 0; Undo "
-                                              "brings the old run back")
+        recipe_slot = restart.preset_section(PREFIX, IMAGE_PRESETS, _apply_preset, (
+            "Load the recipe's networks and knobs (keeps your data, image size, channels and seed) and start "
+            "from fresh weights at step 0; Undo brings the old run back"))
 
         st.subheader("Data")
         labels = dataset_labels()

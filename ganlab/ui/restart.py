@@ -110,6 +110,18 @@ def undo_offer(runner: Runner, prefix: str, set_widgets: Callable[[Any, Any], No
               help="Bring back the weights, history and settings the run had before this restart")
 
 
+def preset_section(prefix: str, presets: Any, on_apply, restart_help: str) -> Any:
+    """The sidebar's Preset section (both pages): the recipe, what it shows, and its buttons.
+    Returns an empty slot under the description, for what the page says about the recipe."""
+    st.subheader("Preset")
+    st.selectbox("Recipe", list(presets), key=prefix + "preset", format_func=lambda n: presets[n].label,
+                 label_visibility="collapsed")
+    st.caption(presets[st.session_state[prefix + "preset"]].description)
+    slot = st.empty()
+    preset_buttons(prefix, on_apply, restart_help)
+    return slot
+
+
 def preset_buttons(prefix: str, on_apply, restart_help: str) -> None:
     """The primary "Apply and restart" and the secondary "Apply, keep training" (both pages)."""
     st.button(APPLY_AND_RESTART, on_click=on_apply, args=(False,), key=prefix + "apply_preset", width="stretch",
