@@ -240,6 +240,7 @@ class Knobs:
     gp_weight: float = 0.0
     r1_weight: float = 0.0
     ms_weight: float = 0.0  # mode seeking, a generator regularizer (ganlab.regularizers)
+    label_smoothing: float = 0.0  # one-sided: D's target on real samples is 1 - this (cross-entropy losses)
     clip_value: float = 0.01
     lr_decay_start: int = 0  # steps at the full learning rates before the decay begins
     lr_half_life: int = 0  # then both rates halve every this many steps (exponential decay); 0: no decay

@@ -143,6 +143,9 @@ KNOB_FIELDS: tuple[Field, ...] = (
           "different noise gives the same image, e.g. one style per class in a conditional GAN. "
           "The G loss chart shows the adversarial part only.",
           float, PENALTY_RANGE, short="Mode seeking (G)", step=0.1),
+    Field("ls", ("knobs", "label_smoothing"), "label-smoothing", "Label smoothing", "One-sided label smoothing "
+          "(Salimans et al. 2016) for the cross-entropy losses: D's target on real samples is 1 − ε, not 1",
+          float, (0.0, 0.5), short="Label smoothing ε", step=0.05),
 )
 
 

@@ -94,6 +94,26 @@ def test_recorded_values_match_a_recomputation(loss):
         assert record["d_penalty"] == 0.0
 
 
+@pytest.mark.parametrize("loss", sorted(LOSSES))
+def test_label_smoothing_makes_the_real_target_one_minus_epsilon_for_cross_entropy(loss):
+    """D's loss with label smoothing ε is the cross-entropy against 1 − ε on real samples (and
+    0 on fake), for the cross-entropy losses; the others' D loss is left alone."""
+    knobs = knobs_for(loss, label_smoothing=0.2)
+    parts = make_parts(knobs)
+    D0, G0 = copy.deepcopy(parts.discriminator), copy.deepcopy(parts.generator)
+    real, _ = parts.sample_real(BATCH)
+    record = train_step(parts, knobs, "d")
+    with torch.no_grad():
+        d_real, d_fake = D0(real), D0(G0(parts.sample_noise(BATCH)))
+    smoothed = (torch.nn.functional.binary_cross_entropy_with_logits(d_real, torch.full_like(d_real, 0.8))
+                + torch.nn.functional.binary_cross_entropy_with_logits(d_fake, torch.zeros_like(d_fake)))
+    expected = smoothed if LOSSES[loss].display == "probability" else LOSSES[loss].d_loss(d_real, d_fake)
+    assert record["d_loss"] == pytest.approx(expected.item(), rel=1e-5, abs=1e-6)
+    plain = make_parts(knobs_for(loss))
+    train_step(plain, knobs_for(loss), "d")
+    assert changed(params(plain.discriminator), parts.discriminator) == (LOSSES[loss].display == "probability")
+
+
 def test_r1_penalty_is_weighted_into_the_record():
     knobs = knobs_for("non-saturating", r1_weight=2.5)
     parts = make_parts(knobs)

@@ -125,6 +125,8 @@ def discriminator_step(parts: GanParts, knobs: Knobs, loss: AdversarialLoss) -> 
         fake = G(parts.sample_noise(knobs.batch_size), labels)
     d_real, d_fake = _score_both(D, real, fake, labels)
     adversarial = loss.d_loss(d_real, d_fake)
+    if knobs.label_smoothing > 0 and loss.display == "probability":  # BCE(x, 1 − ε) = softplus(−x) + ε·x
+        adversarial = adversarial + knobs.label_smoothing * d_real.mean()
     penalties: list[Tensor] = []
     critic = lambda x: D(x, labels)  # noqa: E731 - binds the labels for the regularizers
     if knobs.gp_weight > 0:
