@@ -208,7 +208,7 @@ def graph_svg(graph: ModelGraph, pictures: Mapping[str, str] | None = None, *, l
     `bars`: D's mean scores {"d_real", "d_fake"} in [0, 1], drawn as bars (None: numbers only)."""
     pictures = pictures or {}
     parts = [f'<div class="ganlab-model-graph" style="max-width:{MAX_WIDTH_PX}px;margin:0 auto">',
-             f'<svg viewBox="0 0 {WIDTH} {lay.height}" width="100%" role="img" aria-label="{escape(title)}" '
+             f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {lay.height}" width="100%" role="img" aria-label="{escape(title)}" '
              f'style="font-family:inherit;display:block">',
              f"<title>{escape(title)}</title>"]
     parts += [_edge_svg(edge, lay) for edge in graph.edges if edge.role is None]
