@@ -31,39 +31,39 @@ NODE_TITLES = {
 }
 # (id, source, target, kind): forward edges carry data, gradient edges carry a loss's gradient back
 EDGES = (
-    ("noise>generator", "noise", "generator", "forward"),
-    ("generator>fake", "generator", "fake", "forward"),
-    ("real>discriminator", "real", "discriminator", "forward"),
-    ("fake>discriminator", "fake", "discriminator", "forward"),
-    ("discriminator>predictions", "discriminator", "predictions", "forward"),
-    ("predictions>d_loss", "predictions", "d_loss", "forward"),
-    ("predictions>g_loss", "predictions", "g_loss", "forward"),
-    ("d_loss>discriminator", "d_loss", "discriminator", "gradient"),  # update D
-    ("g_loss>generator", "g_loss", "generator", "gradient"),  # update G, back through D and the samples
+    ("noise-generator", "noise", "generator", "forward"),
+    ("generator-fake", "generator", "fake", "forward"),
+    ("real-discriminator", "real", "discriminator", "forward"),
+    ("fake-discriminator", "fake", "discriminator", "forward"),
+    ("discriminator-predictions", "discriminator", "predictions", "forward"),
+    ("predictions-d_loss", "predictions", "d_loss", "forward"),
+    ("predictions-g_loss", "predictions", "g_loss", "forward"),
+    ("d_loss-discriminator", "d_loss", "discriminator", "gradient"),  # update D
+    ("g_loss-generator", "g_loss", "generator", "gradient"),  # update G, back through D and the samples
 )
-EDGE_LABELS = {"d_loss>discriminator": "∇ update D", "g_loss>generator": "∇ update G (through D)"}
+EDGE_LABELS = {"d_loss-discriminator": "∇ update D", "g_loss-generator": "∇ update G (through D)"}
 
 # The slow-motion sub-steps (the `active` input): what each one computes, and what it lights up.
 STAGES = {
     "d_sample": ("D step: draw a real batch and a noise batch", ("real", "noise")),
-    "d_fake": ("D step: G turns the noise into generated samples", ("noise>generator", "generator>fake")),
+    "d_fake": ("D step: G turns the noise into generated samples", ("noise-generator", "generator-fake")),
     "d_score": ("D step: D scores the real and the generated samples",
-                ("real>discriminator", "fake>discriminator", "discriminator>predictions")),
-    "d_loss": ("D step: D's loss from its predictions", ("predictions>d_loss", "d_loss")),
-    "d_grad": ("D step: the gradient of D's loss flows back to D", ("d_loss>discriminator",)),
+                ("real-discriminator", "fake-discriminator", "discriminator-predictions")),
+    "d_loss": ("D step: D's loss from its predictions", ("predictions-d_loss", "d_loss")),
+    "d_grad": ("D step: the gradient of D's loss flows back to D", ("d_loss-discriminator",)),
     "d_update": ("D step: the optimizer moves D's weights", ("discriminator",)),
     "g_sample": ("G step: draw a noise batch", ("noise",)),
-    "g_fake": ("G step: G turns the noise into generated samples", ("noise>generator", "generator>fake")),
-    "g_score": ("G step: D scores the generated samples", ("fake>discriminator", "discriminator>predictions")),
-    "g_loss": ("G step: G's loss from D's predictions on them", ("predictions>g_loss", "g_loss")),
-    "g_grad": ("G step: the gradient of G's loss flows back through D to G", ("g_loss>generator",)),
+    "g_fake": ("G step: G turns the noise into generated samples", ("noise-generator", "generator-fake")),
+    "g_score": ("G step: D scores the generated samples", ("fake-discriminator", "discriminator-predictions")),
+    "g_loss": ("G step: G's loss from D's predictions on them", ("predictions-g_loss", "g_loss")),
+    "g_grad": ("G step: the gradient of G's loss flows back through D to G", ("g_loss-generator",)),
     "g_update": ("G step: the optimizer moves G's weights (D stays as it is)", ("generator",)),
 }
 # What one whole update lights up (a training step's highlight).
-D_PATH = ("real>discriminator", "fake>discriminator", "discriminator>predictions", "predictions>d_loss",
-          "d_loss>discriminator", "discriminator", "d_loss")
-G_PATH = ("noise>generator", "generator>fake", "fake>discriminator", "discriminator>predictions",
-          "predictions>g_loss", "g_loss>generator", "generator", "g_loss")
+D_PATH = ("real-discriminator", "fake-discriminator", "discriminator-predictions", "predictions-d_loss",
+          "d_loss-discriminator", "discriminator", "d_loss")
+G_PATH = ("noise-generator", "generator-fake", "fake-discriminator", "discriminator-predictions",
+          "predictions-g_loss", "g_loss-generator", "generator", "g_loss")
 ROLES = ("d", "g", "dg")  # what lit an element: the D update, the G update, or both (shared edges)
 
 

@@ -106,12 +106,12 @@ def _edge_geometry(edge: Edge, lay: Layout) -> tuple[str, tuple[float, float, fl
     """(the SVG path, the arrow tip (x, y, dx, dy), where the label goes)."""
     s, t = lay.boxes[edge.source], lay.boxes[edge.target]
     low = lay.height - 8
-    if edge.id == "d_loss>discriminator":  # down from D's loss, back up into D from below
+    if edge.id == "d_loss-discriminator":  # down from D's loss, back up into D from below
         x0, y0, x1, y1 = s.cx, s.bottom, t.cx + 10, t.bottom
         dip = max(y0, y1) + 14
         return (f"M{x0:.1f},{y0:.1f} C{x0:.1f},{dip:.1f} {x1:.1f},{dip:.1f} {x1:.1f},{y1 + 7:.1f}",
                 (x1, y1, 0.0, -1.0), ((x0 + x1) / 2 + 4, dip + 4))
-    if edge.id == "g_loss>generator":  # under the whole bottom row and back up into G
+    if edge.id == "g_loss-generator":  # under the whole bottom row and back up into G
         x0, y0, x1, y1 = s.cx, s.bottom, t.cx, t.bottom
         return (f"M{x0:.1f},{y0:.1f} V{low - 10:.1f} Q{x0:.1f},{low:.1f} {x0 - 10:.1f},{low:.1f} "
                 f"H{x1 + 10:.1f} Q{x1:.1f},{low:.1f} {x1:.1f},{low - 10:.1f} V{y1 + 7:.1f}",
@@ -141,7 +141,7 @@ def _edge_svg(edge: Edge, lay: Layout) -> str:
     if edge.label:
         weight = "600" if edge.role else "400"
         out.append(f'<text x="{lx:.1f}" y="{ly:.1f}" text-anchor="middle" font-size="10.5" font-weight="{weight}" '
-                   f'fill="{colour if edge.role else STALE}">{escape(edge.label)}</text>')
+                   f'fill="{colour if edge.role else STALE}">{escape(edge.label, quote=False)}</text>')
     out.append("</g>")
     return "".join(out)
 
@@ -150,7 +150,7 @@ def _text_line(x: float, y: float, text: str, *, size: float = 11.0, stale: bool
                colour: str = TEXT) -> str:
     tip = f"<title>{STALE_TIP}</title>" if stale else ""
     return (f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="middle" font-size="{size}" font-weight="{weight}" '
-            f'fill="{STALE if stale else colour}">{tip}{escape(text)}</text>')
+            f'fill="{STALE if stale else colour}">{tip}{escape(text, quote=False)}</text>')
 
 
 def _bar(box: Box, y: float, value: float | None, colour: str) -> str:
@@ -216,5 +216,5 @@ def graph_svg(graph: ModelGraph, pictures: Mapping[str, str] | None = None, *, l
     parts += [_node_svg(node, lay, pictures.get(node.id), bars) for node in graph.nodes]
     parts.append("</svg>")
     parts.append(f'<div class="ganlab-model-graph-caption" style="font-size:0.85rem;color:#555">'
-                 f"{escape(graph.caption)}</div></div>")
+                 f"{escape(graph.caption, quote=False)}</div></div>")
     return "".join(parts)

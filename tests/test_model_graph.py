@@ -33,10 +33,10 @@ def test_last_update_reads_which_nets_the_step_updated_from_its_record():
 
 def test_a_full_step_lights_both_paths_and_their_shared_edges_dark():
     lit = highlight(None, "both")
-    assert lit["real>discriminator"] == lit["d_loss>discriminator"] == lit["discriminator"] == lit["d_loss"] == "d"
-    assert lit["noise>generator"] == lit["g_loss>generator"] == lit["generator"] == lit["g_loss"] == "g"
+    assert lit["real-discriminator"] == lit["d_loss-discriminator"] == lit["discriminator"] == lit["d_loss"] == "d"
+    assert lit["noise-generator"] == lit["g_loss-generator"] == lit["generator"] == lit["g_loss"] == "g"
     # G's loss is D's verdict on the fakes: both updates pass through these two edges
-    assert lit["fake>discriminator"] == lit["discriminator>predictions"] == "dg"
+    assert lit["fake-discriminator"] == lit["discriminator-predictions"] == "dg"
     assert set(lit) == set(D_PATH) | set(G_PATH)
     assert {"noise", "real", "fake", "predictions"}.isdisjoint(lit)  # data nodes stay unlit
 
@@ -48,11 +48,11 @@ def test_a_lone_d_or_g_step_lights_its_own_path_only():
 
 
 def test_a_slow_motion_stage_lights_its_sub_step_whatever_the_last_step_was():
-    assert highlight("d_grad", "both") == {"d_loss>discriminator": "d"}
-    assert highlight("g_grad", "d") == {"g_loss>generator": "g"}
-    assert highlight("d_score", None) == {"real>discriminator": "d", "fake>discriminator": "d",
-                                          "discriminator>predictions": "d"}
-    assert highlight("g_score", None) == {"fake>discriminator": "g", "discriminator>predictions": "g"}
+    assert highlight("d_grad", "both") == {"d_loss-discriminator": "d"}
+    assert highlight("g_grad", "d") == {"g_loss-generator": "g"}
+    assert highlight("d_score", None) == {"real-discriminator": "d", "fake-discriminator": "d",
+                                          "discriminator-predictions": "d"}
+    assert highlight("g_score", None) == {"fake-discriminator": "g", "discriminator-predictions": "g"}
     assert highlight("g_update", None) == {"generator": "g"}
     ids = set(NODE_TITLES) | {e[0] for e in EDGES}
     for stage, (_, elements) in STAGES.items():  # every stage names real elements, in its net's colour
@@ -70,8 +70,8 @@ def test_nodes_show_the_runs_numbers_and_the_caption_the_step():
     assert texts(graph, "generator")[0] == "12 updates"
     assert texts(graph, "discriminator")[0] == "24 updates"
     assert graph.caption.startswith("Step 12 · last step: 2 D updates, then a G update")
-    assert graph.edge("d_loss>discriminator").kind == graph.edge("g_loss>generator").kind == "gradient"
-    assert graph.edge("noise>generator").kind == "forward"
+    assert graph.edge("d_loss-discriminator").kind == graph.edge("g_loss-generator").kind == "gradient"
+    assert graph.edge("noise-generator").kind == "forward"
     assert not any(line.stale for node in graph.nodes for line in node.lines)
 
 
@@ -99,7 +99,7 @@ def test_missing_numbers_show_a_dash_and_a_critic_adds_its_estimate():
 def test_a_slow_motion_caption_says_what_the_sub_step_does():
     graph = build_graph(inputs(BOTH), active="g_grad")
     assert graph.caption == "Step 12 · slow motion: G step: the gradient of G's loss flows back through D to G"
-    assert graph.lit() == {"g_loss>generator": "g"}
+    assert graph.lit() == {"g_loss-generator": "g"}
 
 
 def test_structure_texts_and_inputs_of_a_snapshots_fields():

@@ -39,12 +39,12 @@ def test_every_node_and_edge_is_drawn_inside_the_view_box():
 
 def test_a_lone_g_step_lights_gs_path_orange_and_greys_ds_older_loss():
     drawn = groups(graph_svg(graph({"g_loss": 0.5}, {"g_loss": 0.5, "d_loss": 1.0})))
-    edge = drawn["g_loss>generator"]
+    edge = drawn["g_loss-generator"]
     path = edge.find(f"{SVG}path")
     assert "lit-g" in edge.get("class") and "gradient" in edge.get("class")
     assert path.get("stroke") == ROLE_COLOURS["g"] and path.get("stroke-dasharray") == "5 4"
-    assert drawn["noise>generator"].find(f"{SVG}path").get("stroke-dasharray") is None  # forward: solid
-    idle = drawn["real>discriminator"]
+    assert drawn["noise-generator"].find(f"{SVG}path").get("stroke-dasharray") is None  # forward: solid
+    idle = drawn["real-discriminator"]
     assert idle.get("class") == "edge forward idle" and idle.find(f"{SVG}path").get("stroke") == IDLE_EDGE
     assert drawn["generator"].find(f"{SVG}rect").get("stroke") == ROLE_COLOURS["g"]
     d_loss = [t for t in drawn["d_loss"].iter(f"{SVG}text") if t.find(f"{SVG}title") is not None]
