@@ -48,17 +48,26 @@ def noise_picture(noise: np.ndarray, kind: str, size: int = TOY_PIXELS) -> Image
     return Image.fromarray(pixels, "RGB")
 
 
-def toy_pictures(view: ToyView, noise: np.ndarray | None, noise_kind: str, loss: str | None,
-                 size: int = TOY_PIXELS) -> dict[str, str]:
-    """{node id: data URI} for the playground's graph. G's picture is its manifold (the image of
-    a noise grid), absent when the noise has more than 2 dimensions."""
-    def square(layers: Sequence[str]) -> str:
-        return data_uri(jpeg_bytes(render_plot_square(view, layers, None, size, supersample=1, loss=loss), 88),
-                        "image/jpeg")
+def _square(view: ToyView, layers: Sequence[str], loss: str | None, size: int) -> str:
+    img = render_plot_square(view, layers, None, size, supersample=1, loss=loss)
+    return data_uri(jpeg_bytes(img, 88), "image/jpeg")
 
-    out = {"real": square(("real",)), "fake": square(("fake",)), "discriminator": square(("surface",))}
+
+def toy_live_pictures(view: ToyView, loss: str | None, size: int = TOY_PIXELS) -> dict[str, str]:
+    """{node id: data URI} of what changes with the weights: the generated samples, D's surface
+    and G's manifold (the image of a noise grid; absent when the noise has more than 2
+    dimensions). About 5 ms a view, most of it the points."""
+    out = {"fake": _square(view, ("fake",), loss, size), "discriminator": _square(view, ("surface",), loss, size)}
     if view.manifold is not None and np.size(view.manifold):
-        out["generator"] = square(("manifold",))
+        out["generator"] = _square(view, ("manifold",), loss, size)
+    return out
+
+
+def toy_fixed_pictures(view: ToyView, noise: np.ndarray | None, noise_kind: str,
+                       size: int = TOY_PIXELS) -> dict[str, str]:
+    """{node id: data URI} of what a run keeps: its real samples and its fixed noise batch
+    (drawn once a run: the real points alone cost ~5 ms)."""
+    out = {"real": _square(view, ("real",), None, size)}
     if noise is not None and np.size(noise):
         out["noise"] = data_uri(png_bytes(noise_picture(noise, noise_kind, size)), "image/png")
     return out

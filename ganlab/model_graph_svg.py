@@ -63,7 +63,7 @@ def layout(picture: int) -> Layout:
     """Two rows (real samples above, noise -> G -> generated samples below), D between them,
     the predictions top right with the two losses under them, and room below for the gradients'
     paths back (D's under D, G's under the whole bottom row)."""
-    h = picture + 50
+    h = picture + 54
     top, bottom = 8, 8 + h + 22
     boxes = {nid: Box(COLUMNS[nid], bottom, NODE_W, h) for nid in ("noise", "generator", "fake")}
     boxes["real"] = Box(COLUMNS["real"], top, NODE_W, h)
@@ -146,7 +146,7 @@ def _edge_svg(edge: Edge, lay: Layout) -> str:
     return "".join(out)
 
 
-def _text_line(x: float, y: float, text: str, *, size: float = 11.0, stale: bool = False, weight: str = "400",
+def _text_line(x: float, y: float, text: str, *, size: float = 11.5, stale: bool = False, weight: str = "400",
                colour: str = TEXT) -> str:
     tip = f"<title>{STALE_TIP}</title>" if stale else ""
     return (f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="middle" font-size="{size}" font-weight="{weight}" '
@@ -196,8 +196,8 @@ def _node_svg(node: Node, lay: Layout, picture: str | None, bars: Mapping[str, f
             out.append(_text_line(box.cx, y, line.text, stale=line.stale))
     else:
         for line in node.lines:
-            out.append(_text_line(box.cx, y, line.text, size=10.5, stale=line.stale))
-            y += 12
+            out.append(_text_line(box.cx, y, line.text, size=11.5, stale=line.stale))
+            y += 13
     out.append("</g>")
     return "".join(out)
 

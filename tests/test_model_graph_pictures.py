@@ -10,7 +10,7 @@ import numpy as np
 from PIL import Image
 
 from ganlab.model_graph_pictures import (
-    NOISE_COLOUR, grid_corner, image_pictures, mosaic, noise_picture, noise_strip, toy_pictures,
+    NOISE_COLOUR, grid_corner, image_pictures, mosaic, noise_picture, noise_strip, toy_fixed_pictures, toy_live_pictures,
 )
 from ganlab.training.toy_experiment import ToyView
 
@@ -56,7 +56,9 @@ def toy_view(manifold) -> ToyView:
 
 def test_the_2d_graph_gets_a_picture_per_node_and_g_its_manifold_only_when_there_is_one():
     lines = np.stack([np.column_stack([np.linspace(-1, 1, 5), np.full(5, v)]) for v in (-1, 1)])
-    pictures = toy_pictures(toy_view(lines), np.zeros((10, 2)), "gaussian", "non-saturating", size=32)
-    assert set(pictures) == {"real", "fake", "discriminator", "generator", "noise"}
-    assert all(decode(uri).shape[:2] == (32, 32) for uri in pictures.values())
-    assert "generator" not in toy_pictures(toy_view(None), np.zeros((10, 2)), "gaussian", None, size=32)
+    live = toy_live_pictures(toy_view(lines), "non-saturating", size=32)
+    fixed = toy_fixed_pictures(toy_view(lines), np.zeros((10, 2)), "gaussian", size=32)
+    assert set(live) == {"fake", "discriminator", "generator"} and set(fixed) == {"real", "noise"}
+    assert all(decode(uri).shape[:2] == (32, 32) for uri in (*live.values(), *fixed.values()))
+    assert "generator" not in toy_live_pictures(toy_view(None), None, size=32)
+    assert "noise" not in toy_fixed_pictures(toy_view(None), None, "gaussian", size=32)

@@ -13,7 +13,7 @@ import numpy as np
 import streamlit as st
 
 from ganlab.model_graph import STAGES, build_graph, graph_inputs
-from ganlab.model_graph_pictures import image_pictures, toy_pictures
+from ganlab.model_graph_pictures import image_pictures, toy_fixed_pictures, toy_live_pictures
 from ganlab.model_graph_svg import COMPACT, FULL, graph_svg
 from ganlab.training.runner import Runner
 from ganlab.training.runner_state import Snapshot
@@ -43,12 +43,19 @@ def known_numbers(snap: Snapshot, runner: Runner) -> dict[str, float]:
     return known
 
 
-def _cached_pictures(prefix: str, key: tuple, draw: Callable[[], dict[str, str]]) -> dict[str, str]:
-    """The pictures of `key` (a new view, a new run), drawn once: the fragment reruns between views."""
-    cached = st.session_state.get(prefix + "graph_pictures")
-    if cached is None or cached[0] != key:
+def _same(a: object, b: object) -> bool:
+    return a is b or (isinstance(a, (int, float, str)) and a == b)
+
+
+def _cached_pictures(name: str, key: tuple, draw: Callable[[], dict[str, str]]) -> dict[str, str]:
+    """The pictures of `key` (the experiment object itself, compared by identity, and numbers such
+    as the view's step: a remote runner's every snapshot unpickles a new view object), drawn once:
+    the fragment reruns between views. Holding the experiment keeps a freed one's id from being
+    mistaken for a new one's."""
+    cached = st.session_state.get(name)
+    if cached is None or len(cached[0]) != len(key) or not all(map(_same, cached[0], key)):
         cached = (key, draw())
-        st.session_state[prefix + "graph_pictures"] = cached
+        st.session_state[name] = cached
     return cached[1]
 
 
@@ -63,14 +70,16 @@ def toy_graph_html(snap: Snapshot, runner: Runner, active: str | None = None) ->
     view = snap.view
     inputs = graph_inputs(snap.step, snap.d_updates, snap.g_updates, snap.knobs, snap.structure, snap.latest, known,
                           real_text=experiment.dataset.label,
-                          fake_text="from fixed noise" if view is None else f"{len(view.fake):,} from fixed noise")
+                          fake_text="" if view is None else f"{len(view.fake):,} points")
     pictures: dict[str, str] = {}
     if view is not None:
-        def draw() -> dict[str, str]:
+        def fixed() -> dict[str, str]:  # view.fake is G of this noise (ToyExperiment.view)
             noise = experiment.eval_noise[: len(view.fake)].detach().cpu().numpy()
-            return toy_pictures(view, noise, snap.structure.noise, snap.knobs.loss)
+            return toy_fixed_pictures(view, noise, snap.structure.noise)
 
-        pictures = _cached_pictures("pg_", (id(experiment), snap.view_step, id(view), snap.knobs.loss), draw)
+        pictures = {**_cached_pictures("pg_graph_fixed", (experiment,), fixed),
+                    **_cached_pictures("pg_graph_live", (experiment, snap.view_step, snap.knobs.loss),
+                                       lambda: toy_live_pictures(view, snap.knobs.loss))}
     graph = build_graph(inputs, active)
     return graph_svg(graph, pictures, lay=FULL, bars=_bars(known, inputs.probability))
 
@@ -88,7 +97,7 @@ def image_graph_html(snap: Snapshot, runner: Runner, active: str | None = None) 
     experiment = runner.experiment
     known = known_numbers(snap, runner)
     inputs = graph_inputs(snap.step, snap.d_updates, snap.g_updates, snap.knobs, snap.structure, snap.latest, known,
-                          real_text=experiment.dataset.name, fake_text="the grid's first 4")
+                          real_text=experiment.dataset.name, fake_text="of the grid")
     pictures: dict[str, str] = {}
     if snap.view is not None:
         def draw() -> dict[str, str]:
@@ -98,7 +107,7 @@ def image_graph_html(snap: Snapshot, runner: Runner, active: str | None = None) 
             noise = experiment.grid_noise[cells].detach().cpu().numpy()
             return image_pictures(snap.view.grid, _real_images(experiment), noise, snap.structure.image_size)
 
-        pictures = _cached_pictures("im_", (id(experiment), snap.view_step, id(snap.view)), draw)
+        pictures = _cached_pictures("im_graph_pictures", (experiment, snap.view_step), draw)
     graph = build_graph(inputs, active)
     return graph_svg(graph, pictures, lay=COMPACT, bars=_bars(known, inputs.probability))
 
