@@ -185,7 +185,8 @@ def _updates(count: int) -> str:
 def node_lines(inputs: GraphInputs) -> dict[str, tuple[Line, ...]]:
     """The text each node shows beside its picture."""
     score = inputs.score_label
-    predictions = [_value(inputs, "d_real", "real:", ".2f"), _value(inputs, "d_fake", "fake:", ".2f")]
+    spec = ".2f" if inputs.probability else None  # a critic's values are not on a 0..1 scale
+    predictions = [_value(inputs, "d_real", "real:", spec), _value(inputs, "d_fake", "fake:", spec)]
     if "wasserstein" in inputs.known:
         predictions.append(_value(inputs, "wasserstein", "W est.", ".3f"))
     return {
@@ -207,7 +208,10 @@ def build_graph(inputs: GraphInputs, active: str | None = None) -> ModelGraph:
     lines = node_lines(inputs)
     nodes = tuple(Node(nid, title, tuple(line for line in lines[nid] if line.text.strip()), lit.get(nid))
                   for nid, title in NODE_TITLES.items())
-    edges = tuple(Edge(eid, src, dst, kind, EDGE_LABELS.get(eid, ""), lit.get(eid)) for eid, src, dst, kind in EDGES)
+    labels = dict(EDGE_LABELS)
+    if active is None and last == "both" and inputs.d_steps > 1:  # D steps per G step: D's path ran that often
+        labels["d_loss-discriminator"] += f" ×{inputs.d_steps}"
+    edges = tuple(Edge(eid, src, dst, kind, labels.get(eid, ""), lit.get(eid)) for eid, src, dst, kind in EDGES)
     return ModelGraph(nodes, edges, _caption(inputs, active, last))
 
 

@@ -110,7 +110,7 @@ def _edge_geometry(edge: Edge, lay: Layout) -> tuple[str, tuple[float, float, fl
         x0, y0, x1, y1 = s.cx, s.bottom, t.cx + 10, t.bottom
         dip = max(y0, y1) + 14
         return (f"M{x0:.1f},{y0:.1f} C{x0:.1f},{dip:.1f} {x1:.1f},{dip:.1f} {x1:.1f},{y1 + 7:.1f}",
-                (x1, y1, 0.0, -1.0), ((x0 + x1) / 2 + 4, dip + 4))
+                (x1, y1, 0.0, -1.0), ((x0 + x1) / 2 + 4, dip + 9))
     if edge.id == "g_loss-generator":  # under the whole bottom row and back up into G
         x0, y0, x1, y1 = s.cx, s.bottom, t.cx, t.bottom
         return (f"M{x0:.1f},{y0:.1f} V{low - 10:.1f} Q{x0:.1f},{low:.1f} {x0 - 10:.1f},{low:.1f} "

@@ -70,6 +70,8 @@ def test_nodes_show_the_runs_numbers_and_the_caption_the_step():
     assert texts(graph, "generator")[0] == "12 updates"
     assert texts(graph, "discriminator")[0] == "24 updates"
     assert graph.caption.startswith("Step 12 · last step: 2 D updates, then a G update")
+    assert graph.edge("d_loss-discriminator").label == "∇ update D ×2"  # D steps per G step
+    assert build_graph(inputs({"d_loss": 1.0})).edge("d_loss-discriminator").label == "∇ update D"
     assert graph.edge("d_loss-discriminator").kind == graph.edge("g_loss-generator").kind == "gradient"
     assert graph.edge("noise-generator").kind == "forward"
     assert not any(line.stale for node in graph.nodes for line in node.lines)
@@ -91,9 +93,11 @@ def test_missing_numbers_show_a_dash_and_a_critic_adds_its_estimate():
     assert texts(graph, "d_loss") == ["—"] and texts(graph, "predictions")[1:] == ["real: —", "fake: —"]
     assert graph.caption == "Step 0 · nothing trained yet: press Play or Step"
     critic = {"d_loss": -123.456, "g_loss": 45.678, "d_real": 3.2, "d_fake": -1.0, "wasserstein": 4.2}
-    graph = build_graph(inputs(critic, score_label="critic value"))
+    graph = build_graph(inputs(critic, score_label="critic value", probability=False))
     assert texts(graph, "d_loss") == ["-123.5"] and texts(graph, "g_loss") == ["45.68"]  # fits the narrow box
-    assert texts(graph, "predictions") == ["mean critic value", "real: 3.20", "fake: -1.00", "W est. 4.200"]
+    assert texts(graph, "predictions") == ["mean critic value", "real: 3.200", "fake: -1.000", "W est. 4.200"]
+    small = build_graph(inputs({"d_real": 0.003, "d_fake": -0.0012}, probability=False))
+    assert texts(small, "predictions")[1:] == ["real: 0.003", "fake: -0.001"]  # not "0.00" / "-0.00"
 
 
 def test_a_slow_motion_caption_says_what_the_sub_step_does():
