@@ -130,6 +130,7 @@ class GraphInputs:
     real_text: str = ""  # e.g. "Ring of 8 modes"
     fake_text: str = ""  # e.g. "500 from fixed noise"
     probability: bool = True  # D's mean scores lie in [0, 1] (the predictions' bars are drawn)
+    generator_note: tuple[str, ...] = ()  # more lines for G (e.g. why its manifold is not drawn)
 
 
 def last_update(latest: Mapping[str, float]) -> str | None:
@@ -191,7 +192,8 @@ def node_lines(inputs: GraphInputs) -> dict[str, tuple[Line, ...]]:
         predictions.append(_value(inputs, "wasserstein", "W est.", ".3f"))
     return {
         "noise": (Line(inputs.noise_text),),
-        "generator": (Line(_updates(inputs.g_updates)), Line(inputs.generator_text)),
+        "generator": (Line(_updates(inputs.g_updates)), Line(inputs.generator_text),
+                      *(Line(text, stale=True) for text in inputs.generator_note)),
         "fake": (Line(inputs.fake_text),),
         "real": (Line(inputs.real_text),),
         "discriminator": (Line(_updates(inputs.d_updates)), Line(inputs.discriminator_text)),
@@ -234,6 +236,13 @@ def structure_texts(structure: ToyStructure | ImageStructure) -> dict[str, str]:
             "generator_text": f"z → {size}", "discriminator_text": f"{size} → score"}
 
 
+def _manifold_note(structure: ToyStructure | ImageStructure) -> tuple[str, ...]:
+    """Why a 2D GAN's G shows no manifold (the image of a noise grid needs 1- or 2-D noise)."""
+    if isinstance(structure, ToyStructure) and structure.noise_dim > 2:
+        return ("no manifold:", "noise is > 2-D")
+    return ()
+
+
 def graph_inputs(step: int, d_updates: int, g_updates: int, knobs: Knobs, structure: ToyStructure | ImageStructure,
                  latest: Mapping[str, float], known: Mapping[str, float], *, real_text: str = "",
                  fake_text: str = "") -> GraphInputs:
@@ -244,5 +253,5 @@ def graph_inputs(step: int, d_updates: int, g_updates: int, knobs: Knobs, struct
 
     return GraphInputs(step=step, d_updates=d_updates, g_updates=g_updates, d_steps=knobs.d_steps,
                        latest=dict(latest), known=dict(known), score_label=score_label(knobs.loss),
-                       real_text=real_text, fake_text=fake_text,
+                       real_text=real_text, fake_text=fake_text, generator_note=_manifold_note(structure),
                        probability=get_loss(knobs.loss).display == "probability", **structure_texts(structure))

@@ -119,3 +119,7 @@ def test_structure_texts_and_inputs_of_a_snapshots_fields():
     assert got.score_label == "critic value" and not got.probability
     assert graph_inputs(0, 0, 0, Knobs(), toy, {}, {}).score_label == "P(real)"
     assert build_graph(got).node("real").lines[0].text == "Ring of 8"
+    assert got.generator_note == ()
+    wide = graph_inputs(0, 0, 0, Knobs(), ToyStructure(noise_dim=8), {}, {})
+    assert texts(build_graph(wide), "generator") == ["0 updates", "3 × 128 relu", "no manifold:", "noise is > 2-D"]
+    assert graph_inputs(0, 0, 0, Knobs(), ImageStructure(), {}, {}).generator_note == ()
