@@ -122,6 +122,7 @@ def graph_panel(prefix: str, runner: Runner, first: Snapshot, live: bool,
     @st.fragment(run_every=run_controls.poll_every(first, live, GRAPH_POLL_S, while_queued=False))
     def graph_fragment() -> None:
         snap = runner.snapshot(with_history=False)
+        # markdown, not st.html: st.html's sanitizer drops inline SVG (measured on streamlit 1.67)
         st.markdown(html_of(snap, runner, active_stage()), unsafe_allow_html=True)
 
     with box:
