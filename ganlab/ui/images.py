@@ -15,7 +15,7 @@ from ganlab.training.image_experiment import ImageExperiment
 from ganlab.training.runner import Runner, RunState
 from ganlab.training.runner_state import Snapshot
 from ganlab.training.trainers import make_runner
-from ganlab.ui import image_controls, run_controls, training_page
+from ganlab.ui import image_controls, model_graph, run_controls, training_page
 from ganlab.ui.quality import quality_panel, quality_pending
 from ganlab.ui.readout import d_numbers
 from ganlab.ui.session import IMAGES, create_runner
@@ -181,6 +181,7 @@ def live_view(runner: Runner) -> None:
     def quality_fragment() -> None:
         quality_panel(runner)
 
+    model_graph.graph_panel(PAGE.prefix, runner, first, live, model_graph.image_graph_html)
     view_panel()
     training_page.history_controls(PAGE, "Stop refreshing the grids and charts (training continues)")
     chart_panel()

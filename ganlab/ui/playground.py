@@ -17,7 +17,7 @@ from ganlab.training.runner import Runner
 from ganlab.training.runner_state import Snapshot
 from ganlab.training.toy_experiment import ToyExperiment
 from ganlab.training.trainers import make_runner
-from ganlab.ui import controls, run_controls, training_page
+from ganlab.ui import controls, model_graph, run_controls, training_page
 from ganlab.ui.readout import d_numbers
 from ganlab.ui.session import PLAYGROUND, create_runner
 from ganlab.ui.training_page import APP_URL_KEYS, TrainingPage
@@ -146,6 +146,7 @@ def live_view(runner: Runner) -> None:
                         key="pg_modes_chart")
         c2.plotly_chart(gradient_norms_figure(snap.history, window), width="stretch", key="pg_grad_chart")
 
+    model_graph.graph_panel(PAGE.prefix, runner, first, live, model_graph.toy_graph_html)
     # The layer picker sits outside the 2 Hz fragment: a widget re-sent every refresh costs the browser.
     st.pills("Layers", LAYERS, selection_mode="multi", default=list(LAYERS), format_func=LAYER_LABELS.get,
              key="pg_layers", label_visibility="collapsed")
