@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Mapping
 
 from ganlab.config import ImageStructure, Knobs, ToyStructure
+from ganlab.kinds import kind_of
 from ganlab.formatting import format_number
 
 # ---------------------------------------------------------------- the graph's shape
@@ -218,29 +219,15 @@ def build_graph(inputs: GraphInputs, active: str | None = None) -> ModelGraph:
 
 
 # ---------------------------------------------------------------- from a run's snapshot
-NOISE_NAMES = {"gaussian": "Gaussian", "uniform": "uniform"}
-
-
-def _mlp_text(shape) -> str:
-    return f"{shape.hidden_layers} × {shape.width} {shape.activation.replace('_', ' ')}"
-
-
 def structure_texts(structure: ToyStructure | ImageStructure) -> dict[str, str]:
-    """The nets' and the noise's one-line descriptions for the nodes."""
-    if isinstance(structure, ToyStructure):
-        return {"noise_text": f"{NOISE_NAMES.get(structure.noise, structure.noise)} · {structure.noise_dim}-D",
-                "generator_text": _mlp_text(structure.generator),
-                "discriminator_text": _mlp_text(structure.discriminator)}
-    size = f"{structure.image_size}×{structure.image_size}×{structure.channels}"
-    return {"noise_text": f"Gaussian · {structure.noise_dim}-D",
-            "generator_text": f"z → {size}", "discriminator_text": f"{size} → score"}
+    """The nets' and the noise's one-line descriptions for the nodes (noise_text, generator_text,
+    discriminator_text: the kind of GAN words them)."""
+    return kind_of(structure).net_texts(structure)
 
 
 def _manifold_note(structure: ToyStructure | ImageStructure) -> tuple[str, ...]:
-    """Why a 2D GAN's G shows no manifold (the image of a noise grid needs 1- or 2-D noise)."""
-    if isinstance(structure, ToyStructure) and structure.noise_dim > 2:
-        return ("no manifold:", "noise is > 2-D")
-    return ()
+    """Why G's node shows no manifold, when the kind draws one but cannot for this structure."""
+    return kind_of(structure).manifold_note(structure)
 
 
 def graph_inputs(step: int, d_updates: int, g_updates: int, knobs: Knobs, structure: ToyStructure | ImageStructure,

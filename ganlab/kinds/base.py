@@ -83,6 +83,16 @@ class GanKind:
         """The shape of one generated sample: (2,) for a point, (C, H, W) for an image."""
         raise NotImplementedError
 
+    def net_texts(self, structure: Any) -> dict[str, str]:
+        """One line each on the noise, G and D ("noise_text", "generator_text", "discriminator_text"),
+        for the model overview graph."""
+        raise NotImplementedError
+
+    def manifold_note(self, structure: Any) -> tuple[str, ...]:
+        """Lines saying why G's manifold (the image of a noise grid) cannot be drawn, or () when it
+        can or the kind draws none."""
+        return ()
+
     # ------------------------------------------------------------ data
     def experiment(self, structure: Any, dataset: Any = None, device: str | torch.device = "cpu") -> Any:
         raise NotImplementedError

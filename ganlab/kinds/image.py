@@ -52,6 +52,11 @@ class ImageKind(GanKind):
     def output_shape(self, structure: Any) -> tuple[int, ...]:
         return (structure.channels, structure.image_size, structure.image_size)
 
+    def net_texts(self, structure: Any) -> dict[str, str]:
+        size = f"{structure.image_size}×{structure.image_size}×{structure.channels}"
+        return {"noise_text": f"Gaussian · {structure.noise_dim}-D",
+                "generator_text": f"z → {size}", "discriminator_text": f"{size} → score"}
+
     # ------------------------------------------------------------ data
     def experiment(self, structure: Any, dataset: Any = None, device: str | torch.device = "cpu") -> Any:
         from ganlab.training.image_experiment import ImageExperiment

@@ -50,6 +50,17 @@ class ToyKind(GanKind):
     def output_shape(self, structure: Any) -> tuple[int, ...]:
         return (2,)
 
+    def net_texts(self, structure: Any) -> dict[str, str]:
+        def mlp(shape) -> str:
+            return f"{shape.hidden_layers} × {shape.width} {shape.activation.replace('_', ' ')}"
+
+        noise = {"gaussian": "Gaussian"}.get(structure.noise, structure.noise)
+        return {"noise_text": f"{noise} · {structure.noise_dim}-D", "generator_text": mlp(structure.generator),
+                "discriminator_text": mlp(structure.discriminator)}
+
+    def manifold_note(self, structure: Any) -> tuple[str, ...]:
+        return ("no manifold:", "noise is > 2-D") if structure.noise_dim > 2 else ()
+
     # ------------------------------------------------------------ data
     def experiment(self, structure: Any, dataset: Any = None, device: str | torch.device = "cpu") -> Any:
         from ganlab.training.toy_experiment import ToyExperiment
