@@ -24,8 +24,9 @@ from ganlab.training.runner_state import DIVERGENCE_ADVICE, Experiment, RunnerCl
 from ganlab.training.runner_view import RunnerView
 from ganlab.training.slots import TrainingSlots
 from ganlab.training.step import (
-    RECORD_KEYS, GanParts, apply_lr_schedule, apply_optimizer_knobs, first_non_finite, train_step,
+    RECORD_KEYS, GanParts, StepObserver, apply_lr_schedule, apply_optimizer_knobs, first_non_finite, train_step,
 )
+from ganlab.training.step_trace import SlowMotionUnavailable, StepRecorder
 
 _ids = itertools.count(1)
 
@@ -128,6 +129,21 @@ class Runner(RunnerCalls, RunnerSaving, RunnerView):
             self._check_open()
             self._commands.append(("step", which, int(count), bool(evaluate)))
             self._cond.notify_all()
+
+    def step_traced(self, timeout: float = 30.0) -> Any:
+        """One iteration (like `step()`), recorded for the slow-motion view: its `StepTrace`
+        (ganlab.training.step_trace). The run changes exactly as with a Step."""
+        done = threading.Event()
+        box: dict[str, Any] = {}
+        with self._cond:
+            self._check_open()
+            self._commands.append(("traced", box, done))
+            self._cond.notify_all()
+        if not done.wait(timeout):
+            raise TimeoutError("the runner did not finish the slow-motion step in time (busy, reset or stopped)")
+        if "error" in box:
+            raise box["error"]
+        return box["result"]
 
     def reset(self, experiment: Experiment | None = None, notice: str | None = None) -> None:
         """Pause and start again from fresh weights (of a new structure, if given)."""
@@ -267,6 +283,16 @@ class Runner(RunnerCalls, RunnerSaving, RunnerView):
                     break
             if evaluate:
                 self._evaluate()
+        elif command[0] == "traced":
+            _, box, done = command
+            try:
+                box["result"] = self._traced_step(knobs)
+            except Exception as exc:
+                box["error"] = exc
+                if not isinstance(exc, SlowMotionUnavailable):
+                    raise  # the step itself failed: the run shows it, as after a Step
+            finally:
+                done.set()
         elif command[0] == "save":
             if self._saver is not None and self._parts is not None:
                 self._autosave()
@@ -292,6 +318,16 @@ class Runner(RunnerCalls, RunnerSaving, RunnerView):
             finally:
                 done.set()
 
+    def _traced_step(self, knobs: Knobs) -> Any:
+        recorder = StepRecorder.for_experiment(self._parts, self._experiment, knobs)
+        with self._cond:
+            before = self._step
+        self._train_once(knobs, "both", recorder)
+        self._evaluate()  # as after a Step
+        with self._cond:
+            record = dict(self._latest)
+        return recorder.trace(self._experiment, knobs, before, record)
+
     def _apply_knobs(self, knobs: Knobs) -> None:
         parts = self._parts
         parts.g_optimizer = apply_optimizer_knobs(parts.g_optimizer, parts.generator, knobs.g_opt)
@@ -299,12 +335,12 @@ class Runner(RunnerCalls, RunnerSaving, RunnerView):
         with self._cond:
             self._version += 1
 
-    def _train_once(self, knobs: Knobs, which: str) -> bool:
+    def _train_once(self, knobs: Knobs, which: str, observer: StepObserver | None = None) -> bool:
         """One step; False when it diverged."""
         started = time.perf_counter()
         if knobs.lr_half_life:
             apply_lr_schedule(self._parts, knobs, self._step)
-        record = train_step(self._parts, knobs, which)
+        record = train_step(self._parts, knobs, which, observer)
         elapsed = time.perf_counter() - started
         bad = first_non_finite(record)
         with self._cond:
