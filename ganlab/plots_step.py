@@ -10,13 +10,15 @@ import numpy as np
 import plotly.graph_objects as go
 
 from ganlab.display import surface_display
-from ganlab.plots import LAYER_LABELS, PALETTE, _polylines, toy_view_figure
+from ganlab.plots import LAYER_LABELS, PALETTE, SURFACE_COLORSCALE, _polylines, toy_view_figure
 from ganlab.training.step_stages import SubStep
 from ganlab.training.step_trace import StepTrace
 from ganlab.training.toy_experiment import ToyView
 
 FIGURE_HEIGHT = 430
-PAIR_HEIGHT = 360  # each of D's before/after figures
+PAIR_HEIGHT = 340  # each of D's before/after figures
+CHANGE_HEIGHT = 340  # and the figure of what changed, under them
+ARROW_STRETCH = 2.5  # times the live view's arrow length
 SEGMENTS_SHOWN = 48  # real-fake segments drawn under the gradient penalty's points
 PULL_SIZES = (3.0, 16.0)  # marker sizes (px) of the weakest and the strongest pull on D
 EMPTY = np.zeros((0, 2), dtype=np.float32)
@@ -61,7 +63,8 @@ def _penalty_points(fig: go.Figure, trace: StepTrace, phase) -> None:
         fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", name="real–fake segments", hoverinfo="skip",
                                  line=dict(color=PALETTE["guide"], width=0.7), opacity=0.5))
         fig.add_trace(go.Scatter(x=mixed[:, 0], y=mixed[:, 1], mode="markers", name="penalty points",
-                                 marker=dict(symbol="x-thin", size=8, color=PALETTE["neutral"], line=dict(width=1.5)),
+                                 marker=dict(symbol="x-thin", size=6, color=PALETTE["neutral"], opacity=0.7,
+                                             line=dict(width=1.2)),
                                  hovertemplate="interpolate (%{x:.2f}, %{y:.2f})<extra></extra>"))
     at_real = phase.penalty_points.get("r1")
     if at_real is not None:
@@ -69,6 +72,20 @@ def _penalty_points(fig: go.Figure, trace: StepTrace, phase) -> None:
                                  marker=dict(symbol="circle-open", size=11, color=PALETTE["neutral"],
                                              line=dict(width=1)),
                                  hovertemplate="R1 at (%{x:.2f}, %{y:.2f})<extra></extra>"))
+
+
+def _bold_arrows(fig: go.Figure) -> None:
+    """The arrows are this sub-step's subject: longer than the live view's and in G's colour."""
+    trace = _named(fig, "gradients")
+    if trace is None:
+        return
+    xs, ys = np.array(trace.x, dtype=np.float64), np.array(trace.y, dtype=np.float64)
+    start = np.arange(len(xs)) % 3 == 0
+    tip = np.roll(start, 1)  # each tip follows its start; NaN gaps stay
+    for values in (xs, ys):
+        values[tip] = values[start] + ARROW_STRETCH * (values[tip] - values[start])
+    trace.update(x=xs, y=ys, opacity=0.85, line=dict(color=PALETTE["g"], width=1.2),
+                 marker=dict(color=PALETTE["g"]))
 
 
 def _faded_fakes(fig: go.Figure, points: np.ndarray, name: str) -> None:
@@ -86,6 +103,24 @@ def _same_scale(figures: list[go.Figure], surfaces: list[np.ndarray], loss: str,
                           colorbar=dict(tickvals=list(values), ticktext=list(texts)))
 
 
+def _change_figure(trace: StepTrace, phase, centres: np.ndarray | None) -> go.Figure:
+    """After minus before: where D's update raised its score (green) and lowered it (purple)."""
+    change = (phase.surface_after - phase.surface_before).astype(np.float64)
+    finite = np.abs(change[np.isfinite(change)])
+    reach = float(np.percentile(finite, 99)) if finite.size else 0.0
+    reach = reach if reach > 0 else 1e-6
+    fig = toy_view_figure(_view(trace, phase.surface_after, phase.real, phase.fake), ["modes", "real", "fake"],
+                          centres, CHANGE_HEIGHT)
+    fig.add_trace(go.Heatmap(
+        x=trace.surface_x.astype(np.float64), y=trace.surface_y.astype(np.float64), z=change, zmin=-reach,
+        zmax=reach, zmid=0, zsmooth="fast", colorscale=SURFACE_COLORSCALE, name="change",
+        colorbar=dict(title=dict(text=f"change of {trace.surface_label}", side="right"), thickness=12, len=0.8),
+        hovertemplate="x=%{x:.2f}<br>y=%{y:.2f}<br>change %{z:.3g}<extra></extra>"))
+    fig.data = fig.data[-1:] + fig.data[:-1]  # under the points
+    fig.update_layout(showlegend=False)
+    return _titled(fig, "What the update changed (after − before)")
+
+
 def _titled(fig: go.Figure, title: str) -> go.Figure:
     fig.update_layout(title=dict(text=title, x=0.5, xanchor="center", font=dict(size=14)),
                       margin=dict(l=10, r=10, t=60, b=10))
@@ -93,7 +128,7 @@ def _titled(fig: go.Figure, title: str) -> go.Figure:
 
 
 def substep_figures(trace: StepTrace, sub: SubStep, centres: np.ndarray | None = None) -> list[go.Figure]:
-    """The picture(s) of `sub`: one figure, or two (before, after) for D's update."""
+    """The picture(s) of `sub`: one figure, or three for D's update (before, after, and what changed)."""
     loss, label = trace.knobs.loss, trace.surface_label
     base = ["surface", "modes"]
     if sub.phase is not None:
@@ -104,9 +139,10 @@ def substep_figures(trace: StepTrace, sub: SubStep, centres: np.ndarray | None =
                     for s, title in ((phase.surface_before, "D before its update"),
                                      (phase.surface_after, "D after its update"))]
             _same_scale(figs, [phase.surface_before, phase.surface_after], loss, label)
-            for fig in figs[1:]:
-                fig.update_traces(selector=dict(type="heatmap"), showscale=False)
-            return figs
+            for fig in figs:
+                fig.update_layout(showlegend=False)  # the sub-steps before name the points
+                fig.update_traces(selector=dict(type="heatmap"), showscale=False)  # equal sizes; the bar is under them
+            return figs + [_change_figure(trace, phase, centres)]
         fake = EMPTY if sub.stage == "d_sample" else phase.fake
         fig = toy_view_figure(_view(trace, phase.surface_before, phase.real, fake), base + ["real", "fake"],
                               centres, FIGURE_HEIGHT, loss)
@@ -126,6 +162,8 @@ def substep_figures(trace: StepTrace, sub: SubStep, centres: np.ndarray | None =
     fake = g.fake_after if sub.stage == "g_update" else g.fake_before
     view = _view(trace, surface, EMPTY, fake, g.fake_before if arrows else EMPTY, g.arrows if arrows else EMPTY)
     fig = toy_view_figure(view, base + ["fake"] + (["gradients"] if arrows else []), centres, FIGURE_HEIGHT, loss)
+    if arrows:
+        _bold_arrows(fig)
     if sub.stage in ("g_score", "g_loss"):
         _with_scores(fig, "fake", g.fake_before, g.score, label)
     if sub.stage == "g_update":

@@ -118,8 +118,9 @@ def _d_phase(trace: StepTrace, k: int, phase: DPhase) -> list[SubStep]:
                 f"{_rate(trace, 'd')} moves D's weights one step against the gradient"
                 + (f", then clips every weight to [−{knobs.clip_value:g}, {knobs.clip_value:g}]"
                    if get_loss(knobs.loss).clips_weights else "")
-                + ": D's surface before (left) and after (right). It rises under the real points and sinks "
-                  "under the fakes.",
+                + ": D's surface before (left) and after (right), and under them what changed, green where "
+                  "D's score rose and purple where it fell: mostly up where real points pulled, down where "
+                  "fakes did.",
                 (("D loss", _f(phase.d_loss)),)),
     ]
     return steps

@@ -88,9 +88,10 @@ def _show(trace: Any, steps: list[SubStep], index: int, centres: np.ndarray | No
     if sub.numbers:
         st.markdown(_numbers_line(sub))
     figures = substep_figures(trace, sub, centres)
-    columns = st.columns(len(figures)) if len(figures) > 1 else [st.container()]
-    for i, (column, fig) in enumerate(zip(columns, figures)):
-        column.plotly_chart(fig, width="stretch", key=f"slowmo_figure_{i}")
+    # D's update: before and after side by side, what changed under them
+    places = [*st.columns(2), st.container()] if len(figures) == 3 else [st.container()] * len(figures)
+    for i, (place, fig) in enumerate(zip(places, figures)):
+        place.plotly_chart(fig, width="stretch", key=f"slowmo_figure_{i}")
 
 
 def _player(runner_id: str, centres: np.ndarray | None) -> None:
@@ -146,7 +147,9 @@ def panel(runner: Any, centres: np.ndarray | None, prefix: str = "pg_") -> None:
             bar.button("Stop auto-play" if auto else "Auto-play", key="slowmo_auto_button",
                        icon=":material/pause:" if auto else ":material/play_arrow:",
                        on_click=_toggle_auto, args=(count,), width="content")
-            bar.select_slider("Seconds per sub-step", PACES, value=DEFAULT_PACE, key=PACE_KEY, width=220)
+            bar.selectbox("Pace", PACES, index=PACES.index(DEFAULT_PACE), key=PACE_KEY, width=190,
+                          format_func=lambda s: f"{s:g} s per sub-step", label_visibility="collapsed",
+                          help="How long auto-play shows each sub-step")
         if blocked is not None:
             st.info(blocked)
         if _ERROR in st.session_state:
