@@ -123,7 +123,7 @@ def _change_figure(trace: StepTrace, phase, centres: np.ndarray | None) -> go.Fi
 
 def _titled(fig: go.Figure, title: str) -> go.Figure:
     fig.update_layout(title=dict(text=title, x=0.5, xanchor="center", font=dict(size=14)),
-                      margin=dict(l=10, r=10, t=60, b=10))
+                      margin=dict(l=10, r=10, t=40, b=10))
     return fig
 
 
@@ -162,7 +162,7 @@ def substep_figures(trace: StepTrace, sub: SubStep, centres: np.ndarray | None =
     fake = g.fake_after if sub.stage == "g_update" else g.fake_before
     view = _view(trace, surface, EMPTY, fake, g.fake_before if arrows else EMPTY, g.arrows if arrows else EMPTY)
     fig = toy_view_figure(view, base + ["fake"] + (["gradients"] if arrows else []), centres, FIGURE_HEIGHT, loss)
-    if arrows:
+    if sub.stage == "g_grad":  # in G's update they stay the live view's guides, under the move
         _bold_arrows(fig)
     if sub.stage in ("g_score", "g_loss"):
         _with_scores(fig, "fake", g.fake_before, g.score, label)
