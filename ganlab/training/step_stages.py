@@ -79,7 +79,6 @@ def _d_phase(trace: StepTrace, k: int, phase: DPhase) -> list[SubStep]:
     knobs, label = trace.knobs, trace.surface_label
     count = len(trace.d_phases)
     which = f"D update {k + 1} of {count}: " if count > 1 else ""
-    n = len(phase.real)
     d_formula, _ = _formulas(knobs.loss)
     total = phase.d_loss + (phase.penalty or 0.0)
     steps = [

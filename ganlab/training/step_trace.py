@@ -22,7 +22,7 @@ from torch import Tensor
 from ganlab.config import Knobs
 from ganlab.display import DISPLAY_LABELS
 from ganlab.losses import get_loss
-from ganlab.training.step import GanParts
+from ganlab.training.step import GanParts, train_step
 
 MAX_POINTS = 512  # points kept per cloud (the batch's first ones); the numbers use the whole batch
 
@@ -150,8 +150,8 @@ class StepRecorder:
         fake = self._g.pop("fake")
         grad = fake.grad if fake.grad is not None else torch.zeros_like(fake)
         self._g.update(score=_numpy(self._loss.score(scores.detach())), arrows=_numpy(-grad * len(fake)),
-                       g_loss=float(g_loss.detach()), ms_penalty=None if ms_penalty is None else float(ms_penalty.detach()),
-                       grad_norm=_norm(grad_norms))
+                       g_loss=float(g_loss.detach()), grad_norm=_norm(grad_norms),
+                       ms_penalty=None if ms_penalty is None else float(ms_penalty.detach()))
 
     @torch.no_grad()
     def g_updated(self) -> None:
@@ -182,8 +182,6 @@ def traced_step(parts: GanParts, experiment: Any, knobs: Knobs, step_before: int
     """One full iteration (`train_step(..., "both")`) with a recorder: its trace. The runner
     uses its own step (`Runner.step_traced`, which also counts and records the step); this is
     the same for code that holds the parts itself (tests, notebooks)."""
-    from ganlab.training.step import train_step
-
     recorder = StepRecorder.for_experiment(parts, experiment, knobs)
     record = train_step(parts, knobs, "both", observer=recorder)
     return recorder.trace(experiment, knobs, step_before, record)

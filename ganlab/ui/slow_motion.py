@@ -124,7 +124,8 @@ def _player(runner_id: str, centres: np.ndarray | None) -> None:
 def panel(runner: Any, centres: np.ndarray | None, prefix: str = "pg_") -> None:
     """The "Slow-motion step" expander (under the live view)."""
     held = st.session_state.get(_TRACE)
-    if held is not None and held[0] != runner.id:  # another run now: its trace is no longer this one's
+    if held is not None and (held[0] != runner.id  # another run now: the trace is not this one's
+                             or runner.snapshot(with_history=False).step <= held[1].step_before):  # reset since
         for key in (_TRACE, _INDEX, _AUTO):
             st.session_state.pop(key, None)
         held = None

@@ -96,3 +96,17 @@ def test_not_while_training_runs(app):
     wait_until(lambda: runner.state == RunState.PAUSED)
     at.run()
     assert not at.button(key="slowmo_start").disabled
+
+
+def test_a_reset_drops_the_replay_of_the_old_weights(app):
+    at = open_with(app, SMALL)
+    runner = runner_of(at)
+    at.button(key="slowmo_start").click().run()
+    at.button(key="slowmo_next").click().run()
+    assert at.session_state[SLOWMO_STAGE_KEY] == "d_fake"
+    at.button(key="pg_reset").click().run()
+    wait_until(lambda: runner.snapshot().step == 0 and runner.snapshot().settled, timeout=30)
+    at.run()
+    assert at.session_state[SLOWMO_STAGE_KEY] is None
+    assert at.button(key="slowmo_start").label == "Take a slow-motion step"
+    assert not at.get("progress")
