@@ -109,7 +109,8 @@ def _d_phase(trace: StepTrace, k: int, phase: DPhase) -> list[SubStep]:
         SubStep("d_grad", k, TITLES["d_grad"],
                 "Backpropagation: every point pulls on D's weights, a real point to raise D's score where it "
                 "lies, a fake to lower it; the bigger its marker, the harder it pulls (a point D already "
-                f"gets right pulls less). Together they make D's gradient, of norm {_f(phase.grad_norm, '.3g')}.",
+                f"gets right pulls less). Together{' with the penalty' if phase.penalty is not None else ''} "
+                f"they make D's gradient, of norm {_f(phase.grad_norm, '.3g')}.",
                 (("D gradient norm", _f(phase.grad_norm, ".3g")),
                  ("mean pull, real", _f(_mean(np.abs(phase.real_push)), ".3g")),
                  ("mean pull, fake", _f(_mean(np.abs(phase.fake_push)), ".3g")))),
