@@ -26,7 +26,7 @@ from ganlab.training.slots import TrainingSlots
 from ganlab.training.step import (
     RECORD_KEYS, GanParts, StepObserver, apply_lr_schedule, apply_optimizer_knobs, first_non_finite, train_step,
 )
-from ganlab.training.step_trace import SlowMotionUnavailable, StepRecorder
+from ganlab.training.step_trace import SlowMotionUnavailable
 
 _ids = itertools.count(1)
 
@@ -129,21 +129,6 @@ class Runner(RunnerCalls, RunnerSaving, RunnerView):
             self._check_open()
             self._commands.append(("step", which, int(count), bool(evaluate)))
             self._cond.notify_all()
-
-    def step_traced(self, timeout: float = 30.0) -> Any:
-        """One iteration (like `step()`), recorded for the slow-motion view: its `StepTrace`
-        (ganlab.training.step_trace). The run changes exactly as with a Step."""
-        done = threading.Event()
-        box: dict[str, Any] = {}
-        with self._cond:
-            self._check_open()
-            self._commands.append(("traced", box, done))
-            self._cond.notify_all()
-        if not done.wait(timeout):
-            raise TimeoutError("the runner did not finish the slow-motion step in time (busy, reset or stopped)")
-        if "error" in box:
-            raise box["error"]
-        return box["result"]
 
     def reset(self, experiment: Experiment | None = None, notice: str | None = None) -> None:
         """Pause and start again from fresh weights (of a new structure, if given)."""
@@ -317,16 +302,6 @@ class Runner(RunnerCalls, RunnerSaving, RunnerView):
                 box["error"] = exc
             finally:
                 done.set()
-
-    def _traced_step(self, knobs: Knobs) -> Any:
-        recorder = StepRecorder.for_experiment(self._parts, self._experiment, knobs)
-        with self._cond:
-            before = self._step
-        self._train_once(knobs, "both", recorder)
-        self._evaluate()  # as after a Step
-        with self._cond:
-            record = dict(self._latest)
-        return recorder.trace(self._experiment, knobs, before, record)
 
     def _apply_knobs(self, knobs: Knobs) -> None:
         parts = self._parts
