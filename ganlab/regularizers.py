@@ -19,13 +19,22 @@ def _input_gradient_sq_norm(critic: Critic, points: Tensor) -> Tensor:
     return grad.flatten(1).pow(2).sum(1)
 
 
-def gradient_penalty(critic: Critic, real: Tensor, fake: Tensor, generator: torch.Generator | None = None) -> Tensor:
-    """WGAN-GP: E[(||grad D(x_hat)|| - 1)^2] at random points between real and fake."""
+def interpolates(real: Tensor, fake: Tensor, generator: torch.Generator | None = None) -> Tensor:
+    """WGAN-GP's points: one uniform random point on each segment from a real to its fake."""
     shape = (real.shape[0],) + (1,) * (real.dim() - 1)
     alpha = torch.rand(shape, device=real.device, dtype=real.dtype, generator=generator)
-    mixed = alpha * real.detach() + (1 - alpha) * fake.detach()
+    return alpha * real.detach() + (1 - alpha) * fake.detach()
+
+
+def gradient_penalty_at(critic: Critic, mixed: Tensor) -> Tensor:
+    """E[(||grad D(x_hat)|| - 1)^2] at the given points (see `interpolates`)."""
     norms = _input_gradient_sq_norm(critic, mixed).add(1e-12).sqrt()
     return (norms - 1).pow(2).mean()
+
+
+def gradient_penalty(critic: Critic, real: Tensor, fake: Tensor, generator: torch.Generator | None = None) -> Tensor:
+    """WGAN-GP: E[(||grad D(x_hat)|| - 1)^2] at random points between real and fake."""
+    return gradient_penalty_at(critic, interpolates(real, fake, generator))
 
 
 def r1_penalty(critic: Critic, real: Tensor) -> Tensor:

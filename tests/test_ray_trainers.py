@@ -88,3 +88,16 @@ def test_a_lost_actor_is_an_error_with_a_restart(ray_runner):
     assert runner.state == RunState.ERROR and "stopped unexpectedly" in runner.snapshot().message
     runner.restart()
     assert runner.state == RunState.PAUSED and runner.snapshot().step == 0
+
+
+def test_a_ray_actor_takes_a_slow_motion_step(ray_runner):
+    """step_traced is in the host's call table: the trace comes back from the actor, one step counted."""
+    from ganlab.training.step_stages import substeps
+
+    runner = ray_runner()
+    trace = runner.step_traced()
+    assert runner.wait_idle(30)
+    snap = runner.snapshot()
+    assert (snap.step, snap.d_updates, snap.g_updates) == (1, 1, 1)
+    assert trace.step_before == 0 and trace.record == snap.latest
+    assert [s.stage for s in substeps(trace)][-1] == "g_update"

@@ -140,6 +140,13 @@ class RemoteRunner(RemoteEvents, RunnerCalls):
         self._check_open()
         self._command("step", which, int(count), bool(evaluate))
 
+    def step_traced(self, timeout: float = 30.0) -> Any:
+        """One iteration recorded for the slow-motion view (see Runner.step_traced): its StepTrace."""
+        self._check_open()
+        if self._lost:
+            raise WorkerLostError("the trainer of this run is gone")
+        return self._call("step_traced", timeout, timeout=timeout + QUICK_S)
+
     def reset(self, experiment: Any | None = None, notice: str | None = None) -> None:
         """Pause and start again from fresh weights (of a new structure, if given)."""
         self._check_open()

@@ -24,8 +24,9 @@ from ganlab.training.runner_state import DIVERGENCE_ADVICE, Experiment, RunnerCl
 from ganlab.training.runner_view import RunnerView
 from ganlab.training.slots import TrainingSlots
 from ganlab.training.step import (
-    RECORD_KEYS, GanParts, apply_lr_schedule, apply_optimizer_knobs, first_non_finite, train_step,
+    RECORD_KEYS, GanParts, StepObserver, apply_lr_schedule, apply_optimizer_knobs, first_non_finite, train_step,
 )
+from ganlab.training.step_trace import SlowMotionUnavailable
 
 _ids = itertools.count(1)
 
@@ -267,6 +268,16 @@ class Runner(RunnerCalls, RunnerSaving, RunnerView):
                     break
             if evaluate:
                 self._evaluate()
+        elif command[0] == "traced":
+            _, box, done = command
+            try:
+                box["result"] = self._traced_step(knobs)
+            except Exception as exc:
+                box["error"] = exc
+                if not isinstance(exc, SlowMotionUnavailable):
+                    raise  # the step itself failed: the run shows it, as after a Step
+            finally:
+                done.set()
         elif command[0] == "save":
             if self._saver is not None and self._parts is not None:
                 self._autosave()
@@ -299,12 +310,12 @@ class Runner(RunnerCalls, RunnerSaving, RunnerView):
         with self._cond:
             self._version += 1
 
-    def _train_once(self, knobs: Knobs, which: str) -> bool:
+    def _train_once(self, knobs: Knobs, which: str, observer: StepObserver | None = None) -> bool:
         """One step; False when it diverged."""
         started = time.perf_counter()
         if knobs.lr_half_life:
             apply_lr_schedule(self._parts, knobs, self._step)
-        record = train_step(self._parts, knobs, which)
+        record = train_step(self._parts, knobs, which, observer)
         elapsed = time.perf_counter() - started
         bad = first_non_finite(record)
         with self._cond:

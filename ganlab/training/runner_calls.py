@@ -1,4 +1,5 @@
-"""Running a caller's function on the runner thread: eval samples and copies of the nets (a Runner mixin)."""
+"""Running a caller's function on the runner thread: eval samples, copies of the nets and the
+slow-motion step (a Runner mixin)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ from typing import Any, Callable
 import numpy as np
 import torch
 
+from ganlab.config import Knobs
 from ganlab.training.step import GanParts
+from ganlab.training.step_trace import StepRecorder
 
 
 class RunnerCalls:
@@ -22,11 +25,15 @@ class RunnerCalls:
         """`fn(parts, experiment, step)`, run on the runner thread between two steps (after
         the commands queued before it), so no tensor the thread mutates is touched from the
         caller's. Its exception is raised here, not counted as a training failure."""
+        return self._queued_call(("call", fn), timeout, what)
+
+    def _queued_call(self, command: tuple, timeout: float, what: str) -> Any:
+        """Queue `command` + (box, done) for the thread and wait for what it puts in the box."""
         done = threading.Event()
         box: dict[str, Any] = {}
         with self._cond:
             self._check_open()
-            self._commands.append(("call", fn, box, done))
+            self._commands.append((*command, box, done))
             self._cond.notify_all()
         if not done.wait(timeout):
             raise TimeoutError(f"the runner did not finish {what} in time (busy, reset or stopped)")
@@ -42,6 +49,21 @@ class RunnerCalls:
     def generate_eval_samples_at_step(self, timeout: float = 30.0) -> tuple[int, np.ndarray]:
         """`(step, samples)`: like `generate_eval_samples`, with the step the weights are at."""
         return self.call_on_thread(_eval_samples, timeout, "the samples")
+
+    def step_traced(self, timeout: float = 30.0) -> Any:
+        """One iteration (like `step()`), recorded for the slow-motion view: its `StepTrace`
+        (ganlab.training.step_trace). The run changes exactly as with a Step."""
+        return self._queued_call(("traced",), timeout, "the slow-motion step")
+
+    def _traced_step(self, knobs: Knobs) -> Any:
+        recorder = StepRecorder.for_experiment(self._parts, self._experiment, knobs)
+        with self._cond:
+            before = self._step
+        self._train_once(knobs, "both", recorder)
+        self._evaluate()  # as after a Step
+        with self._cond:
+            record = dict(self._latest)
+        return recorder.trace(self._experiment, knobs, before, record)
 
     def timeline_frames(self) -> tuple:
         """The experiment's timeline frames (sample grids at earlier steps), oldest first."""

@@ -16,7 +16,7 @@ from torch import Tensor, nn
 
 from ganlab.config import Knobs, OptimizerKnobs
 from ganlab.losses import AdversarialLoss, get_loss
-from ganlab.regularizers import gradient_penalty, mode_seeking_penalty, r1_penalty
+from ganlab.regularizers import gradient_penalty_at, interpolates, mode_seeking_penalty, r1_penalty
 
 RECORD_KEYS = (
     "d_loss", "g_loss", "d_penalty", "d_real", "d_fake", "d_grad_norm", "g_grad_norm", "wasserstein",
@@ -27,6 +27,29 @@ class GeneratorAverage(Protocol):
     """An averaged copy of G (e.g. an exponential moving average) kept up to date by the step."""
 
     def update(self, generator: nn.Module) -> None: ...
+
+
+class StepObserver(Protocol):
+    """Sees a step's tensors as it computes them (ganlab.training.step_trace records them for the
+    slow-motion view). It must only read: a step with an observer updates the nets exactly as one
+    without. The step calls the hooks in this order, once per D update and once per G update."""
+
+    def d_batch(self, real: Tensor, fake: Tensor) -> None: ...
+
+    def d_scored(self, d_real: Tensor, d_fake: Tensor) -> None: ...
+
+    def d_penalty_points(self, kind: str, points: Tensor) -> None: ...
+
+    def d_backward_done(self, adversarial: Tensor, penalty: Tensor | None, grad_norms: list[Tensor]) -> None: ...
+
+    def d_updated(self) -> None: ...
+
+    def g_batch(self, noise: Tensor, fake: Tensor) -> None: ...
+
+    def g_backward_done(self, scores: Tensor, g_loss: Tensor, ms_penalty: Tensor | None,
+                        grad_norms: list[Tensor]) -> None: ...
+
+    def g_updated(self) -> None: ...
 
 
 @dataclass
@@ -116,33 +139,47 @@ def _score_both(D: nn.Module, real: Tensor, fake: Tensor, labels: Tensor | None)
     return both[:len(real)], both[len(real):]
 
 
-def discriminator_step(parts: GanParts, knobs: Knobs, loss: AdversarialLoss) -> dict[str, Tensor | list[Tensor]]:
+def discriminator_step(parts: GanParts, knobs: Knobs, loss: AdversarialLoss,
+                       observer: StepObserver | None = None) -> dict[str, Tensor | list[Tensor]]:
     """One D update. Its record holds 0-d tensors, and the per-parameter gradient norms as a
     list under "d_grad_norm" (train_step turns all of it into floats with one sync)."""
     D, G = parts.discriminator, parts.generator
     real, labels = parts.sample_real(knobs.batch_size)
     with torch.no_grad():
         fake = G(parts.sample_noise(knobs.batch_size), labels)
+    if observer is not None:
+        observer.d_batch(real, fake)
     d_real, d_fake = _score_both(D, real, fake, labels)
+    if observer is not None:
+        observer.d_scored(d_real, d_fake)
     adversarial = loss.d_loss(d_real, d_fake)
     if knobs.label_smoothing > 0 and loss.display == "probability":  # BCE(x, 1 − ε) = softplus(−x) + ε·x
         adversarial = adversarial + knobs.label_smoothing * d_real.mean()
     penalties: list[Tensor] = []
     critic = lambda x: D(x, labels)  # noqa: E731 - binds the labels for the regularizers
     if knobs.gp_weight > 0:
-        penalties.append(knobs.gp_weight * gradient_penalty(critic, real, fake, parts.rng if real.device.type == "cpu" else None))
+        mixed = interpolates(real, fake, parts.rng if real.device.type == "cpu" else None)
+        if observer is not None:
+            observer.d_penalty_points("gp", mixed)
+        penalties.append(knobs.gp_weight * gradient_penalty_at(critic, mixed))
     if knobs.r1_weight > 0:
+        if observer is not None:
+            observer.d_penalty_points("r1", real)
         penalties.append(knobs.r1_weight * r1_penalty(critic, real))
     # no penalty, no extra autograd node: the common case stays as cheap as a bare loop
     penalty = sum(penalties[1:], penalties[0]) if penalties else None
     parts.d_optimizer.zero_grad(set_to_none=True)
     (adversarial if penalty is None else adversarial + penalty).backward()
     grad_norms = _grad_norms(D)
+    if observer is not None:
+        observer.d_backward_done(adversarial, penalty, grad_norms)
     parts.d_optimizer.step()
     if loss.clips_weights:
         with torch.no_grad():
             for p in D.parameters():
                 p.clamp_(-knobs.clip_value, knobs.clip_value)
+    if observer is not None:
+        observer.d_updated()
     record = {
         "d_loss": adversarial.detach(),
         "d_real": loss.score(d_real.detach()).mean(),
@@ -156,7 +193,8 @@ def discriminator_step(parts: GanParts, knobs: Knobs, loss: AdversarialLoss) -> 
     return record
 
 
-def generator_step(parts: GanParts, knobs: Knobs, loss: AdversarialLoss) -> dict[str, Tensor | list[Tensor]]:
+def generator_step(parts: GanParts, knobs: Knobs, loss: AdversarialLoss,
+                   observer: StepObserver | None = None) -> dict[str, Tensor | list[Tensor]]:
     """One G update. With mode seeking on, the batch is two halves of batch_size // 2 drawn
     with the same labels and their own noise, which the penalty compares."""
     D, G = parts.discriminator, parts.generator
@@ -167,30 +205,40 @@ def generator_step(parts: GanParts, knobs: Knobs, loss: AdversarialLoss) -> dict
         labels = torch.cat([labels, labels])
     noise = parts.sample_noise(2 * n if pairs else n)
     fake = G(noise, labels)
-    g_loss = loss.g_loss(D(fake, labels))
-    objective = g_loss + knobs.ms_weight * mode_seeking_penalty(fake, noise) if pairs else g_loss
+    if observer is not None:
+        observer.g_batch(noise, fake)
+    scores = D(fake, labels)
+    g_loss = loss.g_loss(scores)
+    ms_penalty = knobs.ms_weight * mode_seeking_penalty(fake, noise) if pairs else None
+    objective = g_loss if ms_penalty is None else g_loss + ms_penalty
     parts.g_optimizer.zero_grad(set_to_none=True)
     objective.backward()
     grad_norms = _grad_norms(G)
+    if observer is not None:
+        observer.g_backward_done(scores, g_loss, ms_penalty, grad_norms)
     parts.g_optimizer.step()
     if parts.ema is not None:
         parts.ema.update(G)
+    if observer is not None:
+        observer.g_updated()
     return {"g_loss": g_loss.detach(), "g_grad_norm": grad_norms}
 
 
-def train_step(parts: GanParts, knobs: Knobs, which: str = "both") -> dict[str, float]:
+def train_step(parts: GanParts, knobs: Knobs, which: str = "both", observer: StepObserver | None = None
+               ) -> dict[str, float]:
     """`which`: "both" (d_steps D updates, then one G update), "d" (one D update) or "g".
-    The record holds only what this step computed (a D-only step has no g_loss)."""
+    The record holds only what this step computed (a D-only step has no g_loss). `observer`,
+    when given, sees the intermediate tensors (the slow-motion step); it changes nothing."""
     if which not in ("both", "d", "g"):
         raise ValueError(f"which must be 'both', 'd' or 'g', got {which!r}")
     loss = get_loss(knobs.loss)
     record: dict[str, Tensor | list[Tensor]] = {}
     if which in ("both", "d"):
         for _ in range(knobs.d_steps if which == "both" else 1):
-            record.update(discriminator_step(parts, knobs, loss))
+            record.update(discriminator_step(parts, knobs, loss, observer))
         record.setdefault("d_penalty", None)
     if which in ("both", "g"):
-        record.update(generator_step(parts, knobs, loss))
+        record.update(generator_step(parts, knobs, loss, observer))
     return _to_floats(record)
 
 

@@ -94,16 +94,20 @@ class ToyExperiment:
             out.update(modes_covered=stats.modes_covered, high_quality=stats.high_quality, mode_kl=stats.mode_kl)
         return out
 
-    def view(self, parts: GanParts, knobs: Knobs) -> ToyView:
-        G, D = parts.generator, parts.discriminator
-        loss = get_loss(knobs.loss)
+    def surface_grid(self) -> tuple[np.ndarray, np.ndarray, torch.Tensor]:
+        """(xs, ys, points): the grid D's surface is drawn on, points row by row along y."""
         x0, x1, y0, y1 = self.dataset.bounds
         xs = np.linspace(x0, x1, SURFACE_RESOLUTION, dtype=np.float32)
         ys = np.linspace(y0, y1, SURFACE_RESOLUTION, dtype=np.float32)
         gx, gy = np.meshgrid(xs, ys)
-        grid = torch.from_numpy(np.stack([gx.ravel(), gy.ravel()], 1)).to(self.device)
+        return xs, ys, torch.from_numpy(np.stack([gx.ravel(), gy.ravel()], 1)).to(self.device)
+
+    def view(self, parts: GanParts, knobs: Knobs) -> ToyView:
+        G, D = parts.generator, parts.discriminator
+        loss = get_loss(knobs.loss)
+        xs, ys, grid = self.surface_grid()
         with torch.no_grad():
-            surface = loss.score(D(grid)).reshape(SURFACE_RESOLUTION, SURFACE_RESOLUTION).cpu().numpy()
+            surface = loss.score(D(grid)).reshape(len(ys), len(xs)).cpu().numpy()
             fake = G(self.eval_noise[:VIEW_POINTS])
             manifold = None
             if self.manifold_noise is not None:

@@ -26,7 +26,7 @@ DEFAULT_RECOVERY_EVERY_S = 10.0  # how often a run without a saved folder leaves
 SAVE_ACK_TIMEOUT_S = 120.0
 # What the server may call on a host, through a worker's pipe or a Ray actor.
 CALLS = frozenset({
-    "play", "pause", "step", "set_knobs", "reset", "restore", "set_save_every", "save_now", "snapshot",
+    "play", "pause", "step", "step_traced", "set_knobs", "reset", "restore", "set_save_every", "save_now", "snapshot",
     "state", "experiment_seq", "wait_idle", "export_state", "call", "copy_nets", "timeline_since",
     "release", "next_events", "save_done",
 })
@@ -89,6 +89,9 @@ class TrainerHost:
 
     def step(self, which: str = "both", count: int = 1, evaluate: bool = True) -> None:
         self.runner.step(which, count, evaluate=evaluate)
+
+    def step_traced(self, timeout: float = 30.0) -> Any:
+        return self.runner.step_traced(timeout)
 
     def set_knobs(self, knobs: Knobs) -> None:
         self.runner.set_knobs(knobs)

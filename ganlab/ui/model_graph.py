@@ -2,8 +2,8 @@
 SVG, see ganlab.model_graph_svg) from the runner's latest snapshot every GRAPH_POLL_S while
 training runs, inside an expander that costs nothing while it is closed.
 
-The highlight follows the last training step, or, during a slow-motion walk, its sub-step: the
-walk publishes the stage (one of ganlab.model_graph.STAGES) in st.session_state[SLOWMO_KEY]."""
+The highlight follows the last training step; the slow-motion panel (ganlab.ui.slow_motion) draws
+the same graph beside each of its sub-steps, lit for that sub-step (`toy_graph_html(..., active)`)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from typing import Callable
 import numpy as np
 import streamlit as st
 
-from ganlab.model_graph import STAGES, build_graph, graph_inputs
+from ganlab.model_graph import build_graph, graph_inputs
 from ganlab.model_graph_pictures import image_pictures, toy_fixed_pictures, toy_live_pictures
 from ganlab.model_graph_svg import COMPACT, FULL, graph_svg
 from ganlab.training.runner import Runner
@@ -21,15 +21,8 @@ from ganlab.ui import run_controls
 from ganlab.ui.readout import d_numbers, last_known
 
 TITLE = "Model overview graph"
-SLOWMO_KEY = "slowmo_stage"  # ganlab.ui.slow_motion's published stage (wired at merge)
 GRAPH_POLL_S = 1.5  # slower than the live view: the graph is a summary, and the browser's CPU is shared
 LOSS_KEYS = ("d_loss", "g_loss")
-
-
-def active_stage() -> str | None:
-    """The slow-motion walk's current sub-step, if one is under way (anything else: None)."""
-    stage = st.session_state.get(SLOWMO_KEY)
-    return stage if stage in STAGES else None
 
 
 def known_numbers(snap: Snapshot, runner: Runner) -> dict[str, float]:
@@ -123,7 +116,7 @@ def graph_panel(prefix: str, runner: Runner, first: Snapshot, live: bool,
     def graph_fragment() -> None:
         snap = runner.snapshot(with_history=False)
         # markdown, not st.html: st.html's sanitizer drops inline SVG (measured on streamlit 1.67)
-        st.markdown(html_of(snap, runner, active_stage()), unsafe_allow_html=True)
+        st.markdown(html_of(snap, runner, None), unsafe_allow_html=True)
 
     with box:
         graph_fragment()

@@ -17,7 +17,7 @@ from ganlab.training.runner import Runner
 from ganlab.training.runner_state import Snapshot
 from ganlab.training.toy_experiment import ToyExperiment
 from ganlab.training.trainers import make_runner
-from ganlab.ui import controls, model_graph, run_controls, training_page
+from ganlab.ui import controls, model_graph, run_controls, slow_motion, training_page
 from ganlab.ui.readout import d_numbers
 from ganlab.ui.session import PLAYGROUND, create_runner
 from ganlab.ui.training_page import APP_URL_KEYS, TrainingPage
@@ -151,6 +151,7 @@ def live_view(runner: Runner) -> None:
     st.pills("Layers", LAYERS, selection_mode="multi", default=list(LAYERS), format_func=LAYER_LABELS.get,
              key="pg_layers", label_visibility="collapsed")
     view_panel()
+    slow_motion.panel(runner, runner.experiment.dataset.centres, PAGE.prefix)
     _number_help()
     training_page.history_controls(
         PAGE, "Stop refreshing the view and charts (training continues), e.g. to zoom into a chart")
