@@ -44,6 +44,7 @@ class GanKind:
     uses_accelerator: bool = False  # trains on a GPU when there is one
     scores_image_quality: bool = False  # the metric classifier's FID/IS apply to it
     has_training_images: bool = False  # a finite training set of pictures (nearest neighbours)
+    draws_the_plane: bool = False  # samples are 2D points: D's surface, G's arrows, slow motion
 
     # ------------------------------------------------------------ structure and fields
     @property

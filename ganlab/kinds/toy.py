@@ -27,6 +27,7 @@ class ToyKind(GanKind):
     samples_file = SAMPLES_FILE
     latent_views = "ganlab.ui.latent_points"  # the Latent page's module for it (Streamlit: ganlab/ui)
     export_formats = ("npz",)
+    draws_the_plane = True
 
     @property
     def structure_class(self) -> type:

@@ -23,6 +23,7 @@ from ganlab.config import Knobs
 from ganlab.display import DISPLAY_LABELS
 from ganlab.losses import get_loss
 from ganlab.training.step import GanParts, train_step
+from ganlab.kinds import kind_of
 
 MAX_POINTS = 512  # points kept per cloud (the batch's first ones); the numbers use the whole batch
 
@@ -102,7 +103,7 @@ class StepRecorder:
 
     @classmethod
     def for_experiment(cls, parts: GanParts, experiment: Any, knobs: Knobs) -> "StepRecorder":
-        if getattr(experiment, "kind", None) != "toy":
+        if not kind_of(experiment).draws_the_plane:
             raise SlowMotionUnavailable("The slow-motion step draws the 2D plane, so it is for 2D playground runs.")
         xs, ys, grid = experiment.surface_grid()
         return cls(parts, knobs, grid, (len(ys), len(xs)))

@@ -6,6 +6,8 @@ from __future__ import annotations
 import copy
 
 import numpy as np
+from types import SimpleNamespace
+
 import pytest
 import torch
 from torch.testing import assert_close
@@ -192,7 +194,7 @@ def test_a_big_batch_keeps_at_most_max_points():
 
 def test_other_experiments_are_refused_with_a_message():
     with pytest.raises(SlowMotionUnavailable, match="2D"):
-        StepRecorder.for_experiment(None, object(), Knobs())
+        StepRecorder.for_experiment(None, SimpleNamespace(kind="image"), Knobs())  # an image run
 
 
 def runner_state(runner):

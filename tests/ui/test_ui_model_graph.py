@@ -7,7 +7,8 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from ganlab.ui.model_graph import SLOWMO_KEY, TITLE
+from ganlab.ui.model_graph import TITLE
+from ganlab.ui.slow_motion import SLOWMO_STAGE_KEY
 from tests.apptest_pages import fresh_app, open_with, runner_of
 from tests.conftest import wait_until
 
@@ -59,15 +60,19 @@ def test_the_graph_shows_the_runs_last_numbers_and_lights_the_last_step(playgrou
     assert f"earlier step: the last step did not compute it</title>{last['g_loss']:.3f}<" in html
 
 
-def test_a_slow_motion_stage_lights_its_sub_step(playground):
+def test_each_slow_motion_sub_step_shows_the_graph_lit_for_it(playground):
     at = open_with(playground, SMALL_TOY)
-    at.session_state[SLOWMO_KEY] = "g_grad"
-    html = graph_html(at.run())
-    assert "slow motion: G step: the gradient of G's loss flows back through D to G" in html
-    assert 'class="edge gradient lit-g" data-id="g_loss-generator"' in html
-    assert "lit-d" not in html
-    at.session_state[SLOWMO_KEY] = None  # the walk ended: back to the last step's highlight
-    assert "slow motion" not in graph_html(at.run())
+    at.button(key="slowmo_start").click().run()
+    seen = []
+    while at.session_state[SLOWMO_STAGE_KEY] != "g_grad" and len(seen) < 30:
+        seen.append(at.session_state[SLOWMO_STAGE_KEY])
+        at.button(key="slowmo_next").click().run()
+    graphs = [m.value for m in at.markdown if 'class="ganlab-model-graph"' in m.value]
+    assert len(graphs) == 2 and seen[:3] == ["d_sample", "d_fake", "d_score"]
+    above, walked = graphs
+    assert "slow motion: G step: the gradient of G's loss flows back through D to G" in walked
+    assert 'class="edge gradient lit-g" data-id="g_loss-generator"' in walked and "lit-d" not in walked
+    assert "slow motion" not in above  # the graph above the view shows the last training step
 
 
 def test_a_closed_graph_is_not_drawn(playground):
