@@ -15,6 +15,7 @@ import torch
 from safetensors.torch import save as st_save
 
 import ganlab
+from ganlab.config import DRAWN_DATA, USER_DATA
 from ganlab.metric_names import HIGHER_IS_BETTER, LOWER_IS_BETTER
 from ganlab.runs import guard, safefs
 from ganlab.runs.liveness import writer_identity
@@ -82,7 +83,7 @@ def describe_data(experiment: Any, run_dir: Path) -> dict[str, Any]:
     """How to get a run's training data back, writing the user's own data into the run."""
     if experiment.kind == "toy":
         ds = experiment.dataset
-        if experiment.structure.data != "csv":
+        if experiment.structure.data not in (USER_DATA, DRAWN_DATA):  # the user's points are kept in the run
             return {"source": "toy", "name": ds.name}
         points = _points_of(ds)
         atomic_write_bytes(run_dir / POINTS_FILE, _npy_bytes(points.astype(np.float32)))
@@ -279,7 +280,7 @@ class RunWriter:
 
 def _data_label(experiment: Any) -> str:
     if experiment.kind == "toy":
-        return experiment.structure.data  # a toy name, or "csv"
+        return experiment.structure.data  # a toy name, "csv" or "drawn"
     return experiment.dataset.name
 
 
