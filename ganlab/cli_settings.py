@@ -114,7 +114,10 @@ def resolve_config(args: argparse.Namespace, structure_table: Mapping[str, Any] 
 
     data = "csv" if args.csv is not None else (args.data or "ring")
     structure, knobs = get_preset(args.preset or "default").apply(data, seed=args.seed or 0)
-    return _layered(args, "toy", ToyStructure, structure, knobs, structure_table, knobs_table)
+    structure, knobs = _layered(args, "toy", ToyStructure, structure, knobs, structure_table, knobs_table)
+    if structure.data == "drawn" and not structure.drawing:
+        raise UsageError("--data drawn needs --drawing CODE: the draw= value of a playground link")
+    return structure, knobs
 
 
 def resolve_image_config(args: argparse.Namespace, dataset, structure_table: Mapping[str, Any] | None = None,
