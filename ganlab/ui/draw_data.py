@@ -25,7 +25,7 @@ from ganlab.raster import PALETTE
 DRAW_KEY = "pg_draw"  # "pg_" + the field's URL key (ganlab.fields)
 LAST_KEY = "pg_draw_last"  # the last drawing, brought back when the data is switched back to drawn
 DATASET_KEY = "pg_drawn_dataset"  # (code, distribution): one object per drawing, so the run keeps its data
-CANVAS_PX = 272  # the canvas's side; it spans BOUNDS, like the playground's view
+CANVAS_PX = 228  # the canvas's side (the sidebar is ~235 px wide at 1024-1400 px); it spans BOUNDS, like the view
 INK = PALETTE["real"]
 MODES = {"Strokes": "freedraw", "Points": "point"}
 
