@@ -92,10 +92,11 @@ def _answer(runner: Runner, image: np.ndarray) -> None:
 
 @st.fragment
 def _panel(runner: Runner) -> None:
+    st.caption("Draw a digit in white on black, as MNIST's are. The toolbar over the canvas undoes (↶) "
+               "and clears (the bin).")
     left, right = st.columns([1, 1])
     with left:
-        st.caption("Draw a digit in white on black, as MNIST's are. The toolbar over the canvas undoes (↶) "
-                   "and clears (the bin).")
+        st.space(28)  # room for the canvas's toolbar, which floats above it
         result = st_canvas(stroke_width=STROKE_PX, stroke_color="#ffffff", background_color="#000000",
                            height=CANVAS_PX, width=CANVAS_PX, drawing_mode="freedraw", return_image_data=True,
                            key="im_ask_canvas")

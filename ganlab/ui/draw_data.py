@@ -57,15 +57,15 @@ def _dataset(code: str) -> ToyDistribution:
 
 
 def set_drawing(code: str) -> None:
-    """Put a drawing code into the settings (call before the sidebar is drawn, or from a callback)."""
+    """The user's drawing (or "" when they cleared it) into the settings; call before the sidebar
+    is drawn, or from a callback. Settings put into the widgets by other means (a run's, a
+    preset's) leave the last drawing to come back when the data is switched back to drawn."""
     st.session_state[DRAW_KEY] = code
-    if code:
-        st.session_state[LAST_KEY] = code
+    st.session_state[LAST_KEY] = code
 
 
 def _clear() -> None:
-    st.session_state[DRAW_KEY] = ""
-    st.session_state[LAST_KEY] = ""
+    set_drawing("")
 
 
 def _canvas_drawing(code: str) -> dict | None:
@@ -93,6 +93,18 @@ def _read_canvas(json_data: dict | None, init: dict | None, code: str) -> str:
         return code
 
 
+def _keep_canvas_state(json_data: dict | None, init: dict | None) -> None:
+    """Make the canvas's initial drawing what it holds, on a rerun the canvas did not cause (the
+    mode, the brush, a button). A canvas the page mounts afresh starts from its initial drawing:
+    without this it would come back without the strokes drawn since. Not on the canvas's own
+    reruns: a new initial drawing makes the canvas reload and drop a stroke sent meanwhile."""
+    objects = json.dumps((json_data or {}).get("objects") or [], sort_keys=True)
+    unchanged = st.session_state.get("pg_canvas_seen") == objects
+    st.session_state["pg_canvas_seen"] = objects
+    if json_data is not None and unchanged and objects != json.dumps((init or {}).get("objects") or [], sort_keys=True):
+        st.session_state["pg_canvas_init"] = json_data
+
+
 def drawn_dataset() -> ToyDistribution | None:
     """Draw the canvas and its brush; the drawing's data set, or None until something is drawn."""
     code = st.session_state.get(DRAW_KEY) or ""
@@ -108,6 +120,7 @@ def drawn_dataset() -> ToyDistribution | None:
                            "Gaussian noise, in plot units (the plot spans −3 to 3). The ink is two sd wide.")
     brush_px = brush / pixel_scale((CANVAS_PX, CANVAS_PX))
     init = _canvas_drawing(code)
+    st.space(24)  # room for the canvas's toolbar, which floats above it
     result = st_canvas(
         stroke_width=max(1, round(2 * brush_px)) if MODES[mode] == "freedraw" else 0, stroke_color=INK,
         fill_color=INK, background_image=_grid_png(CANVAS_PX), height=CANVAS_PX, width=CANVAS_PX,
@@ -115,6 +128,7 @@ def drawn_dataset() -> ToyDistribution | None:
         key=f"pg_canvas_{st.session_state['pg_canvas_gen']}",
     )
     new = _read_canvas(result.json_data, init, code)
+    _keep_canvas_state(result.json_data, init)
     if new != code:
         code = new
         set_drawing(code)

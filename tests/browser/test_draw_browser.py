@@ -5,7 +5,6 @@ the image page's discriminator scores a digit drawn on its canvas."""
 from __future__ import annotations
 
 import re
-import time
 
 import numpy as np
 import pytest
@@ -73,18 +72,31 @@ def test_a_drawn_stroke_trains_and_the_data_follows_it(page, app_server):
     other.close()
 
 
-def test_clicked_points_are_modes(page, app_server):
+def test_clicked_points_are_modes_and_strokes_join_them(page, app_server):
     page.set_viewport_size({"width": 1400, "height": 900})
     open_playground(page, app_server, "?data=drawn&gw=16&dw=16&gl=1&dl=1")
     page.get_by_text("Points", exact=True).click()
     canvas = _upper_canvas(page, SIDEBAR_CANVAS)
-    for fx, fy in ((0.25, 0.25), (0.75, 0.25), (0.5, 0.75)):
+    for n, (fx, fy) in enumerate(((0.25, 0.25), (0.75, 0.25), (0.5, 0.75)), 1):
         canvas.scroll_into_view_if_needed()
         box = canvas.bounding_box()
         page.mouse.click(box["x"] + fx * box["width"], box["y"] + fy * box["height"])
-        time.sleep(0.3)  # the canvas sends on mouse up; clicks closer together may merge into one rerun
-    page.get_by_text(re.compile(r"drawing \(3 points\)")).wait_for(timeout=30_000)
+        page.get_by_text(re.compile(rf"drawing \({n} points?\)")).wait_for(timeout=30_000)
     page.wait_for_function("/\\d+ \\/ 3/.test(document.body.innerText)", timeout=30_000)  # modes covered: k / 3
+    # a stroke drawn after switching back keeps the points (a prop change redraws the canvas)
+    page.get_by_text("Strokes", exact=True).click()
+    page.get_by_text(re.compile(r"drawing \(3 points\)")).wait_for(timeout=30_000)
+    _drag(page, _upper_canvas(page, SIDEBAR_CANVAS), [(0.2, 0.9), (0.5, 0.9), (0.8, 0.9)])
+    page.get_by_text(re.compile(r"drawing \(1 stroke, 3 points\)")).wait_for(timeout=30_000)
+    # Clear removes the drawing for good: the next rerun does not bring it back
+    page.get_by_role("button", name="Clear", exact=True).click()
+    page.get_by_text("Draw on the canvas").wait_for(timeout=30_000)
+    page.get_by_text("Points", exact=True).click()
+    from playwright.sync_api import expect  # here: without playwright the fixtures skip the test
+
+    expect(page.get_by_role("radio", name="Points")).to_be_checked(timeout=30_000)
+    page.get_by_text("Draw on the canvas").wait_for(timeout=30_000)
+    assert page.get_by_text("sampled around your drawing").count() == 0
 
 
 def test_the_discriminator_scores_a_drawn_digit(page, app_server):
