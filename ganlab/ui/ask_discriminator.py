@@ -11,7 +11,6 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 import torch
-from streamlit_drawable_canvas import st_canvas
 
 from ganlab.data.drawn_digit import as_run_image, ink_of_rgba, mnist_like
 from ganlab.display import DISPLAY_LABELS
@@ -92,6 +91,9 @@ def _answer(runner: Runner, image: np.ndarray) -> None:
 
 @st.fragment
 def _panel(runner: Runner) -> None:
+    # imported here: the component registers itself with a running Streamlit (a bare import fails)
+    from streamlit_drawable_canvas import st_canvas
+
     st.caption("Draw a digit in white on black, as MNIST's are. The toolbar over the canvas undoes (↶) "
                "and clears (the bin).")
     left, right = st.columns([1, 1])

@@ -14,7 +14,6 @@ import json
 
 import streamlit as st
 from PIL import Image, ImageDraw
-from streamlit_drawable_canvas import st_canvas
 
 from ganlab.data.drawn import BOUNDS, SD_RANGE, Drawing, DrawingCodeError, decode, drawn_distribution, encode
 from ganlab.data.drawn import data_to_pixels, pixel_scale
@@ -107,6 +106,9 @@ def _keep_canvas_state(json_data: dict | None, init: dict | None) -> None:
 
 def drawn_dataset() -> ToyDistribution | None:
     """Draw the canvas and its brush; the drawing's data set, or None until something is drawn."""
+    # imported here: the component registers itself with a running Streamlit (a bare import fails)
+    from streamlit_drawable_canvas import st_canvas
+
     code = st.session_state.get(DRAW_KEY) or ""
     if not code and st.session_state.get(LAST_KEY):
         code = st.session_state[LAST_KEY]
