@@ -31,7 +31,8 @@ SD_STEP = 0.01  # the brush's sd in the code, in these steps (1..255)
 SD_RANGE = (0.01, 1.0)  # the brush slider's range, data units
 SAMPLES = 4000
 CLICK_LENGTH = 0.5  # a clicked point (or a shorter stroke) weighs as a stroke this long
-MIN_SPACING = 0.04  # data units between kept stroke points; doubled until a drawing fits the caps
+MIN_SPACING = 0.08  # data units between kept stroke points (a chord error of 0.0004 on a circle of
+# radius 1.8; curls tighter than this lose detail); doubled until a drawing fits the caps
 MAX_CODE_CHARS = 3000
 MAX_POINTS = 1500
 MAX_STROKES = 100
