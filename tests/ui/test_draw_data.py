@@ -64,3 +64,22 @@ def test_a_damaged_drawing_in_a_link_says_so_and_asks_for_a_drawing(app):
     warnings = " ".join(w.value for w in at.warning)
     assert "draw=AQ!!garbled ignored: the drawing in the link is damaged" in warnings
     assert "Draw on the canvas" in " ".join(i.value for i in at.info)
+
+
+def test_a_new_drawing_on_a_trained_run_asks_and_keep_brings_the_old_drawing_back(app):
+    at = open_with(app, SMALL, data="drawn", draw=LINE)
+    runner = runner_of(at)
+    at.button(key="pg_step").click().run()
+    wait_until(lambda: runner.snapshot().step == 1)
+    at.session_state["pg_draw"] = DOTS
+    at.run()
+    assert any("You changed the structure (drawing)" in w.value for w in at.warning)
+    assert runner.experiment.structure.drawing == LINE and runner.snapshot().step == 1  # nothing lost yet
+    assert at.query_params["draw"] in (LINE, [LINE])  # the link tells what trains
+    at.button(key="pg_keep_run").click().run()
+    assert at.session_state["pg_draw"] == LINE and not any("You changed" in w.value for w in at.warning)
+    at.session_state["pg_draw"] = DOTS
+    at.run()
+    at.button(key="pg_confirm_restart_button").click().run()
+    wait_until(lambda: runner.experiment.structure.drawing == DOTS)
+    assert runner.snapshot().step == 0
