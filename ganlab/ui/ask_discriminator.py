@@ -21,7 +21,7 @@ from ganlab.ui.readout import d_numbers
 
 CANVAS_PX = 224  # 8x MNIST's 28
 STROKE_PX = 22  # scaled like the digit (a 180 px tall digit to 20 px): ~2.5 px, MNIST's pen
-SCORE_TIMEOUT_S = 10.0
+SCORE_TIMEOUT_S = 5.0  # the page waits this long at most
 MEANING = {
     "probability": "P(real) is D's belief that the image is a real training image: near 1 it would take your "
                    "digit for real data, near 0 for a fake. Early in training it means little; as D learns, a "
@@ -52,6 +52,8 @@ def _scores(runner: Runner, image: np.ndarray) -> tuple[int, np.ndarray, np.ndar
         step, logits = runner.score_images(x, labels, timeout=SCORE_TIMEOUT_S)
     except TimeoutError:
         return "The trainer is busy and did not answer in time; ask again in a moment."
+    except RuntimeError:  # the run was closed, or its trainer process is gone (the status line says which)
+        return "The trainer is not answering, so D cannot be asked now; ask again once the run is back."
     except ValueError as err:
         return f"D cannot score this drawing: {err}."
     logits = np.asarray(logits)
