@@ -62,9 +62,10 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _toy_names() -> list[str]:
+    from ganlab.config import DRAWN_DATA
     from ganlab.data.toy import TOY_DISTRIBUTIONS
 
-    return list(TOY_DISTRIBUTIONS)
+    return [*TOY_DISTRIBUTIONS, DRAWN_DATA]  # drawn: with --drawing CODE, a playground link's draw= value
 
 
 def _train_epilog() -> str:

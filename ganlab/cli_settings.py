@@ -9,7 +9,7 @@ from typing import Any, Mapping
 
 from ganlab.cli_common import UsageError, _image_names, _image_presets
 from ganlab.cli_fields import all_flag_dests, apply_flags, wrong_kind_flag
-from ganlab.config import Knobs
+from ganlab.config import DRAWN_DATA, Knobs
 from ganlab.presets import get_preset
 from ganlab.kinds import GanKind
 from ganlab.kinds.image import IMAGE
@@ -116,7 +116,10 @@ def resolve_config(args: argparse.Namespace, structure_table: Mapping[str, Any] 
     Returns (ToyStructure, Knobs). Raises ConfigError."""
     data = "csv" if args.csv is not None else (args.data or "ring")
     structure, knobs = get_preset(args.preset or "default").apply(data, seed=args.seed or 0)
-    return _layered(args, TOY, structure, knobs, structure_table, knobs_table)
+    structure, knobs = _layered(args, TOY, structure, knobs, structure_table, knobs_table)
+    if structure.data == DRAWN_DATA and not structure.drawing:
+        raise UsageError("--data drawn needs --drawing CODE: the draw= value of a playground link")
+    return structure, knobs
 
 
 def resolve_image_config(args: argparse.Namespace, dataset, structure_table: Mapping[str, Any] | None = None,

@@ -35,6 +35,7 @@ IMAGE_WIDTH_RANGE = (8, 256)
 NUM_CLASSES_RANGE = (0, 100)
 EMA_DECAY_RANGE = (0.0, 0.9999)
 USER_DATA = "csv"  # the 2D dataset name for points the user uploads
+DRAWN_DATA = "drawn"  # the 2D dataset name for points the user draws (ganlab.data.drawn)
 
 
 class ConfigError(ValueError):
@@ -90,7 +91,7 @@ def _check_by_table(obj: Any, table: str, section: tuple[str, ...] = ("structure
     from ganlab import fields  # here, not at the top: the table takes its ranges from this module
 
     for f in getattr(fields, table):
-        if f.path[:-1] != section or f.key == "data":
+        if f.path[:-1] != section or f.key in ("data", "draw"):
             continue
         name, value, options = f.noun, getattr(obj, f.path[-1]), f.options()
         if f.value_type is bool:
@@ -136,6 +137,23 @@ class MLPShape:
         _check_choice("activation", self.activation, ACTIVATIONS)
 
 
+def _check_drawing(structure: Any) -> None:
+    """A drawing code must be readable; other data carries none (it is dropped, so switching
+    the data away from a drawing leaves no stale code in the link or the saved config)."""
+    if structure.data != DRAWN_DATA:
+        object.__setattr__(structure, "drawing", "")
+        return
+    if not isinstance(structure.drawing, str):
+        raise ConfigError(f"drawing must be a drawing code (text), got {structure.drawing!r}"[:200])
+    if structure.drawing:
+        from ganlab.data.drawn import DrawingCodeError, decode
+
+        try:
+            decode(structure.drawing)
+        except DrawingCodeError as err:
+            raise ConfigError(str(err)) from None
+
+
 @dataclass(frozen=True)
 class ToyStructure:
     """A 2D GAN: the data, the noise and both nets. Changing any of it rebuilds the run."""
@@ -146,11 +164,13 @@ class ToyStructure:
     generator: MLPShape = field(default_factory=MLPShape)
     discriminator: MLPShape = field(default_factory=MLPShape)
     seed: int = 0
+    drawing: str = ""  # the drawn data's code (ganlab.data.drawn) when data is DRAWN_DATA, else ""
 
     def __post_init__(self) -> None:
         from ganlab.data.toy import TOY_DISTRIBUTIONS
 
-        _check_choice("data", self.data, (*TOY_DISTRIBUTIONS, USER_DATA))
+        _check_choice("data", self.data, (*TOY_DISTRIBUTIONS, USER_DATA, DRAWN_DATA))
+        _check_drawing(self)
         _check_by_table(self, "TOY_FIELDS")  # noise_dim, noise, seed
         for name in ("generator", "discriminator"):
             if not isinstance(getattr(self, name), MLPShape):

@@ -159,7 +159,7 @@ class Explorer:
     def nearest(self, images: Tensor, k: int, space: str = "pixels") -> Neighbours:
         """The k nearest training images of each image: by pixel L2 over [-1, 1] images, or
         ("features") by L2 in the metric classifier's feature space (see `feature_space_reason`)."""
-        if not self.gan_kind.has_training_images:
+        if not self.gan_kind.samples_are_images:
             raise ValueError("nearest neighbours are for image GANs (a 2D toy's training set is a distribution)")
         if space == "pixels":
             return nearest_neighbours(images, self.dataset.images, k, transform=self.dataset.to_float)

@@ -21,7 +21,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 from ganlab.config import (
     ACTIVATIONS, BATCH_RANGE, BETA_RANGE, CLIP_RANGE, D_STEPS_RANGE, EMA_DECAY_RANGE, HALF_LIFE_RANGE,
     HIDDEN_LAYERS_RANGE, IMAGE_CHANNELS, IMAGE_NOISE_DIM_RANGE, IMAGE_SIZES, IMAGE_WIDTH_RANGE, LR_RANGE,
-    NOISE_DIM_RANGE, NOISE_KINDS, OPTIMIZERS, PENALTY_RANGE, SEED_RANGE, USER_DATA, WIDTH_RANGE,
+    DRAWN_DATA, NOISE_DIM_RANGE, NOISE_KINDS, OPTIMIZERS, PENALTY_RANGE, SEED_RANGE, USER_DATA, WIDTH_RANGE,
 )
 
 Choices = Sequence[Any] | Callable[[], Sequence[Any]]
@@ -92,7 +92,7 @@ def _loss_names() -> tuple[str, ...]:
 def _toy_data() -> tuple[str, ...]:
     from ganlab.data.toy import TOY_DISTRIBUTIONS
 
-    return (*TOY_DISTRIBUTIONS, USER_DATA)
+    return (*TOY_DISTRIBUTIONS, USER_DATA, DRAWN_DATA)
 
 
 _NETS = (("g", "generator", "Generator", "G"), ("d", "discriminator", "Discriminator", "D"))
@@ -170,6 +170,8 @@ _SEED = Field("seed", ("structure", "seed"), "seed", "Seed", "seed for the weigh
 TOY_FIELDS: tuple[Field, ...] = (
     Field("data", ("structure", "data"), "data", "Distribution", "the 2D distribution to learn",
           str, choices=_toy_data),
+    Field("draw", ("structure", "drawing"), "drawing", "Drawing",
+          "the drawn data's strokes as a compact code (ganlab.data.drawn); with --data drawn", str),
     _SEED,
     Field("nd", ("structure", "noise_dim"), "noise-dim", "Noise dimension", "latent size", int, NOISE_DIM_RANGE),
     Field("noise", ("structure", "noise"), "noise", "Noise", "latent distribution", str, choices=NOISE_KINDS),

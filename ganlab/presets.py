@@ -16,8 +16,9 @@ class Preset:
     structure: ToyStructure  # `data` and `seed` are taken from the user's choice
     knobs: Knobs
 
-    def apply(self, data: str, seed: int = 0) -> tuple[ToyStructure, Knobs]:
-        return dataclasses.replace(self.structure, data=data, seed=seed), self.knobs
+    def apply(self, data: str, seed: int = 0, drawing: str = "") -> tuple[ToyStructure, Knobs]:
+        """The recipe on the user's data (and drawing, for drawn data) and seed."""
+        return dataclasses.replace(self.structure, data=data, seed=seed, drawing=drawing), self.knobs
 
 
 PRESETS: dict[str, Preset] = {

@@ -54,8 +54,9 @@ class _Schema:
         problems: list[str] = []
         ignore = set(ignore)
         unknown = [k for k in params if k not in self.fields and k not in ignore]
-        # The loss goes last: "wasserstein-gp" is only valid once a gp weight is in place.
-        for key in sorted((k for k in params if k in self.fields), key=lambda k: k == "loss"):
+        # The loss goes last: "wasserstein-gp" is only valid once a gp weight is in place;
+        # the drawing after the data, which says whether it is used.
+        for key in sorted((k for k in params if k in self.fields), key=lambda k: (k == "loss", k == "draw")):
             kind, raw = self.fields[key][1], _single(params[key])
             shown = f"{key}={_shown(raw)}"
             try:

@@ -130,8 +130,8 @@ def test_divergence_writes_the_run_so_far_and_exits_non_zero(tmp_path, capsys, m
     real_step = runner_module.train_step
     calls = {"n": 0}
 
-    def exploding_step(parts, knobs, which="both"):
-        record = real_step(parts, knobs, which)
+    def exploding_step(parts, knobs, which="both", observer=None):
+        record = real_step(parts, knobs, which, observer)
         calls["n"] += 1
         return {**record, "d_loss": math.nan} if calls["n"] == 7 else record
 
@@ -161,6 +161,23 @@ def test_trains_on_csv_points(tmp_path, capsys):
     assert config["csv"] == str(path.resolve())
     assert read_csv(out / "evals.csv")[0] == ["step", "kl_hist", "js_hist"]  # no modes to count
     assert "JS" in capsys.readouterr().out
+
+
+def test_trains_on_a_drawing_from_a_link(tmp_path, capsys):
+    """`--data drawn --drawing CODE`: the draw= value of a playground link trains as it does there."""
+    from ganlab.data.drawn import Drawing, Stroke, drawn_distribution, encode
+
+    code = encode(Drawing((Stroke(np.array([[1.0, 1.0]]), 0.05), Stroke(np.array([[-1.0, -1.0]]), 0.05))))
+    out = tmp_path / "run"
+    assert main(["train", "--data", "drawn", "--drawing", code, "--steps", "4", "--out", str(out), "-q", *TINY]) == 0
+    config = json.loads((out / "config.json").read_text())
+    assert config["structure"]["data"] == "drawn" and config["structure"]["drawing"] == code
+    np.testing.assert_array_equal(np.load(out / config["data_source"]["file"]), drawn_distribution(code).sampler.data.numpy())
+    assert "modes_covered" in read_csv(out / "evals.csv")[0]  # two clicks: two modes
+    assert main(["train", "--data", "drawn", "--steps", "4", "--out", str(tmp_path / "none"), *TINY]) == 2
+    assert "--data drawn needs --drawing CODE" in capsys.readouterr().err
+    assert main(["train", "--data", "drawn", "--drawing", "AQ!!", "--steps", "4", "--out", str(tmp_path / "bad"), *TINY]) == 2
+    assert "the drawing in the link is damaged" in capsys.readouterr().err
 
 
 def test_help_lists_presets_data_and_outputs(capsys):
@@ -196,7 +213,7 @@ def test_an_error_while_training_exits_1_and_keeps_the_steps_done(tmp_path, caps
     real_step = runner_module.train_step
     calls = {"n": 0}
 
-    def failing_step(parts, knobs, which="both"):
+    def failing_step(parts, knobs, which="both", observer=None):
         calls["n"] += 1
         if calls["n"] == 4:
             raise RuntimeError("boom")

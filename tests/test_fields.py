@@ -20,11 +20,20 @@ KINDS = {
     "image": (F.IMAGE_FIELDS, ImageStructure, encode_image, decode_image, "digits"),
 }
 CASES = [(kind, f) for kind, (table, *_rest) in KINDS.items() for f in table]
+DRAWING = "AQEBAYAEgAQ"  # the drawing field's value: one click (ganlab.data.drawn), valid with data=drawn
 
 
-def _tree(kind: str) -> dict:
+def _base_data(kind: str, field: F.Field) -> str:
+    """The data a case runs on: the drawing is only kept for drawn data."""
+    return "drawn" if field.key == "draw" else KINDS[kind][4]
+
+
+def _tree(kind: str, field: F.Field | None = None) -> dict:
     structure_cls = KINDS[kind][1]
-    return {"structure": structure_cls().to_dict(), "knobs": Knobs().to_dict()}
+    tree = {"structure": structure_cls().to_dict(), "knobs": Knobs().to_dict()}
+    if field is not None and field.key == "draw":
+        tree["structure"]["data"] = "drawn"
+    return tree
 
 
 def _build(kind: str, tree: dict):
@@ -36,6 +45,8 @@ def _candidates(field: F.Field, default):
         return [not default]
     if field.key == "data" and field.options() is None:
         return ["mnist"]
+    if field.key == "draw":
+        return [DRAWING]
     options = field.options()
     if options is not None:
         return [o for o in options if o != default]
@@ -46,7 +57,7 @@ def _candidates(field: F.Field, default):
 
 def other_value(kind: str, field: F.Field):
     """A value for `field` that is not its default and that the run's settings accept."""
-    tree = _tree(kind)
+    tree = _tree(kind, field)
     default = F.get(tree, field.path)
     for value in _candidates(field, default):
         F.put(tree, field.path, value)
@@ -61,13 +72,14 @@ def other_value(kind: str, field: F.Field):
 @pytest.mark.parametrize("kind, field", CASES, ids=[f"{k}-{f.key}" for k, f in CASES])
 def test_every_field_round_trips_through_the_url(kind, field):
     value = other_value(kind, field)
-    tree = _tree(kind)
+    tree = _tree(kind, field)
     F.put(tree, field.path, value)
     structure, knobs = _build(kind, tree)
     _, _, encode_fn, decode_fn, _ = KINDS[kind]
     params = encode_fn(structure, knobs)
     assert field.key in params
-    assert decode_fn({field.key: params[field.key]}) == (structure, knobs, [])
+    given = {field.key: params[field.key]} | ({"data": "drawn"} if field.key == "draw" else {})
+    assert decode_fn(given) == (structure, knobs, [])
 
 
 def _resolve(kind: str, argv: list[str]):
@@ -88,7 +100,7 @@ def _flag_args(field: F.Field, value) -> list[str]:
 
 
 def _data_args(kind: str, field: F.Field, value) -> list[str]:
-    return [] if field.key == "data" else ["--data", KINDS[kind][4]]
+    return [] if field.key == "data" else ["--data", _base_data(kind, field)]
 
 
 @pytest.mark.parametrize("kind, field", CASES, ids=[f"{k}-{f.key}" for k, f in CASES])
@@ -102,14 +114,14 @@ def test_every_field_is_a_cli_flag(kind, field):
 def test_every_field_round_trips_through_a_config_file(kind, field, tmp_path):
     value = other_value(kind, field)
     by_flag = tmp_path / "flat.json"
-    by_flag.write_text(json.dumps({field.flag: value} | ({} if field.key == "data" else {"data": KINDS[kind][4]})))
+    by_flag.write_text(json.dumps({field.flag: value} | ({} if field.key == "data" else {"data": _base_data(kind, field)})))
     nested: dict = {}
     table = nested
     for part in field.path[:-1]:
         table = table.setdefault(part, {})
     table[field.path[-1]] = value
     by_path = tmp_path / "nested.json"
-    by_path.write_text(json.dumps({"data": value if field.key == "data" else KINDS[kind][4], **nested}))
+    by_path.write_text(json.dumps({"data": value if field.key == "data" else _base_data(kind, field), **nested}))
     for path in (by_flag, by_path):
         structure, knobs = _resolve(kind, ["--config", str(path)])
         assert F.get({"structure": structure.to_dict(), "knobs": knobs.to_dict()}, field.path) == value, path.name

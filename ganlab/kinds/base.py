@@ -43,7 +43,7 @@ class GanKind:
     latent_views: str = ""  # the ganlab.ui module that draws the Latent page's views of it  # what `ganlab export` / the Runs page can write
     uses_accelerator: bool = False  # trains on a GPU when there is one
     scores_image_quality: bool = False  # the metric classifier's FID/IS apply to it
-    has_training_images: bool = False  # a finite training set of pictures (nearest neighbours)
+    samples_are_images: bool = False  # samples are pictures (nearest training images, scoring an image)
     draws_the_plane: bool = False  # samples are 2D points: D's surface, G's arrows, slow motion
 
     # ------------------------------------------------------------ structure and fields

@@ -28,7 +28,7 @@ class ImageKind(GanKind):
     data_flags = ("max_images",)  # --max-images: train on a random subset of N images
     uses_accelerator = True
     scores_image_quality = True
-    has_training_images = True
+    samples_are_images = True
 
     @property
     def structure_class(self) -> type:

@@ -98,7 +98,24 @@ class ToyKind(GanKind):
         from ganlab.data.points_csv import empirical_distribution
 
         points = self.saved_points(run_dir)
+        drawn = self._drawing_of(structure)
+        if drawn is not None and np.array_equal(drawn.points, points):
+            return drawn  # the drawing itself: its view range and, for clicks, its modes
         return empirical_distribution(points, label=str(data.get("label", "Uploaded points")))
+
+    @staticmethod
+    def _drawing_of(structure: Any) -> Any:
+        """The drawn data set a structure names (its link code), or None."""
+        from ganlab.config import DRAWN_DATA
+
+        if structure.data != DRAWN_DATA or not structure.drawing:
+            return None
+        from ganlab.data.drawn import DrawingCodeError, drawn_distribution
+
+        try:
+            return drawn_distribution(structure.drawing)
+        except DrawingCodeError:
+            return None
 
     def saved_points(self, run_dir: Path) -> np.ndarray:
         """The user's points a run trained on, checked: finite float32 (n, 2)."""

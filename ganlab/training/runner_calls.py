@@ -4,6 +4,7 @@ slow-motion step (a Runner mixin)."""
 from __future__ import annotations
 
 import copy
+import functools
 import threading
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -14,6 +15,7 @@ import torch
 from ganlab.config import Knobs
 from ganlab.training.step import GanParts
 from ganlab.training.step_trace import StepRecorder
+from ganlab.kinds import kind_of
 
 
 class RunnerCalls:
@@ -70,6 +72,16 @@ class RunnerCalls:
         timeline = getattr(self.experiment, "timeline", None)
         return timeline.frames() if timeline is not None else ()
 
+    def score_images(self, images: np.ndarray, labels: np.ndarray | None = None, timeout: float = 30.0
+                     ) -> tuple[int, list[float]]:
+        """`(step, logits)`: D's raw output for each image ((n, channels, size, size) in [-1, 1],
+        as the run's data; with `labels` for a conditional D, each image as that class), taken
+        on the runner thread between two steps like every call. ValueError, with a message for
+        the user, for images or labels that do not fit the run."""
+        fn = functools.partial(_d_scores, np.asarray(images, dtype=np.float32),
+                               None if labels is None else np.asarray(labels, dtype=np.int64))
+        return self.call_on_thread(fn, timeout, "scoring the images")
+
     def copy_nets(self, timeout: float = 30.0) -> "NetsCopy":
         """CPU deep copies of G, D and (when kept) the averaged G, in eval mode with
         gradients off: a page can run them freely while training goes on."""
@@ -97,6 +109,38 @@ def _frozen_copy(module: torch.nn.Module) -> torch.nn.Module:
 def _eval_samples(parts: GanParts, experiment: Any, step: int) -> tuple[int, np.ndarray]:
     labels = getattr(experiment, "eval_labels", None)  # a conditional G's classes
     return step, parts.generator(experiment.eval_noise, labels).cpu().numpy()
+
+
+MAX_SCORED = 256  # images per call
+
+
+@torch.no_grad()
+def _d_scores(images: np.ndarray, labels: np.ndarray | None, parts: GanParts, experiment: Any, step: int
+              ) -> tuple[int, list[float]]:
+    s = experiment.structure
+    want = (s.channels, s.image_size, s.image_size)
+    if not kind_of(experiment).samples_are_images:
+        raise ValueError("only an image run's discriminator scores images")
+    if images.ndim != 4 or tuple(images.shape[1:]) != want or not 1 <= len(images) <= MAX_SCORED:
+        raise ValueError(f"images must be 1 to {MAX_SCORED} of shape {want}, got {tuple(images.shape)}")
+    if not np.isfinite(images).all():
+        raise ValueError("images must hold finite pixel values")
+    k = s.net_classes
+    if (labels is None) != (k == 0):
+        raise ValueError("a conditional discriminator needs a class for each image" if k
+                         else "this discriminator is not conditional: it takes no classes")
+    if labels is not None and (labels.shape != (len(images),) or labels.min() < 0 or labels.max() >= k):
+        raise ValueError(f"classes must be one per image, from 0 to {k - 1}")
+    D = parts.discriminator
+    was_training = D.training
+    D.eval()  # no batch-norm statistics and no spectral-norm power step from a look at D
+    try:
+        x = torch.from_numpy(np.clip(images, -1.0, 1.0)).to(experiment.device)
+        y = None if labels is None else torch.from_numpy(labels).to(experiment.device)
+        logits = D(x, y)
+    finally:
+        D.train(was_training)
+    return step, [float(v) for v in logits.cpu()]
 
 
 def _copy_nets(parts: GanParts, experiment: Any, step: int) -> NetsCopy:

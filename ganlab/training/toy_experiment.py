@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from ganlab.config import Knobs, ToyStructure
+from ganlab.config import DRAWN_DATA, Knobs, ToyStructure
 from ganlab.data.toy import ToyDistribution, get_toy
 from ganlab.display import DISPLAY_LABELS
 from ganlab.losses import get_loss
@@ -50,14 +50,26 @@ def noise_sampler(kind: str, dim: int, generator: torch.Generator, device: torch
     return sample
 
 
+def structure_dataset(structure: ToyStructure) -> ToyDistribution:
+    """The data a structure names by itself: a toy distribution, or the drawing it carries
+    (uploaded CSV points are not in the structure: pass them as the experiment's dataset)."""
+    if structure.data == DRAWN_DATA:
+        from ganlab.data.drawn import drawn_distribution
+
+        if not structure.drawing:
+            raise ValueError("the drawn data has no drawing yet")
+        return drawn_distribution(structure.drawing)
+    return get_toy(structure.data)
+
+
 class ToyExperiment:
-    """A 2D GAN on `dataset` (by default the structure's named toy distribution)."""
+    """A 2D GAN on `dataset` (by default the one the structure names: a toy or its drawing)."""
 
     kind = TOY.name
 
     def __init__(self, structure: ToyStructure, dataset: ToyDistribution | None = None, device: str | torch.device = "cpu") -> None:
         self.structure = structure
-        self.dataset = dataset if dataset is not None else get_toy(structure.data)
+        self.dataset = dataset if dataset is not None else structure_dataset(structure)
         self.device = torch.device(device)
         fixed = torch.Generator().manual_seed(structure.seed + 1)
         self.real_eval = self.dataset.sample(EVAL_SAMPLES, fixed).numpy()

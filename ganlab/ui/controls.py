@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ganlab.config import USER_DATA, ConfigError, Knobs, ToyStructure
+from ganlab.config import DRAWN_DATA, USER_DATA, ConfigError, Knobs, ToyStructure
 from ganlab.data.points_csv import PointsFileError, empirical_distribution, load_points_csv
 from ganlab.data.toy import TOY_DISTRIBUTIONS, ToyDistribution, get_toy
 from ganlab.fields import TOY_FIELDS
 from ganlab.presets import PRESETS, get_preset
-from ganlab.ui import restart
+from ganlab.ui import draw_data, restart
 from ganlab.ui.field_widgets import WidgetSettings, field_input, remaining_inputs
 from ganlab.ui.knob_controls import training_inputs
 from ganlab.urlstate import FIELDS, flatten, unflatten
@@ -35,7 +35,8 @@ def _apply_preset(keep_training: bool) -> None:
     """Put the preset into the widgets; unless `keep_training`, the run restarts from fresh
     weights so the recipe tells its story from step 0 (its learning-rate schedule counts steps)."""
     preset = get_preset(st.session_state["pg_preset"])
-    structure, knobs = preset.apply(st.session_state[PREFIX + "data"], st.session_state[PREFIX + "seed"])
+    structure, knobs = preset.apply(st.session_state[PREFIX + "data"], st.session_state[PREFIX + "seed"],
+                                    st.session_state.get(draw_data.DRAW_KEY, ""))
     set_widgets(structure, knobs)
     if keep_training:
         st.session_state["pg_flash"] = (f"Preset “{preset.label}” applied to the running training, which keeps its "
@@ -56,6 +57,8 @@ def _net_inputs(prefix: str, title: str) -> None:
 
 def _dataset_for(data: str) -> ToyDistribution | None:
     """The distribution named by `data`; for "csv", the uploaded points (None until a good file arrives)."""
+    if data == DRAWN_DATA:
+        return draw_data.drawn_dataset()
     if data != USER_DATA:
         return get_toy(data)
     upload = st.file_uploader("CSV with two numeric columns (x, y)", type=["csv", "txt"], key="pg_csv_file")
@@ -90,7 +93,8 @@ def sidebar() -> tuple[ToyStructure, Knobs, ToyDistribution] | None:
             "step 0; Undo brings the old run back"))
 
         st.subheader("Data")
-        labels = {name: d.label for name, d in TOY_DISTRIBUTIONS.items()} | {USER_DATA: "Your CSV file…"}
+        labels = {name: d.label for name, d in TOY_DISTRIBUTIONS.items()} | {USER_DATA: "Your CSV file…",
+                                                                      DRAWN_DATA: "Draw your own…"}
         field_input(FIELD["data"], PREFIX, options=labels, format_func=labels.get)
         dataset = _dataset_for(st.session_state[PREFIX + "data"])
 
@@ -104,14 +108,14 @@ def sidebar() -> tuple[ToyStructure, Knobs, ToyDistribution] | None:
         _net_inputs("d", "Discriminator")
         field_input(FIELD["seed"], PREFIX)
         remaining_inputs((f for f in TOY_FIELDS if not f.live), PREFIX,
-                         ("data", "nd", "noise", "gl", "gw", "ga", "dl", "dw", "da", "seed"))
+                         ("data", "draw", "nd", "noise", "gl", "gw", "ga", "dl", "dw", "da", "seed"))
 
         try:
             structure, knobs = current_settings()
         except ConfigError as err:
             st.error(f"Settings not applied: {err}.")
             return None
-        recipe = get_preset(st.session_state["pg_preset"]).apply(structure.data, structure.seed)
+        recipe = get_preset(st.session_state["pg_preset"]).apply(structure.data, structure.seed, structure.drawing)
         restart.recipe_note(recipe_slot, recipe == (structure, knobs))
     if dataset is None:
         return None

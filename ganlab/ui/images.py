@@ -15,7 +15,7 @@ from ganlab.training.image_experiment import ImageExperiment
 from ganlab.training.runner import Runner, RunState
 from ganlab.training.runner_state import Snapshot
 from ganlab.training.trainers import make_runner
-from ganlab.ui import image_controls, model_graph, run_controls, training_page
+from ganlab.ui import ask_discriminator, image_controls, model_graph, run_controls, training_page
 from ganlab.ui.quality import quality_panel, quality_pending
 from ganlab.ui.readout import d_numbers
 from ganlab.ui.session import IMAGES, create_runner
@@ -187,3 +187,4 @@ def live_view(runner: Runner) -> None:
     chart_panel()
     quality_fragment()
     timeline_panel()
+    ask_discriminator.panel(runner)

@@ -15,7 +15,7 @@ from ganlab.ui.latent_views import GALLERY, KEEP, cached, current_frame, gallery
 def nearest_panel(ex: Explorer, cls: int | None) -> None:
     one_thread()
     own_defaults("nearest")
-    if not ex.gan_kind.has_training_images:
+    if not ex.gan_kind.samples_are_images:
         st.info("The memorization check is for image GANs: a 2D toy's training set is a whole distribution.")
         return
     c1, c2, c3 = st.columns([2, 1.6, 1])

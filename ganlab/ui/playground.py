@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ganlab.config import Knobs, ToyStructure
+from ganlab.config import DRAWN_DATA, Knobs, ToyStructure
 from ganlab.data.toy import ToyDistribution, get_toy
 from ganlab.formatting import format_number
 from ganlab.plots import (
@@ -33,7 +33,7 @@ CHART_POLL_S = 3.0  # one chart refresh costs the browser ~100 ms of CPU each (b
 
 
 STRUCTURE_LABELS = {"data": "data", "noise_dim": "noise dimension", "noise": "noise", "generator": "generator",
-                    "discriminator": "discriminator", "seed": "seed"}
+                    "discriminator": "discriminator", "seed": "seed", "drawing": "drawing"}
 
 
 def _what_changed(old: ToyStructure, new: ToyStructure) -> str:
@@ -53,6 +53,8 @@ PAGE = TrainingPage(
     build=ToyExperiment, what_changed=_what_changed,
     kept_data=lambda: st.session_state.get(controls.CSV_POINTS_KEY, (None, None))[1],
     speed=lambda snap: f"{snap.steps_per_sec:,.0f} steps/s",
+    # a drawing is in the structure: its data changes with it, not with the dataset object
+    data_restarts=lambda structure: structure.data != DRAWN_DATA,
 )
 
 

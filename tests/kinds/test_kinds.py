@@ -146,6 +146,23 @@ def test_modes_come_from_the_data_or_the_saved_config():
 
 
 def test_only_images_use_the_accelerator_the_image_metrics_and_nearest_images():
-    assert (TOY.uses_accelerator, TOY.scores_image_quality, TOY.has_training_images) == (False, False, False)
-    assert (IMAGE.uses_accelerator, IMAGE.scores_image_quality, IMAGE.has_training_images) == (True, True, True)
+    assert (TOY.uses_accelerator, TOY.scores_image_quality, TOY.samples_are_images) == (False, False, False)
+    assert (IMAGE.uses_accelerator, IMAGE.scores_image_quality, IMAGE.samples_are_images) == (True, True, True)
     assert TOY.export_formats == ("npz",) and IMAGE.export_formats == ("zip", "npz")
+
+
+def test_a_drawn_run_reloads_as_its_drawing_with_its_view_range_and_modes(tmp_path):
+    """A drawn data set is saved as points (like CSV data) and comes back as the drawing itself
+    when the saved points are the drawing's: the playground's range, and for clicks, their modes."""
+    from ganlab.data.drawn import BOUNDS, Drawing, Stroke, encode
+
+    clicks = Drawing(tuple(Stroke(np.array([[x, y]]), 0.05) for x, y in ((-1.0, 0.0), (1.0, 0.0), (0.0, 1.5))))
+    structure = ToyStructure(data="drawn", drawing=encode(clicks))
+    experiment = ToyExperiment(structure)
+    described = TOY.describe_data(experiment, tmp_path)
+    assert described["source"] == "points" and described["count"] == len(experiment.dataset.points)
+    back = TOY.load_dataset(tmp_path, described, structure)
+    assert back.bounds == BOUNDS and back.has_modes and len(back.centres) == 3
+    assert np.array_equal(back.points, experiment.dataset.points)
+    other = ToyStructure(data="drawn", drawing=encode(Drawing(clicks.strokes[:2])))  # the points are not its
+    assert not TOY.load_dataset(tmp_path, described, other).has_modes
