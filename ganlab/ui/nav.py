@@ -10,6 +10,7 @@ PAGES = (
     ("pages/2_Images.py", "Image GAN", ":material/image:"),
     ("pages/3_Runs.py", "Runs", ":material/folder_open:"),
     ("pages/4_Latent.py", "Latent space", ":material/linear_scale:"),
+    ("pages/5_Dynamics.py", "Dynamics", ":material/cyclone:"),
 )
 
 
