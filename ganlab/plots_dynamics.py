@@ -11,7 +11,7 @@ from plotly.subplots import make_subplots
 
 from ganlab.plots import PALETTE, _polylines
 
-START_COLOURS = ("#d62728", "#1f77b4", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b")  # one per start
+START_COLOURS = ("#d62728", "#1f77b4", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2")  # one per start; green is the data's
 CLICK_TRACE = "click grid"
 ARROWS_PER_SIDE = 17
 CLICK_CELLS = 41  # per side: a click selects the nearest of these points
@@ -77,11 +77,28 @@ def field_figure(theta: np.ndarray, psi: np.ndarray, v_theta: np.ndarray, v_psi:
     axis = dict(range=[-view, view], zeroline=True, zerolinecolor="#bbbbbb", showgrid=False, constrain="domain")
     fig.update_layout(
         height=height, margin=dict(l=10, r=10, t=10, b=10), clickmode="event+select", dragmode=False,
-        xaxis=dict(axis, title="θ: where the generator puts its point (the data is at 0)"),
-        yaxis=dict(axis, title="ψ: the discriminator's slope", scaleanchor="x", scaleratio=1),
+        xaxis=dict(axis, title="θ (generator: its point; the data is at 0)"),
+        yaxis=dict(axis, title="ψ (discriminator: its slope)", scaleanchor="x", scaleratio=1),
         legend=dict(orientation="h", y=-0.12, yanchor="top", x=0), plot_bgcolor="white",
         uirevision="dynamics", font=dict(size=14))
     return fig
+
+
+def log_ticks(values: Sequence[np.ndarray], most: int = 6) -> list[float]:
+    """1-2-5 ticks spanning the positive finite `values`, at most `most` of them (plotly's own
+    labels every minor tick of a log axis spanning less than a decade, on top of each other)."""
+    flat = np.concatenate([np.ravel(v) for v in values]) if len(values) else np.array([])
+    flat = flat[np.isfinite(flat) & (flat > 0)]
+    if not flat.size:
+        return []
+    lo, hi = np.floor(np.log10(flat.min())), np.ceil(np.log10(flat.max()))
+    for mantissas in ((1, 2, 5), (1, 3), (1,)):
+        ticks = [m * 10.0 ** e for e in np.arange(lo, hi + 1) for m in mantissas]
+        ticks = [t for t in ticks if flat.min() / 1.5 <= t <= flat.max() * 1.5]
+        if len(ticks) <= most:
+            return [float(t) for t in ticks]
+    step = int(np.ceil((hi - lo + 1) / most))
+    return [float(10.0 ** e) for e in np.arange(lo, hi + 1, step)]
 
 
 def curves_figure(paths: Sequence[np.ndarray], d_losses: Sequence[np.ndarray], g_losses: Sequence[np.ndarray],
@@ -100,7 +117,7 @@ def curves_figure(paths: Sequence[np.ndarray], d_losses: Sequence[np.ndarray], g
                                      legendgroup=str(i), showlegend=row == 1, line=dict(color=colour, width=2),
                                      hovertemplate="iteration %{x}: %{y:.4g}<extra>" + f"start {i + 1}</extra>"),
                           row=row, col=1)
-    fig.update_yaxes(type="log", row=3, col=1)
+    fig.update_yaxes(type="log", row=3, col=1, tickvals=log_ticks([np.hypot(p[:, 0], p[:, 1]) for p in paths]))
     fig.update_xaxes(title_text="iteration (G updates)", row=3, col=1)
     fig.update_layout(height=height, margin=dict(l=10, r=10, t=30, b=10), showlegend=False,
                       uirevision="dynamics-curves", font=dict(size=14))

@@ -60,8 +60,8 @@ def spectral_radius(matrix: np.ndarray) -> float:
 
 
 # ------------------------------------------------------------------ verdict on a trajectory
-CONVERGES, SLOWLY, CIRCLES, SPIRALS_OUT, DIVERGES, STALLS, AT_EQUILIBRIUM = (
-    "converges", "converges slowly", "circles", "spirals out", "diverges", "stops away from (0, 0)",
+CONVERGES, SPIRALS_IN, CIRCLES, SPIRALS_OUT, DIVERGES, STALLS, AT_EQUILIBRIUM = (
+    "converges", "spirals in (not there yet)", "circles", "spirals out", "diverges", "stops away from (0, 0)",
     "stays at the equilibrium")
 TREND = 0.05  # a window's mean distance this much above / below the previous one is a trend
 
@@ -77,8 +77,8 @@ class Verdict:
 def verdict(path: np.ndarray, lr: float) -> Verdict:
     """What one (iterations + 1, 2) path did. Converged: ended within 0.1% of its start's distance
     (or 1e-6); stalled: its last step moved less than 1e-6 * h, away from (0, 0); otherwise the mean
-    distance over the last fifth against the fifth before decides (a 5% trend spirals out or is
-    still converging; less circles)."""
+    distance over the last fifth against the fifth before decides (a 5% trend spirals out or in;
+    less circles)."""
     path = np.asarray(path, dtype=float)
     r = np.hypot(path[:, 0], path[:, 1])
     start = float(r[0])
@@ -94,10 +94,10 @@ def verdict(path: np.ndarray, lr: float) -> Verdict:
         return Verdict(STALLS, start, end, point)
     w = max(1, n // 5)
     if n < 2 * w:
-        return Verdict(SPIRALS_OUT if end > start else SLOWLY if end < start else CIRCLES, start, end, point)
+        return Verdict(SPIRALS_OUT if end > start else SPIRALS_IN if end < start else CIRCLES, start, end, point)
     late, before = float(r[-w:].mean()), float(r[-2 * w:-w].mean())
     if late > (1 + TREND) * before:
         return Verdict(SPIRALS_OUT, start, end, point)
     if late < (1 - TREND) * before:
-        return Verdict(SLOWLY, start, end, point)
+        return Verdict(SPIRALS_IN, start, end, point)
     return Verdict(CIRCLES, start, end, point)

@@ -52,6 +52,7 @@ class DiracLoss:
     g_loss: Scalar  # l_G(t)
     g_prime: Scalar  # d l_G / dt
     doc: str  # the closed forms, for the page and for readers
+    radial: str  # what the flow does to the distance: d/dt |x|^2 / 2 = -t (l_G'(t) + l_D'(t)) - psi R'(psi)
 
 
 def _ones(t: Array) -> Array:
@@ -64,24 +65,33 @@ LOSSES: dict[str, DiracLoss] = {
         # minimax_d: softplus(-real) + softplus(fake) = log 2 + softplus(t); minimax_g: -softplus(t)
         DiracLoss("non-saturating", lambda t: math.log(2) + softplus(t), sigmoid,
                   lambda t: softplus(-np.asarray(t, dtype=float)), lambda t: -sigmoid(-np.asarray(t, dtype=float)),
-                  "l_D = log 2 + softplus(t), l_D' = σ(t); l_G = softplus(−t) = −log σ(t), l_G' = −σ(−t)"),
+                  "l_D = log 2 + softplus(t), l_D' = σ(t); l_G = softplus(−t) = −log σ(t), l_G' = −σ(−t)",
+                  "Here l_G′ + l_D′ = tanh(t/2), so the flow itself pulls inwards (d/dt ½|x|² = −t·tanh(t/2) ≤ 0), "
+                  "but only weakly near (0, 0) where t = ψθ is tiny: simultaneous steps, pushed out by the step "
+                  "size, settle on a cycle where the two balance; alternating ones creep in slowly."),
         DiracLoss("minimax", lambda t: math.log(2) + softplus(t), sigmoid,
                   lambda t: -softplus(t), lambda t: -sigmoid(t),
-                  "l_D = log 2 + softplus(t), l_D' = σ(t); l_G = −softplus(t) = log(1 − σ(t)), l_G' = −σ(t)"),
+                  "l_D = log 2 + softplus(t), l_D' = σ(t); l_G = −softplus(t) = log(1 − σ(t)), l_G' = −σ(t)",
+                  "Here l_G′ + l_D′ = 0: the flow keeps the distance to (0, 0) exactly, so it circles for good."),
         # least_squares_d: 0.5 ((0 - 1)^2 + t^2); least_squares_g: 0.5 (t - 1)^2
         DiracLoss("least-squares", lambda t: 0.5 * (1.0 + np.asarray(t, dtype=float) ** 2),
                   lambda t: np.asarray(t, dtype=float),
                   lambda t: 0.5 * (np.asarray(t, dtype=float) - 1.0) ** 2, lambda t: np.asarray(t, dtype=float) - 1.0,
-                  "l_D = ½(1 + t²), l_D' = t; l_G = ½(t − 1)², l_G' = t − 1"),
+                  "l_D = ½(1 + t²), l_D' = t; l_G = ½(t − 1)², l_G' = t − 1",
+                  "D's loss has no slope at t = 0 (the real logit is always 0, so D cannot reach its target 1 "
+                  "there): once ψ = 0, G gets no gradient, and every point of the line ψ = 0 is a resting point."),
         # wasserstein_d: fake - real = t; wasserstein_g: -t
         DiracLoss("wasserstein", lambda t: np.asarray(t, dtype=float), _ones,
                   lambda t: -np.asarray(t, dtype=float), lambda t: -_ones(t),
-                  "l_D = t, l_D' = 1; l_G = −t, l_G' = −1"),
+                  "l_D = t, l_D' = 1; l_G = −t, l_G' = −1",
+                  "Here l_G′ + l_D′ = 0: the flow keeps the distance to (0, 0) exactly, so it circles for good."),
         # hinge_d: relu(1 - 0) + relu(1 + t); its G loss is wasserstein_g
         DiracLoss("hinge", lambda t: 1.0 + np.maximum(0.0, 1.0 + np.asarray(t, dtype=float)),
                   lambda t: (np.asarray(t, dtype=float) > -1.0).astype(float),
                   lambda t: -np.asarray(t, dtype=float), lambda t: -_ones(t),
-                  "l_D = 1 + max(0, 1 + t), l_D' = 1 if t > −1 else 0; l_G = −t, l_G' = −1"),
+                  "l_D = 1 + max(0, 1 + t), l_D' = 1 if t > −1 else 0; l_G = −t, l_G' = −1",
+                  "While t > −1 the flow keeps the distance to (0, 0), like the Wasserstein loss; beyond, D stops "
+                  "and G alone pulls inwards."),
     )
 }
 WASSERSTEIN_LABEL = "Wasserstein"  # the other keys take ganlab.losses' labels

@@ -9,7 +9,7 @@ import math
 import numpy as np
 
 from ganlab.dynamics.analysis import NEAR_ONE, jacobian, spectral_radius, step_matrix
-from ganlab.dynamics.dirac import Dynamics
+from ganlab.dynamics.dirac import LOSSES, Dynamics
 
 PAPER = "Mescheder et al. 2018"
 
@@ -27,7 +27,7 @@ def _eigen_text(J: np.ndarray) -> str:
     values = np.linalg.eigvals(J)
     if abs(values[0].imag) > 1e-12:  # a conjugate pair
         return _complex(complex(values[0]))
-    return " and ".join(f"{v.real:.3g}" for v in sorted(values.real))
+    return " and ".join(f"{v + 0.0:.3g}" for v in sorted(values.real))  # + 0.0: no "-0"
 
 
 def field_sentence(dyn: Dynamics) -> str:
@@ -39,13 +39,12 @@ def field_sentence(dyn: Dynamics) -> str:
     values = np.linalg.eigvals(J)
     text = f"At (0, 0) the field's Jacobian has eigenvalues {_eigen_text(J)}"
     if np.all(np.abs(values) < 1e-12):
-        return (text + ": D's loss has no slope at t = 0, so once ψ = 0 G gets no gradient and every point of the "
-                "line ψ = 0 is a resting point: G can stop away from the data.")
+        return text + f". {LOSSES[dyn.loss].radial}"
     if np.all(np.abs(values.real) < 1e-12):
         text += f": purely imaginary, so the field rotates around the equilibrium ({PAPER}, Sec. 2)"
         if dyn.regularizer == "clip":
             text += "; clipping only acts once |ψ| reaches c, where it stops D but not the rotation (Sec. 3)"
-        return text + "."
+        return text + f". {LOSSES[dyn.loss].radial}"
     if np.all(values.real < 0):
         return text + f": in the left half-plane, so the field pulls into the equilibrium ({PAPER}, Sec. 4)."
     return text + "."
@@ -57,9 +56,9 @@ def step_sentence(dyn: Dynamics) -> str:
     if M is None:
         return ""
     rho = spectral_radius(M)
-    how = "simultaneous" if dyn.update == "simultaneous" else f"alternating ({dyn.d_steps} D step" + \
-        "s" * (dyn.d_steps != 1) + " per G step)"
-    text = f"One {how} step with h = {dyn.lr:g} multiplies the distance to (0, 0) by up to |λ| = {rho:.4f}: "
+    how = "simultaneous step" if dyn.update == "simultaneous" else \
+        f"alternating iteration ({dyn.d_steps} D step{'s' * (dyn.d_steps != 1)}, then a G step)"
+    text = f"One {how} with h = {dyn.lr:g} multiplies the distance to (0, 0) by up to |λ| = {rho:.4f}: "
     if rho > 1 + NEAR_ONE:
         return text + "the iterates spiral outwards, for any h > 0 if the field only rotates."
     if rho < 1 - NEAR_ONE:

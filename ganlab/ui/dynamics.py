@@ -152,9 +152,9 @@ def dynamics_page() -> None:
     settings = _controls(stored)
     st.session_state[SETTINGS] = settings
     result = _simulate(settings)
-    left, right = st.columns([1.15, 1])
+    left, right = st.columns([1.25, 1])
     with left:
-        fig = field_figure(*result["field"], list(result["paths"]), settings.view)
+        fig = field_figure(*result["field"], list(result["paths"]), settings.view, height=500)
         key = f"dy_field_{st.session_state.get(CLICKS, 0)}"
         st.plotly_chart(fig, key=key, on_select=partial(_clicked, key, len(fig.data) - 1), selection_mode="points",
                         config={"displayModeBar": False})
@@ -168,7 +168,7 @@ def dynamics_page() -> None:
         row[3].button("Remove last", key="dy_remove", on_click=_remove_start, width="stretch",
                       disabled=len(settings.starts) < 2, help="Remove the newest start")
     with right:
-        st.plotly_chart(curves_figure(list(result["paths"]), list(result["d"]), list(result["g"]), height=470),
+        st.plotly_chart(curves_figure(list(result["paths"]), list(result["d"]), list(result["g"]), height=440),
                         key="dy_curves", config={"displayModeBar": False})
         st.markdown("\n\n".join(_verdict_line(i, s, v) for i, (s, v) in enumerate(zip(settings.starts,
                                                                                         result["verdicts"]))),
