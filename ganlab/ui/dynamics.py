@@ -130,8 +130,9 @@ def _verdict_line(i: int, start: tuple[float, float], v: Verdict) -> str:
 
 def _problems() -> None:
     problems = st.session_state.get(PROBLEMS) or []
+    for problem in problems:
+        st.warning(problem[0].upper() + problem[1:])
     if problems:
-        st.warning("Some settings in the link could not be used:\n\n" + "\n".join(f"- {p}" for p in problems))
         st.button("Dismiss", key="dy_dismiss", on_click=lambda: st.session_state.update({PROBLEMS: []}))
 
 
