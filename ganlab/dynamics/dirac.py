@@ -66,9 +66,9 @@ LOSSES: dict[str, DiracLoss] = {
         DiracLoss("non-saturating", lambda t: math.log(2) + softplus(t), sigmoid,
                   lambda t: softplus(-np.asarray(t, dtype=float)), lambda t: -sigmoid(-np.asarray(t, dtype=float)),
                   "l_D = log 2 + softplus(t), l_D' = σ(t); l_G = softplus(−t) = −log σ(t), l_G' = −σ(−t)",
-                  "Here l_G′ + l_D′ = tanh(t/2), so the flow itself pulls inwards (d/dt ½|x|² = −t·tanh(t/2) ≤ 0), "
-                  "but only weakly near (0, 0) where t = ψθ is tiny: simultaneous steps, pushed out by the step "
-                  "size, settle on a cycle where the two balance; alternating ones creep in slowly."),
+                  "Further out the flow pulls inwards (d/dt ½|x|² = −t·tanh(t/2) ≤ 0), weakly near (0, 0): "
+                  "simultaneous steps settle on a cycle where that balances their push outwards; alternating "
+                  "ones creep in."),
         DiracLoss("minimax", lambda t: math.log(2) + softplus(t), sigmoid,
                   lambda t: -softplus(t), lambda t: -sigmoid(t),
                   "l_D = log 2 + softplus(t), l_D' = σ(t); l_G = −softplus(t) = log(1 − σ(t)), l_G' = −σ(t)",

@@ -24,6 +24,7 @@ REG_LABELS = {"none": "None", "r1": "R1 (at the real point)", "r2": "R2 (at the 
               "gp": "Gradient penalty (WGAN-GP)", "clip": "Weight clipping (WGAN)"}
 WEIGHT_OF = {"r1": "r1_gamma", "r2": "r1_gamma", "gp": "gp_lambda", "clip": "clip"}
 UPDATE_LABELS = {"simultaneous": "Simultaneous", "alternating": "Alternating"}
+FIELD_WIDTH, CURVES_WIDTH, EXPLAIN_WIDTH = 510, 400, 400  # px
 VERDICT_COLOURS = {CONVERGES: "green", SPIRALS_OUT: "red", DIVERGES: "red"}
 
 
@@ -142,6 +143,36 @@ def _write_url(settings: S.DiracSettings) -> None:
             st.query_params[key] = value
 
 
+def _plane(settings: S.DiracSettings, result: dict[str, Any]) -> None:
+    """The field with its trajectories (a click adds a start), the start boxes, and the verdicts."""
+    fig = field_figure(*result["field"], list(result["paths"]), settings.view, height=500)
+    key = f"dy_field_{st.session_state.get(CLICKS, 0)}"
+    st.plotly_chart(fig, key=key, on_select=partial(_clicked, key, len(fig.data) - 1), selection_mode="points",
+                    config={"displayModeBar": False})
+    row = st.columns([1, 1, 1.1, 1.1], vertical_alignment="bottom")
+    row[0].number_input("Last start θ", -S.START_BOUND, S.START_BOUND, step=0.1, format="%.3f", key=THETA0,
+                        on_change=_typed_start, help="Type the newest start's θ, or click the plane")
+    row[1].number_input("Last start ψ", -S.START_BOUND, S.START_BOUND, step=0.1, format="%.3f", key=PSI0,
+                        on_change=_typed_start, help="Type the newest start's ψ, or click the plane")
+    row[2].button("Add a start", key="dy_add", on_click=_add_start, width="stretch",
+                  help=f"A new start halfway to (0, 0), to move with the boxes (at most {S.MAX_STARTS})")
+    row[3].button("Remove last", key="dy_remove", on_click=_remove_start, width="stretch",
+                  disabled=len(settings.starts) < 2, help="Remove the newest start")
+    st.markdown("\n\n".join(_verdict_line(i, s, v) for i, (s, v) in enumerate(zip(settings.starts, result["verdicts"]))),
+                unsafe_allow_html=True)
+
+
+def _explanation(settings: S.DiracSettings) -> None:
+    dyn = settings.dynamics()
+    st.info(f"{field_sentence(dyn)} {step_sentence(dyn)}", icon=":material/insights:")
+    with st.expander("The losses in closed form"):
+        st.markdown(f"With t = ψθ the fake logit and 0 the real one, **{_loss_label(settings.loss)}**: "
+                    f"{DIRAC_LOSSES[settings.loss].doc}. The field is v = (−l_G′(ψθ)·ψ, −l_D′(ψθ)·θ − R′(ψ)); "
+                    "R1 and R2 are γ/2·ψ² (D's input gradient is ψ everywhere), the gradient penalty λ(|ψ| − 1)². "
+                    "ganlab's D scores real data high, the paper's fake data, so the paper's pictures are these "
+                    "mirrored in ψ.")
+
+
 def dynamics_page() -> None:
     st.title("Dynamics")
     st.caption("The Dirac-GAN of Mescheder, Geiger and Nowozin (2018): the real data is a single point at 0, the "
@@ -153,33 +184,17 @@ def dynamics_page() -> None:
     settings = _controls(stored)
     st.session_state[SETTINGS] = settings
     result = _simulate(settings)
-    left, right = st.columns([1.25, 1])
-    with left:
-        fig = field_figure(*result["field"], list(result["paths"]), settings.view, height=500)
-        key = f"dy_field_{st.session_state.get(CLICKS, 0)}"
-        st.plotly_chart(fig, key=key, on_select=partial(_clicked, key, len(fig.data) - 1), selection_mode="points",
-                        config={"displayModeBar": False})
-        row = st.columns([1, 1, 1.1, 1.1], vertical_alignment="bottom")
-        row[0].number_input("Last start θ", -S.START_BOUND, S.START_BOUND, step=0.1, format="%.3f", key=THETA0,
-                            on_change=_typed_start, help="Type the newest start's θ, or click the plane")
-        row[1].number_input("Last start ψ", -S.START_BOUND, S.START_BOUND, step=0.1, format="%.3f", key=PSI0,
-                            on_change=_typed_start, help="Type the newest start's ψ, or click the plane")
-        row[2].button("Add a start", key="dy_add", on_click=_add_start, width="stretch",
-                      help=f"A new start halfway to (0, 0), to move with the boxes (at most {S.MAX_STARTS})")
-        row[3].button("Remove last", key="dy_remove", on_click=_remove_start, width="stretch",
-                      disabled=len(settings.starts) < 2, help="Remove the newest start")
-    with right:
-        st.plotly_chart(curves_figure(list(result["paths"]), list(result["d"]), list(result["g"]), height=440),
+    # Fixed widths in a wrapping row: the plane, the curves and the explanation side by side on a wide
+    # screen, the explanation below from about 1300 px, everything stacked on a laptop or a 1024 px
+    # projector, where two columns had made the plane too small to click (227 px).
+    row = st.container(horizontal=True, gap="small")
+    with row.container(width=FIELD_WIDTH):
+        _plane(settings, result)
+    with row.container(width=CURVES_WIDTH):
+        st.plotly_chart(curves_figure(list(result["paths"]), list(result["d"]), list(result["g"]), height=470),
                         key="dy_curves", config={"displayModeBar": False})
-        st.markdown("\n\n".join(_verdict_line(i, s, v) for i, (s, v) in enumerate(zip(settings.starts,
-                                                                                        result["verdicts"]))),
-                    unsafe_allow_html=True)
-    dyn = settings.dynamics()
-    st.info(f"{field_sentence(dyn)} {step_sentence(dyn)}", icon=":material/insights:")
-    with st.expander("The losses in closed form"):
-        st.markdown(f"With t = ψθ the fake logit and 0 the real one, **{_loss_label(settings.loss)}**: "
-                    f"{DIRAC_LOSSES[settings.loss].doc}. The field is v = (−l_G′(ψθ)·ψ, −l_D′(ψθ)·θ − R′(ψ)); "
-                    "R1 and R2 are γ/2·ψ² (D's input gradient is ψ everywhere), the gradient penalty λ(|ψ| − 1)². "
-                    "ganlab's D scores real data high, the paper's fake data, so the paper's pictures are these "
-                    "mirrored in ψ. The D loss is the adversarial part, without the penalty.")
+        st.caption("The D loss is the adversarial part, without the penalty. A straight line in the distance "
+                   "panel is a steady spiral: out when it rises, in when it falls.")
+    with row.container(width=EXPLAIN_WIDTH):
+        _explanation(settings)
     _write_url(settings)

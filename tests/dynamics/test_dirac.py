@@ -178,3 +178,23 @@ def test_a_recipe_out_of_range_is_refused():
                 dict(regularizer="clip", weight=0.0)):
         with pytest.raises(ValueError):
             Dynamics(**bad)
+
+
+@pytest.mark.parametrize("theta, psi", POINTS)
+def test_what_the_flow_does_to_the_distance(theta, psi):
+    """d/dt |x|^2 / 2 = theta v_theta + psi v_psi = -t (l_G'(t) + l_D'(t)): -t tanh(t/2) for the
+    non-saturating loss (inwards), 0 for minimax and Wasserstein (the flow circles)."""
+    t = theta * psi
+    radial = {name: float(np.dot((theta, psi), vector_field(Dynamics(loss=name), theta, psi))) for name in LOSSES}
+    assert radial["non-saturating"] == pytest.approx(-t * math.tanh(t / 2), abs=1e-12)
+    assert radial["minimax"] == pytest.approx(0.0, abs=1e-12) and radial["wasserstein"] == pytest.approx(0.0, abs=1e-12)
+
+
+def test_non_saturating_simultaneous_steps_settle_on_one_cycle_and_alternating_ones_creep_in():
+    """Pushed out by the step (|x|^2 grows by h^2/4 |x|^2), pulled in by the loss (~ r^4): from inside
+    and from outside, h = 0.1 ends on the same cycle, about 0.445 from (0, 0)."""
+    paths = trajectories(Dynamics(lr=0.1), [[0.1, 0.1], [2.0, -2.0]], 10_000)
+    tail = np.hypot(paths[:, -2000:, 0], paths[:, -2000:, 1])
+    assert tail.min() > 0.43 and tail.max() < 0.46
+    alt = np.hypot(*trajectories(Dynamics(lr=0.1, update="alternating"), [[1.0, 1.0]], 10_000)[0].T)
+    assert alt[10_000] < 0.75 * alt[2_500] < alt[0]
