@@ -40,7 +40,8 @@ class DiracSettings:
                         self.d_steps)
 
 
-def _field(name: str, key: str, label: str, help: str, kind: type, bounds=None, choices=None, **kw: Any) -> Field:
+def _field(name: str, key: str, label: str, help: str, kind: type, bounds: tuple[float, float] | None = None,
+           choices: tuple[Any, ...] | None = None, **kw: Any) -> Field:
     return Field(PREFIX + key, ("dynamics", name), "dy-" + key, label, help, kind, bounds, choices, **kw)
 
 
@@ -49,11 +50,11 @@ FIELDS: tuple[Field, ...] = (
            str, choices=tuple(LOSSES)),
     _field("regularizer", "reg", "Regularizer", "what keeps D in check", str, choices=REGULARIZERS),
     _field("r1_gamma", "r1", "R1 / R2 weight γ", "D's penalty γ/2·ψ²: its input gradient is ψ at the real point "
-           "(R1) and at the fake one (R2)", float, (0.0, 100.0), step=0.1, format="%.3f", short="γ"),
+           "(R1) and at the fake one (R2)", float, (0.0, 100.0), step=0.1, format="%.3f", short="γ (R1 / R2 weight)"),
     _field("gp_lambda", "gp", "Gradient penalty weight λ", "D's penalty λ(|ψ| − 1)²: its input gradient is ψ at "
-           "every interpolate", float, (0.0, 100.0), step=0.1, format="%.3f", short="λ"),
+           "every interpolate", float, (0.0, 100.0), step=0.1, format="%.3f", short="λ (penalty weight)"),
     _field("clip", "clip", "Weight clip c", "after every D step ψ is clipped to [−c, c]", float, (0.01, 10.0),
-           step=0.05, format="%.3f", short="c"),
+           step=0.05, format="%.3f", short="c (clip value)"),
     _field("update", "upd", "Updates", "simultaneous: both step from the same point; alternating: D steps first, "
            "then G against the new D", str, choices=UPDATES),
     _field("lr", "lr", "Learning rate h", "the step size of both players", float, (1e-4, 2.0), step=0.01,

@@ -125,7 +125,8 @@ def _verdict_line(i: int, start: tuple[float, float], v: Verdict) -> str:
     colour = VERDICT_COLOURS.get(v.kind, "blue")
     end = "off to infinity" if v.kind == DIVERGES else f"({v.end[0]:.3g}, {v.end[1]:.3g})"
     distance = "∞" if v.kind == DIVERGES else f"{v.end_distance:.3g}"
-    return (f'<span style="color:{start_colour(i)}">■</span> **start {i + 1}** ({start[0]:g}, {start[1]:g}) → {end}: '
+    swatch = f'<span style="color:{start_colour(i)}">■</span>'
+    return (f"{swatch} **start {i + 1}** ({start[0]:g}, {start[1]:g}) → {end}: "
             f"distance {v.start_distance:.3g} → {distance}, :{colour}[**{v.kind}**]")
 
 
@@ -158,8 +159,8 @@ def _plane(settings: S.DiracSettings, result: dict[str, Any]) -> None:
                   help=f"A new start halfway to (0, 0), to move with the boxes (at most {S.MAX_STARTS})")
     row[3].button("Remove last", key="dy_remove", on_click=_remove_start, width="stretch",
                   disabled=len(settings.starts) < 2, help="Remove the newest start")
-    st.markdown("\n\n".join(_verdict_line(i, s, v) for i, (s, v) in enumerate(zip(settings.starts, result["verdicts"]))),
-                unsafe_allow_html=True)
+    lines = [_verdict_line(i, start, v) for i, (start, v) in enumerate(zip(settings.starts, result["verdicts"]))]
+    st.markdown("\n\n".join(lines), unsafe_allow_html=True)
 
 
 def _explanation(settings: S.DiracSettings) -> None:
