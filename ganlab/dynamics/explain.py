@@ -34,8 +34,14 @@ def field_sentence(dyn: Dynamics) -> str:
     """What the continuous field does at (0, 0)."""
     J = jacobian(dyn)
     if J is None:
-        return ("The gradient penalty λ(|ψ| − 1)² wants |ψ| = 1, so D is never flat at the data, and it has a kink "
-                f"at ψ = 0: there is no linearization, and no convergence to (0, 0) ({PAPER}, Sec. 3).")
+        text = ("The gradient penalty λ(|ψ| − 1)² wants |ψ| = 1, so D is never flat at the data, and it has a kink at "
+                f"ψ = 0: there is no linearization, and no convergence to (0, 0) ({PAPER}, Sec. 3).")
+        slope = float(LOSSES[dyn.loss].d_prime(np.zeros(())))
+        if slope > 0 and dyn.weight > 0:
+            text += (" Depending on λ and h the iterates keep circling, or come to rest on the θ axis where D's pull "
+                     f"{slope:g}·|θ| meets the penalty's push 2λ: at |θ| = {2 * dyn.weight / slope:.3g}, away from "
+                     "the data.")
+        return text
     values = np.linalg.eigvals(J)
     text = f"At (0, 0) the field's Jacobian has eigenvalues {_eigen_text(J)}"
     if np.all(np.abs(values) < 1e-12):
@@ -46,7 +52,7 @@ def field_sentence(dyn: Dynamics) -> str:
             text += "; clipping only acts once |ψ| reaches c, where it stops D but not the rotation (Sec. 3)"
         return text + f". {LOSSES[dyn.loss].radial}"
     if np.all(values.real < 0):
-        return text + f": in the left half-plane, so the field pulls into the equilibrium ({PAPER}, Sec. 4)."
+        return text + f": in the left half-plane, so the field pulls into the equilibrium ({PAPER}, Sec. 3 and 4)."
     return text + "."
 
 

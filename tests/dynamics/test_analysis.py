@@ -55,4 +55,6 @@ def test_the_sentences_follow_the_numbers():
         in step_sentence(r1)
     assert "no linearization" in field_sentence(Dynamics(regularizer="gp", weight=1.0))
     assert step_sentence(Dynamics(regularizer="gp", weight=1.0)) == ""
+    assert "at |θ| = 2, away from the data" in field_sentence(Dynamics(loss="wasserstein", regularizer="gp", weight=1.0))
+    assert "pull 0.5·|θ|" in field_sentence(Dynamics(regularizer="gp", weight=1.0))  # l_D'(0) = 1/2: rest at 4
     assert "every point of the line ψ = 0 is a resting point" in field_sentence(Dynamics(loss="least-squares"))

@@ -198,3 +198,12 @@ def test_non_saturating_simultaneous_steps_settle_on_one_cycle_and_alternating_o
     assert tail.min() > 0.43 and tail.max() < 0.46
     alt = np.hypot(*trajectories(Dynamics(lr=0.1, update="alternating"), [[1.0, 1.0]], 10_000)[0].T)
     assert alt[10_000] < 0.75 * alt[2_500] < alt[0]
+
+
+@pytest.mark.parametrize("loss, rest", [("wasserstein", 2.0), ("non-saturating", 4.0)])
+def test_a_strong_gradient_penalty_comes_to_rest_where_ds_pull_meets_the_penalty(loss, rest):
+    """On the theta axis, just above psi = 0: v_psi = -l_D'(0) theta + 2 lambda, zero at theta = 2 lambda / l_D'(0)."""
+    dyn = Dynamics(loss=loss, regularizer="gp", weight=1.0)
+    end = trajectories(dyn, [[1.0, 1.0], [-0.5, 0.3]], 5000)[:, -1]
+    assert np.abs(end[:, 0]) == pytest.approx([rest, rest], abs=1e-3) and np.abs(end[:, 1]).max() < 1e-3
+    assert float(vector_field(dyn, rest, 1e-9)[1]) == pytest.approx(0.0, abs=1e-6)
