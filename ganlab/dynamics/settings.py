@@ -40,6 +40,20 @@ class DiracSettings:
                         self.d_steps)
 
 
+# One click each on the page: the paper's cases, with starts that show them in a few seconds.
+SCENARIOS: dict[str, DiracSettings] = {
+    "Simultaneous spirals out": DiracSettings(iterations=1000, view=0.5, starts=((0.05, 0.05), (0.1, -0.1))),
+    "Alternating circles": DiracSettings(update="alternating", iterations=1000, view=0.3,
+                                         starts=((0.15, 0.0), (0.0, 0.1))),
+    "R1 converges": DiracSettings(regularizer="r1", r1_gamma=0.3, iterations=1000, starts=((1.0, 1.0), (-1.5, 0.5))),
+    "Clipped WGAN circles": DiracSettings(loss="wasserstein", regularizer="clip", clip=0.5, iterations=1000,
+                                          starts=((1.0, 0.5),)),
+    "WGAN-GP stops away": DiracSettings(loss="wasserstein", regularizer="gp", gp_lambda=1.0, update="alternating",
+                                        d_steps=5, starts=((0.5, 0.5),)),
+    "LSGAN gets stuck": DiracSettings(loss="least-squares", iterations=1000, starts=((0.5, 0.5), (1.0, -1.0))),
+}
+
+
 def _field(name: str, key: str, label: str, help: str, kind: type, bounds: tuple[float, float] | None = None,
            choices: tuple[Any, ...] | None = None, **kw: Any) -> Field:
     return Field(PREFIX + key, ("dynamics", name), "dy-" + key, label, help, kind, bounds, choices, **kw)

@@ -86,6 +86,22 @@ def _clicked(key: str, grid_trace: int) -> None:
         st.session_state[CLICKS] = st.session_state.get(CLICKS, 0) + 1  # a fresh chart: no selection left on it
 
 
+def _apply_scenario(name: str) -> None:
+    """Set every widget and the starts to one of the paper's cases (a callback: before the widgets draw)."""
+    scenario = S.SCENARIOS[name]
+    for field in S.FIELDS:
+        st.session_state[field.key] = getattr(scenario, field.path[-1])
+    st.session_state[STARTS] = list(scenario.starts)
+    _show_inputs(scenario.starts[-1])
+
+
+def _scenarios() -> None:
+    row = st.container(horizontal=True, gap="small", vertical_alignment="center")
+    row.markdown("**Try:**", width="content")
+    for i, name in enumerate(S.SCENARIOS):
+        row.button(name, key=f"dy_scenario_{i}", on_click=_apply_scenario, args=(name,), width="content")
+
+
 def _controls(stored: S.DiracSettings) -> S.DiracSettings:
     f = S.BY_NAME
     row1 = st.columns([1.3, 1.3, 0.8, 1.1])
@@ -182,6 +198,7 @@ def dynamics_page() -> None:
     stored = _stored()
     _problems()
     _restore_widgets(stored)
+    _scenarios()
     settings = _controls(stored)
     st.session_state[SETTINGS] = settings
     result = _simulate(settings)

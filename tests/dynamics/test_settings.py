@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from ganlab.dynamics.settings import FIELDS, MAX_STARTS, DiracSettings, decode, encode, parse_starts
+from ganlab.dynamics.analysis import CIRCLES, CONVERGES, SPIRALS_OUT, STALLS, verdict
+from ganlab.dynamics.dirac import trajectories
+from ganlab.dynamics.settings import FIELDS, MAX_STARTS, SCENARIOS, DiracSettings, decode, encode, parse_starts
 
 
 def test_every_setting_round_trips_through_the_link():
@@ -65,3 +67,16 @@ def test_the_recipe_follows_the_chosen_regularizer():
     assert settings.dynamics().weight == 5.0
     assert DiracSettings(regularizer="r2", r1_gamma=2.0).dynamics().weight == 2.0
     assert DiracSettings(regularizer="none", r1_gamma=2.0).dynamics().weight == 0.0
+
+
+@pytest.mark.parametrize("name, kind", [
+    ("Simultaneous spirals out", SPIRALS_OUT), ("Alternating circles", CIRCLES), ("R1 converges", CONVERGES),
+    ("Clipped WGAN circles", CIRCLES), ("WGAN-GP stops away", STALLS), ("LSGAN gets stuck", STALLS),
+])
+def test_each_scenario_shows_what_its_button_says(name, kind):
+    scenario = SCENARIOS[name]
+    dyn = scenario.dynamics()
+    paths = trajectories(dyn, scenario.starts, scenario.iterations)
+    assert [verdict(p, dyn.lr).kind for p in paths] == [kind] * len(scenario.starts)
+    assert decode(encode(scenario)) == (scenario, [])
+    assert all(max(abs(t), abs(p)) <= scenario.view for t, p in scenario.starts)  # the starts are in view

@@ -101,3 +101,13 @@ def test_settings_survive_a_visit_to_another_page(at):
     at.switch_page("app.py").run()
     at.switch_page(PAGE).run()
     assert at.selectbox(key="dy_loss").value == "minimax" and len(_verdicts(at)) == 2
+
+
+def test_a_scenario_button_sets_every_setting_and_the_starts(at):
+    open_with(at, {})
+    at.button(key="dy_scenario_2").click().run()  # "R1 converges"
+    assert at.button(key="dy_scenario_2").label == "R1 converges"
+    assert at.selectbox(key="dy_reg").value == "r1" and at.number_input(key="dy_r1").value == 0.3
+    assert _param(at, "dy_start") == "1,1;-1.5,0.5" and _param(at, "dy_it") == "1000"
+    assert [("converges" in line) for line in _verdicts(at)] == [True, True]
+    assert (at.number_input(key="dy_theta0").value, at.number_input(key="dy_psi0").value) == (-1.5, 0.5)
