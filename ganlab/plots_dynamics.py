@@ -117,7 +117,8 @@ def curves_figure(paths: Sequence[np.ndarray], d_losses: Sequence[np.ndarray], g
                                      legendgroup=str(i), showlegend=row == 1, line=dict(color=colour, width=2),
                                      hovertemplate="iteration %{x}: %{y:.4g}<extra>" + f"start {i + 1}</extra>"),
                           row=row, col=1)
-    fig.update_yaxes(type="log", row=3, col=1, tickvals=log_ticks([np.hypot(p[:, 0], p[:, 1]) for p in paths]))
+    fig.update_yaxes(type="log", row=3, col=1, tickformat="~g",  # 1e-05, not plotly's "10µ"
+                     tickvals=log_ticks([np.hypot(p[:, 0], p[:, 1]) for p in paths]))
     fig.update_xaxes(title_text="iteration (G updates)", row=3, col=1)
     fig.update_layout(height=height, margin=dict(l=10, r=10, t=30, b=10), showlegend=False,
                       uirevision="dynamics-curves", font=dict(size=14))

@@ -19,7 +19,7 @@ from ganlab.plots_dynamics import arrow_grid, curves_figure, field_figure, start
 from ganlab.ui.field_widgets import field_input
 
 SETTINGS, STARTS, PROBLEMS, CLICKS = "dy_settings", "dy_starts", "dy_problems", "dy_clicks"
-THETA0, PSI0 = "dy_theta0", "dy_psi0"
+THETA0, PSI0, CASE = "dy_theta0", "dy_psi0", "dy_case"
 REG_LABELS = {"none": "None", "r1": "R1 (at the real point)", "r2": "R2 (at the fake point)",
               "gp": "Gradient penalty (WGAN-GP)", "clip": "Weight clipping (WGAN)"}
 WEIGHT_OF = {"r1": "r1_gamma", "r2": "r1_gamma", "gp": "gp_lambda", "clip": "clip"}
@@ -86,41 +86,37 @@ def _clicked(key: str, grid_trace: int) -> None:
         st.session_state[CLICKS] = st.session_state.get(CLICKS, 0) + 1  # a fresh chart: no selection left on it
 
 
-def _apply_scenario(name: str) -> None:
-    """Set every widget and the starts to one of the paper's cases (a callback: before the widgets draw)."""
-    scenario = S.SCENARIOS[name]
+def _case_chosen() -> None:
+    """Set every widget and the starts to the chosen case of the paper (a callback: before the widgets
+    draw), then clear the choice: the settings, not a stale case name, say what is shown."""
+    scenario = S.SCENARIOS[st.session_state[CASE]]
     for field in S.FIELDS:
         st.session_state[field.key] = getattr(scenario, field.path[-1])
     st.session_state[STARTS] = list(scenario.starts)
     _show_inputs(scenario.starts[-1])
-
-
-def _scenarios() -> None:
-    row = st.container(horizontal=True, gap="small", vertical_alignment="center")
-    row.markdown("**Try:**", width="content")
-    for i, name in enumerate(S.SCENARIOS):
-        row.button(name, key=f"dy_scenario_{i}", on_click=_apply_scenario, args=(name,), width="content")
+    st.session_state[CASE] = None
 
 
 def _controls(stored: S.DiracSettings) -> S.DiracSettings:
+    """The settings, in the sidebar (as on the playground): the main area keeps the plane in view."""
     f = S.BY_NAME
-    row1 = st.columns([1.3, 1.3, 0.8, 1.1])
-    loss = field_input(f["loss"], "", row1[0], format_func=_loss_label)
-    reg = field_input(f["regularizer"], "", row1[1], format_func=REG_LABELS.get)
+    bar = st.sidebar
+    bar.selectbox("Show a case from the paper", list(S.SCENARIOS), index=None, key=CASE, on_change=_case_chosen,
+                  placeholder="Choose a case…", help="Sets every setting and the starts; change them from there")
+    loss = field_input(f["loss"], "", bar, format_func=_loss_label)
+    reg = field_input(f["regularizer"], "", bar, format_func=REG_LABELS.get)
     values: dict[str, Any] = {"loss": loss, "regularizer": reg}
     if reg in WEIGHT_OF:
         name = WEIGHT_OF[reg]
-        values[name] = field_input(f[name], "", row1[2])
-    else:
-        row1[2].caption("No penalty: D follows its loss alone.")
-    update = field_input(f["update"], "", row1[3], radio=True, format_func=UPDATE_LABELS.get)
-    row2 = st.columns(4)
+        values[name] = field_input(f[name], "", bar)
+    update = field_input(f["update"], "", bar, radio=True, format_func=UPDATE_LABELS.get)
+    left, right = bar.columns(2, vertical_alignment="bottom")
     values.update(
         update=update,
-        lr=field_input(f["lr"], "", row2[0]),
-        d_steps=field_input(f["d_steps"], "", row2[1], disabled=update == "simultaneous"),
-        iterations=field_input(f["iterations"], "", row2[2]),
-        view=field_input(f["view"], "", row2[3]),
+        lr=field_input(f["lr"], "", left),
+        d_steps=field_input(f["d_steps"], "", right, disabled=update == "simultaneous"),
+        iterations=field_input(f["iterations"], "", left),
+        view=field_input(f["view"], "", right),
     )
     kept = {name: getattr(stored, name) for name in WEIGHT_OF.values() if name not in values}
     return S.DiracSettings(**values, **kept, starts=tuple(st.session_state[STARTS]))
@@ -194,11 +190,11 @@ def dynamics_page() -> None:
     st.title("Dynamics")
     st.caption("The Dirac-GAN of Mescheder, Geiger and Nowozin (2018): the real data is a single point at 0, the "
                "generator puts its single point at θ, and the discriminator is D(x) = ψ·x. Each arrow is where "
-               "one training step moves (θ, ψ); the equilibrium is (0, 0). **Click the plane** to start a run there.")
+               "one training step moves (θ, ψ); the equilibrium is (0, 0). **Click the plane** to start a run there; "
+               "the settings and the paper's cases are in the sidebar.")
     stored = _stored()
     _problems()
     _restore_widgets(stored)
-    _scenarios()
     settings = _controls(stored)
     st.session_state[SETTINGS] = settings
     result = _simulate(settings)

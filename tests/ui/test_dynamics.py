@@ -103,10 +103,10 @@ def test_settings_survive_a_visit_to_another_page(at):
     assert at.selectbox(key="dy_loss").value == "minimax" and len(_verdicts(at)) == 2
 
 
-def test_a_scenario_button_sets_every_setting_and_the_starts(at):
+def test_choosing_a_case_sets_every_setting_and_the_starts(at):
     open_with(at, {})
-    at.button(key="dy_scenario_2").click().run()  # "R1 converges"
-    assert at.button(key="dy_scenario_2").label == "R1 converges"
+    at.selectbox(key="dy_case").set_value("R1 converges").run()
+    assert at.selectbox(key="dy_case").value is None  # the choice clears: the settings say what is shown
     assert at.selectbox(key="dy_reg").value == "r1" and at.number_input(key="dy_r1").value == 0.3
     assert _param(at, "dy_start") == "1,1;-1.5,0.5" and _param(at, "dy_it") == "1000"
     assert [("converges" in line) for line in _verdicts(at)] == [True, True]
