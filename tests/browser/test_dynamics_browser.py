@@ -84,3 +84,16 @@ def test_the_page_fits_a_laptop_and_a_desktop(page, app_server, width, height):
         assert page.get_by_text(label, exact=True).first.is_visible()
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"dynamics-{width}x{height}.png"))
+
+
+def test_the_home_page_links_here_with_a_whole_label(page, app_server):
+    page.set_viewport_size({"width": 1024, "height": 768})
+    page.goto(app_server.url)
+    label = "Why GAN training circles (Dynamics)"
+    page.get_by_text(label).wait_for(timeout=60_000)
+    labels, clipped = clipped_labels(page, "[data-testid='stMain'] [data-testid='stPageLink'] a")
+    assert label in {text.split("\n")[-1] for text in labels} and not clipped, clipped
+    page.get_by_text(label).click()
+    page.get_by_role("heading", name="Dynamics").wait_for(timeout=60_000)
+    page.locator(".js-plotly-plot").first.wait_for(timeout=60_000)
+    assert not page.locator('[data-testid="stException"]').count()
