@@ -147,12 +147,18 @@ def penalty_grad(dyn: Dynamics, psi: Array) -> Array:
     return np.zeros_like(psi)
 
 
+def _v_theta(dyn: Dynamics, theta: Array, psi: Array) -> Array:
+    return -LOSSES[dyn.loss].g_prime(psi * theta) * psi
+
+
+def _v_psi(dyn: Dynamics, theta: Array, psi: Array) -> Array:
+    return -LOSSES[dyn.loss].d_prime(psi * theta) * theta - penalty_grad(dyn, psi)
+
+
 def vector_field(dyn: Dynamics, theta: Array, psi: Array) -> tuple[Array, Array]:
     """(v_theta, v_psi) = (-l_G'(psi theta) psi, -l_D'(psi theta) theta - R'(psi)); arrays broadcast."""
     theta, psi = np.asarray(theta, dtype=float), np.asarray(psi, dtype=float)
-    loss = LOSSES[dyn.loss]
-    t = psi * theta
-    return -loss.g_prime(t) * psi, -loss.d_prime(t) * theta - penalty_grad(dyn, psi)
+    return _v_theta(dyn, theta, psi), _v_psi(dyn, theta, psi)
 
 
 def _clip(dyn: Dynamics, psi: Array) -> Array:
@@ -164,12 +170,13 @@ def step(dyn: Dynamics, theta: Array, psi: Array) -> tuple[Array, Array]:
     D steps is not used. Alternating: `d_steps` D updates, then one G update against the new D
     (the order of ganlab.training.step). Clipping follows every D update."""
     h = dyn.lr
+    theta, psi = np.asarray(theta, dtype=float), np.asarray(psi, dtype=float)
     if dyn.update == "simultaneous":
-        v_theta, v_psi = vector_field(dyn, theta, psi)
+        v_theta, v_psi = _v_theta(dyn, theta, psi), _v_psi(dyn, theta, psi)
         return theta + h * v_theta, _clip(dyn, psi + h * v_psi)
     for _ in range(dyn.d_steps):
-        psi = _clip(dyn, psi + h * vector_field(dyn, theta, psi)[1])
-    return theta + h * vector_field(dyn, theta, psi)[0], psi
+        psi = _clip(dyn, psi + h * _v_psi(dyn, theta, psi))
+    return theta + h * _v_theta(dyn, theta, psi), psi
 
 
 BLOWN_UP = 1e6  # a state this far out counts as diverged; the rest of its path is NaN
