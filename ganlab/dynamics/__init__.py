@@ -2,5 +2,6 @@
 
 numpy only (no torch, no streamlit): dirac.py holds the losses' derivatives, the gradient
 vector field and the update rules; analysis.py the linearization at the equilibrium and the
-verdict on a trajectory; settings.py the page's settings and their URL form.
+verdict on a trajectory; explain.py the page's sentences from those numbers; settings.py the
+page's settings, its cases from the paper, and their URL form.
 """
