@@ -148,6 +148,9 @@ def _format(value: Any) -> str:
     return format(value, ".6g") if isinstance(value, float) else str(value)
 
 
+# for pages with a small table of their own (ganlab.dynamics.settings): the same rules and messages
+parse_value, format_value, shown_value, KIND_NAMES = _parse, _format, _shown, _KIND_NAMES
+
 _TOY = _Schema(FIELDS, ToyStructure)
 _IMAGE = _Schema(IMAGE_FIELDS, ImageStructure)
 

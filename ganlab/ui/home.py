@@ -20,8 +20,9 @@ def home_page() -> None:
     # The icons are the sidebar's (material symbols: emoji need a font many machines lack).
     icons = {path: icon for path, _, icon in PAGES}
     links = (("pages/1_Playground.py", "Open the 2D playground"), ("pages/2_Images.py", "Open the image GAN"),
-             ("pages/3_Runs.py", "Saved runs"), ("pages/4_Latent.py", "Explore the latent space"))
-    for row in (links[:2], links[2:]):
+             ("pages/3_Runs.py", "Saved runs"), ("pages/4_Latent.py", "Explore the latent space"),
+             ("pages/5_Dynamics.py", "Why GAN training circles (Dynamics)"))
+    for row in (links[i:i + 2] for i in range(0, len(links), 2)):
         for column, (path, label) in zip(st.columns(2), row):
             column.page_link(path, label=label, icon=icons[path], width="stretch")
     st.markdown(
@@ -50,6 +51,10 @@ def home_page() -> None:
   samples (GIF export). `ganlab train` trains the same runs headless; the Runs page follows them live.
 - Walk a generator's latent space: interpolate (slerp or lerp), slide along principal directions, find the
   nearest training images, and ask the discriminator what it thinks of your own image or point.
+
+**Dynamics**
+- The Dirac-GAN (Mescheder et al. 2018), one parameter per player: see the gradient field rotate around the
+  equilibrium, simultaneous updates spiral out, alternating ones circle, and R1 pull them in. Click to start a run.
 """
     )
     st.caption(f"ganlab {__version__}")

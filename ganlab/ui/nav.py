@@ -15,6 +15,7 @@ PAGES = (
     (TRAINING_PAGE_FILES[IMAGES], TRAINING_PAGE_LABELS[IMAGES], ":material/image:"),
     ("pages/3_Runs.py", "Runs", ":material/folder_open:"),
     ("pages/4_Latent.py", "Latent space", ":material/linear_scale:"),
+    ("pages/5_Dynamics.py", "Dynamics", ":material/cyclone:"),
 )
 
 

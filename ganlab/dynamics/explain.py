@@ -1,0 +1,75 @@
+"""A few sentences on what the chosen recipe does near the equilibrium, from its linearization
+(ganlab.dynamics.analysis): the words follow the numbers, so they stay right for any loss,
+regularizer, update rule and learning rate."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ganlab.dynamics.analysis import NEAR_ONE, jacobian, spectral_radius, step_matrix
+from ganlab.dynamics.dirac import LOSSES, Dynamics
+
+PAPER = "Mescheder et al. 2018"
+
+
+def _complex(z: complex) -> str:
+    re, im = z.real, z.imag
+    if abs(im) < 1e-12:
+        return f"{re:.3g}"
+    if abs(re) < 1e-12:
+        return f"±{abs(im):.3g}i"
+    return f"{re:.3g} ± {abs(im):.3g}i"
+
+
+def _eigen_text(J: np.ndarray) -> str:
+    values = np.linalg.eigvals(J)
+    if abs(values[0].imag) > 1e-12:  # a conjugate pair
+        return _complex(complex(values[0]))
+    return " and ".join(f"{v + 0.0:.3g}" for v in sorted(values.real))  # + 0.0: no "-0"
+
+
+def field_sentence(dyn: Dynamics) -> str:
+    """What the continuous field does at (0, 0)."""
+    J = jacobian(dyn)
+    if J is None:
+        text = ("The gradient penalty λ(|ψ| − 1)² wants |ψ| = 1, so D is never flat at the data, and it has a kink at "
+                f"ψ = 0: there is no linearization, and no convergence to (0, 0) ({PAPER}, Sec. 3).")
+        slope = float(LOSSES[dyn.loss].d_prime(np.zeros(())))
+        if slope > 0 and dyn.weight > 0:
+            text += (" Depending on λ and h the iterates keep circling, or come to rest on the θ axis where D's pull "
+                     f"{slope:g}·|θ| meets the penalty's push 2λ: at |θ| = {2 * dyn.weight / slope:.3g}, away from "
+                     "the data.")
+        return text
+    values = np.linalg.eigvals(J)
+    text = f"At (0, 0) the field's Jacobian has eigenvalues {_eigen_text(J)}"
+    if np.all(np.abs(values) < 1e-12):
+        return text + f". {LOSSES[dyn.loss].radial}"
+    if np.all(np.abs(values.real) < 1e-12):
+        text += f": purely imaginary, so the field rotates around the equilibrium ({PAPER}, Sec. 2)"
+        if dyn.regularizer == "clip":
+            text += "; clipping only acts once |ψ| reaches c, where it stops D but not the rotation (Sec. 3)"
+        return text + f". {LOSSES[dyn.loss].radial}"
+    if np.all(values.real < 0):
+        return text + f": in the left half-plane, so the field pulls into the equilibrium ({PAPER}, Sec. 3 and 4)."
+    return text + "."
+
+
+def step_sentence(dyn: Dynamics) -> str:
+    """What one iteration of the chosen update does near (0, 0), with its spectral radius."""
+    M = step_matrix(dyn)
+    if M is None:
+        return ""
+    rho = spectral_radius(M)
+    how = "simultaneous step" if dyn.update == "simultaneous" else \
+        f"alternating iteration ({dyn.d_steps} D step{'s' * (dyn.d_steps != 1)}, then a G step)"
+    text = f"One {how} with h = {dyn.lr:g} multiplies the distance to (0, 0) by up to |λ| = {rho:.4f}: "
+    if rho > 1 + NEAR_ONE:
+        return text + "the iterates spiral outwards, for any h > 0 if the field only rotates."
+    if rho < 1 - NEAR_ONE:
+        if rho <= 1e-12:
+            return text + "they reach the equilibrium at once."
+        steps = math.log(0.01) / math.log(rho)
+        return text + f"they converge (to 1% of the start in about {steps:,.0f} iterations)."
+    return text + "neither in nor out to first order: the iterates circle, and the loss's curvature decides further out."

@@ -1,0 +1,214 @@
+"""The Dynamics page: the Dirac-GAN (Mescheder et al. 2018) in its (theta, psi) plane. The
+gradient field's arrows, trajectories from starts the user clicks or types, the losses and the
+distance to the equilibrium along them, and a verdict per start. Settings live in the URL."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any
+
+import numpy as np
+import streamlit as st
+
+from ganlab.dynamics import settings as S
+from ganlab.dynamics.analysis import CONVERGES, DIVERGES, SPIRALS_OUT, Verdict, verdict
+from ganlab.dynamics.dirac import LOSSES as DIRAC_LOSSES, WASSERSTEIN_LABEL, loss_curves, trajectories, vector_field
+from ganlab.dynamics.explain import field_sentence, step_sentence
+from ganlab.losses import LOSSES, loss_label
+from ganlab.plots_dynamics import arrow_grid, curves_figure, field_figure, start_colour
+from ganlab.ui.field_widgets import field_input
+
+SETTINGS, STARTS, PROBLEMS, CLICKS = "dy_settings", "dy_starts", "dy_problems", "dy_clicks"
+THETA0, PSI0, CASE = "dy_theta0", "dy_psi0", "dy_case"
+REG_LABELS = {"none": "None", "r1": "R1 (at the real point)", "r2": "R2 (at the fake point)",
+              "gp": "Gradient penalty (WGAN-GP)", "clip": "Weight clipping (WGAN)"}
+WEIGHT_OF = {"r1": "r1_gamma", "r2": "r1_gamma", "gp": "gp_lambda", "clip": "clip"}
+UPDATE_LABELS = {"simultaneous": "Simultaneous", "alternating": "Alternating"}
+FIELD_WIDTH, CURVES_WIDTH, EXPLAIN_WIDTH = 510, 400, 400  # px
+VERDICT_COLOURS = {CONVERGES: "green", SPIRALS_OUT: "red", DIVERGES: "red"}
+
+
+def _loss_label(name: str) -> str:
+    return loss_label(name) if name in LOSSES else WASSERSTEIN_LABEL
+
+
+def _stored() -> S.DiracSettings:
+    """The session's settings: from the link on the first visit (its problems kept to show)."""
+    if SETTINGS not in st.session_state:
+        settings, problems = S.decode(st.query_params.to_dict())
+        st.session_state[SETTINGS], st.session_state[PROBLEMS] = settings, problems
+        st.session_state[STARTS] = list(settings.starts)
+    return st.session_state[SETTINGS]
+
+
+def _restore_widgets(settings: S.DiracSettings) -> None:
+    """Widgets not drawn on the last run (another page, a hidden weight) lose their state: put it back."""
+    for field in S.FIELDS:
+        st.session_state.setdefault(field.key, getattr(settings, field.path[-1]))
+    last = st.session_state[STARTS][-1]
+    st.session_state.setdefault(THETA0, float(last[0]))
+    st.session_state.setdefault(PSI0, float(last[1]))
+
+
+def _show_inputs(point: tuple[float, float]) -> None:
+    st.session_state[THETA0], st.session_state[PSI0] = float(point[0]), float(point[1])
+
+
+def _typed_start() -> None:
+    st.session_state[STARTS][-1] = (float(st.session_state[THETA0]), float(st.session_state[PSI0]))
+
+
+def _add_start() -> None:
+    theta, psi = st.session_state[STARTS][-1]
+    _append((round(theta / 2, 4), round(psi / 2, 4)))
+
+
+def _append(point: tuple[float, float]) -> None:
+    starts = st.session_state[STARTS]
+    starts.append(point)
+    del starts[:-S.MAX_STARTS]
+    _show_inputs(point)
+
+
+def _remove_start() -> None:
+    starts = st.session_state[STARTS]
+    if len(starts) > 1:
+        starts.pop()
+    _show_inputs(starts[-1])
+
+
+def _clicked(key: str, grid_trace: int) -> None:
+    """A click on the plane (a point of its invisible grid) adds a start there."""
+    points = ((st.session_state.get(key) or {}).get("selection") or {}).get("points") or []
+    grid = [p for p in points if p.get("curve_number", grid_trace) == grid_trace] or points
+    if grid:
+        _append((round(float(grid[-1]["x"]), 3), round(float(grid[-1]["y"]), 3)))
+        st.session_state[CLICKS] = st.session_state.get(CLICKS, 0) + 1  # a fresh chart: no selection left on it
+
+
+def _case_chosen() -> None:
+    """Set every widget and the starts to the chosen case of the paper (a callback: before the widgets
+    draw), then clear the choice: the settings, not a stale case name, say what is shown."""
+    scenario = S.SCENARIOS[st.session_state[CASE]]
+    for field in S.FIELDS:
+        st.session_state[field.key] = getattr(scenario, field.path[-1])
+    st.session_state[STARTS] = list(scenario.starts)
+    _show_inputs(scenario.starts[-1])
+    st.session_state[CASE] = None
+
+
+def _controls(stored: S.DiracSettings) -> S.DiracSettings:
+    """The settings, in the sidebar (as on the playground): the main area keeps the plane in view."""
+    f = S.BY_NAME
+    bar = st.sidebar
+    bar.selectbox("Show a case from the paper", list(S.SCENARIOS), index=None, key=CASE, on_change=_case_chosen,
+                  placeholder="Choose a case…", help="Sets every setting and the starts; change them from there")
+    loss = field_input(f["loss"], "", bar, format_func=_loss_label)
+    reg = field_input(f["regularizer"], "", bar, format_func=REG_LABELS.get)
+    values: dict[str, Any] = {"loss": loss, "regularizer": reg}
+    if reg in WEIGHT_OF:
+        name = WEIGHT_OF[reg]
+        values[name] = field_input(f[name], "", bar)
+    update = field_input(f["update"], "", bar, radio=True, format_func=UPDATE_LABELS.get)
+    left, right = bar.columns(2, vertical_alignment="bottom")
+    values.update(
+        update=update,
+        lr=field_input(f["lr"], "", left),
+        d_steps=field_input(f["d_steps"], "", right, disabled=update == "simultaneous"),
+        iterations=field_input(f["iterations"], "", left),
+        view=field_input(f["view"], "", right),
+    )
+    kept = {name: getattr(stored, name) for name in WEIGHT_OF.values() if name not in values}
+    return S.DiracSettings(**values, **kept, starts=tuple(st.session_state[STARTS]))
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _simulate(settings: S.DiracSettings) -> dict[str, Any]:
+    dyn = settings.dynamics()
+    paths = trajectories(dyn, np.array(settings.starts), settings.iterations)
+    d_losses, g_losses = loss_curves(dyn, paths)
+    theta, psi = arrow_grid(settings.view)
+    v_theta, v_psi = vector_field(dyn, theta, psi)
+    return dict(paths=paths, d=d_losses, g=g_losses, field=(theta, psi, v_theta, v_psi),
+                verdicts=[verdict(p, dyn.lr) for p in paths])
+
+
+def _verdict_line(i: int, start: tuple[float, float], v: Verdict) -> str:
+    colour = VERDICT_COLOURS.get(v.kind, "blue")
+    end = "off to infinity" if v.kind == DIVERGES else f"({v.end[0]:.3g}, {v.end[1]:.3g})"
+    distance = "∞" if v.kind == DIVERGES else f"{v.end_distance:.3g}"
+    swatch = f'<span style="color:{start_colour(i)}">■</span>'
+    return (f"{swatch} **start {i + 1}** ({start[0]:g}, {start[1]:g}) → {end}: "
+            f"distance {v.start_distance:.3g} → {distance}, :{colour}[**{v.kind}**]")
+
+
+def _problems() -> None:
+    problems = st.session_state.get(PROBLEMS) or []
+    for problem in problems:
+        st.warning(problem[0].upper() + problem[1:])
+    if problems:
+        st.button("Dismiss", key="dy_dismiss", on_click=lambda: st.session_state.update({PROBLEMS: []}))
+
+
+def _write_url(settings: S.DiracSettings) -> None:
+    for key, value in S.encode(settings).items():
+        if st.query_params.get(key) != value:
+            st.query_params[key] = value
+
+
+def _plane(settings: S.DiracSettings, result: dict[str, Any]) -> None:
+    """The field with its trajectories (a click adds a start), the start boxes, and the verdicts."""
+    fig = field_figure(*result["field"], list(result["paths"]), settings.view, height=500)
+    key = f"dy_field_{st.session_state.get(CLICKS, 0)}"
+    st.plotly_chart(fig, key=key, on_select=partial(_clicked, key, len(fig.data) - 1), selection_mode="points",
+                    config={"displayModeBar": False})
+    row = st.columns([1, 1, 1.1, 1.1], vertical_alignment="bottom")
+    row[0].number_input("Last start θ", -S.START_BOUND, S.START_BOUND, step=0.1, format="%.3f", key=THETA0,
+                        on_change=_typed_start, help="Type the newest start's θ, or click the plane")
+    row[1].number_input("Last start ψ", -S.START_BOUND, S.START_BOUND, step=0.1, format="%.3f", key=PSI0,
+                        on_change=_typed_start, help="Type the newest start's ψ, or click the plane")
+    row[2].button("Add a start", key="dy_add", on_click=_add_start, width="stretch",
+                  help=f"A new start halfway to (0, 0), to move with the boxes (at most {S.MAX_STARTS})")
+    row[3].button("Remove last", key="dy_remove", on_click=_remove_start, width="stretch",
+                  disabled=len(settings.starts) < 2, help="Remove the newest start")
+    lines = [_verdict_line(i, start, v) for i, (start, v) in enumerate(zip(settings.starts, result["verdicts"]))]
+    st.markdown("\n\n".join(lines), unsafe_allow_html=True)
+
+
+def _explanation(settings: S.DiracSettings) -> None:
+    dyn = settings.dynamics()
+    st.info(f"{field_sentence(dyn)} {step_sentence(dyn)}", icon=":material/insights:")
+    with st.expander("The losses in closed form"):
+        st.markdown(f"With t = ψθ the fake logit and 0 the real one, **{_loss_label(settings.loss)}**: "
+                    f"{DIRAC_LOSSES[settings.loss].doc}. The field is v = (−l_G′(ψθ)·ψ, −l_D′(ψθ)·θ − R′(ψ)); "
+                    "R1 and R2 are γ/2·ψ² (D's input gradient is ψ everywhere), the gradient penalty λ(|ψ| − 1)². "
+                    "ganlab's D scores real data high, the paper's fake data, so the paper's pictures are these "
+                    "mirrored in ψ.")
+
+
+def dynamics_page() -> None:
+    st.title("Dynamics")
+    st.caption("The Dirac-GAN of Mescheder, Geiger and Nowozin (2018): the real data is a single point at 0, the "
+               "generator puts its single point at θ, and the discriminator is D(x) = ψ·x. Each arrow is where "
+               "one training step moves (θ, ψ); the equilibrium is (0, 0). **Click the plane** to start a run there; "
+               "the settings and the paper's cases are in the sidebar.")
+    stored = _stored()
+    _problems()
+    _restore_widgets(stored)
+    settings = _controls(stored)
+    st.session_state[SETTINGS] = settings
+    result = _simulate(settings)
+    # Fixed widths in a wrapping row: the plane, the curves and the explanation side by side on a wide
+    # screen, the explanation below from about 1300 px, everything stacked on a laptop or a 1024 px
+    # projector, where two columns had made the plane too small to click (227 px).
+    row = st.container(horizontal=True, gap="small")
+    with row.container(width=FIELD_WIDTH):
+        _plane(settings, result)
+    with row.container(width=CURVES_WIDTH):
+        st.plotly_chart(curves_figure(list(result["paths"]), list(result["d"]), list(result["g"]), height=470),
+                        key="dy_curves", config={"displayModeBar": False})
+        st.caption("The D loss is the adversarial part, without the penalty. A straight line in the distance "
+                   "panel is a steady spiral: out when it rises, in when it falls.")
+    with row.container(width=EXPLAIN_WIDTH):
+        _explanation(settings)
+    _write_url(settings)

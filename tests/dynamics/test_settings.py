@@ -1,0 +1,82 @@
+"""The Dynamics page's link: every setting round-trips, a bad value keeps its default with a
+message that names it, starts parse one by one, and other pages' keys are left alone."""
+
+from __future__ import annotations
+
+import pytest
+
+from ganlab.dynamics.analysis import CIRCLES, CONVERGES, SPIRALS_OUT, STALLS, verdict
+from ganlab.dynamics.dirac import trajectories
+from ganlab.dynamics.settings import FIELDS, MAX_STARTS, SCENARIOS, DiracSettings, decode, encode, parse_starts
+
+
+def test_every_setting_round_trips_through_the_link():
+    settings = DiracSettings(loss="hinge", regularizer="clip", r1_gamma=0.25, gp_lambda=3.0, clip=0.125,
+                             update="alternating", lr=0.05, d_steps=5, iterations=1200, view=3.5,
+                             starts=((1.0, -0.5), (0.25, 2.0)))
+    params = encode(settings)
+    assert params["dy_start"] == "1,-0.5;0.25,2" and params["dy_ds"] == "5" and params["dy_upd"] == "alternating"
+    assert decode(params) == (settings, [])
+    assert set(params) == {f.key for f in FIELDS} | {"dy_start"}
+    assert all(key.startswith("dy_") for key in params)
+
+
+def test_an_empty_link_gives_the_defaults_and_app_keys_are_not_ours():
+    assert decode({}) == (DiracSettings(), [])
+    assert decode({"pgrun": "abc", "imrun": "x"}) == (DiracSettings(), [])
+
+
+@pytest.mark.parametrize("key, raw, words", [
+    ("dy_lr", "fast", "dy_lr=fast ignored: it is not a finite number; kept the default"),
+    ("dy_lr", "inf", "it is not a finite number"),
+    ("dy_lr", "0", "learning rate h must be between 0.0001 and 2"),
+    ("dy_ds", "2.5", "dy_ds=2.5 ignored: it is not a whole number"),
+    ("dy_it", "999999", "iterations must be between 1 and 5000"),
+    ("dy_loss", "wgan", "loss must be one of non-saturating, minimax, least-squares, wasserstein, hinge"),
+    ("dy_reg", "dropout", "regularizer must be one of none, r1, r2, gp, clip"),
+])
+def test_a_bad_value_keeps_its_default_and_says_why(key, raw, words):
+    settings, problems = decode({key: raw, "dy_view": "4"})
+    assert settings == DiracSettings(view=4.0)
+    assert len(problems) == 1 and words in problems[0], problems
+
+
+def test_an_unknown_key_of_ours_is_named():
+    settings, problems = decode({"dy_speed": "3"})
+    assert settings == DiracSettings()
+    assert problems == ["link setting dy_speed not understood (no such setting), ignored"]
+
+
+def test_starts_parse_one_by_one():
+    assert parse_starts("1,1; 0.5,-2") == ([(1.0, 1.0), (0.5, -2.0)], [])
+    starts, problems = parse_starts("1,1;x,2;3;1e9,0;nan,1;0,0")
+    assert starts == [(1.0, 1.0), (0.0, 0.0)]
+    assert len(problems) == 4 and problems[0].startswith("link start x,2 is not θ,ψ")
+    starts, problems = parse_starts(";".join(f"{i},0" for i in range(MAX_STARTS + 2)))
+    assert starts == [(float(i), 0.0) for i in range(2, MAX_STARTS + 2)]
+    assert problems == [f"the link has {MAX_STARTS + 2} starts; kept the last {MAX_STARTS}"]
+
+
+def test_a_link_with_no_usable_start_keeps_the_default_start():
+    settings, problems = decode({"dy_start": "junk"})
+    assert settings.starts == DiracSettings().starts and len(problems) == 1
+
+
+def test_the_recipe_follows_the_chosen_regularizer():
+    settings = DiracSettings(regularizer="gp", r1_gamma=2.0, gp_lambda=5.0, clip=0.3)
+    assert settings.dynamics().weight == 5.0
+    assert DiracSettings(regularizer="r2", r1_gamma=2.0).dynamics().weight == 2.0
+    assert DiracSettings(regularizer="none", r1_gamma=2.0).dynamics().weight == 0.0
+
+
+@pytest.mark.parametrize("name, kind", [
+    ("Simultaneous spirals out", SPIRALS_OUT), ("Alternating circles", CIRCLES), ("R1 converges", CONVERGES),
+    ("Clipped WGAN circles", CIRCLES), ("WGAN-GP stops away", STALLS), ("LSGAN gets stuck", STALLS),
+])
+def test_each_scenario_shows_what_its_button_says(name, kind):
+    scenario = SCENARIOS[name]
+    dyn = scenario.dynamics()
+    paths = trajectories(dyn, scenario.starts, scenario.iterations)
+    assert [verdict(p, dyn.lr).kind for p in paths] == [kind] * len(scenario.starts)
+    assert decode(encode(scenario)) == (scenario, [])
+    assert all(max(abs(t), abs(p)) <= scenario.view for t, p in scenario.starts)  # the starts are in view
