@@ -21,7 +21,7 @@ from ganlab.training.runner import Runner, RunState
 from ganlab.training.toy_experiment import ToyExperiment
 from tests.apptest_pages import fresh_app, open_with, runner_of
 from tests.conftest import wait_until
-from tests.test_runs_hostile import TINY, rewrite_weights, save_run
+from tests.runs.test_runs_hostile import TINY, rewrite_weights, save_run
 
 REPO = str(Path(__file__).resolve().parents[1])
 CLASS_NAME = re.compile(r"\b[A-Z][a-z]+[A-Z]\w*|\b[A-Z]+Error\b")  # RuntimeError, SafetensorError, OSError

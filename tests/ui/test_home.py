@@ -1,10 +1,8 @@
 """The landing page links to the playground and shows no errors."""
 
-from pathlib import Path
-
 from streamlit.testing.v1 import AppTest
 
-ENTRY = str(Path(__file__).resolve().parents[1] / "app.py")
+from tests.apptest_pages import ENTRY
 
 
 def test_home_page_renders_and_links_to_the_playground():
@@ -46,7 +44,7 @@ def test_a_refresh_on_home_keeps_the_live_training_for_the_playground(monkeypatc
 
 def test_the_suggested_comparison_names_the_buttons_the_playground_has():
     """Home says to apply each preset with "Apply and restart": the playground has that button,
-    and it restarts (tests/test_page_restart.py follows the comparison through)."""
+    and it restarts (tests/ui/test_restart.py follows the comparison through)."""
     from ganlab.presets import PRESETS
     from tests.apptest_pages import fresh_app
 

@@ -385,4 +385,4 @@ def test_the_error_details_a_page_shows_hold_no_server_paths(good_run, release_r
     wait_until(lambda: runner.state == RunState.ERROR, timeout=30)
     detail = runner.snapshot().error_detail
     assert "training/runner.py" in detail and "capacity must be an even number" in detail
-    assert str(Path(__file__).resolve().parents[1]) not in detail and sys.prefix not in detail
+    assert str(Path(__file__).resolve().parents[2]) not in detail and sys.prefix not in detail

@@ -10,7 +10,7 @@ import pytest
 import ganlab.data.image_files as image_files
 from tests.apptest_pages import fresh_app, open_with, runner_of
 from tests.conftest import wait_until
-from tests.test_zip_bombs import bomb, png, zipped
+from tests.data.test_zip_bombs import bomb, png, zipped
 
 PAGE = "pages/2_Images.py"
 SMALL = {"w": "8", "nd": "8", "bs": "8"}

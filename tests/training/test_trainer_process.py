@@ -183,7 +183,7 @@ HOLDER = textwrap.dedent("""
 
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM])
 def test_a_server_that_is_killed_or_stopped_leaves_no_trainer_process(sig):
-    root = Path(__file__).resolve().parents[1]
+    root = Path(__file__).resolve().parents[2]
     server = subprocess.Popen([sys.executable, "-c", HOLDER], stdout=subprocess.PIPE, text=True, cwd=root)
     try:
         pids = [int(p) for p in server.stdout.readline().split()]

@@ -17,7 +17,7 @@ from ganlab.config import ImageStructure, Knobs
 from ganlab.training.toy_experiment import ToyExperiment
 from tests.apptest_pages import fresh_app
 from tests.conftest import save_trained_run
-from tests.test_page_latent import PAGE, SMALL_TOY, captions, give_session, image_captions, run, tiny_images
+from tests.ui.test_latent_page import PAGE, SMALL_TOY, captions, give_session, image_captions, run, tiny_images
 
 VIEWS = ("interpolate", "directions", "ask", "nearest")
 SOURCES = ("playground", "images", "saved-2d", "saved-image")
@@ -117,7 +117,7 @@ def lone_explorer(kind: str):
 def _one_view(view: str, kind: str) -> None:
     """An app script that draws one view's panel and nothing else (what a fragment re-run runs)."""
     from ganlab.ui.latent import PANELS
-    from tests.test_page_latent_views import lone_explorer
+    from tests.ui.test_latent_views import lone_explorer
 
     PANELS[view](lone_explorer(kind), None)
 

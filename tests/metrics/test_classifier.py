@@ -16,7 +16,7 @@ from ganlab.metrics.classifier import (
     prepare_images, unavailable_reason, unavailable_reason_for,
 )
 
-FIXTURE = Path(__file__).parent / "fixtures" / "mnist_test_digits.npz"
+FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "mnist_test_digits.npz"
 
 
 @pytest.fixture(scope="module")

@@ -19,7 +19,7 @@ from ganlab.training.quality_monitor import (
 )
 from ganlab.training.runner import Runner
 
-FIXTURE = Path(__file__).parent / "fixtures" / "mnist_test_digits.npz"
+FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "mnist_test_digits.npz"
 LONG = 3600.0  # seconds: never reached in a test; measurements come from start() and request()
 
 

@@ -19,7 +19,7 @@ from ganlab.runs.tables import read_table
 from tests.apptest_pages import ENTRY, runner_of
 from tests.conftest import wait_until
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 QUALITY = ["classes_covered", "num_classes", "class_kl", "class_kl_baseline", "frechet", "frechet_baseline",
            "inception_score", "inception_score_baseline"]
 TINY_TOY = ["--width", "16", "--hidden-layers", "1", "--batch-size", "32", "--device", "cpu", "-q"]

@@ -18,9 +18,9 @@ from ganlab.training.image_experiment import ImageExperiment
 from ganlab.training.runner import Runner, RunState
 from ganlab.training.toy_experiment import ToyExperiment
 from ganlab.ui.session import get_registry
+from tests.apptest_pages import ENTRY
 from tests.conftest import wait_until
 
-ENTRY = str(Path(__file__).resolve().parents[1] / "app.py")
 PAGE = "pages/3_Runs.py"
 TINY = MLPShape(hidden_layers=1, width=8)
 
