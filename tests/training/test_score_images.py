@@ -13,7 +13,7 @@ from ganlab.training.image_experiment import ImageExperiment
 from ganlab.training.remote_runner import RemoteRunner
 from ganlab.training.runner import Runner
 from ganlab.training.worker_process import ProcessTransport, wait_gone
-from tests.test_image_experiment import blobs, structure
+from tests.training.test_image_experiment import blobs, structure
 
 KNOBS = Knobs(batch_size=8)
 

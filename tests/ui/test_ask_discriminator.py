@@ -12,7 +12,7 @@ from ganlab.training.image_experiment import ImageExperiment
 from ganlab.training.runner import Runner
 from ganlab.ui.ask_discriminator import _scores
 from tests.apptest_pages import fresh_app, open_with
-from tests.test_image_experiment import blobs, structure
+from tests.training.test_image_experiment import blobs, structure
 
 
 @pytest.fixture
