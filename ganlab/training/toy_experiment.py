@@ -105,10 +105,13 @@ class ToyExperiment:
             out.update(modes_covered=stats.modes_covered, high_quality=stats.high_quality, mode_kl=stats.mode_kl)
         return out
 
-    def view(self, parts: GanParts, knobs: Knobs) -> ToyView:
+    def view(self, parts: GanParts, knobs: Knobs, bounds: tuple[float, float, float, float] | None = None) -> ToyView:
+        """What the 2D view draws over `bounds` (default: the data's frame); D's surface is
+        evaluated on a grid over exactly those bounds, so a zoomed view shows D's detail."""
         G, D = parts.generator, parts.discriminator
         loss = get_loss(knobs.loss)
-        x0, x1, y0, y1 = self.dataset.bounds
+        bounds = self.dataset.bounds if bounds is None else tuple(float(v) for v in bounds)
+        x0, x1, y0, y1 = bounds
         xs = np.linspace(x0, x1, SURFACE_RESOLUTION, dtype=np.float32)
         ys = np.linspace(y0, y1, SURFACE_RESOLUTION, dtype=np.float32)
         gx, gy = np.meshgrid(xs, ys)
@@ -127,7 +130,7 @@ class ToyExperiment:
             surface_x=xs, surface_y=ys, surface=surface,
             surface_label=DISPLAY_LABELS[loss.display],  # the one per-loss name (ganlab.display)
             arrow_from=points.detach().cpu().numpy(), arrow_dir=(-grad).cpu().numpy(),
-            manifold=manifold, bounds=self.dataset.bounds,
+            manifold=manifold, bounds=bounds,
         )
 
     def _manifold_noise(self) -> torch.Tensor | None:

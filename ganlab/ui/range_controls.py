@@ -1,0 +1,62 @@
+"""The playground's View range buttons: zoom and pan the 2D view while it trains.
+
+The range is this session's choice (session state, kept per data frame); every view request
+sends it, so the trainer draws D's surface, the points and the arrows over it on the next
+refresh, and the live refresh keeps it. The buttons sit outside the 2 Hz fragment (a widget
+re-sent every refresh costs the browser); a click reruns the page, training goes on.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import streamlit as st
+
+from ganlab.view_range import PAN_STEP, ZOOM_STEP, Bounds, describe, is_full, pan, same, usable, zoom
+
+KEY = "pg_view_range"  # (the data frame it was chosen on, the range; None: the whole frame)
+
+Move = Callable[[Bounds, Bounds], Bounds]
+# (key, label, icon, tooltip, move): the labels are what a participant reads, and tests click by
+BUTTONS: tuple[tuple[str, str, str, str, Move], ...] = (
+    ("in", "Zoom in", ":material/zoom_in:", "Show half the width and height, about the same centre",
+     lambda b, d: zoom(b, d, ZOOM_STEP)),
+    ("out", "Zoom out", ":material/zoom_out:", "Show twice the width and height",
+     lambda b, d: zoom(b, d, 1 / ZOOM_STEP)),
+    ("left", "←", "", "Pan left by a quarter of the view", lambda b, d: pan(b, d, -PAN_STEP, 0.0)),
+    ("up", "↑", "", "Pan up by a quarter of the view", lambda b, d: pan(b, d, 0.0, PAN_STEP)),
+    ("down", "↓", "", "Pan down by a quarter of the view", lambda b, d: pan(b, d, 0.0, -PAN_STEP)),
+    ("right", "→", "", "Pan right by a quarter of the view", lambda b, d: pan(b, d, PAN_STEP, 0.0)),
+    ("whole", "Whole data", ":material/fit_screen:", "Back to the data's own frame", lambda b, d: d),
+)
+
+
+def _frame(data: Bounds) -> Bounds:
+    return tuple(float(v) for v in data)  # type: ignore[return-value]
+
+
+def chosen(data: Bounds) -> Bounds | None:
+    """The range this session chose on the data frame `data` (None: the whole frame, also when
+    the data changed since: a range chosen on other data means nothing here)."""
+    kept = st.session_state.get(KEY)
+    if not isinstance(kept, tuple) or len(kept) != 2 or kept[0] != _frame(data) or not usable(kept[1]):
+        return None
+    return kept[1]
+
+
+def _apply(data: Bounds, move: Move) -> None:
+    frame = _frame(data)
+    new = move(chosen(frame) or frame, frame)
+    st.session_state[KEY] = (frame, None if is_full(new, frame) else tuple(new))
+
+
+def controls(data: Bounds) -> None:
+    """The row of View range buttons and a caption saying what the view shows."""
+    frame = _frame(data)
+    shown = chosen(frame) or frame
+    row = st.container(horizontal=True, vertical_alignment="center", gap="small")
+    row.markdown("**View range**")
+    for key, label, icon, tip, move in BUTTONS:
+        row.button(label, icon=icon or None, help=tip, key="pg_range_" + key, on_click=_apply, args=(frame, move),
+                   disabled=same(move(shown, frame), shown, frame))  # a click that would change nothing
+    st.caption(describe(shown, frame))
