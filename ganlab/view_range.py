@@ -90,7 +90,7 @@ def describe(bounds: Bounds, data: Bounds) -> str:
     x0, x1, y0, y1 = bounds
     where = f"x {x0:.3g} to {x1:.3g}, y {y0:.3g} to {y1:.3g}"
     if is_full(bounds, data):
-        return f"Showing the whole data frame ({where})."
+        return f"View range: the whole data frame ({where})."
     times = magnification(bounds, data)
     closer = f"{times:.3g}× closer" if times >= 1 else f"{1 / times:.3g}× wider"
-    return f"Showing {where} ({closer} than the data frame)."
+    return f"View range: {where} ({closer} than the data frame)."

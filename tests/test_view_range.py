@@ -69,6 +69,6 @@ def test_usable_accepts_only_four_finite_increasing_numbers(value, ok):
 
 
 def test_describe_says_where_and_how_close():
-    assert describe(DATA, DATA) == "Showing the whole data frame (x -2 to 2, y -2 to 2)."
-    assert describe((-1, 1, -0.5, 1.5), DATA) == "Showing x -1 to 1, y -0.5 to 1.5 (2× closer than the data frame)."
-    assert describe((-8, 8, -8, 8), DATA) == "Showing x -8 to 8, y -8 to 8 (4× wider than the data frame)."
+    assert describe(DATA, DATA) == "View range: the whole data frame (x -2 to 2, y -2 to 2)."
+    assert describe((-1, 1, -0.5, 1.5), DATA) == "View range: x -1 to 1, y -0.5 to 1.5 (2× closer than the data frame)."
+    assert describe((-8, 8, -8, 8), DATA) == "View range: x -8 to 8, y -8 to 8 (4× wider than the data frame)."

@@ -51,11 +51,11 @@ def _apply(data: Bounds, move: Move) -> None:
 
 
 def controls(data: Bounds) -> None:
-    """The row of View range buttons and a caption saying what the view shows."""
+    """The row of View range buttons and the caption under it that names them and says what
+    the view shows."""
     frame = _frame(data)
     shown = chosen(frame) or frame
-    row = st.container(horizontal=True, vertical_alignment="center", gap="small")
-    row.markdown("**View range**")
+    row = st.container(horizontal=True, vertical_alignment="center", gap="small")  # one row at 1024 px
     for key, label, icon, tip, move in BUTTONS:
         row.button(label, icon=icon or None, help=tip, key="pg_range_" + key, on_click=_apply, args=(frame, move),
                    disabled=same(move(shown, frame), shown, frame))  # a click that would change nothing

@@ -26,7 +26,7 @@ def button(at, label):
 
 
 def caption(at) -> str:
-    return next(c.value for c in at.caption if c.value.startswith("Showing "))
+    return next(c.value for c in at.caption if c.value.startswith("View range: "))
 
 
 def drawn_range(runner, asked):
@@ -40,7 +40,7 @@ def test_zoom_and_pan_while_training_change_the_drawn_range_not_the_run(app):
     runner = runner_of(at)
     frame = runner.experiment.dataset.bounds
     x0, x1, y0, y1 = frame
-    assert caption(at).startswith("Showing the whole data frame")
+    assert caption(at).startswith("View range: the whole data frame")
     assert button(at, "Whole data").disabled and not button(at, "Zoom in").disabled
     at.button(key="pg_play").click().run()
     wait_until(lambda: runner.snapshot().step >= 5, timeout=30)
@@ -73,4 +73,4 @@ def test_zoom_and_pan_while_training_change_the_drawn_range_not_the_run(app):
 
     button(at, "Whole data").click().run()
     assert drawn_range(runner, frame) == frame
-    assert caption(at).startswith("Showing the whole data frame")
+    assert caption(at).startswith("View range: the whole data frame")
