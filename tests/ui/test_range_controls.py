@@ -74,3 +74,16 @@ def test_zoom_and_pan_while_training_change_the_drawn_range_not_the_run(app):
     button(at, "Whole data").click().run()
     assert drawn_range(runner, frame) == frame
     assert caption(at).startswith("View range: the whole data frame")
+
+
+def test_a_click_while_paused_redraws_the_plotly_view_without_training(app):
+    at = open_with(app, SMALL)
+    runner = runner_of(at)
+    x0, x1, y0, y1 = runner.experiment.dataset.bounds
+    button(at, "Zoom out").click().run()  # paused at step 0: the first rerun waits for the new view
+    wide = (2 * x0 - (x0 + x1) / 2, 2 * x1 - (x0 + x1) / 2, 2 * y0 - (y0 + y1) / 2, 2 * y1 - (y0 + y1) / 2)
+    assert drawn_range(runner, wide) == pytest.approx(wide)
+    at.run()
+    layout = json.loads(at.get("plotly_chart")[0].proto.spec)["layout"]
+    assert layout["xaxis"]["range"] + layout["yaxis"]["range"] == pytest.approx(list(wide))
+    assert "2× wider" in caption(at) and runner.snapshot().step == 0 and runner.state == RunState.PAUSED
