@@ -75,6 +75,24 @@ def same(a: Bounds, b: Bounds, data: Bounds) -> bool:
     return all(abs(p - q) <= 1e-9 * s for p, q, s in zip(a, b, (dx, dx, dy, dy)))
 
 
+def from_box(xs: object, ys: object, data: Bounds) -> Bounds | None:
+    """The range of a box dragged on the paused figure (its two x and two y corners, either
+    order), widened about its centre to the data frame's shape (the live picture is drawn in
+    that shape, the figure keeps x and y to one scale), kept within reach of the data; None
+    for a box that is not one (a click, NaN)."""
+    try:
+        (a, b), (c, d) = xs, ys  # type: ignore[misc]
+        bounds = (min(a, b), max(a, b), min(c, d), max(c, d))
+    except (TypeError, ValueError):
+        return None
+    if not usable(bounds):
+        return None
+    dx, dy = _spans(data)
+    wx, wy = _spans(bounds)
+    scale = max(wx / dx, wy / dy)
+    return clamp(_around(*_centre(bounds), dx * scale, dy * scale), data)
+
+
 def is_full(bounds: Bounds, data: Bounds) -> bool:
     """Whether `bounds` is the data's own frame."""
     return same(bounds, data, data)

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from ganlab.view_range import clamp, describe, is_full, magnification, pan, same, usable, zoom
+from ganlab.view_range import clamp, describe, from_box, is_full, magnification, pan, same, usable, zoom
 
 DATA = (-2.0, 2.0, -2.0, 2.0)  # a 4 x 4 frame
 WIDE = (0.0, 10.0, 0.0, 2.0)  # a CSV's frame need not be square
@@ -72,3 +72,17 @@ def test_describe_says_where_and_how_close():
     assert describe(DATA, DATA) == "View range: the whole data frame (x -2 to 2, y -2 to 2)."
     assert describe((-1, 1, -0.5, 1.5), DATA) == "View range: x -1 to 1, y -0.5 to 1.5 (2× closer than the data frame)."
     assert describe((-8, 8, -8, 8), DATA) == "View range: x -8 to 8, y -8 to 8 (4× wider than the data frame)."
+
+
+def test_a_dragged_box_becomes_a_range_of_the_data_frames_shape():
+    # 1 wide, 0.5 high about (0.5, 0.25) on a square frame: widened to 1 x 1
+    assert close(from_box([1.0, 0.0], [0.0, 0.5], DATA), (0, 1, -0.25, 0.75))
+    # on the 10 x 2 frame a 1 x 1 box is widened to 5 x 1 about its centre (2.5, 1.5)
+    assert close(from_box([2, 3], [1, 2], WIDE), (0, 5, 1, 2))
+    assert close(from_box([-1e-9, 1e-9], [1e-9, -1e-9], DATA), (-0.03125, 0.03125, -0.03125, 0.03125))  # 1/64 at least
+
+
+@pytest.mark.parametrize("xs, ys", [([0, 0], [0, 1]), ([0, math.nan], [0, 1]), (None, [0, 1]), ([0], [0, 1]),
+                                    (["a", "b"], [0, 1])])
+def test_a_box_that_is_not_one_is_ignored(xs, ys):
+    assert from_box(xs, ys, DATA) is None

@@ -117,8 +117,9 @@ def live_view(runner: Runner) -> None:
 
     @st.fragment(run_every=run_controls.poll_every(first, live, VIEW_POLL_S))
     def view_panel() -> None:
-        snap = training_page.view_snapshot(PAGE, runner, first, live, with_history=False, view_range=view_range)
         dataset = runner.experiment.dataset
+        range_controls.follow(view_range, dataset.bounds)
+        snap = training_page.view_snapshot(PAGE, runner, first, live, with_history=False, view_range=view_range)
         layers = st.session_state.get("pg_layers") or []
         left, right = st.columns([3, 1])
         with left:
@@ -128,8 +129,8 @@ def live_view(runner: Runner) -> None:
                                         supersample=LIVE_SUPERSAMPLE, loss=snap.knobs.loss)
                 st.image(jpeg_bytes(image), caption="Live picture: zoom and pan with View range; hover comes back when training stops.")
             elif snap.view is not None:
-                st.plotly_chart(toy_view_figure(snap.view, layers, dataset.centres, loss=snap.knobs.loss), width="stretch",
-                                key="pg_view_chart")
+                range_controls.paused_chart(toy_view_figure(snap.view, layers, dataset.centres, loss=snap.knobs.loss),
+                                            dataset.bounds)
             if snap.structure.noise_dim > 2 and "manifold" in layers:
                 st.caption("The manifold layer needs a noise dimension of 1 or 2.")
         with right:

@@ -3,18 +3,21 @@
 The range is this session's choice (session state, kept per data frame); every view request
 sends it, so the trainer draws D's surface, the points and the arrows over it on the next
 refresh, and the live refresh keeps it. The buttons sit outside the 2 Hz fragment (a widget
-re-sent every refresh costs the browser); a click reruns the page, training goes on.
+re-sent every refresh costs the browser); a click reruns the page, training goes on. On the
+paused plotly figure a dragged box sets the range as well: Streamlit reports box selections,
+not plotly's own zoom (relayout), so a selection is the zoom that can carry into live training.
 """
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import Any, Callable
 
 import streamlit as st
 
-from ganlab.view_range import PAN_STEP, ZOOM_STEP, Bounds, describe, is_full, pan, same, usable, zoom
+from ganlab.view_range import PAN_STEP, ZOOM_STEP, Bounds, describe, from_box, is_full, pan, same, usable, zoom
 
 KEY = "pg_view_range"  # (the data frame it was chosen on, the range; None: the whole frame)
+CHART_KEY = "pg_view_chart"  # the paused view's plotly chart
 
 Move = Callable[[Bounds, Bounds], Bounds]
 # (key, label, icon, tooltip, move): the labels are what a participant reads, and tests click by
@@ -44,10 +47,37 @@ def chosen(data: Bounds) -> Bounds | None:
     return kept[1]
 
 
+def _choose(frame: Bounds, new: Bounds) -> None:
+    st.session_state[KEY] = (frame, None if is_full(new, frame) else tuple(new))
+
+
 def _apply(data: Bounds, move: Move) -> None:
     frame = _frame(data)
-    new = move(chosen(frame) or frame, frame)
-    st.session_state[KEY] = (frame, None if is_full(new, frame) else tuple(new))
+    _choose(frame, move(chosen(frame) or frame, frame))
+
+
+def _from_selection(data: Bounds) -> None:
+    event = st.session_state.get(CHART_KEY) or {}
+    boxes = (event.get("selection") or {}).get("box") or []
+    new = from_box(boxes[-1].get("x"), boxes[-1].get("y"), _frame(data)) if boxes else None
+    if new is not None:
+        _choose(_frame(data), new)
+
+
+def paused_chart(fig: Any, data: Bounds) -> None:
+    """The paused view as a plotly figure on which dragging a box sets the View range (Streamlit
+    reports box selections, not plotly's own zoom, so this is the zoom that carries into live)."""
+    fig.update_layout(dragmode="select")
+    st.plotly_chart(fig, width="stretch", key=CHART_KEY, on_select=lambda: _from_selection(data),
+                    selection_mode="box")
+    st.caption("Drag a box on the view to zoom into it: the range stays when training runs.")
+
+
+def follow(asked: Bounds | None, data: Bounds) -> None:
+    """Inside the view fragment: redraw the whole page when a box on the paused figure chose a
+    range other than the one this page run asked for (the buttons' row shows the old one)."""
+    if chosen(_frame(data)) != asked:
+        st.rerun(scope="app")
 
 
 def controls(data: Bounds) -> None:
