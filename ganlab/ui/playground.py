@@ -127,7 +127,8 @@ def live_view(runner: Runner) -> None:
                 # a picture while it changes (cheap for the browser); a plotly figure at rest (hover, zoom)
                 image = render_toy_view(snap.view, layers, dataset.centres, plot_size=VIEW_PIXELS,
                                         supersample=LIVE_SUPERSAMPLE, loss=snap.knobs.loss)
-                st.image(jpeg_bytes(image), caption="Live picture: zoom and pan with View range; hover comes back when training stops.")
+                st.image(jpeg_bytes(image),
+                         caption="Live picture: zoom and pan with View range; hover comes back when training stops.")
             elif snap.view is not None:
                 range_controls.paused_chart(toy_view_figure(snap.view, layers, dataset.centres, loss=snap.knobs.loss),
                                             dataset.bounds)
