@@ -219,8 +219,9 @@ class RemoteRunner(RemoteEvents, RunnerCalls):
             return True
 
     def snapshot(self, want_view: bool = False, wait_for_view: float = 0.0, *,
-                 with_history: bool = True) -> Snapshot:
-        answer = self._read("snapshot", want_view, wait_for_view, with_history, timeout=wait_for_view + QUICK_S)
+                 with_history: bool = True, view_range: tuple | None = None) -> Snapshot:
+        answer = self._read("snapshot", want_view, wait_for_view, with_history, view_range,
+                            timeout=wait_for_view + QUICK_S)
         if answer is not None:
             snap, self._current_seq = answer
             return self._page_snapshot(snap, with_history)

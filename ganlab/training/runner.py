@@ -70,6 +70,7 @@ class Runner(RunnerCalls, RunnerSaving, RunnerView):
         self._view_requested = False
         self._view_time = 0.0
         self._version = 0  # bumped whenever what the view shows may have changed
+        self._view_range = None  # the (x0, x1, y0, y1) the last view request asked for (runner_view)
         self._message: str | None = None
         self._notice: str | None = None
         self._error_detail: str | None = None

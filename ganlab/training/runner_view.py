@@ -12,14 +12,20 @@ class RunnerView:
     """The Runner's `snapshot()` and the thread's side of it (a view when one is asked for and
     due); they use the Runner's lock (`_cond`) and counters."""
 
-    def snapshot(self, want_view: bool = False, wait_for_view: float = 0.0, *, with_history: bool = True) -> Snapshot:
+    def snapshot(self, want_view: bool = False, wait_for_view: float = 0.0, *, with_history: bool = True,
+                 view_range: tuple[float, float, float, float] | None = None) -> Snapshot:
         """An immutable copy of the run. `want_view` asks the thread for a view of the
         current weights (computed between two steps, once per request: nobody watching,
         no cost), and waits up to `wait_for_view` seconds for it: while running, for a view
         at most `view_interval` old; otherwise for queued commands to finish and a view of
         the weights they left. Without `with_history` the history tables come back empty
-        (a live view polled several times a second needs only the latest numbers)."""
+        (a live view polled several times a second needs only the latest numbers). `view_range`
+        (x0, x1, y0, y1) is the range a view request asks for (None: the experiment's own frame);
+        a new one makes the view due again, paused or not."""
         with self._cond:
+            if want_view and view_range != self._view_range:
+                self._view_range = view_range
+                self._version += 1  # what the view shows changed
             if want_view:
                 self._view_requested = True
                 self._cond.notify_all()
@@ -51,9 +57,11 @@ class RunnerView:
 
     def _compute_view(self, knobs: Knobs) -> None:
         with self._cond:
-            version, step = self._version, self._step
+            version, step, bounds = self._version, self._step, self._view_range
             self._view_requested = False  # consumed even if the view fails (no retry loop)
-        view = self._experiment.view(self._parts, knobs)
+        # only the 2D experiment takes a range (the image page never sends one)
+        view = self._experiment.view(self._parts, knobs) if bounds is None else \
+            self._experiment.view(self._parts, knobs, bounds=bounds)
         with self._cond:
             self._view, self._view_step, self._view_version = view, step, version
             self._view_time = time.monotonic()

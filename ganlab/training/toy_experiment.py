@@ -106,18 +106,23 @@ class ToyExperiment:
             out.update(modes_covered=stats.modes_covered, high_quality=stats.high_quality, mode_kl=stats.mode_kl)
         return out
 
-    def surface_grid(self) -> tuple[np.ndarray, np.ndarray, torch.Tensor]:
-        """(xs, ys, points): the grid D's surface is drawn on, points row by row along y."""
-        x0, x1, y0, y1 = self.dataset.bounds
+    def surface_grid(self, bounds: tuple[float, float, float, float] | None = None
+                     ) -> tuple[np.ndarray, np.ndarray, torch.Tensor]:
+        """(xs, ys, points): the grid D's surface is drawn on over `bounds` (default: the data's
+        frame), points row by row along y."""
+        x0, x1, y0, y1 = self.dataset.bounds if bounds is None else bounds
         xs = np.linspace(x0, x1, SURFACE_RESOLUTION, dtype=np.float32)
         ys = np.linspace(y0, y1, SURFACE_RESOLUTION, dtype=np.float32)
         gx, gy = np.meshgrid(xs, ys)
         return xs, ys, torch.from_numpy(np.stack([gx.ravel(), gy.ravel()], 1)).to(self.device)
 
-    def view(self, parts: GanParts, knobs: Knobs) -> ToyView:
+    def view(self, parts: GanParts, knobs: Knobs, bounds: tuple[float, float, float, float] | None = None) -> ToyView:
+        """What the 2D view draws over `bounds` (default: the data's frame); D's surface is
+        evaluated on a grid over exactly those bounds, so a zoomed view shows D's detail."""
         G, D = parts.generator, parts.discriminator
         loss = get_loss(knobs.loss)
-        xs, ys, grid = self.surface_grid()
+        bounds = self.dataset.bounds if bounds is None else tuple(float(v) for v in bounds)
+        xs, ys, grid = self.surface_grid(bounds)
         with torch.no_grad():
             surface = loss.score(D(grid)).reshape(len(ys), len(xs)).cpu().numpy()
             fake = G(self.eval_noise[:VIEW_POINTS])
@@ -132,7 +137,7 @@ class ToyExperiment:
             surface_x=xs, surface_y=ys, surface=surface,
             surface_label=DISPLAY_LABELS[loss.display],  # the one per-loss name (ganlab.display)
             arrow_from=points.detach().cpu().numpy(), arrow_dir=(-grad).cpu().numpy(),
-            manifold=manifold, bounds=self.dataset.bounds,
+            manifold=manifold, bounds=bounds,
         )
 
     def _manifold_noise(self) -> torch.Tensor | None:

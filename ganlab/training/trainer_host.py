@@ -115,8 +115,9 @@ class TrainerHost:
         self.runner.save_now()
 
     def snapshot(self, want_view: bool = False, wait_for_view: float = 0.0,
-                 with_history: bool = True) -> tuple[Snapshot, int]:
-        return self.runner.snapshot(want_view, wait_for_view, with_history=with_history), self.experiment_seq()
+                 with_history: bool = True, view_range: tuple | None = None) -> tuple[Snapshot, int]:
+        snap = self.runner.snapshot(want_view, wait_for_view, with_history=with_history, view_range=view_range)
+        return snap, self.experiment_seq()
 
     def state(self) -> tuple[Any, int]:
         return self.runner.state, self.experiment_seq()

@@ -17,7 +17,7 @@ from ganlab.training.runner import Runner
 from ganlab.training.runner_state import Snapshot
 from ganlab.training.toy_experiment import ToyExperiment
 from ganlab.training.trainers import make_runner
-from ganlab.ui import controls, model_graph, run_controls, slow_motion, training_page
+from ganlab.ui import controls, model_graph, range_controls, run_controls, slow_motion, training_page
 from ganlab.ui.readout import d_numbers
 from ganlab.ui.session import PLAYGROUND, create_runner
 from ganlab.ui.training_page import APP_URL_KEYS, TrainingPage
@@ -114,12 +114,14 @@ def _number_help() -> None:
 def live_view(runner: Runner) -> None:
     """Two fragments: status, 2D view and numbers at 2 Hz; history charts every 2 s. Both poll
     only while training runs or the runner has work queued: a settled, paused run costs nothing."""
-    first, live = training_page.first_look(PAGE, runner)
+    view_range = range_controls.chosen(runner.experiment.dataset.bounds)  # the View range buttons' choice
+    first, live = training_page.first_look(PAGE, runner, view_range)
 
     @st.fragment(run_every=run_controls.poll_every(first, live, VIEW_POLL_S))
     def view_panel() -> None:
-        snap = training_page.view_snapshot(PAGE, runner, first, live, with_history=False)
         dataset = runner.experiment.dataset
+        range_controls.follow(view_range, dataset.bounds)
+        snap = training_page.view_snapshot(PAGE, runner, first, live, with_history=False, view_range=view_range)
         layers = st.session_state.get("pg_layers") or []
         left, right = st.columns([3, 1])
         with left:
@@ -127,10 +129,11 @@ def live_view(runner: Runner) -> None:
                 # a picture while it changes (cheap for the browser); a plotly figure at rest (hover, zoom)
                 image = render_toy_view(snap.view, layers, dataset.centres, plot_size=VIEW_PIXELS,
                                         supersample=LIVE_SUPERSAMPLE, loss=snap.knobs.loss)
-                st.image(jpeg_bytes(image), caption="Live picture: hover and zoom come back when training stops.")
+                st.image(jpeg_bytes(image),
+                         caption="Live picture: zoom and pan with View range; hover comes back when training stops.")
             elif snap.view is not None:
-                st.plotly_chart(toy_view_figure(snap.view, layers, dataset.centres, loss=snap.knobs.loss), width="stretch",
-                                key="pg_view_chart")
+                range_controls.paused_chart(toy_view_figure(snap.view, layers, dataset.centres, loss=snap.knobs.loss),
+                                            dataset.bounds)
             if snap.structure.noise_dim > 2 and "manifold" in layers:
                 st.caption("The manifold layer needs a noise dimension of 1 or 2.")
         with right:
@@ -152,6 +155,7 @@ def live_view(runner: Runner) -> None:
     # The layer picker sits outside the 2 Hz fragment: a widget re-sent every refresh costs the browser.
     st.pills("Layers", LAYERS, selection_mode="multi", default=list(LAYERS), format_func=LAYER_LABELS.get,
              key="pg_layers", label_visibility="collapsed")
+    range_controls.controls(runner.experiment.dataset.bounds)
     view_panel()
     slow_motion.panel(runner, runner.experiment.dataset.centres, PAGE.prefix)
     _number_help()

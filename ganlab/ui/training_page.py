@@ -108,20 +108,22 @@ def status(page: TrainingPage, runner: Runner, snap: Snapshot) -> None:
     run_controls.run_messages(runner, snap, page.prefix)
 
 
-def first_look(page: TrainingPage, runner: Runner) -> tuple[Snapshot, bool]:
+def first_look(page: TrainingPage, runner: Runner, view_range: tuple | None = None) -> tuple[Snapshot, bool]:
     """(the snapshot the page is drawn from, whether its fragments poll). At rest it waits (up to
     SETTLE_WAIT_S, usually far less) for queued work: a page that starts polling only to rerun at
     once would wipe the message a button just left."""
     frozen = st.session_state.get(page.prefix + "freeze", False)
-    first = runner.snapshot(want_view=True, wait_for_view=0.5 if runner.state == RunState.RUNNING else SETTLE_WAIT_S)
+    first = runner.snapshot(want_view=True, wait_for_view=0.5 if runner.state == RunState.RUNNING else SETTLE_WAIT_S,
+                            view_range=view_range)
     return first, (first.state == RunState.RUNNING or not first.settled) and not frozen
 
 
-def view_snapshot(page: TrainingPage, runner: Runner, first: Snapshot, live: bool, *, with_history: bool = True
-                  ) -> Snapshot:
-    """Inside the view fragment: the latest snapshot with a view; redraws the whole page when the
-    run stopped or left the line, then shows the status line and any save warning."""
-    snap = runner.snapshot(want_view=True, wait_for_view=0.5, with_history=with_history)
+def view_snapshot(page: TrainingPage, runner: Runner, first: Snapshot, live: bool, *, with_history: bool = True,
+                  view_range: tuple | None = None) -> Snapshot:
+    """Inside the view fragment: the latest snapshot with a view (over `view_range`, see
+    Runner.snapshot); redraws the whole page when the run stopped or left the line, then shows
+    the status line and any save warning."""
+    snap = runner.snapshot(want_view=True, wait_for_view=0.5, with_history=with_history, view_range=view_range)
     if (live and snap.state != RunState.RUNNING and snap.settled) or run_controls.left_the_queue(first, snap):
         st.rerun(scope="app")  # paused, diverged, failed or out of the line: redraw the buttons
     status(page, runner, snap)

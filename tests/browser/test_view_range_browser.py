@@ -1,0 +1,96 @@
+"""The View range buttons in a real browser at 1024x768: one unclipped row, a zoom and a pan
+while training runs change the range the caption names, the live picture keeps refreshing and
+the step keeps rising (no restart); a box dragged on the paused figure becomes the range and
+stays when training resumes."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.browser.conftest import ARTIFACTS
+from tests.browser.labels import clipped_labels
+from tests.browser.test_playground_browser import open_playground, step_count, wait_for_step_above
+
+pytestmark = pytest.mark.browser
+PlaywrightError = pytest.importorskip("playwright.sync_api").Error
+CLOSER = re.compile(r"([\d.]+)× closer than the data frame")
+KEYS = ["in", "out", "left", "up", "down", "right", "whole"]
+
+
+def range_button(page, key: str):
+    return page.locator(f".st-key-pg_range_{key} button").first
+
+
+def live_picture_src(page) -> str:
+    return page.locator("[data-testid='stImage'] img").first.get_attribute("src") or ""
+
+
+def test_zoom_and_pan_while_training_at_1024(page, app_server):
+    page.set_viewport_size({"width": 1024, "height": 768})
+    open_playground(page, app_server, "?gw=16&dw=16&gl=1&dl=1")
+    page.get_by_text("View range: the whole data frame").wait_for(timeout=30_000)
+    tops = [range_button(page, key).bounding_box()["y"] for key in KEYS]
+    assert max(tops) - min(tops) < 2, f"the View range buttons wrap: {tops}"
+    labels, clipped = clipped_labels(page, "[class*='st-key-pg_range_'] button")
+    assert len(labels) == len(KEYS) and not clipped, clipped
+    assert range_button(page, "whole").is_disabled()
+
+    page.get_by_role("button", name="Play", exact=True).click()
+    before = wait_for_step_above(page, 0)
+    range_button(page, "in").click()
+    page.get_by_text("2× closer than the data frame").wait_for(timeout=30_000)
+    range_button(page, "right").click()
+    page.get_by_text("View range: x -0.375 to 1.12").wait_for(timeout=30_000)  # ring of 8: frame (-1.5, 1.5)
+    shown = live_picture_src(page)
+    page.wait_for_function("(src) => { const i = document.querySelector(\"[data-testid='stImage'] img\");"
+                           " return i && i.src !== src; }", arg=shown, timeout=30_000)
+    after = wait_for_step_above(page, before)
+    assert after > before and page.get_by_role("button", name="Pause", exact=True).is_visible()
+    assert not range_button(page, "whole").is_disabled()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "view-range-1024x768.png"))
+    assert page.locator("[data-testid='stException']").count() == 0
+    page.get_by_role("button", name="Pause", exact=True).click()
+    assert step_count(page) >= after
+
+
+def drag_a_quarter_box(page) -> None:
+    """Drag a box a quarter of the plot's width and height on the paused figure (4x closer)."""
+    plot = page.locator(".st-key-pg_view_chart .nsewdrag").first
+    plot.scroll_into_view_if_needed()
+    box = plot.bounding_box()
+    x, y, w, h = box["x"], box["y"], box["width"], box["height"]
+    page.mouse.move(x + w * 0.5, y + h * 0.25)
+    page.mouse.down()
+    page.mouse.move(x + w * 0.6, y + h * 0.3, steps=4)
+    page.mouse.move(x + w * 0.75, y + h * 0.5, steps=4)
+    page.mouse.up()
+
+
+def test_a_box_dragged_on_the_paused_view_carries_into_live_training(page, app_server):
+    page.set_viewport_size({"width": 1024, "height": 768})
+    open_playground(page, app_server, "?gw=16&dw=16&gl=1&dl=1")
+    page.get_by_role("button", name="Step", exact=True).click()
+    page.get_by_text(re.compile(r"Step 1 · paused")).wait_for(timeout=30_000)
+    page.get_by_text("Drag a box on the view").wait_for(timeout=30_000)
+    closer = page.get_by_text(CLOSER)
+    for _ in range(3):  # the settling page may redraw the chart under the mouse: drag again then
+        try:
+            drag_a_quarter_box(page)
+            closer.wait_for(timeout=10_000)
+            break
+        except PlaywrightError:
+            continue
+    closer.wait_for(timeout=1_000)
+    times = float(CLOSER.search(closer.inner_text()).group(1))
+    assert 3.5 < times < 4.5, closer.inner_text()
+    page.get_by_role("button", name="Play", exact=True).click()
+    page.get_by_text("Live picture").wait_for(timeout=30_000)
+    before = wait_for_step_above(page, 1)
+    wait_for_step_above(page, before)
+    assert float(CLOSER.search(page.get_by_text(CLOSER).inner_text()).group(1)) == times  # live kept the box
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "view-range-box-live-1024x768.png"))
+    page.get_by_role("button", name="Pause", exact=True).click()
