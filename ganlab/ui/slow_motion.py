@@ -85,9 +85,6 @@ def _show(trace: Any, steps: list[SubStep], index: int, centres: np.ndarray | No
     st.session_state[SLOWMO_STAGE_KEY] = sub.stage
     st.session_state[SLOWMO_PHASE_KEY] = sub.phase
     st.progress((index + 1) / len(steps), text=f"Sub-step {index + 1} of {len(steps)}: {sub.title}")
-    with st.expander("Where this is in the model", expanded=True, key="slowmo_graph_open"):
-        # the model overview graph, lit for this sub-step (its numbers are the run's, after the step)
-        st.markdown(toy_graph_html(runner.snapshot(with_history=False), runner, sub.stage), unsafe_allow_html=True)
     st.markdown(f"**{sub.title[0].upper() + sub.title[1:]}.** {sub.sentence}")
     if sub.numbers:
         st.markdown(_numbers_line(sub))
@@ -96,6 +93,9 @@ def _show(trace: Any, steps: list[SubStep], index: int, centres: np.ndarray | No
     places = [*st.columns(2), st.container()] if len(figures) == 3 else [st.container()] * len(figures)
     for i, (place, fig) in enumerate(zip(places, figures)):
         place.plotly_chart(fig, width="stretch", key=f"slowmo_figure_{i}")
+    with st.expander("Where this is in the model", expanded=True, key="slowmo_graph_open"):
+        # the model overview graph, lit for this sub-step (its numbers are the run's, after the step)
+        st.markdown(toy_graph_html(runner.snapshot(with_history=False), runner, sub.stage), unsafe_allow_html=True)
 
 
 def _player(runner: Any, centres: np.ndarray | None) -> None:
