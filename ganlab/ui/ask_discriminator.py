@@ -91,20 +91,28 @@ def _answer(runner: Runner, image: np.ndarray) -> None:
     st.caption(MEANING[loss.display] + compare)
 
 
-@st.fragment
-def _panel(runner: Runner) -> None:
+def canvas_digit(key: str) -> np.ndarray | None:
+    """A canvas to draw a digit on, white on black; the drawing made MNIST-like (28x28 in [0, 1]),
+    or None while nothing is drawn. Also the Latent page's drawn input (ganlab/ui/latent_pictures.py)."""
     # imported here: the component registers itself with a running Streamlit (a bare import fails)
     from streamlit_drawable_canvas import st_canvas
 
-    st.caption("Draw a digit in white on black, as MNIST's are. The toolbar over the canvas undoes (↶) "
-               "and clears (the bin).")
+    st.space(28)  # room for the canvas's toolbar, which floats above it
+    result = st_canvas(stroke_width=STROKE_PX, stroke_color="#ffffff", background_color="#000000",
+                       height=CANVAS_PX, width=CANVAS_PX, drawing_mode="freedraw", return_image_data=True, key=key)
+    return None if result.image_data is None else mnist_like(ink_of_rgba(result.image_data))
+
+
+DRAW_CAPTION = ("Draw a digit in white on black, as MNIST's are. The toolbar over the canvas undoes (↶) "
+                "and clears (the bin).")
+
+
+@st.fragment
+def _panel(runner: Runner) -> None:
+    st.caption(DRAW_CAPTION)
     left, right = st.columns([1, 1])
     with left:
-        st.space(28)  # room for the canvas's toolbar, which floats above it
-        result = st_canvas(stroke_width=STROKE_PX, stroke_color="#ffffff", background_color="#000000",
-                           height=CANVAS_PX, width=CANVAS_PX, drawing_mode="freedraw", return_image_data=True,
-                           key="im_ask_canvas")
-    image = None if result.image_data is None else mnist_like(ink_of_rgba(result.image_data))
+        image = canvas_digit("im_ask_canvas")
     with right:
         if image is None:
             st.info("D scores what you draw here; a conditional GAN's D scores it for every class.")

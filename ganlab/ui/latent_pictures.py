@@ -9,9 +9,11 @@ import numpy as np
 import streamlit as st
 import torch
 
+from ganlab.data.drawn_digit import as_run_image
 from ganlab.explorer import Explorer
 from ganlab.latent import walk
 from ganlab.latent_images import ACCEPTED, UnusableImage, gif_bytes, load_user_image, png_bytes, strip, to_uint8, upscale
+from ganlab.ui.ask_discriminator import DRAW_CAPTION, canvas_digit
 from ganlab.ui.latent_views import (
     GALLERY, KEEP, STRIP_SCALE, WALK_FRAMES, cached, current_frame, gallery_images, pick_endpoint, more_samples,
     report_score, setting, show_image,
@@ -84,9 +86,17 @@ def show_direction(ex: Explorer, cls: int | None, z: torch.Tensor, out: torch.Te
 def _asked_image(ex: Explorer, cls: int | None) -> torch.Tensor | None:
     """The image the user asks about (uploaded, the interpolation frame, or a training image)."""
     channels, size, _ = ex.sample_shape
-    what = st.radio("Input", ("upload", "frame", "real"), horizontal=True, key="lt_ask_what", persist_state=KEEP,
-                    format_func={
-        "upload": "Upload an image", "frame": "The interpolation image (at t)", "real": "A training image"}.get)
+    what = st.radio("Input", ("upload", "draw", "frame", "real"), horizontal=True, key="lt_ask_what",
+                    persist_state=KEEP, format_func={
+        "upload": "Upload an image", "draw": "Draw a digit", "frame": "The interpolation image (at t)",
+        "real": "A training image"}.get)
+    if what == "draw":
+        st.caption(DRAW_CAPTION)
+        image = canvas_digit("lt_ask_canvas")
+        if image is None:
+            st.info("Draw a digit to see what the discriminator makes of it.")
+            return None
+        return torch.from_numpy(as_run_image(image, size, channels))
     if what == "frame":
         return current_frame(ex, cls)[1]
     if what == "real":

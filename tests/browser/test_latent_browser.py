@@ -135,3 +135,21 @@ def test_nearest_training_images_first_on_a_fresh_tab(page, start_server, tmp_pa
     assert not page.locator('[data-testid="stException"]').count()
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"latent-nearest-{width}x{height}.png"), full_page=True)
+
+
+def test_a_digit_drawn_on_the_latent_page_is_scored_by_the_saved_d(page, start_server, tmp_path):
+    from tests.browser.test_draw_browser import _drag, _upper_canvas
+
+    save_image_run(tmp_path, width=16, noise_dim=16)
+    server = start_server(GANLAB_RUNS_DIR=str(tmp_path))
+    page.set_viewport_size({"width": 1024, "height": 768})
+    open_latent_page(page, server)
+    view_choice(page, "Ask the discriminator").click()
+    page.locator('[data-testid="stRadio"]:has-text("Input") label').filter(has_text="Draw a digit").first.click()
+    page.get_by_text("Draw a digit to see what the discriminator makes of it.").wait_for(timeout=30_000)
+    _drag(page, _upper_canvas(page, "[data-testid='stMain'] canvas"), [(0.5, 0.15), (0.52, 0.5), (0.5, 0.85)])
+    page.get_by_text("What D sees").wait_for(timeout=60_000)
+    score = page.locator('[data-testid="stMetric"]:has-text("P(real)") [data-testid="stMetricValue"]').first
+    assert 0.0 <= float(score.inner_text()) <= 1.0
+    page.screenshot(path=str(ARTIFACTS / "latent-drawn-digit-1024x768.png"), full_page=True)
+    assert not page.get_by_text("Traceback").count()

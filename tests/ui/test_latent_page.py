@@ -242,6 +242,9 @@ def test_uploads_are_scored_or_refused_with_a_message(app):
     at.radio(key="lt_ask_what").set_value("frame")
     run(at)
     assert "What D sees" in image_captions(at) and not at.error
+    at.radio(key="lt_ask_what").set_value("draw")  # a canvas (AppTest cannot draw on it: the browser test does)
+    run(at)
+    assert any(i.value == "Draw a digit to see what the discriminator makes of it." for i in at.info) and not at.error
 
 
 def test_saved_run_opens(app, tmp_path, monkeypatch):
