@@ -38,9 +38,9 @@ class GanKind:
     continue_label: str = ""  # the Runs page's button that opens a saved run on that page
     data_sources: tuple[str, ...] = ()  # config.json data_source["source"] values it reads
     samples_file: str | None = None  # a file of generated samples written beside each save
-    export_formats: tuple[str, ...] = ()
+    export_formats: tuple[str, ...] = ()  # what `ganlab export` / the Runs page can write
     data_flags: tuple[str, ...] = ()  # CLI flags (dests) about this kind's data beyond its fields
-    latent_views: str = ""  # the ganlab.ui module that draws the Latent page's views of it  # what `ganlab export` / the Runs page can write
+    latent_views: str = ""  # the ganlab.ui module that draws the Latent page's views of it
     uses_accelerator: bool = False  # trains on a GPU when there is one
     scores_image_quality: bool = False  # the metric classifier's FID/IS apply to it
     samples_are_images: bool = False  # samples are pictures (nearest training images, scoring an image)
