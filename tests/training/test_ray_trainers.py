@@ -4,11 +4,15 @@ actor and its restart, and the CPUs given back. CI installs the `cluster` extra.
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
+# Before `import ray`: without it Ray on Linux turns 127.0.0.1 into the machine's network address.
+os.environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"
 ray = pytest.importorskip("ray")
 
-import cloudpickle  # noqa: E402  (comes with ray)
+from ray import cloudpickle  # noqa: E402  (Ray vendors it; the cloudpickle package is not a Ray dependency)
 
 from ganlab.config import Knobs, OptimizerKnobs, ToyStructure  # noqa: E402
 from ganlab.runs.store import load_run  # noqa: E402
@@ -27,6 +31,8 @@ SMALL = ToyStructure.from_dict({"generator": {"width": 16, "hidden_layers": 1}, 
 def local_ray():
     ray.init(num_cpus=2, include_dashboard=False, _node_ip_address="127.0.0.1", namespace="ganlab-tests",
              log_to_driver=False)
+    gcs = ray.get_runtime_context().gcs_address
+    assert gcs.startswith("127."), f"the test cluster left loopback: {gcs}"
     cloudpickle.register_pickle_by_value(trainer_probes)  # the actors need not import the tests
     try:
         yield
