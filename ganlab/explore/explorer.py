@@ -20,7 +20,7 @@ from torch import Tensor, nn
 from ganlab.explore.latent import (
     Directions, axis_directions, freeze_batch_norm, generate, generator_directions, interpolation_path,
 )
-from ganlab.viz.display import score_label
+from ganlab.gan.losses import score_label
 from ganlab.kinds import GanKind, get_kind, kind_of
 from ganlab.gan.losses import get_loss
 from ganlab.metrics.nearest import Neighbours, nearest_neighbours
@@ -255,7 +255,7 @@ def copy_runner_nets(runner: Any, timeout: float = 10.0) -> tuple[Any, Any, int,
     """(experiment, knobs, step, generator, discriminator, EMA generator or None): CPU copies
     made on the runner thread between two steps (`Runner.copy_nets`), so no tensor the
     thread mutates is read here. The copies are the caller's own."""
-    from ganlab.training.runner import RunnerClosedError
+    from ganlab.training import RunnerClosedError
 
     try:
         knobs = runner.snapshot().knobs

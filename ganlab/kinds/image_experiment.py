@@ -13,7 +13,8 @@ from torchvision.utils import make_grid
 
 from ganlab.settings.config import ImageStructure, Knobs
 from ganlab.data.images import ImageDataset
-from ganlab.kinds.image import IMAGE
+from ganlab.kinds.base import seeded_nets
+from ganlab.nets.image_nets import image_nets
 from ganlab.gan.ema import GeneratorEMA
 from ganlab.gan.step import GanParts, make_optimizer
 from ganlab.gan.timeline import Frame, GridTimeline
@@ -39,7 +40,7 @@ class ImageExperiment:
     """An image GAN on `dataset`, whose images must match the structure's size and channels
     (and, for a conditional GAN, whose labels must have the structure's number of classes)."""
 
-    kind = IMAGE.name
+    kind = "image"  # ganlab.kinds.image.IMAGE's name (the kind is never imported back)
 
     def __init__(self, structure: ImageStructure, dataset: ImageDataset, device: str | torch.device = "cpu") -> None:
         s = structure
@@ -87,7 +88,7 @@ class ImageExperiment:
 
     def build(self, knobs: Knobs) -> GanParts:
         s = self.structure
-        G, D = IMAGE.build_nets(s, self.device)
+        G, D = seeded_nets(image_nets, s, self.device)
         rng = torch.Generator().manual_seed(s.seed)
         dataset, device, noise_dim, conditional = self.dataset, self.device, s.noise_dim, s.conditional
 

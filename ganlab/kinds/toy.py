@@ -41,9 +41,9 @@ class ToyKind(GanKind):
         return F.TOY_FIELDS, (*F.TOY_SHORTHANDS, *F.KNOB_SHORTHANDS)
 
     def make_nets(self, structure: Any) -> tuple[nn.Module, nn.Module]:
-        from ganlab.nets.mlp import MLPDiscriminator, MLPGenerator
+        from ganlab.nets.mlp import toy_nets
 
-        return MLPGenerator(structure.noise_dim, structure.generator), MLPDiscriminator(structure.discriminator)
+        return toy_nets(structure)
 
     def noise_name(self, structure: Any) -> str:
         return structure.noise
@@ -106,7 +106,7 @@ class ToyKind(GanKind):
     @staticmethod
     def _drawing_of(structure: Any) -> Any:
         """The drawn data set a structure names (its link code), or None."""
-        from ganlab.settings.config import DRAWN_DATA
+        from ganlab.data.drawn import DRAWN_DATA
 
         if structure.data != DRAWN_DATA or not structure.drawing:
             return None
@@ -174,10 +174,9 @@ class ToyKind(GanKind):
         return npy_bytes(np.asarray(frame.grid, dtype=np.float32)[:SNAPSHOT_POINTS]), ".npy"
 
     def samples_picture(self, samples: Any, config: Mapping[str, Any], run_dir: Path) -> tuple[bytes, str]:
-        from ganlab.runs.catalog import toy_bounds
         from ganlab.storage.render import scatter_png
 
-        bounds, real = toy_bounds(config, run_dir)
+        bounds, real = self.snapshot_axes(config.get("data_source") or {}, run_dir)
         if bounds is None:
             lo, hi = samples.min(0), samples.max(0)
             pad = np.maximum((hi - lo) * 0.1, 1e-3)

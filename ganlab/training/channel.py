@@ -21,10 +21,12 @@ import socket
 import threading
 from typing import Any, Callable
 
+from ganlab.training.runner_state import TrainerUnavailable
+
 log = logging.getLogger(__name__)
 
 
-class WorkerLostError(RuntimeError):
+class WorkerLostError(TrainerUnavailable):
     """The trainer on the other end is gone (its process died, or the link to it broke)."""
 
 

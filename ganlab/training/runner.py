@@ -161,6 +161,10 @@ class Runner(RunnerCalls, RunnerSaving, RunnerView):
         if threading.current_thread() is not self._thread:
             self._thread.join(timeout)
 
+    def restart(self) -> None:
+        """Nothing to do: a thread of this process is never lost the way a worker process is
+        (the `Trainer` interface's restart is for those)."""
+
     @property
     def alive(self) -> bool:
         return self._thread.is_alive()

@@ -123,7 +123,7 @@ def _structure_inputs() -> None:
     field_input(FIELD["nd"], PREFIX, c1)
     field_input(FIELD["w"], PREFIX, c2)
     c1, c2 = st.columns(2)
-    for column, key in zip((c1, c2, c1, c2, c1), ("gbn", "dbn", "dsn", "cond", "xc")):
+    for column, key in zip((c1, c2, c1, c2, c1), ("gbn", "dbn", "dsn", "cond", "xc"), strict=False):
         field_input(FIELD[key], PREFIX, column)
     c1, c2 = st.columns(2)
     field_input(FIELD["ema"], PREFIX, c1)

@@ -54,7 +54,7 @@ def frame_png(path: Path, file: Path, size: int = 360) -> bytes:
     return _frame_cached(str(path), str(file), _mtime(file), size)
 
 
-def _thumbnail(summary: RunSummary) -> str | None:
+def run_thumbnail(summary: RunSummary) -> str | None:
     snaps = snapshot_steps(summary.path)
     if not snaps:
         return None
@@ -74,7 +74,7 @@ def status_text(summary: RunSummary) -> str:
     return summary.status + (" (view only)" if summary.view_only else "")
 
 
-def _headless(summary: RunSummary) -> bool:
+def is_headless(summary: RunSummary) -> bool:
     """Live, and written by another process (a headless `ganlab train`), not this server."""
     if not summary.live:
         return False
@@ -84,11 +84,11 @@ def _headless(summary: RunSummary) -> bool:
         return False
 
 
-def _flash(kind: str, text: str) -> None:
+def flash(kind: str, text: str) -> None:
     st.session_state["rn_flash"] = (kind, text)
 
 
-def _show_flash() -> None:
+def show_flash() -> None:
     if "rn_flash" in st.session_state:
         kind, text = st.session_state.pop("rn_flash")
         {"info": st.info, "error": st.error, "success": st.success}[kind](text)
@@ -117,10 +117,10 @@ def open_saved_run(name: str, verb: str):
         path = run_path(name)
         experiment, state, config = load_run(path)
     except RunFormatError as exc:  # our own sentence
-        _flash("error", f"Cannot {verb} “{name}”: {exc}")
+        flash("error", f"Cannot {verb} “{name}”: {exc}")
         return None
     except (OSError, ValueError):
         logging.getLogger(__name__).exception("cannot open run %s", name)
-        _flash("error", f"Cannot {verb} “{name}”: its files cannot be read (the details are in the server log).")
+        flash("error", f"Cannot {verb} “{name}”: its files cannot be read (the details are in the server log).")
         return None
     return path, experiment, state, config, {k: config[k] for k in KEPT_CONFIG if k in config}

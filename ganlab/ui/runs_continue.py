@@ -18,11 +18,9 @@ import streamlit as st
 
 from ganlab.runs import RunFormatError, RunSummary, RunWriter
 from ganlab.storage.paths import NAME_RULE, check_name
-from ganlab.training.runner import Runner
+from ganlab.training import Trainer, make_runner, saver_for, timeline_frames
 from ganlab.gan.timeline import offer_frames
-from ganlab.training.trainers import make_runner
-from ganlab.ui.runs_common import AUTOSAVE_S, _flash, open_saved_run
-from ganlab.runs.resume import saver_for, timeline_frames
+from ganlab.ui.runs_common import AUTOSAVE_S, flash, open_saved_run
 from ganlab.ui.runs_live import quality_results, save_live_run, session_runner
 from ganlab.kinds import KINDS
 from ganlab.ui.nav import TRAINING_PAGE_FILES
@@ -70,7 +68,7 @@ def continue_run(name: str) -> bool:
         return False
     path, experiment, state, config, keep = opened
     key, _, _ = TARGETS[experiment.kind]
-    box: dict[str, Runner] = {}
+    box: dict[str, Trainer] = {}
     runner = session_runner(key)
     if runner is None:
         options = _runner_options(key)
@@ -122,7 +120,8 @@ def continue_section(summary: RunSummary, config: dict[str, Any] | None) -> None
     step = current.snapshot(with_history=False).step if current is not None else 0
     already = current is not None and st.session_state.get(STATE_CONTINUED, {}).get(key) == name
     has_other = step > 0 and not already
-    if st.button(BUTTONS.get(summary.kind, "Continue"), key="rn_continue", icon=":material/open_in_new:", disabled=why is not None,
+    if st.button(BUTTONS.get(summary.kind, "Continue"), key="rn_continue", icon=":material/open_in_new:",
+                 disabled=why is not None,
                  help=why or f"Open the run on the {label} at its saved step, with its knobs and history; "
                              "it saves into this run"):
         if already:  # the page trains this run already (maybe ahead of the last autosave): just go there
@@ -152,7 +151,7 @@ def continue_question(summary: RunSummary, config: dict[str, Any] | None) -> Non
         try:
             check_name(keep_as)
         except RunFormatError as exc:
-            _flash("error", str(exc))
+            flash("error", str(exc))
             st.rerun()
         if save_live_run(key, keep_as, keep_saving=False):
             _go(name, page)
