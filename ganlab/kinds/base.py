@@ -67,7 +67,8 @@ class GanKind:
         raise NotImplementedError
 
     def structure_from_dict(self, data: Any) -> Any:
-        return self.structure_class.from_dict(data)
+        cls: Any = self.structure_class  # a structure dataclass: it has from_dict
+        return cls.from_dict(data)
 
     # ------------------------------------------------------------ nets and noise
     def make_nets(self, structure: Any) -> tuple[nn.Module, nn.Module]:

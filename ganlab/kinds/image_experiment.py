@@ -63,6 +63,7 @@ class ImageExperiment:
         self.eval_noise = torch.randn(EVAL_SAMPLES, s.noise_dim, generator=fixed).to(self.device)
         self.eval_labels = (torch.arange(EVAL_SAMPLES) % k).to(self.device) if k else None
         # the grid: conditional -> one row per class, the same z down each column
+        self.grid_labels: torch.Tensor | None
         if k:
             column_noise = torch.randn(GRID_COLUMNS, s.noise_dim, generator=fixed)
             self.grid_noise = column_noise.repeat(k, 1).to(self.device)
@@ -99,7 +100,7 @@ class ImageExperiment:
             # The step conditions G on these labels too (the fake batch of a D update, and the
             # G update's own draw): the labels of data samples follow the empirical distribution.
             x, labels = dataset.sample(n, rng)
-            return x.to(device), (labels.to(device) if conditional else None)
+            return x.to(device), (labels.to(device) if conditional and labels is not None else None)
 
         def sample_labels(n: int) -> torch.Tensor:  # a G update's classes: drawn as in a data batch
             return sample_real(n)[1]
@@ -119,7 +120,7 @@ class ImageExperiment:
         mean, std = torch.stack([fake.mean(), fake.std()]).tolist()
         return {"pixel_mean": mean, "pixel_std": std}
 
-    def view(self, parts: GanParts, knobs: Knobs) -> ImageView:
+    def view(self, parts: GanParts, knobs: Knobs | None = None) -> ImageView:
         """The live generator's fixed-noise grid, and the EMA generator's when EMA is on."""
         ema = getattr(parts, "ema", None)
         return ImageView(self.grid(parts.generator), self.grid(ema.module) if ema is not None else None)

@@ -92,7 +92,7 @@ class ToyKind(GanKind):
             from ganlab.data.toy import get_toy
 
             try:
-                return get_toy(data.get("name"))
+                return get_toy(str(data.get("name")))
             except KeyError as exc:
                 raise RunFormatError(str(exc.args[0])) from None
         from ganlab.data.points_csv import empirical_distribution
@@ -143,7 +143,7 @@ class ToyKind(GanKind):
             return (float(lo[0] - pad[0]), float(hi[0] + pad[0]), float(lo[1] - pad[1]), float(hi[1] + pad[1])), points[:500]
         from ganlab.data.toy import TOY_DISTRIBUTIONS
 
-        toy = TOY_DISTRIBUTIONS.get(data.get("name")) if data.get("source") == "toy" else None
+        toy = TOY_DISTRIBUTIONS.get(str(data.get("name"))) if data.get("source") == "toy" else None
         if toy is None:
             return None, None
         return toy.bounds, toy.sample(500, torch.Generator().manual_seed(0)).numpy()
@@ -154,8 +154,8 @@ class ToyKind(GanKind):
             return total
         from ganlab.data.toy import TOY_DISTRIBUTIONS
 
-        toy = TOY_DISTRIBUTIONS.get((config.get("data_source") or {}).get("name"))
-        return len(toy.centres) if toy is not None and toy.has_modes else None
+        toy = TOY_DISTRIBUTIONS.get(str((config.get("data_source") or {}).get("name")))
+        return len(toy.centres) if toy is not None and toy.has_modes and toy.centres is not None else None
 
     def modes_total(self, experiment: Any) -> int | None:
         ds = experiment.dataset

@@ -103,8 +103,9 @@ class ToyExperiment:
         fake = parts.generator(self.eval_noise).cpu().numpy()
         out = point_cloud_divergences(self.real_eval, fake, self.dataset.bounds)
         out = {"kl_hist": out["kl"], "js_hist": out["js"]}
-        if self.dataset.has_modes:
-            stats = mode_stats(fake, self.dataset.centres, self.dataset.sd, self.dataset.weights)
+        centres, sd = self.dataset.centres, self.dataset.sd
+        if self.dataset.has_modes and centres is not None and sd is not None:
+            stats = mode_stats(fake, centres, sd, self.dataset.weights)
             out.update(modes_covered=stats.modes_covered, high_quality=stats.high_quality, mode_kl=stats.mode_kl)
         return out
 
@@ -123,7 +124,8 @@ class ToyExperiment:
         evaluated on a grid over exactly those bounds, so a zoomed view shows D's detail."""
         G, D = parts.generator, parts.discriminator
         loss = get_loss(knobs.loss)
-        bounds = self.dataset.bounds if bounds is None else tuple(float(v) for v in bounds)
+        x0, x1, y0, y1 = (float(v) for v in (self.dataset.bounds if bounds is None else bounds))
+        bounds = (x0, x1, y0, y1)
         xs, ys, grid = self.surface_grid(bounds)
         with torch.no_grad():
             surface = loss.score(D(grid)).reshape(len(ys), len(xs)).cpu().numpy()

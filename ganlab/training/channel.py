@@ -56,7 +56,8 @@ class Channel:
         """Run handler `name` on the other end and return its result (or raise its exception).
         TimeoutError when no reply came in `timeout` s; WorkerLostError when the other end is gone."""
         call_id = next(self._ids)
-        done, box = threading.Event(), {}
+        done = threading.Event()
+        box: dict[str, Any] = {}
         with self._lock:
             if self._closed:
                 raise WorkerLostError("the trainer process is gone")

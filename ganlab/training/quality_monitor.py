@@ -77,7 +77,7 @@ def runner_sample_source(runner: Any, *, ema: bool = False, timeout: float = 30.
     returns `(step, None)`."""
     last = {"step": None}
 
-    def source() -> tuple[int, np.ndarray]:
+    def source() -> tuple[int, np.ndarray | None]:
         copy = functools.partial(copy_generator_for_scoring, ema=ema, unless_step=last["step"])
         step, generator, noise, labels = runner.call_on_thread(copy, timeout, "copying the generator")
         if generator is None:

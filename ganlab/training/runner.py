@@ -310,6 +310,7 @@ class Runner(RunnerCalls, RunnerSaving, RunnerView):
 
     def _apply_knobs(self, knobs: Knobs) -> None:
         parts = self._parts
+        assert parts is not None  # built by the first reset, before any command
         parts.g_optimizer = apply_optimizer_knobs(parts.g_optimizer, parts.generator, knobs.g_opt)
         parts.d_optimizer = apply_optimizer_knobs(parts.d_optimizer, parts.discriminator, knobs.d_opt)
         with self._cond:
@@ -318,9 +319,11 @@ class Runner(RunnerCalls, RunnerSaving, RunnerView):
     def _train_once(self, knobs: Knobs, which: str, observer: StepObserver | None = None) -> bool:
         """One step; False when it diverged."""
         started = time.perf_counter()
+        parts = self._parts
+        assert parts is not None  # built by the first reset, before any command
         if knobs.lr_half_life:
-            apply_lr_schedule(self._parts, knobs, self._step)
-        record = train_step(self._parts, knobs, which, observer)
+            apply_lr_schedule(parts, knobs, self._step)
+        record = train_step(parts, knobs, which, observer)
         elapsed = time.perf_counter() - started
         bad = first_non_finite(record)
         with self._cond:
@@ -354,6 +357,7 @@ class Runner(RunnerCalls, RunnerSaving, RunnerView):
     def _evaluate(self) -> None:
         if self._evals is not None and self._last_eval_step == self._step:
             return
+        assert self._parts is not None  # built by the first reset, before any command
         values = self._experiment.evaluate(self._parts)
         record_timeline = getattr(self._experiment, "record_timeline", None)  # image grids for the page's slider
         if record_timeline is not None:

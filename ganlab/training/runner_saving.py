@@ -4,14 +4,23 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from ganlab.training.runner_state import Experiment, RunState
+
+if TYPE_CHECKING:
+    from ganlab.gan.step import GanParts
+    from ganlab.settings.config import Knobs
 
 
 class RunnerSaving:
     """The Runner's methods that capture, restore and autosave its `TrainingState`; they use the
     Runner's lock (`_cond`), command queue and counters."""
+
+    _pending_knobs: Knobs | None
+    _parts: GanParts | None
+    _message: str | None
+    _error_detail: str | None
 
     def export_state(self, timeout: float = 60.0):
         """The full training state (a ganlab.runs.state.TrainingState), captured on the runner
