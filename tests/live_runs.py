@@ -17,11 +17,11 @@ TRAINERS = ("thread", "process")
 # Each net option the image page offers, on tiny nets; "fast start" is the default preset's nets
 # (spectral norm in D, batch norm in G, the extra conv and an EMA generator) at width 8.
 NET_OPTIONS = {
-    "spectral norm": dict(d_spectral_norm=True),
-    "batch norm": dict(g_batch_norm=True, d_batch_norm=True, d_spectral_norm=False),
-    "conditional": dict(conditional=True, d_spectral_norm=True),
-    "EMA": dict(ema_decay=0.9, d_spectral_norm=True),
-    "fast start": dict(g_batch_norm=True, d_spectral_norm=True, extra_conv=True, ema_decay=0.999),
+    "spectral norm": {"d_spectral_norm": True},
+    "batch norm": {"g_batch_norm": True, "d_batch_norm": True, "d_spectral_norm": False},
+    "conditional": {"conditional": True, "d_spectral_norm": True},
+    "EMA": {"ema_decay": 0.9, "d_spectral_norm": True},
+    "fast start": {"g_batch_norm": True, "d_spectral_norm": True, "extra_conv": True, "ema_decay": 0.999},
 }
 
 
@@ -33,8 +33,8 @@ def tiny_dataset() -> ImageDataset:
 
 
 def image_experiment(option: str) -> ImageExperiment:
-    base = dict(dataset="tiny", noise_dim=8, width=8, g_batch_norm=False, d_batch_norm=False,
-                d_spectral_norm=False, conditional=False, num_classes=3, ema_decay=0.0)
+    base = {"dataset": "tiny", "noise_dim": 8, "width": 8, "g_batch_norm": False, "d_batch_norm": False,
+            "d_spectral_norm": False, "conditional": False, "num_classes": 3, "ema_decay": 0.0}
     return ImageExperiment(ImageStructure(**(base | NET_OPTIONS[option])), tiny_dataset())
 
 

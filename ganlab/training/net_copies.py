@@ -10,8 +10,9 @@ a saved run's nets are loaded (their tensors are named the same way: "generator.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
 
 from torch import Tensor, nn
 
