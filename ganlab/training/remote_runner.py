@@ -240,12 +240,9 @@ class RemoteRunner(RemoteEvents, RunnerCalls):
 
     def call_on_thread(self, fn: Callable, timeout: float = 30.0, what: str = "the request") -> Any:
         """`fn(parts, experiment, step)` on the trainer, between two steps: `fn` must be picklable
-        (a module-level function, or a functools.partial of one)."""
+        (a module-level function, or a functools.partial of one), and so must its result: tensors
+        and plain data, never a module (`copy_nets` sends weights: ganlab.training.net_copies)."""
         return self._call("call", fn, timeout, what, timeout=timeout + QUICK_S)
-
-    def copy_nets(self, timeout: float = 30.0) -> Any:
-        nets = self._call("copy_nets", timeout, timeout=timeout + QUICK_S)
-        return dataclasses.replace(nets, experiment=self.experiment)
 
     def timeline_frames(self) -> tuple:
         """The trainer's timeline frames, fetched incrementally and mirrored into the page's copy
