@@ -20,6 +20,7 @@ from typing import Any, Callable
 from ganlab.config import TRAIN_WHICH, Knobs
 from ganlab.training.channel import WorkerLostError
 from ganlab.training.remote_events import RemoteEvents
+from ganlab.training.run_guard import check_memory, release_when_idle, take_step_slot
 from ganlab.training.runner_calls import RunnerCalls
 from ganlab.training.runner_state import RunnerClosedError, RunState, Snapshot
 from ganlab.training.slots import TrainingSlots
@@ -54,13 +55,18 @@ class RemoteRunner(RemoteEvents, RunnerCalls):
     def __init__(self, experiment: Any, knobs: Knobs, *, transport_factory: Callable[[str], Any],
                  slots: TrainingSlots | None = None, eval_every: int = 100, view_interval: float = 0.2,
                  history_capacity: int = 2000, saver: Callable[[Any], None] | None = None,
-                 save_every: float = 60.0, image_device: str = "auto", torch_threads: int | None = 1) -> None:
+                 save_every: float = 60.0, image_device: str = "auto", torch_threads: int | None = 1,
+                 memory_budget: int | None = None) -> None:
+        """`memory_budget`: bytes the run may need; Play and Step over it are refused, and a worker
+        process gets an address-space limit of its size (see worker_process)."""
         self.id = f"remote-{next(_ids)}"
         self.eval_every = eval_every
         self._factory = transport_factory
         self._slots = slots
         self._options = {"eval_every": eval_every, "view_interval": view_interval,
-                         "history_capacity": history_capacity, "image_device": image_device}
+                         "history_capacity": history_capacity, "image_device": image_device,
+                         "memory_limit": memory_budget}
+        self.memory_budget = memory_budget
         self._lock = threading.RLock()
         self._seqs = itertools.count(1)
         self._experiments: dict[int, Any] = {}
@@ -121,6 +127,7 @@ class RemoteRunner(RemoteEvents, RunnerCalls):
             self._check_open()
             if self._lost or self._wants_play:
                 return
+            check_memory(self.experiment, self._knobs, self.memory_budget)
             self._wants_play = True
             self._play_gen += 1
             gen = self._play_gen
@@ -138,7 +145,11 @@ class RemoteRunner(RemoteEvents, RunnerCalls):
         if which not in TRAIN_WHICH:
             raise ValueError(f"which must be one of {TRAIN_WHICH}")
         self._check_open()
+        check_memory(self.experiment, self._knobs, self.memory_budget)
+        holder = None if self._wants_play or self._lost else take_step_slot(self._slots, self.id)
         self._command("step", which, int(count), bool(evaluate))
+        if holder is not None:
+            release_when_idle(self, self._slots, holder)
 
     def step_traced(self, timeout: float = 30.0) -> Any:
         """One iteration recorded for the slow-motion view (see Runner.step_traced): its StepTrace."""

@@ -28,6 +28,9 @@ def trainer_kind() -> str:
 
 def make_runner(experiment: Any, knobs: Knobs, *, slots: Any = None, **options: Any) -> Any:
     """A runner for `experiment` with the Runner interface, training where `trainer_kind()` says."""
+    from ganlab.training.run_guard import budget_for
+
+    options.setdefault("memory_budget", budget_for(slots))  # the server's per-run memory budget
     kind = trainer_kind()
     if kind == "thread":
         from ganlab.training.runner import Runner

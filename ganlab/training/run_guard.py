@@ -1,0 +1,73 @@
+"""What a run must pass before it computes, on the app server's side: its memory estimate under
+the server's per-run budget (ganlab.training.memory_budget), and a training slot for a Step as
+for Play (one Step of a huge run costs as much as minutes of Play, so it counts against the
+server's cap too). Shared by the thread `Runner` and the `RemoteRunner`."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import Any
+
+from ganlab.config import Knobs
+from ganlab.training import memory_budget
+from ganlab.training.slots import TrainingSlots
+
+log = logging.getLogger(__name__)
+
+IDLE_POLL_S = 30.0  # a remote Step's slot: how long each wait for the trainer to finish lasts
+
+
+def budget_for(slots: TrainingSlots | None) -> int | None:
+    """The per-run memory budget of a server with these training slots (None without slots:
+    the command line trains on the user's own machine)."""
+    return None if slots is None else memory_budget.run_budget(slots.limit)
+
+
+def check_memory(experiment: Any, knobs: Knobs, budget: int | None) -> None:
+    """Raise OverBudgetError (a message for the user) when `experiment` trained with `knobs` needs
+    more memory than `budget`; nothing is allocated to find out."""
+    if budget is None:
+        return
+    data = memory_budget.dataset_bytes(getattr(experiment, "dataset", None))
+    memory_budget.check(experiment.structure, knobs, data, budget)
+
+
+def over_budget(experiment: Any, knobs: Knobs, budget: int | None) -> str | None:
+    """The refusal message of `check_memory`, or None when the run fits."""
+    try:
+        check_memory(experiment, knobs, budget)
+    except memory_budget.OverBudgetError as err:
+        return str(err)
+    return None
+
+
+def take_step_slot(slots: TrainingSlots | None, runner_id: str) -> str | None:
+    """A slot for one Step of a run that is not playing: its holder name, or None without slots.
+    Raises CapacityError, with Play's words, when the server is full."""
+    if slots is None:
+        return None
+    holder = f"{runner_id}/step"
+    slots.acquire(holder)
+    return holder
+
+
+def release_when_idle(runner: Any, slots: TrainingSlots, holder: str) -> None:
+    """Give a remote Step's slot back once the trainer has finished its queued work (or is gone),
+    from a daemon thread: the page does not wait for the step."""
+
+    def wait() -> None:
+        try:
+            while not getattr(runner, "_released", False) and not getattr(runner, "_lost", False):
+                try:
+                    if runner.wait_idle(IDLE_POLL_S):
+                        break
+                except TimeoutError:
+                    time.sleep(1.0)
+        except Exception:  # a trainer that failed: its run shows it; the slot must still go back
+            log.exception("%s: waiting for a step to finish failed", runner.id)
+        finally:
+            slots.release(holder)
+
+    threading.Thread(target=wait, name=f"{runner.id}-step-slot", daemon=True).start()
