@@ -20,7 +20,7 @@ from typing import Any, Callable
 from ganlab.config import TRAIN_WHICH, Knobs
 from ganlab.training.channel import WorkerLostError
 from ganlab.training.remote_events import RemoteEvents
-from ganlab.training.run_guard import check_memory, release_when_idle, take_step_slot
+from ganlab.training.run_guard import check_memory, pause_if_over_budget, release_when_idle, take_step_slot
 from ganlab.training.runner_calls import RunnerCalls
 from ganlab.training.runner_state import RunnerClosedError, RunState, Snapshot
 from ganlab.training.slots import TrainingSlots
@@ -57,16 +57,14 @@ class RemoteRunner(RemoteEvents, RunnerCalls):
                  history_capacity: int = 2000, saver: Callable[[Any], None] | None = None,
                  save_every: float = 60.0, image_device: str = "auto", torch_threads: int | None = 1,
                  memory_budget: int | None = None) -> None:
-        """`memory_budget`: bytes the run may need; Play and Step over it are refused, and a worker
-        process gets an address-space limit of its size (see worker_process)."""
         self.id = f"remote-{next(_ids)}"
         self.eval_every = eval_every
         self._factory = transport_factory
         self._slots = slots
         self._options = {"eval_every": eval_every, "view_interval": view_interval,
                          "history_capacity": history_capacity, "image_device": image_device,
-                         "memory_limit": memory_budget}
-        self.memory_budget = memory_budget
+                         "memory_limit": memory_budget}  # the worker's limit (worker_process.limit_memory)
+        self.memory_budget = memory_budget  # Play and Step over it are refused (run_guard)
         self._lock = threading.RLock()
         self._seqs = itertools.count(1)
         self._experiments: dict[int, Any] = {}
@@ -204,9 +202,11 @@ class RemoteRunner(RemoteEvents, RunnerCalls):
     def set_knobs(self, knobs: Knobs) -> None:
         """Applied before the next step; optimizer state is kept."""
         self._check_open()
-        with self._lock:
-            self._knobs = knobs
-        self._command("set_knobs", knobs)
+        self._knobs = knobs  # (one assignment: no lock needed)
+        try:  # too big for the budget while playing: paused first, the knobs sent all the same
+            pause_if_over_budget(self, knobs, self._wants_play)
+        finally:
+            self._command("set_knobs", knobs)
 
     def release(self, timeout: float = 5.0) -> None:
         """Stop the trainer for good and give back the training slot."""

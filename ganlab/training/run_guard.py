@@ -43,6 +43,25 @@ def over_budget(experiment: Any, knobs: Knobs, budget: int | None) -> str | None
     return None
 
 
+def pause_if_over_budget(runner: Any, knobs: Knobs, playing: bool) -> None:
+    """New knobs for a playing run that make it too big for its budget (a larger batch): the run
+    pauses before its next step and OverBudgetError tells the user why (the knobs are kept, so
+    the widgets and the run agree; Play is refused until they fit)."""
+    message = over_budget(runner.experiment, knobs, runner.memory_budget) if playing else None
+    if message is not None:
+        runner.pause()
+        raise memory_budget.OverBudgetError(message)
+
+
+def warm_up() -> None:
+    """Estimate two small runs once: the first estimate in a process imports PyTorch's meta-device
+    kernels (seconds), which the server does at start rather than on someone's first Play."""
+    from ganlab.config import ImageStructure, ToyStructure
+
+    for structure in (ToyStructure(), ImageStructure(width=8)):
+        memory_budget.estimate(structure, Knobs(batch_size=8))
+
+
 def take_step_slot(slots: TrainingSlots | None, runner_id: str) -> str | None:
     """A slot for one Step of a run that is not playing: its holder name, or None without slots.
     Raises CapacityError, with Play's words, when the server is full."""

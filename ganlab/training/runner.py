@@ -22,7 +22,7 @@ from ganlab.training.runner_calls import RunnerCalls
 from ganlab.training.runner_saving import RunnerSaving
 from ganlab.training.runner_state import DIVERGENCE_ADVICE, Experiment, RunnerClosedError, RunState
 from ganlab.training.runner_view import RunnerView
-from ganlab.training.run_guard import check_memory, take_step_slot
+from ganlab.training.run_guard import check_memory, pause_if_over_budget, take_step_slot
 from ganlab.training.slots import TrainingSlots
 from ganlab.training.step import (
     RECORD_KEYS, GanParts, StepObserver, apply_lr_schedule, apply_optimizer_knobs, first_non_finite, train_step,
@@ -156,11 +156,14 @@ class Runner(RunnerCalls, RunnerSaving, RunnerView):
 
     def set_knobs(self, knobs: Knobs) -> None:
         """Applied before the next step; optimizer state is kept."""
-        with self._cond:
-            self._check_open()
-            self._pending_knobs = knobs
-            self._knobs = knobs
-            self._cond.notify_all()
+        self._check_open()
+        try:  # too big for the budget while playing: paused first, the knobs kept all the same
+            pause_if_over_budget(self, knobs, self.state == RunState.RUNNING)
+        finally:
+            with self._cond:
+                self._pending_knobs = knobs
+                self._knobs = knobs
+                self._cond.notify_all()
 
     def release(self, timeout: float = 5.0) -> None:
         """Stop the thread for good and give back the training slot."""

@@ -47,6 +47,9 @@ def make_runner(experiment: Any, knobs: Knobs, *, slots: Any = None, **options: 
 
 def warm_up_trainers() -> None:
     """Get the trainers' host ready in the background (the forkserver imports torch; Ray connects)."""
+    from ganlab.training.run_guard import warm_up as warm_up_estimates
+
+    threading.Thread(target=warm_up_estimates, name="ganlab-estimates-warm-up", daemon=True).start()
     kind = trainer_kind()
     if kind == "thread":
         return

@@ -109,3 +109,20 @@ def test_a_worker_over_its_memory_limit_ends_its_run_with_a_message_and_the_serv
     assert bystander.state == RunState.RUNNING and os.getpid()  # the server (this process) and the other run go on
     start = bystander.snapshot(with_history=False).step
     wait_until(lambda: bystander.snapshot(with_history=False).step > start, timeout=30)
+
+
+@pytest.mark.parametrize("make", [_thread, _process], ids=["thread", "process"])
+def test_a_larger_batch_while_playing_pauses_the_run_with_the_reason(made, make):
+    slots = TrainingSlots(2)
+    runner = make(made, slots, ImageExperiment(IMAGES, _images()), Knobs(batch_size=16), memory_budget=2**30)
+    runner.play()
+    wait_until(lambda: runner.snapshot(with_history=False).step >= 2, timeout=60)
+    runner.set_knobs(Knobs(batch_size=32))  # fits: nothing happens
+    with pytest.raises(OverBudgetError, match="batch size 4,096"):
+        runner.set_knobs(Knobs(batch_size=4096))
+    assert runner.wait_idle(60)
+    snap = runner.snapshot()
+    assert snap.state == RunState.PAUSED and snap.knobs.batch_size == 4096  # the widgets and the run agree
+    wait_until(lambda: slots.in_use == 0, timeout=10)
+    with pytest.raises(OverBudgetError):
+        runner.play()
