@@ -22,11 +22,11 @@ CONFIGS = ("256,64,32,3", "512,64,32,3", "128,128,32,3", "256,64,28,1,gp")
 CHILD = r"""
 import json, resource, sys, torch
 torch.set_num_threads(1); torch.set_flush_denormal(True)
-from ganlab.config import ImageStructure, Knobs
+from ganlab.settings.config import ImageStructure, Knobs
 from ganlab.data.images import ImageDataset
 from ganlab.training import memory_budget as mb
-from ganlab.training.image_experiment import ImageExperiment
-from ganlab.training.step import train_step
+from ganlab.kinds.image_experiment import ImageExperiment
+from ganlab.gan.step import train_step
 parts = sys.argv[1].split(",")
 bs, w, size, ch = map(int, parts[:4])
 s = ImageStructure(image_size=size, channels=ch, width=w, noise_dim=100)

@@ -23,7 +23,7 @@ from typing import Any
 
 import torch
 
-from ganlab.config import Knobs
+from ganlab.settings.config import Knobs
 
 ENV_RUN_MEMORY = "GANLAB_RUN_MEMORY_GB"
 FLOAT_BYTES = 4

@@ -17,7 +17,7 @@ import threading
 import time
 from typing import Any, Callable
 
-from ganlab.config import TRAIN_WHICH, Knobs
+from ganlab.settings.config import TRAIN_WHICH, Knobs
 from ganlab.training.channel import WorkerLostError
 from ganlab.training.remote_events import RemoteEvents
 from ganlab.training.run_guard import check_memory, pause_if_over_budget, release_when_idle, take_step_slot

@@ -10,7 +10,7 @@ import threading
 import time
 from typing import Any
 
-from ganlab.config import Knobs
+from ganlab.settings.config import Knobs
 from ganlab.training import memory_budget
 from ganlab.training.slots import TrainingSlots
 
@@ -56,7 +56,7 @@ def pause_if_over_budget(runner: Any, knobs: Knobs, playing: bool) -> None:
 def warm_up() -> None:
     """Estimate two small runs once: the first estimate in a process imports PyTorch's meta-device
     kernels (seconds), which the server does at start rather than on someone's first Play."""
-    from ganlab.config import ImageStructure, ToyStructure
+    from ganlab.settings.config import ImageStructure, ToyStructure
 
     for structure in (ToyStructure(), ImageStructure(width=8)):
         memory_budget.estimate(structure, Knobs(batch_size=8))

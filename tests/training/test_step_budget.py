@@ -9,16 +9,16 @@ import os
 import pytest
 import torch
 
-from ganlab.config import ImageStructure, Knobs, ToyStructure
+from ganlab.settings.config import ImageStructure, Knobs, ToyStructure
 from ganlab.data.images import ImageDataset
 from ganlab.training import run_guard
-from ganlab.training.image_experiment import ImageExperiment
+from ganlab.kinds.image_experiment import ImageExperiment
 from ganlab.training.memory_budget import OverBudgetError
 from ganlab.training.remote_runner import RemoteRunner
 from ganlab.training.runner import Runner
 from ganlab.training.runner_state import RunState
 from ganlab.training.slots import CapacityError, TrainingSlots
-from ganlab.training.toy_experiment import ToyExperiment
+from ganlab.kinds.toy_experiment import ToyExperiment
 from ganlab.training.worker_process import ProcessTransport, wait_gone
 from tests.conftest import wait_until
 
