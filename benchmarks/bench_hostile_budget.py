@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-import psutil  # noqa: E402
+import psutil
 
 MIB = 2**20
 ATTACK = {"data": "digits", "size": "32", "ch": "3", "w": "256", "bs": "4096", "ds": "10", "nd": "256"}
@@ -58,7 +58,7 @@ class Sampler:
                 self.peak[proc.pid] = max(self.peak[proc.pid], self._rss(proc))
             self.low_available = min(self.low_available, psutil.virtual_memory().available)
 
-    def stop(self) -> "Sampler":
+    def stop(self) -> Sampler:
         self._stop.set()
         self._thread.join(1.0)
         return self

@@ -11,7 +11,6 @@ import torch
 
 from ganlab.settings.config import ImageStructure, Knobs, ToyStructure
 from ganlab.data.images import ImageDataset
-from ganlab.training import run_guard
 from ganlab.kinds.image_experiment import ImageExperiment
 from ganlab.training.memory_budget import OverBudgetError
 from ganlab.training.remote_runner import RemoteRunner
@@ -39,14 +38,14 @@ def made():
     assert wait_gone([r.pid for r in runners if getattr(r, "pid", None)]) == []
 
 
-def _thread(made, slots, experiment=None, knobs=Knobs(), **options) -> Runner:
-    runner = Runner(experiment or ToyExperiment(SMALL), knobs, slots=slots, **options)
+def _thread(made, slots, experiment=None, knobs=None, **options) -> Runner:
+    runner = Runner(experiment or ToyExperiment(SMALL), knobs or Knobs(), slots=slots, **options)
     made.append(runner)
     return runner
 
 
-def _process(made, slots, experiment=None, knobs=Knobs(), **options) -> RemoteRunner:
-    runner = RemoteRunner(experiment or ToyExperiment(SMALL), knobs, transport_factory=ProcessTransport,
+def _process(made, slots, experiment=None, knobs=None, **options) -> RemoteRunner:
+    runner = RemoteRunner(experiment or ToyExperiment(SMALL), knobs or Knobs(), transport_factory=ProcessTransport,
                           slots=slots, **options)
     made.append(runner)
     return runner
