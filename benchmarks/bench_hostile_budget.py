@@ -122,7 +122,7 @@ def main() -> None:
     budget = memory_budget.run_budget(registry.slots.limit)
     print(f"cap {registry.slots.limit} run(s); budget {budget / 2**30:.2f} GB per run; "
           f"machine {memory_budget.machine_memory() / 2**30:.1f} GB")
-    started, pids, rows, rates = [], [], [], {}
+    started, pids, rows, rates, cpu_marks, attacker_proc = [], [], [], {}, {}, None
     try:
         # 0. the same pages from plain links first: one-time imports are not counted against the attacks
         for page, query, label in (("pages/2_Images.py", {"w": "8", "nd": "8", "bs": "8"}, "Images plain link: load"),
@@ -160,6 +160,8 @@ def main() -> None:
         attacker = registry.get(token[0] if isinstance(token, list) else token)
         if attacker is not None and attacker.pid:
             pids.append(attacker.pid)
+            attacker_proc = psutil.Process(attacker.pid)
+            cpu_marks["after the huge link's window"] = sum(attacker_proc.cpu_times()[:2])
 
         # 2. the crafted links that exist
         t0 = time.perf_counter()
@@ -201,6 +203,8 @@ def main() -> None:
             limit_seconds = time.perf_counter() - t0
         finally:
             remote_runner.check_memory = original
+        if attacker_proc is not None:
+            cpu_marks["before the after window"] = sum(attacker_proc.cpu_times()[:2])
         rates["after"] = rate(bystander, args.seconds)
     finally:
         for runner in started:
@@ -217,6 +221,8 @@ def main() -> None:
     print(f"\nStep on the huge link says: {step_message}")
     print(f"worker over its limit: ended in {limit_seconds:.1f} s, peak RSS {worker.peak[big.pid] / MIB:.0f} MB "
           f"(its budget {limit / MIB:.0f} MB + {LIMIT_SLACK // MIB} MB slack); its run says: {limit_message[:160]}...")
+    print("the huge link's own worker (its nets built and its first grids drawn, outside any slot): CPU s "
+          + ", ".join(f"{v:.1f} {k}" for k, v in cpu_marks.items()))
     print(f"machine's lowest MemAvailable during it: {worker.low_available / 2**30:.1f} GB")
     one, five, _ = os.getloadavg()
     print(f"load average {one:.2f} (5 min {five:.2f}) on {len(os.sched_getaffinity(0))} usable cores; "
