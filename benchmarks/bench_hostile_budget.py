@@ -108,7 +108,7 @@ def main() -> None:
 
     from ganlab.settings.config import ImageStructure, Knobs, ToyStructure
     from ganlab.data.images import ImageDataset
-    from ganlab.training import memory_budget, remote_runner
+    from ganlab.training import memory_budget, run_guard
     from ganlab.kinds.image_experiment import ImageExperiment
     from ganlab.training.runner_state import RunState
     from ganlab.kinds.toy_experiment import ToyExperiment
@@ -180,8 +180,8 @@ def main() -> None:
         # no training slot either: this run stands for one the estimate got wrong)
         structure = ImageStructure(image_size=32, channels=3, width=64, noise_dim=256)
         data = ImageDataset(torch.zeros(1797, 3, 32, 32, dtype=torch.uint8), name="blank")
-        original = remote_runner.check_memory
-        remote_runner.check_memory = lambda *a: None
+        original = run_guard.check_memory
+        run_guard.check_memory = lambda *a: None
         try:
             limit = int(args.limit_gb * 2**30)
             big = make_runner(ImageExperiment(structure, data), Knobs(batch_size=16), slots=None, memory_budget=limit)
@@ -202,7 +202,7 @@ def main() -> None:
             limit_message = big.snapshot().message or "(no message)"
             limit_seconds = time.perf_counter() - t0
         finally:
-            remote_runner.check_memory = original
+            run_guard.check_memory = original
         if attacker_proc is not None:
             cpu_marks["before the after window"] = sum(attacker_proc.cpu_times()[:2])
         rates["after"] = rate(bystander, args.seconds)

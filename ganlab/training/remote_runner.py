@@ -20,7 +20,7 @@ from typing import Any, Callable
 from ganlab.settings.config import TRAIN_WHICH, Knobs
 from ganlab.training.channel import WorkerLostError
 from ganlab.training.remote_events import RemoteEvents
-from ganlab.training.run_guard import check_memory, pause_if_over_budget, release_when_idle, take_step_slot
+from ganlab.training import run_guard
 from ganlab.training.runner_calls import RunnerCalls
 from ganlab.training.runner_state import RunnerClosedError, RunState, Snapshot
 from ganlab.training.slots import TrainingSlots
@@ -125,7 +125,7 @@ class RemoteRunner(RemoteEvents, RunnerCalls):
             self._check_open()
             if self._lost or self._wants_play:
                 return
-            check_memory(self.experiment, self._knobs, self.memory_budget)
+            run_guard.check_memory(self.experiment, self._knobs, self.memory_budget)
             self._wants_play = True
             self._play_gen += 1
             gen = self._play_gen
@@ -143,18 +143,18 @@ class RemoteRunner(RemoteEvents, RunnerCalls):
         if which not in TRAIN_WHICH:
             raise ValueError(f"which must be one of {TRAIN_WHICH}")
         self._check_open()
-        check_memory(self.experiment, self._knobs, self.memory_budget)
-        holder = None if self._wants_play or self._lost else take_step_slot(self._slots, self.id)
+        run_guard.check_memory(self.experiment, self._knobs, self.memory_budget)
+        holder = None if self._wants_play or self._lost else run_guard.take_step_slot(self._slots, self.id)
         self._command("step", which, int(count), bool(evaluate))
-        if holder is not None:
-            release_when_idle(self, self._slots, holder)
+        run_guard.release_when_idle(self, self._slots, holder)
 
     def step_traced(self, timeout: float = 30.0) -> Any:
         """One iteration recorded for the slow-motion view (see Runner.step_traced): its StepTrace."""
         self._check_open()
         if self._lost:
             raise WorkerLostError("the trainer of this run is gone")
-        return self._call("step_traced", timeout, timeout=timeout + QUICK_S)
+        with run_guard.held_step_slot(self._slots, self.id):  # a slow-motion step is a Step: it takes a slot too
+            return self._call("step_traced", timeout, timeout=timeout + QUICK_S)
 
     def reset(self, experiment: Any | None = None, notice: str | None = None) -> None:
         """Pause and start again from fresh weights (of a new structure, if given)."""
@@ -204,7 +204,7 @@ class RemoteRunner(RemoteEvents, RunnerCalls):
         self._check_open()
         self._knobs = knobs  # (one assignment: no lock needed)
         try:  # too big for the budget while playing: paused first, the knobs sent all the same
-            pause_if_over_budget(self, knobs, self._wants_play)
+            run_guard.pause_if_over_budget(self, knobs, self._wants_play)
         finally:
             self._command("set_knobs", knobs)
 

@@ -5,10 +5,11 @@ server's cap too). Shared by the thread `Runner` and the `RemoteRunner`."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
-from typing import Any
+from typing import Any, Iterator
 
 from ganlab.settings.config import Knobs
 from ganlab.training import memory_budget
@@ -72,9 +73,22 @@ def take_step_slot(slots: TrainingSlots | None, runner_id: str) -> str | None:
     return holder
 
 
-def release_when_idle(runner: Any, slots: TrainingSlots, holder: str) -> None:
+@contextlib.contextmanager
+def held_step_slot(slots: TrainingSlots | None, runner_id: str) -> Iterator[None]:
+    """A Step's slot held while the block runs (a slow-motion step, which the caller waits for)."""
+    holder = take_step_slot(slots, runner_id)
+    try:
+        yield
+    finally:
+        if holder is not None:
+            slots.release(holder)
+
+
+def release_when_idle(runner: Any, slots: TrainingSlots | None, holder: str | None) -> None:
     """Give a remote Step's slot back once the trainer has finished its queued work (or is gone),
-    from a daemon thread: the page does not wait for the step."""
+    from a daemon thread: the page does not wait for the step. Nothing to do without a holder."""
+    if holder is None:
+        return
 
     def wait() -> None:
         try:

@@ -90,7 +90,7 @@ def test_a_run_over_its_memory_budget_is_refused_before_it_computes(made, make):
 def test_a_worker_over_its_memory_limit_ends_its_run_with_a_message_and_the_server_goes_on(made, monkeypatch):
     bystander = _process(made, None)
     bystander.play()
-    monkeypatch.setattr("ganlab.training.remote_runner.check_memory", lambda *a: None)  # as if the estimate were wrong
+    monkeypatch.setattr("ganlab.training.run_guard.check_memory", lambda *a: None)  # as if the estimate were wrong
     runner = _process(made, TrainingSlots(2), ImageExperiment(IMAGES, _images()), Knobs(batch_size=16),
                       memory_budget=64 * 2**20)
     assert runner.wait_idle(60)
@@ -125,3 +125,17 @@ def test_a_larger_batch_while_playing_pauses_the_run_with_the_reason(made, make)
     wait_until(lambda: slots.in_use == 0, timeout=10)
     with pytest.raises(OverBudgetError):
         runner.play()
+
+
+@pytest.mark.parametrize("make", [_thread, _process], ids=["thread", "process"])
+def test_a_slow_motion_step_takes_a_slot_too(made, make):
+    slots = TrainingSlots(1)
+    runner = make(made, slots)
+    assert runner.wait_idle(30)
+    slots.acquire("someone else's run")
+    with pytest.raises(CapacityError, match="already training 1 run"):
+        runner.step_traced()
+    assert runner.snapshot().step == 0
+    slots.release("someone else's run")
+    trace = runner.step_traced()
+    assert trace is not None and runner.snapshot().step == 1 and slots.in_use == 0
