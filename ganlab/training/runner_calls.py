@@ -54,8 +54,11 @@ class RunnerCalls:
 
     def step_traced(self, timeout: float = 30.0) -> Any:
         """One iteration (like `step()`), recorded for the slow-motion view: its `StepTrace`
-        (ganlab.gan.step_trace). The run changes exactly as with a Step."""
-        return self._queued_call(("traced",), timeout, "the slow-motion step")
+        (ganlab.gan.step_trace). The run changes exactly as with a Step, and takes a slot as one does."""
+        from ganlab.training.run_guard import held_step_slot
+
+        with held_step_slot(getattr(self, "_slots", None), self.id):
+            return self._queued_call(("traced",), timeout, "the slow-motion step")
 
     def _traced_step(self, knobs: Knobs) -> Any:
         recorder = StepRecorder.for_experiment(self._parts, self._experiment, knobs)

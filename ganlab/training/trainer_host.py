@@ -56,7 +56,8 @@ class _SlotEvents:
         pass
 
     def release(self, holder: str) -> None:
-        self._host._post(("stopped", self._host._play_gen))
+        if holder == self._host.runner.id:  # a Step's slot is the server's to take and give back
+            self._host._post(("stopped", self._host._play_gen))
 
 
 class TrainerHost:
