@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ganlab.training import CapacityError, RunState, Snapshot, Trainer
+from ganlab.training import CapacityError, OverBudgetError, RunState, Snapshot, Trainer
 from ganlab.ui.restart import drop_undo, restart, restarted_notice
 from ganlab.ui.session import get_registry
 
@@ -14,13 +14,17 @@ def _play(runner: Trainer, prefix: str) -> None:
     drop_undo(prefix)  # the user moves on with the new run
     try:
         runner.play()
-    except CapacityError as err:
+    except (CapacityError, OverBudgetError) as err:  # the server is full, or the run too big for it
         st.session_state[prefix + "flash_error"] = str(err)
 
 
 def _step(runner: Trainer, prefix: str, which: str) -> None:
+    """A Step takes a training slot like Play (the run is not playing: it holds none)."""
     drop_undo(prefix)
-    runner.step(which)
+    try:
+        runner.step(which)
+    except (CapacityError, OverBudgetError) as err:
+        st.session_state[prefix + "flash_error"] = str(err)
 
 
 def _reset(runner: Trainer, prefix: str) -> None:

@@ -14,7 +14,7 @@ from ganlab.runs import (
     RunFormatError, RunSummary, delete_run, list_runs, read_config, rename_run, run_path, runs_root,
 )
 from ganlab.storage.paths import NAME_RULE, check_name
-from ganlab.training import CapacityError, RunState, Trainer
+from ganlab.training import CapacityError, OverBudgetError, RunState, Trainer
 from ganlab.ui.runs_common import flash, show_flash, user_text
 from ganlab.ui.runs_compare import compare_runs
 from ganlab.ui.runs_continue import continue_question, continue_section, detach_continued
@@ -30,7 +30,7 @@ MAX_COMPARE = 8
 def _start(runner: Trainer) -> None:
     try:
         runner.play()
-    except CapacityError as exc:
+    except (CapacityError, OverBudgetError) as exc:
         flash("error", str(exc))
 
 

@@ -19,7 +19,7 @@ import numpy as np
 import streamlit as st
 
 from ganlab.viz.plots_step import substep_figures
-from ganlab.training import RunState, TrainerUnavailable
+from ganlab.training import CapacityError, OverBudgetError, RunState, TrainerUnavailable
 from ganlab.gan.step_stages import STAGES, SubStep, substeps
 from ganlab.gan.step_trace import SlowMotionUnavailable
 from ganlab.ui.model_graph import toy_graph_html
@@ -47,7 +47,7 @@ def _take_step(runner: Any, prefix: str) -> None:
     st.session_state.pop(_ERROR, None)
     try:
         trace = runner.step_traced()
-    except SlowMotionUnavailable as exc:
+    except (SlowMotionUnavailable, CapacityError, OverBudgetError) as exc:  # a still run, a free slot
         st.session_state[_ERROR] = str(exc)
         return
     except (TimeoutError, TrainerUnavailable):  # released, or its process is gone

@@ -11,7 +11,7 @@ from typing import Any, Callable
 import streamlit as st
 
 from ganlab.viz.plots import d_outputs_figure, loss_figure
-from ganlab.training import RunState, Snapshot, Trainer
+from ganlab.training import OverBudgetError, RunState, Snapshot, Trainer
 from ganlab.ui import restart, run_controls
 from ganlab.ui.readout import step_label
 from ganlab.ui.session import URL_TOKENS, claim_runner
@@ -91,7 +91,10 @@ def _sync(page: TrainingPage, runner: Trainer, structure: Any, knobs: Any, datas
         lambda: page.what_changed(experiment.structure, structure),
         lambda: page.build(structure, dataset), keep=lambda: _keep_current_run(page, runner))
     if runner.snapshot().knobs != knobs:
-        runner.set_knobs(knobs)
+        try:
+            runner.set_knobs(knobs)
+        except OverBudgetError as err:  # a larger batch for a playing run: it paused, and says why
+            st.session_state[page.prefix + "flash_error"] = str(err)
     return pending
 
 
