@@ -53,8 +53,8 @@ def test_starts_parse_one_by_one():
     assert parse_starts("1,1; 0.5,-2") == ([(1.0, 1.0), (0.5, -2.0)], [])
     starts, problems = parse_starts("1,1;x,2;3;1e9,0;nan,1;0,0")
     assert starts == [(1.0, 1.0), (0.0, 0.0)]
-    assert problems == ["link starts x,2, 3, 1e9,0 and more (4) are not θ,ψ (two numbers between −1000 and 1000); "
-                        "dropped them"]
+    assert problems == [("link starts x,2, 3, 1e9,0 and more (4) are not θ,ψ (two numbers between −1000 and "
+                         "1000); dropped them")]
     assert parse_starts("1,1;x,2")[1] == ["link start x,2 is not θ,ψ (two numbers between −1000 and 1000); dropped it"]
     starts, problems = parse_starts(";".join(f"{i},0" for i in range(MAX_STARTS + 2)))
     assert starts == [(float(i), 0.0) for i in range(2, MAX_STARTS + 2)]
@@ -67,8 +67,8 @@ def test_a_link_of_45000_bad_starts_gives_two_messages_and_reads_only_the_last_p
     starts, problems = parse_starts(raw)
     assert starts == [(0.5, 0.25), (1.0, -1.0)]
     assert problems == [
-        f"link starts oops, oops, oops and more ({MAX_PARTS_READ - 2}) are not θ,ψ (two numbers between −1000 "
-        "and 1000); dropped them",
+        (f"link starts oops, oops, oops and more ({MAX_PARTS_READ - 2}) are not θ,ψ (two numbers between −1000 "
+         "and 1000); dropped them"),
         f"the link has {45_002:,} starts; read only the last {MAX_PARTS_READ}"]
     settings, problems = decode({"dy_start": raw})
     assert settings.starts == ((0.5, 0.25), (1.0, -1.0)) and len(problems) == 2
