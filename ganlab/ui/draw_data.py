@@ -17,7 +17,7 @@ from PIL import Image, ImageDraw
 
 from ganlab.data.drawn import BOUNDS, SD_RANGE, Drawing, DrawingCodeError, decode, drawn_distribution, encode
 from ganlab.data.drawn import data_to_pixels, pixel_scale
-from ganlab.data.drawn_canvas import parse_canvas, to_canvas
+from ganlab.data.drawn_canvas import canvas_problem, parse_canvas, to_canvas
 from ganlab.data.toy import ToyDistribution
 from ganlab.raster import PALETTE
 
@@ -129,8 +129,13 @@ def drawn_dataset() -> ToyDistribution | None:
         drawing_mode=MODES[mode], point_display_radius=max(1, round(brush_px)), initial_drawing=init,
         key=f"pg_canvas_{st.session_state['pg_canvas_gen']}",
     )
-    new = _read_canvas(result.json_data, init, code)
-    _keep_canvas_state(result.json_data, init)
+    problem = canvas_problem(result.json_data)  # counted before anything is compared or parsed
+    if problem is not None:
+        st.warning(f"The drawing was not applied: {problem}. Undo a few strokes (the arrow under the canvas).")
+        new = code
+    else:
+        new = _read_canvas(result.json_data, init, code)
+        _keep_canvas_state(result.json_data, init)
     if new != code:
         code = new
         set_drawing(code)
