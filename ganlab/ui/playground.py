@@ -21,7 +21,8 @@ from ganlab.ui import controls, model_graph, range_controls, run_controls, slow_
 from ganlab.ui.readout import d_numbers
 from ganlab.ui.session import PLAYGROUND, create_runner
 from ganlab.ui.training_page import APP_URL_KEYS, TrainingPage
-from ganlab.urlstate import decode, encode
+from ganlab.fields import TOY_VIEW_FIELDS
+from ganlab.urlstate import decode, encode, view_keys
 
 PAGE_KEY = PLAYGROUND
 VIEW_POLL_S = 0.45  # the view refreshes >= 2 times/s (bench_live_view.py measures it)
@@ -49,7 +50,8 @@ def _new_runner(chosen: tuple | None) -> Runner:
 
 PAGE = TrainingPage(
     key=PAGE_KEY, prefix="pg_", sidebar=controls.sidebar, set_widgets=controls.set_widgets,
-    from_url=lambda params: decode(params, ignore=APP_URL_KEYS), encode=encode, new_runner=_new_runner,
+    from_url=lambda params: decode(params, ignore=APP_URL_KEYS | view_keys(TOY_VIEW_FIELDS)), encode=encode,
+    new_runner=_new_runner,
     build=ToyExperiment, what_changed=_what_changed,
     kept_data=lambda: st.session_state.get(controls.CSV_POINTS_KEY, (None, None))[1],
     speed=lambda snap: f"{snap.steps_per_sec:,.0f} steps/s",
