@@ -75,7 +75,8 @@ NUMBER_HELP = {
     "Mode KL": "KL(nearest-mode histogram ‖ true mode weights), nats",
     "KL(real ‖ fake)": "on 24×24 histograms with an overflow bin, nats",
     "JS(real, fake)": "between 0 and ln 2 ≈ 0.693",
-    "D(x) / D(G(z))": "mean score on real and on fake in the last D step (a lone G step keeps them)",
+    "D(x) / D(G(z))": "mean score on real and on fake in the last D step (after a lone G step: D(x) of the "
+                      "last D step, D(G(z)) of the batch G's loss scored)",
     "Wasserstein estimate": "E[D(x)] − E[D(G(z))]",
 }
 
@@ -159,7 +160,8 @@ def live_view(runner: Runner) -> None:
              key="pg_layers", label_visibility="collapsed")
     range_controls.controls(runner.experiment.dataset.bounds)
     view_panel()
-    slow_motion.panel(runner, runner.experiment.dataset.centres, PAGE.prefix)
+    slow_motion.panel(runner, runner.experiment.dataset.centres, PAGE.prefix,
+                      range_controls.chosen(runner.experiment.dataset.bounds))
     _number_help()
     training_page.history_controls(
         PAGE, "Stop refreshing the view and charts (training continues), e.g. to zoom into a chart")
