@@ -25,15 +25,15 @@ import statistics
 import sys
 import time
 from pathlib import Path
-from typing import Callable
+from collections.abc import Callable
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-from ganlab.data.drawn import DrawingCodeError, drawn_distribution, encode  # noqa: E402
-from ganlab.data.drawn_canvas import canvas_problem, parse_canvas  # noqa: E402
+from ganlab.data.drawn import DrawingCodeError, drawn_distribution, encode
+from ganlab.data.drawn_canvas import canvas_problem, parse_canvas
 
 CANVAS = (228, 228)
 
@@ -91,7 +91,7 @@ def bench_canvas(repeats: int) -> None:
     base = None
     for name, message in cases:
         size = len(json.dumps(message)) / 1e6
-        seconds, outcome = cpu(lambda: handle_canvas(message), repeats)
+        seconds, outcome = cpu(lambda m=message: handle_canvas(m), repeats)
         base = base or seconds
         print(f"canvas   {name:38s} {size:5.1f} MB  CPU {seconds:7.3f} s  ({seconds / base:5.1f}x baseline)  {outcome}")
 
