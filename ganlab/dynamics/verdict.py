@@ -27,7 +27,7 @@ KINDS = {
     CIRCLES: "circle: the distance comes back to where it was at every turn",
     SPIRALS_OUT: "spiral out: the distance still grows at every turn",
     DIVERGES: "run off to infinity",
-    STALLS: "stop moving away from the equilibrium",
+    STALLS: "come to rest away from the equilibrium",
     AT_EQUILIBRIUM: "stay at the equilibrium, where they started",
 }
 TREND = 0.05  # a change of the per-turn distance this large over the whole path is a trend

@@ -117,7 +117,7 @@ def test_lsgan_stops_away_and_the_text_no_longer_says_it_circles():
     assert abs(verdicts[0].end[1]) < 1e-50 and shown_number(verdicts[0].end[1], verdicts[0].end_distance) == "0"
     text = explanation(scenario.dynamics(), verdicts)
     assert "the iterates circle" not in text and "neither in nor out to first order" in text
-    assert "from start 1 the iterates stop moving away from the equilibrium (at θ = 1.11, ψ = 0)" in text
+    assert "from start 1 the iterates come to rest away from the equilibrium (at θ = 1.11, ψ = 0)" in text
 
 
 @pytest.mark.parametrize("value, scale, shown", [

@@ -132,7 +132,7 @@ def test_the_explanation_follows_the_verdict_of_the_start_shown(at):
     lines = _verdicts(at)
     assert all("stops away" in line for line in lines) and "→ (1.11, 0): distance 0.707 → 1.11" in lines[0]
     info = at.info[0].value
-    assert "the iterates circle" not in info and "stop moving away from the equilibrium (at θ = 1.11, ψ = 0)" in info
+    assert "the iterates circle" not in info and "come to rest away from the equilibrium (at θ = 1.11, ψ = 0)" in info
 
 
 def test_the_clipped_wgan_case_is_not_called_circles(at):
