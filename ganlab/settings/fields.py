@@ -211,6 +211,14 @@ IMAGE_FIELDS: tuple[Field, ...] = (
     *KNOB_FIELDS,
 )
 
+# How the playground shows things, not what trains: in the link like the settings above (the same
+# key rules), but no CLI flag and not saved with a run. A path under "view" names the page's choice.
+TOY_VIEW_FIELDS: tuple[Field, ...] = (
+    Field("dm", ("view", "draw_mode"), "draw-mode", "Canvas mode",
+          "Strokes: drag to draw lines the data follows. Points: click to drop a small blob.", str,
+          choices=("strokes", "points")),
+)
+
 # CLI flags that set both nets at once (kept from before per-net flags existed).
 TOY_SHORTHANDS: tuple[Shorthand, ...] = (
     Shorthand("hidden-layers", ("gl", "dl"), "hidden layers of G and D"),
@@ -247,7 +255,7 @@ def changed_labels(fields: Iterable[Field], old: Mapping[str, Any], new: Mapping
 
 def _check_tables() -> None:
     """The table's own invariants, checked on import: a duplicate key or flag is a bug here."""
-    for table in (TOY_FIELDS, IMAGE_FIELDS):
+    for table in (TOY_FIELDS + TOY_VIEW_FIELDS, IMAGE_FIELDS):
         for attr in ("key", "flag", "path"):
             values = [getattr(f, attr) for f in table]
             dup = {v for v in values if values.count(v) > 1}

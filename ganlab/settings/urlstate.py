@@ -151,6 +151,34 @@ def _format(value: Any) -> str:
 # for pages with a small table of their own (ganlab.dynamics.settings): the same rules and messages
 parse_value, format_value, shown_value, KIND_NAMES = _parse, _format, _shown, _KIND_NAMES
 
+def decode_view(params: Mapping[str, Any], table: Iterable[F.Field]) -> tuple[dict[str, Any], list[str]]:
+    """A page's view choices (F.TOY_VIEW_FIELDS) from query parameters: {name: value} of those
+    present and valid, and a message for each bad one (its default kept)."""
+    values: dict[str, Any] = {}
+    problems: list[str] = []
+    for field in table:
+        if field.key not in params:
+            continue
+        raw = _single(params[field.key])
+        try:
+            value = _parse(field.value_type, raw)
+        except (TypeError, ValueError, ArithmeticError):
+            problems.append(f"link setting {field.key}={_shown(raw)} is not {_KIND_NAMES[field.value_type]}; "
+                            "kept the default")
+            continue
+        options = field.options()
+        if options is not None and value not in options:
+            problems.append(_clip(f"link setting {field.key}={_shown(raw)} ignored: {field.noun} must be one of "
+                                  f"{', '.join(map(str, options))}"))
+            continue
+        values[field.path[-1]] = value
+    return values, problems
+
+
+def view_keys(table: Iterable[F.Field]) -> set[str]:
+    return {f.key for f in table}
+
+
 _TOY = _Schema(FIELDS, ToyStructure)
 _IMAGE = _Schema(IMAGE_FIELDS, ImageStructure)
 

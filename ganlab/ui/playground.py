@@ -21,7 +21,8 @@ from ganlab.ui import controls, model_graph, range_controls, run_controls, slow_
 from ganlab.ui.readout import d_numbers
 from ganlab.ui.session import PLAYGROUND, create_runner
 from ganlab.ui.training_page import APP_URL_KEYS, TrainingPage
-from ganlab.settings.urlstate import decode, encode
+from ganlab.settings.fields import TOY_VIEW_FIELDS
+from ganlab.settings.urlstate import decode, encode, view_keys
 
 PAGE_KEY = PLAYGROUND
 VIEW_POLL_S = 0.45  # the view refreshes >= 2 times/s (bench_live_view.py measures it)
@@ -49,7 +50,8 @@ def _new_runner(chosen: tuple | None) -> Runner:
 
 PAGE = TrainingPage(
     key=PAGE_KEY, prefix="pg_", sidebar=controls.sidebar, set_widgets=controls.set_widgets,
-    from_url=lambda params: decode(params, ignore=APP_URL_KEYS), encode=encode, new_runner=_new_runner,
+    from_url=lambda params: decode(params, ignore=APP_URL_KEYS | view_keys(TOY_VIEW_FIELDS)), encode=encode,
+    new_runner=_new_runner,
     build=ToyExperiment, what_changed=_what_changed,
     kept_data=lambda: st.session_state.get(controls.CSV_POINTS_KEY, (None, None))[1],
     speed=lambda snap: f"{snap.steps_per_sec:,.0f} steps/s",
@@ -73,7 +75,8 @@ NUMBER_HELP = {
     "Mode KL": "KL(nearest-mode histogram ‖ true mode weights), nats",
     "KL(real ‖ fake)": "on 24×24 histograms with an overflow bin, nats",
     "JS(real, fake)": "between 0 and ln 2 ≈ 0.693",
-    "D(x) / D(G(z))": "mean score on real and on fake in the last D step (a lone G step keeps them)",
+    "D(x) / D(G(z))": "mean score on real and on fake in the last D step (after a lone G step: D(x) of the "
+                      "last D step, D(G(z)) of the batch G's loss scored)",
     "Wasserstein estimate": "E[D(x)] − E[D(G(z))]",
 }
 
@@ -157,7 +160,8 @@ def live_view(runner: Runner) -> None:
              key="pg_layers", label_visibility="collapsed")
     range_controls.controls(runner.experiment.dataset.bounds)
     view_panel()
-    slow_motion.panel(runner, runner.experiment.dataset.centres, PAGE.prefix)
+    slow_motion.panel(runner, runner.experiment.dataset.centres, PAGE.prefix,
+                      range_controls.chosen(runner.experiment.dataset.bounds))
     _number_help()
     training_page.history_controls(
         PAGE, "Stop refreshing the view and charts (training continues), e.g. to zoom into a chart")

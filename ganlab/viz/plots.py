@@ -26,6 +26,9 @@ PALETTE = {
     "guide": "#6e6e6e",  # the 2D view's aids (gradient arrows, true modes): lighter, drawn under the data
     "outside": "#4a235a",  # the outline of a generated point clamped to the view's border
 }
+# G's gradient arrows, in G's colour wherever they are drawn (the live plotly view, the server-drawn
+# raster, the slow-motion step): orange as G's path in the model graph
+PALETTE["gradient"] = PALETTE["g"]
 # D's view of x: purple (fake-looking) -> white (unsure) -> green (real-looking), the colours of
 # the fake and real points; every page that draws D uses this scale (see surface_display).
 SURFACE_COLORSCALE = [[0.0, "#c2a5cf"], [0.5, "#f7f7f7"], [1.0, "#a6dba0"]]
@@ -81,8 +84,8 @@ def _surface_trace(view: ToyView, loss: str | None) -> go.Heatmap:
     )
 
 
-def arrow_segments(view: ToyView) -> np.ndarray:
-    """(k, 2, 2) start/tip pairs; lengths scaled so the longest is ARROW_FRACTION of the span."""
+def _arrows(view: ToyView) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    """(starts, directions, norms in units of the target length, the 95th percentile norm)."""
     start = np.asarray(view.arrow_from, dtype=float).reshape(-1, 2)
     direction = np.asarray(view.arrow_dir, dtype=float).reshape(-1, 2)
     keep = np.isfinite(start).all(1) & np.isfinite(direction).all(1)
@@ -91,6 +94,19 @@ def arrow_segments(view: ToyView) -> np.ndarray:
     span = np.array([x1 - x0, y1 - y0]) * ARROW_FRACTION
     norms = np.linalg.norm(direction / span, axis=1)  # arrow length in units of the target length
     longest = float(np.percentile(norms, 95)) if norms.size else 0.0
+    return start, direction, norms, longest
+
+
+def arrow_scale(view: ToyView) -> float:
+    """How many times its gradient each arrow is drawn (the longest 5% are shortened to the
+    length of the 95th percentile, ARROW_FRACTION of the span); 0 when there is none."""
+    longest = _arrows(view)[3]
+    return 1.0 / longest if longest > 0 else 0.0
+
+
+def arrow_segments(view: ToyView) -> np.ndarray:
+    """(k, 2, 2) start/tip pairs; lengths scaled so the longest is ARROW_FRACTION of the span."""
+    start, direction, norms, longest = _arrows(view)
     scale = np.minimum(norms / longest, 1.0) / np.maximum(norms, 1e-12) if longest > 0 else np.zeros_like(norms)
     tips = start + direction * scale[:, None]
     return np.stack([start, tips], axis=1)
@@ -102,8 +118,8 @@ def _arrow_trace(view: ToyView) -> go.Scatter:
     sizes = np.where(np.arange(len(xs)) % 3 == 1, 6, 0)
     return go.Scatter(
         x=xs, y=ys, mode="lines+markers", name=LAYER_LABELS["gradients"], hoverinfo="skip", opacity=0.6,
-        line=dict(color=PALETTE["guide"], width=0.8),
-        marker=dict(symbol="arrow", size=sizes, angleref="previous", color=PALETTE["guide"]),
+        line=dict(color=PALETTE["gradient"], width=0.8),
+        marker=dict(symbol="arrow", size=sizes, angleref="previous", color=PALETTE["gradient"]),
     )
 
 

@@ -293,8 +293,10 @@ def test_aids_lie_under_the_points_and_real_points_read():
     for aid in ("modes", "gradients"):
         assert order.index(LAYER_LABELS[aid]) < order.index(LAYER_LABELS["real"]) < order.index(LAYER_LABELS["fake"])
     assert trace(fig, "real").marker.size == trace(fig, "fake").marker.size >= 6
+    assert trace(fig, "modes").marker.color == plots.PALETTE["guide"]
+    assert trace(fig, "gradients").marker.color == plots.PALETTE["gradient"]  # G's arrows in G's colour
     for aid in ("modes", "gradients"):
-        assert trace(fig, aid).marker.color == plots.PALETTE["guide"] and trace(fig, aid).opacity < 1
+        assert trace(fig, aid).opacity < 1
     assert trace(fig, "gradients").line.width < 1
 
 
