@@ -16,6 +16,7 @@ from typing import Any
 
 import streamlit as st
 
+from ganlab.config import DRAWN_DATA
 from ganlab.runs import RunFormatError, RunSummary, RunWriter
 from ganlab.runs.paths import NAME_RULE, check_name
 from ganlab.training.runner import Runner
@@ -56,9 +57,17 @@ def _why_not(summary: RunSummary, config: dict[str, Any] | None) -> str | None:
         return "a training process is still writing it"
     if summary.kind not in TARGETS:
         return "this run's kind has no page to continue on"
-    if config is not None and (config.get("data_source") or {}).get("source") in ("points", "embedded"):
+    if config is not None and (config.get("data_source") or {}).get("source") in ("points", "embedded") \
+            and not _drawn(config):
         return "it trained on uploaded data, which the page cannot select: resume it here instead"
     return None
+
+
+def _drawn(config: dict[str, Any]) -> bool:
+    """Whether a run trained on a drawing: its code is in the structure, so the playground
+    draws it again (its points are the run's saved ones)."""
+    structure = config.get("structure") or {}
+    return structure.get("data") == DRAWN_DATA and bool(structure.get("drawing"))
 
 
 def continue_run(name: str) -> bool:
