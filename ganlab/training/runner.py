@@ -138,8 +138,9 @@ class Runner(RunnerCalls, RunnerSaving, RunnerView):
             if self._state == RunState.RUNNING:
                 self._release_slot()
             self._state = RunState.PAUSED
-            self._commands = [("reset", experiment)]
-            self._saver = None  # fresh weights are another run: never autosave them over the saved one
+            # fresh weights are another run: never autosave them over the saved one, which gets a last save
+            self._commands = [("end_saver", self._saver, "reset"), ("reset", experiment)]
+            self._saver = None
             self._notice = notice
             self._cond.notify_all()
 
@@ -212,6 +213,7 @@ class Runner(RunnerCalls, RunnerSaving, RunnerView):
                            or self._view_due(last_view) or self._save_requested):
                     self._cond.wait(0.5)
                 if self._stop:
+                    saver, self._saver = self._saver, None
                     break
                 commands, self._commands = self._commands, []
                 knobs, self._pending_knobs = self._pending_knobs, None
@@ -245,6 +247,8 @@ class Runner(RunnerCalls, RunnerSaving, RunnerView):
                 with self._cond:
                     self._busy = False
                     self._cond.notify_all()
+        if saver is not None and self._parts is not None:
+            self._end_saver(saver, "released")
         self._parts = None
 
     def _run_command(self, command: tuple, knobs: Knobs) -> None:
@@ -279,6 +283,9 @@ class Runner(RunnerCalls, RunnerSaving, RunnerView):
                     raise  # the step itself failed: the run shows it, as after a Step
             finally:
                 done.set()
+        elif command[0] == "end_saver":
+            if command[1] is not None and self._parts is not None:
+                self._end_saver(command[1], command[2])
         elif command[0] == "save":
             if self._saver is not None and self._parts is not None:
                 self._autosave()
