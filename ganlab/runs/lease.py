@@ -99,7 +99,7 @@ def busy_text(name: str, lease: dict[str, Any], doing: str = "continue", offer_c
             f"writer at a time, so you cannot {doing} it now")
     if offer_copy:
         return text + ": continue it as a copy (a new run with its history so far), or try again once that training has ended."
-    return text + "; try again once that training has ended (its page closed or reset)."
+    return text + "; try again once that training has ended."
 
 
 class RunLease:
