@@ -14,15 +14,15 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from ganlab.runs import lease, safefs
-from ganlab.runs.liveness import is_live_writer
-from ganlab.runs.paths import RunFormatError, RunNameError, check_name, run_path, runs_root
-from ganlab.runs.render import label_frame, scatter_image
+from ganlab.storage import lease, safefs
+from ganlab.storage.liveness import is_live_writer
+from ganlab.storage.paths import RunFormatError, RunNameError, check_name, run_path, runs_root
+from ganlab.storage.render import label_frame, scatter_image
 from ganlab.kinds import UnknownKind, get_kind
-from ganlab.runs.arrays import load_npy as _load_npy
+from ganlab.storage.arrays import load_npy as _load_npy
 from ganlab.runs.store import CONFIG, EVALS, HISTORY, read_config, snapshot_steps
-from ganlab.runs.report import unreadable
-from ganlab.runs.tables import read_table
+from ganlab.storage.report import unreadable
+from ganlab.storage.tables import read_table
 
 log = logging.getLogger(__name__)
 MAX_PNG_BYTES = 32 * 1024 * 1024
@@ -53,7 +53,7 @@ class RunSummary:
 
 def writer_alive(config: dict[str, Any]) -> bool:
     """Whether the ganlab process that wrote `config` with status "training" still runs on this
-    host (the same process, not another program given its PID later: see ganlab.runs.liveness).
+    host (the same process, not another program given its PID later: see ganlab.storage.liveness).
     A run stops being "training" when it stops being trained (see ganlab.runs.resume.RunSaver)."""
     return config.get("status") == "training" and is_live_writer(config.get("writer"))
 
@@ -145,8 +145,8 @@ def delete_run(name: str, root: str | Path | None = None) -> None:
 def copy_run(name: str, new: str, root: str | Path | None = None) -> Path:
     """Copy run `name` (its run files and snapshots, plain files only) to a new run `new`, which
     goes on from the same history as a run of its own; refuses to overwrite."""
-    from ganlab.runs.guard import RUN_FILES, SNAPSHOTS, saved_config
-    from ganlab.runs.paths import atomic_write_text
+    from ganlab.storage.guard import RUN_FILES, SNAPSHOTS, saved_config
+    from ganlab.storage.paths import atomic_write_text
 
     src, dst = run_path(name, root), run_path(new, root)
     safefs.check_folder(src, f"run {name}")
@@ -249,7 +249,7 @@ def toy_bounds(config: dict[str, Any], run_dir: Path | None = None
 
 def replay_gif(path: Path, max_frames: int = 60, duration_ms: int = 250) -> bytes:
     """The run's evolution over its saved snapshots as an animated GIF (at most `max_frames`)."""
-    from ganlab.runs.render import gif_bytes
+    from ganlab.storage.render import gif_bytes
 
     snaps = snapshot_steps(path)
     if not snaps:

@@ -1,6 +1,6 @@
 """Library work of saving, continuing and resuming runs (no Streamlit): saving a live runner as a
 new run, the saver a runner autosaves into a run with (holding the run's lease, see
-ganlab.runs.lease), and a saved image run's grids as timeline frames."""
+ganlab.storage.lease), and a saved image run's grids as timeline frames."""
 
 from __future__ import annotations
 
@@ -10,14 +10,14 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ganlab.runs import guard
-from ganlab.runs.guard import mark_save_failed, save_error_text
-from ganlab.runs.lease import RunLease, take
-from ganlab.runs.paths import RunFormatError
+from ganlab.storage import guard
+from ganlab.storage.guard import mark_save_failed, save_error_text
+from ganlab.storage.lease import RunLease, take
+from ganlab.storage.paths import RunFormatError
 from ganlab.runs.store import snapshot_steps
 from ganlab.runs.writer import RunWriter
 from ganlab.training.runner import RunState
-from ganlab.training.timeline import Frame
+from ganlab.gan.timeline import Frame
 
 
 def save_runner_as(runner: Any, path: Path, saved_from: str, quality: Callable | None = None) -> tuple[RunWriter, Any]:

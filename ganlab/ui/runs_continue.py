@@ -16,15 +16,15 @@ from typing import Any
 
 import streamlit as st
 
-from ganlab.config import DRAWN_DATA
+from ganlab.settings.config import DRAWN_DATA
 from ganlab.runs import RunFormatError, RunSummary, RunWriter
-from ganlab.runs.paths import NAME_RULE, check_name
+from ganlab.storage.paths import NAME_RULE, check_name
 from ganlab.training.runner import Runner
-from ganlab.training.timeline import offer_frames
+from ganlab.gan.timeline import offer_frames
 from ganlab.training.trainers import make_runner
 from ganlab.ui.runs_common import AUTOSAVE_S, _flash, open_saved_run
 from ganlab.runs.catalog import copy_run, free_name
-from ganlab.runs.lease import RunBusy, busy_text, holder, take
+from ganlab.storage.lease import RunBusy, busy_text, holder, take
 from ganlab.runs.resume import RunSaver, timeline_frames
 from ganlab.ui.runs_common import user_text
 from ganlab.ui.runs_live import _training_runner, quality_results, save_live_run, session_runner, session_who

@@ -6,8 +6,8 @@ from __future__ import annotations
 import streamlit as st
 
 from ganlab.runs import RunFormatError, RunWriter, run_path
-from ganlab.runs.paths import NAME_RULE, check_name
-from ganlab.runs.lease import RunBusy, take
+from ganlab.storage.paths import NAME_RULE, check_name
+from ganlab.storage.lease import RunBusy, take
 from ganlab.runs.resume import RunSaver, autosave_into, save_runner_as
 from ganlab.training.runner import Runner
 from ganlab.training.trainers import make_runner
@@ -55,7 +55,7 @@ def quality_results(runner: Runner):
 
 
 def session_who(page: str) -> str:
-    """How a lease names this session to another participant (ganlab.runs.lease)."""
+    """How a lease names this session to another participant (ganlab.storage.lease)."""
     return f"a browser session on the {page} page"
 
 
