@@ -48,6 +48,7 @@ def manage_section(summary: RunSummary) -> None:
     runner = _training_runner(name)
     if runner is None:
         continue_section(summary, _config_or_none(summary))
+        copy_offer(summary, _config_or_none(summary))
     c1, c2, c3 = st.columns(3)
     with c1:
         if runner is None:
@@ -109,7 +110,6 @@ def manage_section(summary: RunSummary) -> None:
                 st.session_state.pop("rn_confirm_delete", None)
                 st.rerun()
     continue_question(summary, _config_or_none(summary))
-    copy_offer(summary, _config_or_none(summary))
 
 
 def export_section(summary: RunSummary) -> None:

@@ -17,7 +17,7 @@ from typing import Any
 import streamlit as st
 
 from ganlab.settings.config import DRAWN_DATA
-from ganlab.runs import RunFormatError, RunSummary, RunWriter
+from ganlab.runs import RunFormatError, RunSummary, RunWriter, run_path
 from ganlab.storage.paths import NAME_RULE, check_name
 from ganlab.training.runner import Runner
 from ganlab.gan.timeline import offer_frames
@@ -54,12 +54,14 @@ def detach_continued(name: str) -> None:
         st.session_state[STATE_CONTINUED].pop(key, None)
 
 
-def _why_not(summary: RunSummary, config: dict[str, Any] | None, check_lease: bool = True) -> str | None:
+def _why_not(summary: RunSummary, config: dict[str, Any] | None, copy: bool = False) -> str | None:
+    """Why the run cannot be continued on its page (None: it can); with `copy`, why a copy of it
+    cannot (a run that another process or session writes can be copied)."""
     if summary.view_only:
         return "this run has no weights to continue from"
-    if summary.live:
+    if summary.live and not copy:
         return "a training process is still writing it"
-    if check_lease and (lease := held_elsewhere(summary)) is not None:
+    if not copy and (lease := held_elsewhere(summary)) is not None:
         return f"{lease.get('who') or 'another training'} writes it now: continue it as a copy below"
     if summary.kind not in TARGETS:
         return "this run's kind has no page to continue on"
@@ -145,10 +147,11 @@ def copy_offer(summary: RunSummary, config: dict[str, Any] | None) -> None:
     key, page, _ = TARGETS.get(summary.kind, (None, None, None))
     if lease is not None:
         st.info(busy_text(name, lease), icon=":material/lock:")
-    if key is None or _why_not(summary, config, check_lease=False) is not None:
+    if key is None or _why_not(summary, config, copy=True) is not None:
         return
-    if st.session_state.get("rn_copy_for") != name:
-        st.session_state["rn_copy_for"] = name
+    typed = st.session_state.get("rn_copy_name")
+    if st.session_state.get("rn_copy_for") != name or not typed or _taken(typed):
+        st.session_state["rn_copy_for"] = name  # a free name (the widget's value is dropped on other pages)
         st.session_state["rn_copy_name"] = free_name(name)
     c1, c2 = st.columns([2, 1], vertical_alignment="bottom")
     new = c1.text_input("Name of the copy", key="rn_copy_name", help=NAME_RULE)
@@ -171,6 +174,13 @@ def _runner_options(key: str) -> dict[str, Any]:
     from ganlab.ui.images import PAGE_KEY as IMAGES_PAGE, RUNNER_OPTIONS
 
     return dict(RUNNER_OPTIONS) if key == IMAGES_PAGE else {}
+
+
+def _taken(name: str) -> bool:
+    try:
+        return run_path(name).exists()
+    except RunFormatError:
+        return False  # a bad name is said when it is used
 
 
 def _default_name(key: str) -> str:

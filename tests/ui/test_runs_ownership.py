@@ -112,6 +112,13 @@ def test_the_second_session_is_refused_and_continues_a_copy(runs_dir):
     assert rows == sorted(rows) and rows[-1] > rows[0]
     assert load_run(run_dir)[1].step == 18 and load_run(copy)[1].step == 17
 
+    mine.play()  # while the holder trains (the run is "live"), the copy is still offered
+    wait_until(lambda: read_config(run_dir)["status"] == "training", timeout=60)
+    second = open_saved(second, "shared1")
+    assert second.button(key="rn_copy").label == "Continue as a copy"
+    assert second.text_input(key="rn_copy_name").value == "shared1-copy-2"
+    mine.pause()
+
 
 def test_two_sessions_pressing_continue_one_after_the_other_get_one_writer(runs_dir):
     """The library call each page makes: the second is refused even when its page was drawn
