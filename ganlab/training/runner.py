@@ -149,9 +149,8 @@ class Runner(RunnerCalls, RunnerSaving, RunnerView):
             if self._state == RunState.RUNNING:
                 self._release_slot()
             self._state = RunState.PAUSED
-            # fresh weights are another run: never autosave them over the saved one, which gets a last save
-            self._commands = [("end_saver", self._saver, "reset"), ("reset", experiment)]
-            self._saver = None
+            # the saved run's last save, then fresh weights: another run, never autosaved over it
+            self._commands, self._saver = [("end_saver", self._saver, "reset"), ("reset", experiment)], None
             self._notice = notice
             self._cond.notify_all()
 
@@ -270,8 +269,7 @@ class Runner(RunnerCalls, RunnerSaving, RunnerView):
                     if not self._commands:
                         self._release_step_slot()
                     self._cond.notify_all()
-        if saver is not None and self._parts is not None:
-            self._end_saver(saver, "released")
+        self._end_saver(saver, "released")
         self._parts = None
 
     def _run_command(self, command: tuple, knobs: Knobs) -> None:
@@ -307,8 +305,7 @@ class Runner(RunnerCalls, RunnerSaving, RunnerView):
             finally:
                 done.set()
         elif command[0] == "end_saver":
-            if command[1] is not None and self._parts is not None:
-                self._end_saver(command[1], command[2])
+            self._end_saver(command[1], command[2])
         elif command[0] == "save":
             if self._saver is not None and self._parts is not None:
                 self._autosave()

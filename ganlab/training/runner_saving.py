@@ -136,7 +136,9 @@ class RunnerSaving:
             self._version += 1
 
     def _end_saver(self, saver: Any, why: str) -> None:
-        """On the runner thread: the last save of the run `saver` writes (see end_saver)."""
+        """On the runner thread: the last save of the run `saver` writes (see end_saver), if any."""
+        if saver is None or self._parts is None:
+            return
         try:
             state = self._capture()
         except Exception:
