@@ -158,6 +158,6 @@ class RemoteEvents:
             saver, state = self._saver, self._restart_point
         self._stop_playing()
         log.error("%s: its trainer (pid %s) is gone", self.id, getattr(transport, "pid", "?"))
-        transport.close(1.0)
         if saver is not None:  # the saved run says so at once; a Restart takes it up again (RunSaver.reopen)
             end_saver(saver, state, "lost")
+        transport.close(1.0)

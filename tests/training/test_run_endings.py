@@ -93,6 +93,7 @@ def test_a_killed_trainer_interrupts_the_run_at_its_last_autosave_and_a_restart_
     wait_until(lambda: read_config(run_dir)["step"] > 20, timeout=60)
     os.kill(runner.pid, signal.SIGKILL)
     wait_until(lambda: runner.snapshot(with_history=False).state == RunState.ERROR, timeout=60)
+    wait_until(lambda: read_config(run_dir)["status"] == "interrupted" and holder(run_dir) is None, timeout=30)
     config = ended(run_dir, run_dir.parent)
     assert config["status"] == "interrupted" and "stopped unexpectedly" in config["message"]
     kept = config["step"]
