@@ -190,12 +190,6 @@ def _prepare(args: argparse.Namespace, structure_table, knobs_table, device: str
 def cmd_train(args: argparse.Namespace) -> int:
     import torch
 
-    from ganlab.runs.writer import RunWriter
-    from ganlab.cli.train_guard import TrainGuard, divergence_message, save_or_report
-    from ganlab.training.error_text import for_the_command_line
-    from ganlab.training.runner import Runner, RunState
-    from ganlab.training.quality_monitor import measure_step, monitor_for_run
-
     structure_table, knobs_table = merge_settings(args)
     _check_run_args(args)
     device = _pick_device(args.device)
@@ -205,11 +199,44 @@ def cmd_train(args: argparse.Namespace) -> int:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise UsageError(f"cannot create --out {out}: {exc.strerror or exc}") from None
-    if resume_state is None and args.force:
-        _clear_old_run(out)
+    lease = _take_run(out, "resume" if resume_state is not None else "train into")
+    try:
+        if resume_state is None and args.force:
+            _clear_old_run(out)
+        return _train(args, experiment, knobs, resume_state, out, extra, modes_total, device, lease)
+    finally:
+        lease.release()
+
+
+def _take_run(out: Path, doing: str):
+    """The run folder's lease for this command (ganlab.storage.lease): UsageError, touching nothing,
+    when another process or a page's session writes the run."""
+    from ganlab.runs.catalog import writer_alive
+    from ganlab.storage.guard import saved_config
+    from ganlab.storage.lease import RunBusy, busy_text, take
+
+    old = saved_config(out) or {}
+    if writer_alive(old):
+        raise UsageError(f"run {out.name} is still being written by process {old['writer']['pid']}, so you "
+                         f"cannot {doing} it now; wait until that training has ended, or train under another --name")
+    try:
+        return take(out, f"`ganlab train` (process {os.getpid()})")
+    except RunBusy as exc:
+        raise UsageError(busy_text(out.name, exc.holder, doing, offer_copy=False) + " Or train under another --name.") from None
+    except RunFormatError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _train(args: argparse.Namespace, experiment, knobs, resume_state, out: Path, extra: dict[str, Any],
+           modes_total: int | None, device: str, lease) -> int:
+    from ganlab.runs.writer import RunWriter
+    from ganlab.cli.train_guard import TrainGuard, divergence_message, save_or_report
+    from ganlab.training.error_text import for_the_command_line
+    from ganlab.training.runner import Runner, RunState
+    from ganlab.training.quality_monitor import measure_step, monitor_for_run
 
     writer = RunWriter(out, experiment, extra=dict(extra, steps_requested=args.steps, device=device),
-                       eval_every=args.eval_every)
+                       eval_every=args.eval_every, lease=lease)
     capacity = max(4, min(MAX_HISTORY_ROWS, args.steps + args.steps % 2))
     runner = Runner(experiment, knobs, eval_every=args.eval_every, history_capacity=capacity,
                     torch_threads=args.threads, saver=writer.save, save_every=args.save_every)

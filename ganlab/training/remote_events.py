@@ -1,22 +1,65 @@
 """The server's side of a remote trainer's events (a RemoteRunner mixin): its training slot and
-place in line, the autosaves it hands over, and noticing that it died."""
+place in line, the run's saver and the autosaves it hands over, and noticing that it died."""
 
 from __future__ import annotations
 
 import logging
 import time
-from typing import Any
+from typing import Any, Callable
 
 from ganlab.training.channel import WorkerLostError
+from ganlab.training.runner_saving import close_saver, end_saver
 from ganlab.training.runner_state import RunState
 
 log = logging.getLogger(__name__)
 
 EVENT_POLL_S = 1.0
+FINAL_STATE_S = 5.0  # how long a run that ends here waits for its trainer's state before keeping its last autosave
 
 
 class RemoteEvents:
-    """Uses the RemoteRunner's lock, slots, transport, saver and play generation."""
+    """Uses the RemoteRunner's lock, slots, transport, saver and play generation; its saving
+    methods are here too (the saver, and the last save of a run that ends here)."""
+
+    # ------------------------------------------------------------------ saving
+    @property
+    def saver(self) -> Callable[[Any], None] | None:
+        return self._saver
+
+    def set_saver(self, saver: Callable[[Any], None] | None, save_every: float | None = None) -> None:
+        """Start (or stop, with None) autosaving into a run; a replaced saver's run is given back."""
+        with self._lock:
+            old, self._saver = self._saver, saver
+            if old is not saver:
+                close_saver(old)
+            if save_every is not None:
+                self.save_every = save_every
+        self._command("set_save_every", self.save_every if saver is not None else None)
+
+    def save_now(self) -> None:
+        """Autosave after the queued commands: into the run's folder when it has a saver, and in
+        any case as the point a restart goes on from."""
+        self._check_open()
+        self._command("save_now")
+
+    @property
+    def save_error(self) -> str | None:
+        return self._save_error
+
+    def _end_saver(self, saver: Any, why: str) -> None:
+        """The last save of the run `saver` writes: the trainer's current state when it answers in a
+        few seconds, else the last autosave (and the run says it was interrupted)."""
+        state = None
+        if not self._lost:
+            try:
+                state = self._call("export_state", FINAL_STATE_S, timeout=2 * FINAL_STATE_S)
+            except (WorkerLostError, TimeoutError, RuntimeError):
+                log.warning("%s: no final state from its trainer; the run keeps its last autosave", self.id)
+        if state is not None:
+            self.timeline_frames()
+            end_saver(saver, state, why)
+        else:
+            end_saver(saver, self._restart_point, "lost" if self._lost else "hung")
 
     def _queued(self) -> bool:
         return (self._slots is not None and self._wants_play and not self._released
@@ -112,6 +155,9 @@ class RemoteEvents:
             if self._released or self._lost or transport is not self._transport:
                 return
             self._lost = True
+            saver, state = self._saver, self._restart_point
         self._stop_playing()
         log.error("%s: its trainer (pid %s) is gone", self.id, getattr(transport, "pid", "?"))
+        if saver is not None:  # the saved run says so at once; a Restart takes it up again (RunSaver.reopen)
+            end_saver(saver, state, "lost")
         transport.close(1.0)

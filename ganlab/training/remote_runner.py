@@ -161,8 +161,11 @@ class RemoteRunner(RemoteEvents, RunnerCalls):
         self._check_open()
         self._stop_playing()
         with self._lock:
-            self._saver = None  # fresh weights are another run: never autosave them over the saved one
+            saver, self._saver = self._saver, None  # fresh weights are another run: never autosaved over it
             self._save_error = None
+        if saver is not None:
+            self._end_saver(saver, "reset")  # before the reset: the last save is the run's own state
+        with self._lock:
             self._restart_point = None  # a restart goes back to this fresh start
         if self._lost:
             self._start(experiment or self.experiment, self._knobs, notice=notice)
@@ -194,9 +197,15 @@ class RemoteRunner(RemoteEvents, RunnerCalls):
             if not self._lost:
                 return
             state = self._restart_point
+            saver = self._saver
         experiment = self.experiment
         notice = (f"Restarted from the last autosave, at step {state.step:,}." if state is not None
                   else "Restarted from the start of the run (its trainer had not autosaved yet).")
+        if saver is not None and not getattr(saver, "reopen", lambda: True)():
+            with self._lock:
+                self._saver = None
+            notice += (" Another session or process writes its saved run now, so this training is not saved "
+                       "into it: save it under a new name on the Runs page to keep it.")
         self._start(experiment, state.knobs if state is not None else self._knobs, state=state, notice=notice)
 
     def set_knobs(self, knobs: Knobs) -> None:
@@ -216,8 +225,11 @@ class RemoteRunner(RemoteEvents, RunnerCalls):
             self._released = True
             self._wants_play = False
             transport = self._transport
+            saver, self._saver = self._saver, None
         if self._slots is not None:
             self._slots.release(self.id)
+        if saver is not None:
+            self._end_saver(saver, "released")  # the run is not "training (live)" once its page is gone
         if transport is not None:
             transport.close(timeout)
 
@@ -272,24 +284,6 @@ class RemoteRunner(RemoteEvents, RunnerCalls):
         if timeline is not None:
             timeline.mirror(frames)
         return frames
-
-    # ------------------------------------------------------------------ saving
-    def set_saver(self, saver: Callable[[Any], None] | None, save_every: float | None = None) -> None:
-        with self._lock:
-            self._saver = saver
-            if save_every is not None:
-                self.save_every = save_every
-        self._command("set_save_every", self.save_every if saver is not None else None)
-
-    def save_now(self) -> None:
-        """Autosave after the queued commands: into the run's folder when it has a saver, and in
-        any case as the point a restart goes on from."""
-        self._check_open()
-        self._command("save_now")
-
-    @property
-    def save_error(self) -> str | None:
-        return self._save_error
 
     # ------------------------------------------------------------------ inside
     def _start(self, experiment: Any, knobs: Knobs, *, state: Any = None, notice: str | None = None) -> None:

@@ -149,8 +149,8 @@ class Runner(RunnerCalls, RunnerSaving, RunnerView):
             if self._state == RunState.RUNNING:
                 self._release_slot()
             self._state = RunState.PAUSED
-            self._commands = [("reset", experiment)]
-            self._saver = None  # fresh weights are another run: never autosave them over the saved one
+            # the saved run's last save, then fresh weights: another run, never autosaved over it
+            self._commands, self._saver = [("end_saver", self._saver, "reset"), ("reset", experiment)], None
             self._notice = notice
             self._cond.notify_all()
 
@@ -233,6 +233,7 @@ class Runner(RunnerCalls, RunnerSaving, RunnerView):
                            or self._view_due(last_view) or self._save_requested):
                     self._cond.wait(0.5)
                 if self._stop:
+                    saver, self._saver = self._saver, None
                     break
                 commands, self._commands = self._commands, []
                 knobs, self._pending_knobs = self._pending_knobs, None
@@ -268,6 +269,7 @@ class Runner(RunnerCalls, RunnerSaving, RunnerView):
                     if not self._commands:
                         self._release_step_slot()
                     self._cond.notify_all()
+        self._end_saver(saver, "released")
         self._parts = None
 
     def _run_command(self, command: tuple, knobs: Knobs) -> None:
@@ -302,6 +304,8 @@ class Runner(RunnerCalls, RunnerSaving, RunnerView):
                     raise  # the step itself failed: the run shows it, as after a Step
             finally:
                 done.set()
+        elif command[0] == "end_saver":
+            self._end_saver(command[1], command[2])
         elif command[0] == "save":
             if self._saver is not None and self._parts is not None:
                 self._autosave()

@@ -106,7 +106,7 @@ def user_text(exc: Exception) -> str:
     return "an unexpected error (the details are in the server log)"
 
 
-KEPT_CONFIG = ("preset", "csv", "images", "created", "steps_requested", "saved_from")  # carried by a writer
+KEPT_CONFIG = ("preset", "csv", "images", "created", "steps_requested", "saved_from", "copied_from")  # carried by a writer
 
 
 def open_saved_run(name: str, verb: str):

@@ -7,7 +7,8 @@ import streamlit as st
 
 from ganlab.runs import RunFormatError, RunWriter, run_path
 from ganlab.storage.paths import NAME_RULE, check_name
-from ganlab.runs.resume import autosave_into, save_runner_as, saver_for
+from ganlab.storage.lease import RunBusy, take
+from ganlab.runs.resume import RunSaver, autosave_into, save_runner_as
 from ganlab.training.runner import Runner
 from ganlab.training.trainers import make_runner
 from ganlab.ui.runs_common import AUTOSAVE_S, _flash, open_saved_run, user_text
@@ -53,23 +54,41 @@ def quality_results(runner: Runner):
     return results
 
 
+def session_who(page: str) -> str:
+    """How a lease names this session to another participant (ganlab.storage.lease)."""
+    return f"a browser session on the {page} page"
+
+
 def resume_run(name: str) -> Runner | None:
-    """Load run `name` into this session's runs-page runner (paused, autosaving into the run)."""
+    """Load run `name` into this session's runs-page runner (paused, autosaving into the run,
+    whose lease it takes: one writer at a time)."""
+    from ganlab.ui.runs_continue import COPY_OFFER
+
     opened = open_saved_run(name, "resume")
     if opened is None:
         return None
     path, experiment, state, config, keep = opened
-    writer = RunWriter(path, experiment, extra=keep, status="paused", eval_every=config.get("eval_every"))
+    try:
+        lease = take(path, session_who("Runs"))
+    except RunBusy as exc:
+        _flash("error", str(exc))
+        st.session_state[COPY_OFFER] = name
+        return None
     holder: dict[str, Runner] = {}
-    saver = saver_for(writer, holder)
-    runner = session_runner(PAGE_KEY)
-    if runner is None:
-        runner = create_runner(PAGE_KEY, lambda slots: make_runner(
-            experiment, state.knobs, slots=slots, saver=saver, save_every=AUTOSAVE_S,
-            eval_every=int(config.get("eval_every") or 100)), url_key=None)
-    else:
-        runner.pause()
-        runner.set_saver(saver, AUTOSAVE_S)
+    try:
+        writer = RunWriter(path, experiment, extra=keep, status="paused", eval_every=config.get("eval_every"))
+        saver = RunSaver(writer, lease, holder)
+        runner = session_runner(PAGE_KEY)
+        if runner is None:
+            runner = create_runner(PAGE_KEY, lambda slots: make_runner(
+                experiment, state.knobs, slots=slots, saver=saver, save_every=AUTOSAVE_S,
+                eval_every=int(config.get("eval_every") or 100)), url_key=None)
+        else:
+            runner.pause()
+            runner.set_saver(saver, AUTOSAVE_S)
+    except BaseException:
+        lease.release()
+        raise
     holder["runner"] = runner
     runner.restore(experiment, state, notice=f"Resumed {name} at step {state.step:,}")
     st.session_state[STATE_TRAINING] = name
@@ -85,11 +104,11 @@ def save_live_run(key: str, name: str, keep_saving: bool) -> bool:
         return False
     try:
         writer, state = save_runner_as(runner, run_path(name), LIVE_PAGES.get(key, key), quality_results(runner))
+        if keep_saving:
+            autosave_into(runner, writer, AUTOSAVE_S, session_who(LIVE_PAGES.get(key, key)))
     except (RunFormatError, OSError, TimeoutError, ValueError) as exc:
         _flash("error", f"Cannot save: {user_text(exc)}")
         return False
-    if keep_saving:
-        autosave_into(runner, writer, AUTOSAVE_S)
     _flash("success", f"Saved run {name} at step {state.step:,}" + (" (autosaving every 10 s)." if keep_saving else "."))
     return True
 
