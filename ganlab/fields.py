@@ -211,6 +211,19 @@ IMAGE_FIELDS: tuple[Field, ...] = (
     *KNOB_FIELDS,
 )
 
+def _view_layers() -> tuple[str, ...]:
+    from ganlab.plots import LAYERS  # imports plotly: only when the choices are asked for
+
+    return LAYERS
+
+
+# How the playground draws its run, not what it trains: kept in the link beside the settings
+# (ganlab.urlstate.encode_view), not in runs or the CLI. A view field holds a set of its choices,
+# written comma-separated in the link.
+VIEW_FIELDS: tuple[Field, ...] = (
+    Field("layers", ("view", "layers"), "layers", "Layers", "the 2D view's layers", str, choices=_view_layers),
+)
+
 # CLI flags that set both nets at once (kept from before per-net flags existed).
 TOY_SHORTHANDS: tuple[Shorthand, ...] = (
     Shorthand("hidden-layers", ("gl", "dl"), "hidden layers of G and D"),

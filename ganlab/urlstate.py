@@ -148,6 +148,45 @@ def _format(value: Any) -> str:
     return format(value, ".6g") if isinstance(value, float) else str(value)
 
 
+VIEW_KEYS = tuple(f.key for f in F.VIEW_FIELDS)
+_NO_CHOICE = "none"  # a view field with nothing chosen (an empty value reads as a slip)
+
+
+def encode_view(values: Mapping[str, Iterable[str]]) -> dict[str, str]:
+    """The link parameters of the view fields in `values` (e.g. {"layers": ("real", "fake")})
+    whose choice differs from the default, all of the field's choices; {} for the defaults."""
+    out: dict[str, str] = {}
+    for field in F.VIEW_FIELDS:
+        if field.key not in values:
+            continue
+        chosen = [c for c in field.options() or () if c in set(values[field.key])]  # in the table's order
+        if chosen != list(field.options() or ()):
+            out[field.key] = ",".join(chosen) or _NO_CHOICE
+    return out
+
+
+def decode_view(params: Mapping[str, Any]) -> tuple[dict[str, tuple[str, ...]], list[str]]:
+    """({key: chosen choices} for every view field, default all of them; a message for each
+    name in the link that is not one of the field's choices (skipped, the others kept; a value
+    of nothing but such names keeps the default)."""
+    values: dict[str, tuple[str, ...]] = {}
+    problems: list[str] = []
+    for field in F.VIEW_FIELDS:
+        options = field.options() or ()
+        if field.key not in params:
+            values[field.key] = tuple(options)
+            continue
+        raw = _single(params[field.key])
+        names = [] if raw.strip().lower() == _NO_CHOICE else [n.strip() for n in raw.split(",") if n.strip()]
+        bad = [n for n in names if n not in options]
+        if bad:
+            problems.append(_clip(f"link setting {field.key}={_shown(raw)}: {', '.join(_shown(n) for n in bad)} "
+                                  f"not understood (choose from {', '.join(options)}), ignored"))
+        good = tuple(o for o in options if o in names)
+        values[field.key] = good if good or not bad else tuple(options)  # only junk: the default
+    return values, problems
+
+
 # for pages with a small table of their own (ganlab.dynamics.settings): the same rules and messages
 parse_value, format_value, shown_value, KIND_NAMES = _parse, _format, _shown, _KIND_NAMES
 
