@@ -160,7 +160,8 @@ def live_view(runner: Runner) -> None:
                 st.image(jpeg_bytes(image),
                          caption="Live picture: zoom and pan with View range; hover comes back when training stops.")
             elif snap.view is not None:
-                range_controls.paused_chart(toy_view_figure(snap.view, layers, dataset.centres, loss=snap.knobs.loss),
+                range_controls.paused_chart(toy_view_figure(snap.view, layers, dataset.centres, height=VIEW_PIXELS,
+                                                            loss=snap.knobs.loss),
                                             dataset.bounds)
             if snap.structure.noise_dim > 2 and "manifold" in layers:
                 st.caption("The manifold layer needs a noise dimension of 1 or 2.")
