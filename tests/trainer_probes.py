@@ -38,7 +38,7 @@ def _raising_g_loss(fake_logits: torch.Tensor) -> torch.Tensor:
 
 def break_loss(name: str, how: str, parts: Any, experiment: Any, step: int) -> None:
     """In the trainer's process only: make loss `name` diverge ("nan-d") or raise ("raise-g")."""
-    from ganlab import losses
+    from ganlab.gan import losses
 
     change = {"d_loss": _nan_d_loss} if how == "nan-d" else {"g_loss": _raising_g_loss}
     losses.LOSSES[name] = dataclasses.replace(losses.LOSSES[name], **change)

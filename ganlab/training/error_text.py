@@ -36,10 +36,10 @@ _DOING = {  # what the training thread was doing when it failed, in the user's w
 
 def _written_for_users() -> tuple[type[BaseException], ...]:
     """The exceptions whose texts are user sentences (no paths, no class names)."""
-    from ganlab.config import ConfigError
+    from ganlab.settings.config import ConfigError
     from ganlab.data.image_sources import DatasetMismatch, DatasetUnavailable
     from ganlab.metrics.classifier import ClassifierUnavailable
-    from ganlab.runs.paths import RunFormatError
+    from ganlab.storage.paths import RunFormatError
     from ganlab.runs.state import StateMismatch
     from ganlab.training.slots import CapacityError
 

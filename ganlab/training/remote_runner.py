@@ -17,7 +17,7 @@ import threading
 import time
 from typing import Any, Callable
 
-from ganlab.config import TRAIN_WHICH, Knobs
+from ganlab.settings.config import TRAIN_WHICH, Knobs
 from ganlab.training.channel import WorkerLostError
 from ganlab.training.remote_events import RemoteEvents
 from ganlab.training.runner_calls import RunnerCalls

@@ -15,18 +15,18 @@ from typing import Any, Callable
 
 import torch
 
-from ganlab.config import TRAIN_WHICH, Knobs
+from ganlab.settings.config import TRAIN_WHICH, Knobs
 from ganlab.training.error_text import failure_text, public_traceback
-from ganlab.training.history import BoundedHistory
+from ganlab.gan.history import BoundedHistory
 from ganlab.training.runner_calls import RunnerCalls
 from ganlab.training.runner_saving import RunnerSaving
 from ganlab.training.runner_state import DIVERGENCE_ADVICE, Experiment, RunnerClosedError, RunState
 from ganlab.training.runner_view import RunnerView
 from ganlab.training.slots import TrainingSlots
-from ganlab.training.step import (
+from ganlab.gan.step import (
     RECORD_KEYS, GanParts, StepObserver, apply_lr_schedule, apply_optimizer_knobs, first_non_finite, train_step,
 )
-from ganlab.training.step_trace import SlowMotionUnavailable
+from ganlab.gan.step_trace import SlowMotionUnavailable
 
 _ids = itertools.count(1)
 

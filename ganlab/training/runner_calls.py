@@ -12,9 +12,9 @@ from typing import Any, Callable
 import numpy as np
 import torch
 
-from ganlab.config import Knobs
-from ganlab.training.step import GanParts
-from ganlab.training.step_trace import StepRecorder
+from ganlab.settings.config import Knobs
+from ganlab.gan.step import GanParts
+from ganlab.gan.step_trace import StepRecorder
 from ganlab.kinds import kind_of
 
 
@@ -54,7 +54,7 @@ class RunnerCalls:
 
     def step_traced(self, timeout: float = 30.0) -> Any:
         """One iteration (like `step()`), recorded for the slow-motion view: its `StepTrace`
-        (ganlab.training.step_trace). The run changes exactly as with a Step."""
+        (ganlab.gan.step_trace). The run changes exactly as with a Step."""
         return self._queued_call(("traced",), timeout, "the slow-motion step")
 
     def _traced_step(self, knobs: Knobs) -> Any:

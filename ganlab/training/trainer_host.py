@@ -17,7 +17,7 @@ from typing import Any, Callable
 
 import torch
 
-from ganlab.config import Knobs
+from ganlab.settings.config import Knobs
 from ganlab.training.runner import Runner
 from ganlab.training.runner_state import Snapshot
 from ganlab.kinds import kind_of

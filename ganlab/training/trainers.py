@@ -10,7 +10,7 @@ import os
 import threading
 from typing import Any
 
-from ganlab.config import Knobs
+from ganlab.settings.config import Knobs
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ import streamlit as st
 from ganlab.runs import (
     RunFormatError, RunSummary, delete_run, list_runs, read_config, rename_run, run_path, runs_root,
 )
-from ganlab.runs.paths import NAME_RULE, check_name
+from ganlab.storage.paths import NAME_RULE, check_name
 from ganlab.training.runner import Runner, RunState
 from ganlab.training.slots import CapacityError
 from ganlab.ui.runs_common import _flash, _show_flash, user_text

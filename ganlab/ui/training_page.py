@@ -10,7 +10,7 @@ from typing import Any, Callable
 
 import streamlit as st
 
-from ganlab.plots import d_outputs_figure, loss_figure
+from ganlab.viz.plots import d_outputs_figure, loss_figure
 from ganlab.training.runner import Runner, RunState
 from ganlab.training.runner_state import Snapshot
 from ganlab.ui import restart, run_controls

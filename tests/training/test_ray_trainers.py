@@ -14,12 +14,12 @@ ray = pytest.importorskip("ray")
 
 from ray import cloudpickle  # noqa: E402  (Ray vendors it; the cloudpickle package is not a Ray dependency)
 
-from ganlab.config import Knobs, OptimizerKnobs, ToyStructure  # noqa: E402
+from ganlab.settings.config import Knobs, OptimizerKnobs, ToyStructure  # noqa: E402
 from ganlab.runs.store import load_run  # noqa: E402
 from ganlab.runs.writer import RunWriter  # noqa: E402
 from ganlab.training.remote_runner import RemoteRunner  # noqa: E402
 from ganlab.training.runner_state import RunState  # noqa: E402
-from ganlab.training.toy_experiment import ToyExperiment  # noqa: E402
+from ganlab.kinds.toy_experiment import ToyExperiment  # noqa: E402
 from ganlab.training.trainers import ENV_RAY_ADDRESS, make_runner  # noqa: E402
 from tests import trainer_probes  # noqa: E402
 from tests.conftest import wait_until  # noqa: E402
@@ -98,7 +98,7 @@ def test_a_lost_actor_is_an_error_with_a_restart(ray_runner):
 
 def test_a_ray_actor_takes_a_slow_motion_step(ray_runner):
     """step_traced is in the host's call table: the trace comes back from the actor, one step counted."""
-    from ganlab.training.step_stages import substeps
+    from ganlab.gan.step_stages import substeps
 
     runner = ray_runner()
     trace = runner.step_traced()

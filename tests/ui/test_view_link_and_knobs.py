@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from ganlab.image_presets import IMAGE_PRESETS
-from ganlab.plots import LAYERS
-from ganlab.presets import PRESETS
+from ganlab.settings.image_presets import IMAGE_PRESETS
+from ganlab.viz.plots import LAYERS
+from ganlab.settings.presets import PRESETS
 from tests.apptest_pages import ENTRY, fresh_app, open_with
 
 PAGE = "pages/1_Playground.py"
