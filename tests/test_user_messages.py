@@ -59,7 +59,10 @@ class FailingExperiment(ToyExperiment):
 @pytest.mark.parametrize("fail, reason", [
     (RuntimeError("shape '[-1, 7]' is invalid at /srv/ganlab/ganlab/nets/mlp.py for <Tensor object at 0x7f3a>"),
      "an unexpected error"),
-    (MemoryError(), "ran out of memory"),
+    (MemoryError(), "needed more memory than this server allows a run"),
+    (RuntimeError("[enforce fail at alloc_cpu.cpp:117] data. DefaultCPUAllocator: can't allocate memory: you tried "
+                  "to allocate 1073741824 bytes. Error code 12 (Cannot allocate memory)"),
+     "needed more memory than this server allows a run; a smaller batch size or a smaller width needs less"),
 ])
 def test_a_failed_step_says_what_happened_and_to_press_reset(release_runners, caplog, fail, reason):
     experiment = FailingExperiment(ToyStructure(data="ring", generator=TINY, discriminator=TINY))

@@ -16,6 +16,15 @@ def generator_weights(parts: Any, experiment: Any, step: int) -> dict[str, torch
     return {k: v.detach().cpu().clone() for k, v in parts.generator.state_dict().items()}
 
 
+def net_state(parts: Any, experiment: Any, step: int) -> dict[str, torch.Tensor]:
+    """Every tensor of the live G, D and EMA generator, as "generator.<name>" etc. (CPU copies)."""
+    ema = getattr(parts, "ema", None)
+    nets = {"generator": parts.generator, "discriminator": parts.discriminator,
+            "ema": None if ema is None else ema.module}
+    return {f"{prefix}.{k}": v.detach().cpu().clone() for prefix, module in nets.items() if module is not None
+            for k, v in module.state_dict().items()}
+
+
 def g_optimizer_facts(parts: Any, experiment: Any, step: int) -> dict[str, Any]:
     """The generator optimizer's identity, learning rate and how many updates its state holds."""
     opt = parts.g_optimizer

@@ -24,6 +24,7 @@ from ganlab.viz.display import score_label
 from ganlab.kinds import GanKind, get_kind, kind_of
 from ganlab.gan.losses import get_loss
 from ganlab.metrics.nearest import Neighbours, nearest_neighbours
+from ganlab.training.net_copies import NETS, WeightsMismatch, nets_from_tensors
 
 REFERENCE_LATENTS = 512  # batch-norm statistics are frozen to this many random latents
 REFERENCE_REAL = 256  # real samples for D's batch norm and for the score distributions
@@ -236,36 +237,50 @@ def nets_from_state(state: Any) -> tuple[nn.Module, nn.Module, nn.Module | None]
     """(generator, discriminator, EMA generator or None) of `state.structure`, loaded from a
     `ganlab.runs.state.TrainingState`'s tensors (plain tensors, no pickle). A tensor that
     does not fit the structure raises NetsUnavailable with the reason."""
-    G, D = build_nets(state.structure)
-    ema = build_nets(state.structure)[0] if state.meta.get("has_ema") else None
-    for prefix, module in (("generator", G), ("discriminator", D), ("ema", ema)):
-        if module is None:
-            continue
-        weights = {k[len(prefix) + 1:]: v for k, v in state.tensors.items() if k.startswith(prefix + ".")}
-        try:
-            module.load_state_dict(weights)
-        except RuntimeError as exc:
-            log.info("saved %s weights do not fit %s: %s", prefix, state.structure, exc)
-            raise NetsUnavailable(f"the saved {prefix} does not fit the run's structure (its weights are for a "
-                                  f"network of another shape)") from None
-    return G, D, ema
+    names = NETS if state.meta.get("has_ema") else NETS[:2]
+    try:
+        nets = nets_from_tensors(state.structure, state.tensors, names)
+    except WeightsMismatch as exc:
+        log.info("saved %s weights do not fit %s: %s", exc.net, state.structure, exc.__cause__)
+        raise NetsUnavailable(f"the saved {exc.net} does not fit the run's structure (its weights are for a "
+                              f"network of another shape)") from None
+    return nets["generator"], nets["discriminator"], nets.get("ema")
+
+
+# What the Latent page says when a live run's nets cannot be copied: what happened, what to do.
+NOT_IN_TIME = ("could not copy the run's nets: the run did not hand them over in time (it may be busy, "
+               "restarting or stopping). Press *Take the latest weights* to try again")
+CLOSED = ("could not copy the run's nets: the run has been closed. Start a run on its page (the 2D playground "
+          "or the image page), or open a saved run")
+TRAINER_GONE = ("could not copy the run's nets: the run's trainer has stopped. Go back to the run's page, press "
+                "*Restart from step …* there, then press *Take the latest weights* here")
+REBUILT = ("could not copy the run's nets: the run was rebuilt (its settings changed) while they were copied. "
+           "Press *Take the latest weights* to copy the new nets")
+FAILED = ("could not copy the run's nets: the trainer failed to hand them over. Pause the run and press "
+          "*Take the latest weights*; if it fails again, press *Reset* on the run's page to start it afresh")
 
 
 def copy_runner_nets(runner: Any, timeout: float = 10.0) -> tuple[Any, Any, int, nn.Module, nn.Module, nn.Module | None]:
     """(experiment, knobs, step, generator, discriminator, EMA generator or None): CPU copies
-    made on the runner thread between two steps (`Runner.copy_nets`), so no tensor the
-    thread mutates is read here. The copies are the caller's own."""
+    built from the weights taken on the runner thread between two steps (`Runner.copy_nets`),
+    so no tensor the thread mutates is read here. The copies are the caller's own.
+    NetsUnavailable, with what to do, when they cannot be had; the traceback goes to the log."""
+    from ganlab.training.channel import WorkerLostError
     from ganlab.training.runner import RunnerClosedError
+    from ganlab.training.runner_calls import NetsChanged
 
     try:
         knobs = runner.snapshot().knobs
         nets = runner.copy_nets(timeout=timeout)
     except TimeoutError:
-        raise NetsUnavailable("could not copy the run's nets: the run did not hand them over in time "
-                              "(busy, restarting or stopped)") from None
+        raise NetsUnavailable(NOT_IN_TIME) from None
     except RunnerClosedError:
-        raise NetsUnavailable("could not copy the run's nets: the run has been closed") from None
-    except RuntimeError as exc:
-        log.warning("copying a run's nets failed", exc_info=exc)
-        raise NetsUnavailable("could not copy the run's nets (the server log has the details)") from None
+        raise NetsUnavailable(CLOSED) from None
+    except WorkerLostError:
+        raise NetsUnavailable(TRAINER_GONE) from None
+    except NetsChanged:
+        raise NetsUnavailable(REBUILT) from None
+    except Exception:
+        log.exception("copying the nets of run %s failed", getattr(runner, "id", "?"))
+        raise NetsUnavailable(FAILED) from None
     return nets.experiment, knobs, nets.step, nets.generator, nets.discriminator, nets.ema_generator

@@ -39,9 +39,9 @@ def _explorer(experiment, knobs, step: int, G, D, ema, use_ema: bool, where: str
 def _load_live(choice: str, runner, use_ema: bool) -> Explorer | None:
     try:
         experiment, knobs, step, G, D, ema = copy_runner_nets(runner)
-    except NetsUnavailable as exc:  # its message is written for the user
+    except NetsUnavailable as exc:  # its message is written for the user: what happened, what to do
         text = str(exc)
-        st.error(f"{text[:1].upper()}{text[1:]}. Press *Take the latest weights* to try again.")
+        st.error(f"{text[:1].upper()}{text[1:]}.")
         return None
     return _explorer(experiment, knobs, step, G, D, ema, use_ema, SOURCE_NAMES[choice])
 

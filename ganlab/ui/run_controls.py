@@ -7,6 +7,7 @@ import streamlit as st
 
 from ganlab.training.runner import Runner, RunState
 from ganlab.training.runner_state import Snapshot
+from ganlab.training.memory_budget import OverBudgetError
 from ganlab.training.slots import CapacityError
 from ganlab.ui.restart import drop_undo, restart, restarted_notice
 from ganlab.ui.session import get_registry
@@ -16,13 +17,17 @@ def _play(runner: Runner, prefix: str) -> None:
     drop_undo(prefix)  # the user moves on with the new run
     try:
         runner.play()
-    except CapacityError as err:
+    except (CapacityError, OverBudgetError) as err:  # the server is full, or the run too big for it
         st.session_state[prefix + "flash_error"] = str(err)
 
 
 def _step(runner: Runner, prefix: str, which: str) -> None:
+    """A Step takes a training slot like Play (the run is not playing: it holds none)."""
     drop_undo(prefix)
-    runner.step(which)
+    try:
+        runner.step(which)
+    except (CapacityError, OverBudgetError) as err:
+        st.session_state[prefix + "flash_error"] = str(err)
 
 
 def _reset(runner: Runner, prefix: str) -> None:

@@ -20,7 +20,9 @@ import streamlit as st
 
 from ganlab.viz.plots_step import substep_figures
 from ganlab.training.channel import WorkerLostError
+from ganlab.training.memory_budget import OverBudgetError
 from ganlab.training.runner_state import RunnerClosedError, RunState
+from ganlab.training.slots import CapacityError
 from ganlab.gan.step_stages import STAGES, SubStep, substeps
 from ganlab.gan.step_trace import SlowMotionUnavailable
 from ganlab.ui.model_graph import toy_graph_html
@@ -48,7 +50,7 @@ def _take_step(runner: Any, prefix: str) -> None:
     st.session_state.pop(_ERROR, None)
     try:
         trace = runner.step_traced()
-    except SlowMotionUnavailable as exc:
+    except (SlowMotionUnavailable, CapacityError, OverBudgetError) as exc:  # a still run, a free slot
         st.session_state[_ERROR] = str(exc)
         return
     except (TimeoutError, WorkerLostError, RunnerClosedError):

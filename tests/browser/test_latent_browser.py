@@ -108,6 +108,27 @@ def test_refreshing_the_page_keeps_the_live_run(page, app_server):
     assert not page.get_by_text("no live run").count()
 
 
+def test_the_image_pages_default_run_opens_while_it_trains(page, app_server):
+    """Issue 22.3: Images page with its defaults ("DCGAN (fast start)": spectral norm in D), Play, then
+    the Latent page: it showed "Could not copy the run's nets" (a spectral-norm module cannot leave a
+    trainer process). Now the nets open, and Take the latest weights moves on to a later step."""
+    page.goto(f"{app_server.url}/Images")
+    page.get_by_role("heading", name="Image GAN").wait_for(timeout=60_000)
+    page.get_by_role("button", name="Play", exact=True).click()
+    page.get_by_role("button", name="Pause", exact=True).wait_for(timeout=60_000)
+    page.get_by_role("link", name="Latent space").click()
+    shown = page.get_by_text("Showing this session's image GAN: the generator at step")
+    shown.wait_for(timeout=90_000)
+    page.locator(FRAME).first.wait_for(timeout=60_000)
+    first = int(re.search(r"at step ([\d,]+)", shown.inner_text()).group(1).replace(",", ""))
+    page.get_by_role("button", name="Take the latest weights").click()
+    page.wait_for_function(
+        """(first) => { const m = document.body.innerText.match(/image GAN: the generator at step ([\\d,]+)/);
+                        return m && Number(m[1].replaceAll(',', '')) > first; }""", arg=first, timeout=90_000)
+    assert not page.locator('[data-testid="stAlertContentError"]').count()
+    assert not page.locator('[data-testid="stException"]').count()
+
+
 @pytest.mark.parametrize("width, height", VIEWPORTS)
 def test_nearest_training_images_first_on_a_fresh_tab(page, start_server, tmp_path, width, height):
     """A fresh tab opens on a saved run; the Nearest view, chosen first, is labelled and on screen at

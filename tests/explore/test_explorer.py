@@ -17,7 +17,9 @@ from ganlab.data.images import ImageDataset
 from ganlab.explore.explorer import NetsUnavailable, copy_runner_nets, explorer_from_nets, nets_from_state
 from ganlab.explore.latent_images import UnusableImage, gif_bytes, load_user_image, png_bytes, strip, to_uint8, upscale
 from ganlab.kinds.image_experiment import ImageExperiment
+from ganlab.training.channel import RemoteError, WorkerLostError
 from ganlab.training.runner import Runner
+from ganlab.training.runner_calls import NetsChanged
 from ganlab.kinds.toy_experiment import ToyExperiment
 
 SMALL_TOY = ToyStructure(generator=MLPShape(1, 16), discriminator=MLPShape(1, 16))
@@ -66,8 +68,42 @@ def test_a_frame_renders_the_same_alone_or_with_others(trained):
 def test_copy_from_a_released_runner_says_why(release_runners):
     runner = Runner(ToyExperiment(SMALL_TOY), Knobs())
     runner.release()
-    with pytest.raises(NetsUnavailable, match="^could not copy the run's nets: the run has been closed$"):
+    with pytest.raises(NetsUnavailable, match="^could not copy the run's nets: the run has been closed. Start a run"):
         copy_runner_nets(runner)
+
+
+class _FailingRunner:
+    """Answers a snapshot, and fails to copy its nets with `error`."""
+
+    id = "runner-failing"
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+    def snapshot(self):
+        return type("Snap", (), {"knobs": Knobs()})()
+
+    def copy_nets(self, timeout: float = 30.0):
+        raise self.error
+
+
+@pytest.mark.parametrize("error, what, todo", [
+    (RemoteError("the result of 'copy_nets' could not be sent back"), "the trainer failed to hand them over",
+     "Pause the run and press *Take the latest weights*"),
+    (WorkerLostError("the trainer process is gone"), "the run's trainer has stopped", "press *Restart from step"),
+    (TimeoutError("the runner did not finish copying the nets in time"), "did not hand them over in time",
+     "Press *Take the latest weights* to try again"),
+    (NetsChanged("rebuilt"), "the run was rebuilt", "Press *Take the latest weights*"),
+])
+def test_a_failed_copy_tells_the_participant_what_to_do_and_logs_the_rest(error, what, todo, caplog):
+    """Issue 22.3: the page said "(the server log has the details)", a log no participant can see."""
+    with caplog.at_level("ERROR", logger="ganlab.explorer"), pytest.raises(NetsUnavailable) as err:
+        copy_runner_nets(_FailingRunner(error))
+    text = str(err.value)
+    assert what in text and todo in text, text
+    assert "log" not in text and "copy_nets" not in text and "Error" not in text
+    if isinstance(error, RemoteError):  # an unexpected failure: its traceback is for the server's log
+        assert [r.exc_info[0] for r in caplog.records] == [RemoteError]
 
 
 def test_nets_from_state_refuses_tensors_of_another_shape(trained):
