@@ -19,7 +19,7 @@ from ganlab.data.drawn import BOUNDS, SD_RANGE, Drawing, DrawingCodeError, decod
 from ganlab.data.drawn import data_to_pixels, pixel_scale
 from ganlab.data.drawn_canvas import canvas_problem, parse_canvas, to_canvas
 from ganlab.data.toy import ToyDistribution
-from ganlab.settings.fields import TOY_VIEW_FIELDS, by_key
+from ganlab.settings.fields import VIEW_FIELDS, by_key
 from ganlab.settings.urlstate import decode_view
 from ganlab.viz.raster import PALETTE
 
@@ -30,7 +30,7 @@ CANVAS_PX = 228  # the canvas's side (the sidebar is ~235 px wide at 1024-1400 p
 INK = PALETTE["real"]
 MODES = {"Strokes": "freedraw", "Points": "point"}  # the radio's label -> the canvas's drawing mode
 MODE_KEY = "pg_draw_mode"
-MODE_FIELD = by_key(TOY_VIEW_FIELDS)["dm"]  # in the link as the label in lower case
+MODE_FIELD = by_key(VIEW_FIELDS)["dm"]  # in the link as the label in lower case
 
 
 @st.cache_data(max_entries=4, show_spinner=False)

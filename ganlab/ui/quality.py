@@ -104,7 +104,7 @@ def baseline_rows(result: QualityResult) -> list[tuple[str, str, str, str]]:
 
 
 def _show(result: QualityResult, averaged: bool) -> None:
-    columns = st.columns(4)
+    columns = st.columns(2) + st.columns(2)  # two rows of two: in a quarter "Inception-style …" was cut at 1024 px
     for column, (label, value, baseline, help_text) in zip(columns, baseline_rows(result)):
         column.metric(label, value, help=help_text)
         column.caption(baseline)  # visible beside the number, not only in the tooltip

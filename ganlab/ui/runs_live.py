@@ -114,21 +114,37 @@ def save_live_run(key: str, name: str, keep_saving: bool) -> bool:
 
 
 # ------------------------------------------------------------------ sections
+SAVED_KEY = "rn_saved_as"  # (name, what the form said) of the last save from the form
+
+
+def _submit_save(key: str, name: str, keep: bool) -> None:
+    """The form's one save. Enter in the name box submits it too, so a saved name leaves the box
+    and the form says where it went: a second press then does not meet "that name exists"."""
+    saved = st.session_state.get(SAVED_KEY)
+    if not name.strip() and saved is not None:
+        _flash("info", f"{saved[1]} To save another copy, give it a new name.")
+        return
+    try:
+        check_name(name)
+    except RunFormatError as exc:
+        _flash("error", str(exc))
+        return
+    if save_live_run(key, name, keep):
+        st.session_state[SAVED_KEY] = (name, st.session_state["rn_flash"][1])
+        st.session_state["rn_save_clear"] = True  # the box is emptied before it is drawn again
+
+
 def save_live_section() -> None:
     live = {key: label for key, label in LIVE_PAGES.items() if session_runner(key) is not None}
     if not live:
         return
+    if st.session_state.pop("rn_save_clear", False):
+        st.session_state["rn_save_name"] = ""
     with st.expander("Save this session's training as a run"):
         with st.form("rn_save_form", border=False):
             key = st.selectbox("Training of", list(live), format_func=live.get, key="rn_save_from")
             name = st.text_input("Run name", key="rn_save_name", help=NAME_RULE)
             keep = st.checkbox("Keep saving while it trains (every 10 s and on pause)", key="rn_save_keep")
             if st.form_submit_button("Save run"):
-                try:
-                    check_name(name)
-                except RunFormatError as exc:
-                    _flash("error", str(exc))
-                else:
-                    save_live_run(key, name, keep)
+                _submit_save(key, name, keep)
                 st.rerun()
-

@@ -244,12 +244,18 @@ def _has_values(table: Mapping[str, np.ndarray], key: str) -> bool:
     return values is not None and np.size(values) > 0 and bool(np.isfinite(np.asarray(values, dtype=float)).any())
 
 
+# A titled chart's legend sits under its plot, in the bottom margin (which plotly grows to fit
+# it): above the plot it shared the title's band and ran over the title in a narrow column
+# ("Modes covered (of 25)", the runs comparison's "Losses (solid: D, dashed: G)").
+LEGEND_BELOW = dict(orientation="h", x=0, xanchor="left", yref="container", y=0, yanchor="bottom")
+
+
 def _chart(title: str, y_title: str, y_log: bool = False) -> go.Figure:
     fig = go.Figure()
     fig.update_layout(
         title=dict(text=title, x=0, xanchor="left", font=dict(size=14)), height=CHART_HEIGHT,
         margin=dict(l=10, r=10, t=36, b=10), hovermode="x unified", uirevision=UIREVISION,
-        legend=dict(orientation="h", x=1, xanchor="right", y=1.02, yanchor="bottom"),
+        legend=LEGEND_BELOW,
         xaxis=dict(title="step"), yaxis=dict(title=y_title, type="log" if y_log else "linear"),
     )
     return fig
