@@ -20,6 +20,7 @@ import streamlit as st
 
 from ganlab.plots_step import substep_figures
 from ganlab.training.channel import WorkerLostError
+from ganlab.training.remote_trainer_life import TrainerStartError
 from ganlab.training.runner_state import RunnerClosedError, RunState
 from ganlab.training.step_stages import STAGES, SubStep, substeps
 from ganlab.training.step_trace import SlowMotionUnavailable
@@ -49,6 +50,9 @@ def _take_step(runner: Any, prefix: str) -> None:
     try:
         trace = runner.step_traced()
     except SlowMotionUnavailable as exc:
+        st.session_state[_ERROR] = str(exc)
+        return
+    except TrainerStartError as exc:
         st.session_state[_ERROR] = str(exc)
         return
     except (TimeoutError, WorkerLostError, RunnerClosedError):
