@@ -9,7 +9,7 @@ import time
 from typing import Any
 
 from ganlab.training.channel import NoAnswerError, WorkerLostError
-from ganlab.training.remote_trainer_life import QUICK_S, TrainerStartError
+from ganlab.training.remote_trainer_life import HUNG_AFTER_S, TrainerStartError
 from ganlab.training.runner_state import RunnerClosedError, RunState
 
 log = logging.getLogger(__name__)
@@ -75,12 +75,12 @@ class RemoteEvents:
         costs one waiting call). It notices a trainer that died or hung with no page asking."""
         while not self._released and self._transport is transport:
             try:
-                events = transport.call("next_events", EVENT_POLL_S, timeout=EVENT_POLL_S + QUICK_S)
+                events = transport.call("next_events", EVENT_POLL_S, timeout=EVENT_POLL_S + HUNG_AFTER_S)
             except WorkerLostError:
                 self._on_lost(transport)
                 return
             except NoAnswerError:  # stopped or stuck: the page offers a restart; this poll goes on asking
-                self._on_no_answer(transport, "next_events", EVENT_POLL_S + QUICK_S)
+                self._on_no_answer(transport, "next_events", EVENT_POLL_S + HUNG_AFTER_S)
                 continue
             except Exception:
                 log.exception("%s: reading the trainer's events failed", self.id)

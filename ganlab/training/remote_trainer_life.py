@@ -16,6 +16,7 @@ log = logging.getLogger(__name__)
 
 OPEN_TIMEOUT_S = 120.0  # building a run can mean moving a dataset to a GPU
 QUICK_S = 5.0  # a call that only queues a command or reads a counter: longer, and the trainer is hung
+HUNG_AFTER_S = 8.0  # the background poll's patience (beyond its own wait): a busy machine is not a hung trainer
 KILL_WAIT_S = 0.5  # asking a hung or unwanted trainer to stop before it is killed
 START_FAILED = ("The server could not start a trainer for this run (it may be short of memory, or the "
                 "cluster unreachable). Try again in a moment; if it keeps failing, tell the workshop host.")

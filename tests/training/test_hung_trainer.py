@@ -166,3 +166,26 @@ def test_a_released_runs_quality_monitor_ends_without_logging_again(make, monkey
         assert [r for r in caplog.records if "quality" in r.getMessage()] == []
     finally:
         monitors.stop(runner)
+
+
+def test_a_stopped_forkserver_fails_the_start_with_a_message_and_is_replaced(make, monkeypatch):
+    from multiprocessing import forkserver
+
+    from ganlab.training import worker_process
+    from ganlab.training.remote_runner import TrainerStartError
+
+    first = make()
+    first.step()  # the forkserver is up and has handed over a worker
+    assert first.wait_idle()
+    hung = forkserver._forkserver._forkserver_pid
+    monkeypatch.setattr(worker_process, "WARM_START_S", 1.0, raising=False)
+    make.stop(hung)
+    runner = make()
+    with pytest.raises(TrainerStartError, match="could not start a trainer .* Try again in a moment"):
+        runner.step()
+    assert runner.pid is None and forkserver._forkserver._forkserver_pid != hung
+    runner.step()  # the retry: a new forkserver starts the trainer
+    assert runner.wait_idle() and runner.snapshot().step == 1 and runner.pid is not None
+    wait_until(lambda: not first.hung, timeout=60)  # (a machine busy with the new forkserver's imports may delay it)
+    first.step()  # the old forkserver's worker trains on
+    assert first.wait_idle() and first.snapshot().step == 2
