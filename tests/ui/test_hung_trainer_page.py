@@ -131,3 +131,20 @@ def test_asking_a_stopped_trainers_discriminator_points_to_restart(stopped):
         assert "press *Restart*" in text and "once the run is back" not in text
     finally:
         runner.release()
+
+
+def test_an_idle_page_starts_no_trainer_process_until_its_first_step(app):
+    import multiprocessing
+
+    def trainers() -> list[str]:
+        return [p.name for p in multiprocessing.active_children() if p.name.startswith("remote-")]
+
+    before = trainers()
+    at = open_with(app, SMALL)
+    runner = runner_of(at)
+    at.run()
+    assert runner.pid is None and trainers() == before  # the page is drawn, no process holds its run
+    assert any(m.value.startswith("**Step 0**") for m in at.markdown) and at.get("plotly_chart")
+    at.button(key="pg_step").click().run()
+    wait_until(lambda: runner.snapshot().step == 1, timeout=30)
+    assert runner.pid is not None and trainers() == before + [runner.id]
