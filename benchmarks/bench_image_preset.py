@@ -23,8 +23,8 @@ import torch
 from PIL import Image
 
 from ganlab.data.image_sources import load_image_source
-from ganlab.image_presets import IMAGE_PRESETS, get_image_preset
-from ganlab.training.image_experiment import ImageExperiment
+from ganlab.settings.image_presets import IMAGE_PRESETS, get_image_preset
+from ganlab.kinds.image_experiment import ImageExperiment
 from ganlab.training.runner import Runner, RunState
 
 
@@ -94,7 +94,7 @@ def main() -> None:
     print("load average at start: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     preset = get_image_preset(args.preset)
     dataset = load_image_source(args.data, 28 if args.data != "cifar10" else 32, 1 if args.data != "cifar10" else 3)
-    from ganlab.config import ImageStructure
+    from ganlab.settings.config import ImageStructure
 
     base = ImageStructure(dataset=args.data, image_size=dataset.image_size, channels=dataset.channels,
                           num_classes=dataset.num_classes, seed=args.seed)

@@ -37,8 +37,8 @@ import app_sessions  # noqa: E402  (puts the repository root on sys.path)
 from app_sessions import AppServer, CpuMeter, Session, Window, cpu_text, measure  # noqa: E402
 from bench_runner_overhead import runner_rate  # noqa: E402
 
-from ganlab.training.toy_experiment import ToyExperiment  # noqa: E402
-from ganlab.urlstate import decode  # noqa: E402
+from ganlab.kinds.toy_experiment import ToyExperiment  # noqa: E402
+from ganlab.settings.urlstate import decode  # noqa: E402
 
 
 def app_phase(browser, trainers: str, k: int, warmup: float, seconds: float,

@@ -6,7 +6,7 @@ import math
 import numbers
 
 MISSING = "—"
-# How optimizer names (ganlab.config.OPTIMIZERS) are written for people: the one table.
+# How optimizer names (ganlab.settings.config.OPTIMIZERS) are written for people: the one table.
 OPTIMIZER_LABELS = {"adam": "Adam", "sgd": "SGD", "rmsprop": "RMSprop"}
 
 

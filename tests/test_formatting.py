@@ -15,7 +15,7 @@ def test_format_number_dashes_what_is_not_a_finite_number():
 
 
 def test_every_optimizer_has_its_conventional_name():
-    from ganlab.config import OPTIMIZERS
+    from ganlab.settings.config import OPTIMIZERS
     from ganlab.formatting import OPTIMIZER_LABELS, optimizer_label
 
     assert set(OPTIMIZER_LABELS) == set(OPTIMIZERS)

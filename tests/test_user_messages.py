@@ -13,12 +13,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ganlab.config import ConfigError, Knobs, ToyStructure
+from ganlab.settings.config import ConfigError, Knobs, ToyStructure
 from ganlab.runs import RunFormatError, load_run, resolve_run
 from ganlab.runs.catalog import replay_frame
 from ganlab.training.quality_monitor import QualityMonitor
 from ganlab.training.runner import Runner, RunState
-from ganlab.training.toy_experiment import ToyExperiment
+from ganlab.kinds.toy_experiment import ToyExperiment
 from tests.apptest_pages import fresh_app, open_with, runner_of
 from tests.conftest import wait_until
 from tests.runs.test_runs_hostile import TINY, rewrite_weights, save_run
@@ -59,7 +59,10 @@ class FailingExperiment(ToyExperiment):
 @pytest.mark.parametrize("fail, reason", [
     (RuntimeError("shape '[-1, 7]' is invalid at /srv/ganlab/ganlab/nets/mlp.py for <Tensor object at 0x7f3a>"),
      "an unexpected error"),
-    (MemoryError(), "ran out of memory"),
+    (MemoryError(), "needed more memory than this server allows a run"),
+    (RuntimeError("[enforce fail at alloc_cpu.cpp:117] data. DefaultCPUAllocator: can't allocate memory: you tried "
+                  "to allocate 1073741824 bytes. Error code 12 (Cannot allocate memory)"),
+     "needed more memory than this server allows a run; a smaller batch size or a smaller width needs less"),
 ])
 def test_a_failed_step_says_what_happened_and_to_press_reset(release_runners, caplog, fail, reason):
     experiment = FailingExperiment(ToyStructure(data="ring", generator=TINY, discriminator=TINY))

@@ -16,6 +16,15 @@ def generator_weights(parts: Any, experiment: Any, step: int) -> dict[str, torch
     return {k: v.detach().cpu().clone() for k, v in parts.generator.state_dict().items()}
 
 
+def net_state(parts: Any, experiment: Any, step: int) -> dict[str, torch.Tensor]:
+    """Every tensor of the live G, D and EMA generator, as "generator.<name>" etc. (CPU copies)."""
+    ema = getattr(parts, "ema", None)
+    nets = {"generator": parts.generator, "discriminator": parts.discriminator,
+            "ema": None if ema is None else ema.module}
+    return {f"{prefix}.{k}": v.detach().cpu().clone() for prefix, module in nets.items() if module is not None
+            for k, v in module.state_dict().items()}
+
+
 def g_optimizer_facts(parts: Any, experiment: Any, step: int) -> dict[str, Any]:
     """The generator optimizer's identity, learning rate and how many updates its state holds."""
     opt = parts.g_optimizer
@@ -38,7 +47,7 @@ def _raising_g_loss(fake_logits: torch.Tensor) -> torch.Tensor:
 
 def break_loss(name: str, how: str, parts: Any, experiment: Any, step: int) -> None:
     """In the trainer's process only: make loss `name` diverge ("nan-d") or raise ("raise-g")."""
-    from ganlab import losses
+    from ganlab.gan import losses
 
     change = {"d_loss": _nan_d_loss} if how == "nan-d" else {"g_loss": _raising_g_loss}
     losses.LOSSES[name] = dataclasses.replace(losses.LOSSES[name], **change)

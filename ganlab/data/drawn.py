@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from ganlab.config import DRAWN_DATA
+from ganlab.settings.config import DRAWN_DATA
 from ganlab.data.points_csv import EmpiricalSampler
 from ganlab.data.toy import ToyDistribution
 

@@ -29,7 +29,7 @@ import numpy as np
 import torch
 from PIL import Image, ImageOps
 
-from ganlab.config import IMAGE_CHANNELS, IMAGE_SIZES, NUM_CLASSES_RANGE
+from ganlab.settings.config import IMAGE_CHANNELS, IMAGE_SIZES, NUM_CLASSES_RANGE
 from ganlab.data.images import ImageDataset
 from ganlab.data.zip_members import (
     ARCHIVE_EXTENSIONS, MemberSkipped, directory_entries_at_most, is_link, read_member,

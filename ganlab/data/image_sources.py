@@ -24,7 +24,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from ganlab.config import IMAGE_CHANNELS, IMAGE_SIZES, ImageStructure
+from ganlab.settings.config import IMAGE_CHANNELS, IMAGE_SIZES, ImageStructure
 from ganlab.data.images import ImageDataset
 
 log = logging.getLogger(__name__)

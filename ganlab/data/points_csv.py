@@ -20,7 +20,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from ganlab.config import USER_DATA
+from ganlab.settings.config import USER_DATA
 from ganlab.data.toy import ToyDistribution
 
 MAX_CSV_BYTES = 20 * 1024 * 1024

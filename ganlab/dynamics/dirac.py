@@ -3,14 +3,14 @@ Converge?", ICML): the smallest GAN that shows why GAN training circles instead 
 
 - Real data is a point mass at 0; the generator is a point mass at theta (one parameter).
 - The discriminator is linear, D_psi(x) = psi * x (one parameter), and, as everywhere in ganlab,
-  a high D output means "real" (ganlab.losses). The real logit is D(0) = 0 whatever psi is; the
+  a high D output means "real" (ganlab.gan.losses). The real logit is D(0) = 0 whatever psi is; the
   fake logit is t = psi * theta. (The paper's D is high on fakes, so its psi is minus ours and its
   figures are ours mirrored in psi.)
 - The equilibrium is (theta, psi) = (0, 0): the generator sits on the data and D is flat.
 
-Each loss is ganlab.losses' loss evaluated on those two logits (real 0, fake t), so this page
+Each loss is ganlab.gan.losses' loss evaluated on those two logits (real 0, fake t), so this page
 and the playground train with the same objectives; tests/dynamics/test_dirac.py checks every
-closed form below against ganlab.losses through torch autograd. D minimizes its loss l_D(t)
+closed form below against ganlab.gan.losses through torch autograd. D minimizes its loss l_D(t)
 plus a penalty R(psi); G minimizes l_G(t). By the chain rule (dt/dtheta = psi, dt/dpsi = theta,
 and the real logit does not move with psi):
 
@@ -46,7 +46,7 @@ def softplus(t: Array) -> Array:
 class DiracLoss:
     """A loss on the Dirac-GAN's logits (real 0, fake t): values and their derivatives in t."""
 
-    name: str  # ganlab.losses' key where the loss is the same ("wasserstein" is both Wasserstein losses' objective)
+    name: str  # ganlab.gan.losses' key where the loss is the same ("wasserstein" is both Wasserstein losses' objective)
     d_loss: Scalar  # l_D(t), the real term included
     d_prime: Scalar  # d l_D / dt
     g_loss: Scalar  # l_G(t)
@@ -94,7 +94,7 @@ LOSSES: dict[str, DiracLoss] = {
                   "and G alone pulls inwards."),
     )
 }
-WASSERSTEIN_LABEL = "Wasserstein"  # the other keys take ganlab.losses' labels
+WASSERSTEIN_LABEL = "Wasserstein"  # the other keys take ganlab.gan.losses' labels
 REGULARIZERS = ("none", "r1", "r2", "gp", "clip")
 UPDATES = ("simultaneous", "alternating")
 
@@ -127,7 +127,7 @@ class Dynamics:
 def penalty(dyn: Dynamics, psi: Array) -> Array:
     """D's penalty R(psi). grad_x D = psi everywhere (D is linear), so at the real point (R1),
     at the fake point (R2) and at every interpolate (WGAN-GP) the gradient norm is |psi|:
-    R1 = R2 = gamma/2 psi^2 and GP = lambda (|psi| - 1)^2, as ganlab.regularizers computes them."""
+    R1 = R2 = gamma/2 psi^2 and GP = lambda (|psi| - 1)^2, as ganlab.gan.regularizers computes them."""
     psi = np.asarray(psi, dtype=float)
     if dyn.regularizer in ("r1", "r2"):
         return 0.5 * dyn.weight * psi ** 2
@@ -138,7 +138,7 @@ def penalty(dyn: Dynamics, psi: Array) -> Array:
 
 def penalty_grad(dyn: Dynamics, psi: Array) -> Array:
     """R'(psi): gamma psi for R1/R2, 2 lambda (|psi| - 1) sign(psi) for GP (0 at psi = 0, as
-    ganlab.regularizers' smoothed norm gives), 0 otherwise."""
+    ganlab.gan.regularizers' smoothed norm gives), 0 otherwise."""
     psi = np.asarray(psi, dtype=float)
     if dyn.regularizer in ("r1", "r2"):
         return dyn.weight * psi
@@ -168,7 +168,7 @@ def _clip(dyn: Dynamics, psi: Array) -> Array:
 def step(dyn: Dynamics, theta: Array, psi: Array) -> tuple[Array, Array]:
     """One iteration (one G update). Simultaneous: both players step from the same point, and
     D steps is not used. Alternating: `d_steps` D updates, then one G update against the new D
-    (the order of ganlab.training.step). Clipping follows every D update."""
+    (the order of ganlab.gan.step). Clipping follows every D update."""
     h = dyn.lr
     theta, psi = np.asarray(theta, dtype=float), np.asarray(psi, dtype=float)
     if dyn.update == "simultaneous":

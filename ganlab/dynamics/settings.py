@@ -1,4 +1,4 @@
-"""The Dynamics page's settings: one small table of fields in the style of ganlab.fields, and
+"""The Dynamics page's settings: one small table of fields in the style of ganlab.settings.fields, and
 their URL form (keys prefixed "dy_", so they never meet another page's keys).
 
 Decoding never fails: a bad value (not a number, out of range, not a choice) keeps its default
@@ -12,8 +12,8 @@ from dataclasses import dataclass, fields as dataclass_fields
 from typing import Any, Mapping
 
 from ganlab.dynamics.dirac import LOSSES, REGULARIZERS, UPDATES, Dynamics
-from ganlab.fields import Field
-from ganlab.urlstate import KIND_NAMES, format_value, parse_value, shown_value
+from ganlab.settings.fields import Field
+from ganlab.settings.urlstate import KIND_NAMES, format_value, parse_value, shown_value
 
 PREFIX = "dy_"
 MAX_STARTS = 6

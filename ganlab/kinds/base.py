@@ -52,7 +52,7 @@ class GanKind:
         raise NotImplementedError
 
     def fields(self) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
-        """(the ganlab.fields Fields of this kind, the shorthands that apply to it)."""
+        """(the ganlab.settings.fields Fields of this kind, the shorthands that apply to it)."""
         raise NotImplementedError
 
     def structure_from_dict(self, data: Any) -> Any:

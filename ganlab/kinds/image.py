@@ -32,12 +32,12 @@ class ImageKind(GanKind):
 
     @property
     def structure_class(self) -> type:
-        from ganlab.config import ImageStructure
+        from ganlab.settings.config import ImageStructure
 
         return ImageStructure
 
     def fields(self):
-        from ganlab import fields as F
+        from ganlab.settings import fields as F
 
         return F.IMAGE_FIELDS, F.KNOB_SHORTHANDS
 
@@ -59,7 +59,7 @@ class ImageKind(GanKind):
 
     # ------------------------------------------------------------ data
     def experiment(self, structure: Any, dataset: Any = None, device: str | torch.device = "cpu") -> Any:
-        from ganlab.training.image_experiment import ImageExperiment
+        from ganlab.kinds.image_experiment import ImageExperiment
 
         return ImageExperiment(structure, dataset, device=device)
 
@@ -68,8 +68,8 @@ class ImageKind(GanKind):
 
     def describe_data(self, experiment: Any, run_dir: Path) -> dict[str, Any]:
         from ganlab.data.image_sources import IMAGE_SOURCES
-        from ganlab.runs.arrays import sha256_of
-        from ganlab.runs.paths import atomic_write_bytes
+        from ganlab.storage.arrays import sha256_of
+        from ganlab.storage.paths import atomic_write_bytes
 
         ds = experiment.dataset
         images = ds.images.numpy()
@@ -90,9 +90,9 @@ class ImageKind(GanKind):
 
     def _embedded(self, run_dir: Path, data: Mapping[str, Any]) -> Any:
         from ganlab.data.images import ImageDataset
-        from ganlab.runs import safefs, schema
-        from ganlab.runs.paths import RunFormatError
-        from ganlab.runs.report import unreadable
+        from ganlab.storage import safefs, schema
+        from ganlab.storage.paths import RunFormatError
+        from ganlab.storage.report import unreadable
 
         z = schema.npz_from_bytes(safefs.read_capped(run_dir / IMAGES_FILE, 2 * schema.MAX_ARRAY_BYTES), IMAGES_FILE,
                                   ("images", "labels", "has_labels", "class_names"))
@@ -110,8 +110,8 @@ class ImageKind(GanKind):
 
     def _named(self, data: Mapping[str, Any], structure: Any) -> Any:
         from ganlab.data.image_sources import DatasetUnavailable, IMAGE_SOURCES
-        from ganlab.runs.arrays import sha256_of
-        from ganlab.runs.paths import RunFormatError
+        from ganlab.storage.arrays import sha256_of
+        from ganlab.storage.paths import RunFormatError
 
         name, count = data.get("name"), data.get("count")
         if name not in IMAGE_SOURCES:
@@ -128,20 +128,20 @@ class ImageKind(GanKind):
 
     # ------------------------------------------------------------ saved runs
     def snapshot_files(self, generator: nn.Module, experiment: Any) -> tuple[bytes, str, dict[str, bytes]]:
-        from ganlab.runs.render import grid_png
+        from ganlab.storage.render import grid_png
 
         labels = None if experiment.grid_labels is None else experiment.grid_labels.cpu()
         fake = generator(experiment.grid_noise.cpu(), labels)
         return grid_png(fake, experiment.structure.channels), ".png", {}
 
     def timeline_frame_file(self, frame: Any) -> tuple[bytes, str]:
-        from ganlab.runs.render import png_bytes
+        from ganlab.storage.render import png_bytes
 
         grid = frame.ema_grid if frame.ema_grid is not None else frame.grid  # the averaged G's, when kept
         return png_bytes(np.asarray(grid)), ".png"
 
     def samples_picture(self, samples: Any, config: Mapping[str, Any], run_dir: Path) -> tuple[bytes, str]:
-        from ganlab.runs.render import grid_png
+        from ganlab.storage.render import grid_png
 
         channels = self.structure_from_dict(config.get("structure")).channels
         return grid_png(torch.from_numpy(samples), channels), f"a grid of {len(samples)} samples, 8 per row"

@@ -31,12 +31,12 @@ class ToyKind(GanKind):
 
     @property
     def structure_class(self) -> type:
-        from ganlab.config import ToyStructure
+        from ganlab.settings.config import ToyStructure
 
         return ToyStructure
 
     def fields(self):
-        from ganlab import fields as F
+        from ganlab.settings import fields as F
 
         return F.TOY_FIELDS, (*F.TOY_SHORTHANDS, *F.KNOB_SHORTHANDS)
 
@@ -64,7 +64,7 @@ class ToyKind(GanKind):
 
     # ------------------------------------------------------------ data
     def experiment(self, structure: Any, dataset: Any = None, device: str | torch.device = "cpu") -> Any:
-        from ganlab.training.toy_experiment import ToyExperiment
+        from ganlab.kinds.toy_experiment import ToyExperiment
 
         return ToyExperiment(structure, dataset, device=device)
 
@@ -78,15 +78,15 @@ class ToyKind(GanKind):
         ds = experiment.dataset
         if ds.points is None:
             return {"source": "toy", "name": ds.name}
-        from ganlab.runs.arrays import npy_bytes
-        from ganlab.runs.paths import atomic_write_bytes
+        from ganlab.storage.arrays import npy_bytes
+        from ganlab.storage.paths import atomic_write_bytes
 
         points = np.asarray(ds.points, dtype=np.float32)
         atomic_write_bytes(Path(run_dir) / POINTS_FILE, npy_bytes(points))
         return {"source": "points", "file": POINTS_FILE, "label": ds.label, "count": int(len(points))}
 
     def load_dataset(self, run_dir: Path, data: Mapping[str, Any], structure: Any) -> Any:
-        from ganlab.runs.paths import RunFormatError
+        from ganlab.storage.paths import RunFormatError
 
         if data.get("source") == "toy":
             from ganlab.data.toy import get_toy
@@ -106,7 +106,7 @@ class ToyKind(GanKind):
     @staticmethod
     def _drawing_of(structure: Any) -> Any:
         """The drawn data set a structure names (its link code), or None."""
-        from ganlab.config import DRAWN_DATA
+        from ganlab.settings.config import DRAWN_DATA
 
         if structure.data != DRAWN_DATA or not structure.drawing:
             return None
@@ -119,8 +119,8 @@ class ToyKind(GanKind):
 
     def saved_points(self, run_dir: Path) -> np.ndarray:
         """The user's points a run trained on, checked: finite float32 (n, 2)."""
-        from ganlab.runs.arrays import load_npy
-        from ganlab.runs.paths import RunFormatError
+        from ganlab.storage.arrays import load_npy
+        from ganlab.storage.paths import RunFormatError
 
         points = load_npy(Path(run_dir) / POINTS_FILE)
         if points.ndim != 2 or points.shape[1] != 2 or points.dtype != np.float32 or not np.isfinite(points).all():
@@ -130,8 +130,8 @@ class ToyKind(GanKind):
     def snapshot_axes(self, data: Mapping[str, Any], run_dir: Path | None
                       ) -> tuple[tuple[float, float, float, float] | None, np.ndarray | None]:
         if data.get("source") == "points":  # the user's points travel with the run
-            from ganlab.runs.arrays import load_npy
-            from ganlab.runs.paths import RunFormatError
+            from ganlab.storage.arrays import load_npy
+            from ganlab.storage.paths import RunFormatError
 
             if run_dir is None:
                 return None, None
@@ -163,19 +163,19 @@ class ToyKind(GanKind):
 
     # ------------------------------------------------------------ saved runs
     def snapshot_files(self, generator: nn.Module, experiment: Any) -> tuple[bytes, str, dict[str, bytes]]:
-        from ganlab.runs.arrays import npy_bytes
+        from ganlab.storage.arrays import npy_bytes
 
         samples = generator(experiment.eval_noise.cpu()).numpy().astype(np.float32)
         return npy_bytes(samples[:SNAPSHOT_POINTS]), ".npy", {SAMPLES_FILE: npy_bytes(samples)}
 
     def timeline_frame_file(self, frame: Any) -> tuple[bytes, str]:
-        from ganlab.runs.arrays import npy_bytes
+        from ganlab.storage.arrays import npy_bytes
 
         return npy_bytes(np.asarray(frame.grid, dtype=np.float32)[:SNAPSHOT_POINTS]), ".npy"
 
     def samples_picture(self, samples: Any, config: Mapping[str, Any], run_dir: Path) -> tuple[bytes, str]:
         from ganlab.runs.catalog import toy_bounds
-        from ganlab.runs.render import scatter_png
+        from ganlab.storage.render import scatter_png
 
         bounds, real = toy_bounds(config, run_dir)
         if bounds is None:

@@ -3,7 +3,7 @@ the constructors, for training, saved runs and the latent explorer alike."""
 
 from __future__ import annotations
 
-from ganlab.config import ImageStructure
+from ganlab.settings.config import ImageStructure
 from ganlab.nets.dcgan import DCGANDiscriminator, DCGANGenerator
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from torch import Tensor, nn
 
-from ganlab.config import MLPShape
+from ganlab.settings.config import MLPShape
 
 _ACTIVATIONS = {
     "relu": lambda: nn.ReLU(),

@@ -13,15 +13,15 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from ganlab.runs import safefs
-from ganlab.runs.liveness import is_live_writer
-from ganlab.runs.paths import RunFormatError, RunNameError, check_name, run_path, runs_root
-from ganlab.runs.render import label_frame, scatter_image
+from ganlab.storage import safefs
+from ganlab.storage.liveness import is_live_writer
+from ganlab.storage.paths import RunFormatError, RunNameError, check_name, run_path, runs_root
+from ganlab.storage.render import label_frame, scatter_image
 from ganlab.kinds import UnknownKind, get_kind
-from ganlab.runs.arrays import load_npy as _load_npy
+from ganlab.storage.arrays import load_npy as _load_npy
 from ganlab.runs.store import CONFIG, EVALS, HISTORY, read_config, snapshot_steps
-from ganlab.runs.report import unreadable
-from ganlab.runs.tables import read_table
+from ganlab.storage.report import unreadable
+from ganlab.storage.tables import read_table
 
 log = logging.getLogger(__name__)
 MAX_PNG_BYTES = 32 * 1024 * 1024
@@ -52,7 +52,7 @@ class RunSummary:
 
 def writer_alive(config: dict[str, Any]) -> bool:
     """Whether the ganlab process that wrote `config` with status "training" still runs on this
-    host (the same process, not another program given its PID later: see ganlab.runs.liveness)."""
+    host (the same process, not another program given its PID later: see ganlab.storage.liveness)."""
     return config.get("status") == "training" and is_live_writer(config.get("writer"))
 
 
@@ -204,7 +204,7 @@ def toy_bounds(config: dict[str, Any], run_dir: Path | None = None
 
 def replay_gif(path: Path, max_frames: int = 60, duration_ms: int = 250) -> bytes:
     """The run's evolution over its saved snapshots as an animated GIF (at most `max_frames`)."""
-    from ganlab.runs.render import gif_bytes
+    from ganlab.storage.render import gif_bytes
 
     snaps = snapshot_steps(path)
     if not snaps:

@@ -21,7 +21,7 @@ import numpy as np
 import torch
 
 from ganlab.formatting import format_number
-from ganlab.metric_names import KIND_LABELS, metric_label
+from ganlab.metrics.names import KIND_LABELS, metric_label
 from ganlab.kinds import UnknownKind, get_kind, kind_of
 
 # evals.csv column -> QualityResult attribute

@@ -9,11 +9,11 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ganlab.runs.paths import RunFormatError
+from ganlab.storage.paths import RunFormatError
 from ganlab.runs.store import snapshot_steps
 from ganlab.runs.writer import RunWriter
 from ganlab.training.runner import RunState
-from ganlab.training.timeline import Frame
+from ganlab.gan.timeline import Frame
 
 
 def save_runner_as(runner: Any, path: Path, saved_from: str, quality: Callable | None = None) -> tuple[RunWriter, Any]:

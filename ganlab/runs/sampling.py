@@ -12,8 +12,8 @@ import numpy as np
 import torch
 
 from ganlab.kinds import get_kind, kind_of
-from ganlab.runs.render import png_bytes
-from ganlab.runs.report import unreadable
+from ganlab.storage.render import png_bytes
+from ganlab.storage.report import unreadable
 from ganlab.runs.store import config_structure, load_generator, load_run
 from ganlab.runs.state import restore_parts
 

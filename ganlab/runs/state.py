@@ -16,7 +16,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from ganlab.training.step import GanParts, optimizer_kind
+from ganlab.gan.step import GanParts, optimizer_kind
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +92,7 @@ def capture_parts(parts: GanParts) -> tuple[dict[str, Tensor], dict[str, Any]]:
 
 def lineage_of(parts: GanParts) -> str:
     """The id of the training run these parts belong to: given when they are first captured,
-    carried over by `restore_parts` (see ganlab.runs.guard)."""
+    carried over by `restore_parts` (see ganlab.storage.guard)."""
     lineage = getattr(parts, "lineage", None)
     if not isinstance(lineage, str):
         lineage = secrets.token_hex(8)
@@ -182,7 +182,7 @@ def history_state(history) -> dict[str, Any]:
 
 def history_from_state(state: dict[str, Any]):
     """The BoundedHistory `history_state` described (rows beyond its capacity are refused)."""
-    from ganlab.training.history import BoundedHistory
+    from ganlab.gan.history import BoundedHistory
 
     h = BoundedHistory(state["columns"], int(state["capacity"]))
     steps = np.asarray(state["steps"], dtype=np.int64)

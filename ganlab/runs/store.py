@@ -30,15 +30,15 @@ from safetensors import SafetensorError
 from safetensors.torch import load as st_load
 
 import ganlab
-from ganlab.config import ConfigError, Knobs
+from ganlab.settings.config import ConfigError, Knobs
 from ganlab.kinds import GanKind, UnknownKind, get_kind, kind_of
 from ganlab.kinds.image import IMAGES_FILE  # noqa: F401  (the run folder's file names, for readers)
 from ganlab.kinds.toy import POINTS_FILE, SAMPLES_FILE as SAMPLES  # noqa: F401
-from ganlab.runs import guard, safefs, schema
-from ganlab.runs.paths import RunFormatError
-from ganlab.runs.report import unreadable
+from ganlab.storage import guard, safefs, schema
+from ganlab.storage.paths import RunFormatError
+from ganlab.storage.report import unreadable
 from ganlab.runs.state import StateMismatch, TrainingState
-from ganlab.runs.tables import read_table
+from ganlab.storage.tables import read_table
 
 FORMAT = "ganlab-run"
 FORMAT_VERSION = 1

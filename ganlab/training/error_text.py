@@ -36,10 +36,10 @@ _DOING = {  # what the training thread was doing when it failed, in the user's w
 
 def _written_for_users() -> tuple[type[BaseException], ...]:
     """The exceptions whose texts are user sentences (no paths, no class names)."""
-    from ganlab.config import ConfigError
+    from ganlab.settings.config import ConfigError
     from ganlab.data.image_sources import DatasetMismatch, DatasetUnavailable
     from ganlab.metrics.classifier import ClassifierUnavailable
-    from ganlab.runs.paths import RunFormatError
+    from ganlab.storage.paths import RunFormatError
     from ganlab.runs.state import StateMismatch
     from ganlab.training.slots import CapacityError
 
@@ -56,8 +56,10 @@ def failure_reason(exc: BaseException) -> str:
         return str(exc).rstrip(".")
     if isinstance(exc, TimeoutError):
         return "the training thread was busy and did not answer in time"
-    if isinstance(exc, MemoryError) or isinstance(exc, getattr(torch, "OutOfMemoryError", MemoryError)):
-        return "the server ran out of memory; a smaller batch size or smaller networks need less"
+    if isinstance(exc, MemoryError) or isinstance(exc, getattr(torch, "OutOfMemoryError", MemoryError)) or (
+            isinstance(exc, RuntimeError) and "can't allocate memory" in str(exc)):  # torch's CPU allocator
+        return ("the run needed more memory than this server allows a run; a smaller batch size or a "
+                "smaller width needs less")
     if isinstance(exc, OSError) and exc.strerror:
         return f"the server could not read or write a file: {exc.strerror.lower()}"
     return "an unexpected error"

@@ -26,7 +26,6 @@ the real-vs-real baselines are built for that same size (see `image_quality`).
 
 from __future__ import annotations
 
-import copy
 import functools
 import itertools
 import threading
@@ -41,6 +40,7 @@ import torch
 from ganlab.metrics.classifier import MetricClassifier, load_metric_classifier, prepare_images
 from ganlab.metrics.image_quality import QualityReference
 from ganlab.training.error_text import ShownError, logged_reason
+from ganlab.training.net_copies import NetWeights, capture_weights, live_modules, nets_from_weights
 from ganlab.kinds import kind_of
 
 SampleSource = Callable[[], tuple[int, np.ndarray | None]]  # images None: nothing new since the last call
@@ -120,41 +120,42 @@ class ImageQualityEvaluator:
 
 
 def copy_generator_for_scoring(parts: Any, experiment: Any, step: int, *, ema: bool,
-                               unless_step: int | None) -> tuple[int, Any, Any, Any]:
-    """On the runner's thread: a CPU copy of the (averaged, with `ema`) generator with the eval
-    noise and labels; nothing but the step when the weights are still at `unless_step`."""
+                               unless_step: int | None) -> tuple[int, NetWeights | None, Any, Any]:
+    """On the runner's thread: the weights of the (averaged, with `ema`) generator, with the eval
+    noise and labels; nothing but the step when the weights are still at `unless_step`. Weights,
+    not a module: they cross to the server from a trainer process (ganlab.training.net_copies)."""
     if step == unless_step:
         return step, None, None, None
-    module = parts.generator
-    if ema:
-        module = getattr(getattr(parts, "ema", None), "module", None)
-        if module is None:
-            raise ShownError("this run keeps no averaged (EMA) generator")
-    clone = copy.deepcopy(module).to("cpu")
-    clone.requires_grad_(False)
+    name = "ema" if ema else "generator"
+    if name not in live_modules(parts):
+        raise ShownError("this run keeps no averaged (EMA) generator")
+    weights = capture_weights((name,), parts, experiment, step)
     labels = getattr(experiment, "eval_labels", None)
-    return (step, clone, experiment.eval_noise.detach().cpu(), None if labels is None else labels.detach().cpu())
+    return (step, weights, experiment.eval_noise.detach().cpu(), None if labels is None else labels.detach().cpu())
 
 
 def runner_sample_source(runner: Any, *, ema: bool = False, timeout: float = 30.0) -> SampleSource:
     """A sample source on a `Runner`: `(step, images)` of its generator (or, with `ema`, its
     averaged generator) on the experiment's fixed eval noise (and balanced eval labels, for
-    a conditional GAN). Only a CPU copy of the generator is made on the runner thread, between
-    two steps (a few milliseconds); the forward pass runs on the caller's thread (the
-    monitor's), so training is not held up by it. The live copy keeps the live net's mode
-    (train-mode batch norm, like `Runner.generate_eval_samples` and the preview grid); its
-    running statistics are the copy's own, so the live net is never touched. While the step
-    has not moved since the last images it handed out (a paused run), it copies nothing and
-    returns `(step, None)`."""
-    last = {"step": None}
+    a conditional GAN). Only the generator's weights are copied on the runner thread, between
+    two steps (a few milliseconds); they are loaded into this source's own CPU generator (built
+    once per structure) and the forward pass runs on the caller's thread (the monitor's), so
+    training is not held up by it. The copy keeps the live net's mode (train-mode batch norm,
+    like `Runner.generate_eval_samples` and the preview grid); its running statistics are the
+    copy's own, so the live net is never touched. While the step has not moved since the last
+    images it handed out (a paused run), it copies nothing and returns `(step, None)`."""
+    last: dict[str, Any] = {"step": None, "structure": None, "nets": None}
 
     def source() -> tuple[int, np.ndarray]:
         copy = functools.partial(copy_generator_for_scoring, ema=ema, unless_step=last["step"])
-        step, generator, noise, labels = runner.call_on_thread(copy, timeout, "copying the generator")
-        if generator is None:
+        step, weights, noise, labels = runner.call_on_thread(copy, timeout, "copying the generator")
+        if weights is None:
             return step, None
+        reuse = last["nets"] if last["structure"] == weights.structure else None
+        nets = nets_from_weights(weights, into=reuse)
+        last["structure"], last["nets"] = weights.structure, nets
         with torch.no_grad():
-            images = generator(noise, labels).float().numpy()
+            images = nets[weights.nets[0]](noise, labels).float().numpy()
         last["step"] = step
         return step, images
 

@@ -57,6 +57,7 @@ class RayTrainerHost:
 
         torch.set_flush_denormal(True)
         torch.set_num_threads(1)
+        options = {k: v for k, v in options.items() if k != "memory_limit"}  # a Ray actor's memory is Ray's to limit
         self.host = TrainerHost(experiment, knobs, seq, **options)
 
     def device(self) -> str:

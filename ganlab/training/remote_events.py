@@ -106,7 +106,7 @@ class RemoteEvents:
 
     def _write_save(self, state: Any, frames: tuple) -> bool:
         """Keep `state` as the restart point and hand it to the run's saver, if it has one."""
-        from ganlab.runs.guard import save_error_text
+        from ganlab.storage.guard import save_error_text
 
         with self._lock:
             self._restart_point = state

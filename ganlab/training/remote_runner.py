@@ -16,13 +16,13 @@ or after Reset) has none until the first Play, Step or call that needs its nets
 
 from __future__ import annotations
 
-import dataclasses
 import itertools
 import logging
 import threading
 from typing import Any, Callable
 
-from ganlab.config import TRAIN_WHICH, Knobs
+from ganlab.settings.config import TRAIN_WHICH, Knobs
+from ganlab.training import run_guard
 from ganlab.training.channel import NoAnswerError, WorkerLostError
 from ganlab.training.remote_events import RemoteEvents
 from ganlab.training.remote_snapshots import RemoteSnapshots
@@ -43,13 +43,16 @@ class RemoteRunner(RemoteEvents, RemoteTrainerLife, RemoteSnapshots, RunnerCalls
     def __init__(self, experiment: Any, knobs: Knobs, *, transport_factory: Callable[[str], Any],
                  slots: TrainingSlots | None = None, eval_every: int = 100, view_interval: float = 0.2,
                  history_capacity: int = 2000, saver: Callable[[Any], None] | None = None,
-                 save_every: float = 60.0, image_device: str = "auto", torch_threads: int | None = 1) -> None:
+                 save_every: float = 60.0, image_device: str = "auto", torch_threads: int | None = 1,
+                 memory_budget: int | None = None) -> None:
         self.id = f"remote-{next(_ids)}"
         self.eval_every = eval_every
         self._factory = transport_factory
         self._slots = slots
         self._options = {"eval_every": eval_every, "view_interval": view_interval,
-                         "history_capacity": history_capacity, "image_device": image_device}
+                         "history_capacity": history_capacity, "image_device": image_device,
+                         "memory_limit": memory_budget}  # the worker's limit (worker_process.limit_memory)
+        self.memory_budget = memory_budget  # Play and Step over it are refused (run_guard)
         self._lock = threading.RLock()
         self._seqs = itertools.count(1)
         self._experiments: dict[int, Any] = {}
@@ -134,6 +137,7 @@ class RemoteRunner(RemoteEvents, RemoteTrainerLife, RemoteSnapshots, RunnerCalls
             self._check_open()
             if self._lost or self.hung or self._wants_play:
                 return
+            run_guard.check_memory(self.experiment, self._knobs, self.memory_budget)
             self._wants_play = True
             self._play_gen += 1
             gen = self._play_gen
@@ -157,8 +161,16 @@ class RemoteRunner(RemoteEvents, RemoteTrainerLife, RemoteSnapshots, RunnerCalls
         if which not in TRAIN_WHICH:
             raise ValueError(f"which must be one of {TRAIN_WHICH}")
         self._check_open()
-        self._ensure_trainer()
+        run_guard.check_memory(self.experiment, self._knobs, self.memory_budget)
+        holder = None if self._wants_play or self._lost else run_guard.take_step_slot(self._slots, self.id)
+        try:
+            self._ensure_trainer()  # a fresh run's trainer starts at its first step
+        except BaseException:
+            if holder is not None:
+                self._slots.release(holder)
+            raise
         self._command("step", which, int(count), bool(evaluate))
+        run_guard.release_when_idle(self, self._slots, holder)
 
     def step_traced(self, timeout: float = 30.0) -> Any:
         """One iteration recorded for the slow-motion view (see Runner.step_traced): its StepTrace."""
@@ -166,7 +178,8 @@ class RemoteRunner(RemoteEvents, RemoteTrainerLife, RemoteSnapshots, RunnerCalls
         if self._lost:
             raise WorkerLostError("the trainer of this run is gone")
         self._ensure_trainer()
-        return self._call("step_traced", timeout, timeout=timeout + QUICK_S)
+        with run_guard.held_step_slot(self._slots, self.id):  # a slow-motion step is a Step: it takes a slot too
+            return self._call("step_traced", timeout, timeout=timeout + QUICK_S)
 
     def reset(self, experiment: Any | None = None, notice: str | None = None) -> None:
         """Pause and start again from fresh weights (of a new structure, if given). Fresh weights
@@ -225,22 +238,14 @@ class RemoteRunner(RemoteEvents, RemoteTrainerLife, RemoteSnapshots, RunnerCalls
         return (f"A new trainer took over at step {state.step:,}, the run's last autosave"
                 + (f" (the {lost:,} step{'s' * (lost != 1)} after it were lost)" if lost > 0 else "") + ".")
 
-    def _start_or_stay_lost(self, experiment: Any, knobs: Knobs, state: Any, notice: str) -> None:
-        """A new trainer for a run with state worth keeping; if none starts, the run stays in error
-        with its restart offer (its restart point kept), not a fresh run."""
-        try:
-            self._start(experiment, knobs, state=state, notice=notice)
-        except TrainerStartError:
-            with self._lock:
-                self._lost = True
-            raise
-
     def set_knobs(self, knobs: Knobs) -> None:
         """Applied before the next step; optimizer state is kept."""
         self._check_open()
-        with self._lock:
-            self._knobs = knobs
-        self._command("set_knobs", knobs)
+        self._knobs = knobs  # (one assignment: no lock needed)
+        try:  # too big for the budget while playing: paused first, the knobs sent all the same
+            run_guard.pause_if_over_budget(self, knobs, self._wants_play)
+        finally:
+            self._command("set_knobs", knobs)
 
     def release(self, timeout: float = 5.0) -> None:
         """Stop the trainer for good and give back the training slot."""
@@ -291,16 +296,11 @@ class RemoteRunner(RemoteEvents, RemoteTrainerLife, RemoteSnapshots, RunnerCalls
 
     def call_on_thread(self, fn: Callable, timeout: float = 30.0, what: str = "the request") -> Any:
         """`fn(parts, experiment, step)` on the trainer, between two steps: `fn` must be picklable
-        (a module-level function, or a functools.partial of one)."""
+        (a module-level function, or a functools.partial of one), and so must its result: tensors
+        and plain data, never a module (`copy_nets` sends weights: ganlab.training.net_copies)."""
         self._check_open()  # released: RunnerClosedError, as a thread runner raises
         self._ensure_trainer()
         return self._call("call", fn, timeout, what, timeout=timeout + QUICK_S)
-
-    def copy_nets(self, timeout: float = 30.0) -> Any:
-        self._check_open()
-        self._ensure_trainer()
-        nets = self._call("copy_nets", timeout, timeout=timeout + QUICK_S)
-        return dataclasses.replace(nets, experiment=self.experiment)
 
     def timeline_frames(self) -> tuple:
         """The trainer's timeline frames, fetched incrementally and mirrored into the page's copy

@@ -9,7 +9,7 @@ import threading
 import time
 from typing import Any
 
-from ganlab.config import Knobs
+from ganlab.settings.config import Knobs
 from ganlab.training.channel import WorkerLostError
 
 log = logging.getLogger(__name__)
@@ -84,6 +84,16 @@ class RemoteTrainerLife:
         if old is not None:
             old.close(KILL_WAIT_S)
         threading.Thread(target=self._pump_events, args=(transport,), daemon=True, name=f"{self.id}-events").start()
+
+    def _start_or_stay_lost(self, experiment: Any, knobs: Knobs, state: Any, notice: str) -> None:
+        """A new trainer for a run with state worth keeping; if none starts, the run stays in error
+        with its restart offer (its restart point kept), not a fresh run."""
+        try:
+            self._start(experiment, knobs, state=state, notice=notice)
+        except TrainerStartError:
+            with self._lock:
+                self._lost = True
+            raise
 
     def _on_no_answer(self, transport: Any, name: str, timeout: float) -> None:
         with self._lock:

@@ -15,18 +15,19 @@ from typing import Any, Callable
 
 import torch
 
-from ganlab.config import TRAIN_WHICH, Knobs
+from ganlab.settings.config import TRAIN_WHICH, Knobs
 from ganlab.training.error_text import failure_text, public_traceback
-from ganlab.training.history import BoundedHistory
+from ganlab.gan.history import BoundedHistory
 from ganlab.training.runner_calls import RunnerCalls
 from ganlab.training.runner_saving import RunnerSaving
 from ganlab.training.runner_state import DIVERGENCE_ADVICE, Experiment, RunnerClosedError, RunState
 from ganlab.training.runner_view import RunnerView
+from ganlab.training.run_guard import check_memory, pause_if_over_budget, take_step_slot
 from ganlab.training.slots import TrainingSlots
-from ganlab.training.step import (
+from ganlab.gan.step import (
     RECORD_KEYS, GanParts, StepObserver, apply_lr_schedule, apply_optimizer_knobs, first_non_finite, train_step,
 )
-from ganlab.training.step_trace import SlowMotionUnavailable
+from ganlab.gan.step_trace import SlowMotionUnavailable
 
 _ids = itertools.count(1)
 
@@ -47,17 +48,23 @@ class Runner(RunnerCalls, RunnerSaving, RunnerView):
         torch_threads: int | None = 1,
         saver: Callable[[Any], None] | None = None,
         save_every: float = 60.0,
+        memory_budget: int | None = None,
     ) -> None:
         """`torch_threads`: intra-op threads for this runner's thread (None: torch's default).
         One core per runner lets many runners share a server without oversubscribing it;
         OpenMP teams of 2 inside the Streamlit server process were measured 70x slower.
 
         `saver`: called on the runner thread with a `TrainingState` (ganlab.runs.state) every
-        `save_every` seconds of training and on pause (autosave to a run directory)."""
+        `save_every` seconds of training and on pause (autosave to a run directory).
+
+        `memory_budget`: bytes a run may need (ganlab.training.memory_budget); Play and Step over
+        it are refused with OverBudgetError. None: no limit."""
         self.id = f"runner-{next(_ids)}"
         self._experiment = experiment
         self._knobs = knobs
         self._slots = slots
+        self.memory_budget = memory_budget
+        self._step_slot: str | None = None  # the slot a Step of a paused run holds until the steps are done
         self.eval_every = eval_every
         self.view_interval = view_interval
         self._history_capacity = history_capacity
@@ -104,6 +111,7 @@ class Runner(RunnerCalls, RunnerSaving, RunnerView):
             self._check_open()
             if self._state in (RunState.RUNNING, RunState.ERROR):
                 return
+            check_memory(self._experiment, self._knobs, self.memory_budget)
             if self._slots is not None:
                 self._slots.acquire(self.id)
             self._state = RunState.RUNNING
@@ -128,6 +136,9 @@ class Runner(RunnerCalls, RunnerSaving, RunnerView):
             raise ValueError(f"which must be one of {TRAIN_WHICH}")
         with self._cond:
             self._check_open()
+            check_memory(self._experiment, self._knobs, self.memory_budget)
+            if self._state != RunState.RUNNING and self._step_slot is None:
+                self._step_slot = take_step_slot(self._slots, self.id)  # CapacityError when the server is full
             self._commands.append(("step", which, int(count), bool(evaluate)))
             self._cond.notify_all()
 
@@ -145,17 +156,21 @@ class Runner(RunnerCalls, RunnerSaving, RunnerView):
 
     def set_knobs(self, knobs: Knobs) -> None:
         """Applied before the next step; optimizer state is kept."""
-        with self._cond:
-            self._check_open()
-            self._pending_knobs = knobs
-            self._knobs = knobs
-            self._cond.notify_all()
+        self._check_open()
+        try:  # too big for the budget while playing: paused first, the knobs kept all the same
+            pause_if_over_budget(self, knobs, self.state == RunState.RUNNING)
+        finally:
+            with self._cond:
+                self._pending_knobs = knobs
+                self._knobs = knobs
+                self._cond.notify_all()
 
     def release(self, timeout: float = 5.0) -> None:
         """Stop the thread for good and give back the training slot."""
         with self._cond:
             self._stop = True
             self._release_slot()
+            self._release_step_slot()
             self._state = RunState.RELEASED
             self._cond.notify_all()
         if threading.current_thread() is not self._thread:
@@ -184,6 +199,12 @@ class Runner(RunnerCalls, RunnerSaving, RunnerView):
     def _release_slot(self) -> None:
         if self._slots is not None:
             self._slots.release(self.id)
+
+    def _release_step_slot(self) -> None:
+        """Give back a Step's slot (under `_cond`, once no command is left to run)."""
+        if self._step_slot is not None:
+            self._slots.release(self._step_slot)
+            self._step_slot = None
 
     def _reset_counters(self) -> None:
         self._step = self._d_updates = self._g_updates = 0
@@ -244,6 +265,8 @@ class Runner(RunnerCalls, RunnerSaving, RunnerView):
             finally:
                 with self._cond:
                     self._busy = False
+                    if not self._commands:
+                        self._release_step_slot()
                     self._cond.notify_all()
         self._parts = None
 

@@ -3,7 +3,6 @@ slow-motion step (a Runner mixin)."""
 
 from __future__ import annotations
 
-import copy
 import functools
 import threading
 from dataclasses import dataclass
@@ -12,9 +11,10 @@ from typing import Any, Callable
 import numpy as np
 import torch
 
-from ganlab.config import Knobs
-from ganlab.training.step import GanParts
-from ganlab.training.step_trace import StepRecorder
+from ganlab.settings.config import Knobs
+from ganlab.training.net_copies import NETS, NetWeights, capture_weights, nets_from_weights
+from ganlab.gan.step import GanParts
+from ganlab.gan.step_trace import StepRecorder
 from ganlab.kinds import kind_of
 
 
@@ -54,8 +54,11 @@ class RunnerCalls:
 
     def step_traced(self, timeout: float = 30.0) -> Any:
         """One iteration (like `step()`), recorded for the slow-motion view: its `StepTrace`
-        (ganlab.training.step_trace). The run changes exactly as with a Step."""
-        return self._queued_call(("traced",), timeout, "the slow-motion step")
+        (ganlab.gan.step_trace). The run changes exactly as with a Step, and takes a slot as one does."""
+        from ganlab.training.run_guard import held_step_slot
+
+        with held_step_slot(getattr(self, "_slots", None), self.id):
+            return self._queued_call(("traced",), timeout, "the slow-motion step")
 
     def _traced_step(self, knobs: Knobs) -> Any:
         recorder = StepRecorder.for_experiment(self._parts, self._experiment, knobs)
@@ -82,10 +85,21 @@ class RunnerCalls:
                                None if labels is None else np.asarray(labels, dtype=np.int64))
         return self.call_on_thread(fn, timeout, "scoring the images")
 
+    def net_weights(self, nets: tuple[str, ...] = NETS, timeout: float = 30.0) -> NetWeights:
+        """The named nets' weights at this step, taken between two steps (CPU tensors: what
+        crosses to a page from a trainer process or a Ray actor; see ganlab.training.net_copies)."""
+        return self.call_on_thread(functools.partial(capture_weights, tuple(nets)), timeout, "copying the nets")
+
     def copy_nets(self, timeout: float = 30.0) -> "NetsCopy":
-        """CPU deep copies of G, D and (when kept) the averaged G, in eval mode with
-        gradients off: a page can run them freely while training goes on."""
-        return self.call_on_thread(_copy_nets, timeout, "copying the nets")
+        """CPU copies of G, D and (when kept) the averaged G, in eval mode with gradients off,
+        built here from the run's weights: a page can run them freely while training goes on.
+        NetsChanged when the run was rebuilt (another structure) while they were copied."""
+        weights = self.net_weights(NETS, timeout)
+        experiment = self.experiment
+        if experiment.structure != weights.structure:
+            raise NetsChanged("the run was rebuilt while its nets were being copied")
+        nets = {name: module.eval() for name, module in nets_from_weights(weights).items()}
+        return NetsCopy(weights.step, nets["generator"], nets["discriminator"], nets.get("ema"), experiment)
 
 
 @dataclass(frozen=True)
@@ -99,10 +113,8 @@ class NetsCopy:
     experiment: Any
 
 
-def _frozen_copy(module: torch.nn.Module) -> torch.nn.Module:
-    clone = copy.deepcopy(module).to("cpu").eval()
-    clone.requires_grad_(False)
-    return clone
+class NetsChanged(RuntimeError):
+    """The run's structure changed between copying its weights and building them (a reset)."""
 
 
 @torch.no_grad()
@@ -141,10 +153,3 @@ def _d_scores(images: np.ndarray, labels: np.ndarray | None, parts: GanParts, ex
     finally:
         D.train(was_training)
     return step, [float(v) for v in logits.cpu()]
-
-
-def _copy_nets(parts: GanParts, experiment: Any, step: int) -> NetsCopy:
-    ema = getattr(parts, "ema", None)
-    ema_module = getattr(ema, "module", None)
-    return NetsCopy(step, _frozen_copy(parts.generator), _frozen_copy(parts.discriminator),
-                    _frozen_copy(ema_module) if ema_module is not None else None, experiment)

@@ -114,7 +114,7 @@ class RunnerSaving:
             with self._cond:
                 self._saved_step = state.step
         except Exception as exc:
-            from ganlab.runs.guard import save_error_text
+            from ganlab.storage.guard import save_error_text
 
             error = save_error_text(exc)
         with self._cond:

@@ -8,8 +8,8 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from ganlab.config import Knobs
-from ganlab.training.step import GanParts
+from ganlab.settings.config import Knobs
+from ganlab.gan.step import GanParts
 
 
 class RunState(str, Enum):

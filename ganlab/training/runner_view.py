@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from ganlab.config import Knobs
+from ganlab.settings.config import Knobs
 from ganlab.training.runner_state import RunState, Snapshot
 
 

@@ -54,7 +54,7 @@ class TrainingSlots:
             if len(self._holders) >= self.limit or self._waiting:
                 raise CapacityError(
                     f"This server is already training {self.limit} run(s) at once, its limit. "
-                    "Pause a run in another tab, or wait for someone to pause theirs, then press Play again. "
+                    "Pause a run in another tab, or wait for someone to pause theirs, then press Play (or Step) again. "
                     f"(A host can raise the limit with the {ENV_MAX_TRAINING} environment variable.)"
                 )
             self._holders.add(holder)

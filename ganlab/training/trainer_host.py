@@ -10,14 +10,13 @@ which of its own copies the runner is training now (`experiment_seq`).
 
 from __future__ import annotations
 
-import dataclasses
 import threading
 import time
 from typing import Any, Callable
 
 import torch
 
-from ganlab.config import Knobs
+from ganlab.settings.config import Knobs
 from ganlab.training.runner import Runner
 from ganlab.training.runner_state import Snapshot
 from ganlab.kinds import kind_of
@@ -27,7 +26,7 @@ SAVE_ACK_TIMEOUT_S = 120.0
 # What the server may call on a host, through a worker's pipe or a Ray actor.
 CALLS = frozenset({
     "play", "pause", "step", "step_traced", "set_knobs", "reset", "restore", "set_save_every", "save_now", "snapshot",
-    "state", "experiment_seq", "wait_idle", "export_state", "call", "copy_nets", "timeline_since",
+    "state", "experiment_seq", "wait_idle", "export_state", "call", "timeline_since",
     "release", "next_events", "save_done",
 })
 
@@ -57,7 +56,8 @@ class _SlotEvents:
         pass
 
     def release(self, holder: str) -> None:
-        self._host._post(("stopped", self._host._play_gen))
+        if holder == self._host.runner.id:  # a Step's slot is the server's to take and give back
+            self._host._post(("stopped", self._host._play_gen))
 
 
 class TrainerHost:
@@ -134,9 +134,6 @@ class TrainerHost:
 
     def call(self, fn: Callable, timeout: float = 30.0, what: str = "the request") -> Any:
         return self.runner.call_on_thread(fn, timeout, what)
-
-    def copy_nets(self, timeout: float = 30.0) -> Any:
-        return dataclasses.replace(self.runner.copy_nets(timeout), experiment=None)  # the server has its own
 
     def timeline_since(self, generation: int, after_step: int) -> tuple[int, list[int], list[Any]]:
         """(generation, the kept frames' steps, the frames after `after_step`); all frames when

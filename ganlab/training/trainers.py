@@ -10,7 +10,7 @@ import os
 import threading
 from typing import Any
 
-from ganlab.config import Knobs
+from ganlab.settings.config import Knobs
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +28,9 @@ def trainer_kind() -> str:
 
 def make_runner(experiment: Any, knobs: Knobs, *, slots: Any = None, **options: Any) -> Any:
     """A runner for `experiment` with the Runner interface, training where `trainer_kind()` says."""
+    from ganlab.training.run_guard import budget_for
+
+    options.setdefault("memory_budget", budget_for(slots))  # the server's per-run memory budget
     kind = trainer_kind()
     if kind == "thread":
         from ganlab.training.runner import Runner
@@ -44,6 +47,9 @@ def make_runner(experiment: Any, knobs: Knobs, *, slots: Any = None, **options: 
 
 def warm_up_trainers() -> None:
     """Get the trainers' host ready in the background (the forkserver imports torch; Ray connects)."""
+    from ganlab.training.run_guard import warm_up as warm_up_estimates
+
+    threading.Thread(target=warm_up_estimates, name="ganlab-estimates-warm-up", daemon=True).start()
     kind = trainer_kind()
     if kind == "thread":
         return

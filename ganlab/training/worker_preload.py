@@ -7,8 +7,8 @@ import gc
 import torch  # noqa: F401
 
 import ganlab.runs.state  # noqa: F401
-import ganlab.training.image_experiment  # noqa: F401
-import ganlab.training.toy_experiment  # noqa: F401
+import ganlab.kinds.image_experiment  # noqa: F401
+import ganlab.kinds.toy_experiment  # noqa: F401
 import ganlab.training.trainer_host  # noqa: F401
 import ganlab.training.worker_process  # noqa: F401
 

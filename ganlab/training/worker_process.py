@@ -177,6 +177,8 @@ class _Handlers(dict):
     def _open(self, experiment: Any, knobs: Any, seq: int, options: dict) -> str:
         from ganlab.training.trainer_host import TrainerHost
 
+        options = dict(options)
+        limit_memory(options.pop("memory_limit", None))
         self.host = TrainerHost(experiment, knobs, seq, **options)
         return str(getattr(self.host.runner.experiment, "device", "cpu"))
 
@@ -199,6 +201,31 @@ def worker_main(conn: Any) -> None:
     if handlers.host is not None:
         handlers.host.runner.release(timeout=2.0)
     channel.close()
+
+
+LIMIT_SLACK = 256 * 2**20  # beyond the run's budget: its history, views, saves and the calls' pickles
+
+
+def limit_memory(budget: int | None) -> int | None:
+    """Cap this worker's data (heap and private mappings, RLIMIT_DATA) at what it holds now (torch,
+    shared with the forkserver) plus `budget` and LIMIT_SLACK: an allocation past it fails with an
+    error the run shows (ganlab.training.error_text), instead of the machine running out of memory
+    for everyone. Not on a GPU machine (its driver maps large regions). Returns the limit set."""
+    import resource
+
+    import torch
+
+    if not budget or torch.cuda.is_available():
+        return None
+    try:
+        with open("/proc/self/status") as f:
+            held = next(int(line.split()[1]) * 1024 for line in f if line.startswith("VmData:"))
+        limit = held + int(budget) + LIMIT_SLACK
+        resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
+    except (OSError, ValueError, StopIteration):  # not Linux: no limit, the estimate still refuses
+        log.warning("could not limit the trainer's memory", exc_info=True)
+        return None
+    return limit
 
 
 def _die_with_parent() -> None:

@@ -13,9 +13,9 @@ import streamlit as st
 import torch
 
 from ganlab.data.drawn_digit import as_run_image, ink_of_rgba, mnist_like
-from ganlab.display import DISPLAY_LABELS
+from ganlab.viz.display import DISPLAY_LABELS
 from ganlab.formatting import format_number
-from ganlab.losses import get_loss
+from ganlab.gan.losses import get_loss
 from ganlab.training.channel import NoAnswerError, WorkerLostError
 from ganlab.training.remote_trainer_life import TrainerStartError
 from ganlab.training.runner import Runner

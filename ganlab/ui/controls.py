@@ -1,6 +1,6 @@
 """Sidebar widgets for the 2D playground: structure, live knobs and presets.
 
-Every widget's key is "pg_" + its URL key (ganlab.fields.TOY_FIELDS), so one
+Every widget's key is "pg_" + its URL key (ganlab.settings.fields.TOY_FIELDS), so one
 flat mapping serves the widgets, the shareable link and config validation.
 The live-knob widgets are shared with the image page (ganlab.ui.knob_controls).
 """
@@ -11,15 +11,15 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ganlab.config import DRAWN_DATA, USER_DATA, ConfigError, Knobs, ToyStructure
+from ganlab.settings.config import DRAWN_DATA, USER_DATA, ConfigError, Knobs, ToyStructure
 from ganlab.data.points_csv import PointsFileError, empirical_distribution, load_points_csv
 from ganlab.data.toy import TOY_DISTRIBUTIONS, ToyDistribution, get_toy
-from ganlab.fields import TOY_FIELDS
-from ganlab.presets import PRESETS, get_preset
+from ganlab.settings.fields import TOY_FIELDS
+from ganlab.settings.presets import PRESETS, get_preset
 from ganlab.ui import draw_data, restart
 from ganlab.ui.field_widgets import WidgetSettings, field_input, remaining_inputs
 from ganlab.ui.knob_controls import training_inputs
-from ganlab.urlstate import FIELDS, flatten, unflatten
+from ganlab.settings.urlstate import FIELDS, flatten, unflatten
 
 PREFIX = "pg_"
 CSV_POINTS_KEY = "pg_csv_dataset"

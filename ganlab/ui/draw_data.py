@@ -19,9 +19,9 @@ from ganlab.data.drawn import BOUNDS, SD_RANGE, Drawing, DrawingCodeError, decod
 from ganlab.data.drawn import data_to_pixels, pixel_scale
 from ganlab.data.drawn_canvas import parse_canvas, to_canvas
 from ganlab.data.toy import ToyDistribution
-from ganlab.raster import PALETTE
+from ganlab.viz.raster import PALETTE
 
-DRAW_KEY = "pg_draw"  # "pg_" + the field's URL key (ganlab.fields)
+DRAW_KEY = "pg_draw"  # "pg_" + the field's URL key (ganlab.settings.fields)
 LAST_KEY = "pg_draw_last"  # the last drawing, brought back when the data is switched back to drawn
 DATASET_KEY = "pg_drawn_dataset"  # (code, distribution): one object per drawing, so the run keeps its data
 CANVAS_PX = 228  # the canvas's side (the sidebar is ~235 px wide at 1024-1400 px); it spans BOUNDS, like the view

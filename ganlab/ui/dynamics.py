@@ -14,8 +14,8 @@ from ganlab.dynamics import settings as S
 from ganlab.dynamics.analysis import CONVERGES, DIVERGES, SPIRALS_OUT, Verdict, verdict
 from ganlab.dynamics.dirac import LOSSES as DIRAC_LOSSES, WASSERSTEIN_LABEL, loss_curves, trajectories, vector_field
 from ganlab.dynamics.explain import field_sentence, step_sentence
-from ganlab.losses import LOSSES, loss_label
-from ganlab.plots_dynamics import arrow_grid, curves_figure, field_figure, start_colour
+from ganlab.gan.losses import LOSSES, loss_label
+from ganlab.viz.plots_dynamics import arrow_grid, curves_figure, field_figure, start_colour
 from ganlab.ui.field_widgets import field_input
 
 SETTINGS, STARTS, PROBLEMS, CLICKS = "dy_settings", "dy_starts", "dy_problems", "dy_clicks"

@@ -1,4 +1,4 @@
-"""One widget per settings field (ganlab.fields): its label, help, range or choices come from
+"""One widget per settings field (ganlab.settings.fields): its label, help, range or choices come from
 the field, its key is the page's prefix + the field's URL key.
 
 The page chooses only the presentation (a slider or a radio instead of the default, a
@@ -13,7 +13,7 @@ from typing import Any, Callable, Iterable
 
 import streamlit as st
 
-from ganlab.fields import Field
+from ganlab.settings.fields import Field
 
 
 def _sentence(text: str) -> str:

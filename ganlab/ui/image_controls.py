@@ -1,7 +1,7 @@
 """Sidebar widgets for the image page: preset, data, live knobs (shared with the
 playground) and the structure.
 
-Every widget's key is "im_" + its URL key (ganlab.fields.IMAGE_FIELDS). The data is
+Every widget's key is "im_" + its URL key (ganlab.settings.fields.IMAGE_FIELDS). The data is
 loaded at the size and channels the structure asks for, so a dataset always fits its
 nets; what cannot work (files missing, a bad zip, a conditional GAN on unlabelled
 images) is said next to the widgets and the run keeps its last good settings.
@@ -14,16 +14,16 @@ import dataclasses
 
 import streamlit as st
 
-from ganlab.config import ConfigError, ImageStructure, Knobs
+from ganlab.settings.config import ConfigError, ImageStructure, Knobs
 from ganlab.data.image_files import ImageFilesError, LoadReport, load_image_zip
 from ganlab.data.image_sources import IMAGE_SOURCES, DatasetUnavailable
 from ganlab.data.images import ImageDataset
-from ganlab.fields import IMAGE_FIELDS as IMAGE_TABLE
-from ganlab.image_presets import IMAGE_PRESETS, default_image_settings, get_image_preset
+from ganlab.settings.fields import IMAGE_FIELDS as IMAGE_TABLE
+from ganlab.settings.image_presets import IMAGE_PRESETS, default_image_settings, get_image_preset
 from ganlab.ui import restart
 from ganlab.ui.field_widgets import WidgetSettings, field_input, remaining_inputs
 from ganlab.ui.knob_controls import training_inputs
-from ganlab.urlstate import IMAGE_FIELDS, flatten_image, unflatten_image
+from ganlab.settings.urlstate import IMAGE_FIELDS, flatten_image, unflatten_image
 
 PREFIX = "im_"
 UPLOAD = "upload"  # the dataset name for a zip of the user's own images

@@ -8,10 +8,10 @@ import dataclasses
 import numpy as np
 import streamlit as st
 
-from ganlab.config import ImageStructure, Knobs
+from ganlab.settings.config import ImageStructure, Knobs
 from ganlab.formatting import format_number
-from ganlab.image_presets import default_image_settings
-from ganlab.training.image_experiment import ImageExperiment
+from ganlab.settings.image_presets import default_image_settings
+from ganlab.kinds.image_experiment import ImageExperiment
 from ganlab.training.runner import Runner, RunState
 from ganlab.training.runner_state import Snapshot
 from ganlab.training.trainers import make_runner
@@ -20,7 +20,7 @@ from ganlab.ui.quality import quality_panel, quality_pending
 from ganlab.ui.readout import d_numbers
 from ganlab.ui.session import IMAGES, create_runner
 from ganlab.ui.training_page import APP_URL_KEYS, TrainingPage
-from ganlab.urlstate import decode_image, encode_image
+from ganlab.settings.urlstate import decode_image, encode_image
 
 PAGE_KEY = IMAGES
 VIEW_POLL_S = 1.0  # a grid changes slowly; each refresh costs the trainer a generator pass

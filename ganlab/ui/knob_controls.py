@@ -1,7 +1,7 @@
 """The live-knob widgets both training pages share: loss, D steps, batch, both optimizers,
 the learning-rate decay and the regularizers.
 
-Widget keys are `prefix + URL key` (ganlab.fields.KNOB_FIELDS), so one page's knobs
+Widget keys are `prefix + URL key` (ganlab.settings.fields.KNOB_FIELDS), so one page's knobs
 never collide with another's while both keep the same link parameters.
 """
 
@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ganlab.fields import KNOB_FIELDS
+from ganlab.settings.fields import KNOB_FIELDS
 from ganlab.formatting import optimizer_label
-from ganlab.losses import LOSSES
+from ganlab.gan.losses import LOSSES
 from ganlab.ui.field_widgets import field_input, remaining_inputs
 
 KNOB = {f.key: f for f in KNOB_FIELDS}
@@ -36,7 +36,7 @@ def optimizer_inputs(prefix: str, net: str, title: str) -> None:
 
 def training_inputs(prefix: str, flash_key: str, batch_step: int = 32) -> None:
     """Every live knob, under a "Training (live)" heading; a knob the layout below does not
-    place yet is drawn at the end, so each one in ganlab.fields has its widget."""
+    place yet is drawn at the end, so each one in ganlab.settings.fields has its widget."""
     st.subheader("Training (live)")
     field_input(KNOB["loss"], prefix, format_func=lambda n: LOSSES[n].label, on_change=loss_changed,
                 args=(prefix, flash_key), help=LOSSES[st.session_state[prefix + "loss"]].help)

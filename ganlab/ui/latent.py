@@ -12,11 +12,11 @@ import logging
 
 import streamlit as st
 
-from ganlab.explorer import Explorer, NetsUnavailable, copy_runner_nets, explorer_from_nets, nets_from_state
+from ganlab.explore.explorer import Explorer, NetsUnavailable, copy_runner_nets, explorer_from_nets, nets_from_state
 from ganlab.ui.latent_nearest import nearest_panel
 from ganlab.ui.latent_views import ask_panel, directions_panel, interpolation_panel, one_thread
 from ganlab.ui.session import IMAGES, PLAYGROUND, live_runner
-from ganlab.metric_names import KIND_LABELS
+from ganlab.metrics.names import KIND_LABELS
 
 log = logging.getLogger(__name__)
 PLAYGROUND_KEY, IMAGES_KEY = PLAYGROUND, IMAGES  # the training pages' runner keys: a live source each
@@ -38,9 +38,9 @@ def _explorer(experiment, knobs, step: int, G, D, ema, use_ema: bool, where: str
 def _load_live(choice: str, runner, use_ema: bool) -> Explorer | None:
     try:
         experiment, knobs, step, G, D, ema = copy_runner_nets(runner)
-    except NetsUnavailable as exc:  # its message is written for the user
+    except NetsUnavailable as exc:  # its message is written for the user: what happened, what to do
         text = str(exc)
-        st.error(f"{text[:1].upper()}{text[1:]}. Press *Take the latest weights* to try again.")
+        st.error(f"{text[:1].upper()}{text[1:]}.")
         return None
     return _explorer(experiment, knobs, step, G, D, ema, use_ema, SOURCE_NAMES[choice])
 

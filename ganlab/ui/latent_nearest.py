@@ -6,8 +6,8 @@ from __future__ import annotations
 import streamlit as st
 import torch
 
-from ganlab.explorer import Explorer
-from ganlab.latent_images import to_uint8, upscale
+from ganlab.explore.explorer import Explorer
+from ganlab.explore.latent_images import to_uint8, upscale
 from ganlab.ui.latent_views import GALLERY, KEEP, cached, current_frame, gallery_images, one_thread, own_defaults
 
 

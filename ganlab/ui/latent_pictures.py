@@ -10,9 +10,9 @@ import streamlit as st
 import torch
 
 from ganlab.data.drawn_digit import as_run_image
-from ganlab.explorer import Explorer
-from ganlab.latent import walk
-from ganlab.latent_images import ACCEPTED, UnusableImage, gif_bytes, load_user_image, png_bytes, strip, to_uint8, upscale
+from ganlab.explore.explorer import Explorer
+from ganlab.explore.latent import walk
+from ganlab.explore.latent_images import ACCEPTED, UnusableImage, gif_bytes, load_user_image, png_bytes, strip, to_uint8, upscale
 from ganlab.ui.ask_discriminator import DRAW_CAPTION, canvas_digit
 from ganlab.ui.latent_views import (
     GALLERY, KEEP, STRIP_SCALE, WALK_FRAMES, cached, current_frame, gallery_images, pick_endpoint, more_samples,

@@ -9,9 +9,9 @@ import numpy as np
 import streamlit as st
 import torch
 
-from ganlab.explorer import Explorer
-from ganlab.latent import walk
-from ganlab.plots_latent import directions_figure, interpolation_figure, score_map_figure
+from ganlab.explore.explorer import Explorer
+from ganlab.explore.latent import walk
+from ganlab.viz.plots_latent import directions_figure, interpolation_figure, score_map_figure
 from ganlab.ui.latent_views import KEEP, PATH_POINTS, cached, real_points, report_score, setting
 
 

@@ -1,5 +1,5 @@
 """The latent page's views (interpolate, directions, ask the discriminator; nearest training
-images in ganlab/ui/latent_nearest.py), drawn from an `Explorer` (ganlab.explorer), and the
+images in ganlab/ui/latent_nearest.py), drawn from an `Explorer` (ganlab.explore.explorer), and the
 settings they share.
 
 Speed: sliders live in fragments of their own, so moving one re-runs one generator pass
@@ -16,10 +16,10 @@ import numpy as np
 import streamlit as st
 import torch
 
-from ganlab.explorer import Explorer
-from ganlab.latent import INTERPOLATIONS, interpolate, move
-from ganlab.latent_images import to_uint8, upscale
-from ganlab.plots_latent import score_histogram
+from ganlab.explore.explorer import Explorer
+from ganlab.explore.latent import INTERPOLATIONS, interpolate, move
+from ganlab.explore.latent_images import to_uint8, upscale
+from ganlab.viz.plots_latent import score_histogram
 
 SEED_MAX = 2**31 - 1
 IMAGE_SCALE = 8  # a 28 px image shown at 224 px, pixels kept crisp
@@ -180,7 +180,7 @@ def directions_panel(ex: Explorer, cls: int | None) -> None:
     mode = row.radio("Move along", tuple(MODE_LABELS), format_func=MODE_LABELS.get, key="lt_dir_mode",
                      persist_state=KEEP,
                      help="Principal directions: the latent directions that move the generator's output the "
-                          "most, found by least squares over 1,024 random latents (ganlab.latent). "
+                          "most, found by least squares over 1,024 random latents (ganlab.explore.latent). "
                           "Latent axes: the first latent coordinates.")
     most = min(MAX_DIRECTIONS, ex.max_directions(mode))
     if int(st.session_state["lt_dir_k"]) > most:

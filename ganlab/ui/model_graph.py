@@ -1,5 +1,5 @@
 """The model overview graph on the training pages: a fragment that redraws the graph (an inline
-SVG, see ganlab.model_graph_svg) from the runner's latest snapshot every GRAPH_POLL_S while
+SVG, see ganlab.viz.model_graph_svg) from the runner's latest snapshot every GRAPH_POLL_S while
 training runs, inside an expander that costs nothing while it is closed.
 
 The highlight follows the last training step; the slow-motion panel (ganlab.ui.slow_motion) draws
@@ -12,9 +12,9 @@ from typing import Callable
 import numpy as np
 import streamlit as st
 
-from ganlab.model_graph import build_graph, graph_inputs
-from ganlab.model_graph_pictures import image_pictures, toy_fixed_pictures, toy_live_pictures
-from ganlab.model_graph_svg import COMPACT, FULL, graph_svg
+from ganlab.viz.model_graph import build_graph, graph_inputs
+from ganlab.viz.model_graph_pictures import image_pictures, toy_fixed_pictures, toy_live_pictures
+from ganlab.viz.model_graph_svg import COMPACT, FULL, graph_svg
 from ganlab.training.runner import Runner
 from ganlab.training.runner_state import Snapshot
 from ganlab.ui import run_controls
@@ -94,7 +94,7 @@ def image_graph_html(snap: Snapshot, runner: Runner, active: str | None = None) 
     pictures: dict[str, str] = {}
     if snap.view is not None:
         def draw() -> dict[str, str]:
-            from ganlab.training.image_experiment import GRID_COLUMNS
+            from ganlab.kinds.image_experiment import GRID_COLUMNS
 
             cells = [r * GRID_COLUMNS + c for r in range(2) for c in range(2)]  # the grid corner's noise
             noise = experiment.grid_noise[cells].detach().cpu().numpy()

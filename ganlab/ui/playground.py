@@ -5,23 +5,23 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ganlab.config import DRAWN_DATA, Knobs, ToyStructure
+from ganlab.settings.config import DRAWN_DATA, Knobs, ToyStructure
 from ganlab.data.toy import ToyDistribution, get_toy
 from ganlab.formatting import format_number
-from ganlab.plots import (
+from ganlab.viz.plots import (
     LAYER_LABELS, LAYERS, gradient_norms_figure, mode_coverage_figure,
     toy_view_figure,
 )
-from ganlab.raster import jpeg_bytes, render_toy_view
+from ganlab.viz.raster import jpeg_bytes, render_toy_view
 from ganlab.training.runner import Runner
 from ganlab.training.runner_state import Snapshot
-from ganlab.training.toy_experiment import ToyExperiment
+from ganlab.kinds.toy_experiment import ToyExperiment
 from ganlab.training.trainers import make_runner
 from ganlab.ui import controls, model_graph, range_controls, run_controls, slow_motion, training_page
 from ganlab.ui.readout import d_numbers
 from ganlab.ui.session import PLAYGROUND, create_runner
 from ganlab.ui.training_page import APP_URL_KEYS, TrainingPage
-from ganlab.urlstate import decode, encode
+from ganlab.settings.urlstate import decode, encode
 
 PAGE_KEY = PLAYGROUND
 VIEW_POLL_S = 0.45  # the view refreshes >= 2 times/s (bench_live_view.py measures it)

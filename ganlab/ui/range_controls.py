@@ -14,7 +14,7 @@ from typing import Any, Callable
 
 import streamlit as st
 
-from ganlab.view_range import PAN_STEP, ZOOM_STEP, Bounds, describe, from_box, is_full, pan, same, usable, zoom
+from ganlab.viz.view_range import PAN_STEP, ZOOM_STEP, Bounds, describe, from_box, is_full, pan, same, usable, zoom
 
 KEY = "pg_view_range"  # (the data frame it was chosen on, the range; None: the whole frame)
 CHART_KEY = "pg_view_chart"  # the paused view's plotly chart

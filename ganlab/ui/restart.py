@@ -21,9 +21,9 @@ from typing import Any, Callable, Iterable
 
 import streamlit as st
 
-from ganlab.fields import Field, get
+from ganlab.settings.fields import Field, get
 from ganlab.training.runner import Runner
-from ganlab.training.timeline import offer_frames
+from ganlab.gan.timeline import offer_frames
 
 log = logging.getLogger(__name__)
 FORCE, CONFIRM, UNDO = "force_restart", "confirm_restart", "undo"
@@ -45,7 +45,7 @@ def restarted_notice(why: str) -> str:
 
 def changed_settings(fields: Iterable[Field], old: Any, new: Any, fallback: str) -> str:
     """The structure settings that differ between two structures, named as the field table
-    (ganlab.fields) names them ("generator width, seed"), for the pending banner and the
+    (ganlab.settings.fields) names them ("generator width, seed"), for the pending banner and the
     restart notice; `fallback` when none differs (e.g. new uploaded data under the same name)."""
     old_tree, new_tree = {"structure": old.to_dict()}, {"structure": new.to_dict()}
     names = [f.noun for f in fields if not f.live and get(old_tree, f.path) != get(new_tree, f.path)]

@@ -8,6 +8,7 @@ import streamlit as st
 from ganlab.training.remote_trainer_life import TrainerStartError
 from ganlab.training.runner import Runner, RunState
 from ganlab.training.runner_state import Snapshot
+from ganlab.training.memory_budget import OverBudgetError
 from ganlab.training.slots import CapacityError
 from ganlab.ui.restart import drop_undo, restart, restarted_notice
 from ganlab.ui.session import get_registry
@@ -17,16 +18,18 @@ def _play(runner: Runner, prefix: str) -> None:
     drop_undo(prefix)  # the user moves on with the new run
     try:
         runner.play()
-    except (CapacityError, TrainerStartError) as err:  # a fresh run's trainer starts here: it may fail
+    except (CapacityError, OverBudgetError, TrainerStartError) as err:  # full, too big, or no trainer started
         st.session_state[prefix + "flash_error"] = str(err)
 
 
 def _step(runner: Runner, prefix: str, which: str) -> None:
+    """A Step takes a training slot like Play (the run is not playing: it holds none)."""
     drop_undo(prefix)
     try:
         runner.step(which)
-    except TrainerStartError as err:
+    except (CapacityError, OverBudgetError, TrainerStartError) as err:
         st.session_state[prefix + "flash_error"] = str(err)
+
 
 
 def _restart_worker(runner: Runner, prefix: str) -> None:

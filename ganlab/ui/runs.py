@@ -13,8 +13,9 @@ import streamlit as st
 from ganlab.runs import (
     RunFormatError, RunSummary, delete_run, list_runs, read_config, rename_run, run_path, runs_root,
 )
-from ganlab.runs.paths import NAME_RULE, check_name
+from ganlab.storage.paths import NAME_RULE, check_name
 from ganlab.training.runner import Runner, RunState
+from ganlab.training.memory_budget import OverBudgetError
 from ganlab.training.slots import CapacityError
 from ganlab.ui.runs_common import _flash, _show_flash, user_text
 from ganlab.ui.runs_compare import compare_runs
@@ -31,7 +32,7 @@ MAX_COMPARE = 8
 def _start(runner: Runner) -> None:
     try:
         runner.play()
-    except CapacityError as exc:
+    except (CapacityError, OverBudgetError) as exc:
         _flash("error", str(exc))
 
 

@@ -8,9 +8,9 @@ import pandas as pd
 import streamlit as st
 
 from ganlab.formatting import MISSING
-from ganlab.losses import loss_label
-from ganlab.metric_names import KIND_LABELS, metric_label
-from ganlab.plots_runs import compare_losses_figure, compare_metric_figure, shared_metrics
+from ganlab.gan.losses import loss_label
+from ganlab.metrics.names import KIND_LABELS, metric_label
+from ganlab.viz.plots_runs import compare_losses_figure, compare_metric_figure, shared_metrics
 from ganlab.runs import RunFormatError, RunSummary
 from ganlab.runs.catalog import summarize
 from ganlab.runs.store import snapshot_steps

@@ -17,9 +17,9 @@ from typing import Any
 import streamlit as st
 
 from ganlab.runs import RunFormatError, RunSummary, RunWriter
-from ganlab.runs.paths import NAME_RULE, check_name
+from ganlab.storage.paths import NAME_RULE, check_name
 from ganlab.training.runner import Runner
-from ganlab.training.timeline import offer_frames
+from ganlab.gan.timeline import offer_frames
 from ganlab.training.trainers import make_runner
 from ganlab.ui.runs_common import AUTOSAVE_S, _flash, open_saved_run
 from ganlab.runs.resume import saver_for, timeline_frames

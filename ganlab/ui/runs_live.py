@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from ganlab.runs import RunFormatError, RunWriter, run_path
-from ganlab.runs.paths import NAME_RULE, check_name
+from ganlab.storage.paths import NAME_RULE, check_name
 from ganlab.runs.resume import autosave_into, save_runner_as, saver_for
 from ganlab.training.runner import Runner
 from ganlab.training.trainers import make_runner

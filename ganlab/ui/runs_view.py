@@ -9,9 +9,9 @@ import pandas as pd
 import streamlit as st
 
 from ganlab.formatting import format_number
-from ganlab.plots import loss_figure, mode_coverage_figure
-from ganlab.plots_runs import compare_metric_figure, shared_metrics
-from ganlab.metric_names import KIND_LABELS, best_text
+from ganlab.viz.plots import loss_figure, mode_coverage_figure
+from ganlab.viz.plots_runs import compare_metric_figure, shared_metrics
+from ganlab.metrics.names import KIND_LABELS, best_text
 from ganlab.runs import RunFormatError, RunSummary, read_config, replay_gif, run_path
 from ganlab.runs.catalog import summarize
 from ganlab.runs.evaluation import metric_lines, modes_total

@@ -2,11 +2,11 @@
 sub-step (GAN Lab's explain mode, on ganlab's own tensors).
 
 Pressing the button runs one iteration on the trainer exactly as Step does (the run advances by
-one step) and brings back its trace (ganlab.training.step_trace); the panel then walks its
-sub-steps (ganlab.training.step_stages) one click at a time, or at a pace the user sets.
+one step) and brings back its trace (ganlab.gan.step_trace); the panel then walks its
+sub-steps (ganlab.gan.step_stages) one click at a time, or at a pace the user sets.
 
 `SLOWMO_STAGE_KEY` in `st.session_state` names the sub-step on screen, a stage of
-`ganlab.training.step_stages.STAGES` ("d_score", "g_grad", ...), or is None when none is shown:
+`ganlab.gan.step_stages.STAGES` ("d_score", "g_grad", ...), or is None when none is shown:
 other panels (the model graph) may read it to light up the part of the model it is about.
 """
 
@@ -18,12 +18,14 @@ from typing import Any
 import numpy as np
 import streamlit as st
 
-from ganlab.plots_step import substep_figures
+from ganlab.viz.plots_step import substep_figures
 from ganlab.training.channel import WorkerLostError
+from ganlab.training.memory_budget import OverBudgetError
 from ganlab.training.remote_trainer_life import TrainerStartError
 from ganlab.training.runner_state import RunnerClosedError, RunState
-from ganlab.training.step_stages import STAGES, SubStep, substeps
-from ganlab.training.step_trace import SlowMotionUnavailable
+from ganlab.training.slots import CapacityError
+from ganlab.gan.step_stages import STAGES, SubStep, substeps
+from ganlab.gan.step_trace import SlowMotionUnavailable
 from ganlab.ui.model_graph import toy_graph_html
 from ganlab.ui.restart import drop_undo
 
@@ -49,7 +51,7 @@ def _take_step(runner: Any, prefix: str) -> None:
     st.session_state.pop(_ERROR, None)
     try:
         trace = runner.step_traced()
-    except SlowMotionUnavailable as exc:
+    except (SlowMotionUnavailable, CapacityError, OverBudgetError) as exc:  # a still run, a free slot
         st.session_state[_ERROR] = str(exc)
         return
     except TrainerStartError as exc:

@@ -10,7 +10,8 @@ from typing import Any, Callable
 
 import streamlit as st
 
-from ganlab.plots import d_outputs_figure, loss_figure
+from ganlab.viz.plots import d_outputs_figure, loss_figure
+from ganlab.training.memory_budget import OverBudgetError
 from ganlab.training.runner import Runner, RunState
 from ganlab.training.runner_state import Snapshot
 from ganlab.ui import restart, run_controls
@@ -92,7 +93,10 @@ def _sync(page: TrainingPage, runner: Runner, structure: Any, knobs: Any, datase
         lambda: page.what_changed(experiment.structure, structure),
         lambda: page.build(structure, dataset), keep=lambda: _keep_current_run(page, runner))
     if runner.snapshot().knobs != knobs:
-        runner.set_knobs(knobs)
+        try:
+            runner.set_knobs(knobs)
+        except OverBudgetError as err:  # a larger batch for a playing run: it paused, and says why
+            st.session_state[page.prefix + "flash_error"] = str(err)
     return pending
 
 

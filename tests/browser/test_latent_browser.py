@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 import torch
 
-from ganlab.config import ImageStructure
+from ganlab.settings.config import ImageStructure
 from ganlab.data.image_sources import load_image_source
-from ganlab.training.image_experiment import ImageExperiment
+from ganlab.kinds.image_experiment import ImageExperiment
 from tests.browser.conftest import ARTIFACTS
 from tests.browser.labels import VIEWPORTS
 from tests.conftest import save_trained_run
@@ -106,6 +106,27 @@ def test_refreshing_the_page_keeps_the_live_run(page, app_server):
     page.reload()
     page.get_by_text("Showing this session's 2D playground").wait_for(timeout=60_000)
     assert not page.get_by_text("no live run").count()
+
+
+def test_the_image_pages_default_run_opens_while_it_trains(page, app_server):
+    """Issue 22.3: Images page with its defaults ("DCGAN (fast start)": spectral norm in D), Play, then
+    the Latent page: it showed "Could not copy the run's nets" (a spectral-norm module cannot leave a
+    trainer process). Now the nets open, and Take the latest weights moves on to a later step."""
+    page.goto(f"{app_server.url}/Images")
+    page.get_by_role("heading", name="Image GAN").wait_for(timeout=60_000)
+    page.get_by_role("button", name="Play", exact=True).click()
+    page.get_by_role("button", name="Pause", exact=True).wait_for(timeout=60_000)
+    page.get_by_role("link", name="Latent space").click()
+    shown = page.get_by_text("Showing this session's image GAN: the generator at step")
+    shown.wait_for(timeout=90_000)
+    page.locator(FRAME).first.wait_for(timeout=60_000)
+    first = int(re.search(r"at step ([\d,]+)", shown.inner_text()).group(1).replace(",", ""))
+    page.get_by_role("button", name="Take the latest weights").click()
+    page.wait_for_function(
+        """(first) => { const m = document.body.innerText.match(/image GAN: the generator at step ([\\d,]+)/);
+                        return m && Number(m[1].replaceAll(',', '')) > first; }""", arg=first, timeout=90_000)
+    assert not page.locator('[data-testid="stAlertContentError"]').count()
+    assert not page.locator('[data-testid="stException"]').count()
 
 
 @pytest.mark.parametrize("width, height", VIEWPORTS)

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from ganlab.config import Knobs, MLPShape, ToyStructure
+from ganlab.settings.config import Knobs, MLPShape, ToyStructure
 from ganlab.runs import RunWriter
 from ganlab.training.runner import Runner
-from ganlab.training.toy_experiment import ToyExperiment
+from ganlab.kinds.toy_experiment import ToyExperiment
 from tests.browser.conftest import ARTIFACTS, ROOT
 from tests.browser.labels import VIEWPORTS
 

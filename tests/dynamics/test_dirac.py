@@ -1,4 +1,4 @@
-"""The Dirac-GAN's closed forms against ganlab.losses / ganlab.regularizers through torch autograd,
+"""The Dirac-GAN's closed forms against ganlab.gan.losses / ganlab.gan.regularizers through torch autograd,
 the vector field at hand-worked points, and the update rules against the paper's analysis
 (Mescheder et al. 2018): simultaneous steps spiral out, alternating ones circle, R1 converges
 for small enough steps, clipped WGAN does not converge."""
@@ -11,19 +11,19 @@ import numpy as np
 import pytest
 import torch
 
-from ganlab import losses as app_losses
+from ganlab.gan import losses as app_losses
 from ganlab.dynamics.analysis import (
     CIRCLES, CONVERGES, DIVERGES, SPIRALS_OUT, STALLS, jacobian, spectral_radius, step_matrix, verdict,
 )
 from ganlab.dynamics.dirac import LOSSES, Dynamics, loss_curves, penalty, penalty_grad, step, trajectories, vector_field
-from ganlab.regularizers import gradient_penalty, r1_penalty
+from ganlab.gan.regularizers import gradient_penalty, r1_penalty
 
 APP_NAME = {"wasserstein": "wasserstein-clip"}  # the Wasserstein objective (both app variants share it)
 POINTS = [(1.0, 2.0), (-0.7, 0.3), (0.5, -1.5), (2.0, 0.0), (0.0, -1.0), (3.0, 4.0)]
 
 
 def _autograd(name: str, theta: float, psi: float) -> tuple[float, float, float, float]:
-    """(l_D, d l_D / d psi, l_G, d l_G / d theta) from ganlab.losses on D(x) = psi x, real 0, fake theta."""
+    """(l_D, d l_D / d psi, l_G, d l_G / d theta) from ganlab.gan.losses on D(x) = psi x, real 0, fake theta."""
     loss = app_losses.get_loss(APP_NAME.get(name, name))
     th = torch.tensor(theta, dtype=torch.float64, requires_grad=True)
     ps = torch.tensor(psi, dtype=torch.float64, requires_grad=True)

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 
-from ganlab.config import ImageStructure
+from ganlab.settings.config import ImageStructure
 from ganlab.data.image_sources import resize_images
 from ganlab.metrics.classifier import (
     FEATURE_DIM, ClassifierUnavailable, DigitClassifier, check_images, classifier_path, load_metric_classifier,

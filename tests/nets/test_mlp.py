@@ -2,7 +2,7 @@ import pytest
 import torch
 from torch import nn
 
-from ganlab.config import MLPShape
+from ganlab.settings.config import MLPShape
 from ganlab.nets.mlp import MLPDiscriminator, MLPGenerator, count_parameters, mlp
 
 

@@ -30,11 +30,11 @@ def test_the_saver_records_whether_its_runner_trains():
 def test_a_live_runner_is_saved_as_a_new_run_and_never_over_another(tmp_path, release_runners):
     import pytest
 
-    from ganlab.config import Knobs, MLPShape, ToyStructure
+    from ganlab.settings.config import Knobs, MLPShape, ToyStructure
     from ganlab.runs import RunFormatError, load_run
     from ganlab.runs.resume import autosave_into, save_runner_as
     from ganlab.training.runner import Runner
-    from ganlab.training.toy_experiment import ToyExperiment
+    from ganlab.kinds.toy_experiment import ToyExperiment
     from tests.conftest import wait_until
 
     runner = Runner(ToyExperiment(ToyStructure(generator=MLPShape(1, 16), discriminator=MLPShape(1, 16))),

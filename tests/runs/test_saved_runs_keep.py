@@ -15,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 
 from ganlab.cli import main
 from ganlab.runs.store import snapshot_steps
-from ganlab.runs.tables import read_table
+from ganlab.storage.tables import read_table
 from tests.apptest_pages import ENTRY, runner_of
 from tests.conftest import wait_until
 

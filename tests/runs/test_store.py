@@ -13,18 +13,18 @@ from safetensors.torch import load as st_load
 from safetensors.torch import save as st_save
 
 import ganlab
-from ganlab.config import ImageStructure, Knobs, MLPShape, OptimizerKnobs, ToyStructure
+from ganlab.settings.config import ImageStructure, Knobs, MLPShape, OptimizerKnobs, ToyStructure
 from ganlab.data.image_sources import load_image_source
 from ganlab.data.points_csv import empirical_distribution
 from ganlab.runs import (
     FORMAT_VERSION, RunFormatError, RunNameError, RunWriter, check_name, delete_run, list_runs, load_generator,
     load_run, read_config, rename_run, replay_gif, run_path,
 )
-from ganlab.runs.paths import atomic_write_text
+from ganlab.storage.paths import atomic_write_text
 from ganlab.runs.store import snapshot_steps
-from ganlab.training.image_experiment import ImageExperiment
+from ganlab.kinds.image_experiment import ImageExperiment
 from ganlab.training.runner import Runner
-from ganlab.training.toy_experiment import ToyExperiment
+from ganlab.kinds.toy_experiment import ToyExperiment
 
 TINY = MLPShape(hidden_layers=2, width=16)
 
@@ -349,7 +349,7 @@ def test_history_state_survives_json_with_a_nan_in_the_pending_bucket():
 
     from ganlab.runs.state import history_from_state, history_state
     from ganlab.runs.writer import _json_safe
-    from ganlab.training.history import BoundedHistory
+    from ganlab.gan.history import BoundedHistory
 
     h = BoundedHistory(("a", "b"), capacity=4)
     for step in range(1, 6):
@@ -367,7 +367,7 @@ def test_history_state_survives_json_with_a_nan_in_the_pending_bucket():
 
 
 def test_history_csv_is_extended_between_saves_and_rewritten_when_rows_merge(tmp_path):
-    from ganlab.runs.tables import read_table
+    from ganlab.storage.tables import read_table
 
     experiment = toy_experiment()
     runner = Runner(experiment, Knobs(batch_size=16), history_capacity=4)

@@ -10,10 +10,10 @@ import signal
 
 import pytest
 
-from ganlab.config import ImageStructure, Knobs, ToyStructure
+from ganlab.settings.config import ImageStructure, Knobs, ToyStructure
 from ganlab.training.remote_runner import RemoteRunner
 from ganlab.training.runner_state import RunState
-from ganlab.training.toy_experiment import ToyExperiment
+from ganlab.kinds.toy_experiment import ToyExperiment
 from ganlab.training.worker_process import ProcessTransport, wait_gone
 from tests.conftest import wait_until
 
@@ -147,7 +147,7 @@ def test_a_fresh_run_holds_no_process_until_it_trains(make):
 
 def test_a_released_runs_quality_monitor_ends_without_logging_again(make, monkeypatch, caplog):
     from ganlab.data.image_sources import load_image_source
-    from ganlab.training.image_experiment import ImageExperiment
+    from ganlab.kinds.image_experiment import ImageExperiment
     from ganlab.ui import quality
 
     monkeypatch.setattr(quality, "INTERVAL_S", 0.2)

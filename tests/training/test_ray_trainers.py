@@ -14,12 +14,12 @@ ray = pytest.importorskip("ray")
 
 from ray import cloudpickle  # noqa: E402  (Ray vendors it; the cloudpickle package is not a Ray dependency)
 
-from ganlab.config import Knobs, OptimizerKnobs, ToyStructure  # noqa: E402
+from ganlab.settings.config import Knobs, OptimizerKnobs, ToyStructure  # noqa: E402
 from ganlab.runs.store import load_run  # noqa: E402
 from ganlab.runs.writer import RunWriter  # noqa: E402
 from ganlab.training.remote_runner import RemoteRunner  # noqa: E402
 from ganlab.training.runner_state import RunState  # noqa: E402
-from ganlab.training.toy_experiment import ToyExperiment  # noqa: E402
+from ganlab.kinds.toy_experiment import ToyExperiment  # noqa: E402
 from ganlab.training.trainers import ENV_RAY_ADDRESS, make_runner  # noqa: E402
 from tests import trainer_probes  # noqa: E402
 from tests.conftest import wait_until  # noqa: E402
@@ -46,8 +46,10 @@ def ray_runner(local_ray, monkeypatch):
     monkeypatch.setenv(ENV_RAY_ADDRESS, "auto")  # connect() finds the Ray this module started
     made = []
 
-    def make(**options) -> RemoteRunner:
-        runner = make_runner(ToyExperiment(SMALL), Knobs(), **options)
+    def make(experiment=None, **options) -> RemoteRunner:
+        """A run of `experiment` (a small 2D one when not given) on an actor."""
+        knobs = Knobs() if experiment is None else Knobs(batch_size=8)
+        runner = make_runner(experiment or ToyExperiment(SMALL), knobs, **options)
         made.append(runner)
         return runner
 
@@ -98,7 +100,7 @@ def test_a_lost_actor_is_an_error_with_a_restart(ray_runner):
 
 def test_a_ray_actor_takes_a_slow_motion_step(ray_runner):
     """step_traced is in the host's call table: the trace comes back from the actor, one step counted."""
-    from ganlab.training.step_stages import substeps
+    from ganlab.gan.step_stages import substeps
 
     runner = ray_runner()
     trace = runner.step_traced()
@@ -107,6 +109,31 @@ def test_a_ray_actor_takes_a_slow_motion_step(ray_runner):
     assert (snap.step, snap.d_updates, snap.g_updates) == (1, 1, 1)
     assert trace.step_before == 0 and trace.record == snap.latest
     assert [s.stage for s in substeps(trace)][-1] == "g_update"
+
+
+def test_a_ray_actor_hands_over_nets_with_every_option(ray_runner):
+    """Issue 22.3: the nets come back as weights (a spectral-norm module cannot be pickled), rebuilt
+    here: spectral and batch norm, conditional, the extra conv and the EMA generator all at once."""
+    import dataclasses
+
+    import torch
+
+    from ganlab.kinds.image_experiment import ImageExperiment
+    from tests.live_runs import image_experiment, tiny_dataset
+
+    every = dataclasses.replace(image_experiment("fast start").structure, conditional=True, d_batch_norm=True)
+    runner = ray_runner(ImageExperiment(every, tiny_dataset()))
+    runner.step("both", count=2)
+    runner.wait_idle()
+    nets = runner.copy_nets()
+    live = runner.call_on_thread(trainer_probes.net_state)
+    assert nets.step == 2 and nets.experiment is runner.experiment
+    for prefix, module in (("generator", nets.generator), ("discriminator", nets.discriminator),
+                           ("ema", nets.ema_generator)):
+        mine = {f"{prefix}.{k}": v for k, v in module.state_dict().items()}
+        assert mine and all(torch.equal(v, live[k]) for k, v in mine.items()), prefix
+    assert sum(k.startswith(("generator.", "discriminator.", "ema.")) for k in live) == len(
+        nets.generator.state_dict()) + len(nets.discriminator.state_dict()) + len(nets.ema_generator.state_dict())
 
 
 def test_open_pages_hold_no_cpu_until_a_run_trains(ray_runner):

@@ -8,12 +8,12 @@ import numpy as np
 import pytest
 import torch
 
-from ganlab.config import Knobs
-from ganlab.training.image_experiment import ImageExperiment
+from ganlab.settings.config import Knobs
+from ganlab.kinds.image_experiment import ImageExperiment
 from ganlab.training.remote_runner import RemoteRunner
 from ganlab.training.runner import Runner
 from ganlab.training.worker_process import ProcessTransport, wait_gone
-from tests.training.test_image_experiment import blobs, structure
+from tests.kinds.test_image_experiment import blobs, structure
 
 KNOBS = Knobs(batch_size=8)
 

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from ganlab.config import Knobs, OptimizerKnobs, ToyStructure
+from ganlab.settings.config import Knobs, OptimizerKnobs, ToyStructure
 from ganlab.training.remote_runner import RemoteRunner
 from ganlab.training.runner_state import RunnerClosedError, RunState
 from ganlab.training.slots import TrainingSlots
-from ganlab.training.toy_experiment import ToyExperiment
+from ganlab.kinds.toy_experiment import ToyExperiment
 from ganlab.training.worker_process import ProcessTransport, wait_gone
 from tests.conftest import wait_until
 from tests.trainer_probes import break_training, g_optimizer_facts
@@ -171,9 +171,9 @@ def test_release_ends_the_worker_and_refuses_further_use(make):
 HOLDER = textwrap.dedent("""
     import sys, time
     from multiprocessing import forkserver
-    from ganlab.config import Knobs, ToyStructure
+    from ganlab.settings.config import Knobs, ToyStructure
     from ganlab.training.remote_runner import RemoteRunner
-    from ganlab.training.toy_experiment import ToyExperiment
+    from ganlab.kinds.toy_experiment import ToyExperiment
     from ganlab.training.worker_process import ProcessTransport
     runners = [RemoteRunner(ToyExperiment(ToyStructure()), Knobs(), transport_factory=ProcessTransport) for _ in range(2)]
     runners[0].play()
@@ -225,9 +225,9 @@ def test_image_runs_go_to_the_gpu_when_there_is_one_and_2d_runs_stay_on_the_cpu(
 def test_an_image_experiment_moves_to_a_device_with_the_same_fixed_noise():
     import torch
 
-    from ganlab.config import ImageStructure
+    from ganlab.settings.config import ImageStructure
     from ganlab.data.image_sources import load_image_source
-    from ganlab.training.image_experiment import ImageExperiment
+    from ganlab.kinds.image_experiment import ImageExperiment
 
     structure = ImageStructure()
     experiment = ImageExperiment(structure, load_image_source(structure.dataset))

@@ -7,12 +7,12 @@ import numpy as np
 import pytest
 import torch
 
-from ganlab.config import Knobs
-from ganlab.training.image_experiment import ImageExperiment
+from ganlab.settings.config import Knobs
+from ganlab.kinds.image_experiment import ImageExperiment
 from ganlab.training.runner import Runner
 from ganlab.ui.ask_discriminator import _scores
 from tests.apptest_pages import fresh_app, open_with
-from tests.training.test_image_experiment import blobs, structure
+from tests.kinds.test_image_experiment import blobs, structure
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ganlab import fields as F
+from ganlab.settings import fields as F
 from tests.apptest_pages import fresh_app, open_with
 
 PAGES = {

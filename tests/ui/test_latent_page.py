@@ -11,11 +11,11 @@ import torch
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from ganlab.config import ImageStructure, Knobs, MLPShape, ToyStructure
+from ganlab.settings.config import ImageStructure, Knobs, MLPShape, ToyStructure
 from ganlab.data.images import ImageDataset
-from ganlab.training.image_experiment import ImageExperiment
+from ganlab.kinds.image_experiment import ImageExperiment
 from ganlab.training.runner import Runner
-from ganlab.training.toy_experiment import ToyExperiment
+from ganlab.kinds.toy_experiment import ToyExperiment
 from ganlab.ui.session import TOKEN_KEY, get_registry
 from tests.apptest_pages import ENTRY, fresh_app
 

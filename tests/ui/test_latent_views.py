@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from ganlab.config import ImageStructure, Knobs
-from ganlab.training.toy_experiment import ToyExperiment
+from ganlab.settings.config import ImageStructure, Knobs
+from ganlab.kinds.toy_experiment import ToyExperiment
 from tests.apptest_pages import fresh_app
 from tests.conftest import save_trained_run
 from tests.ui.test_latent_page import PAGE, SMALL_TOY, captions, give_session, image_captions, run, tiny_images
@@ -28,7 +28,7 @@ KIND = {"playground": "toy", "images": "image", "saved-2d": "toy", "saved-image"
 def saved_runs(tmp_path_factory) -> dict[str, Path]:
     """One runs folder per saved source, each holding one run, built once for the module."""
     from ganlab.data.image_sources import load_image_source
-    from ganlab.training.image_experiment import ImageExperiment
+    from ganlab.kinds.image_experiment import ImageExperiment
 
     toy_dir, image_dir = tmp_path_factory.mktemp("runs-2d"), tmp_path_factory.mktemp("runs-image")
     save_trained_run(toy_dir / "ring-run", ToyExperiment(SMALL_TOY))
@@ -107,7 +107,7 @@ _EXPLORERS: dict = {}
 def lone_explorer(kind: str):
     """A small untrained explorer of each kind, built once (the panels only render with it)."""
     if kind not in _EXPLORERS:
-        from ganlab.explorer import build_nets, explorer_from_nets
+        from ganlab.explore.explorer import build_nets, explorer_from_nets
 
         experiment = ToyExperiment(SMALL_TOY) if kind == "toy" else tiny_images()
         _EXPLORERS[kind] = explorer_from_nets(experiment, Knobs(), *build_nets(experiment.structure), 0, "test")

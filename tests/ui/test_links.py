@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from ganlab.config import Knobs, ToyStructure
-from ganlab.image_presets import default_image_settings
+from ganlab.settings.config import Knobs, ToyStructure
+from ganlab.settings.image_presets import default_image_settings
 from tests.apptest_pages import fresh_app, runner_of
 
 

@@ -9,7 +9,7 @@ import signal
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from ganlab.presets import PRESETS
+from ganlab.settings.presets import PRESETS
 from ganlab.training.runner import RunState
 from tests.apptest_pages import ENTRY, fresh_app, open_with, runner_of, status_line
 from tests.conftest import wait_until

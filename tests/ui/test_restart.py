@@ -9,10 +9,10 @@ import torch
 from streamlit.testing.v1 import AppTest
 
 from ganlab.data.toy import get_toy
-from ganlab.image_presets import IMAGE_PRESETS
-from ganlab.presets import PRESETS
+from ganlab.settings.image_presets import IMAGE_PRESETS
+from ganlab.settings.presets import PRESETS
 from ganlab.training.runner import RunState
-from ganlab.training.toy_experiment import ToyExperiment
+from ganlab.kinds.toy_experiment import ToyExperiment
 from ganlab.ui.restart import RECIPE_DIFFERS
 from tests.trainer_probes import generator_weights
 from tests.apptest_pages import fresh_app, open_with, runner_of, status_line

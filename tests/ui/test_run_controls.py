@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from ganlab.config import Knobs, ToyStructure
+from ganlab.settings.config import Knobs, ToyStructure
 from ganlab.training.runner_state import RunState, Snapshot
 from ganlab.ui.run_controls import QUEUED_POLL_S, left_the_queue, poll_every
 

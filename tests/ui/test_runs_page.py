@@ -11,12 +11,12 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from ganlab.config import ImageStructure, Knobs, MLPShape, ToyStructure
+from ganlab.settings.config import ImageStructure, Knobs, MLPShape, ToyStructure
 from ganlab.data.image_sources import load_image_source
 from ganlab.runs import RunWriter, load_run, read_config
-from ganlab.training.image_experiment import ImageExperiment
+from ganlab.kinds.image_experiment import ImageExperiment
 from ganlab.training.runner import Runner, RunState
-from ganlab.training.toy_experiment import ToyExperiment
+from ganlab.kinds.toy_experiment import ToyExperiment
 from ganlab.ui.session import get_registry
 from tests.apptest_pages import ENTRY
 from tests.conftest import wait_until
@@ -222,7 +222,7 @@ def test_the_page_names_no_server_folder_and_an_empty_name_is_asked_for(app, run
     at = run(app)
     text = " ".join(c.value for c in at.caption) + " ".join(i.value for i in at.info)
     assert str(runs_dir) not in text and "runs folder" in text
-    from ganlab.runs.paths import RunNameError, check_name
+    from ganlab.storage.paths import RunNameError, check_name
 
     with pytest.raises(RunNameError, match="^Give the run a name"):
         check_name("")

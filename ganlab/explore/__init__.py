@@ -1,0 +1,1 @@
+"""Latent-space walks, and the explorer over a saved or live generator."""

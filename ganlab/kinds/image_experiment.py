@@ -1,0 +1,148 @@
+"""An image GAN experiment: DCGAN-style nets on an in-memory image dataset, trained by
+the same step and runner as the 2D experiment. The view is a sample grid from fixed noise
+(and the averaged generator's grid beside it when EMA is on); a timeline of earlier grids
+is recorded on the runner thread at every evaluation, so it fills while no page watches."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torchvision.utils import make_grid
+
+from ganlab.settings.config import ImageStructure, Knobs
+from ganlab.data.images import ImageDataset
+from ganlab.kinds.image import IMAGE
+from ganlab.gan.ema import GeneratorEMA
+from ganlab.gan.step import GanParts, make_optimizer
+from ganlab.gan.timeline import Frame, GridTimeline
+
+EVAL_SAMPLES = 256
+REAL_REFERENCE_SAMPLES = 2048
+GRID_COLUMNS = 8
+GRID_ROWS = 8  # unconditional grid; a conditional grid has one row per class
+GRID_PADDING = 2
+GRID_PAD_VALUE = 1.0  # white lines between cells (black ones vanish into MNIST's background)
+TIMELINE_CAPACITY = 100  # grids kept for the timeline (thinned evenly beyond it)
+
+
+@dataclass(frozen=True)
+class ImageView:
+    """What the image page draws: uint8 (H, W, C) read-only grids from the fixed grid noise."""
+
+    grid: np.ndarray
+    ema_grid: np.ndarray | None = None  # the EMA generator's grid, when EMA is on
+
+
+class ImageExperiment:
+    """An image GAN on `dataset`, whose images must match the structure's size and channels
+    (and, for a conditional GAN, whose labels must have the structure's number of classes)."""
+
+    kind = IMAGE.name
+
+    def __init__(self, structure: ImageStructure, dataset: ImageDataset, device: str | torch.device = "cpu") -> None:
+        s = structure
+        got = (dataset.channels, dataset.images.shape[-2], dataset.images.shape[-1])
+        if got != (s.channels, s.image_size, s.image_size):
+            raise ValueError(f"dataset {dataset.name!r} has images of shape {got}; the structure wants "
+                             f"{(s.channels, s.image_size, s.image_size)}")
+        if s.conditional:
+            if dataset.labels is None:
+                raise ValueError(f"a conditional GAN needs labels; dataset {dataset.name!r} has none")
+            if dataset.num_classes != s.num_classes:
+                raise ValueError(f"dataset {dataset.name!r} has {dataset.num_classes} classes; "
+                                 f"the structure says {s.num_classes}")
+        self.structure = structure
+        self.dataset = dataset
+        self.device = torch.device(device)
+        fixed = torch.Generator().manual_seed(s.seed + 1)
+        k = s.net_classes
+        # metrics: fixed noise, classes balanced when conditional
+        self.eval_noise = torch.randn(EVAL_SAMPLES, s.noise_dim, generator=fixed).to(self.device)
+        self.eval_labels = (torch.arange(EVAL_SAMPLES) % k).to(self.device) if k else None
+        # the grid: conditional -> one row per class, the same z down each column
+        if k:
+            column_noise = torch.randn(GRID_COLUMNS, s.noise_dim, generator=fixed)
+            self.grid_noise = column_noise.repeat(k, 1).to(self.device)
+            self.grid_labels = torch.arange(k).repeat_interleave(GRID_COLUMNS).to(self.device)
+        else:
+            self.grid_noise = torch.randn(GRID_ROWS * GRID_COLUMNS, s.noise_dim, generator=fixed).to(self.device)
+            self.grid_labels = None
+        if len(dataset) <= REAL_REFERENCE_SAMPLES:
+            real = dataset.to_float(dataset.images)
+        else:
+            real, _ = dataset.sample(REAL_REFERENCE_SAMPLES, fixed)
+        self.real_pixel_mean = float(real.mean())
+        self.real_pixel_std = float(real.std())
+        self.timeline = GridTimeline(TIMELINE_CAPACITY)
+
+    def on_device(self, device: str | torch.device) -> "ImageExperiment":
+        """The same experiment training on `device` (its fixed noise moved there; same values)."""
+        if torch.device(device) == self.device:
+            return self
+        moved = ImageExperiment(self.structure, self.dataset, device)
+        moved.timeline = self.timeline
+        return moved
+
+    def build(self, knobs: Knobs) -> GanParts:
+        s = self.structure
+        G, D = IMAGE.build_nets(s, self.device)
+        rng = torch.Generator().manual_seed(s.seed)
+        dataset, device, noise_dim, conditional = self.dataset, self.device, s.noise_dim, s.conditional
+
+        def sample_noise(n: int) -> torch.Tensor:
+            return torch.randn(n, noise_dim, generator=rng).to(device)
+
+        def sample_real(n: int):
+            # The step conditions G on these labels too (the fake batch of a D update, and the
+            # G update's own draw): the labels of data samples follow the empirical distribution.
+            x, labels = dataset.sample(n, rng)
+            return x.to(device), (labels.to(device) if conditional else None)
+
+        def sample_labels(n: int) -> torch.Tensor:  # a G update's classes: drawn as in a data batch
+            return sample_real(n)[1]
+
+        parts = GanParts(G, D, make_optimizer(G.parameters(), knobs.g_opt), make_optimizer(D.parameters(), knobs.d_opt),
+                         sample_real, sample_noise, rng, sample_labels=sample_labels if conditional else None)
+        # train_step updates `parts.ema` after every G update
+        parts.ema = GeneratorEMA(G, s.ema_decay) if s.ema_decay > 0 else None
+        self.timeline.clear()  # a fresh run (build runs on every reset)
+        return parts
+
+    @torch.no_grad()
+    def evaluate(self, parts: GanParts) -> dict[str, float]:
+        """Cheap numbers only: the mean and spread of generated pixels (compare with
+        `real_pixel_mean` / `real_pixel_std`). Not a sample-quality score."""
+        fake = parts.generator(self.eval_noise, self.eval_labels)
+        mean, std = torch.stack([fake.mean(), fake.std()]).tolist()
+        return {"pixel_mean": mean, "pixel_std": std}
+
+    def view(self, parts: GanParts, knobs: Knobs) -> ImageView:
+        """The live generator's fixed-noise grid, and the EMA generator's when EMA is on."""
+        ema = getattr(parts, "ema", None)
+        return ImageView(self.grid(parts.generator), self.grid(ema.module) if ema is not None else None)
+
+    def record_timeline(self, parts: GanParts, step: int) -> None:
+        """Offer this step's grids to the timeline (the runner calls it at every evaluation)."""
+        view = self.view(parts, None)
+        self.timeline.offer(Frame(step, view.grid, view.ema_grid))
+
+    @torch.no_grad()
+    def grid(self, generator: torch.nn.Module) -> np.ndarray:
+        """`generator`'s fixed-noise sample grid, uint8 (H, W, channels), read-only. Conditional:
+        row r shows class r, with the same z in every row of a column."""
+        fake = generator(self.grid_noise, self.grid_labels).float().cpu()
+        grid = make_grid(fake.add(1).div(2).clamp(0, 1), nrow=GRID_COLUMNS, padding=GRID_PADDING,
+                         pad_value=GRID_PAD_VALUE)
+        # make_grid repeats a single channel three times; keep the image's own channels
+        pixels = grid[: self.structure.channels].mul(255).round().to(torch.uint8).permute(1, 2, 0).numpy()
+        pixels = np.ascontiguousarray(pixels)
+        pixels.setflags(write=False)
+        return pixels
+
+
+def grid_shape(rows: int, columns: int, image_size: int, channels: int, padding: int = GRID_PADDING) -> tuple[int, int, int]:
+    """The (H, W, C) of a make_grid grid of rows x columns images."""
+    cell = image_size + padding
+    return rows * cell + padding, columns * cell + padding, channels

@@ -1,0 +1,155 @@
+"""A 2D GAN experiment: builds its parts from a structure, measures them, and
+computes what the playground draws (the decision surface, G's gradients, the manifold)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from ganlab.settings.config import DRAWN_DATA, Knobs, ToyStructure
+from ganlab.data.toy import ToyDistribution, get_toy
+from ganlab.viz.display import DISPLAY_LABELS
+from ganlab.gan.losses import get_loss
+from ganlab.metrics.divergence import point_cloud_divergences
+from ganlab.metrics.modes import mode_stats
+from ganlab.kinds import draw_noise
+from ganlab.kinds.toy import TOY
+from ganlab.gan.step import GanParts, make_optimizer
+from ganlab.gan.timeline import Frame, GridTimeline
+
+EVAL_SAMPLES = 2500
+VIEW_POINTS = 500  # drawn per cloud; metrics use EVAL_SAMPLES. SVG markers dominate browser cost
+ARROW_POINTS = 150
+SURFACE_RESOLUTION = 60
+MANIFOLD_LINES = 15
+MANIFOLD_POINTS = 40
+TIMELINE_CAPACITY = 100  # point clouds kept for a saved run's replay (thinned evenly beyond it)
+
+@dataclass(frozen=True)
+class ToyView:
+    """Everything the 2D view draws, as numpy arrays (an immutable snapshot)."""
+
+    real: np.ndarray  # (n, 2)
+    fake: np.ndarray  # (m, 2), from fixed noise
+    surface_x: np.ndarray  # (R,)
+    surface_y: np.ndarray  # (R,)
+    surface: np.ndarray  # (R, R) D's score, rows along y
+    surface_label: str
+    arrow_from: np.ndarray  # (a, 2)
+    arrow_dir: np.ndarray  # (a, 2): the direction G's loss moves each fake point
+    manifold: np.ndarray | None  # (lines, points, 2) images of noise-grid lines, for noise dim <= 2
+    bounds: tuple[float, float, float, float]
+
+
+def noise_sampler(kind: str, dim: int, generator: torch.Generator, device: torch.device):
+    def sample(n: int) -> torch.Tensor:
+        return draw_noise(kind, n, dim, generator).to(device)
+
+    return sample
+
+
+def structure_dataset(structure: ToyStructure) -> ToyDistribution:
+    """The data a structure names by itself: a toy distribution, or the drawing it carries
+    (uploaded CSV points are not in the structure: pass them as the experiment's dataset)."""
+    if structure.data == DRAWN_DATA:
+        from ganlab.data.drawn import drawn_distribution
+
+        if not structure.drawing:
+            raise ValueError("the drawn data has no drawing yet")
+        return drawn_distribution(structure.drawing)
+    return get_toy(structure.data)
+
+
+class ToyExperiment:
+    """A 2D GAN on `dataset` (by default the one the structure names: a toy or its drawing)."""
+
+    kind = TOY.name
+
+    def __init__(self, structure: ToyStructure, dataset: ToyDistribution | None = None, device: str | torch.device = "cpu") -> None:
+        self.structure = structure
+        self.dataset = dataset if dataset is not None else structure_dataset(structure)
+        self.device = torch.device(device)
+        fixed = torch.Generator().manual_seed(structure.seed + 1)
+        self.real_eval = self.dataset.sample(EVAL_SAMPLES, fixed).numpy()
+        self.eval_noise = noise_sampler(structure.noise, structure.noise_dim, fixed, self.device)(EVAL_SAMPLES)
+        self.manifold_noise = self._manifold_noise()
+        self.timeline = GridTimeline(TIMELINE_CAPACITY)  # frames hold VIEW_POINTS generated points
+
+    def build(self, knobs: Knobs) -> GanParts:
+        s = self.structure
+        G, D = TOY.build_nets(s, self.device)
+        rng = torch.Generator().manual_seed(s.seed)
+        sample_noise = noise_sampler(s.noise, s.noise_dim, rng, self.device)
+        dataset, device = self.dataset, self.device
+
+        def sample_real(n: int):
+            return dataset.sample(n, rng).to(device), None
+
+        self.timeline.clear()  # a fresh run (build runs on every reset)
+        return GanParts(G, D, make_optimizer(G.parameters(), knobs.g_opt), make_optimizer(D.parameters(), knobs.d_opt),
+                        sample_real, sample_noise, rng)
+
+    @torch.no_grad()
+    def record_timeline(self, parts: GanParts, step: int) -> None:
+        """Offer this step's fixed-noise points to the timeline (the runner calls it at every evaluation)."""
+        self.timeline.offer(Frame(step, parts.generator(self.eval_noise[:VIEW_POINTS]).cpu().numpy()))
+
+    @torch.no_grad()
+    def evaluate(self, parts: GanParts) -> dict[str, float]:
+        fake = parts.generator(self.eval_noise).cpu().numpy()
+        out = point_cloud_divergences(self.real_eval, fake, self.dataset.bounds)
+        out = {"kl_hist": out["kl"], "js_hist": out["js"]}
+        if self.dataset.has_modes:
+            stats = mode_stats(fake, self.dataset.centres, self.dataset.sd, self.dataset.weights)
+            out.update(modes_covered=stats.modes_covered, high_quality=stats.high_quality, mode_kl=stats.mode_kl)
+        return out
+
+    def surface_grid(self, bounds: tuple[float, float, float, float] | None = None
+                     ) -> tuple[np.ndarray, np.ndarray, torch.Tensor]:
+        """(xs, ys, points): the grid D's surface is drawn on over `bounds` (default: the data's
+        frame), points row by row along y."""
+        x0, x1, y0, y1 = self.dataset.bounds if bounds is None else bounds
+        xs = np.linspace(x0, x1, SURFACE_RESOLUTION, dtype=np.float32)
+        ys = np.linspace(y0, y1, SURFACE_RESOLUTION, dtype=np.float32)
+        gx, gy = np.meshgrid(xs, ys)
+        return xs, ys, torch.from_numpy(np.stack([gx.ravel(), gy.ravel()], 1)).to(self.device)
+
+    def view(self, parts: GanParts, knobs: Knobs, bounds: tuple[float, float, float, float] | None = None) -> ToyView:
+        """What the 2D view draws over `bounds` (default: the data's frame); D's surface is
+        evaluated on a grid over exactly those bounds, so a zoomed view shows D's detail."""
+        G, D = parts.generator, parts.discriminator
+        loss = get_loss(knobs.loss)
+        bounds = self.dataset.bounds if bounds is None else tuple(float(v) for v in bounds)
+        xs, ys, grid = self.surface_grid(bounds)
+        with torch.no_grad():
+            surface = loss.score(D(grid)).reshape(len(ys), len(xs)).cpu().numpy()
+            fake = G(self.eval_noise[:VIEW_POINTS])
+            manifold = None
+            if self.manifold_noise is not None:
+                lines = self.manifold_noise
+                manifold = G(lines.reshape(-1, lines.shape[-1])).reshape(lines.shape[0], lines.shape[1], 2).cpu().numpy()
+        points = fake[:ARROW_POINTS].detach().clone().requires_grad_(True)
+        (grad,) = torch.autograd.grad(loss.g_loss(D(points)) * len(points), points)
+        return ToyView(
+            real=self.real_eval[:VIEW_POINTS], fake=fake.cpu().numpy(),
+            surface_x=xs, surface_y=ys, surface=surface,
+            surface_label=DISPLAY_LABELS[loss.display],  # the one per-loss name (ganlab.viz.display)
+            arrow_from=points.detach().cpu().numpy(), arrow_dir=(-grad).cpu().numpy(),
+            manifold=manifold, bounds=bounds,
+        )
+
+    def _manifold_noise(self) -> torch.Tensor | None:
+        """Lines of a grid in noise space (only drawable for 1- or 2-dimensional noise)."""
+        s = self.structure
+        if s.noise_dim > 2:
+            return None
+        lim = 1.0 if s.noise == "uniform" else 2.5
+        t = torch.linspace(-lim, lim, MANIFOLD_POINTS)
+        if s.noise_dim == 1:
+            return t.reshape(1, -1, 1).to(self.device)
+        levels = torch.linspace(-lim, lim, MANIFOLD_LINES)
+        horizontal = torch.stack([torch.stack([t, torch.full_like(t, v)], 1) for v in levels])
+        vertical = torch.stack([torch.stack([torch.full_like(t, v), t], 1) for v in levels])
+        return torch.cat([horizontal, vertical]).to(self.device)
