@@ -37,13 +37,12 @@ def stopped():
     assert wait_gone(pids) == []
 
 
-def trained(at: AppTest, steps: int, autosave: bool = True):
+def trained(at: AppTest, steps: int):
     runner = runner_of(at)
     runner.step("both", count=steps)
     assert runner.wait_idle()
-    if autosave:
-        runner.save_now()  # no run folder: the server keeps it as the restart point
-        wait_until(lambda: runner.restart_point is not None and runner.restart_point.step == steps, timeout=30)
+    runner.save_now()  # no run folder: the server keeps it as the restart point
+    wait_until(lambda: runner.restart_point is not None and runner.restart_point.step == steps, timeout=30)
     at.run()
     return runner
 
@@ -100,8 +99,10 @@ def test_reset_after_a_worker_death_keeps_the_undo_offer(app):
 
 def test_restarting_a_run_that_never_autosaved_says_it_begins_again(app):
     at = open_with(app, SMALL)
-    runner = trained(at, 2, autosave=False)
-    os.kill(runner.pid, signal.SIGKILL)
+    runner = runner_of(at)
+    runner.step("both", count=2)
+    assert runner.wait_idle()
+    os.kill(runner.pid, signal.SIGKILL)  # at once: well before its first 10 s restart point
     wait_until(lambda: runner.state == RunState.ERROR, timeout=30)
     at.run()
     assert at.button(key="pg_restart_worker").label == "Restart from step 0"
