@@ -390,6 +390,10 @@ class Runner(RunnerCalls, RunnerSaving, RunnerView):
 
     def _fail(self, exc: BaseException) -> None:
         with self._cond:
+            if self._state == RunState.ERROR:  # e.g. the view of nets a failed step left: the first cause stays shown
+                logging.getLogger(__name__).error("%s failed again while in error", self.id, exc_info=exc)
+                self._commands.clear()
+                return
             if self._state == RunState.RUNNING:
                 self._release_slot()
             self._state = RunState.ERROR

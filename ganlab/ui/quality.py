@@ -15,6 +15,7 @@ import streamlit as st
 
 from ganlab.formatting import format_number
 from ganlab.metrics.classifier import unavailable_reason_for
+from ganlab.training.channel import WorkerLostError
 from ganlab.training.quality_monitor import MonitorState, QualityMonitor, QualityResult, runner_sample_source
 from ganlab.training.runner import Runner, RunnerClosedError, RunState
 
@@ -70,11 +71,15 @@ def _source_for(runner: Runner):
     live, averaged = runner_sample_source(runner), runner_sample_source(runner, ema=True)
 
     def source():
+        if not getattr(runner, "has_trainer", True) and runner.alive:
+            return 0, None  # a fresh run without a trainer, or one whose trainer died: nothing new to score
         try:
             return averaged() if scores_averaged_generator(runner) else live()
-        except RunnerClosedError:
+        except (RunnerClosedError, WorkerLostError):  # a released remote runner raises the latter
+            if runner.alive:
+                return 0, None  # its trainer died just now: the page offers Restart; nothing to score
             get_monitors().stop(runner)  # the run was released (its tab closed): this thread ends too
-            raise
+            return 0, None  # (quietly: the monitor is stopped, its loop ends here)
 
     return source
 

@@ -21,6 +21,7 @@ import streamlit as st
 from ganlab.viz.plots_step import substep_figures
 from ganlab.training.channel import WorkerLostError
 from ganlab.training.memory_budget import OverBudgetError
+from ganlab.training.remote_trainer_life import TrainerStartError
 from ganlab.training.runner_state import RunnerClosedError, RunState
 from ganlab.training.slots import CapacityError
 from ganlab.gan.step_stages import STAGES, SubStep, substeps
@@ -51,6 +52,9 @@ def _take_step(runner: Any, prefix: str) -> None:
     try:
         trace = runner.step_traced()
     except (SlowMotionUnavailable, CapacityError, OverBudgetError) as exc:  # a still run, a free slot
+        st.session_state[_ERROR] = str(exc)
+        return
+    except TrainerStartError as exc:
         st.session_state[_ERROR] = str(exc)
         return
     except (TimeoutError, WorkerLostError, RunnerClosedError):

@@ -104,6 +104,7 @@ def _sync(page: TrainingPage, runner: Runner, structure: Any, knobs: Any, datase
 def control_bar(page: TrainingPage, runner: Runner) -> None:
     run_controls.control_bar(runner, page.prefix)
     restart.undo_offer(runner, page.prefix, page.set_widgets)
+    run_controls.watch_at_rest(runner, page.prefix)
 
 
 def status(page: TrainingPage, runner: Runner, snap: Snapshot) -> None:
