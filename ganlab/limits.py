@@ -23,3 +23,4 @@ IMAGE_NOISE_DIM_RANGE = (1, 256)
 IMAGE_WIDTH_RANGE = (8, 256)
 NUM_CLASSES_RANGE = (0, 100)
 EMA_DECAY_RANGE = (0.0, 0.9999)
+VIEW_LAYERS = ("surface", "real", "fake", "gradients", "manifold", "modes")  # what the 2D view can show

@@ -55,5 +55,6 @@ def break_loss(name: str, how: str, parts: Any, experiment: Any, step: int) -> N
 
 def break_training(runner: Any, how: str, loss: str = "non-saturating") -> None:
     """See `break_loss`; the runner must train in a process of its own (the change stays there)."""
-    assert getattr(runner, "pid", None) not in (None, os.getpid()), "only for a runner in its own process"
-    runner.call_on_thread(functools.partial(break_loss, loss, how))
+    assert hasattr(runner, "has_trainer"), "only for a runner in its own process"
+    runner.call_on_thread(functools.partial(break_loss, loss, how))  # (starts a fresh run's trainer)
+    assert runner.pid not in (None, os.getpid())

@@ -173,9 +173,19 @@ def cmd_train(args: argparse.Namespace) -> int:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise UsageError(f"cannot create --out {out}: {exc.strerror or exc}") from None
-    if resume_state is None and args.force:
-        _clear_old_run(out)
-    run = _start(args, experiment, knobs, out, dict(extra, steps_requested=args.steps, device=device), modes_total)
+    lease = _take_run(out, "resume" if resume_state is not None else "train into")
+    try:
+        if resume_state is None and args.force:
+            _clear_old_run(out)
+        return _train_and_save(args, experiment, knobs, resume_state, out,
+                               dict(extra, steps_requested=args.steps, device=device), modes_total, lease)
+    finally:
+        lease.release()
+
+
+def _train_and_save(args: argparse.Namespace, experiment: Any, knobs: Knobs, resume_state: Any, out: Path,
+                    extra: dict[str, Any], modes_total: int | None, lease: Any) -> int:
+    run = _start(args, experiment, knobs, out, extra, modes_total, lease)
     restore_sigterm = _sigterm_interrupts()
     try:
         _train(run, resume_state)
@@ -193,15 +203,35 @@ def cmd_train(args: argparse.Namespace) -> int:
     return _save(run)
 
 
+def _take_run(out: Path, doing: str):
+    """The run folder's lease for this command (ganlab.storage.lease): UsageError, touching nothing,
+    when another process or a page's session writes the run."""
+    from ganlab.runs.catalog import writer_alive
+    from ganlab.storage.guard import saved_config
+    from ganlab.storage.lease import RunBusy, busy_text, take
+
+    old = saved_config(out) or {}
+    if writer_alive(old):
+        raise UsageError(f"run {out.name} is still being written by process {old['writer']['pid']}, so you "
+                         f"cannot {doing} it now; wait until that training has ended, or train under another --name")
+    try:
+        return take(out, f"`ganlab train` (process {os.getpid()})")
+    except RunBusy as exc:
+        raise UsageError(busy_text(out.name, exc.holder, doing, offer_copy=False) + " Or train under another --name.") from None
+    except RunFormatError as exc:
+        raise UsageError(str(exc)) from None
+
+
 def _start(args: argparse.Namespace, experiment: Any, knobs: Knobs, out: Path, extra: dict[str, Any],
-           modes_total: int | None) -> _Training:
-    """The run's writer, its Runner (saving into the writer), the Quality monitor, progress and guard."""
+           modes_total: int | None, lease: Any) -> _Training:
+    """The run's writer (holding the run's lease), its Runner (saving into the writer), the Quality
+    monitor, progress and guard."""
     from ganlab.cli.train_guard import TrainGuard
     from ganlab.runs.writer import RunWriter
     from ganlab.training.quality_monitor import monitor_for_run
     from ganlab.training.runner import Runner
 
-    writer = RunWriter(out, experiment, extra=extra, eval_every=args.eval_every)
+    writer = RunWriter(out, experiment, extra=extra, eval_every=args.eval_every, lease=lease)
     capacity = max(4, min(MAX_HISTORY_ROWS, args.steps + args.steps % 2))
     runner = Runner(experiment, knobs, eval_every=args.eval_every, history_capacity=capacity,
                     torch_threads=args.threads, saver=writer.save, save_every=args.save_every)

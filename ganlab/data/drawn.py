@@ -103,17 +103,23 @@ def _centres(cells: np.ndarray) -> np.ndarray:
 
 
 def _simplified(cells: np.ndarray, spacing: float) -> np.ndarray:
-    """Drop points closer than `spacing` (data units) to the previous kept one; keep the ends."""
+    """Drop points closer than `spacing` (data units) to the previous kept one; keep the ends.
+    (A loop over Python floats: it runs for every point of every stroke, per try of `encode`.)"""
     if len(cells) <= 2:
         return cells if len(cells) < 2 or (cells[0] != cells[1]).any() else cells[:1]
-    step = np.array([BOUNDS[1] - BOUNDS[0], BOUNDS[3] - BOUNDS[2]]) / GRID
-    kept = [cells[0]]
-    for c in cells[1:-1]:
-        if np.hypot(*((c - kept[-1]) * step)) >= spacing:
-            kept.append(c)
-    if (cells[-1] != kept[-1]).any():
-        kept.append(cells[-1])
-    return np.asarray(kept)
+    sx, sy = (BOUNDS[1] - BOUNDS[0]) / GRID, (BOUNDS[3] - BOUNDS[2]) / GRID
+    limit = spacing * spacing
+    xs, ys = cells[:, 0].tolist(), cells[:, 1].tolist()
+    kept = [0]
+    kx, ky = xs[0], ys[0]
+    for i in range(1, len(xs) - 1):
+        dx, dy = (xs[i] - kx) * sx, (ys[i] - ky) * sy
+        if dx * dx + dy * dy >= limit:
+            kept.append(i)
+            kx, ky = xs[i], ys[i]
+    if xs[-1] != kx or ys[-1] != ky:
+        kept.append(len(xs) - 1)
+    return cells[kept]
 
 
 def snapped(drawing: Drawing, spacing: float = MIN_SPACING) -> Drawing:

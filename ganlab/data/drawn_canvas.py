@@ -14,11 +14,18 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from ganlab.data.drawn import BOUNDS, Drawing, Stroke, data_to_pixels, pixel_scale, pixels_to_data
+from ganlab.data.drawn import BOUNDS, MAX_STROKES, Drawing, Stroke, data_to_pixels, pixel_scale, pixels_to_data
 
 CURVE_STEPS = 8  # points per quadratic or cubic segment
-MAX_OBJECTS = 500
-MAX_COMMANDS = 20_000
+# Caps on what the browser sends, checked (`canvas_problem`) before anything is parsed: a
+# crafted message of 10 paths x 20,000 curves cost 41 s of the server's CPU (issue 23.7). A
+# stroke drawn by hand sends one command per mouse move (a few hundred for a long one).
+MAX_OBJECTS = MAX_STROKES  # more does not fit in a link anyway
+MAX_COMMANDS = 10_000  # path commands in the whole drawing
+MAX_ARGS = 6  # numbers per command read (a cubic curve's); the rest of a longer one is ignored
+_STEPS = [k / CURVE_STEPS for k in range(1, CURVE_STEPS + 1)]
+_QUADRATIC = [((1 - t) ** 2, 2 * (1 - t) * t, t ** 2) for t in _STEPS]  # Bernstein weights
+_CUBIC = [((1 - t) ** 3, 3 * (1 - t) ** 2 * t, 3 * (1 - t) * t ** 2, t ** 3) for t in _STEPS]
 _ORIGIN = {"left": 0.0, "center": 0.5, "right": 1.0, "top": 0.0, "bottom": 1.0}
 
 
@@ -26,6 +33,23 @@ def _num(value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
         raise ValueError("not a number")
     return float(value)
+
+
+def canvas_problem(json_data: Mapping[str, Any] | None) -> str | None:
+    """Why the canvas's JSON is too large to read (counted, not parsed), or None. The words
+    finish "The drawing was not applied: ..."."""
+    objects = (json_data or {}).get("objects") if isinstance(json_data, Mapping) else None
+    if not isinstance(objects, list):
+        return None
+    if len(objects) > MAX_OBJECTS:
+        return f"it has {len(objects):,} strokes and points, and at most {MAX_OBJECTS} fit in a link"
+    commands = 0
+    for obj in objects:
+        path = obj.get("path") if isinstance(obj, Mapping) else None
+        commands += len(path) if isinstance(path, list) else 0
+        if commands > MAX_COMMANDS:
+            return f"its strokes hold more than {MAX_COMMANDS:,} pen movements; draw fewer or shorter strokes"
+    return None
 
 
 def path_points(commands: list) -> np.ndarray:
@@ -36,7 +60,7 @@ def path_points(commands: list) -> np.ndarray:
     for cmd in commands[:MAX_COMMANDS]:
         if not isinstance(cmd, (list, tuple)) or not cmd:
             continue
-        op, args = cmd[0], [_num(v) for v in cmd[1:]]
+        op, args = cmd[0], [_num(v) for v in cmd[1:1 + MAX_ARGS]]
         if op == "M" and len(args) >= 2:
             start = current = (args[0], args[1])
             out.append(current)
@@ -44,16 +68,14 @@ def path_points(commands: list) -> np.ndarray:
             current = (args[0], args[1])
             out.append(current)
         elif op == "Q" and len(args) >= 4 and current is not None:
-            p0, c, p1 = np.array(current), np.array(args[:2]), np.array(args[2:4])
-            for t in np.arange(1, CURVE_STEPS + 1) / CURVE_STEPS:
-                out.append(tuple((1 - t) ** 2 * p0 + 2 * (1 - t) * t * c + t ** 2 * p1))
-            current = (args[2], args[3])
+            (x0, y0), (cx, cy), (x1, y1) = current, args[:2], args[2:4]
+            out.extend((a * x0 + b * cx + c * x1, a * y0 + b * cy + c * y1) for a, b, c in _QUADRATIC)
+            current = (x1, y1)
         elif op == "C" and len(args) >= 6 and current is not None:
-            p0, c1, c2, p1 = np.array(current), np.array(args[:2]), np.array(args[2:4]), np.array(args[4:6])
-            for t in np.arange(1, CURVE_STEPS + 1) / CURVE_STEPS:
-                out.append(tuple((1 - t) ** 3 * p0 + 3 * (1 - t) ** 2 * t * c1 + 3 * (1 - t) * t ** 2 * c2
-                                 + t ** 3 * p1))
-            current = (args[4], args[5])
+            (x0, y0), (ax, ay), (bx, by), (x1, y1) = current, args[:2], args[2:4], args[4:6]
+            out.extend((a * x0 + b * ax + c * bx + d * x1, a * y0 + b * ay + c * by + d * y1)
+                       for a, b, c, d in _CUBIC)
+            current = (x1, y1)
         elif op in ("Z", "z") and start is not None:
             current = start
             out.append(start)
@@ -89,7 +111,11 @@ def _circle_centre(obj: Mapping[str, Any]) -> tuple[np.ndarray, float]:
 
 def parse_canvas(json_data: Mapping[str, Any] | None, size: tuple[float, float], bounds=BOUNDS) -> Drawing:
     """The canvas's strokes and dots as a Drawing in data units (objects it cannot read,
-    e.g. text or shapes, are left out)."""
+    e.g. text or shapes, are left out). ValueError, with `canvas_problem`'s words, for JSON
+    over the caps: nothing of it is parsed."""
+    problem = canvas_problem(json_data)
+    if problem is not None:
+        raise ValueError(problem)
     strokes: list[Stroke] = []
     objects = (json_data or {}).get("objects") or []
     scale = pixel_scale(size, bounds)

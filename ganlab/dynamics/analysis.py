@@ -1,5 +1,5 @@
-"""What the Dirac-GAN's iterates do: the linearization at the equilibrium (0, 0), the
-eigenvalues of one iteration's map, and a verdict on a computed trajectory.
+"""What the Dirac-GAN's iterates do near the equilibrium: the linearization at (0, 0) and the
+eigenvalues of one iteration's map (the verdict on a whole trajectory is ganlab.dynamics.verdict).
 
 Linearization (ganlab.dynamics.dirac's field, t = psi theta): at (0, 0) the Jacobian of v is
 
@@ -21,9 +21,6 @@ converge (Sec. 4).
 """
 
 from __future__ import annotations
-
-import math
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -57,47 +54,3 @@ def step_matrix(dyn: Dynamics) -> np.ndarray | None:
 
 def spectral_radius(matrix: np.ndarray) -> float:
     return float(np.max(np.abs(np.linalg.eigvals(matrix))))
-
-
-# ------------------------------------------------------------------ verdict on a trajectory
-CONVERGES, SPIRALS_IN, CIRCLES, SPIRALS_OUT, DIVERGES, STALLS, AT_EQUILIBRIUM = (
-    "converges", "spirals in (not there yet)", "circles", "spirals out", "diverges", "stops away from (0, 0)",
-    "stays at the equilibrium")
-TREND = 0.05  # a window's mean distance this much above / below the previous one is a trend
-
-
-@dataclass(frozen=True)
-class Verdict:
-    kind: str  # one of the constants above
-    start_distance: float
-    end_distance: float  # nan when it diverged
-    end: tuple[float, float]
-
-
-def verdict(path: np.ndarray, lr: float) -> Verdict:
-    """What one (iterations + 1, 2) path did. Converged: ended within 0.1% of its start's distance
-    (or 1e-6); stalled: its last step moved less than 1e-6 * h, away from (0, 0); otherwise the mean
-    distance over the last fifth against the fifth before decides (a 5% trend spirals out or in;
-    less circles)."""
-    path = np.asarray(path, dtype=float)
-    r = np.hypot(path[:, 0], path[:, 1])
-    start = float(r[0])
-    if not np.isfinite(r).all():
-        return Verdict(DIVERGES, start, math.nan, (math.nan, math.nan))
-    end, point = float(r[-1]), (float(path[-1, 0]), float(path[-1, 1]))
-    if start == 0.0 and end == 0.0:
-        return Verdict(AT_EQUILIBRIUM, start, end, point)
-    if end <= max(1e-3 * start, 1e-6):
-        return Verdict(CONVERGES, start, end, point)
-    n = len(r) - 1
-    if n >= 1 and float(np.hypot(*(path[-1] - path[-2]))) < 1e-6 * lr:
-        return Verdict(STALLS, start, end, point)
-    w = max(1, n // 5)
-    if n < 2 * w:
-        return Verdict(SPIRALS_OUT if end > start else SPIRALS_IN if end < start else CIRCLES, start, end, point)
-    late, before = float(r[-w:].mean()), float(r[-2 * w:-w].mean())
-    if late > (1 + TREND) * before:
-        return Verdict(SPIRALS_OUT, start, end, point)
-    if late < (1 - TREND) * before:
-        return Verdict(SPIRALS_IN, start, end, point)
-    return Verdict(CIRCLES, start, end, point)

@@ -1,15 +1,18 @@
 """A few sentences on what the chosen recipe does near the equilibrium, from its linearization
-(ganlab.dynamics.analysis): the words follow the numbers, so they stay right for any loss,
-regularizer, update rule and learning rate."""
+(ganlab.dynamics.analysis), and on what the starts shown did where that is not the whole story
+(their verdicts, ganlab.dynamics.verdict): the words follow the numbers, so they stay right for
+any loss, regularizer, update rule, learning rate and start."""
 
 from __future__ import annotations
 
 import math
+from typing import Sequence
 
 import numpy as np
 
 from ganlab.dynamics.analysis import NEAR_ONE, jacobian, spectral_radius, step_matrix
 from ganlab.dynamics.dirac import LOSSES, Dynamics
+from ganlab.dynamics.verdict import CIRCLES, CONVERGES, CYCLE, SPIRALS_IN, SPIRALS_OUT, STALLS, Verdict, shown_number
 
 PAPER = "Mescheder et al. 2018"
 
@@ -57,19 +60,61 @@ def field_sentence(dyn: Dynamics) -> str:
 
 
 def step_sentence(dyn: Dynamics) -> str:
-    """What one iteration of the chosen update does near (0, 0), with its spectral radius."""
+    """What one iteration of the chosen update does near (0, 0), with its spectral radius: the
+    linearization's word, which holds close to the equilibrium only."""
     M = step_matrix(dyn)
     if M is None:
         return ""
     rho = spectral_radius(M)
     how = "simultaneous step" if dyn.update == "simultaneous" else \
         f"alternating iteration ({dyn.d_steps} D step{'s' * (dyn.d_steps != 1)}, then a G step)"
-    text = f"One {how} with h = {dyn.lr:g} multiplies the distance to (0, 0) by up to |λ| = {rho:.4f}: "
+    text = f"Near (0, 0) one {how} with h = {dyn.lr:g} multiplies the distance by up to |λ| = {rho:.4f}: "
     if rho > 1 + NEAR_ONE:
-        return text + "the iterates spiral outwards, for any h > 0 if the field only rotates."
+        return text + "close to the equilibrium the iterates spiral outwards (for any h > 0 if the field only rotates)."
     if rho < 1 - NEAR_ONE:
         if rho <= 1e-12:
-            return text + "they reach the equilibrium at once."
+            return text + "close to the equilibrium they reach it at once."
         steps = math.log(0.01) / math.log(rho)
-        return text + f"they converge (to 1% of the start in about {steps:,.0f} iterations)."
-    return text + "neither in nor out to first order: the iterates circle, and the loss's curvature decides further out."
+        return text + f"close to the equilibrium they converge (to 1% of the start in about {steps:,.0f} iterations)."
+    return text + "neither in nor out to first order; the loss's curvature decides."
+
+
+# What the linearization predicts near (0, 0), as a verdict kind: a start that did otherwise
+# began where the loss's curvature (or the clip, or the penalty) takes over, and the
+# explanation says what it did instead.
+def _predicted(dyn: Dynamics) -> tuple[str, ...]:
+    M = step_matrix(dyn)
+    if M is None:
+        return ()
+    rho = spectral_radius(M)
+    if rho > 1 + NEAR_ONE:
+        return (SPIRALS_OUT,)
+    if rho < 1 - NEAR_ONE:
+        return (CONVERGES, SPIRALS_IN)
+    return (CIRCLES,)
+
+
+def starts_sentence(dyn: Dynamics, verdicts: Sequence[Verdict]) -> str:
+    """What the starts shown did, in the verdicts' own words, where the linearization alone
+    would mislead (a start further out than its reach); "" when every start did what it says."""
+    expected = _predicted(dyn)
+    parts = []
+    for i, v in enumerate(verdicts):
+        if v.kind in expected:
+            continue
+        where = ""
+        if v.kind in (CYCLE, CIRCLES) and math.isfinite(v.cycle_distance):
+            where = f" (at distance ≈ {v.cycle_distance:.3g})"
+        elif v.kind == STALLS:
+            where = f" (at θ = {shown_number(v.end[0], v.end_distance)}, ψ = {shown_number(v.end[1], v.end_distance)})"
+        parts.append(f"from start {i + 1} the iterates {v.meaning}{where}")
+    if not parts:
+        return ""
+    lead = "Further out the first order is not the whole story: " if expected else "Here "
+    return lead + "; ".join(parts) + "."
+
+
+def explanation(dyn: Dynamics, verdicts: Sequence[Verdict]) -> str:
+    """The page's explanation: the field at (0, 0), one step near it, and what the starts shown did
+    where that differs (the same verdicts as the lines beside the plane)."""
+    return " ".join(part for part in (field_sentence(dyn), step_sentence(dyn), starts_sentence(dyn, verdicts)) if part)

@@ -17,6 +17,7 @@ from ganlab.settings.urlstate import KIND_NAMES, format_value, parse_value, show
 
 PREFIX = "dy_"
 MAX_STARTS = 6
+MAX_PARTS_READ = 4 * MAX_STARTS  # ";"-separated parts of a link's starts looked at; the rest are counted only
 START_BOUND = 1000.0  # |theta|, |psi| of a start
 
 
@@ -43,11 +44,13 @@ class DiracSettings:
 # One click each on the page: the paper's cases, with starts that show them in a few seconds.
 SCENARIOS: dict[str, DiracSettings] = {
     "Simultaneous spirals out": DiracSettings(iterations=1000, view=0.5, starts=((0.05, 0.05), (0.1, -0.1))),
-    "Alternating circles": DiracSettings(update="alternating", iterations=1000, view=0.3,
+    # minimax: l_G' + l_D' = 0, so alternating steps keep the distance at every turn (the
+    # non-saturating loss's curvature would make them creep in)
+    "Alternating circles": DiracSettings(loss="minimax", update="alternating", iterations=1000, view=0.3,
                                          starts=((0.15, 0.0), (0.0, 0.1))),
     "R1 converges": DiracSettings(regularizer="r1", r1_gamma=0.3, iterations=1000, starts=((1.0, 1.0), (-1.5, 0.5))),
-    "Clipped WGAN circles": DiracSettings(loss="wasserstein", regularizer="clip", clip=0.5, iterations=1000,
-                                          starts=((1.0, 0.5),)),
+    "Clipped WGAN falls onto a cycle": DiracSettings(loss="wasserstein", regularizer="clip", clip=0.5,
+                                                     iterations=1000, starts=((1.0, 0.5),)),
     "WGAN-GP stops away": DiracSettings(loss="wasserstein", regularizer="gp", gp_lambda=1.0, update="alternating",
                                         d_steps=5, starts=((0.5, 0.5),)),
     "LSGAN gets stuck": DiracSettings(loss="least-squares", iterations=1000, starts=((0.5, 0.5), (1.0, -1.0))),
@@ -102,22 +105,33 @@ def check(field: Field, value: Any) -> Any:
 
 
 def parse_starts(raw: str) -> tuple[list[tuple[float, float]], list[str]]:
-    """"1,1;0.5,-2" -> [(1, 1), (0.5, -2)] and a message per pair that is not two finite numbers
-    within +-START_BOUND (dropped), and for pairs beyond MAX_STARTS."""
-    starts, problems = [], []
-    for part in [p for p in raw.split(";") if p.strip()]:
-        pieces = part.split(",")
+    """"1,1;0.5,-2" -> [(1, 1), (0.5, -2)], and at most three messages: one for all the pairs that
+    are not two finite numbers within +-START_BOUND (dropped), one for pairs beyond MAX_STARTS,
+    one for parts beyond MAX_PARTS_READ (not even split: a link of thousands costs no more than
+    a short one)."""
+    pieces = raw.rsplit(";", MAX_PARTS_READ)  # from the end: the last starts are the ones kept
+    unread = pieces.pop(0).count(";") + 1 if len(pieces) > MAX_PARTS_READ else 0
+    starts, bad = [], []
+    for part in [p for p in pieces if p.strip()]:
+        pair = part.split(",")
         try:
-            if len(pieces) != 2:
+            if len(pair) != 2:
                 raise ValueError
-            point = (parse_value(float, pieces[0]), parse_value(float, pieces[1]))
+            point = (parse_value(float, pair[0]), parse_value(float, pair[1]))
             if max(abs(point[0]), abs(point[1])) > START_BOUND:
                 raise ValueError
         except (TypeError, ValueError, ArithmeticError):
-            problems.append(f"link start {shown_value(part)} is not θ,ψ (two numbers between "
-                            f"−{START_BOUND:g} and {START_BOUND:g}); dropped it")
+            bad.append(part)
             continue
         starts.append(point)
+    problems = []
+    if bad:
+        which = f"start {shown_value(bad[0])} is" if len(bad) == 1 else \
+            f"starts {', '.join(shown_value(b) for b in bad[:3])}{' and more' * (len(bad) > 3)} ({len(bad)}) are"
+        problems.append(f"link {which} not θ,ψ (two numbers between −{START_BOUND:g} and {START_BOUND:g}); "
+                        f"dropped {'it' if len(bad) == 1 else 'them'}")
+    if unread:
+        problems.append(f"the link has {unread + MAX_PARTS_READ:,} starts; read only the last {MAX_PARTS_READ}")
     if len(starts) > MAX_STARTS:
         problems.append(f"the link has {len(starts)} starts; kept the last {MAX_STARTS}")
         starts = starts[-MAX_STARTS:]

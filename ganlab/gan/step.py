@@ -196,9 +196,11 @@ def discriminator_step(parts: GanParts, knobs: Knobs, loss: AdversarialLoss,
 
 
 def generator_step(parts: GanParts, knobs: Knobs, loss: AdversarialLoss,
-                   observer: StepObserver | None = None) -> dict[str, Tensor | list[Tensor]]:
+                   observer: StepObserver | None = None, score_fakes: bool = False) -> dict[str, Tensor | list[Tensor]]:
     """One G update. With mode seeking on, the batch is two halves of batch_size // 2 drawn
-    with the same labels and their own noise, which the penalty compares."""
+    with the same labels and their own noise, which the penalty compares. `score_fakes`: the
+    record holds D's mean score of G's batch as "d_fake" (G's loss computed it), for a lone G
+    step, whose record has no D update's."""
     D, G = parts.discriminator, parts.generator
     pairs = knobs.ms_weight > 0
     n = knobs.batch_size // 2 if pairs else knobs.batch_size
@@ -223,7 +225,10 @@ def generator_step(parts: GanParts, knobs: Knobs, loss: AdversarialLoss,
         parts.ema.update(G)
     if observer is not None:
         observer.g_updated()
-    return {"g_loss": g_loss.detach(), "g_grad_norm": grad_norms}
+    record: dict[str, Tensor | list[Tensor]] = {"g_loss": g_loss.detach(), "g_grad_norm": grad_norms}
+    if score_fakes:
+        record["d_fake"] = loss.score(scores.detach()).mean()
+    return record
 
 
 def train_step(parts: GanParts, knobs: Knobs, which: str = "both", observer: StepObserver | None = None
@@ -240,7 +245,7 @@ def train_step(parts: GanParts, knobs: Knobs, which: str = "both", observer: Ste
             record.update(discriminator_step(parts, knobs, loss, observer))
         record.setdefault("d_penalty", None)
     if which in ("both", "g"):
-        record.update(generator_step(parts, knobs, loss, observer))
+        record.update(generator_step(parts, knobs, loss, observer, score_fakes=which == "g"))
     return _to_floats(record)
 
 

@@ -146,9 +146,10 @@ def _g_phase(trace: StepTrace) -> list[SubStep]:
                 ((f"mean {label}, fake", _f(_mean(g.score), ".3f")),)),
         SubStep("g_loss", None, TITLES["g_loss"], loss_text + ".", tuple(numbers)),
         SubStep("g_grad", None, TITLES["g_grad"],
-                "Backpropagating G's loss through D gives a gradient at every fake (the arrows): the way to "
-                "move that point which lowers G's loss fastest, uphill on D's surface.",
-                (("mean arrow length", _f(_mean(np.linalg.norm(g.arrows, axis=1)) if np.size(g.arrows) else None,
+                "Backpropagating G's loss through D gives a gradient at every fake (the arrows, scaled to be "
+                "seen: the picture says at what scale): the way to move that point which lowers G's loss "
+                "fastest, uphill on D's surface.",
+                (("mean gradient length", _f(_mean(np.linalg.norm(g.arrows, axis=1)) if np.size(g.arrows) else None,
                                           ".3g")),)),
         SubStep("g_update", None, TITLES["g_update"],
                 f"{_rate(trace, 'g')} moves G's weights one step, so the same noise now lands elsewhere: faded "

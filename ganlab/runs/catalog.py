@@ -3,6 +3,7 @@ still being written by a live process."""
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import shutil
@@ -13,7 +14,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from ganlab.storage import safefs
+from ganlab.storage import lease, safefs
 from ganlab.storage.liveness import is_live_writer
 from ganlab.storage.paths import RunFormatError, RunNameError, check_name, run_path, runs_root
 from ganlab.storage.render import label_frame, scatter_image
@@ -52,7 +53,8 @@ class RunSummary:
 
 def writer_alive(config: dict[str, Any]) -> bool:
     """Whether the ganlab process that wrote `config` with status "training" still runs on this
-    host (the same process, not another program given its PID later: see ganlab.storage.liveness)."""
+    host (the same process, not another program given its PID later: see ganlab.storage.liveness).
+    A run stops being "training" when it stops being trained (see ganlab.training.resume.RunSaver)."""
     return config.get("status") == "training" and is_live_writer(config.get("writer"))
 
 
@@ -124,8 +126,7 @@ def rename_run(old: str, new: str, root: str | Path | None = None) -> Path:
         raise RunFormatError(f"no run named {old!r}")
     if dst.exists():
         raise RunFormatError(f"a run named {new!r} already exists")
-    if _is_live(src):
-        raise RunFormatError(f"run {old!r} is still being written by a training process")
+    _check_not_written(src, "rename")
     src.rename(dst)
     return dst
 
@@ -137,16 +138,60 @@ def delete_run(name: str, root: str | Path | None = None) -> None:
         raise RunFormatError(f"no run named {name!r}")
     if path.is_symlink():
         raise RunFormatError(f"run {name!r} is a link; remove it by hand")
-    if _is_live(path):
-        raise RunFormatError(f"run {name!r} is still being written by a training process")
+    _check_not_written(path, "delete")
     shutil.rmtree(path)
 
 
-def _is_live(path: Path) -> bool:
+def copy_run(name: str, new: str, root: str | Path | None = None) -> Path:
+    """Copy run `name` (its run files and snapshots, plain files only) to a new run `new`, which
+    goes on from the same history as a run of its own; refuses to overwrite."""
+    from ganlab.storage.guard import RUN_FILES, SNAPSHOTS, saved_config
+    from ganlab.storage.paths import atomic_write_text
+
+    src, dst = run_path(name, root), run_path(new, root)
+    safefs.check_folder(src, f"run {name}")
+    if dst.exists() or dst.is_symlink():
+        raise RunFormatError(f"a run named {new!r} already exists; choose another name")
+    dst.mkdir(parents=True)
+    (dst / SNAPSHOTS).mkdir()
     try:
-        return writer_alive(read_config(path))
+        for folder, names in ((src, RUN_FILES), (src / SNAPSHOTS, None)):
+            for path in safefs.plain_entries(folder):
+                if (names is None or path.name in names) and not safefs.TEMP_PATTERN.fullmatch(path.name):
+                    shutil.copyfile(path, dst / path.relative_to(src), follow_symlinks=False)
+        config = saved_config(dst)
+        if config is None:
+            raise RunFormatError(f"run {name!r} has no readable config.json to copy")
+        config.update(name=new, copied_from=name, status="paused" if config.get("status") == "training"
+                      else config.get("status"), message=f"A copy of run {name} at step {config.get('step', 0):,}.")
+        atomic_write_text(dst / CONFIG, json.dumps(config, indent=2) + "\n")
+    except BaseException:
+        shutil.rmtree(dst, ignore_errors=True)
+        raise
+    return dst
+
+
+def free_name(base: str, root: str | Path | None = None) -> str:
+    """`base`-copy, or `base`-copy-2, -3, ... : the first run name not taken (for a copy's default)."""
+    stem = base[:55]
+    for n in range(1, 1000):
+        name = f"{stem}-copy" + (f"-{n}" if n > 1 else "")
+        if not run_path(name, root).exists():
+            return name
+    return f"{stem}-copy-{os.getpid()}"
+
+
+def _check_not_written(path: Path, doing: str) -> None:
+    """RunBusy when a training process writes the run or a session holds it (continued, paused)."""
+    held = lease.holder(path)
+    if held is not None:
+        raise lease.RunBusy(lease.busy_text(path.name, held, doing, offer_copy=False), held)
+    try:
+        live = writer_alive(read_config(path))
     except RunFormatError:
-        return False
+        live = False
+    if live:
+        raise lease.RunBusy(f"run {path.name!r} is still being written by a training process")
 
 
 def read_curves(path: Path) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:

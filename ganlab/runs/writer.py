@@ -120,6 +120,7 @@ class RunWriter:
     status: str = "training"
     eval_every: int | None = None
     quality: Callable[[], Iterable[Any]] | None = None
+    lease: Any = None  # a ganlab.storage.lease.RunLease: each save checks that the run is still this writer's
 
     def __post_init__(self) -> None:
         self.run_dir = Path(self.run_dir)
@@ -143,6 +144,8 @@ class RunWriter:
     def save(self, state: TrainingState, status: str | None = None, message: str | None = None) -> None:
         if status is not None:
             self.status = status
+        if self.lease is not None:
+            self.lease.check()  # one writer at a time: never over another session's saves
         guard.check_before_save(self.run_dir, state)  # no link, no other run's folder
         run = self.run_dir
         state = self._with_quality(state)
@@ -154,6 +157,17 @@ class RunWriter:
         atomic_write_bytes(run / WEIGHTS, _weights_bytes(state, self.kind))
         self.write_config(state, evals, message)
         self.saves += 1
+
+    def mark(self, status: str, message: str | None = None) -> None:
+        """Set config.json's status and message only (the run ends without a newer state to save)."""
+        if self.lease is not None:
+            self.lease.check()
+        config = guard.saved_config(self.run_dir)
+        if config is None:
+            return
+        self.status = status
+        config.update(status=status, message=message, updated=_now())
+        atomic_write_text(self.run_dir / CONFIG, json.dumps(_json_safe(config), indent=2) + "\n")
 
     def _with_quality(self, state: TrainingState) -> TrainingState:
         """The state with the Quality results so far merged into its evaluation table."""

@@ -43,6 +43,7 @@ class Field:
     short: str = ""
     step: float | None = None  # the widget's step
     format: str | None = None  # the widget's printf format
+    many: bool = False  # a view field holding a set of its choices (comma-separated in the link)
 
     @property
     def live(self) -> bool:
@@ -213,6 +214,24 @@ IMAGE_FIELDS: tuple[Field, ...] = (
     *KNOB_FIELDS,
 )
 
+def _view_layers() -> tuple[str, ...]:
+    from ganlab.limits import VIEW_LAYERS
+
+    return VIEW_LAYERS
+
+
+# How the playground shows its run, not what it trains: in the link like the settings above (the same
+# key rules, ganlab.settings.urlstate.decode_view / encode_view), but no CLI flag and not saved with a
+# run. A path under "view" names the page's choice; a field with `many` holds a set of its choices,
+# written comma-separated in the link.
+VIEW_FIELDS: tuple[Field, ...] = (
+    Field("dm", ("view", "draw_mode"), "draw-mode", "Canvas mode",
+          "Strokes: drag to draw lines the data follows. Points: click to drop a small blob.", str,
+          choices=("strokes", "points")),
+    Field("layers", ("view", "layers"), "layers", "Layers", "the 2D view's layers", str, choices=_view_layers,
+          many=True),
+)
+
 # CLI flags that set both nets at once (kept from before per-net flags existed).
 TOY_SHORTHANDS: tuple[Shorthand, ...] = (
     Shorthand("hidden-layers", ("gl", "dl"), "hidden layers of G and D"),
@@ -249,7 +268,7 @@ def changed_labels(fields: Iterable[Field], old: Mapping[str, Any], new: Mapping
 
 def _check_tables() -> None:
     """The table's own invariants, checked on import: a duplicate key or flag is a bug here."""
-    for table in (TOY_FIELDS, IMAGE_FIELDS):
+    for table in (TOY_FIELDS + VIEW_FIELDS, IMAGE_FIELDS):
         for attr in ("key", "flag", "path"):
             values = [getattr(f, attr) for f in table]
             dup = {v for v in values if values.count(v) > 1}

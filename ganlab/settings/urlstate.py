@@ -149,8 +149,75 @@ def _format(value: Any) -> str:
     return format(value, ".6g") if isinstance(value, float) else str(value)
 
 
+VIEW_KEYS = tuple(f.key for f in F.VIEW_FIELDS)
+_NO_CHOICE = "none"  # a set-valued view field with nothing chosen (an empty value reads as a slip)
+
+
+def encode_view(values: Mapping[str, Any]) -> dict[str, str]:
+    """The link parameters of the view fields in `values` ({field key: choice, or chosen choices for a
+    field with `many`}) whose value differs from the default (all choices; the first choice); {} for
+    the defaults."""
+    out: dict[str, str] = {}
+    for field in F.VIEW_FIELDS:
+        if field.key not in values:
+            continue
+        options = list(field.options() or ())
+        if field.many:
+            chosen = [c for c in options if c in set(values[field.key])]  # in the table's order
+            if chosen != options:
+                out[field.key] = ",".join(chosen) or _NO_CHOICE
+        elif values[field.key] != options[0]:
+            out[field.key] = _format(values[field.key])
+    return out
+
+
+def decode_view(params: Mapping[str, Any], table: Iterable[F.Field] = F.VIEW_FIELDS) -> tuple[dict[str, Any], list[str]]:
+    """A page's view choices from query parameters, {path name: value} for the fields of `table`
+    (ganlab.settings.fields.VIEW_FIELDS): a field with `many` always has its chosen choices (default
+    all of them), another only when the link gives it a good value; a message for each bad one (its
+    default kept; a set of which some names are bad keeps the good ones)."""
+    values: dict[str, Any] = {}
+    problems: list[str] = []
+    for field in table:
+        if field.many:
+            values[field.path[-1]] = _decode_many(field, params, problems)
+        elif field.key in params:
+            _decode_one(field, _single(params[field.key]), values, problems)
+    return values, problems
+
+
+def _decode_many(field: F.Field, params: Mapping[str, Any], problems: list[str]) -> tuple[str, ...]:
+    options = field.options() or ()
+    if field.key not in params:
+        return tuple(options)
+    raw = _single(params[field.key])
+    names = [] if raw.strip().lower() == _NO_CHOICE else [n.strip() for n in raw.split(",") if n.strip()]
+    bad = [n for n in names if n not in options]
+    if bad:
+        problems.append(_clip(f"link setting {field.key}={_shown(raw)}: {', '.join(_shown(n) for n in bad)} "
+                              f"not understood (choose from {', '.join(options)}), ignored"))
+    good = tuple(o for o in options if o in names)
+    return good if good or not bad else tuple(options)  # only junk: the default
+
+
+def _decode_one(field: F.Field, raw: str, values: dict[str, Any], problems: list[str]) -> None:
+    try:
+        value = _parse(field.value_type, raw)
+    except (TypeError, ValueError, ArithmeticError):
+        problems.append(f"link setting {field.key}={_shown(raw)} is not {_KIND_NAMES[field.value_type]}; "
+                        "kept the default")
+        return
+    options = field.options()
+    if options is not None and value not in options:
+        problems.append(_clip(f"link setting {field.key}={_shown(raw)} ignored: {field.noun} must be one of "
+                              f"{', '.join(map(str, options))}"))
+        return
+    values[field.path[-1]] = value
+
+
 # for pages with a small table of their own (ganlab.dynamics.settings): the same rules and messages
 parse_value, format_value, shown_value, KIND_NAMES = _parse, _format, _shown, _KIND_NAMES
+
 
 _TOY = _Schema(FIELDS, ToyStructure)
 _IMAGE = _Schema(IMAGE_FIELDS, ImageStructure)

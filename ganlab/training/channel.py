@@ -30,6 +30,11 @@ class WorkerLostError(TrainerUnavailable):
     """The trainer on the other end is gone (its process died, or the link to it broke)."""
 
 
+class NoAnswerError(TimeoutError, TrainerUnavailable):
+    """The other end did not answer in time (it may be stopped or stuck), as opposed to a
+    TimeoutError raised by the handler itself and sent back."""
+
+
 class RemoteError(RuntimeError):
     """An exception raised by the other end that could not be sent back as itself."""
 
@@ -54,7 +59,7 @@ class Channel:
 
     def call(self, name: str, *args: Any, timeout: float = 30.0, **kwargs: Any) -> Any:
         """Run handler `name` on the other end and return its result (or raise its exception).
-        TimeoutError when no reply came in `timeout` s; WorkerLostError when the other end is gone."""
+        NoAnswerError (a TimeoutError) when no reply came in `timeout` s; WorkerLostError when the other end is gone."""
         call_id = next(self._ids)
         done = threading.Event()
         box: dict[str, Any] = {}
@@ -65,7 +70,7 @@ class Channel:
         try:
             self._send(("call", call_id, name, args, kwargs))
             if not done.wait(timeout):
-                raise TimeoutError(f"the trainer did not answer {name!r} within {timeout:g} s")
+                raise NoAnswerError(f"the trainer did not answer {name!r} within {timeout:g} s")
         finally:
             with self._lock:
                 self._waiting.pop(call_id, None)

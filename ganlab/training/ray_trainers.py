@@ -12,7 +12,7 @@ import os
 import threading
 from typing import Any
 
-from ganlab.training.channel import WorkerLostError
+from ganlab.training.channel import NoAnswerError, WorkerLostError
 from ganlab.kinds import kind_of
 
 log = logging.getLogger(__name__)
@@ -113,7 +113,7 @@ class RayTransport:
         try:
             return ray.get(ref, timeout=timeout)
         except rex.GetTimeoutError:
-            raise TimeoutError(f"the trainer did not answer {name!r} within {timeout:g} s") from None
+            raise NoAnswerError(f"the trainer did not answer {name!r} within {timeout:g} s") from None
         except (rex.RayActorError, rex.ActorUnavailableError) as exc:
             self._lost = True
             raise WorkerLostError("the trainer actor is gone") from exc

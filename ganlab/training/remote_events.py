@@ -1,35 +1,98 @@
 """The server's side of a remote trainer's events (a RemoteRunner mixin): its training slot and
-place in line, the autosaves it hands over, and noticing that it died."""
+place in line, the run's saver and the autosaves it hands over, and noticing that it died."""
 
 from __future__ import annotations
 
 import logging
+import threading
 import time
-from typing import Any
+from typing import Any, Callable
 
-from ganlab.training.channel import WorkerLostError
-from ganlab.training.runner_state import RunState
+from ganlab.training.channel import NoAnswerError, WorkerLostError
+from ganlab.training.remote_trainer_life import HUNG_AFTER_S, TrainerStartError
+from ganlab.training.runner_saving import close_saver, end_saver
+from ganlab.training.runner_state import RunnerClosedError, RunState
 
 log = logging.getLogger(__name__)
 
 EVENT_POLL_S = 1.0
+FINAL_STATE_S = 5.0  # how long a run that ends here waits for its trainer's state before keeping its last autosave
 
 
 class RemoteEvents:
-    """Uses the RemoteRunner's lock, slots, transport, saver and play generation."""
+    """Uses the RemoteRunner's lock, slots, transport, saver and play generation; its saving
+    methods are here too (the saver, and the last save of a run that ends here)."""
+
+    # ------------------------------------------------------------------ saving
+    @property
+    def saver(self) -> Callable[[Any], None] | None:
+        return self._saver
+
+    def set_saver(self, saver: Callable[[Any], None] | None, save_every: float | None = None) -> None:
+        """Start (or stop, with None) autosaving into a run; a replaced saver's run is given back."""
+        with self._lock:
+            old, self._saver = self._saver, saver
+            if old is not saver:
+                close_saver(old)
+            if save_every is not None:
+                self.save_every = save_every
+        self._command("set_save_every", self.save_every if saver is not None else None)
+
+    def save_now(self) -> None:
+        """Autosave after the queued commands: into the run's folder when it has a saver, and in
+        any case as the point a restart goes on from."""
+        self._check_open()
+        self._command("save_now")
+
+    @property
+    def save_error(self) -> str | None:
+        return self._save_error
+
+    def _end_saver(self, saver: Any, why: str) -> None:
+        """The last save of the run `saver` writes: the trainer's current state when it answers in a
+        few seconds, else the last autosave (and the run says it was interrupted)."""
+        state = None
+        if self._transport is not None and not self._lost and not self.hung:
+            try:
+                state = self._call("export_state", FINAL_STATE_S, timeout=2 * FINAL_STATE_S)
+            except (WorkerLostError, TimeoutError, RuntimeError):
+                log.warning("%s: no final state from its trainer; the run keeps its last autosave", self.id)
+        if state is not None:
+            self.timeline_frames()
+            end_saver(saver, state, why)
+        else:
+            end_saver(saver, self._restart_point, "lost" if self._lost else "hung" if self.hung else why)
 
     def _queued(self) -> bool:
         return (self._slots is not None and self._wants_play and not self._released
-                and self._slots.position(self.id) is not None)
+                and (self._starting or self._slots.position(self.id) is not None))
 
     def _granted(self, gen: int) -> None:
         """A slot freed up for this run while it waited in line."""
         with self._lock:
             still_wanted = self._wants_play and self._play_gen == gen and not self._lost and not self._released
-        if still_wanted:
-            self._send_play(gen)
-        else:
+        if not still_wanted:
             self._slots.release(self.id)
+        elif self._transport is None:  # a fresh run waited without a trainer: start one, off the caller's thread
+            threading.Thread(target=self._start_then_play, args=(gen,), daemon=True,
+                             name=f"{self.id}-start").start()
+        else:
+            self._send_play(gen)
+
+    def _start_then_play(self, gen: int) -> None:
+        with self._lock:
+            self._starting = True
+        try:
+            self._ensure_trainer()
+        except (TrainerStartError, RunnerClosedError) as exc:
+            with self._lock:
+                self._start_error = str(exc) if isinstance(exc, TrainerStartError) else None
+            self._stop_playing()
+            return
+        finally:
+            with self._lock:
+                self._starting = False
+        self._send_play(gen)
 
     def _send_play(self, gen: int) -> None:
         try:
@@ -52,19 +115,21 @@ class RemoteEvents:
 
     def _pump_events(self, transport: Any) -> None:
         """Collect the trainer's events until it is released or lost (a long poll, so an idle run
-        costs one waiting call)."""
+        costs one waiting call). It notices a trainer that died or hung with no page asking."""
         while not self._released and self._transport is transport:
             try:
-                events = transport.call("next_events", EVENT_POLL_S, timeout=EVENT_POLL_S + 30)
+                events = transport.call("next_events", EVENT_POLL_S, timeout=EVENT_POLL_S + HUNG_AFTER_S)
             except WorkerLostError:
                 self._on_lost(transport)
                 return
-            except TimeoutError:
+            except NoAnswerError:  # stopped or stuck: the page offers a restart; this poll goes on asking
+                self._on_no_answer(transport, "next_events", EVENT_POLL_S + HUNG_AFTER_S)
                 continue
             except Exception:
                 log.exception("%s: reading the trainer's events failed", self.id)
                 time.sleep(EVENT_POLL_S)
                 continue
+            self._on_answer(transport)
             for event in events:
                 self._on_event(transport, event)
 
@@ -106,12 +171,3 @@ class RemoteEvents:
         with self._lock:
             matching = [e for e in self._experiments.values() if e.structure == state.structure]
         return matching[-1] if matching else None
-
-    def _on_lost(self, transport: Any) -> None:
-        with self._lock:
-            if self._released or self._lost or transport is not self._transport:
-                return
-            self._lost = True
-        self._stop_playing()
-        log.error("%s: its trainer (pid %s) is gone", self.id, getattr(transport, "pid", "?"))
-        transport.close(1.0)

@@ -4,23 +4,31 @@ interface the pages use for a `Runner`: play, pause, step, reset, knobs, snapsho
 The server side keeps what is the server's: the training slot and the queue for it, the copy
 of each experiment the page made (its data, for drawing), the run's saver (saved runs land in
 this server's runs folder) and the last autosave, which is where a run goes on from when its
-trainer dies. A call to the trainer waits a bounded time; a dead trainer turns the run into an
-error with a restart offer, never into a page that hangs.
+trainer dies. A call to the trainer waits a bounded time; a dead trainer, or one that stops
+answering (a stopped or stuck process), turns the run into an error with a restart offer, never
+into a page that hangs: once a trainer has not answered, no page call waits on it again (only the
+background event poll does, and its next answer makes the run normal again).
+
+A trainer exists only while the run trains or holds state worth keeping: a fresh run (a new page,
+or after Reset) has none until the first Play, Step or call that needs its nets
+(`remote_snapshots` draws its step 0 meanwhile), so an idle page holds no process or Ray actor.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import itertools
 import logging
 import threading
-import time
 from typing import Any, Callable
 
 from ganlab.settings.config import TRAIN_WHICH, Knobs
-from ganlab.training.channel import WorkerLostError
-from ganlab.training.remote_events import RemoteEvents
 from ganlab.training import run_guard
+from ganlab.training.channel import NoAnswerError, WorkerLostError
+from ganlab.training.remote_events import RemoteEvents
+from ganlab.training.remote_snapshots import RemoteSnapshots
+from ganlab.training.remote_trainer_life import (  # noqa: F401  (TrainerStartError: the pages catch it from here)
+    KILL_WAIT_S, QUICK_S, RemoteTrainerLife, TrainerStartError,
+)
 from ganlab.training.runner_calls import RunnerCalls
 from ganlab.training.runner_state import RunnerClosedError, RunState, Snapshot
 from ganlab.training.slots import TrainingSlots
@@ -28,27 +36,7 @@ from ganlab.training.slots import TrainingSlots
 log = logging.getLogger(__name__)
 _ids = itertools.count(1)
 
-OPEN_TIMEOUT_S = 120.0  # building a run can mean moving a dataset to a GPU
-QUICK_S = 5.0  # a call that only queues a command or reads a counter
-UNANSWERED_S = 10.0  # after a read timed out, pages get the last known numbers at once for this long
-NOT_ANSWERING = ("The trainer of this run is not answering (the server may be overloaded); the numbers "
-                 "shown are the last it sent. The page goes on asking.")
-LOST_TEXT = (
-    "The trainer process of this run stopped unexpectedly (it was killed, or the server ran out of "
-    "memory). Nobody else's run was affected. Press Restart to go on from {where}, or Reset to start "
-    "from fresh weights."
-)
-
-
-class TrainerStartError(RuntimeError):
-    """No trainer could be started for a run; the message is for the user."""
-
-
-START_FAILED = ("The server could not start a trainer for this run (it may be short of memory, or the "
-                "cluster unreachable). Try again in a moment; if it keeps failing, tell the workshop host.")
-
-
-class RemoteRunner(RemoteEvents, RunnerCalls):
+class RemoteRunner(RemoteEvents, RemoteTrainerLife, RemoteSnapshots, RunnerCalls):
     """`transport_factory(name)` starts a trainer and returns its transport (`call(name, *args,
     timeout=...)`, `lost`, `close()`); see `worker_process.ProcessTransport` and `ray_trainers`."""
 
@@ -77,15 +65,20 @@ class RemoteRunner(RemoteEvents, RunnerCalls):
         self._play_gen = 0
         self._wants_play = False  # Play pressed and not paused since: training, or waiting in line
         self._released = False
-        self._lost = False
+        self._lost = False  # the trainer died (or was killed as hung): Restart or Reset
+        self._hung_since: float | None = None  # a trainer that has not answered since then
+        self._notice: str | None = None  # a fresh run's notice, until its trainer starts
+        self._start_error: str | None = None  # a start after a wait in line failed: the page says so
+        self._start_lock = threading.Lock()
+        self._starting = False  # a trainer starts for a run that waited in line (it still counts as waiting)
+        self._preview: tuple | None = None  # a fresh run's (key, view range, Snapshot) (remote_snapshots)
         self._device = "cpu"
         self._last_snap: Snapshot | None = None
         self._last_tables: tuple[dict, dict] = ({}, {})
         self._timeline: dict[int, Any] = {}
         self._timeline_gen = -1
-        self._transport = None
-        self._quiet_until = 0.0
-        self._start(experiment, knobs)
+        self._transport = None  # none until the run needs a trainer
+        self._current_seq = self._remember(experiment)
 
     # ------------------------------------------------------------- page side
     @property
@@ -95,11 +88,27 @@ class RemoteRunner(RemoteEvents, RunnerCalls):
 
     @property
     def pid(self) -> int | None:
+        """The trainer's process id; None while the run has no trainer."""
         return getattr(self._transport, "pid", None)
 
     @property
+    def has_trainer(self) -> bool:
+        """A trainer process (or actor) holds this run now (not a fresh run, and not lost)."""
+        return self._transport is not None and not self._lost
+
+    @property
+    def hung(self) -> bool:
+        """The trainer has not answered a call in time (stopped or stuck); it may answer again."""
+        return self._hung_since is not None and not self._lost
+
+    @property
+    def restart_point(self) -> Any:
+        """The last autosave's TrainingState (where a restart goes on from), or None."""
+        return self._restart_point
+
+    @property
     def experiment(self) -> Any:
-        seq = self._read("experiment_seq")
+        seq = self._read("experiment_seq") if self._transport is not None else None
         if seq is not None:
             self._current_seq = seq
         with self._lock:
@@ -108,13 +117,16 @@ class RemoteRunner(RemoteEvents, RunnerCalls):
 
     @property
     def state(self) -> RunState:
-        if self._lost:
+        if self._lost or self.hung:
             return RunState.ERROR
         if self._queued():
             return RunState.QUEUED
+        if self._transport is None:
+            return RunState.PAUSED
         answer = self._read("state")
         if answer is None:
-            return RunState.ERROR if self._lost else self._last_snap.state if self._last_snap else RunState.PAUSED
+            return RunState.ERROR if self._lost or self.hung else \
+                self._last_snap.state if self._last_snap else RunState.PAUSED
         state, self._current_seq = answer
         return state
 
@@ -123,13 +135,19 @@ class RemoteRunner(RemoteEvents, RunnerCalls):
         one frees. Does nothing after an error: Reset (or Restart) first."""
         with self._lock:
             self._check_open()
-            if self._lost or self._wants_play:
+            if self._lost or self.hung or self._wants_play:
                 return
             run_guard.check_memory(self.experiment, self._knobs, self.memory_budget)
             self._wants_play = True
             self._play_gen += 1
             gen = self._play_gen
+            self._start_error = None
         if self._slots is None or self._slots.request(self.id, lambda: self._granted(gen)):
+            try:
+                self._ensure_trainer()
+            except BaseException:
+                self._stop_playing()
+                raise
             self._send_play(gen)
 
     def pause(self) -> None:
@@ -145,6 +163,12 @@ class RemoteRunner(RemoteEvents, RunnerCalls):
         self._check_open()
         run_guard.check_memory(self.experiment, self._knobs, self.memory_budget)
         holder = None if self._wants_play or self._lost else run_guard.take_step_slot(self._slots, self.id)
+        try:
+            self._ensure_trainer()  # a fresh run's trainer starts at its first step
+        except BaseException:
+            if holder is not None:
+                self._slots.release(holder)
+            raise
         self._command("step", which, int(count), bool(evaluate))
         run_guard.release_when_idle(self, self._slots, holder)
 
@@ -153,24 +177,27 @@ class RemoteRunner(RemoteEvents, RunnerCalls):
         self._check_open()
         if self._lost:
             raise WorkerLostError("the trainer of this run is gone")
+        self._ensure_trainer()
         with run_guard.held_step_slot(self._slots, self.id):  # a slow-motion step is a Step: it takes a slot too
             return self._call("step_traced", timeout, timeout=timeout + QUICK_S)
 
     def reset(self, experiment: Any | None = None, notice: str | None = None) -> None:
-        """Pause and start again from fresh weights (of a new structure, if given)."""
+        """Pause and start again from fresh weights (of a new structure, if given). Fresh weights
+        are not worth a trainer: the old one is let go (killed, if it hung), none waits on it."""
         self._check_open()
         self._stop_playing()
+        experiment = experiment if experiment is not None else self.experiment
         with self._lock:
-            self._saver = None  # fresh weights are another run: never autosave them over the saved one
-            self._save_error = None
+            saver, self._saver = self._saver, None  # fresh weights are another run: never autosaved over it
+            self._save_error = self._start_error = None
+        if saver is not None:
+            self._end_saver(saver, "reset")  # before the reset: the last save is the run's own state
+        with self._lock:
             self._restart_point = None  # a restart goes back to this fresh start
-        if self._lost:
-            self._start(experiment or self.experiment, self._knobs, notice=notice)
-            return
-        seq = self._remember(experiment) if experiment is not None else None
-        self._call("reset", seq, experiment, notice, timeout=QUICK_S + 30)
-        if seq is not None:
-            self._current_seq = seq  # what the trainer builds next (its next answer says if the build failed)
+            self._notice = notice
+            self._current_seq = self._remember(experiment)
+            self._preview = None
+        self._let_go()
 
     def restore(self, experiment: Any, state: Any, notice: str | None = None) -> None:
         """Pause and continue from a saved TrainingState of `experiment` (see Runner.restore)."""
@@ -179,25 +206,47 @@ class RemoteRunner(RemoteEvents, RunnerCalls):
         with self._lock:
             self._knobs = state.knobs
             self._restart_point = state
-        if self._lost:
-            self._start(experiment, state.knobs, state=state, notice=notice)
+        if self._transport is None or self._lost or self.hung:
+            self._let_go()
+            self._start_or_stay_lost(experiment, state.knobs, state, notice)
             return
         seq = self._remember(experiment)
-        self._call("restore", seq, experiment, state, notice, timeout=QUICK_S + 60)
+        try:
+            self._call("restore", seq, experiment, state, notice, timeout=QUICK_S)
+        except NoAnswerError:  # hung meanwhile: a new trainer takes the state over
+            self._let_go()
+            self._start_or_stay_lost(experiment, state.knobs, state, notice)
+            return
         self._current_seq = seq
 
-    def restart(self) -> None:
-        """After the trainer died: a new trainer, going on from the last autosave (or, before the
-        first one, from the run's start)."""
+    def restart(self) -> str | None:
+        """After the trainer died or hung: a new trainer (the hung one killed), going on from the
+        last autosave (or, before the first one, from the run's start). Returns what happened,
+        for the page; None when there was nothing to restart."""
         with self._lock:
             self._check_open()
-            if not self._lost:
-                return
+            if not (self._lost or self.hung):
+                return None
             state = self._restart_point
+            saver = self._saver
         experiment = self.experiment
+        last_seen = self._last_snap.step if self._last_snap is not None else 0
+        self._let_go()
         notice = (f"Restarted from the last autosave, at step {state.step:,}." if state is not None
                   else "Restarted from the start of the run (its trainer had not autosaved yet).")
-        self._start(experiment, state.knobs if state is not None else self._knobs, state=state, notice=notice)
+        extra = ""
+        if saver is not None and not getattr(saver, "reopen", lambda: True)():
+            with self._lock:
+                self._saver = None
+            extra = (" Another session or process writes its saved run now, so this training is not saved "
+                     "into it: save it under a new name on the Runs page to keep it.")
+        self._start_or_stay_lost(experiment, state.knobs if state is not None else self._knobs, state, notice + extra)
+        if state is None:
+            return ("A new trainer started the run again at step 0 with fresh weights: the old one had not "
+                    "autosaved yet, so its steps were lost." + extra)
+        lost = last_seen - state.step
+        return (f"A new trainer took over at step {state.step:,}, the run's last autosave"
+                + (f" (the {lost:,} step{'s' * (lost != 1)} after it were lost)" if lost > 0 else "") + "." + extra)
 
     def set_knobs(self, knobs: Knobs) -> None:
         """Applied before the next step; optimizer state is kept."""
@@ -216,21 +265,30 @@ class RemoteRunner(RemoteEvents, RunnerCalls):
             self._released = True
             self._wants_play = False
             transport = self._transport
+            saver, self._saver = self._saver, None
         if self._slots is not None:
             self._slots.release(self.id)
+        if saver is not None:
+            self._end_saver(saver, "released")  # the run is not "training (live)" once its page is gone
         if transport is not None:
-            transport.close(timeout)
+            transport.close(KILL_WAIT_S if self.hung else timeout)
 
     def wait_idle(self, timeout: float = 10.0) -> bool:
-        if self._lost or self._released:
+        if self._lost or self._released or self._transport is None:
             return True
+        if self.hung:
+            return False
         try:
             return self._call("wait_idle", timeout, timeout=timeout + QUICK_S)
         except WorkerLostError:
             return True
+        except NoAnswerError:
+            return False
 
     def snapshot(self, want_view: bool = False, wait_for_view: float = 0.0, *,
                  with_history: bool = True, view_range: tuple | None = None) -> Snapshot:
+        if self._transport is None and not self._lost:
+            return self._preview_snapshot(want_view, with_history, view_range)
         answer = self._read("snapshot", want_view, wait_for_view, with_history, view_range,
                             timeout=wait_for_view + QUICK_S)
         if answer is not None:
@@ -238,13 +296,13 @@ class RemoteRunner(RemoteEvents, RunnerCalls):
             return self._page_snapshot(snap, with_history)
         if self._lost:
             return self._lost_snapshot()
-        if self._last_snap is not None:  # a trainer that does not answer: the last known numbers
-            return dataclasses.replace(self._last_snap, settled=False, message=NOT_ANSWERING)
-        return self._blank_snapshot(RunState.PAUSED, NOT_ANSWERING)
+        return self._hung_snapshot()  # the last known numbers, and the restart offer
 
     def export_state(self, timeout: float = 60.0) -> Any:
         """The training state; the page's copy of the experiment gets the trainer's timeline up to
         it (a saver writing the state writes those frames too)."""
+        self._check_open()
+        self._ensure_trainer()
         state = self._call("export_state", timeout, timeout=timeout + QUICK_S)
         self.timeline_frames()
         return state
@@ -253,11 +311,16 @@ class RemoteRunner(RemoteEvents, RunnerCalls):
         """`fn(parts, experiment, step)` on the trainer, between two steps: `fn` must be picklable
         (a module-level function, or a functools.partial of one), and so must its result: tensors
         and plain data, never a module (`copy_nets` sends weights: ganlab.training.net_copies)."""
+        self._check_open()  # released: RunnerClosedError, as a thread runner raises
+        self._ensure_trainer()
         return self._call("call", fn, timeout, what, timeout=timeout + QUICK_S)
 
     def timeline_frames(self) -> tuple:
         """The trainer's timeline frames, fetched incrementally and mirrored into the page's copy
         of the experiment (whose `timeline` a run's saver reads)."""
+        if self._transport is None:  # a fresh run: the page's copy holds its frames
+            timeline = getattr(self.experiment, "timeline", None)
+            return tuple(timeline.frames()) if timeline is not None else ()
         answer = self._read("timeline_since", self._timeline_gen, max(self._timeline, default=-1))
         if answer is not None:
             gen, steps, new = answer
@@ -273,57 +336,7 @@ class RemoteRunner(RemoteEvents, RunnerCalls):
             timeline.mirror(frames)
         return frames
 
-    # ------------------------------------------------------------------ saving
-    def set_saver(self, saver: Callable[[Any], None] | None, save_every: float | None = None) -> None:
-        with self._lock:
-            self._saver = saver
-            if save_every is not None:
-                self.save_every = save_every
-        self._command("set_save_every", self.save_every if saver is not None else None)
-
-    def save_now(self) -> None:
-        """Autosave after the queued commands: into the run's folder when it has a saver, and in
-        any case as the point a restart goes on from."""
-        self._check_open()
-        self._command("save_now")
-
-    @property
-    def save_error(self) -> str | None:
-        return self._save_error
-
     # ------------------------------------------------------------------ inside
-    def _start(self, experiment: Any, knobs: Knobs, *, state: Any = None, notice: str | None = None) -> None:
-        """A new trainer for `experiment` (continuing from `state`, when given)."""
-        seq = self._remember(experiment)
-        try:
-            transport = self._factory(self.id)
-        except (OSError, RuntimeError, TimeoutError) as exc:  # no process (memory, limits) or no cluster
-            log.exception("%s: starting a trainer failed", self.id)
-            raise TrainerStartError(START_FAILED) from exc
-        try:
-            self._device = transport.call("open", experiment, knobs, seq, self._options, timeout=OPEN_TIMEOUT_S)
-            if state is not None:
-                transport.call("restore", seq, experiment, state, notice, timeout=OPEN_TIMEOUT_S)
-                transport.call("wait_idle", OPEN_TIMEOUT_S, timeout=OPEN_TIMEOUT_S + QUICK_S)  # restored when we return
-            elif notice is not None:
-                transport.call("reset", None, None, notice, timeout=OPEN_TIMEOUT_S)
-            if self._saver is not None:
-                transport.call("set_save_every", self.save_every, timeout=QUICK_S)
-        except (WorkerLostError, TimeoutError) as exc:
-            transport.close(1.0)
-            log.exception("%s: the new trainer did not open the run", self.id)
-            raise TrainerStartError(START_FAILED) from exc
-        except BaseException:
-            transport.close(1.0)
-            raise
-        old = self._transport
-        with self._lock:
-            self._transport, self._lost, self._current_seq = transport, False, seq
-            self._timeline, self._timeline_gen = {}, -1
-        if old is not None:
-            old.close(1.0)
-        threading.Thread(target=self._pump_events, args=(transport,), daemon=True, name=f"{self.id}-events").start()
-
     def _remember(self, experiment: Any) -> int:
         seq = next(self._seqs)
         with self._lock:
@@ -332,65 +345,41 @@ class RemoteRunner(RemoteEvents, RunnerCalls):
         return seq
 
     def _call(self, name: str, *args: Any, timeout: float) -> Any:
+        """A call to the trainer. WorkerLostError when it is gone; NoAnswerError at once when it hung
+        (no page waits on it twice), or after `timeout` s without an answer (it is hung from then)."""
         transport = self._transport
+        if transport is None:
+            raise WorkerLostError("this run has no trainer")
+        if self._hung_since is not None:
+            raise NoAnswerError("the trainer of this run is not answering")
         try:
             return transport.call(name, *args, timeout=timeout)
         except WorkerLostError:
             self._on_lost(transport)
             raise
+        except NoAnswerError:
+            self._on_no_answer(transport, name, timeout)
+            raise
 
     def _read(self, name: str, *args: Any, timeout: float | None = None) -> Any:
-        """A read for a page: the answer, or None when the trainer is lost or does not answer (after
-        one read timed out, the next ones within UNANSWERED_S do not wait again)."""
-        if self._lost or time.monotonic() < self._quiet_until:
+        """A read for a page: the answer, or None when the trainer is lost or does not answer."""
+        if self._lost:
             return None
-        timeout = QUICK_S if timeout is None else timeout
         try:
-            return self._call(name, *args, timeout=timeout)
-        except TimeoutError:
-            log.warning("%s: its trainer did not answer %r in %.0f s", self.id, name, timeout)
-            self._quiet_until = time.monotonic() + UNANSWERED_S
-        except WorkerLostError:
-            pass
-        return None
+            return self._call(name, *args, timeout=QUICK_S if timeout is None else timeout)
+        except (NoAnswerError, WorkerLostError):
+            return None
 
     def _command(self, name: str, *args: Any) -> None:
         """A page's command (a step, knobs, a save): a trainer that does not answer makes its page
         say so (the next snapshot) rather than fail; a page re-sends knobs that did not arrive."""
-        if self._lost:
+        if self._lost or self._transport is None:
             return
         try:
             self._call(name, *args, timeout=QUICK_S)
-        except TimeoutError:
-            log.warning("%s: its trainer did not take %r in %.0f s", self.id, name, QUICK_S)
-            self._quiet_until = time.monotonic() + UNANSWERED_S
-        except WorkerLostError:
+        except (NoAnswerError, WorkerLostError):
             pass
 
     def _check_open(self) -> None:
         if self._released:
             raise RunnerClosedError("this runner has been released; start a new one")
-
-    def _page_snapshot(self, snap: Snapshot, with_history: bool) -> Snapshot:
-        with self._lock:
-            if with_history:
-                self._last_tables = (snap.history, snap.evals)
-            self._last_snap = snap
-        position = self._slots.position(self.id) if self._slots is not None and self._wants_play else None
-        if position is not None:
-            return dataclasses.replace(snap, state=RunState.QUEUED, queue_position=position, settled=False)
-        return snap
-
-    def _blank_snapshot(self, state: RunState, message: str | None) -> Snapshot:
-        return Snapshot(state, 0, 0, 0, 0.0, 0.0, self._knobs, self.experiment.structure, {}, {}, {}, {},
-                        message=message, device=self._device)
-
-    def _lost_snapshot(self) -> Snapshot:
-        state = self._restart_point
-        where = f"its last autosave at step {state.step:,}" if state is not None else "its start (step 0)"
-        last = self._last_snap or self._blank_snapshot(RunState.ERROR, None)
-        history, evals = self._last_tables
-        return dataclasses.replace(last, state=RunState.ERROR, message=LOST_TEXT.format(where=where),
-                                   history=history, evals=evals, error_detail=None, settled=True,
-                                   worker_lost=True, restart_step=state.step if state is not None else 0,
-                                   steps_per_sec=0.0)

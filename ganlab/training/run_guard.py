@@ -92,7 +92,7 @@ def release_when_idle(runner: Any, slots: TrainingSlots | None, holder: str | No
 
     def wait() -> None:
         try:
-            while not getattr(runner, "_released", False) and not getattr(runner, "_lost", False):
+            while not any(getattr(runner, flag, False) for flag in ("_released", "_lost", "hung")):  # hung: no wait
                 try:
                     if runner.wait_idle(IDLE_POLL_S):
                         break

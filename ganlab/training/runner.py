@@ -149,8 +149,8 @@ class Runner(RunnerCalls, RunnerSaving, RunnerView):
             if self._state == RunState.RUNNING:
                 self._release_slot()
             self._state = RunState.PAUSED
-            self._commands = [("reset", experiment)]
-            self._saver = None  # fresh weights are another run: never autosave them over the saved one
+            # the saved run's last save, then fresh weights: another run, never autosaved over it
+            self._commands, self._saver = [("end_saver", self._saver, "reset"), ("reset", experiment)], None
             self._notice = notice
             self._cond.notify_all()
 
@@ -176,9 +176,10 @@ class Runner(RunnerCalls, RunnerSaving, RunnerView):
         if threading.current_thread() is not self._thread:
             self._thread.join(timeout)
 
-    def restart(self) -> None:
+    def restart(self) -> str | None:
         """Nothing to do: a thread of this process is never lost the way a worker process is
-        (the `Trainer` interface's restart is for those)."""
+        (the `Trainer` interface's restart is for those); None: nothing was restarted."""
+        return None
 
     @property
     def alive(self) -> bool:
@@ -237,6 +238,7 @@ class Runner(RunnerCalls, RunnerSaving, RunnerView):
                            or self._view_due(last_view) or self._save_requested):
                     self._cond.wait(0.5)
                 if self._stop:
+                    saver, self._saver = self._saver, None
                     break
                 commands, self._commands = self._commands, []
                 knobs, self._pending_knobs = self._pending_knobs, None
@@ -272,6 +274,7 @@ class Runner(RunnerCalls, RunnerSaving, RunnerView):
                     if not self._commands:
                         self._release_step_slot()
                     self._cond.notify_all()
+        self._end_saver(saver, "released")
         self._parts = None
 
     def _run_command(self, command: tuple, knobs: Knobs) -> None:
@@ -306,6 +309,8 @@ class Runner(RunnerCalls, RunnerSaving, RunnerView):
                     raise  # the step itself failed: the run shows it, as after a Step
             finally:
                 done.set()
+        elif command[0] == "end_saver":
+            self._end_saver(command[1], command[2])
         elif command[0] == "save":
             if self._saver is not None and self._parts is not None:
                 self._autosave()
@@ -394,6 +399,10 @@ class Runner(RunnerCalls, RunnerSaving, RunnerView):
 
     def _fail(self, exc: BaseException) -> None:
         with self._cond:
+            if self._state == RunState.ERROR:  # e.g. the view of nets a failed step left: the first cause stays shown
+                logging.getLogger(__name__).error("%s failed again while in error", self.id, exc_info=exc)
+                self._commands.clear()
+                return
             if self._state == RunState.RUNNING:
                 self._release_slot()
             self._state = RunState.ERROR

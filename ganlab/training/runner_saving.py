@@ -13,6 +13,32 @@ if TYPE_CHECKING:
     from ganlab.settings.config import Knobs
 
 
+# What a saved run's config.json says when it stops being trained here (status, message).
+ENDED = {
+    "released": ("paused", "Saved at step {step} when the page that trained it was closed."),
+    "reset": ("paused", "Saved at step {step} when its page was reset (the page's fresh weights are not saved here)."),
+    "lost": ("interrupted", "Its trainer stopped unexpectedly; the run keeps its last autosave (step {step})."),
+    "hung": ("interrupted", "Its trainer stopped answering; the run keeps its last autosave (step {step})."),
+}
+
+
+def end_saver(saver: Any, state: Any | None, why: str) -> None:
+    """The last save of a run that stops being trained here, `why` a key of ENDED (see
+    ganlab.training.resume.RunSaver.finish); savers without an end (the CLI's, a test's) are left alone."""
+    finish = getattr(saver, "finish", None)
+    if finish is None:
+        return
+    status, text = ENDED[why]
+    finish(state, status, text.format(step=f"{state.step:,}" if state is not None else "?"))
+
+
+def close_saver(saver: Any) -> None:
+    """Give a replaced saver's run back without a save."""
+    close = getattr(saver, "close", None)
+    if close is not None:
+        close()
+
+
 class RunnerSaving:
     """The Runner's methods that capture, restore and autosave its `TrainingState`; they use the
     Runner's lock (`_cond`), command queue and counters."""
@@ -51,10 +77,17 @@ class RunnerSaving:
             self._notice = notice
             self._cond.notify_all()
 
-    def set_saver(self, saver: Callable[[Any], None] | None, save_every: float | None = None) -> None:
-        """Start (or stop, with None) autosaving; see `__init__`."""
+    @property
+    def saver(self) -> Callable[[Any], None] | None:
         with self._cond:
-            self._saver = saver
+            return self._saver
+
+    def set_saver(self, saver: Callable[[Any], None] | None, save_every: float | None = None) -> None:
+        """Start (or stop, with None) autosaving; see `__init__`. A replaced saver's run is given back."""
+        with self._cond:
+            old, self._saver = self._saver, saver
+            if old is not saver:
+                close_saver(old)
             if save_every is not None:
                 self.save_every = save_every
             self._save_requested = False
@@ -110,6 +143,16 @@ class RunnerSaving:
             self._saved_step = self._step
             self._message = self._error_detail = None
             self._version += 1
+
+    def _end_saver(self, saver: Any, why: str) -> None:
+        """On the runner thread: the last save of the run `saver` writes (see end_saver), if any."""
+        if saver is None or self._parts is None:
+            return
+        try:
+            state = self._capture()
+        except Exception:
+            state = None
+        end_saver(saver, state, why)
 
     def _autosave(self) -> None:
         """Hand the saver a state; a failed save is reported, training goes on."""

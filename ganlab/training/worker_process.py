@@ -5,6 +5,10 @@ second and shares torch's memory with the others.
 The forkserver is a fresh interpreter, not a fork of the app server (which runs threads).
 A worker ends when the server releases its run, when the pipe to the server breaks (the
 server exited or was killed: the kernel closes the pipe), or when its forkserver dies.
+
+A forkserver that does not hand over a new worker in time (stopped or stuck) fails that start
+with a TimeoutError and is replaced: the next start gets a new forkserver, while the workers the
+old one made train on (it is left alone, not killed, since its workers die with it).
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import logging
 import multiprocessing
 import multiprocessing.context
 import os
+import select
 import signal
 import sys
 import threading
@@ -29,6 +34,9 @@ from ganlab.training.trainer_host import CALLS
 log = logging.getLogger(__name__)
 
 PRELOAD = ["ganlab.training.worker_preload"]
+COLD_START_S = 120.0  # a forkserver's first worker: it imports torch first (seconds; more on a busy machine)
+WARM_START_S = 15.0  # a forkserver that has made a worker before forks the next in a fraction of a second
+_answered_by: int | None = None  # the forkserver pid that last handed over a worker
 _context_lock = threading.Lock()
 _context = None
 
@@ -66,7 +74,38 @@ class _WorkerPopen(popen_forkserver.Popen):
         self.finalizer = util.Finalize(self, util.close_fds, (_parent_w, self.sentinel))
         with open(w, "wb", closefd=True) as f:
             f.write(buf.getbuffer())
-        self.pid = forkserver.read_signed(self.sentinel)
+        self.pid = _read_pid_in_time(self.sentinel)
+
+
+def _read_pid_in_time(sentinel: int) -> int:
+    """The new worker's pid, as the forkserver sends it; TimeoutError (and a new forkserver for the
+    next start) when it does not come in time."""
+    global _answered_by
+    server = forkserver._forkserver
+    server_pid = server._forkserver_pid
+    wait = WARM_START_S if server_pid is not None and server_pid == _answered_by else COLD_START_S
+    ready, _, _ = select.select([sentinel], [], [], wait)
+    if not ready:
+        _replace_forkserver(server_pid)
+        raise TimeoutError(f"the trainer forkserver (pid {server_pid}) did not start a trainer in {wait:g} s")
+    pid = forkserver.read_signed(sentinel)
+    _answered_by = server_pid
+    return pid
+
+
+def _replace_forkserver(pid: int | None) -> None:
+    """Forget a hung forkserver, so the next start launches a new one (as the stdlib does for a dead one)."""
+    server = forkserver._forkserver
+    with server._lock:
+        if pid is None or server._forkserver_pid != pid:
+            return  # replaced already (by another start that timed out)
+        try:
+            os.close(server._forkserver_alive_fd)
+        except OSError:
+            pass
+        server._forkserver_address = server._forkserver_alive_fd = server._forkserver_pid = None
+    log.error("the trainer forkserver (pid %s) did not start a trainer in time: it is stopped or stuck; "
+              "the next start uses a new one (the old one is left to its running workers)", pid)
 
 
 class _WorkerProcess(multiprocessing.context.ForkServerProcess):
@@ -90,7 +129,12 @@ class ProcessTransport:
         ctx = trainer_context()
         ours, theirs = ctx.Pipe(duplex=True)
         self.process = _WorkerProcess(target=worker_main, args=(theirs,), name=name, daemon=True)
-        self.process.start()
+        try:
+            self.process.start()
+        except BaseException:  # a hung forkserver (TimeoutError), no memory for a process
+            ours.close()
+            theirs.close()
+            raise
         theirs.close()  # only the worker holds its end: its exit closes the pipe
         self.channel = Channel(ours, name=name)
         self.pid = self.process.pid

@@ -42,11 +42,9 @@ def _apply_preset(keep_training: bool) -> None:
     set_widgets(structure, knobs)
     if keep_training:
         st.session_state["pg_flash"] = (f"Preset “{preset.label}” applied to the running training, which keeps its "
-                                        f"steps (a learning-rate schedule counts from this run's step 0): "
-                                        f"{preset.description}")
-    else:
+                                        f"steps (a learning-rate schedule counts from this run's step 0).")
+    else:  # the restart notice says it was applied; the sidebar shows its description, once
         restart.request_restart(PREFIX, f"Preset “{preset.label}” applied")
-        st.session_state["pg_flash"] = f"{preset.label}: {preset.description}"
 
 
 def _net_inputs(prefix: str, title: str) -> None:

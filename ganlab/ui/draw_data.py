@@ -17,8 +17,10 @@ from PIL import Image, ImageDraw
 
 from ganlab.data.drawn import BOUNDS, SD_RANGE, Drawing, DrawingCodeError, decode, drawn_distribution, encode
 from ganlab.data.drawn import data_to_pixels, pixel_scale
-from ganlab.data.drawn_canvas import parse_canvas, to_canvas
+from ganlab.data.drawn_canvas import canvas_problem, parse_canvas, to_canvas
 from ganlab.data.toy import ToyDistribution
+from ganlab.settings.fields import VIEW_FIELDS, by_key
+from ganlab.settings.urlstate import decode_view
 from ganlab.viz.raster import PALETTE
 
 DRAW_KEY = "pg_draw"  # "pg_" + the field's URL key (ganlab.settings.fields)
@@ -26,7 +28,9 @@ LAST_KEY = "pg_draw_last"  # the last drawing, brought back when the data is swi
 DATASET_KEY = "pg_drawn_dataset"  # (code, distribution): one object per drawing, so the run keeps its data
 CANVAS_PX = 228  # the canvas's side (the sidebar is ~235 px wide at 1024-1400 px); it spans BOUNDS, like the view
 INK = PALETTE["real"]
-MODES = {"Strokes": "freedraw", "Points": "point"}
+MODES = {"Strokes": "freedraw", "Points": "point"}  # the radio's label -> the canvas's drawing mode
+MODE_KEY = "pg_draw_mode"
+MODE_FIELD = by_key(VIEW_FIELDS)["dm"]  # in the link as the label in lower case
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
@@ -67,10 +71,19 @@ def _clear() -> None:
     set_drawing("")
 
 
+def _canvas_key() -> str:
+    return f"pg_canvas_{st.session_state.get('pg_canvas_gen', 0)}"
+
+
 def _canvas_drawing(code: str) -> dict | None:
-    """The canvas's initial drawing: remounted (a new key) whenever the code changed from outside."""
+    """The canvas's initial drawing: the code's. Set anew (a new key: the canvas remounts) when the
+    code changed from outside, and when the canvas was not on the page in the last run (it mounts
+    afresh: the drawing must be the code's, strokes drawn since included). Never while the canvas
+    stays mounted: a new initial drawing makes it reload, and a click that lands meanwhile was
+    counted but never drawn (issue 22.5: the first point after switching from Strokes to Points)."""
     if st.session_state.get("pg_canvas_code") != code:
         st.session_state["pg_canvas_gen"] = st.session_state.get("pg_canvas_gen", 0) + 1
+    if st.session_state.get("pg_canvas_code") != code or _canvas_key() not in st.session_state:
         st.session_state["pg_canvas_code"] = code
         drawing = decode(code) if code else Drawing(())
         st.session_state["pg_canvas_init"] = to_canvas(drawing, (CANVAS_PX, CANVAS_PX), INK)
@@ -92,16 +105,16 @@ def _read_canvas(json_data: dict | None, init: dict | None, code: str) -> str:
         return code
 
 
-def _keep_canvas_state(json_data: dict | None, init: dict | None) -> None:
-    """Make the canvas's initial drawing what it holds, on a rerun the canvas did not cause (the
-    mode, the brush, a button). A canvas the page mounts afresh starts from its initial drawing:
-    without this it would come back without the strokes drawn since. Not on the canvas's own
-    reruns: a new initial drawing makes the canvas reload and drop a stroke sent meanwhile."""
-    objects = json.dumps((json_data or {}).get("objects") or [], sort_keys=True)
-    unchanged = st.session_state.get("pg_canvas_seen") == objects
-    st.session_state["pg_canvas_seen"] = objects
-    if json_data is not None and unchanged and objects != json.dumps((init or {}).get("objects") or [], sort_keys=True):
-        st.session_state["pg_canvas_init"] = json_data
+def _mode_from_link() -> None:
+    """The canvas mode from the link, when the radio has none (the first visit, or the canvas was
+    off the page); a bad value is named and Strokes kept."""
+    if MODE_KEY in st.session_state:
+        return
+    values, problems = decode_view({k: v for k, v in st.query_params.items() if k == MODE_FIELD.key}, (MODE_FIELD,))
+    for problem in problems:
+        st.warning(problem[0].upper() + problem[1:])
+    chosen = values.get("draw_mode")
+    st.session_state[MODE_KEY] = next((label for label in MODES if label.lower() == chosen), next(iter(MODES)))
 
 
 def drawn_dataset() -> ToyDistribution | None:
@@ -113,9 +126,11 @@ def drawn_dataset() -> ToyDistribution | None:
     if not code and st.session_state.get(LAST_KEY):
         code = st.session_state[LAST_KEY]
         st.session_state[DRAW_KEY] = code
+    _mode_from_link()
     c1, c2 = st.columns([3, 2], vertical_alignment="bottom")
-    mode = c1.radio("Draw", list(MODES), horizontal=True, key="pg_draw_mode",
-                    help="Strokes: drag to draw lines the data follows. Points: click to drop a small blob.")
+    mode = c1.radio("Draw", list(MODES), horizontal=True, key=MODE_KEY, help=MODE_FIELD.help)
+    if st.query_params.get(MODE_FIELD.key) != mode.lower():
+        st.query_params[MODE_FIELD.key] = mode.lower()
     c2.button("Clear", key="pg_draw_clear", on_click=_clear, width="stretch", help="Remove the whole drawing")
     brush = st.slider("Brush (noise sd)", *SD_RANGE, value=0.1, step=0.01, key="pg_brush",
                       help="How far the data spreads around what you draw next: the standard deviation of the "
@@ -127,10 +142,14 @@ def drawn_dataset() -> ToyDistribution | None:
         stroke_width=max(1, round(2 * brush_px)) if MODES[mode] == "freedraw" else 0, stroke_color=INK,
         fill_color=INK, background_image=_grid_png(CANVAS_PX), height=CANVAS_PX, width=CANVAS_PX,
         drawing_mode=MODES[mode], point_display_radius=max(1, round(brush_px)), initial_drawing=init,
-        key=f"pg_canvas_{st.session_state['pg_canvas_gen']}",
+        key=_canvas_key(),
     )
-    new = _read_canvas(result.json_data, init, code)
-    _keep_canvas_state(result.json_data, init)
+    problem = canvas_problem(result.json_data)  # counted before anything is compared or parsed
+    if problem is not None:
+        st.warning(f"The drawing was not applied: {problem}. Undo a few strokes (the arrow under the canvas).")
+        new = code
+    else:
+        new = _read_canvas(result.json_data, init, code)
     if new != code:
         code = new
         set_drawing(code)

@@ -11,9 +11,9 @@ import numpy as np
 import streamlit as st
 
 from ganlab.dynamics import settings as S
-from ganlab.dynamics.analysis import CONVERGES, DIVERGES, SPIRALS_OUT, Verdict, verdict
 from ganlab.dynamics.dirac import LOSSES as DIRAC_LOSSES, WASSERSTEIN_LABEL, loss_curves, trajectories, vector_field
-from ganlab.dynamics.explain import field_sentence, step_sentence
+from ganlab.dynamics.explain import explanation
+from ganlab.dynamics.verdict import CONVERGES, CYCLE, DIVERGES, SPIRALS_OUT, Verdict, shown_number, verdict
 from ganlab.gan.losses import LOSSES, loss_label
 from ganlab.viz.plots_dynamics import arrow_grid, curves_figure, field_figure, start_colour
 from ganlab.ui.field_widgets import field_input
@@ -135,11 +135,14 @@ def _simulate(settings: S.DiracSettings) -> dict[str, Any]:
 
 def _verdict_line(i: int, start: tuple[float, float], v: Verdict) -> str:
     colour = VERDICT_COLOURS.get(v.kind, "blue")
-    end = "off to infinity" if v.kind == DIVERGES else f"({v.end[0]:.3g}, {v.end[1]:.3g})"
-    distance = "∞" if v.kind == DIVERGES else f"{v.end_distance:.3g}"
+    scale = v.end_distance
+    end = ("off to infinity" if v.kind == DIVERGES
+           else f"({shown_number(v.end[0], scale)}, {shown_number(v.end[1], scale)})")
+    distance = "∞" if v.kind == DIVERGES else shown_number(v.end_distance, v.start_distance)
+    cycle = f" at ≈ {v.cycle_distance:.3g}" if v.kind == CYCLE else ""
     swatch = f'<span style="color:{start_colour(i)}">■</span>'
     return (f"{swatch} **start {i + 1}** ({start[0]:g}, {start[1]:g}) → {end}: "
-            f"distance {v.start_distance:.3g} → {distance}, :{colour}[**{v.kind}**]")
+            f"distance {v.start_distance:.3g} → {distance}, :{colour}[**{v.kind}**{cycle}]")
 
 
 def _problems() -> None:
@@ -175,9 +178,9 @@ def _plane(settings: S.DiracSettings, result: dict[str, Any]) -> None:
     st.markdown("\n\n".join(lines), unsafe_allow_html=True)
 
 
-def _explanation(settings: S.DiracSettings) -> None:
+def _explanation(settings: S.DiracSettings, verdicts: list[Verdict]) -> None:
     dyn = settings.dynamics()
-    st.info(f"{field_sentence(dyn)} {step_sentence(dyn)}", icon=":material/insights:")
+    st.info(explanation(dyn, verdicts), icon=":material/insights:")
     with st.expander("The losses in closed form"):
         st.markdown(f"With t = ψθ the fake logit and 0 the real one, **{_loss_label(settings.loss)}**: "
                     f"{DIRAC_LOSSES[settings.loss].doc}. The field is v = (−l_G′(ψθ)·ψ, −l_D′(ψθ)·θ − R′(ψ)); "
@@ -210,5 +213,5 @@ def dynamics_page() -> None:
         st.caption("The D loss is the adversarial part, without the penalty. A straight line in the distance "
                    "panel is a steady spiral: out when it rises, in when it falls.")
     with row.container(width=EXPLAIN_WIDTH):
-        _explanation(settings)
+        _explanation(settings, result["verdicts"])
     _write_url(settings)

@@ -52,10 +52,9 @@ def _apply_preset(keep_training: bool) -> None:
     structure, knobs = preset.apply(current)
     set_widgets(structure, knobs)
     if keep_training:
-        st.session_state["im_flash"] = f"Preset “{preset.label}” applied to the running training: {preset.description}"
-    else:
+        st.session_state["im_flash"] = f"Preset “{preset.label}” applied to the running training, which keeps its steps."
+    else:  # the restart notice says it was applied; the sidebar shows its description, once
         restart.request_restart(PREFIX, f"Preset “{preset.label}” applied")
-        st.session_state["im_flash"] = f"{preset.label}: {preset.description}"
 
 
 def _data_changed() -> None:
@@ -122,9 +121,8 @@ def _structure_inputs() -> None:
     c1, c2 = st.columns(2)
     field_input(FIELD["nd"], PREFIX, c1)
     field_input(FIELD["w"], PREFIX, c2)
-    c1, c2 = st.columns(2)
-    for column, key in zip((c1, c2, c1, c2, c1), ("gbn", "dbn", "dsn", "cond", "xc"), strict=False):
-        field_input(FIELD[key], PREFIX, column)
+    for key in ("gbn", "dbn", "dsn", "cond", "xc"):  # one a row: in half the sidebar "D spectr…" was cut
+        field_input(FIELD[key], PREFIX)
     c1, c2 = st.columns(2)
     field_input(FIELD["ema"], PREFIX, c1)
     field_input(FIELD["seed"], PREFIX, c2)

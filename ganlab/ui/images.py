@@ -179,8 +179,8 @@ def live_view(runner: Trainer) -> None:
     def quality_fragment() -> None:
         quality_panel(runner)
 
+    view_panel()  # right under the transport bar: the grid is on the first screen at 1024x768
     model_graph.graph_panel(PAGE.prefix, runner, first, live, model_graph.image_graph_html)
-    view_panel()
     training_page.history_controls(PAGE, "Stop refreshing the grids and charts (training continues)")
     chart_panel()
     quality_fragment()

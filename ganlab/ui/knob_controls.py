@@ -34,6 +34,17 @@ def optimizer_inputs(prefix: str, net: str, title: str) -> None:
     field_input(KNOB[net + "b2"], prefix, c2)
 
 
+def clip_input(prefix: str, where) -> None:
+    """The weight clip, greyed out (and saying why) under a loss that does not clip weights."""
+    loss = LOSSES[st.session_state[prefix + "loss"]]
+    if loss.clips_weights:
+        field_input(KNOB["clip"], prefix, where)
+        return
+    clipping = " or ".join(f"“{other.label}”" for other in LOSSES.values() if other.clips_weights)
+    field_input(KNOB["clip"], prefix, where, disabled=True,
+                help=f"Not used by the {loss.label} loss: only {clipping} clips D's weights.")
+
+
 def training_inputs(prefix: str, flash_key: str, batch_step: int = 32) -> None:
     """Every live knob, under a "Training (live)" heading; a knob the layout below does not
     place yet is drawn at the end, so each one in ganlab.settings.fields has its widget."""
@@ -52,7 +63,7 @@ def training_inputs(prefix: str, flash_key: str, batch_step: int = 32) -> None:
     c1, c2, c3 = st.columns(3)
     field_input(KNOB["gp"], prefix, c1)
     field_input(KNOB["r1"], prefix, c2)
-    field_input(KNOB["clip"], prefix, c3)
+    clip_input(prefix, c3)
     c1, _ = st.columns([2, 1])
     field_input(KNOB["ms"], prefix, c1)
     placed = ("loss", "ds", "bs", "gopt", "glr", "gb1", "gb2", "dopt", "dlr", "db1", "db2", "lrs", "lrh", "gp", "r1",

@@ -1,7 +1,7 @@
 """The latent-space page: open a generator (this session's live run, or a saved run) and
 show one of its views (ganlab/ui/latent_views.py).
 
-The nets are copied out of the run once (on the runner thread: `Runner.copy_nets`) and
+The nets are copied out of the run once (on the runner thread: `Trainer.copy_nets`) and
 kept, frozen, in `st.session_state` until the user takes the latest weights; the views
 re-run only generator forward passes on them.
 """
@@ -15,6 +15,7 @@ import streamlit as st
 from ganlab.explore.explorer import Explorer, NetsUnavailable, copy_runner_nets, explorer_from_nets, nets_from_state
 from ganlab.ui.latent_nearest import nearest_panel
 from ganlab.ui.latent_views import ask_panel, directions_panel, interpolation_panel, one_thread
+from ganlab.training import RunState, Trainer
 from ganlab.ui.session import IMAGES, PLAYGROUND, live_runner
 from ganlab.kinds import KIND_LABELS
 
@@ -125,9 +126,18 @@ def choose_source() -> Explorer | None:
         st.session_state["lt_wanted"] = wanted
         if cached.has_ema != has_ema:
             st.rerun()  # enable (or disable) the EMA toggle for these nets
-    st.caption(f"Showing {cached.source}." + (" Training goes on in the background; these weights stay as they "
-                                               "were until you take the latest ones." if choice != "saved" else ""))
+    st.caption(f"Showing {cached.source}." + ("" if choice == "saved" else " " + live_run_note(runners[choice])))
     return cached
+
+
+def live_run_note(runner: Trainer) -> str:
+    """What the live run does meanwhile: training goes on only while it trains (or waits in line)."""
+    state = runner.state
+    if state == RunState.RUNNING:
+        return "Training goes on in the background; these weights stay as they were until you take the latest ones."
+    if state == RunState.QUEUED:
+        return "The run waits in line to train; these weights stay as they are until you take the latest ones."
+    return "The run is not training: press Play on its page to train it on, then take the latest weights here."
 
 
 def class_selector(ex: Explorer) -> int | None:

@@ -19,7 +19,20 @@ PAGES = (
 )
 
 
+# Streamlit's main column starts ~6rem down and its h1 is 2.75rem: at 1024x768 that pushed the
+# training pages' live view below the first screen. An element's toolbar (the fullscreen button)
+# shows ~1.6rem above it on hover: the status line keeps that room under it (ganlab.ui.training_page).
+# A style-only st.html takes no room on the page.
+PAGE_CSS = """<style>
+[data-testid="stMainBlockContainer"] { padding-top: 2.25rem; }
+[data-testid="stMain"] h1 { font-size: 2rem; padding-top: 0; padding-bottom: 0.25rem; }
+[class*="st-key-"][class*="_status_line"] { padding-bottom: 1.25rem; }
+</style>"""
+
+
 def sidebar_nav() -> None:
+    """The page list in the sidebar, and the compact top of every page (each page calls this first)."""
+    st.html(PAGE_CSS)
     with st.sidebar:
         for path, label, icon in PAGES:
             st.page_link(path, label=label, icon=icon)

@@ -20,7 +20,8 @@ from ganlab.ui import controls, model_graph, range_controls, run_controls, slow_
 from ganlab.ui.readout import d_numbers
 from ganlab.ui.session import PLAYGROUND, create_runner
 from ganlab.ui.training_page import APP_URL_KEYS, TrainingPage
-from ganlab.settings.urlstate import decode, encode
+from ganlab.settings.fields import VIEW_FIELDS, by_key
+from ganlab.settings.urlstate import VIEW_KEYS, decode, decode_view, encode, encode_view
 
 PAGE_KEY = PLAYGROUND
 VIEW_POLL_S = 0.45  # the view refreshes >= 2 times/s (bench_live_view.py measures it)
@@ -48,7 +49,7 @@ def _new_runner(chosen: tuple | None) -> Trainer:
 
 PAGE = TrainingPage(
     key=PAGE_KEY, prefix="pg_", sidebar=controls.sidebar, set_widgets=controls.set_widgets,
-    from_url=lambda params: decode(params, ignore=APP_URL_KEYS), encode=encode, new_runner=_new_runner,
+    from_url=lambda params: decode(params, ignore=APP_URL_KEYS | set(VIEW_KEYS)), encode=encode, new_runner=_new_runner,
     build=ToyExperiment, what_changed=_what_changed,
     kept_data=lambda: st.session_state.get(controls.CSV_POINTS_KEY, (None, None))[1],
     speed=lambda snap: f"{snap.steps_per_sec:,.0f} steps/s",
@@ -72,7 +73,8 @@ NUMBER_HELP = {
     "Mode KL": "KL(nearest-mode histogram ‖ true mode weights), nats",
     "KL(real ‖ fake)": "on 24×24 histograms with an overflow bin, nats",
     "JS(real, fake)": "between 0 and ln 2 ≈ 0.693",
-    "D(x) / D(G(z))": "mean score on real and on fake in the last D step (a lone G step keeps them)",
+    "D(x) / D(G(z))": "mean score on real and on fake in the last D step (after a lone G step: D(x) of the "
+                      "last D step, D(G(z)) of the batch G's loss scored)",
     "Wasserstein estimate": "E[D(x)] − E[D(G(z))]",
 }
 
@@ -110,9 +112,37 @@ def _number_help() -> None:
         st.markdown("\n".join(f"- **{label}**: {text}" for label, text in NUMBER_HELP.items()))
 
 
+LAYERS_KEY = "pg_layers"
+LAYERS_FIELD = by_key(VIEW_FIELDS)["layers"]
+
+
+def _layers_from_link() -> None:
+    """The first time the page draws: the view layers the link names (all by default)."""
+    if LAYERS_KEY not in st.session_state:
+        values, problems = decode_view(st.query_params.to_dict(), (LAYERS_FIELD,))
+        for problem in problems:
+            st.warning(problem[0].upper() + problem[1:])
+        st.session_state[LAYERS_KEY] = list(values["layers"])
+
+
+def _layer_picker() -> None:
+    """The layer pills, and the link in step with them (a default choice leaves the link)."""
+    # Outside the 2 Hz fragment: a widget re-sent every refresh costs the browser.
+    st.pills("Layers", LAYERS, selection_mode="multi", format_func=LAYER_LABELS.get, key=LAYERS_KEY,
+             label_visibility="collapsed")
+    shown = encode_view({"layers": st.session_state.get(LAYERS_KEY) or ()})
+    if LAYERS_FIELD.key in shown:
+        st.query_params[LAYERS_FIELD.key] = shown[LAYERS_FIELD.key]
+    elif LAYERS_FIELD.key in st.query_params:
+        del st.query_params[LAYERS_FIELD.key]
+
+
 def live_view(runner: Trainer) -> None:
     """Two fragments: status, 2D view and numbers at 2 Hz; history charts every 2 s. Both poll
-    only while training runs or the runner has work queued: a settled, paused run costs nothing."""
+    only while training runs or the runner has work queued: a settled, paused run costs nothing.
+    The view and its numbers come right under the transport bar, so both fit the first screen at
+    1024x768; the model graph follows in its expander."""
+    _layers_from_link()
     view_range = range_controls.chosen(runner.experiment.dataset.bounds)  # the View range buttons' choice
     first, live = training_page.first_look(PAGE, runner, view_range)
 
@@ -121,7 +151,7 @@ def live_view(runner: Trainer) -> None:
         dataset = runner.experiment.dataset
         range_controls.follow(view_range, dataset.bounds)
         snap = training_page.view_snapshot(PAGE, runner, first, live, with_history=False, view_range=view_range)
-        layers = st.session_state.get("pg_layers") or []
+        layers = st.session_state.get(LAYERS_KEY) or []
         left, right = st.columns([3, 1])
         with left:
             if snap.view is not None and live:
@@ -131,7 +161,8 @@ def live_view(runner: Trainer) -> None:
                 st.image(jpeg_bytes(image),
                          caption="Live picture: zoom and pan with View range; hover comes back when training stops.")
             elif snap.view is not None:
-                range_controls.paused_chart(toy_view_figure(snap.view, layers, dataset.centres, loss=snap.knobs.loss),
+                range_controls.paused_chart(toy_view_figure(snap.view, layers, dataset.centres, height=VIEW_PIXELS,
+                                                            loss=snap.knobs.loss),
                                             dataset.bounds)
             if snap.structure.noise_dim > 2 and "manifold" in layers:
                 st.caption("The manifold layer needs a noise dimension of 1 or 2.")
@@ -150,13 +181,12 @@ def live_view(runner: Trainer) -> None:
                         key="pg_modes_chart")
         c2.plotly_chart(gradient_norms_figure(snap.history, window), width="stretch", key="pg_grad_chart")
 
-    model_graph.graph_panel(PAGE.prefix, runner, first, live, model_graph.toy_graph_html)
-    # The layer picker sits outside the 2 Hz fragment: a widget re-sent every refresh costs the browser.
-    st.pills("Layers", LAYERS, selection_mode="multi", default=list(LAYERS), format_func=LAYER_LABELS.get,
-             key="pg_layers", label_visibility="collapsed")
-    range_controls.controls(runner.experiment.dataset.bounds)
     view_panel()
-    slow_motion.panel(runner, runner.experiment.dataset.centres, PAGE.prefix)
+    _layer_picker()
+    range_controls.controls(runner.experiment.dataset.bounds)
+    model_graph.graph_panel(PAGE.prefix, runner, first, live, model_graph.toy_graph_html)
+    slow_motion.panel(runner, runner.experiment.dataset.centres, PAGE.prefix,
+                      range_controls.chosen(runner.experiment.dataset.bounds))
     _number_help()
     training_page.history_controls(
         PAGE, "Stop refreshing the view and charts (training continues), e.g. to zoom into a chart")

@@ -15,7 +15,7 @@ import streamlit as st
 
 from ganlab.formatting import format_number
 from ganlab.metrics.classifier import unavailable_reason_for
-from ganlab.training import (MonitorState, QualityMonitor, QualityResult, RunnerClosedError, RunState, Trainer,
+from ganlab.training import (MonitorState, QualityMonitor, QualityResult, RunState, Trainer, TrainerUnavailable,
                              runner_sample_source)
 
 INTERVAL_S = 5.0  # between measurements while the generator changes (each costs ~0.1-0.3 s of CPU)
@@ -70,11 +70,15 @@ def _source_for(runner: Trainer):
     live, averaged = runner_sample_source(runner), runner_sample_source(runner, ema=True)
 
     def source():
+        if not getattr(runner, "has_trainer", True) and runner.alive:
+            return 0, None  # a fresh run without a trainer, or one whose trainer died: nothing new to score
         try:
             return averaged() if scores_averaged_generator(runner) else live()
-        except RunnerClosedError:
+        except TrainerUnavailable:  # a released remote runner raises the latter
+            if runner.alive:
+                return 0, None  # its trainer died just now: the page offers Restart; nothing to score
             get_monitors().stop(runner)  # the run was released (its tab closed): this thread ends too
-            raise
+            return 0, None  # (quietly: the monitor is stopped, its loop ends here)
 
     return source
 
@@ -104,7 +108,7 @@ def baseline_rows(result: QualityResult) -> list[tuple[str, str, str, str]]:
 
 
 def _show(result: QualityResult, averaged: bool) -> None:
-    columns = st.columns(4)
+    columns = st.columns(2) + st.columns(2)  # two rows of two: in a quarter "Inception-style …" was cut at 1024 px
     for column, (label, value, baseline, help_text) in zip(columns, baseline_rows(result), strict=False):
         column.metric(label, value, help=help_text)
         column.caption(baseline)  # visible beside the number, not only in the tooltip

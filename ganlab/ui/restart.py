@@ -61,10 +61,8 @@ def restart(runner: Trainer, prefix: str, experiment: Any, notice: str) -> None:
     """Fresh weights for `experiment`, keeping the old run for an undo when it had steps."""
     snap = runner.snapshot()
     if snap.step > 0:
-        try:
-            state = runner.export_state(timeout=30)
-        except Exception:  # the restart still happens; the page says there is no undo
-            log.exception("could not keep the old run for an undo")
+        state = _state_to_keep(runner)
+        if state is None:  # the restart still happens; the page says there is no undo
             st.session_state.pop(prefix + UNDO, None)
         else:
             old = runner.experiment
@@ -72,6 +70,18 @@ def restart(runner: Trainer, prefix: str, experiment: Any, notice: str) -> None:
             st.session_state[prefix + UNDO] = Undo(runner.id, old, state, frames)
     runner.reset(experiment, notice=notice)
     runner.wait_idle(timeout=30)  # the page's next run must see the new structure
+
+
+def _state_to_keep(runner: Trainer) -> Any:
+    """The run as it is now; when its trainer died or hung, the last autosave the server kept (the
+    Undo then goes back to that step); None when there is neither."""
+    if getattr(runner, "hung", False) or not getattr(runner, "has_trainer", True):  # (a thread runner has neither)
+        return runner.restart_point
+    try:
+        return runner.export_state(timeout=30)
+    except Exception:
+        log.exception("could not keep the old run for an undo")
+        return getattr(runner, "restart_point", None)
 
 
 def drop_undo(prefix: str) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ganlab.training import CapacityError, OverBudgetError, RunState, Snapshot, Trainer
+from ganlab.training import CapacityError, OverBudgetError, RunState, Snapshot, Trainer, TrainerStartError
 from ganlab.ui.restart import drop_undo, restart, restarted_notice
 from ganlab.ui.session import get_registry
 
@@ -14,7 +14,7 @@ def _play(runner: Trainer, prefix: str) -> None:
     drop_undo(prefix)  # the user moves on with the new run
     try:
         runner.play()
-    except (CapacityError, OverBudgetError) as err:  # the server is full, or the run too big for it
+    except (CapacityError, OverBudgetError, TrainerStartError) as err:  # full, too big, or no trainer started
         st.session_state[prefix + "flash_error"] = str(err)
 
 
@@ -23,8 +23,38 @@ def _step(runner: Trainer, prefix: str, which: str) -> None:
     drop_undo(prefix)
     try:
         runner.step(which)
-    except (CapacityError, OverBudgetError) as err:
+    except (CapacityError, OverBudgetError, TrainerStartError) as err:
         st.session_state[prefix + "flash_error"] = str(err)
+
+
+
+def _restart_worker(runner: Trainer, prefix: str) -> None:
+    """Restart after the trainer died or hung: a new trainer from the last autosave (the hung one killed)."""
+    try:
+        what = runner.restart()
+    except TrainerStartError as err:
+        st.session_state[prefix + "flash_error"] = str(err)
+        return
+    if what is not None:
+        st.session_state[prefix + "flash"] = f"{what} Press Play to go on."
+
+
+REST_WATCH_S = 3.0  # a paused page with a trainer asks it this often whether it still lives
+
+
+def watch_at_rest(runner: Trainer, prefix: str) -> None:
+    """A paused page's only poll: when its trainer dies or stops answering meanwhile (the server
+    notices in the background), the page is redrawn with the Restart offer without a click.
+    Nothing polls while the run has no trainer (a fresh run) or the page refreshes anyway."""
+    if not getattr(runner, "has_trainer", False) or runner.state not in (RunState.PAUSED, RunState.DIVERGED):
+        return
+
+    @st.fragment(run_every=REST_WATCH_S)
+    def watch() -> None:
+        if runner.alive and runner.state == RunState.ERROR:
+            st.rerun(scope="app")
+
+    watch()
 
 
 def _reset(runner: Trainer, prefix: str) -> None:
@@ -75,12 +105,9 @@ def run_messages(runner: Trainer, snap: Snapshot, prefix: str) -> None:
         st.error(snap.message)
         if snap.worker_lost and st.button(f"Restart from step {snap.restart_step or 0:,}", icon=":material/replay:",
                                           type="primary", key=prefix + "restart_worker",
-                                          help="A new trainer, going on from the run's last autosave"):
-            runner.restart()
-            step = runner.snapshot(with_history=False).step
-            st.session_state[prefix + "flash"] = (
-                f"A new trainer took over at step {step:,}, the run's last autosave"
-                + (" (the steps after it were lost)" if step < snap.step else "") + ". Press Play to go on.")
+                                          help="A new trainer (the old one stopped for good), going on from the "
+                                               "run's last autosave"):
+            _restart_worker(runner, prefix)
             st.rerun(scope="app")  # from inside the live fragment: the transport bar must be redrawn too
         elif snap.error_detail:
             with st.expander("Error details"):

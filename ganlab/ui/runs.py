@@ -17,7 +17,7 @@ from ganlab.storage.paths import NAME_RULE, check_name
 from ganlab.training import CapacityError, OverBudgetError, RunState, Trainer
 from ganlab.ui.runs_common import flash, show_flash, user_text
 from ganlab.ui.runs_compare import compare_runs
-from ganlab.ui.runs_continue import continue_question, continue_section, detach_continued
+from ganlab.ui.runs_continue import continue_question, continue_section, copy_offer, detach_continued, held_elsewhere
 from ganlab.ui.runs_live import detach_if_training, training_runner, resume_run, save_live_section
 from ganlab.ui.runs_view import replay_section, run_panel, runs_table
 from ganlab.kinds import get_kind
@@ -47,12 +47,15 @@ def manage_section(summary: RunSummary) -> None:
     runner = training_runner(name)
     if runner is None:
         continue_section(summary, _config_or_none(summary))
+        copy_offer(summary, _config_or_none(summary))
     c1, c2, c3 = st.columns(3)
     with c1:
         if runner is None:
-            disabled = summary.view_only or summary.live
+            held = held_elsewhere(summary)
+            disabled = summary.view_only or summary.live or held is not None
             why = ("this run has no weights to resume from" if summary.view_only else
-                   "a training process is still writing it" if summary.live else None)
+                   "a training process is still writing it" if summary.live else
+                   f"{held.get('who') or 'another training'} writes it now" if held is not None else None)
             if st.button("Resume here", key="rn_resume", icon=":material/play_circle:", disabled=disabled,
                          help=why or "Train on this page (curves only) from the saved step, optimizer and RNG "
                                      "state; saves into this run"):

@@ -32,6 +32,7 @@ def _mtime(path: Path) -> int:
 @st.cache_data(max_entries=256, show_spinner=False)
 def _curves_cached(path: str, mtimes: tuple[int, int]) -> tuple[dict, dict]:
     return read_curves(Path(path))
+COPY_OFFER = "rn_copy_offer"  # the run whose Continue was refused (another session took it first)
 
 
 def curves(path: Path) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
@@ -106,7 +107,7 @@ def user_text(exc: Exception) -> str:
     return "an unexpected error (the details are in the server log)"
 
 
-KEPT_CONFIG = ("preset", "csv", "images", "created", "steps_requested", "saved_from")  # carried by a writer
+KEPT_CONFIG = ("preset", "csv", "images", "created", "steps_requested", "saved_from", "copied_from")  # carried by a writer
 
 
 def open_saved_run(name: str, verb: str):

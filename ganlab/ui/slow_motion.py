@@ -19,7 +19,7 @@ import numpy as np
 import streamlit as st
 
 from ganlab.viz.plots_step import substep_figures
-from ganlab.training import CapacityError, OverBudgetError, RunState, TrainerUnavailable
+from ganlab.training import CapacityError, OverBudgetError, RunState, TrainerStartError, TrainerUnavailable
 from ganlab.gan.step_stages import STAGES, SubStep, substeps
 from ganlab.gan.step_trace import SlowMotionUnavailable
 from ganlab.ui.model_graph import toy_graph_html
@@ -50,7 +50,10 @@ def _take_step(runner: Any, prefix: str) -> None:
     except (SlowMotionUnavailable, CapacityError, OverBudgetError) as exc:  # a still run, a free slot
         st.session_state[_ERROR] = str(exc)
         return
-    except (TimeoutError, TrainerUnavailable):  # released, or its process is gone
+    except TrainerStartError as exc:
+        st.session_state[_ERROR] = str(exc)
+        return
+    except (TimeoutError, TrainerUnavailable):
         st.session_state[_ERROR] = ("The trainer did not answer the slow-motion step in time; the status line "
                                     "says why. Try again in a moment.")
         return
@@ -79,7 +82,8 @@ def _numbers_line(sub: SubStep) -> str:
     return " · ".join(f"{label} **{value}**" for label, value in sub.numbers)
 
 
-def _show(trace: Any, steps: list[SubStep], index: int, centres: np.ndarray | None, runner: Any) -> None:
+def _show(trace: Any, steps: list[SubStep], index: int, centres: np.ndarray | None, runner: Any,
+          view_range: tuple | None) -> None:
     sub = steps[index]
     st.session_state[SLOWMO_STAGE_KEY] = sub.stage
     st.session_state[SLOWMO_PHASE_KEY] = sub.phase
@@ -87,7 +91,7 @@ def _show(trace: Any, steps: list[SubStep], index: int, centres: np.ndarray | No
     st.markdown(f"**{sub.title[0].upper() + sub.title[1:]}.** {sub.sentence}")
     if sub.numbers:
         st.markdown(_numbers_line(sub))
-    figures = substep_figures(trace, sub, centres)
+    figures = substep_figures(trace, sub, centres, view_range)
     # D's update: before and after side by side, what changed under them
     places = [*st.columns(2), st.container()] if len(figures) == 3 else [st.container()] * len(figures)
     for i, (place, fig) in enumerate(zip(places, figures, strict=False)):
@@ -97,7 +101,7 @@ def _show(trace: Any, steps: list[SubStep], index: int, centres: np.ndarray | No
         st.markdown(toy_graph_html(runner.snapshot(with_history=False), runner, sub.stage), unsafe_allow_html=True)
 
 
-def _player(runner: Any, centres: np.ndarray | None) -> None:
+def _player(runner: Any, centres: np.ndarray | None, view_range: tuple | None = None) -> None:
     """The walk through the sub-steps; a fragment, so Next and the auto-play ticks redraw only it."""
     held = st.session_state.get(_TRACE)
     if held is None or held[0] != runner.id:
@@ -121,11 +125,12 @@ def _player(runner: Any, centres: np.ndarray | None) -> None:
                on_click=_move, args=(-1, count), width="content")
     bar.button("Next", icon=":material/chevron_right:", key="slowmo_next", disabled=index >= count - 1,
                on_click=_move, args=(1, count), width="content", type="primary")
-    _show(trace, steps, index, centres, runner)
+    _show(trace, steps, index, centres, runner, view_range)
 
 
-def panel(runner: Any, centres: np.ndarray | None, prefix: str = "pg_") -> None:
-    """The "Slow-motion step" expander (under the live view)."""
+def panel(runner: Any, centres: np.ndarray | None, prefix: str = "pg_", view_range: tuple | None = None) -> None:
+    """The "Slow-motion step" expander (under the live view); its pictures show `view_range`, the
+    View range the user chose for the live view (None: the data's frame)."""
     held = st.session_state.get(_TRACE)
     if held is not None and (held[0] != runner.id  # another run now: the trace is not this one's
                              or runner.snapshot(with_history=False).step <= held[1].step_before):  # reset since
@@ -165,4 +170,4 @@ def panel(runner: Any, centres: np.ndarray | None, prefix: str = "pg_") -> None:
                    "(already applied: the live view above shows its result).")
         auto = st.session_state.get(_AUTO, False)
         pace = float(st.session_state.get(PACE_KEY, DEFAULT_PACE))
-        st.fragment(_player, run_every=pace if auto else None)(runner, centres)
+        st.fragment(_player, run_every=pace if auto else None)(runner, centres, view_range)

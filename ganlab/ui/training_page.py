@@ -19,6 +19,7 @@ from ganlab.kinds import kind_of
 
 APP_URL_KEYS = {"run", *URL_TOKENS.values()}  # the app's own URL keys beside the settings
 SETTLE_WAIT_S = 3.0
+STATUS_LINE = "status_line"  # the status line's container key, after the page's prefix
 WINDOWS = {"All": None, "Last 1,000": 1_000, "Last 10,000": 10_000}
 
 
@@ -101,12 +102,15 @@ def _sync(page: TrainingPage, runner: Trainer, structure: Any, knobs: Any, datas
 def control_bar(page: TrainingPage, runner: Trainer) -> None:
     run_controls.control_bar(runner, page.prefix)
     restart.undo_offer(runner, page.prefix, page.set_widgets)
+    run_controls.watch_at_rest(runner, page.prefix)
 
 
 def status(page: TrainingPage, runner: Trainer, snap: Snapshot) -> None:
     speed = run_controls.speed_text(snap, page.speed(snap))
-    st.markdown(f"{step_label(snap)} · {speed} · {snap.train_seconds:,.1f} s trained · "
-                f"{snap.d_updates:,} D / {snap.g_updates:,} G updates{page.status_tail(snap)}")
+    # keyed for the page style's room under it (ganlab.ui.nav): the view's fullscreen button hovered over it
+    st.container(key=page.prefix + STATUS_LINE).markdown(
+        f"{step_label(snap)} · {speed} · {snap.train_seconds:,.1f} s trained · "
+        f"{snap.d_updates:,} D / {snap.g_updates:,} G updates{page.status_tail(snap)}")
     run_controls.run_messages(runner, snap, page.prefix)
 
 
@@ -145,6 +149,7 @@ def loss_charts(page: TrainingPage, snap: Snapshot) -> None:
 
 
 def history_controls(page: TrainingPage, freeze_help: str) -> None:
-    c1, c2 = st.columns([3, 1], vertical_alignment="center")
-    c1.segmented_control("History shown", list(WINDOWS), default="All", key=page.prefix + "window")
-    c2.toggle("Freeze live view", key=page.prefix + "freeze", help=freeze_help)
+    # one wrapping row at the widgets' own widths: in a quarter column "Freeze liv…" was cut at 1024 px
+    row = st.container(horizontal=True, vertical_alignment="center", gap="medium")
+    row.segmented_control("History shown", list(WINDOWS), default="All", key=page.prefix + "window")
+    row.toggle("Freeze live view", key=page.prefix + "freeze", help=freeze_help)

@@ -12,6 +12,8 @@ from typing import Collection, Mapping
 import numpy as np
 import plotly.graph_objects as go
 
+from ganlab.limits import VIEW_LAYERS
+
 from ganlab.viz.display import (  # noqa: F401 - re-exported: both renderers take these from here
     CRITIC_PERCENTILE, TARGET_RANGE, FramedPoints, SurfaceDisplay, frame_points, outside_note, surface_display,
 )
@@ -26,6 +28,9 @@ PALETTE = {
     "guide": "#6e6e6e",  # the 2D view's aids (gradient arrows, true modes): lighter, drawn under the data
     "outside": "#4a235a",  # the outline of a generated point clamped to the view's border
 }
+# G's gradient arrows, in G's colour wherever they are drawn (the live plotly view, the server-drawn
+# raster, the slow-motion step): orange as G's path in the model graph
+PALETTE["gradient"] = PALETTE["g"]
 # D's view of x: purple (fake-looking) -> white (unsure) -> green (real-looking), the colours of
 # the fake and real points; every page that draws D uses this scale (see surface_display).
 SURFACE_COLORSCALE = [[0.0, "#c2a5cf"], [0.5, "#f7f7f7"], [1.0, "#a6dba0"]]
@@ -34,7 +39,7 @@ CHART_HEIGHT = 260
 CHART_POINTS = 400  # rows per chart series at most (thin_rows)
 NO_DATA = "no data yet"
 
-LAYERS = ("surface", "real", "fake", "gradients", "manifold", "modes")
+LAYERS = VIEW_LAYERS  # the 2D view's layers (ganlab.limits: the view settings check them)
 LAYER_LABELS = {
     "surface": "Discriminator surface",
     "real": "Real samples",
@@ -75,8 +80,8 @@ def _surface_trace(view: ToyView, loss: str | None) -> go.Heatmap:
     )
 
 
-def arrow_segments(view: ToyView) -> np.ndarray:
-    """(k, 2, 2) start/tip pairs; lengths scaled so the longest is ARROW_FRACTION of the span."""
+def _arrows(view: ToyView) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    """(starts, directions, norms in units of the target length, the 95th percentile norm)."""
     start = np.asarray(view.arrow_from, dtype=float).reshape(-1, 2)
     direction = np.asarray(view.arrow_dir, dtype=float).reshape(-1, 2)
     keep = np.isfinite(start).all(1) & np.isfinite(direction).all(1)
@@ -85,6 +90,19 @@ def arrow_segments(view: ToyView) -> np.ndarray:
     span = np.array([x1 - x0, y1 - y0]) * ARROW_FRACTION
     norms = np.linalg.norm(direction / span, axis=1)  # arrow length in units of the target length
     longest = float(np.percentile(norms, 95)) if norms.size else 0.0
+    return start, direction, norms, longest
+
+
+def arrow_scale(view: ToyView) -> float:
+    """How many times its gradient each arrow is drawn (the longest 5% are shortened to the
+    length of the 95th percentile, ARROW_FRACTION of the span); 0 when there is none."""
+    longest = _arrows(view)[3]
+    return 1.0 / longest if longest > 0 else 0.0
+
+
+def arrow_segments(view: ToyView) -> np.ndarray:
+    """(k, 2, 2) start/tip pairs; lengths scaled so the longest is ARROW_FRACTION of the span."""
+    start, direction, norms, longest = _arrows(view)
     scale = np.minimum(norms / longest, 1.0) / np.maximum(norms, 1e-12) if longest > 0 else np.zeros_like(norms)
     tips = start + direction * scale[:, None]
     return np.stack([start, tips], axis=1)
@@ -96,8 +114,8 @@ def _arrow_trace(view: ToyView) -> go.Scatter:
     sizes = np.where(np.arange(len(xs)) % 3 == 1, 6, 0)
     return go.Scatter(
         x=xs, y=ys, mode="lines+markers", name=LAYER_LABELS["gradients"], hoverinfo="skip", opacity=0.6,
-        line=dict(color=PALETTE["guide"], width=0.8),
-        marker=dict(symbol="arrow", size=sizes, angleref="previous", color=PALETTE["guide"]),
+        line=dict(color=PALETTE["gradient"], width=0.8),
+        marker=dict(symbol="arrow", size=sizes, angleref="previous", color=PALETTE["gradient"]),
     )
 
 
@@ -223,12 +241,18 @@ def has_values(table: Mapping[str, np.ndarray], key: str) -> bool:
     return values is not None and np.size(values) > 0 and bool(np.isfinite(np.asarray(values, dtype=float)).any())
 
 
+# A titled chart's legend sits under its plot, in the bottom margin (which plotly grows to fit
+# it): above the plot it shared the title's band and ran over the title in a narrow column
+# ("Modes covered (of 25)", the runs comparison's "Losses (solid: D, dashed: G)").
+LEGEND_BELOW = dict(orientation="h", x=0, xanchor="left", yref="container", y=0, yanchor="bottom")
+
+
 def new_chart(title: str, y_title: str, y_log: bool = False) -> go.Figure:
     fig = go.Figure()
     fig.update_layout(
         title=dict(text=title, x=0, xanchor="left", font=dict(size=14)), height=CHART_HEIGHT,
         margin=dict(l=10, r=10, t=36, b=10), hovermode="x unified", uirevision=UIREVISION,
-        legend=dict(orientation="h", x=1, xanchor="right", y=1.02, yanchor="bottom"),
+        legend=LEGEND_BELOW,
         xaxis=dict(title="step"), yaxis=dict(title=y_title, type="log" if y_log else "linear"),
     )
     return fig

@@ -10,10 +10,11 @@ import numpy as np
 import plotly.graph_objects as go
 
 from ganlab.viz.display import surface_display
-from ganlab.viz.plots import LAYER_LABELS, PALETTE, SURFACE_COLORSCALE, polyline_xy, toy_view_figure
+from ganlab.viz.plots import LAYER_LABELS, PALETTE, SURFACE_COLORSCALE, polyline_xy, arrow_scale, toy_view_figure
 from ganlab.gan.step_stages import SubStep
 from ganlab.gan.step_trace import StepTrace
 from ganlab.kinds.toy_experiment import ToyView
+from ganlab.viz.view_range import Bounds
 
 FIGURE_HEIGHT = 430
 PAIR_HEIGHT = 340  # each of D's before/after figures
@@ -25,10 +26,12 @@ EMPTY = np.zeros((0, 2), dtype=np.float32)
 
 
 def _view(trace: StepTrace, surface: np.ndarray, real: np.ndarray, fake: np.ndarray,
-          arrow_from: np.ndarray = EMPTY, arrow_dir: np.ndarray = EMPTY) -> ToyView:
+          arrow_from: np.ndarray = EMPTY, arrow_dir: np.ndarray = EMPTY, bounds: Bounds | None = None) -> ToyView:
+    """The sub-step's points and D's surface (recorded over the data's frame), framed to `bounds`:
+    the View range the user chose, or the data's frame."""
     return ToyView(real=real, fake=fake, surface_x=trace.surface_x, surface_y=trace.surface_y, surface=surface,
                    surface_label=trace.surface_label, arrow_from=arrow_from, arrow_dir=arrow_dir, manifold=None,
-                   bounds=trace.bounds)
+                   bounds=trace.bounds if bounds is None else tuple(bounds))
 
 
 def _named(fig: go.Figure, layer: str) -> go.Scatter | None:
@@ -75,7 +78,8 @@ def _penalty_points(fig: go.Figure, trace: StepTrace, phase) -> None:
 
 
 def _bold_arrows(fig: go.Figure) -> None:
-    """The arrows are this sub-step's subject: longer than the live view's and in G's colour."""
+    """The arrows are this sub-step's subject: longer and bolder than the live view's (in the same
+    colour, PALETTE["gradient"], as everywhere)."""
     trace = _named(fig, "gradients")
     if trace is None:
         return
@@ -84,8 +88,22 @@ def _bold_arrows(fig: go.Figure) -> None:
     tip = np.roll(start, 1)  # each tip follows its start; NaN gaps stay
     for values in (xs, ys):
         values[tip] = values[start] + ARROW_STRETCH * (values[tip] - values[start])
-    trace.update(x=xs, y=ys, opacity=0.85, line=dict(color=PALETTE["g"], width=1.2),
-                 marker=dict(color=PALETTE["g"]))
+    trace.update(x=xs, y=ys, opacity=0.85, line=dict(color=PALETTE["gradient"], width=1.2),
+                 marker=dict(color=PALETTE["gradient"]))
+
+
+def arrow_note(times: float) -> str:
+    """The scale the arrows are drawn at, for the picture: they are gradients, far shorter."""
+    if not times > 0:
+        return ""
+    return f"arrows drawn {times:,.3g}× the gradient (the longest 5% shortened)"
+
+
+def _scale_note(fig: go.Figure, times: float) -> None:
+    text = arrow_note(times)
+    if text:
+        fig.add_annotation(text=text, x=0.01, y=0.99, xref="paper", yref="paper", xanchor="left", yanchor="top",
+                           showarrow=False, font=dict(size=12, color=PALETTE["gradient"]), bgcolor="rgba(255,255,255,0.8)")
 
 
 def _faded_fakes(fig: go.Figure, points: np.ndarray, name: str) -> None:
@@ -103,14 +121,14 @@ def _same_scale(figures: list[go.Figure], surfaces: list[np.ndarray], loss: str,
                           colorbar=dict(tickvals=list(values), ticktext=list(texts)))
 
 
-def _change_figure(trace: StepTrace, phase, centres: np.ndarray | None) -> go.Figure:
+def _change_figure(trace: StepTrace, phase, centres: np.ndarray | None, bounds: Bounds | None) -> go.Figure:
     """After minus before: where D's update raised its score (green) and lowered it (purple)."""
     change = (phase.surface_after - phase.surface_before).astype(np.float64)
     finite = np.abs(change[np.isfinite(change)])
     reach = float(np.percentile(finite, 99)) if finite.size else 0.0
     reach = reach if reach > 0 else 1e-6
-    fig = toy_view_figure(_view(trace, phase.surface_after, phase.real, phase.fake), ["modes", "real", "fake"],
-                          centres, CHANGE_HEIGHT)
+    fig = toy_view_figure(_view(trace, phase.surface_after, phase.real, phase.fake, bounds=bounds),
+                          ["modes", "real", "fake"], centres, CHANGE_HEIGHT)
     fig.add_trace(go.Heatmap(
         x=trace.surface_x.astype(np.float64), y=trace.surface_y.astype(np.float64), z=change, zmin=-reach,
         zmax=reach, zmid=0, zsmooth="fast", colorscale=SURFACE_COLORSCALE, name="change",
@@ -127,14 +145,16 @@ def _titled(fig: go.Figure, title: str) -> go.Figure:
     return fig
 
 
-def substep_figures(trace: StepTrace, sub: SubStep, centres: np.ndarray | None = None) -> list[go.Figure]:
-    """The picture(s) of `sub`: one figure, or three for D's update (before, after, and what changed)."""
+def substep_figures(trace: StepTrace, sub: SubStep, centres: np.ndarray | None = None,
+                    bounds: Bounds | None = None) -> list[go.Figure]:
+    """The picture(s) of `sub`: one figure, or three for D's update (before, after, and what changed),
+    framed to `bounds` (the View range the user chose; default the data's frame)."""
     loss, label = trace.knobs.loss, trace.surface_label
     base = ["surface", "modes"]
     if sub.phase is not None:
         phase = trace.d_phases[sub.phase]
         if sub.stage == "d_update":
-            view = lambda s: _view(trace, s, phase.real, phase.fake)  # noqa: E731
+            view = lambda s: _view(trace, s, phase.real, phase.fake, bounds=bounds)  # noqa: E731
             figs = [_titled(toy_view_figure(view(s), base + ["real", "fake"], centres, PAIR_HEIGHT, loss), title)
                     for s, title in ((phase.surface_before, "D before its update"),
                                      (phase.surface_after, "D after its update"))]
@@ -142,10 +162,10 @@ def substep_figures(trace: StepTrace, sub: SubStep, centres: np.ndarray | None =
             for fig in figs:
                 fig.update_layout(showlegend=False)  # the sub-steps before name the points
                 fig.update_traces(selector=dict(type="heatmap"), showscale=False)  # equal sizes; the bar is under them
-            return figs + [_change_figure(trace, phase, centres)]
+            return figs + [_change_figure(trace, phase, centres, bounds)]
         fake = EMPTY if sub.stage == "d_sample" else phase.fake
-        fig = toy_view_figure(_view(trace, phase.surface_before, phase.real, fake), base + ["real", "fake"],
-                              centres, FIGURE_HEIGHT, loss)
+        fig = toy_view_figure(_view(trace, phase.surface_before, phase.real, fake, bounds=bounds),
+                              base + ["real", "fake"], centres, FIGURE_HEIGHT, loss)
         if sub.stage in ("d_score", "d_loss", "d_penalty"):
             _with_scores(fig, "real", phase.real, phase.real_score, label)
             _with_scores(fig, "fake", phase.fake, phase.fake_score, label)
@@ -160,9 +180,13 @@ def substep_figures(trace: StepTrace, sub: SubStep, centres: np.ndarray | None =
     surface = trace.d_phases[-1].surface_after if trace.d_phases else np.zeros((len(trace.surface_y), len(trace.surface_x)))
     arrows = sub.stage in ("g_grad", "g_update")
     fake = g.fake_after if sub.stage == "g_update" else g.fake_before
-    view = _view(trace, surface, EMPTY, fake, g.fake_before if arrows else EMPTY, g.arrows if arrows else EMPTY)
+    view = _view(trace, surface, EMPTY, fake, g.fake_before if arrows else EMPTY, g.arrows if arrows else EMPTY,
+                 bounds)
     fig = toy_view_figure(view, base + ["fake"] + (["gradients"] if arrows else []), centres, FIGURE_HEIGHT, loss)
-    if sub.stage == "g_grad":  # in G's update they stay the live view's guides, under the move
+    if arrows:
+        stretch = ARROW_STRETCH if sub.stage == "g_grad" else 1.0
+        _scale_note(fig, stretch * arrow_scale(view))
+    if sub.stage == "g_grad":  # in G's update they are drawn as in the live view, under the move
         _bold_arrows(fig)
     if sub.stage in ("g_score", "g_loss"):
         _with_scores(fig, "fake", g.fake_before, g.score, label)

@@ -199,7 +199,7 @@ def render_plot_square(view: ToyView, layers: Collection[str], centres: np.ndarr
     if "gradients" in layers and np.size(view.arrow_from):
         mask = Image.new("L", (big, big), 0)
         _draw_arrows(ImageDraw.Draw(mask), canvas, view, supersample)
-        _blend_mask(pixels, mask, PALETTE["guide"], GUIDE_ALPHA)
+        _blend_mask(pixels, mask, PALETTE["gradient"], GUIDE_ALPHA)
     if "real" in layers:
         _blend_points(pixels, canvas, view.real, PALETTE["real"], REAL_RADIUS * supersample)
     framed = frame_points(view.fake, view.bounds) if "fake" in layers else None

@@ -110,3 +110,47 @@ def test_the_discriminator_scores_a_drawn_digit(page, app_server):
     value = page.locator("[data-testid='stMetricValue']").last.inner_text()
     assert 0.0 <= float(value) <= 1.0
     page.screenshot(path=str(ARTIFACTS / "draw-ask-d-1024x768.png"), full_page=True)
+
+
+INK_PIXELS = """(c) => {
+  // the opaque pixels of fabric's lower canvas, where it draws the objects (the grid is on another)
+  const ctx = c.getContext('2d');
+  const {data} = ctx.getImageData(0, 0, c.width, c.height);
+  let ink = 0;
+  for (let i = 0; i < data.length; i += 4) if (data[i + 3] > 200) ink++;
+  return ink;
+}"""
+
+
+@pytest.mark.parametrize("width, height", [(1400, 900), (1024, 768)])
+def test_the_first_point_after_switching_from_strokes_is_drawn_and_kept(page, app_server, width, height):
+    """Issue 22.5: the first click after switching Strokes -> Points was counted in the caption but
+    not drawn, and the next click replaced it in the data (the canvas reloaded its initial drawing
+    under the click)."""
+    page.set_viewport_size({"width": width, "height": height})
+    open_playground(page, app_server, "?data=drawn&gw=16&dw=16&gl=1&dl=1")
+    page.get_by_text("Draw on the canvas").wait_for(timeout=30_000)
+    _drag(page, _upper_canvas(page, SIDEBAR_CANVAS), [(0.1, 0.9), (0.3, 0.9), (0.45, 0.9)])  # along y = -2.2
+    page.get_by_text(re.compile(r"drawing \(1 stroke\)")).wait_for(timeout=30_000)
+    page.get_by_text("Points", exact=True).click()
+    page.wait_for_function("location.search.includes('dm=points')", timeout=30_000)
+    lower = page.locator("[data-testid='stSidebar'] canvas.dc-canvas.lower-canvas")  # fabric draws the objects here
+    ink_before = lower.evaluate(INK_PIXELS)
+    canvas = _upper_canvas(page, SIDEBAR_CANVAS)
+    for n, (fx, fy) in enumerate(((0.75, 0.25), (0.25, 0.25)), 1):  # (1.5, 1.5), then (-1.5, 1.5)
+        canvas.scroll_into_view_if_needed()
+        box = canvas.bounding_box()
+        page.mouse.click(box["x"] + fx * box["width"], box["y"] + fy * box["height"])
+        page.get_by_text(re.compile(rf"drawing \(1 stroke, {n} points?\)")).wait_for(timeout=30_000)
+        if n == 1:
+            page.wait_for_timeout(1500)  # the reload that used to wipe the dot came with the click's rerun
+            ink_one = lower.evaluate(INK_PIXELS)
+            assert ink_one > ink_before + 20, (ink_before, ink_one)  # the dot is drawn, and stays
+    page.get_by_text(re.compile(r"drawing \(1 stroke, 2 points\)")).wait_for(timeout=30_000)
+    page.wait_for_function(f"({REAL_POINTS})() !== null", timeout=60_000)
+    real = page.evaluate(REAL_POINTS)
+    x, y = np.array(real["x"]), np.array(real["y"])
+    near = lambda cx, cy: int((np.hypot(x - cx, y - cy) < 0.5).sum())  # noqa: E731
+    # both clicks are in the data: of 4,000 points about a quarter each (0.5 of 2.2 units of weight)
+    assert near(1.5, 1.5) > 10 and near(-1.5, 1.5) > 10, (near(1.5, 1.5), near(-1.5, 1.5))
+    page.screenshot(path=str(ARTIFACTS / f"draw-points-after-strokes-{width}x{height}.png"))

@@ -1,6 +1,6 @@
 """The model overview graph in a real browser at laptop size (1024x768, sidebar open): it is drawn
-above the live view, readable (its text at least 9 px), follows a step and refreshes while
-training runs, and closes."""
+under the live view (which keeps the first screen, tests/browser/test_layout_browser.py), readable (its text
+at least 9 px), follows a step and refreshes while training runs, and closes."""
 
 from __future__ import annotations
 
@@ -38,7 +38,9 @@ def test_the_graph_is_readable_at_laptop_size_and_follows_training(laptop, app_s
     page.wait_for_function(f"document.querySelector('{CAPTION}')?.innerText.startsWith('Step 1 ·')", timeout=30_000)
     svg = page.locator(".ganlab-model-graph svg").first
     box = svg.bounding_box()
-    assert 480 <= box["width"] <= 1024 - 300 and box["y"] < 768  # fits beside the sidebar, starts on screen
+    view = page.locator("[data-testid='stMain'] [data-testid='stPlotlyChart']").first.bounding_box()
+    assert 480 <= box["width"] <= 1024 - 300  # fits beside the sidebar
+    assert box["y"] >= view["y"] + view["height"]  # under the live view, which has the first screen
     # the smallest text (a node's lines, 11.5 units of the 584-unit view box) is drawn at >= 9 px
     smallest = page.evaluate("""() => Math.min(...[...document.querySelectorAll('.ganlab-model-graph text')]
         .filter(t => t.textContent.trim()).map(t => t.getBoundingClientRect().height))""")

@@ -71,7 +71,9 @@ def test_a_stopped_server_leaves_no_trainer_process(browser, start_server):
     server = start_server()
     pages = [open_page(browser.new_context(), server) for _ in range(2)]
     pages[0].get_by_role("button", name="Play", exact=True).click()
+    pages[1].get_by_role("button", name="Step", exact=True).click()  # (an open page alone starts no trainer)
     wait_for_step_above(pages[0], 0)
+    wait_for_step_above(pages[1], 0)
     everything = [p.pid for p in psutil.Process(server.proc.pid).children(recursive=True)]
     assert len(trainer_pids(server)) == 2  # (+ their forkserver and multiprocessing's resource tracker)
     server.stop()  # SIGTERM, as a host's Ctrl-C or a service manager does

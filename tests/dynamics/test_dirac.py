@@ -12,9 +12,8 @@ import pytest
 import torch
 
 from ganlab.gan import losses as app_losses
-from ganlab.dynamics.analysis import (
-    CIRCLES, CONVERGES, DIVERGES, SPIRALS_OUT, STALLS, jacobian, spectral_radius, step_matrix, verdict,
-)
+from ganlab.dynamics.analysis import jacobian, spectral_radius, step_matrix
+from ganlab.dynamics.verdict import CIRCLES, CONVERGES, DIVERGES, SPIRALS_OUT, STALLS, verdict
 from ganlab.dynamics.dirac import LOSSES, Dynamics, loss_curves, penalty, penalty_grad, step, trajectories, vector_field
 from ganlab.gan.regularizers import gradient_penalty, r1_penalty
 

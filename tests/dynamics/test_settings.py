@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from ganlab.dynamics.analysis import CIRCLES, CONVERGES, SPIRALS_OUT, STALLS, verdict
 from ganlab.dynamics.dirac import trajectories
-from ganlab.dynamics.settings import FIELDS, MAX_STARTS, SCENARIOS, DiracSettings, decode, encode, parse_starts
+from ganlab.dynamics.settings import (
+    FIELDS, MAX_PARTS_READ, MAX_STARTS, SCENARIOS, DiracSettings, decode, encode, parse_starts,
+)
+from ganlab.dynamics.verdict import CIRCLES, CONVERGES, CYCLE, SPIRALS_OUT, STALLS, verdict
 
 
 def test_every_setting_round_trips_through_the_link():
@@ -51,10 +53,25 @@ def test_starts_parse_one_by_one():
     assert parse_starts("1,1; 0.5,-2") == ([(1.0, 1.0), (0.5, -2.0)], [])
     starts, problems = parse_starts("1,1;x,2;3;1e9,0;nan,1;0,0")
     assert starts == [(1.0, 1.0), (0.0, 0.0)]
-    assert len(problems) == 4 and problems[0].startswith("link start x,2 is not θ,ψ")
+    assert problems == [("link starts x,2, 3, 1e9,0 and more (4) are not θ,ψ (two numbers between −1000 and "
+                         "1000); dropped them")]
+    assert parse_starts("1,1;x,2")[1] == ["link start x,2 is not θ,ψ (two numbers between −1000 and 1000); dropped it"]
     starts, problems = parse_starts(";".join(f"{i},0" for i in range(MAX_STARTS + 2)))
     assert starts == [(float(i), 0.0) for i in range(2, MAX_STARTS + 2)]
     assert problems == [f"the link has {MAX_STARTS + 2} starts; kept the last {MAX_STARTS}"]
+
+
+def test_a_link_of_45000_bad_starts_gives_two_messages_and_reads_only_the_last_parts():
+    """A crafted link (issue 23.8): one warning per bad part was 45,000 warnings redrawn at every rerun."""
+    raw = ";".join(["oops"] * 45_000 + ["0.5,0.25", "1,-1"])
+    starts, problems = parse_starts(raw)
+    assert starts == [(0.5, 0.25), (1.0, -1.0)]
+    assert problems == [
+        (f"link starts oops, oops, oops and more ({MAX_PARTS_READ - 2}) are not θ,ψ (two numbers between −1000 "
+         "and 1000); dropped them"),
+        f"the link has {45_002:,} starts; read only the last {MAX_PARTS_READ}"]
+    settings, problems = decode({"dy_start": raw})
+    assert settings.starts == ((0.5, 0.25), (1.0, -1.0)) and len(problems) == 2
 
 
 def test_a_link_with_no_usable_start_keeps_the_default_start():
@@ -71,7 +88,7 @@ def test_the_recipe_follows_the_chosen_regularizer():
 
 @pytest.mark.parametrize("name, kind", [
     ("Simultaneous spirals out", SPIRALS_OUT), ("Alternating circles", CIRCLES), ("R1 converges", CONVERGES),
-    ("Clipped WGAN circles", CIRCLES), ("WGAN-GP stops away", STALLS), ("LSGAN gets stuck", STALLS),
+    ("Clipped WGAN falls onto a cycle", CYCLE), ("WGAN-GP stops away", STALLS), ("LSGAN gets stuck", STALLS),
 ])
 def test_each_scenario_shows_what_its_button_says(name, kind):
     scenario = SCENARIOS[name]

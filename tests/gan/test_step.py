@@ -146,10 +146,20 @@ def test_g_only_step_leaves_d_unchanged():
     knobs = knobs_for("hinge")
     parts = make_parts(knobs)
     g0, d0 = params(parts.generator), params(parts.discriminator)
-    record = train_step(parts, knobs, "g")
+    seen = {}
+
+    class Scores:  # the logits G's loss was computed from
+        def __getattr__(self, name):
+            return lambda *args: seen.update(scores=args[0].detach().clone()) if name == "g_backward_done" else None
+
+    record = train_step(parts, knobs, "g", observer=Scores())
     assert changed(g0, parts.generator)
     assert not changed(d0, parts.discriminator)
-    assert set(record) == {"g_loss", "g_grad_norm"}
+    # G's loss scored its batch with D: the record says so (issue 22.7: the model graph greyed D(G(z))
+    # after a G step as "not computed"); hinge's score is the critic's raw value
+    assert set(record) == {"g_loss", "g_grad_norm", "d_fake"}
+    assert record["d_fake"] == pytest.approx(seen["scores"].mean().item(), rel=1e-6)
+    assert "d_fake" in train_step(parts, knobs, "both") and "d_real" in train_step(parts, knobs, "both")
 
 
 def test_d_steps_per_g_step():

@@ -60,3 +60,36 @@ def test_every_setting_has_a_url_key():
     """A knob missing here would be dropped by the page's widgets and the shared link."""
     tree = {"structure": ToyStructure().to_dict(), "knobs": Knobs().to_dict()}
     assert set(_leaf_paths(tree)) == {path for path, _ in FIELDS.values()}
+
+
+def test_view_layers_round_trip_and_the_default_stays_out_of_the_link():
+    from ganlab.viz.plots import LAYERS
+    from ganlab.settings.urlstate import decode_view, encode_view
+
+    assert encode_view({"layers": LAYERS}) == {}  # all layers: the default, no parameter
+    assert decode_view({}) == ({"layers": LAYERS}, [])  # a single-choice field (dm) only when the link has it
+    assert encode_view({"dm": "strokes"}) == {} and encode_view({"dm": "points"}) == {"dm": "points"}
+    assert decode_view({"dm": "points"}) == ({"draw_mode": "points", "layers": LAYERS}, [])
+    # written in the table's order whatever the order chosen
+    assert encode_view({"layers": ["fake", "real"]}) == {"layers": "real,fake"}
+    assert decode_view({"layers": "real,fake"}) == ({"layers": ("real", "fake")}, [])
+    assert encode_view({"layers": []}) == {"layers": "none"}
+    assert decode_view({"layers": "none"}) == ({"layers": ()}, [])
+
+
+def test_bad_view_layers_are_reported_and_the_good_ones_kept():
+    from ganlab.viz.plots import LAYERS
+    from ganlab.settings.urlstate import decode_view
+
+    values, problems = decode_view({"layers": "real, sky ,fake"})
+    assert values == {"layers": ("real", "fake")}
+    assert len(problems) == 1 and "sky not understood" in problems[0] and "surface, real" in problems[0]
+    values, problems = decode_view({"layers": "<script>" * 20})  # nothing usable: the default, a short message
+    assert values == {"layers": LAYERS} and len(problems) == 1 and len(problems[0]) <= 300
+
+
+def test_the_settings_decoder_reports_a_view_key_unless_told_to_ignore_it():
+    from ganlab.settings.urlstate import VIEW_KEYS
+
+    assert VIEW_KEYS == ("dm", "layers")
+    assert decode({"layers": "real", "dm": "points"}, ignore=VIEW_KEYS)[2] == []

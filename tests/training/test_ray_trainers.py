@@ -63,9 +63,9 @@ def ray_runner(local_ray, monkeypatch):
 
 def test_a_ray_actor_trains_with_live_knobs(ray_runner):
     runner = ray_runner()
+    runner.play()
     assert type(runner._transport).__name__ == "RayTransport"
     wait_until(lambda: ray.available_resources().get("CPU", 0) == 1, timeout=30)  # the actor holds one CPU
-    runner.play()
     wait_until(lambda: runner.snapshot(with_history=False).step >= 10, timeout=60)
     runner.pause()
     runner.wait_idle()
@@ -136,3 +136,18 @@ def test_a_ray_actor_hands_over_nets_with_every_option(ray_runner):
         assert mine and all(torch.equal(v, live[k]) for k, v in mine.items()), prefix
     assert sum(k.startswith(("generator.", "discriminator.", "ema.")) for k in live) == len(
         nets.generator.state_dict()) + len(nets.discriminator.state_dict()) + len(nets.ema_generator.state_dict())
+
+
+def test_open_pages_hold_no_cpu_until_a_run_trains(ray_runner):
+    """Three visitors on a 2-CPU cluster: their fresh runs draw step 0 without an actor; the first
+    Play takes one CPU, and a Reset gives it back."""
+    runners = [ray_runner() for _ in range(3)]
+    for runner in runners:
+        snap = runner.snapshot(want_view=True, wait_for_view=30)
+        assert snap.step == 0 and snap.view is not None and runner.pid is None
+    assert ray.available_resources().get("CPU", 0) == 2
+    runners[2].play()
+    wait_until(lambda: runners[2].snapshot(with_history=False).step > 0, timeout=60)
+    assert ray.available_resources().get("CPU", 0) == 1 and runners[0].pid is None
+    runners[2].reset()
+    wait_until(lambda: ray.available_resources().get("CPU", 0) == 2, timeout=30)  # fresh weights: no actor kept

@@ -9,15 +9,16 @@ from ganlab.training.runner import RunState
 
 
 class RecordingWriter:
-    def __init__(self) -> None:
+    def __init__(self, run_dir) -> None:
+        self.run_dir, self.lease = run_dir, None
         self.saved: list[tuple[object, str]] = []
 
     def save(self, state, status: str) -> None:
         self.saved.append((state, status))
 
 
-def test_the_saver_records_whether_its_runner_trains():
-    writer, holder = RecordingWriter(), {}
+def test_the_saver_records_whether_its_runner_trains(tmp_path):
+    writer, holder = RecordingWriter(tmp_path), {}
     save = saver_for(writer, holder)
     save("before")  # a new runner is built with its saver: none in the holder yet
     holder["runner"] = SimpleNamespace(state=RunState.RUNNING)

@@ -43,9 +43,9 @@ def make():
 
 def test_play_pause_and_steps_happen_in_another_process(make):
     runner = make()
-    assert runner.pid not in (None, os.getpid()) and runner.state == RunState.PAUSED
+    assert runner.pid is None and not runner.has_trainer and runner.state == RunState.PAUSED  # nothing to train yet
     runner.play()
-    assert runner.state == RunState.RUNNING
+    assert runner.pid not in (None, os.getpid()) and runner.state == RunState.RUNNING
     wait_until(lambda: runner.snapshot(with_history=False).step >= 20, timeout=30)
     runner.pause()
     assert runner.wait_idle() and runner.state == RunState.PAUSED
@@ -161,6 +161,7 @@ def test_the_queue_starts_the_next_run_when_one_pauses(make):
 
 def test_release_ends_the_worker_and_refuses_further_use(make):
     runner = make()
+    runner.step()
     pid = runner.pid
     runner.release()
     assert wait_gone([pid]) == [] and not runner.alive
@@ -177,6 +178,7 @@ HOLDER = textwrap.dedent("""
     from ganlab.training.worker_process import ProcessTransport
     runners = [RemoteRunner(ToyExperiment(ToyStructure()), Knobs(), transport_factory=ProcessTransport) for _ in range(2)]
     runners[0].play()
+    runners[1].step()
     print(*[r.pid for r in runners], forkserver._forkserver._forkserver_pid, flush=True)
     time.sleep(120)
 """)
@@ -236,36 +238,18 @@ def test_an_image_experiment_moves_to_a_device_with_the_same_fixed_noise():
     assert moved.timeline is experiment.timeline and moved.structure == structure
 
 
-def test_a_trainer_that_stops_answering_gives_the_last_numbers_without_waiting_again(make, monkeypatch):
-    from ganlab.training import remote_runner
-
-    monkeypatch.setattr(remote_runner, "QUICK_S", 1.0)
-    runner = make()
-    runner.step("both", count=3)
-    runner.wait_idle()
-    assert runner.snapshot().step == 3
-    os.kill(runner.pid, signal.SIGSTOP)  # hung: alive, but it answers nothing
-    try:
-        snap = runner.snapshot()
-        assert snap.step == 3 and "not answering" in snap.message and not snap.worker_lost
-        calls = []
-        real_call = runner._transport.call
-        monkeypatch.setattr(runner._transport, "call", lambda *a, **k: calls.append(a[0]) or real_call(*a, **k))
-        assert runner.snapshot().step == 3 and runner.state == RunState.PAUSED and runner.experiment.structure == SMALL
-        assert set(calls) <= {"next_events"}  # within the quiet period no page read waits on the trainer again
-    finally:
-        os.kill(runner.pid, signal.SIGCONT)
-    runner._quiet_until = 0.0  # (the period ends)
-    assert runner.snapshot().message is None and runner.snapshot().step == 3
-
-
 def test_after_a_reset_a_restart_goes_back_to_the_fresh_run_not_the_old_one(make):
     runner = make()
     runner.step("both", count=4)
     runner.save_now()
     wait_until(lambda: runner._restart_point is not None and runner._restart_point.step == 4, timeout=30)
     other = ToyExperiment(ToyStructure.from_dict({"generator": {"width": 24, "hidden_layers": 1}}))
+    old_pid = runner.pid
     runner.reset(other)
+    assert runner.pid is None and wait_gone([old_pid]) == []  # fresh weights hold no trainer
+    snap = runner.snapshot(want_view=True)
+    assert (snap.step, snap.structure, snap.state) == (0, other.structure, RunState.PAUSED) and snap.view is not None
+    runner.step("both", count=2)
     runner.wait_idle()
     os.kill(runner.pid, signal.SIGKILL)
     wait_until(lambda: runner.snapshot().worker_lost, timeout=10)

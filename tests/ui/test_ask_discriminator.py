@@ -47,4 +47,4 @@ def test_a_drawing_is_scored_as_every_class(loss, shown):
 def test_a_closed_run_gets_a_message_not_an_error():
     runner = Runner(ImageExperiment(structure(), blobs()), Knobs(batch_size=8))
     runner.release()
-    assert "The trainer is not answering" in _scores(runner, np.zeros((28, 28)))
+    assert "This run is closed" in _scores(runner, np.zeros((28, 28)))

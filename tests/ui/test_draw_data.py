@@ -83,3 +83,24 @@ def test_a_new_drawing_on_a_trained_run_asks_and_keep_brings_the_old_drawing_bac
     at.button(key="pg_confirm_restart_button").click().run()
     wait_until(lambda: runner.experiment.structure.drawing == DOTS)
     assert runner.snapshot().step == 0
+
+
+def test_the_canvas_mode_is_kept_in_the_link(app):
+    """Issue 22 item 10: the canvas mode (Strokes / Points) was not in the link."""
+    at = open_with(app, SMALL, data="drawn", dm="points")
+    assert at.radio(key="pg_draw_mode").value == "Points" and not at.warning
+    at.radio(key="pg_draw_mode").set_value("Strokes").run()
+    assert at.query_params["dm"] in ("strokes", ["strokes"])
+    at.radio(key="pg_draw_mode").set_value("Points").run()
+    assert at.query_params["dm"] in ("points", ["points"])
+    # away to a toy and back: the radio comes back on the link's mode
+    at.selectbox(key="pg_data").set_value("ring").run()
+    at.selectbox(key="pg_data").set_value("drawn").run()
+    assert at.radio(key="pg_draw_mode").value == "Points"
+
+
+def test_a_bad_canvas_mode_in_a_link_is_named_and_strokes_kept(app):
+    at = open_with(app, SMALL, data="drawn", dm="circles")
+    warnings = [w.value for w in at.warning]
+    assert warnings == ["Link setting dm=circles ignored: canvas mode must be one of strokes, points"], warnings
+    assert at.radio(key="pg_draw_mode").value == "Strokes" and at.query_params["dm"] in ("strokes", ["strokes"])

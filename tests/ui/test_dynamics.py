@@ -111,3 +111,39 @@ def test_choosing_a_case_sets_every_setting_and_the_starts(at):
     assert _param(at, "dy_start") == "1,1;-1.5,0.5" and _param(at, "dy_it") == "1000"
     assert [("converges" in line) for line in _verdicts(at)] == [True, True]
     assert (at.number_input(key="dy_theta0").value, at.number_input(key="dy_psi0").value) == (-1.5, 0.5)
+
+
+def test_the_verdict_judges_the_whole_trajectory(at):
+    """Issue 22.6: minimax, simultaneous, h = 0.2 from (1, -1) grows 1.41 -> 3.10 at every step and was
+    labelled "circles" (only the last fifth was judged)."""
+    open_with(at, {}, dy_loss="minimax", dy_lr="0.2", dy_start="1,-1")
+    (line,) = _verdicts(at)
+    assert "distance 1.41 → 3.1" in line and "**spirals out**" in line and "circles" not in line
+
+
+def test_the_explanation_follows_the_verdict_of_the_start_shown(at):
+    """Issue 22.6: from the default (1, 1) the verdict said "spirals in" and the text only "the
+    iterates spiral outwards"; LSGAN's verdict said "stops away" and the text "the iterates circle"."""
+    open_with(at, {}, dy_start="1,1")
+    (line,) = _verdicts(at)
+    assert "**spirals in**" in line
+    assert "from start 1 the iterates spiral in" in at.info[0].value
+    at.selectbox(key="dy_case").set_value("LSGAN gets stuck").run()
+    lines = _verdicts(at)
+    assert all("stops away" in line for line in lines) and "→ (1.11, 0): distance 0.707 → 1.11" in lines[0]
+    info = at.info[0].value
+    assert "the iterates circle" not in info and "come to rest away from the equilibrium (at θ = 1.11, ψ = 0)" in info
+
+
+def test_the_clipped_wgan_case_is_not_called_circles(at):
+    open_with(at, {}, dy_loss="wasserstein", dy_reg="clip", dy_clip="0.5", dy_it="1000", dy_start="1,0.5")
+    (line,) = _verdicts(at)
+    assert "distance 1.12 → 0.526" in line and "**settles on a cycle** at ≈ 0.53" in line
+
+
+def test_a_link_with_45000_bad_starts_shows_one_message_for_them(at):
+    """Issue 23.8: one warning per bad part (45,000), drawn again at every rerun."""
+    open_with(at, {}, dy_start=";".join(["oops"] * 45_000 + ["1,1"]))
+    warnings = [w.value for w in at.warning]
+    assert len(warnings) == 2 and warnings[0].startswith("Link starts oops, oops, oops and more"), warnings[:3]
+    assert _param(at, "dy_start") == "1,1" and len(_verdicts(at)) == 1

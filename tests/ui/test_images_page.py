@@ -218,6 +218,8 @@ def test_quality_panel_shows_the_classifier_numbers_for_digits(app):
     at = open_page(app)
     runner = runner_of(at)
     monitor = get_monitors().by_runner[runner.id]
+    assert monitor.snapshot().latest is None and not runner.has_trainer  # a fresh page holds no trainer to score
+    at.button(key="im_step").click().run()
     wait_until(lambda: monitor.snapshot().latest is not None, timeout=60)
     at.run()
     labels = {m.label for m in at.metric}
@@ -278,6 +280,7 @@ def test_paused_between_two_measurements_the_quality_panel_measures_the_paused_w
     at = open_page(app)
     runner = runner_of(at)
     monitor = get_monitors().by_runner[runner.id]
+    runner.step()  # (a fresh run has no trainer to measure)
     wait_until(lambda: monitor.snapshot().latest is not None, timeout=60)
     measured = monitor.snapshot().latest.step
     runner.step("both", 3)

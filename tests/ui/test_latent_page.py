@@ -297,3 +297,18 @@ def test_unreadable_runs_folder_says_so_without_server_paths(app, monkeypatch):
     at = run(app)
     assert [e.value for e in at.error] == [
         "Cannot list the saved runs: the runs folder could not be read (the server log has the details)."]
+
+
+def test_a_paused_live_run_is_not_said_to_train_in_the_background(app):
+    at = run(app)
+    runner = give_session(at, "playground", ToyExperiment(SMALL_TOY))  # paused after its two steps
+    run(at)
+    assert "Training goes on in the background" not in captions(at)
+    assert "The run is not training" in captions(at)
+    runner.play()
+    try:
+        at.button(key="lt_refresh_button").click()
+        run(at)
+        assert "Training goes on in the background" in captions(at)
+    finally:
+        runner.pause()

@@ -222,6 +222,8 @@ def test_a_trainer_that_cannot_start_is_explained(app, monkeypatch):
 
     monkeypatch.setattr(worker_process.ProcessTransport, "__init__", no_memory)
     at = app.run()
+    assert not at.exception and not at.error  # a fresh page needs no trainer yet
+    at.button(key="pg_step").click().run()  # its first Step starts one
     assert not at.exception
     assert any("could not start a trainer" in e.value and "Try again" in e.value for e in at.error)
     assert not any("ENOMEM" in e.value or "Errno" in e.value for e in at.error)

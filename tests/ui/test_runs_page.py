@@ -198,6 +198,25 @@ def test_save_this_sessions_playground_training(app, runs_dir):
     assert steps[0] == 0 and steps[-1] == config["step"] and len(steps) >= 2  # the replay starts at step 0
 
 
+def test_enter_saves_once_and_a_second_press_does_not_meet_the_saved_name(app, runs_dir):
+    at = AppTest.from_file(ENTRY, default_timeout=60)
+    at.switch_page("pages/1_Playground.py")
+    at.query_params.update({"gw": "8", "dw": "8", "gl": "1", "dl": "1"})
+    at = run(at)
+    at.switch_page(PAGE)
+    at = run(at)
+    at.text_input(key="rn_save_name").input("once")
+    save = at.button[[b.label for b in at.button].index("Save run")]
+    save.click()  # what Enter in the name box does: the form submits
+    at = run(at)
+    assert at.success[0].value.startswith("Saved run once")
+    assert at.text_input(key="rn_save_name").value == ""  # the saved name left the box
+    at.button[[b.label for b in at.button].index("Save run")].click()  # the user presses Save run too
+    at = run(at)
+    assert not at.error, [e.value for e in at.error]  # not "a run named once exists"
+    assert any("Saved run once" in i.value and "new name" in i.value for i in at.info)
+
+
 def test_export_generated_images_as_a_zip(app):
     import io
     import zipfile

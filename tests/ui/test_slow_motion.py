@@ -110,3 +110,20 @@ def test_a_reset_drops_the_replay_of_the_old_weights(app):
     assert at.session_state[SLOWMO_STAGE_KEY] is None
     assert at.button(key="slowmo_start").label == "Take a slow-motion step"
     assert not at.get("progress")
+
+
+def test_the_slow_motion_picture_follows_the_view_range(app):
+    """Issue 22.7: the picture ignored View range (a speck of fakes in a -3..3 frame at step 0)."""
+    import json
+
+    at = open_with(app, SMALL)
+    runner = runner_of(at)
+    settled(runner)
+    at.button(key="pg_range_in").click().run()  # Zoom in: half the width and height about the centre
+    at.button(key="slowmo_start").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    # the ring's frame is -1.5..1.5: zoomed in, -0.75..0.75; the live view and the sub-step's picture show it
+    planes = [spec["layout"] for spec in (json.loads(c.proto.spec) for c in at.get("plotly_chart"))
+              if "range" in spec["layout"].get("xaxis", {})]
+    assert len(planes) == 2
+    assert all(p["xaxis"]["range"] == [-0.75, 0.75] and p["yaxis"]["range"] == [-0.75, 0.75] for p in planes), planes

@@ -293,8 +293,10 @@ def test_aids_lie_under_the_points_and_real_points_read():
     for aid in ("modes", "gradients"):
         assert order.index(LAYER_LABELS[aid]) < order.index(LAYER_LABELS["real"]) < order.index(LAYER_LABELS["fake"])
     assert trace(fig, "real").marker.size == trace(fig, "fake").marker.size >= 6
+    assert trace(fig, "modes").marker.color == plots.PALETTE["guide"]
+    assert trace(fig, "gradients").marker.color == plots.PALETTE["gradient"]  # G's arrows in G's colour
     for aid in ("modes", "gradients"):
-        assert trace(fig, aid).marker.color == plots.PALETTE["guide"] and trace(fig, aid).opacity < 1
+        assert trace(fig, aid).opacity < 1
     assert trace(fig, "gradients").line.width < 1
 
 
@@ -355,3 +357,32 @@ def test_log_ticks(lo, hi, ticks, texts):
     got_ticks, got_texts = plots.log_ticks(np.array([lo, hi, np.nan, 0.0]))
     np.testing.assert_allclose(got_ticks, ticks)
     assert got_texts == texts
+
+
+def _legend_clear_of_title(fig: go.Figure) -> bool:
+    """The legend sits under the plot (in the bottom margin), the title above it: they never share
+    a band, however narrow the column (the legend above the plot ran over the title)."""
+    legend = fig.layout.legend
+    below = ((legend.yref == "container" and legend.y is not None and legend.y <= 0.1 and legend.yanchor == "bottom")
+             or ((legend.yref in (None, "paper")) and legend.y is not None and legend.y < 0 and legend.yanchor == "top"))
+    return below and fig.layout.title.text is not None and (fig.layout.title.y is None or fig.layout.title.y >= 0.9)
+
+
+def test_titled_charts_keep_their_legend_off_the_title():
+    from ganlab.viz.plots_runs import compare_losses_figure, compare_metric_figure
+
+    steps = np.arange(5.0)
+    history = {"step": steps, "d_loss": np.ones(5), "g_loss": np.ones(5), "d_real": np.ones(5),
+               "d_fake": np.zeros(5), "d_grad_norm": np.ones(5), "g_grad_norm": np.ones(5)}
+    evals = {"step": steps, "modes_covered": np.array([1, 3, 5, 8, 8.0]), "high_quality": np.linspace(0, 1, 5),
+             "kl_hist": np.ones(5), "js_hist": np.ones(5)}
+    figures = {
+        "losses": loss_figure(history), "D outputs": d_outputs_figure(history),
+        "gradients": gradient_norms_figure(history), "modes": mode_coverage_figure(evals, 25),
+        "divergence": mode_coverage_figure({k: evals[k] for k in ("step", "kl_hist", "js_hist")}, None),
+        "runs' losses": compare_losses_figure({"ring-a": history, "ring-b": history}),
+        "runs' metric": compare_metric_figure({"ring-a": evals, "ring-b": evals}, "kl_hist"),
+    }
+    for name, fig in figures.items():
+        assert sum(bool(t.showlegend is not False) for t in fig.data) >= 1, name
+        assert _legend_clear_of_title(fig), (name, fig.layout.legend, fig.layout.title)

@@ -7,7 +7,7 @@ import pytest
 
 from ganlab.settings.config import Knobs, MLPShape, ToyStructure
 from ganlab.viz.plots import LAYER_LABELS, arrow_segments
-from ganlab.viz.plots_step import ARROW_STRETCH, substep_figures
+from ganlab.viz.plots_step import ARROW_STRETCH, _view, substep_figures
 from ganlab.gan.step_stages import substeps
 from ganlab.gan.step_trace import traced_step
 from ganlab.kinds.toy_experiment import ToyExperiment
@@ -66,7 +66,7 @@ def test_arrows_start_at_the_fakes_and_stretch_the_live_views(traced):
     fig = substep_figures(trace, steps["g_grad"], centres)[0]
     arrows = next(t for t in fig.data if t.name == LAYER_LABELS["gradients"])
     xs = np.asarray(arrows.x, dtype=float)
-    from ganlab.viz.plots_step import _view  # the live view's arrows of the same points
+    # the live view's arrows of the same points
 
     live = arrow_segments(_view(trace, trace.d_phases[0].surface_after, np.zeros((0, 2)), trace.g_phase.fake_before,
                                 trace.g_phase.fake_before, trace.g_phase.arrows))
@@ -80,3 +80,72 @@ def test_g_update_draws_the_new_fakes_over_the_old(traced):
     assert names(fig)[-1] == LAYER_LABELS["fake"]
     assert "before G's update" in names(fig)
     np.testing.assert_allclose(np.column_stack([fig.data[-1].x, fig.data[-1].y]), trace.g_phase.fake_after)
+
+
+# ------------------------------------------------------------------ issue 22.7: say what is drawn
+def test_the_arrows_are_one_colour_in_every_picture_and_the_live_view(traced):
+    """They were orange in G's gradient sub-step and grey in G's update and in the live view."""
+    from ganlab.viz.plots import PALETTE, toy_view_figure
+    from ganlab.viz.raster import render_plot_square
+
+    trace, steps, centres = traced
+    for stage in ("g_grad", "g_update"):
+        fig = substep_figures(trace, steps[stage], centres)[0]
+        arrows = next(t for t in fig.data if t.name == LAYER_LABELS["gradients"])
+        assert arrows.line.color == arrows.marker.color == PALETTE["gradient"], stage
+    live = _view(trace, trace.d_phases[0].surface_after, np.zeros((0, 2)), trace.g_phase.fake_before,
+                 trace.g_phase.fake_before, trace.g_phase.arrows)
+    live_fig = toy_view_figure(live, ["gradients"], None)
+    assert next(t for t in live_fig.data if t.name == LAYER_LABELS["gradients"]).line.color == PALETTE["gradient"]
+    # the server-drawn live view: every inked pixel is a blend of white and the arrows' colour
+    pixels = np.asarray(render_plot_square(live, ["gradients"], None, 240, supersample=1)).reshape(-1, 3).astype(float)
+    inked = pixels[(pixels < 250).any(axis=1)]
+    assert len(inked) > 50
+    colour = np.array([int(PALETTE["gradient"][i:i + 2], 16) for i in (1, 3, 5)], dtype=float)
+    share = (255 - inked[:, 0]) / (255 - colour[0])  # how much of the colour each pixel holds
+    np.testing.assert_allclose(inked, 255 - share[:, None] * (255 - colour), atol=6)  # rounded per channel
+
+
+def test_arrow_scale_is_worked_by_hand():
+    """Gradients of 0.0036 in a 6-unit frame: the target length is 6% of 6 = 0.36, so the arrows are
+    drawn 100 times their length (and a gradient 10x longer is shortened to the same 0.36)."""
+    from ganlab.viz.plots import arrow_scale
+    from ganlab.kinds.toy_experiment import ToyView
+
+    starts = np.zeros((100, 2))
+    directions = np.tile([[0.0036, 0.0]], (100, 1))
+    directions[0] = [0.036, 0.0]  # one of 100: beyond the 95th percentile
+    view = ToyView(real=np.zeros((0, 2)), fake=starts, surface_x=np.zeros(2), surface_y=np.zeros(2),
+                   surface=np.zeros((2, 2)), surface_label="D(x)", arrow_from=starts, arrow_dir=directions,
+                   manifold=None, bounds=(-3.0, 3.0, -3.0, 3.0))
+    assert arrow_scale(view) == pytest.approx(100.0)
+    lengths = np.linalg.norm(np.diff(arrow_segments(view), axis=1)[:, 0], axis=1)
+    np.testing.assert_allclose(lengths, 0.36)
+
+
+def test_the_pictures_say_the_scale_the_arrows_are_drawn_at(traced):
+    """Beside "mean gradient length 0.0105" the arrows were drawn ~0.3 units long with no word of it."""
+    from ganlab.viz.plots import arrow_scale
+    from ganlab.viz.plots_step import arrow_note
+
+    trace, steps, centres = traced
+    live = _view(trace, trace.d_phases[0].surface_after, np.zeros((0, 2)), trace.g_phase.fake_before,
+                 trace.g_phase.fake_before, trace.g_phase.arrows)
+    scale = arrow_scale(live)
+    assert scale > 1
+    for stage, times in (("g_grad", ARROW_STRETCH * scale), ("g_update", scale)):
+        fig = substep_figures(trace, steps[stage], centres)[0]
+        assert [a.text for a in fig.layout.annotations] == [arrow_note(times)], stage
+    assert arrow_note(28.64) == "arrows drawn 28.6× the gradient (the longest 5% shortened)"
+    assert "mean gradient length" in dict(steps["g_grad"].numbers)
+
+
+def test_the_pictures_follow_the_view_range(traced):
+    """At step 0 the fakes are a speck near (0, 0): a zoomed View range must frame them here too."""
+    trace, steps, centres = traced
+    zoomed = (-0.5, 0.5, -0.25, 0.75)
+    for sub in steps.values():
+        for fig in substep_figures(trace, sub, centres, zoomed):
+            assert tuple(fig.layout.xaxis.range) == (-0.5, 0.5) and tuple(fig.layout.yaxis.range) == (-0.25, 0.75)
+    whole = substep_figures(trace, steps["g_grad"], centres)[0]
+    assert tuple(whole.layout.xaxis.range) == trace.bounds[:2]
