@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-import psutil
+import psutil  # noqa: E402
 
 MIB = 2**20
 ATTACK = {"data": "digits", "size": "32", "ch": "3", "w": "256", "bs": "4096", "ds": "10", "nd": "256"}

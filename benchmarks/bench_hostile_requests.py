@@ -30,10 +30,10 @@ from collections.abc import Callable
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import numpy as np
+import numpy as np  # noqa: E402
 
-from ganlab.data.drawn import DrawingCodeError, drawn_distribution, encode
-from ganlab.data.drawn_canvas import canvas_problem, parse_canvas
+from ganlab.data.drawn import DrawingCodeError, drawn_distribution, encode  # noqa: E402
+from ganlab.data.drawn_canvas import canvas_problem, parse_canvas  # noqa: E402
 
 CANVAS = (228, 228)
 

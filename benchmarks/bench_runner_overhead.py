@@ -140,9 +140,9 @@ def bare_rate(experiment, knobs, warmup: float, seconds: float, threads: int) ->
         opt_g.step()
         if ema is not None:
             with torch.no_grad():
-                for mine, live in zip(ema.parameters(), G.parameters()):
+                for mine, live in zip(ema.parameters(), G.parameters(), strict=False):
                     mine.lerp_(live, 1 - s.ema_decay)
-                for mine, live in zip(ema.buffers(), G.buffers()):
+                for mine, live in zip(ema.buffers(), G.buffers(), strict=False):
                     mine.copy_(live)
 
     deadline = time.perf_counter() + warmup
@@ -202,7 +202,7 @@ def main() -> None:
         print(f"round {i + 1}: runner {rates['runner'][-1]:8.1f} steps/s   bare loop {rates['bare'][-1]:8.1f} steps/s"
               f"   ratio {rates['runner'][-1] / rates['bare'][-1]:.3f}", flush=True)
     runner_mean, bare_mean = statistics.fmean(rates["runner"]), statistics.fmean(rates["bare"])
-    ratios = [r / b for r, b in zip(rates["runner"], rates["bare"])]
+    ratios = [r / b for r, b in zip(rates["runner"], rates["bare"], strict=False)]
     print(f"mean:    runner {runner_mean:8.1f} steps/s   bare loop {bare_mean:8.1f} steps/s"
           f"   ratio {runner_mean / bare_mean:.3f} (median of rounds {statistics.median(ratios):.3f}; target >= 0.95)")
     print(f"load average at the end {os.getloadavg()[0]:.2f}")

@@ -138,7 +138,7 @@ def main() -> None:
     if ratios["thread"]:
         print(f"sum of {k} / one, thread trainers:  median {med(ratios['thread']):.2f} "
               f"(rounds {', '.join(f'{x:.2f}' for x in ratios['thread'])}; before trainer processes 1.26-1.33 for 2)")
-    pairs = [o / h for o, h in zip(page_open, headless)]
+    pairs = [o / h for o, h in zip(page_open, headless, strict=False)]
     print(f"trainer speed with its page open / headless: median of rounds {med(pairs):.2f}, medians "
           f"{med(page_open):.0f} / {med(headless):.0f} = {med(page_open) / med(headless):.2f} (target >= 0.95)")
     print(f"at the end: {app_sessions.load_text()}")

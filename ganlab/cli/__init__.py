@@ -44,7 +44,7 @@ from pathlib import Path
 from typing import Sequence
 
 import ganlab
-from ganlab.cli.common import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_USAGE, UsageError, _image_names, _image_presets
+from ganlab.cli.common import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_USAGE, UsageError, image_data_names, image_preset_table
 from ganlab.cli.runs import cmd_eval, cmd_export, cmd_runs, cmd_sample
 from ganlab.cli.train import cmd_train
 from ganlab.cli.fields import add_field_flags
@@ -62,7 +62,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _toy_names() -> list[str]:
-    from ganlab.settings.config import DRAWN_DATA
+    from ganlab.data.drawn import DRAWN_DATA
     from ganlab.data.toy import TOY_DISTRIBUTIONS
 
     return [*TOY_DISTRIBUTIONS, DRAWN_DATA]  # drawn: with --drawing CODE, a playground link's draw= value
@@ -73,7 +73,7 @@ def _train_epilog() -> str:
     from ganlab.data.toy import TOY_DISTRIBUTIONS
 
     presets = "\n".join(f"  {p.name:<14} {p.description}" for p in PRESETS.values())
-    image_presets = "\n".join(f"  {p.name:<14} {p.label}" for p in _image_presets().values()) or "  (none)"
+    image_presets = "\n".join(f"  {p.name:<14} {p.label}" for p in image_preset_table().values()) or "  (none)"
     data = "\n".join(f"  {d.name:<14} {d.description}" for d in TOY_DISTRIBUTIONS.values())
     images = "\n".join(f"  {d.name:<14} {d.title}" for d in IMAGE_SOURCES.values())
     return f"""\
@@ -132,7 +132,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"ganlab {ganlab.__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for add in (_add_train, _add_sample, _add_eval, _add_runs, _add_export):
+        add(commands)
+    return parser
 
+
+def _add_train(commands: argparse._SubParsersAction) -> None:
     train = commands.add_parser(
         "train",
         help="train a GAN (2D toy data, your points, or images) and save the run",
@@ -141,10 +146,16 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=_train_epilog(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    run = train.add_argument_group("run")
+    _add_run_flags(train.add_argument_group("run"))
+    add_field_flags(train)  # every setting of both kinds of run (ganlab.settings.fields)
+    train.set_defaults(handler=cmd_train)
+
+
+def _add_run_flags(run: argparse._ArgumentGroup) -> None:
+    """`ganlab train`'s flags other than the settings fields: the data, the length, where it is written."""
     run.add_argument("--config", type=Path, metavar="FILE", help="settings from a .json or .toml file")
     source = run.add_mutually_exclusive_group()
-    source.add_argument("--data", choices=_toy_names() + _image_names(), metavar="NAME",
+    source.add_argument("--data", choices=_toy_names() + image_data_names(), metavar="NAME",
                         help="2D distribution or image dataset: %(choices)s (default: ring)")
     source.add_argument("--csv", metavar="FILE", type=Path,
                         help="train on your own 2D points: a CSV with two numeric columns")
@@ -153,7 +164,7 @@ def build_parser() -> argparse.ArgumentParser:
     source.add_argument("--resume", metavar="RUN", help="continue a saved run (name or path) for --steps more steps")
     run.add_argument("--preset", metavar="NAME",
                      help=f"recipe to start from: 2D {', '.join(PRESETS)} (default: default); "
-                          f"images: {', '.join(_image_presets()) or 'none'}")
+                          f"images: {', '.join(image_preset_table()) or 'none'}")
     run.add_argument("--steps", type=int, metavar="N",
                      help="training steps (each: --d-steps D updates, then one G update); required")
     where = run.add_mutually_exclusive_group()
@@ -175,9 +186,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("-q", "--quiet", action="store_true", default=None, help="no progress output")
 
     run.add_argument("--max-images", type=int, metavar="N", help="images: train on a random subset of N images")
-    add_field_flags(train)  # every setting of both kinds of run (ganlab.settings.fields)
-    train.set_defaults(handler=cmd_train)
 
+
+def _add_sample(commands: argparse._SubParsersAction) -> None:
     sample = commands.add_parser("sample", help="draw samples from a saved run into a PNG or .npy",
                                  description="Draw samples from a saved run's generator (its EMA average when saved). "
                                  ".png: an 8-column grid (2D runs: a scatter over the real data); .npy: the raw "
@@ -190,6 +201,8 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--no-ema", action="store_true", help="use the live generator, not its EMA average")
     sample.set_defaults(handler=cmd_sample)
 
+
+def _add_eval(commands: argparse._SubParsersAction) -> None:
     evaluate = commands.add_parser("eval", help="measure a saved run's generator and print the metrics",
                                    description="Measure a saved run's weights with the metrics the app shows "
                                    "(needs the run's data: built-in, embedded in the run, or under $GANLAB_DATA_DIR).")
@@ -198,12 +211,16 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--json", action="store_true", help="print the metrics as one JSON object")
     evaluate.set_defaults(handler=cmd_eval)
 
+
+def _add_runs(commands: argparse._SubParsersAction) -> None:
     runs = commands.add_parser("runs", help="list the saved runs",
                                description="List the runs folder ($GANLAB_RUNS_DIR, default ./runs), newest first.")
     runs.add_argument("--runs-dir", type=Path, metavar="DIR", help="the runs folder")
     runs.add_argument("--json", action="store_true", help="one JSON object per run")
     runs.set_defaults(handler=cmd_runs)
 
+
+def _add_export(commands: argparse._SubParsersAction) -> None:
     export = commands.add_parser("export", help="export generated samples for data augmentation (.zip or .npz)",
                                  description="Write N generated samples: .zip of PNGs (conditional runs: one folder "
                                  "per class and labels.csv) or .npz (images uint8 (N, H, W, C) + labels + class_names; "
@@ -215,7 +232,6 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--no-ema", action="store_true", help="use the live generator, not its EMA average")
     export.add_argument("--force", action="store_true", help="overwrite FILE")
     export.set_defaults(handler=cmd_export)
-    return parser
 
 
 # ------------------------------------------------------------------ entry

@@ -11,13 +11,13 @@ class UsageError(Exception):
     """Bad input: reported on one line, exit status 2."""
 
 
-def _image_names() -> list[str]:
+def image_data_names() -> list[str]:
     from ganlab.data.image_sources import IMAGE_SOURCES
 
     return list(IMAGE_SOURCES)
 
 
-def _image_presets() -> dict[str, Any]:
+def image_preset_table() -> dict[str, Any]:
     try:
         from ganlab.settings.image_presets import IMAGE_PRESETS
     except ImportError:  # the image recipes are optional here: fall back to the structure's defaults
@@ -25,7 +25,7 @@ def _image_presets() -> dict[str, Any]:
     return dict(IMAGE_PRESETS)
 
 
-def _pick_device(name: str) -> str:
+def pick_device(name: str) -> str:
     import torch
 
     if name == "auto":
@@ -35,7 +35,7 @@ def _pick_device(name: str) -> str:
     return name
 
 
-def _fmt(value: float | None, spec: str = ".3f") -> str:
+def terminal_number(value: float | None, spec: str = ".3f") -> str:
     from ganlab.formatting import format_number
 
     return format_number(value, spec, missing="-")  # plain ASCII for terminals

@@ -22,11 +22,6 @@ def _table(kind: str) -> tuple[tuple[F.Field, ...], tuple[F.Shorthand, ...]]:
     return get_kind(kind).fields()
 
 
-def flag_fields(kind: str) -> list[F.Field]:
-    """The fields of one kind of run that are set by their own flag."""
-    return [f for f in _table(kind)[0] if f.key not in SOURCE_KEYS]
-
-
 def kind_flags(kind: str) -> set[str]:
     """Every flag dest (fields and shorthands) that applies to `kind` (a ganlab.kinds name)."""
     fields, shorthands = _table(kind)

@@ -8,7 +8,7 @@ from typing import TextIO
 
 from tqdm import tqdm
 
-from ganlab.cli.common import _fmt
+from ganlab.cli.common import terminal_number
 
 
 def _fmt_duration(seconds: float) -> str:
@@ -38,12 +38,12 @@ class Progress:
     def _text(self, step: int, rate: float, latest: dict[str, float], latest_eval: dict[str, float], elapsed: float) -> str:
         share = step / self.total
         parts = [f"{step:>{len(f'{self.total:,}')},}/{self.total:,} steps", f"{share:4.0%}",
-                 f"{_fmt(rate, ',.0f')} steps/s",
-                 f"D {_fmt(latest.get('d_loss'))}", f"G {_fmt(latest.get('g_loss'))}"]
+                 f"{terminal_number(rate, ',.0f')} steps/s",
+                 f"D {terminal_number(latest.get('d_loss'))}", f"G {terminal_number(latest.get('g_loss'))}"]
         if self.modes_total is not None and "modes_covered" in latest_eval:
             parts.append(f"modes {latest_eval['modes_covered']:.0f}/{self.modes_total}")
         elif "js_hist" in latest_eval:
-            parts.append(f"JS {_fmt(latest_eval['js_hist'])}")
+            parts.append(f"JS {terminal_number(latest_eval['js_hist'])}")
         if step < self.total and rate > 0:
             parts.append(f"ETA {_fmt_duration((self.total - step) / rate)}")
         else:

@@ -7,8 +7,9 @@ import json
 from pathlib import Path
 from typing import Callable
 
-from ganlab.cli.common import EXIT_OK, UsageError, _pick_device
-from ganlab.metrics.names import KIND_LABELS, best_text
+from ganlab.cli.common import EXIT_OK, UsageError, pick_device
+from ganlab.kinds import KIND_LABELS
+from ganlab.metrics.names import best_text
 
 
 def _run_dir(args: argparse.Namespace) -> Path:
@@ -51,7 +52,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from ganlab.runs.sampling import evaluate_run
 
     run = _run_dir(args)
-    metrics, config = evaluate_run(run, _pick_device(args.device))
+    metrics, config = evaluate_run(run, pick_device(args.device))
     if args.json:
         print(json.dumps({"run": run.name, "step": config.get("step"), "metrics": metrics}))
         return EXIT_OK
@@ -84,5 +85,5 @@ def cmd_runs(args: argparse.Namespace) -> int:
         rows.append((r.name, KIND_LABELS.get(r.kind, r.kind), r.data, r.loss, f"{r.step:,}", status, best_text(r.best)))
     widths = [max(len(row[i]) for row in rows) for i in range(6)]
     for row in rows:
-        print("  ".join(cell.ljust(w) for cell, w in zip(row[:6], widths)) + "  " + row[6])
+        print("  ".join(cell.ljust(w) for cell, w in zip(row[:6], widths, strict=False)) + "  " + row[6])
     return EXIT_OK

@@ -7,9 +7,10 @@ import json
 from pathlib import Path
 from typing import Any, Mapping
 
-from ganlab.cli.common import UsageError, _image_names, _image_presets
+from ganlab.cli.common import UsageError, image_data_names, image_preset_table
 from ganlab.cli.fields import all_flag_dests, apply_flags, wrong_kind_flag
-from ganlab.settings.config import DRAWN_DATA, Knobs
+from ganlab.data.drawn import DRAWN_DATA
+from ganlab.settings.config import Knobs
 from ganlab.settings.presets import get_preset
 from ganlab.kinds import GanKind
 from ganlab.kinds.image import IMAGE
@@ -85,14 +86,14 @@ def merge_settings(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, 
     return structure, knobs
 
 
-def _merge(base: Mapping[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]:
+def deep_merge(base: Mapping[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]:
     out = dict(base)
     for key, value in changes.items():
-        out[key] = _merge(out[key], value) if isinstance(value, Mapping) and isinstance(out.get(key), Mapping) else value
+        out[key] = deep_merge(out[key], value) if isinstance(value, Mapping) and isinstance(out.get(key), Mapping) else value
     return out
 
 
-def _apply_knob_flags(args: argparse.Namespace, knobs: Knobs) -> Knobs:
+def apply_knob_flags(args: argparse.Namespace, knobs: Knobs) -> Knobs:
     """The knob flags given, over `knobs` (a resumed run's, or the preset's)."""
     return Knobs.from_dict(apply_flags(args, {"knobs": knobs.to_dict()}, TOY.name, live_only=True)["knobs"])
 
@@ -102,8 +103,8 @@ def _layered(args: argparse.Namespace, kind: GanKind, structure: Any, knobs: Kno
     """The preset's settings, then the --config tables (checked on their own, so a bad file is
     reported as such), then the flags (ganlab.cli.fields)."""
     structure_cls = kind.structure_class
-    tree = {"structure": _merge(structure.to_dict(), structure_table or {}),
-            "knobs": _merge(knobs.to_dict(), knobs_table or {})}
+    tree = {"structure": deep_merge(structure.to_dict(), structure_table or {}),
+            "knobs": deep_merge(knobs.to_dict(), knobs_table or {})}
     structure_cls.from_dict(tree["structure"])
     Knobs.from_dict(tree["knobs"])
     apply_flags(args, tree, kind.name)
@@ -130,7 +131,7 @@ def resolve_image_config(args: argparse.Namespace, dataset, structure_table: Map
 
     base = ImageStructure(dataset=dataset.name, image_size=dataset.image_size, channels=dataset.channels,
                           num_classes=dataset.num_classes, conditional=False, seed=args.seed or 0)
-    presets = _image_presets()
+    presets = image_preset_table()
     name = args.preset or next(iter(presets), None)
     if name is not None and name not in presets:
         raise UsageError(f"unknown image preset {name!r}; choose one of {', '.join(presets) or '(none available)'}")
@@ -138,7 +139,7 @@ def resolve_image_config(args: argparse.Namespace, dataset, structure_table: Map
     return _layered(args, IMAGE, structure, knobs, structure_table, knobs_table)
 
 
-def _check_run_args(args: argparse.Namespace) -> None:
+def check_run_args(args: argparse.Namespace) -> None:
     if args.steps is None:
         raise UsageError("give the number of training steps (--steps N, or `steps` in --config)")
     if not 1 <= args.steps <= MAX_STEPS:
@@ -151,7 +152,7 @@ def _check_run_args(args: argparse.Namespace) -> None:
         raise UsageError(f"--save-every must be between 0 and 86400 seconds, got {args.save_every}")
     if args.max_images is not None and args.max_images < 1:
         raise UsageError(f"--max-images must be at least 1, got {args.max_images}")
-    is_image = args.images is not None or (args.data in _image_names())
+    is_image = args.images is not None or (args.data in image_data_names())
     if args.resume is None:
         wrong = wrong_kind_flag(args, (IMAGE if is_image else TOY).name)
         if wrong:

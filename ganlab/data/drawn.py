@@ -21,9 +21,10 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from ganlab.settings.config import DRAWN_DATA
 from ganlab.data.points_csv import EmpiricalSampler
 from ganlab.data.toy import ToyDistribution
+
+DRAWN_DATA = "drawn"  # the 2D data set's name for points the user draws
 
 BOUNDS = (-3.0, 3.0, -3.0, 3.0)  # x_min, x_max, y_min, y_max: the canvas and the playground's view
 GRID = 1024  # cells per axis: one cell is 6/1024 ≈ 0.006 data units
@@ -263,7 +264,7 @@ def sample_drawing(drawing: Drawing, n: int, rng: np.random.Generator) -> np.nda
     weights = np.array([max(seg.sum(), CLICK_LENGTH) for seg in lengths])
     which = rng.choice(len(weights), size=n, p=weights / weights.sum())
     out = np.empty((n, 2))
-    for i, (s, seg) in enumerate(zip(drawing.strokes, lengths)):
+    for i, (s, seg) in enumerate(zip(drawing.strokes, lengths, strict=False)):
         idx = np.flatnonzero(which == i)
         if not len(idx):
             continue

@@ -129,7 +129,8 @@ def parse_canvas(json_data: Mapping[str, Any] | None, size: tuple[float, float],
                 if not len(px):
                     continue
                 px = _placed(px, obj)
-                sd_px = _num(obj.get("strokeWidth", 1)) / 2 * (abs(_num(obj.get("scaleX", 1))) + abs(_num(obj.get("scaleY", 1)))) / 2
+                stretch = (abs(_num(obj.get("scaleX", 1))) + abs(_num(obj.get("scaleY", 1)))) / 2
+                sd_px = _num(obj.get("strokeWidth", 1)) / 2 * stretch
             elif kind == "circle":
                 centre, sd_px = _circle_centre(obj)
                 px = centre[None, :]

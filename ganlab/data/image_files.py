@@ -29,7 +29,7 @@ import numpy as np
 import torch
 from PIL import Image, ImageOps
 
-from ganlab.settings.config import IMAGE_CHANNELS, IMAGE_SIZES, NUM_CLASSES_RANGE
+from ganlab.limits import IMAGE_CHANNELS, IMAGE_SIZES, NUM_CLASSES_RANGE
 from ganlab.data.images import ImageDataset
 from ganlab.data.zip_members import (
     ARCHIVE_EXTENSIONS, MemberSkipped, directory_entries_at_most, is_link, read_member,
@@ -184,21 +184,7 @@ def _check_args(image_size: int, channels: int) -> None:
 
 def _load_entries(entries: list[_Entry], report: LoadReport, where: str, name: str, image_size: int, channels: int,
                   max_files: int, max_bytes: int, max_pixels: int) -> tuple[ImageDataset, LoadReport]:
-    candidates = []
-    for e in entries:
-        suffix = Path(e.parts[-1]).suffix.lower()
-        if suffix in IMAGE_EXTENSIONS:
-            candidates.append(e)
-        else:
-            report.skip(ARCHIVE if suffix in ARCHIVE_EXTENSIONS else NOT_IMAGE, e.shown)
-    if len(candidates) > max_files:
-        raise ImageFilesError(f"{where} holds {len(candidates):,} image files; the limit is {max_files:,}. "
-                              "Use a smaller selection.")
-    total = sum(e.size for e in candidates)
-    if total > max_bytes:
-        raise ImageFilesError(f"the image files in {where} come to {total / 2**20:.1f} MB; the limit is "
-                              f"{max_bytes / 2**20:.0f} MB. Use fewer or smaller images.")
-    candidates = _strip_wrapper(sorted(candidates, key=lambda e: e.parts))
+    candidates = _candidates(entries, report, where, max_files, max_bytes)
     folders = sorted({e.parts[0] for e in candidates if len(e.parts) > 1})
     labelled = len(folders) >= 2
     arrays, labels = [], []
@@ -232,6 +218,31 @@ def _load_entries(entries: list[_Entry], report: LoadReport, where: str, name: s
         found = f"no readable images ({report.skipped_text()})" if report.skipped else "no image files"
         raise ImageFilesError(f"{where} has {found}. Use PNG, JPEG, BMP, GIF, WebP or TIFF files, "
                               "optionally one subfolder per class.")
+    return _dataset(arrays, labels, labelled, name, report), report
+
+
+def _candidates(entries: list[_Entry], report: LoadReport, where: str, max_files: int, max_bytes: int) -> list[_Entry]:
+    """The entries that look like images, sorted, their count and total size checked before any is read."""
+    candidates = []
+    for e in entries:
+        suffix = Path(e.parts[-1]).suffix.lower()
+        if suffix in IMAGE_EXTENSIONS:
+            candidates.append(e)
+        else:
+            report.skip(ARCHIVE if suffix in ARCHIVE_EXTENSIONS else NOT_IMAGE, e.shown)
+    if len(candidates) > max_files:
+        raise ImageFilesError(f"{where} holds {len(candidates):,} image files; the limit is {max_files:,}. "
+                              "Use a smaller selection.")
+    total = sum(e.size for e in candidates)
+    if total > max_bytes:
+        raise ImageFilesError(f"the image files in {where} come to {total / 2**20:.1f} MB; the limit is "
+                              f"{max_bytes / 2**20:.0f} MB. Use fewer or smaller images.")
+    return _strip_wrapper(sorted(candidates, key=lambda e: e.parts))
+
+
+def _dataset(arrays: list[np.ndarray], labels: list[str | None], labelled: bool, name: str,
+             report: LoadReport) -> ImageDataset:
+    """The decoded images as a dataset, labelled by class folder when there are 2 to NUM_CLASSES_RANGE[1]."""
     images = torch.from_numpy(np.stack(arrays))
     class_names = sorted({c for c in labels if c is not None})
     if len(class_names) >= 2 and len(class_names) <= NUM_CLASSES_RANGE[1]:
@@ -245,7 +256,7 @@ def _load_entries(entries: list[_Entry], report: LoadReport, where: str, name: s
         elif labelled:
             report.note = "Only one class folder had readable images: loaded without labels."
         dataset = ImageDataset(images, name=name)
-    return dataset, report
+    return dataset
 
 
 def _read_file(path: Path, size: int, counter: list[int]) -> bytes:

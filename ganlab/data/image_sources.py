@@ -17,14 +17,14 @@ import os
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Protocol
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from ganlab.settings.config import IMAGE_CHANNELS, IMAGE_SIZES, ImageStructure
+from ganlab.limits import IMAGE_CHANNELS, IMAGE_SIZES
 from ganlab.data.images import ImageDataset
 
 log = logging.getLogger(__name__)
@@ -277,7 +277,16 @@ IMAGE_SOURCES: dict[str, ImageSource] = {
 
 
 # ------------------------------------------------------------------ dataset vs structure
-def check_for_structure(dataset: ImageDataset, structure: ImageStructure) -> None:
+class ImageShape(Protocol):
+    """What a dataset is checked against: an `ImageStructure` (ganlab.settings.config, a layer above)."""
+
+    image_size: int
+    channels: int
+    conditional: bool
+    num_classes: int
+
+
+def check_for_structure(dataset: ImageDataset, structure: ImageShape) -> None:
     """Raise DatasetMismatch, naming every difference and its fix, when `dataset` cannot
     train `structure` (image size, channels; labels and class count for a conditional GAN).
     The same conditions as ImageExperiment's own checks, worded for a user."""

@@ -20,8 +20,9 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from ganlab.settings.config import USER_DATA
 from ganlab.data.toy import ToyDistribution
+
+USER_DATA = "csv"  # the 2D data set's name for points the user uploads
 
 MAX_CSV_BYTES = 20 * 1024 * 1024
 MAX_POINTS = 200_000
@@ -166,24 +167,8 @@ def load_points_csv(content: bytes | str | BinaryIO, *, max_bytes: int | None = 
     max_bytes = MAX_CSV_BYTES if max_bytes is None else max_bytes
     max_points = MAX_POINTS if max_points is None else max_points
     max_bad_rows = MAX_BAD_ROWS if max_bad_rows is None else max_bad_rows
-    if isinstance(content, str):
-        text: io.TextIOBase = io.StringIO(content)
-        head = content[:4096]
-    else:
-        if isinstance(content, (bytes, bytearray, memoryview)):
-            if len(content) > max_bytes:
-                raise PointsFileError(f"the file is {len(content) / 2**20:.1f} MB; the limit is "
-                                      f"{max_bytes / 2**20:.0f} MB. Use a sample of your data")
-            content = io.BytesIO(content)
-        raw = io.BufferedReader(_CountingReader(content, max_bytes))
-        head = raw.peek(4096)[:4096].decode("utf-8-sig", errors="ignore")
-        text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline=None)
-    try:
-        # blank lines (CRLF ones especially) make the sniffer give up; they are skipped below anyway
-        sample = "\n".join(line for line in head.splitlines()[:-1] or head.splitlines() if line.strip())
-        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t ")
-    except csv.Error:
-        dialect = csv.excel
+    text, head = _open_text(content, max_bytes)
+    dialect = _sniff(head)
     report = PointsImport(np.zeros((0, 2), np.float32))
     xs, first, header = [], True, False
     try:
@@ -219,15 +204,44 @@ def load_points_csv(content: bytes | str | BinaryIO, *, max_bytes: int | None = 
     except UnicodeDecodeError:
         raise PointsFileError("the file is not UTF-8 text; save it as a plain CSV (UTF-8)") from None
     report.points = np.asarray(xs, dtype=np.float32).reshape(-1, 2)
+    _check_enough(report, header)
+    return report
+
+
+def _open_text(content: bytes | str | BinaryIO, max_bytes: int) -> tuple[io.TextIOBase, str]:
+    """The content as text read with its size capped, and its first 4 KiB for the sniffer."""
+    if isinstance(content, str):
+        return io.StringIO(content), content[:4096]
+    if isinstance(content, (bytes, bytearray, memoryview)):
+        if len(content) > max_bytes:
+            raise PointsFileError(f"the file is {len(content) / 2**20:.1f} MB; the limit is "
+                                  f"{max_bytes / 2**20:.0f} MB. Use a sample of your data")
+        content = io.BytesIO(content)
+    raw = io.BufferedReader(_CountingReader(content, max_bytes))
+    head = raw.peek(4096)[:4096].decode("utf-8-sig", errors="ignore")
+    return io.TextIOWrapper(raw, encoding="utf-8-sig", newline=None), head
+
+
+def _sniff(head: str) -> type[csv.Dialect] | csv.Dialect:
+    try:
+        # blank lines (CRLF ones especially) make the sniffer give up; they are skipped anyway
+        sample = "\n".join(line for line in head.splitlines()[:-1] or head.splitlines() if line.strip())
+        return csv.Sniffer().sniff(sample, delimiters=",;\t ")
+    except csv.Error:
+        return csv.excel
+
+
+def _check_enough(report: PointsImport, header: bool) -> None:
+    """Raise PointsFileError when fewer than MIN_POINTS usable points were read."""
+    n = len(report.points)
     if report.rows == 0:
         raise PointsFileError("the file has a header row and no points" if header else "the file is empty")
-    if len(xs) < MIN_POINTS:
-        found = f"only {len(xs)} point{'s' * (len(xs) != 1)}" if xs else "no usable points"
+    if n < MIN_POINTS:
+        found = f"only {n} point{'s' * (n != 1)}" if n else "no usable points"
         if not report.bad:
             raise PointsFileError(f"{found}; at least {MIN_POINTS} are needed")
         raise PointsFileError(f"{found}; at least {MIN_POINTS} are needed ({report.bad_text()}). Every row needs two "
                               f"numbers x, y within ±{MAX_ABS_VALUE:,.0f}")
-    return report
 
 
 def read_points_csv(content: bytes | str | BinaryIO, **limits: int) -> np.ndarray:
@@ -254,4 +268,5 @@ def empirical_distribution(points: np.ndarray, label: str = "Uploaded points") -
     lo, hi = points.min(axis=0), points.max(axis=0)
     pad = np.maximum((hi - lo) * 0.25, 1e-3)
     bounds = (float(lo[0] - pad[0]), float(hi[0] + pad[0]), float(lo[1] - pad[1]), float(hi[1] + pad[1]))
-    return ToyDistribution(USER_DATA, label, sample, bounds, description=f"{len(points):,} points from a CSV file.", points=points)
+    return ToyDistribution(USER_DATA, label, sample, bounds, description=f"{len(points):,} points from a CSV file.",
+                           points=points)

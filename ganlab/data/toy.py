@@ -70,7 +70,8 @@ def gaussian_mixture_sampler(centres: np.ndarray, sd: np.ndarray, weights: np.nd
     return GaussianMixtureSampler(centres, sd, weights)
 
 
-def _mixture(name: str, label: str, centres: np.ndarray, sd: float | np.ndarray, bounds, weights=None, description="") -> ToyDistribution:
+def _mixture(name: str, label: str, centres: np.ndarray, sd: float | np.ndarray, bounds, weights=None,
+             description="") -> ToyDistribution:
     sd_arr = np.broadcast_to(np.asarray(sd, dtype=np.float64), (len(centres),)).copy()
     w = None if weights is None else np.asarray(weights, dtype=np.float64) / np.sum(weights)
     return ToyDistribution(

@@ -12,7 +12,7 @@ import copy
 import torch
 from torch import nn
 
-from ganlab.settings.config import EMA_DECAY_RANGE as DECAY_RANGE
+from ganlab.limits import EMA_DECAY_RANGE as DECAY_RANGE
 
 
 class GeneratorEMA:
@@ -48,8 +48,8 @@ class GeneratorEMA:
         live = list(generator.parameters())
         if len(averaged) != len(live):
             raise ValueError("the generator's parameters no longer match the averaged copy's")
-        for mine, theirs in zip(averaged, live):
+        for mine, theirs in zip(averaged, live, strict=False):
             mine.lerp_(theirs.detach(), 1.0 - d)
-        for mine, theirs in zip(self.module.buffers(), generator.buffers()):
+        for mine, theirs in zip(self.module.buffers(), generator.buffers(), strict=False):
             mine.copy_(theirs)
         self.updates += 1

@@ -80,4 +80,5 @@ class BoundedHistory:
     def last(self) -> dict[str, float]:
         if not self._size:
             return {}
-        return {c: float(self._values[self._size - 1, i]) for c, i in self._index.items() if not math.isnan(self._values[self._size - 1, i])}
+        last = self._values[self._size - 1]
+        return {c: float(last[i]) for c, i in self._index.items() if not math.isnan(last[i])}

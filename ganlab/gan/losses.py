@@ -117,3 +117,11 @@ def loss_label(name: str) -> str:
     """A loss's readable name ("Least squares (LSGAN)"); an unknown key as it is."""
     loss = LOSSES.get(name)
     return loss.label if loss is not None else str(name)
+
+
+DISPLAY_LABELS = {"probability": "P(real)", "target": "D(x)", "critic": "critic value"}  # by `display`
+
+
+def score_label(loss: str) -> str:
+    """What D's output is called for `loss`: "P(real)", "D(x)" (LSGAN) or "critic value"."""
+    return DISPLAY_LABELS[get_loss(loss).display]

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Callable, Protocol
+from typing import TYPE_CHECKING, Callable, Protocol
 
 import torch
 from torch import Tensor, nn
 
-from ganlab.settings.config import Knobs, OptimizerKnobs
 from ganlab.gan.losses import AdversarialLoss, get_loss
 from ganlab.gan.regularizers import gradient_penalty_at, interpolates, mode_seeking_penalty, r1_penalty
+
+if TYPE_CHECKING:  # annotations only: settings sit above nets and the step
+    from ganlab.settings.config import Knobs, OptimizerKnobs
 
 RECORD_KEYS = (
     "d_loss", "g_loss", "d_penalty", "d_real", "d_fake", "d_grad_norm", "g_grad_norm", "wasserstein",

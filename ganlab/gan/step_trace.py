@@ -13,17 +13,18 @@ the sub-steps a page walks through.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
 from torch import Tensor
 
-from ganlab.settings.config import Knobs
-from ganlab.viz.display import DISPLAY_LABELS
+from ganlab.gan.losses import DISPLAY_LABELS
 from ganlab.gan.losses import get_loss
 from ganlab.gan.step import GanParts, train_step
-from ganlab.kinds import kind_of
+
+if TYPE_CHECKING:  # annotations only: settings sit above nets and the step
+    from ganlab.settings.config import Knobs
 
 MAX_POINTS = 512  # points kept per cloud (the batch's first ones); the numbers use the whole batch
 
@@ -103,7 +104,7 @@ class StepRecorder:
 
     @classmethod
     def for_experiment(cls, parts: GanParts, experiment: Any, knobs: Knobs) -> "StepRecorder":
-        if not kind_of(experiment).draws_the_plane:
+        if not callable(getattr(experiment, "surface_grid", None)):  # the 2D kind's (its `draws_the_plane`)
             raise SlowMotionUnavailable("The slow-motion step draws the 2D plane, so it is for 2D playground runs.")
         xs, ys, grid = experiment.surface_grid()
         return cls(parts, knobs, grid, (len(ys), len(xs)))

@@ -14,8 +14,9 @@ from ganlab.kinds.image import IMAGE
 from ganlab.kinds.toy import TOY
 
 KINDS: dict[str, GanKind] = {k.name: k for k in (TOY, IMAGE)}
+KIND_LABELS = {kind.name: kind.label for kind in KINDS.values()}  # a run's kind as people say it
 
-__all__ = ["KINDS", "NET_INIT_LOCK", "GanKind", "UnknownKind", "draw_noise", "get_kind", "kind_of"]
+__all__ = ["KINDS", "KIND_LABELS", "NET_INIT_LOCK", "GanKind", "UnknownKind", "draw_noise", "get_kind", "kind_of"]
 
 
 class UnknownKind(KeyError):

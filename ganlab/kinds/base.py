@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 import torch
 from torch import Tensor, nn
@@ -25,6 +25,17 @@ def draw_noise(noise: str, n: int, dim: int, generator: torch.Generator) -> Tens
     if noise == "uniform":
         return torch.rand(n, dim, generator=generator) * 2 - 1
     return torch.randn(n, dim, generator=generator)
+
+
+def seeded_nets(make_nets: Callable[[Any], tuple[nn.Module, nn.Module]], structure: Any,
+                device: str | torch.device = "cpu") -> tuple[nn.Module, nn.Module]:
+    """(generator, discriminator) from `make_nets(structure)`, initialised from the structure's seed:
+    the same weights every time, whatever else runs. The one place nets are built from a structure
+    (a kind's `build_nets`, and the experiments, which get the kind's `make_nets` passed down)."""
+    with NET_INIT_LOCK, torch.random.fork_rng(devices=[]):
+        torch.manual_seed(structure.seed)
+        G, D = make_nets(structure)
+    return G.to(device), D.to(device)
 
 
 class GanKind:
@@ -56,7 +67,8 @@ class GanKind:
         raise NotImplementedError
 
     def structure_from_dict(self, data: Any) -> Any:
-        return self.structure_class.from_dict(data)
+        cls: Any = self.structure_class  # a structure dataclass: it has from_dict
+        return cls.from_dict(data)
 
     # ------------------------------------------------------------ nets and noise
     def make_nets(self, structure: Any) -> tuple[nn.Module, nn.Module]:
@@ -64,12 +76,8 @@ class GanKind:
         raise NotImplementedError
 
     def build_nets(self, structure: Any, device: str | torch.device = "cpu") -> tuple[nn.Module, nn.Module]:
-        """(generator, discriminator) initialised from the structure's seed: the same weights
-        every time, whatever else runs. The one place nets are built from a structure."""
-        with NET_INIT_LOCK, torch.random.fork_rng(devices=[]):
-            torch.manual_seed(structure.seed)
-            G, D = self.make_nets(structure)
-        return G.to(device), D.to(device)
+        """(generator, discriminator) initialised from the structure's seed (see `seeded_nets`)."""
+        return seeded_nets(self.make_nets, structure, device)
 
     def noise(self, structure: Any, n: int, generator: torch.Generator) -> Tensor:
         return draw_noise(self.noise_name(structure), n, structure.noise_dim, generator)

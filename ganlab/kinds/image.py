@@ -42,9 +42,9 @@ class ImageKind(GanKind):
         return F.IMAGE_FIELDS, F.KNOB_SHORTHANDS
 
     def make_nets(self, structure: Any) -> tuple[nn.Module, nn.Module]:
-        from ganlab.nets.image_nets import image_discriminator, image_generator
+        from ganlab.nets.image_nets import image_nets
 
-        return image_generator(structure), image_discriminator(structure)  # DCGAN init (dcgan_init)
+        return image_nets(structure)  # DCGAN init (dcgan_init)
 
     def num_classes(self, structure: Any) -> int:
         return structure.net_classes
@@ -147,7 +147,7 @@ class ImageKind(GanKind):
         return grid_png(torch.from_numpy(samples), channels), f"a grid of {len(samples)} samples, 8 per row"
 
     def export(self, samples: Any, labels: Any, names: list[str], out: Path) -> str:
-        from ganlab.runs.sampling import write_image_export
+        from ganlab.storage.image_export import write_image_export
 
         return write_image_export(samples, labels, names, out)
 

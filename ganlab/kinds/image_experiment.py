@@ -13,7 +13,8 @@ from torchvision.utils import make_grid
 
 from ganlab.settings.config import ImageStructure, Knobs
 from ganlab.data.images import ImageDataset
-from ganlab.kinds.image import IMAGE
+from ganlab.kinds.base import seeded_nets
+from ganlab.nets.image_nets import image_nets
 from ganlab.gan.ema import GeneratorEMA
 from ganlab.gan.step import GanParts, make_optimizer
 from ganlab.gan.timeline import Frame, GridTimeline
@@ -39,7 +40,7 @@ class ImageExperiment:
     """An image GAN on `dataset`, whose images must match the structure's size and channels
     (and, for a conditional GAN, whose labels must have the structure's number of classes)."""
 
-    kind = IMAGE.name
+    kind = "image"  # ganlab.kinds.image.IMAGE's name (the kind is never imported back)
 
     def __init__(self, structure: ImageStructure, dataset: ImageDataset, device: str | torch.device = "cpu") -> None:
         s = structure
@@ -62,6 +63,7 @@ class ImageExperiment:
         self.eval_noise = torch.randn(EVAL_SAMPLES, s.noise_dim, generator=fixed).to(self.device)
         self.eval_labels = (torch.arange(EVAL_SAMPLES) % k).to(self.device) if k else None
         # the grid: conditional -> one row per class, the same z down each column
+        self.grid_labels: torch.Tensor | None
         if k:
             column_noise = torch.randn(GRID_COLUMNS, s.noise_dim, generator=fixed)
             self.grid_noise = column_noise.repeat(k, 1).to(self.device)
@@ -87,7 +89,7 @@ class ImageExperiment:
 
     def build(self, knobs: Knobs) -> GanParts:
         s = self.structure
-        G, D = IMAGE.build_nets(s, self.device)
+        G, D = seeded_nets(image_nets, s, self.device)
         rng = torch.Generator().manual_seed(s.seed)
         dataset, device, noise_dim, conditional = self.dataset, self.device, s.noise_dim, s.conditional
 
@@ -98,7 +100,7 @@ class ImageExperiment:
             # The step conditions G on these labels too (the fake batch of a D update, and the
             # G update's own draw): the labels of data samples follow the empirical distribution.
             x, labels = dataset.sample(n, rng)
-            return x.to(device), (labels.to(device) if conditional else None)
+            return x.to(device), (labels.to(device) if conditional and labels is not None else None)
 
         def sample_labels(n: int) -> torch.Tensor:  # a G update's classes: drawn as in a data batch
             return sample_real(n)[1]
@@ -118,7 +120,7 @@ class ImageExperiment:
         mean, std = torch.stack([fake.mean(), fake.std()]).tolist()
         return {"pixel_mean": mean, "pixel_std": std}
 
-    def view(self, parts: GanParts, knobs: Knobs) -> ImageView:
+    def view(self, parts: GanParts, knobs: Knobs | None = None) -> ImageView:
         """The live generator's fixed-noise grid, and the EMA generator's when EMA is on."""
         ema = getattr(parts, "ema", None)
         return ImageView(self.grid(parts.generator), self.grid(ema.module) if ema is not None else None)

@@ -41,9 +41,9 @@ class ToyKind(GanKind):
         return F.TOY_FIELDS, (*F.TOY_SHORTHANDS, *F.KNOB_SHORTHANDS)
 
     def make_nets(self, structure: Any) -> tuple[nn.Module, nn.Module]:
-        from ganlab.nets.mlp import MLPDiscriminator, MLPGenerator
+        from ganlab.nets.mlp import toy_nets
 
-        return MLPGenerator(structure.noise_dim, structure.generator), MLPDiscriminator(structure.discriminator)
+        return toy_nets(structure)
 
     def noise_name(self, structure: Any) -> str:
         return structure.noise
@@ -92,7 +92,7 @@ class ToyKind(GanKind):
             from ganlab.data.toy import get_toy
 
             try:
-                return get_toy(data.get("name"))
+                return get_toy(str(data.get("name")))
             except KeyError as exc:
                 raise RunFormatError(str(exc.args[0])) from None
         from ganlab.data.points_csv import empirical_distribution
@@ -106,7 +106,7 @@ class ToyKind(GanKind):
     @staticmethod
     def _drawing_of(structure: Any) -> Any:
         """The drawn data set a structure names (its link code), or None."""
-        from ganlab.settings.config import DRAWN_DATA
+        from ganlab.data.drawn import DRAWN_DATA
 
         if structure.data != DRAWN_DATA or not structure.drawing:
             return None
@@ -143,7 +143,7 @@ class ToyKind(GanKind):
             return (float(lo[0] - pad[0]), float(hi[0] + pad[0]), float(lo[1] - pad[1]), float(hi[1] + pad[1])), points[:500]
         from ganlab.data.toy import TOY_DISTRIBUTIONS
 
-        toy = TOY_DISTRIBUTIONS.get(data.get("name")) if data.get("source") == "toy" else None
+        toy = TOY_DISTRIBUTIONS.get(str(data.get("name"))) if data.get("source") == "toy" else None
         if toy is None:
             return None, None
         return toy.bounds, toy.sample(500, torch.Generator().manual_seed(0)).numpy()
@@ -154,8 +154,8 @@ class ToyKind(GanKind):
             return total
         from ganlab.data.toy import TOY_DISTRIBUTIONS
 
-        toy = TOY_DISTRIBUTIONS.get((config.get("data_source") or {}).get("name"))
-        return len(toy.centres) if toy is not None and toy.has_modes else None
+        toy = TOY_DISTRIBUTIONS.get(str((config.get("data_source") or {}).get("name")))
+        return len(toy.centres) if toy is not None and toy.has_modes and toy.centres is not None else None
 
     def modes_total(self, experiment: Any) -> int | None:
         ds = experiment.dataset
@@ -174,10 +174,9 @@ class ToyKind(GanKind):
         return npy_bytes(np.asarray(frame.grid, dtype=np.float32)[:SNAPSHOT_POINTS]), ".npy"
 
     def samples_picture(self, samples: Any, config: Mapping[str, Any], run_dir: Path) -> tuple[bytes, str]:
-        from ganlab.runs.catalog import toy_bounds
         from ganlab.storage.render import scatter_png
 
-        bounds, real = toy_bounds(config, run_dir)
+        bounds, real = self.snapshot_axes(config.get("data_source") or {}, run_dir)
         if bounds is None:
             lo, hi = samples.min(0), samples.max(0)
             pad = np.maximum((hi - lo) * 0.1, 1e-3)

@@ -8,14 +8,15 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from ganlab.settings.config import DRAWN_DATA, Knobs, ToyStructure
+from ganlab.data.drawn import DRAWN_DATA
+from ganlab.settings.config import Knobs, ToyStructure
 from ganlab.data.toy import ToyDistribution, get_toy
-from ganlab.viz.display import DISPLAY_LABELS
+from ganlab.gan.losses import DISPLAY_LABELS
 from ganlab.gan.losses import get_loss
 from ganlab.metrics.divergence import point_cloud_divergences
 from ganlab.metrics.modes import mode_stats
-from ganlab.kinds import draw_noise
-from ganlab.kinds.toy import TOY
+from ganlab.kinds.base import draw_noise, seeded_nets
+from ganlab.nets.mlp import toy_nets
 from ganlab.gan.step import GanParts, make_optimizer
 from ganlab.gan.timeline import Frame, GridTimeline
 
@@ -65,9 +66,10 @@ def structure_dataset(structure: ToyStructure) -> ToyDistribution:
 class ToyExperiment:
     """A 2D GAN on `dataset` (by default the one the structure names: a toy or its drawing)."""
 
-    kind = TOY.name
+    kind = "toy"  # ganlab.kinds.toy.TOY's name (the kind is never imported back)
 
-    def __init__(self, structure: ToyStructure, dataset: ToyDistribution | None = None, device: str | torch.device = "cpu") -> None:
+    def __init__(self, structure: ToyStructure, dataset: ToyDistribution | None = None,
+                 device: str | torch.device = "cpu") -> None:
         self.structure = structure
         self.dataset = dataset if dataset is not None else structure_dataset(structure)
         self.device = torch.device(device)
@@ -79,7 +81,7 @@ class ToyExperiment:
 
     def build(self, knobs: Knobs) -> GanParts:
         s = self.structure
-        G, D = TOY.build_nets(s, self.device)
+        G, D = seeded_nets(toy_nets, s, self.device)
         rng = torch.Generator().manual_seed(s.seed)
         sample_noise = noise_sampler(s.noise, s.noise_dim, rng, self.device)
         dataset, device = self.dataset, self.device
@@ -101,8 +103,9 @@ class ToyExperiment:
         fake = parts.generator(self.eval_noise).cpu().numpy()
         out = point_cloud_divergences(self.real_eval, fake, self.dataset.bounds)
         out = {"kl_hist": out["kl"], "js_hist": out["js"]}
-        if self.dataset.has_modes:
-            stats = mode_stats(fake, self.dataset.centres, self.dataset.sd, self.dataset.weights)
+        centres, sd = self.dataset.centres, self.dataset.sd
+        if self.dataset.has_modes and centres is not None and sd is not None:
+            stats = mode_stats(fake, centres, sd, self.dataset.weights)
             out.update(modes_covered=stats.modes_covered, high_quality=stats.high_quality, mode_kl=stats.mode_kl)
         return out
 
@@ -121,7 +124,8 @@ class ToyExperiment:
         evaluated on a grid over exactly those bounds, so a zoomed view shows D's detail."""
         G, D = parts.generator, parts.discriminator
         loss = get_loss(knobs.loss)
-        bounds = self.dataset.bounds if bounds is None else tuple(float(v) for v in bounds)
+        x0, x1, y0, y1 = (float(v) for v in (self.dataset.bounds if bounds is None else bounds))
+        bounds = (x0, x1, y0, y1)
         xs, ys, grid = self.surface_grid(bounds)
         with torch.no_grad():
             surface = loss.score(D(grid)).reshape(len(ys), len(xs)).cpu().numpy()
@@ -135,7 +139,7 @@ class ToyExperiment:
         return ToyView(
             real=self.real_eval[:VIEW_POINTS], fake=fake.cpu().numpy(),
             surface_x=xs, surface_y=ys, surface=surface,
-            surface_label=DISPLAY_LABELS[loss.display],  # the one per-loss name (ganlab.viz.display)
+            surface_label=DISPLAY_LABELS[loss.display],  # the one per-loss name (ganlab.gan.losses)
             arrow_from=points.detach().cpu().numpy(), arrow_dir=(-grad).cpu().numpy(),
             manifold=manifold, bounds=bounds,
         )

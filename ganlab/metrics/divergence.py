@@ -11,7 +11,8 @@ from __future__ import annotations
 import numpy as np
 
 
-def histogram_probs(points: np.ndarray, bounds: tuple[float, float, float, float], bins: int = 24, alpha: float = 0.0) -> np.ndarray:
+def histogram_probs(points: np.ndarray, bounds: tuple[float, float, float, float], bins: int = 24,
+                    alpha: float = 0.0) -> np.ndarray:
     """Probabilities over bins*bins cells + 1 overflow cell, smoothed by `alpha` counts per cell."""
     points = np.asarray(points, dtype=np.float64)
     x0, x1, y0, y1 = bounds

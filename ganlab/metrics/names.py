@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from typing import Mapping
 
 from ganlab.formatting import format_number
-from ganlab.kinds import KINDS
 
 
 @dataclass(frozen=True)
@@ -57,8 +56,6 @@ def short_label(key: str) -> str:
     metric = METRICS.get(key)
     return (metric.short or metric.label) if metric is not None else key.replace("_", " ")
 
-
-KIND_LABELS = {kind.name: kind.label for kind in KINDS.values()}  # a run's kind as people say it
 
 BEST_SHOWN = ("modes_covered", "high_quality", "js_hist", "classes_covered", "frechet", "inception_score", "fid")
 BEST_FORMATS = {"modes_covered": ".0f", "classes_covered": ".0f", "frechet": ".1f", "inception_score": ".2f"}

@@ -115,7 +115,7 @@ class DCGANGenerator(nn.Module):
         if extra_conv:
             layers += self._block(nn.Conv2d(chans[0], chans[0], kernel_size=3, stride=1, padding=1,
                                             bias=not batch_norm), chans[0], batch_norm)
-        for c_in, c_out in zip(chans, chans[1:]):
+        for c_in, c_out in zip(chans, chans[1:], strict=False):
             layers += self._block(nn.ConvTranspose2d(c_in, c_out, kernel_size=4, stride=2, padding=1,
                                                      bias=not batch_norm), c_out, batch_norm)
         layers += [nn.ConvTranspose2d(chans[-1], channels, kernel_size=4, stride=2, padding=1), nn.Tanh()]

@@ -3,8 +3,12 @@ the constructors, for training, saved runs and the latent explorer alike."""
 
 from __future__ import annotations
 
-from ganlab.settings.config import ImageStructure
+from typing import TYPE_CHECKING
+
 from ganlab.nets.dcgan import DCGANDiscriminator, DCGANGenerator
+
+if TYPE_CHECKING:  # annotations only: settings sit above nets and the step
+    from ganlab.settings.config import ImageStructure
 
 
 def image_generator(s: ImageStructure) -> DCGANGenerator:
@@ -15,3 +19,8 @@ def image_generator(s: ImageStructure) -> DCGANGenerator:
 def image_discriminator(s: ImageStructure) -> DCGANDiscriminator:
     return DCGANDiscriminator(s.image_size, s.channels, s.width, batch_norm=s.d_batch_norm,
                               spectral_norm=s.d_spectral_norm, num_classes=s.net_classes, extra_conv=s.extra_conv)
+
+
+def image_nets(s: ImageStructure) -> tuple[DCGANGenerator, DCGANDiscriminator]:
+    """(generator, discriminator) of an image run (DCGAN init); seeded by `ganlab.kinds.base.seeded_nets`."""
+    return image_generator(s), image_discriminator(s)

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from torch import Tensor, nn
 
-from ganlab.settings.config import MLPShape
+if TYPE_CHECKING:  # annotations only: settings sit above nets and the step
+    from ganlab.settings.config import MLPShape
+
 
 _ACTIVATIONS = {
     "relu": lambda: nn.ReLU(),
@@ -46,6 +50,11 @@ class MLPDiscriminator(nn.Module):
     def forward(self, x: Tensor, labels: Tensor | None = None) -> Tensor:
         return self.net(x).squeeze(-1)
 
+
+
+def toy_nets(structure: Any) -> tuple[MLPGenerator, MLPDiscriminator]:
+    """(generator, discriminator) of a 2D run (a ToyStructure); seeded by `ganlab.kinds.base.seeded_nets`."""
+    return MLPGenerator(structure.noise_dim, structure.generator), MLPDiscriminator(structure.discriminator)
 
 def count_parameters(module: nn.Module) -> int:
     return sum(p.numel() for p in module.parameters())

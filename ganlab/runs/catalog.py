@@ -54,7 +54,7 @@ class RunSummary:
 def writer_alive(config: dict[str, Any]) -> bool:
     """Whether the ganlab process that wrote `config` with status "training" still runs on this
     host (the same process, not another program given its PID later: see ganlab.storage.liveness).
-    A run stops being "training" when it stops being trained (see ganlab.runs.resume.RunSaver)."""
+    A run stops being "training" when it stops being trained (see ganlab.training.resume.RunSaver)."""
     return config.get("status") == "training" and is_live_writer(config.get("writer"))
 
 

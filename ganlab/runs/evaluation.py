@@ -21,8 +21,8 @@ import numpy as np
 import torch
 
 from ganlab.formatting import format_number
-from ganlab.metrics.names import KIND_LABELS, metric_label
-from ganlab.kinds import UnknownKind, get_kind, kind_of
+from ganlab.metrics.names import metric_label
+from ganlab.kinds import KIND_LABELS, UnknownKind, get_kind, kind_of
 
 # evals.csv column -> QualityResult attribute
 QUALITY_COLUMNS = {
@@ -72,10 +72,6 @@ def merge_records(evals: Mapping[str, Any] | None, records: Mapping[int, Mapping
                 acc_sum=list(evals["acc_sum"]) + [0.0] * extra, acc_count=list(evals["acc_count"]) + [0.0] * extra)
 
 
-def latest_record(records: Mapping[int, Mapping[str, float]]) -> dict[str, float]:
-    return dict(records[max(records)]) if records else {}
-
-
 # ------------------------------------------------------------------ measuring saved nets
 @torch.no_grad()
 def image_quality(experiment: Any, parts: Any, evaluator: Any = None) -> tuple[dict[str, float], str | None]:
@@ -93,7 +89,7 @@ def image_quality(experiment: Any, parts: Any, evaluator: Any = None) -> tuple[d
     labels = getattr(experiment, "eval_labels", None)
     images = clone(experiment.eval_noise.cpu(), None if labels is None else labels.cpu()).float().numpy()
     if evaluator is None:
-        from ganlab.training.quality_monitor import ImageQualityEvaluator
+        from ganlab.metrics.evaluator import ImageQualityEvaluator
 
         evaluator = ImageQualityEvaluator()
     try:

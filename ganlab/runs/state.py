@@ -100,7 +100,7 @@ def lineage_of(parts: GanParts) -> str:
     return lineage
 
 
-def _module_state(prefix: str, module: nn.Module, tensors: dict[str, Tensor], what: str) -> dict[str, Tensor]:
+def module_state(prefix: str, module: nn.Module, tensors: dict[str, Tensor], what: str) -> dict[str, Tensor]:
     expected = module.state_dict()
     got = {k[len(prefix) + 1:]: v for k, v in tensors.items() if k.startswith(prefix + ".")}
     missing = sorted(set(expected) - set(got))
@@ -125,7 +125,7 @@ def _load_optimizer(prefix: str, optimizer: torch.optim.Optimizer, meta: dict[st
     template = optimizer.state_dict()
     groups = meta["param_groups"]
     if len(groups) != len(template["param_groups"]) or any(
-            g.get("params") != t["params"] for g, t in zip(groups, template["param_groups"])):
+            g.get("params") != t["params"] for g, t in zip(groups, template["param_groups"], strict=False)):
         raise StateMismatch(f"the saved {prefix} optimizer's parameter groups do not match the nets")
     state: dict[int, dict[str, Any]] = {}
     for key, value in tensors.items():
@@ -146,11 +146,11 @@ def restore_parts(parts: GanParts, tensors: dict[str, Tensor], meta: dict[str, A
     device = next(parts.generator.parameters()).device
     for prefix, module, what in (("generator", parts.generator, "generator"),
                                  ("discriminator", parts.discriminator, "discriminator")):
-        module.load_state_dict(_module_state(prefix, module, tensors, what))
+        module.load_state_dict(module_state(prefix, module, tensors, what))
     ema = _ema_module(parts)
     if ema is not None:
         if meta.get("has_ema"):
-            ema.load_state_dict(_module_state("ema", ema, tensors, "EMA generator"))
+            ema.load_state_dict(module_state("ema", ema, tensors, "EMA generator"))
             if hasattr(parts.ema, "updates"):
                 parts.ema.updates = int(meta.get("ema_updates", 0))  # the warm-up schedule goes on
         else:  # a run saved before it had an EMA: start the average from the current generator

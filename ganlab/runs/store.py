@@ -252,12 +252,12 @@ def build_generator(structure: Any, device: str | torch.device = "cpu") -> torch
 def generator_from_tensors(structure: Any, tensors: Mapping[str, torch.Tensor], prefer_ema: bool = True,
                            device: str | torch.device = "cpu") -> torch.nn.Module:
     """The run's generator (its EMA average when saved and `prefer_ema`), in eval mode."""
-    from ganlab.runs.state import _module_state
+    from ganlab.runs.state import module_state
 
     G = build_generator(structure, device)
     prefix = "ema" if prefer_ema and any(k.startswith("ema.") for k in tensors) else "generator"
     try:
-        G.load_state_dict(_module_state(prefix, G, dict(tensors), "generator"))
+        G.load_state_dict(module_state(prefix, G, dict(tensors), "generator"))
     except StateMismatch as exc:
         raise RunFormatError(f"{WEIGHTS}: {exc}") from None
     return G.eval()

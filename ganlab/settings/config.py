@@ -12,30 +12,24 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-ACTIVATIONS = ("relu", "leaky_relu", "tanh")
-NOISE_KINDS = ("gaussian", "uniform")
-OPTIMIZERS = ("adam", "sgd", "rmsprop")
-TRAIN_WHICH = ("both", "d", "g")
+from ganlab.limits import (  # noqa: F401  (re-exported: the ranges were first defined here)
+    ACTIVATIONS, NOISE_KINDS, OPTIMIZERS, TRAIN_WHICH, HIDDEN_LAYERS_RANGE, WIDTH_RANGE, NOISE_DIM_RANGE,
+    LR_RANGE, BETA_RANGE, D_STEPS_RANGE, BATCH_RANGE, PENALTY_RANGE, CLIP_RANGE, HALF_LIFE_RANGE, SEED_RANGE,
+    IMAGE_SIZES, IMAGE_CHANNELS, IMAGE_NOISE_DIM_RANGE, IMAGE_WIDTH_RANGE, NUM_CLASSES_RANGE, EMA_DECAY_RANGE,
+)
 
-HIDDEN_LAYERS_RANGE = (0, 5)
-WIDTH_RANGE = (4, 512)
-NOISE_DIM_RANGE = (1, 64)
-LR_RANGE = (1e-6, 1.0)
-BETA_RANGE = (0.0, 0.9999)
-D_STEPS_RANGE = (1, 10)
-BATCH_RANGE = (8, 4096)
-PENALTY_RANGE = (0.0, 1000.0)
-CLIP_RANGE = (1e-4, 1.0)
-HALF_LIFE_RANGE = (0, 10_000_000)  # steps, for the learning-rate schedule
-SEED_RANGE = (0, 2**31 - 1)
-IMAGE_SIZES = (28, 32)
-IMAGE_CHANNELS = (1, 3)
-IMAGE_NOISE_DIM_RANGE = (1, 256)
-IMAGE_WIDTH_RANGE = (8, 256)
-NUM_CLASSES_RANGE = (0, 100)
-EMA_DECAY_RANGE = (0.0, 0.9999)
-USER_DATA = "csv"  # the 2D dataset name for points the user uploads
-DRAWN_DATA = "drawn"  # the 2D dataset name for points the user draws (ganlab.data.drawn)
+
+def __getattr__(name: str) -> Any:
+    """USER_DATA and DRAWN_DATA, read here by code written before the data sources owned their names."""
+    if name == "USER_DATA":
+        from ganlab.data.points_csv import USER_DATA
+
+        return USER_DATA
+    if name == "DRAWN_DATA":
+        from ganlab.data.drawn import DRAWN_DATA
+
+        return DRAWN_DATA
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class ConfigError(ValueError):
@@ -140,14 +134,14 @@ class MLPShape:
 def _check_drawing(structure: Any) -> None:
     """A drawing code must be readable; other data carries none (it is dropped, so switching
     the data away from a drawing leaves no stale code in the link or the saved config)."""
+    from ganlab.data.drawn import DRAWN_DATA, DrawingCodeError, decode
+
     if structure.data != DRAWN_DATA:
         object.__setattr__(structure, "drawing", "")
         return
     if not isinstance(structure.drawing, str):
         raise ConfigError(f"drawing must be a drawing code (text), got {structure.drawing!r}"[:200])
     if structure.drawing:
-        from ganlab.data.drawn import DrawingCodeError, decode
-
         try:
             decode(structure.drawing)
         except DrawingCodeError as err:
@@ -167,6 +161,8 @@ class ToyStructure:
     drawing: str = ""  # the drawn data's code (ganlab.data.drawn) when data is DRAWN_DATA, else ""
 
     def __post_init__(self) -> None:
+        from ganlab.data.drawn import DRAWN_DATA
+        from ganlab.data.points_csv import USER_DATA
         from ganlab.data.toy import TOY_DISTRIBUTIONS
 
         _check_choice("data", self.data, (*TOY_DISTRIBUTIONS, USER_DATA, DRAWN_DATA))

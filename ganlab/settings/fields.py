@@ -18,10 +18,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
-from ganlab.settings.config import (
+from ganlab.limits import (
     ACTIVATIONS, BATCH_RANGE, BETA_RANGE, CLIP_RANGE, D_STEPS_RANGE, EMA_DECAY_RANGE, HALF_LIFE_RANGE,
     HIDDEN_LAYERS_RANGE, IMAGE_CHANNELS, IMAGE_NOISE_DIM_RANGE, IMAGE_SIZES, IMAGE_WIDTH_RANGE, LR_RANGE,
-    DRAWN_DATA, NOISE_DIM_RANGE, NOISE_KINDS, OPTIMIZERS, PENALTY_RANGE, SEED_RANGE, USER_DATA, WIDTH_RANGE,
+    NOISE_DIM_RANGE, NOISE_KINDS, OPTIMIZERS, PENALTY_RANGE, SEED_RANGE, WIDTH_RANGE,
 )
 
 Choices = Sequence[Any] | Callable[[], Sequence[Any]]
@@ -91,6 +91,8 @@ def _loss_names() -> tuple[str, ...]:
 
 
 def _toy_data() -> tuple[str, ...]:
+    from ganlab.data.drawn import DRAWN_DATA
+    from ganlab.data.points_csv import USER_DATA
     from ganlab.data.toy import TOY_DISTRIBUTIONS
 
     return (*TOY_DISTRIBUTIONS, USER_DATA, DRAWN_DATA)
@@ -213,9 +215,9 @@ IMAGE_FIELDS: tuple[Field, ...] = (
 )
 
 def _view_layers() -> tuple[str, ...]:
-    from ganlab.viz.plots import LAYERS  # imports plotly: only when the choices are asked for
+    from ganlab.limits import VIEW_LAYERS
 
-    return LAYERS
+    return VIEW_LAYERS
 
 
 # How the playground shows its run, not what it trains: in the link like the settings above (the same

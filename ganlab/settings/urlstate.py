@@ -42,7 +42,8 @@ class _Schema:
         for key, value in values.items():
             if key in self.fields:
                 _set(tree, self.fields[key][0], value)
-        return self.structure_cls.from_dict(tree["structure"]), Knobs.from_dict(tree["knobs"])
+        structure_cls: Any = self.structure_cls  # a structure dataclass: it has from_dict
+        return structure_cls.from_dict(tree["structure"]), Knobs.from_dict(tree["knobs"])
 
     def encode(self, structure: Any, knobs: Knobs) -> dict[str, str]:
         return {key: _format(value) for key, value in self.flatten(structure, knobs).items()}

@@ -21,14 +21,16 @@ import socket
 import threading
 from typing import Any, Callable
 
+from ganlab.training.runner_state import TrainerUnavailable
+
 log = logging.getLogger(__name__)
 
 
-class WorkerLostError(RuntimeError):
+class WorkerLostError(TrainerUnavailable):
     """The trainer on the other end is gone (its process died, or the link to it broke)."""
 
 
-class NoAnswerError(TimeoutError):
+class NoAnswerError(TimeoutError, TrainerUnavailable):
     """The other end did not answer in time (it may be stopped or stuck), as opposed to a
     TimeoutError raised by the handler itself and sent back."""
 
@@ -59,7 +61,8 @@ class Channel:
         """Run handler `name` on the other end and return its result (or raise its exception).
         NoAnswerError (a TimeoutError) when no reply came in `timeout` s; WorkerLostError when the other end is gone."""
         call_id = next(self._ids)
-        done, box = threading.Event(), {}
+        done = threading.Event()
+        box: dict[str, Any] = {}
         with self._lock:
             if self._closed:
                 raise WorkerLostError("the trainer process is gone")

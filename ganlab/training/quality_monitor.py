@@ -30,15 +30,14 @@ import functools
 import itertools
 import threading
 import time
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from enum import Enum
 from typing import Any, Callable
 
 import numpy as np
 import torch
 
-from ganlab.metrics.classifier import MetricClassifier, load_metric_classifier, prepare_images
-from ganlab.metrics.image_quality import QualityReference
+from ganlab.metrics.evaluator import ImageQualityEvaluator, QualityResult  # noqa: F401  (re-exported)
 from ganlab.training.error_text import ShownError, logged_reason
 from ganlab.training.net_copies import NetWeights, capture_weights, live_modules, nets_from_weights
 from ganlab.kinds import kind_of
@@ -47,76 +46,6 @@ SampleSource = Callable[[], tuple[int, np.ndarray | None]]  # images None: nothi
 DEFAULT_INTERVAL_S = 5.0
 DEFAULT_HISTORY = 500
 _ids = itertools.count(1)
-
-
-@dataclass(frozen=True)
-class QualityResult:
-    """The quality numbers at one training step, with the real-vs-real baselines for the
-    same sample size beside them."""
-
-    step: int
-    n: int
-    class_histogram: tuple[float, ...]
-    real_class_distribution: tuple[float, ...]
-    classes_covered: int
-    num_classes: int
-    class_kl: float
-    kl_baseline: float
-    frechet: float
-    frechet_baseline: float
-    inception_score: float
-    inception_score_real: float
-    seconds: float  # time spent scoring (not counting the sample source)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {f.name: getattr(self, f.name) for f in fields(self)}
-
-    @property
-    def frechet_ratio(self) -> float:
-        """Frechet distance / the real-vs-real baseline (1 is as good as real data)."""
-        return self.frechet / self.frechet_baseline if self.frechet_baseline > 0 else float("inf")
-
-
-class ImageQualityEvaluator:
-    """Scores `(step, images)`: images (N, 1, 28 or 32, same) in [-1, 1], numpy. Loads the
-    metric classifier on first use (on the caller's thread: the monitor's) and builds one
-    `QualityReference` per sample size from the shipped held-out real features."""
-
-    def __init__(self, classifier: MetricClassifier | None = None, seed: int = 0) -> None:
-        self._classifier = classifier
-        self._seed = seed
-        self._references: dict[int, QualityReference] = {}
-
-    @property
-    def classifier(self) -> MetricClassifier:
-        if self._classifier is None:
-            self._classifier = load_metric_classifier()
-        return self._classifier
-
-    def reference(self, sample_size: int) -> QualityReference:
-        if sample_size not in self._references:
-            c = self.classifier
-            probs = c.probs_from_features(c.reference_features)
-            self._references[sample_size] = QualityReference.build(c.reference_features, probs, sample_size,
-                                                                   seed=self._seed)
-        return self._references[sample_size]
-
-    def __call__(self, step: int, images: np.ndarray) -> QualityResult:
-        x = prepare_images(images)
-        if not np.isfinite(x).all():
-            raise ValueError("the generated images hold NaN or infinite values")
-        started = time.perf_counter()
-        features, probs = self.classifier.features_and_probs(x)
-        ref = self.reference(len(x))
-        s = ref.score(features, probs)
-        return QualityResult(
-            step=int(step), n=s.n, class_histogram=s.class_histogram,
-            real_class_distribution=tuple(float(v) for v in ref.class_distribution),
-            classes_covered=s.classes_covered, num_classes=s.num_classes, class_kl=s.class_kl,
-            kl_baseline=ref.kl_baseline, frechet=s.frechet, frechet_baseline=ref.frechet_baseline,
-            inception_score=s.inception_score, inception_score_real=ref.inception_score_real,
-            seconds=time.perf_counter() - started,
-        )
 
 
 def copy_generator_for_scoring(parts: Any, experiment: Any, step: int, *, ema: bool,
@@ -146,7 +75,7 @@ def runner_sample_source(runner: Any, *, ema: bool = False, timeout: float = 30.
     images it handed out (a paused run), it copies nothing and returns `(step, None)`."""
     last: dict[str, Any] = {"step": None, "structure": None, "nets": None}
 
-    def source() -> tuple[int, np.ndarray]:
+    def source() -> tuple[int, np.ndarray | None]:
         copy = functools.partial(copy_generator_for_scoring, ema=ema, unless_step=last["step"])
         step, weights, noise, labels = runner.call_on_thread(copy, timeout, "copying the generator")
         if weights is None:

@@ -1,8 +1,8 @@
 """Trainers as Ray actors, for a workshop that outgrows one machine (`GANLAB_RAY_ADDRESS`: e.g.
 `auto` on a node of the cluster, or `ray://head:10001`). Each run is one actor holding one CPU
 (image runs also a GPU where the cluster has one); the app server stays the driver, so saved
-runs land in its runs folder. Imported only when the variable is set: without it nothing about
-Ray is loaded. Ray is the optional `cluster` extra (`pip install -e ".[cluster]"`).
+runs land in its runs folder. Ray itself is imported only when the variable is set: without it
+nothing about Ray is loaded. Ray is the optional `cluster` extra (`pip install -e ".[cluster]"`).
 """
 
 from __future__ import annotations
@@ -13,10 +13,11 @@ import threading
 from typing import Any
 
 from ganlab.training.channel import NoAnswerError, WorkerLostError
-from ganlab.training.trainers import ENV_RAY_ADDRESS
 from ganlab.kinds import kind_of
 
 log = logging.getLogger(__name__)
+
+ENV_RAY_ADDRESS = "GANLAB_RAY_ADDRESS"  # where the cluster is; set, runs train as Ray actors
 
 ACTOR_CONCURRENCY = 16  # a long poll for events and a snapshot waiting for a view run side by side
 _lock = threading.Lock()

@@ -80,7 +80,7 @@ def held_step_slot(slots: TrainingSlots | None, runner_id: str) -> Iterator[None
     try:
         yield
     finally:
-        if holder is not None:
+        if holder is not None and slots is not None:  # a holder comes only from slots
             slots.release(holder)
 
 
@@ -101,6 +101,7 @@ def release_when_idle(runner: Any, slots: TrainingSlots | None, holder: str | No
         except Exception:  # a trainer that failed: its run shows it; the slot must still go back
             log.exception("%s: waiting for a step to finish failed", runner.id)
         finally:
-            slots.release(holder)
+            if slots is not None:  # a holder comes only from slots
+                slots.release(holder)
 
     threading.Thread(target=wait, name=f"{runner.id}-step-slot", daemon=True).start()

@@ -176,6 +176,11 @@ class Runner(RunnerCalls, RunnerSaving, RunnerView):
         if threading.current_thread() is not self._thread:
             self._thread.join(timeout)
 
+    def restart(self) -> str | None:
+        """Nothing to do: a thread of this process is never lost the way a worker process is
+        (the `Trainer` interface's restart is for those); None: nothing was restarted."""
+        return None
+
     @property
     def alive(self) -> bool:
         return self._thread.is_alive()
@@ -202,7 +207,7 @@ class Runner(RunnerCalls, RunnerSaving, RunnerView):
 
     def _release_step_slot(self) -> None:
         """Give back a Step's slot (under `_cond`, once no command is left to run)."""
-        if self._step_slot is not None:
+        if self._step_slot is not None and self._slots is not None:  # a Step's slot comes only from slots
             self._slots.release(self._step_slot)
             self._step_slot = None
 
@@ -333,6 +338,7 @@ class Runner(RunnerCalls, RunnerSaving, RunnerView):
 
     def _apply_knobs(self, knobs: Knobs) -> None:
         parts = self._parts
+        assert parts is not None  # built by the first reset, before any command
         parts.g_optimizer = apply_optimizer_knobs(parts.g_optimizer, parts.generator, knobs.g_opt)
         parts.d_optimizer = apply_optimizer_knobs(parts.d_optimizer, parts.discriminator, knobs.d_opt)
         with self._cond:
@@ -341,9 +347,11 @@ class Runner(RunnerCalls, RunnerSaving, RunnerView):
     def _train_once(self, knobs: Knobs, which: str, observer: StepObserver | None = None) -> bool:
         """One step; False when it diverged."""
         started = time.perf_counter()
+        parts = self._parts
+        assert parts is not None  # built by the first reset, before any command
         if knobs.lr_half_life:
-            apply_lr_schedule(self._parts, knobs, self._step)
-        record = train_step(self._parts, knobs, which, observer)
+            apply_lr_schedule(parts, knobs, self._step)
+        record = train_step(parts, knobs, which, observer)
         elapsed = time.perf_counter() - started
         bad = first_non_finite(record)
         with self._cond:
@@ -377,6 +385,7 @@ class Runner(RunnerCalls, RunnerSaving, RunnerView):
     def _evaluate(self) -> None:
         if self._evals is not None and self._last_eval_step == self._step:
             return
+        assert self._parts is not None  # built by the first reset, before any command
         values = self._experiment.evaluate(self._parts)
         record_timeline = getattr(self._experiment, "record_timeline", None)  # image grids for the page's slider
         if record_timeline is not None:

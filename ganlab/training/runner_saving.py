@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from ganlab.training.runner_state import Experiment, RunState
+
+if TYPE_CHECKING:
+    from ganlab.gan.step import GanParts
+    from ganlab.settings.config import Knobs
 
 
 # What a saved run's config.json says when it stops being trained here (status, message).
@@ -20,7 +24,7 @@ ENDED = {
 
 def end_saver(saver: Any, state: Any | None, why: str) -> None:
     """The last save of a run that stops being trained here, `why` a key of ENDED (see
-    ganlab.runs.resume.RunSaver.finish); savers without an end (the CLI's, a test's) are left alone."""
+    ganlab.training.resume.RunSaver.finish); savers without an end (the CLI's, a test's) are left alone."""
     finish = getattr(saver, "finish", None)
     if finish is None:
         return
@@ -38,6 +42,11 @@ def close_saver(saver: Any) -> None:
 class RunnerSaving:
     """The Runner's methods that capture, restore and autosave its `TrainingState`; they use the
     Runner's lock (`_cond`), command queue and counters."""
+
+    _pending_knobs: Knobs | None
+    _parts: GanParts | None
+    _message: str | None
+    _error_detail: str | None
 
     def export_state(self, timeout: float = 60.0):
         """The full training state (a ganlab.runs.state.TrainingState), captured on the runner

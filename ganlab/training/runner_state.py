@@ -33,8 +33,13 @@ class Experiment(Protocol):
     def view(self, parts: GanParts, knobs: Knobs) -> Any: ...
 
 
-class RunnerClosedError(RuntimeError):
-    pass
+class TrainerUnavailable(RuntimeError):
+    """The trainer cannot answer any more: it was released, or its process or link is gone.
+    Each transport's own error subclasses it, so a page catches this one name."""
+
+
+class RunnerClosedError(TrainerUnavailable):
+    """The runner was released."""
 
 
 @dataclass(frozen=True)

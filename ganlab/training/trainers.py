@@ -11,11 +11,12 @@ import threading
 from typing import Any
 
 from ganlab.settings.config import Knobs
+from ganlab.training.ray_trainers import ENV_RAY_ADDRESS
+from ganlab.training.trainer import Trainer
 
 log = logging.getLogger(__name__)
 
 ENV_TRAINERS = "GANLAB_TRAINERS"
-ENV_RAY_ADDRESS = "GANLAB_RAY_ADDRESS"
 KINDS = ("process", "thread", "ray")
 
 
@@ -26,8 +27,8 @@ def trainer_kind() -> str:
     return "thread" if os.environ.get(ENV_TRAINERS, "").strip().lower() == "thread" else "process"
 
 
-def make_runner(experiment: Any, knobs: Knobs, *, slots: Any = None, **options: Any) -> Any:
-    """A runner for `experiment` with the Runner interface, training where `trainer_kind()` says."""
+def make_runner(experiment: Any, knobs: Knobs, *, slots: Any = None, **options: Any) -> Trainer:
+    """A trainer for `experiment` (a `Runner` or a `RemoteRunner`), training where `trainer_kind()` says."""
     from ganlab.training.run_guard import budget_for
 
     options.setdefault("memory_budget", budget_for(slots))  # the server's per-run memory budget

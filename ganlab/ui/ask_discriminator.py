@@ -1,6 +1,6 @@
 """The image page's "Ask the discriminator": draw a digit, see D's score for it (per class for a
 conditional GAN). The drawing is made MNIST-like (ganlab.data.drawn_digit) and scored on the
-trainer between two steps (`Runner.score_images`), so it is the live D that answers.
+trainer between two steps (`Trainer.score_images`), so it is the live D that answers.
 
 A fragment without `run_every`: drawing reruns this panel only, not the page, and the canvas
 sits outside the live fragments (a canvas redrawn twice a second would lose the stroke).
@@ -13,12 +13,10 @@ import streamlit as st
 import torch
 
 from ganlab.data.drawn_digit import as_run_image, ink_of_rgba, mnist_like
-from ganlab.viz.display import DISPLAY_LABELS
+from ganlab.gan.losses import DISPLAY_LABELS
 from ganlab.formatting import format_number
 from ganlab.gan.losses import get_loss
-from ganlab.training.channel import NoAnswerError, WorkerLostError
-from ganlab.training.remote_trainer_life import TrainerStartError
-from ganlab.training.runner import Runner
+from ganlab.training import Trainer, TrainerStartError, TrainerUnavailable
 from ganlab.ui.readout import d_numbers
 
 CANVAS_PX = 224  # 8x MNIST's 28
@@ -35,13 +33,13 @@ MEANING = {
 }
 
 
-def panel(runner: Runner) -> None:
+def panel(runner: Trainer) -> None:
     """The section: a heading and the drawing panel (a fragment)."""
     st.subheader("Ask the discriminator")
     _panel(runner)
 
 
-def _scores(runner: Runner, image: np.ndarray) -> tuple[int, np.ndarray, np.ndarray] | str:
+def _scores(runner: Trainer, image: np.ndarray) -> tuple[int, np.ndarray, np.ndarray] | str:
     """(step, logits, display scores) for the image (one per class when conditional), or a message."""
     experiment, knobs = runner.experiment, runner.snapshot().knobs
     s = experiment.structure
@@ -52,7 +50,7 @@ def _scores(runner: Runner, image: np.ndarray) -> tuple[int, np.ndarray, np.ndar
         x = np.repeat(x, k, axis=0)
     try:
         step, logits = runner.score_images(x, labels, timeout=SCORE_TIMEOUT_S)
-    except (NoAnswerError, WorkerLostError):  # hung or gone: the run's message above offers Restart
+    except TrainerUnavailable:  # hung or gone: the run's message above offers Restart
         return ("The trainer of this run is not answering, so D cannot be asked now: press *Restart* in the "
                 "message above the view to go on from the run's last autosave, then ask again.")
     except TimeoutError:
@@ -68,7 +66,7 @@ def _scores(runner: Runner, image: np.ndarray) -> tuple[int, np.ndarray, np.ndar
     return step, logits, shown
 
 
-def _answer(runner: Runner, image: np.ndarray) -> None:
+def _answer(runner: Trainer, image: np.ndarray) -> None:
     result = _scores(runner, image)
     if isinstance(result, str):
         st.warning(result)
@@ -82,7 +80,7 @@ def _answer(runner: Runner, image: np.ndarray) -> None:
         best = int(np.argmax(shown))
         st.markdown(f"At step {step:,}, D finds your drawing most believable as **{names[best]}**: "
                     f"{label} {format_number(shown[best], '.3f')} (logit {format_number(logits[best], '.2f')}).")
-        st.bar_chart({label: {name: float(v) for name, v in zip(names, shown)}}, height=200,
+        st.bar_chart({label: {name: float(v) for name, v in zip(names, shown, strict=False)}}, height=200,
                      x_label="class D is told", y_label=label)
         st.caption("A conditional D judges an image together with its class: each bar is how real your "
                    "drawing looks as that class.")
@@ -115,7 +113,7 @@ DRAW_CAPTION = ("Draw a digit in white on black, as MNIST's are. The toolbar ove
 
 
 @st.fragment
-def _panel(runner: Runner) -> None:
+def _panel(runner: Trainer) -> None:
     st.caption(DRAW_CAPTION)
     left, right = st.columns([1, 1])
     with left:

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ganlab.settings.config import DRAWN_DATA, USER_DATA, ConfigError, Knobs, ToyStructure
+from ganlab.data.drawn import DRAWN_DATA
+from ganlab.data.points_csv import USER_DATA
+from ganlab.settings.config import ConfigError, Knobs, ToyStructure
 from ganlab.data.points_csv import PointsFileError, empirical_distribution, load_points_csv
 from ganlab.data.toy import TOY_DISTRIBUTIONS, ToyDistribution, get_toy
 from ganlab.settings.fields import TOY_FIELDS

@@ -174,7 +174,7 @@ def _plane(settings: S.DiracSettings, result: dict[str, Any]) -> None:
                   help=f"A new start halfway to (0, 0), to move with the boxes (at most {S.MAX_STARTS})")
     row[3].button("Remove last", key="dy_remove", on_click=_remove_start, width="stretch",
                   disabled=len(settings.starts) < 2, help="Remove the newest start")
-    lines = [_verdict_line(i, start, v) for i, (start, v) in enumerate(zip(settings.starts, result["verdicts"]))]
+    lines = [_verdict_line(i, start, v) for i, (start, v) in enumerate(zip(settings.starts, result["verdicts"], strict=False))]
     st.markdown("\n\n".join(lines), unsafe_allow_html=True)
 
 

@@ -23,7 +23,7 @@ def home_page() -> None:
              ("pages/3_Runs.py", "Saved runs"), ("pages/4_Latent.py", "Explore the latent space"),
              ("pages/5_Dynamics.py", "Why GAN training circles (Dynamics)"))
     for row in (links[i:i + 2] for i in range(0, len(links), 2)):
-        for column, (path, label) in zip(st.columns(2), row):
+        for column, (path, label) in zip(st.columns(2), row, strict=False):
             column.page_link(path, label=label, icon=icons[path], width="stretch")
     st.markdown(
         f"""

@@ -12,9 +12,7 @@ from ganlab.settings.config import ImageStructure, Knobs
 from ganlab.formatting import format_number
 from ganlab.settings.image_presets import default_image_settings
 from ganlab.kinds.image_experiment import ImageExperiment
-from ganlab.training.runner import Runner, RunState
-from ganlab.training.runner_state import Snapshot
-from ganlab.training.trainers import make_runner
+from ganlab.training import RunState, Snapshot, Trainer, make_runner
 from ganlab.ui import ask_discriminator, image_controls, model_graph, run_controls, training_page
 from ganlab.ui.quality import quality_panel, quality_pending
 from ganlab.ui.readout import d_numbers
@@ -47,7 +45,7 @@ def images_per_second(snap: Snapshot) -> float:
     return snap.steps_per_sec * snap.knobs.batch_size * (snap.knobs.d_steps + 1)
 
 
-def _new_runner(chosen: tuple | None) -> Runner:
+def _new_runner(chosen: tuple | None) -> Trainer:
     if chosen is None:  # unusable settings (e.g. a link to files not on this server): start on the defaults
         structure, knobs = default_image_settings()
         digits = image_controls.load_source(structure.dataset, structure.image_size, structure.channels)
@@ -83,12 +81,12 @@ PAGE = TrainingPage(
 )
 
 
-def connect() -> Runner:
+def connect() -> Trainer:
     """Attach this session to its image runner and keep the runner in step with the widgets."""
     return training_page.connect(PAGE)
 
 
-def control_bar(runner: Runner) -> None:
+def control_bar(runner: Trainer) -> None:
     training_page.control_bar(PAGE, runner)
 
 
@@ -121,7 +119,7 @@ def _grids(grid: np.ndarray, ema_grid: np.ndarray | None, step: int, rows_named:
         _show_grid(ema_grid, f"EMA generator at step {step:,}{rows}")
 
 
-def _numbers(snap: Snapshot, experiment: ImageExperiment, runner: Runner) -> None:
+def _numbers(snap: Snapshot, experiment: ImageExperiment, runner: Trainer) -> None:
     last, ev = d_numbers(snap, runner), snap.latest_eval
     c = st.columns(2) + st.columns(2)  # two rows of two: "0.71 / -0.30" is cut off in a quarter at 1024 px
     c[0].metric("D(x) / D(G(z))", f"{format_number(last.get('d_real'), '.2f')} / {format_number(last.get('d_fake'), '.2f')}",
@@ -136,7 +134,7 @@ def _numbers(snap: Snapshot, experiment: ImageExperiment, runner: Runner) -> Non
         st.metric("Wasserstein estimate", format_number(last["wasserstein"]), help="E[D(x)] − E[D(G(z))]")
 
 
-def _timeline(runner: Runner) -> None:
+def _timeline(runner: Trainer) -> None:
     frames = runner.timeline_frames()
     st.subheader("Timeline")
     if len(frames) < 2:
@@ -155,7 +153,7 @@ def _timeline(runner: Runner) -> None:
     _grids(frame.grid, frame.ema_grid, frame.step, _row_names(runner.experiment))
 
 
-def live_view(runner: Runner) -> None:
+def live_view(runner: Trainer) -> None:
     """Fragments: status, grids and numbers every second; charts and timeline every 2 s. They
     poll only while training runs or the runner has work queued."""
     first, live = training_page.first_look(PAGE, runner)

@@ -1,7 +1,7 @@
 """The latent-space page: open a generator (this session's live run, or a saved run) and
 show one of its views (ganlab/ui/latent_views.py).
 
-The nets are copied out of the run once (on the runner thread: `Runner.copy_nets`) and
+The nets are copied out of the run once (on the runner thread: `Trainer.copy_nets`) and
 kept, frozen, in `st.session_state` until the user takes the latest weights; the views
 re-run only generator forward passes on them.
 """
@@ -15,9 +15,9 @@ import streamlit as st
 from ganlab.explore.explorer import Explorer, NetsUnavailable, copy_runner_nets, explorer_from_nets, nets_from_state
 from ganlab.ui.latent_nearest import nearest_panel
 from ganlab.ui.latent_views import ask_panel, directions_panel, interpolation_panel, one_thread
-from ganlab.training.runner import Runner, RunState
+from ganlab.training import RunState, Trainer
 from ganlab.ui.session import IMAGES, PLAYGROUND, live_runner
-from ganlab.metrics.names import KIND_LABELS
+from ganlab.kinds import KIND_LABELS
 
 log = logging.getLogger(__name__)
 PLAYGROUND_KEY, IMAGES_KEY = PLAYGROUND, IMAGES  # the training pages' runner keys: a live source each
@@ -130,7 +130,7 @@ def choose_source() -> Explorer | None:
     return cached
 
 
-def live_run_note(runner: Runner) -> str:
+def live_run_note(runner: Trainer) -> str:
     """What the live run does meanwhile: training goes on only while it trains (or waits in line)."""
     state = runner.state
     if state == RunState.RUNNING:

@@ -54,7 +54,7 @@ def nearest_panel(ex: Explorer, cls: int | None) -> None:
         cols = st.columns(found.indices.shape[1] + 1)
         cols[0].image(upscale(images[q], 3), caption="generated")
         for j, (index, dist, rms) in enumerate(zip(found.indices[q].tolist(), found.distances[q].tolist(),
-                                                   found.rms[q].tolist())):
+                                                   found.rms[q].tolist(), strict=False)):
             pixels = to_uint8(ex.dataset.to_float(ex.dataset.images[index:index + 1]))[0]
             label = f" · {names[int(labels[index])]}" if labels is not None else ""
             extra = f" (rms {rms:.3f})" if space == "pixels" else ""

@@ -46,7 +46,7 @@ def show_frame(ex: Explorer, cls: int | None, current: torch.Tensor, t: float) -
 def interpolation_outputs(ex: Explorer, cls: int | None, seed_a: int, seed_b: int, method: str, frames: int) -> None:
     dense = _path(ex, seed_a, seed_b, method)
     path_csv = "t,x,y\n" + "\n".join(f"{tt:.4f},{px:.6f},{py:.6f}" for tt, (px, py)
-                                      in zip(np.linspace(0, 1, PATH_POINTS), dense))
+                                      in zip(np.linspace(0, 1, PATH_POINTS), dense, strict=False))
     st.download_button("Download the path (CSV)", path_csv, file_name="latent_path.csv", key="lt_dl_csv")
 
 

@@ -196,7 +196,7 @@ def directions_panel(ex: Explorer, cls: int | None) -> None:
     dirs, explained = cached("dirs", (ex.version, mode, k, cls), lambda: ex.directions(mode, k, cls))
     names = [f"PC {j + 1}" if mode == "pca" else f"z[{j}]" for j in range(k)]
     if explained is not None:
-        names = [f"{name} · {float(share):.0%} of the output variance" for name, share in zip(names, explained)]
+        names = [f"{name} · {float(share):.0%} of the output variance" for name, share in zip(names, explained, strict=False)]
     direction_sliders(ex, cls, mode, dirs, names, span, seed)
     views_for(ex).direction_sweeps(ex, cls, mode, dirs, names, span, seed)
 

@@ -15,8 +15,7 @@ import streamlit as st
 from ganlab.viz.model_graph import build_graph, graph_inputs
 from ganlab.viz.model_graph_pictures import image_pictures, toy_fixed_pictures, toy_live_pictures
 from ganlab.viz.model_graph_svg import COMPACT, FULL, graph_svg
-from ganlab.training.runner import Runner
-from ganlab.training.runner_state import Snapshot
+from ganlab.training import Snapshot, Trainer
 from ganlab.ui import run_controls
 from ganlab.ui.readout import d_numbers, last_known
 
@@ -25,7 +24,7 @@ GRAPH_POLL_S = 1.5  # slower than the live view: the graph is a summary, and the
 LOSS_KEYS = ("d_loss", "g_loss")
 
 
-def known_numbers(snap: Snapshot, runner: Runner) -> dict[str, float]:
+def known_numbers(snap: Snapshot, runner: Trainer) -> dict[str, float]:
     """The last step's numbers, with those it did not compute (D's after a lone G step, a loss
     after a lone update of the other net) taken from the newest history row that has them."""
     known = d_numbers(snap, runner)
@@ -56,7 +55,7 @@ def _bars(graph_known: dict[str, float], probability: bool) -> dict[str, float] 
     return {k: graph_known[k] for k in ("d_real", "d_fake") if k in graph_known} if probability else None
 
 
-def toy_graph_html(snap: Snapshot, runner: Runner, active: str | None = None) -> str:
+def toy_graph_html(snap: Snapshot, runner: Trainer, active: str | None = None) -> str:
     """The playground's graph: every node with its picture."""
     experiment = runner.experiment
     known = known_numbers(snap, runner)
@@ -85,7 +84,7 @@ def _real_images(experiment) -> np.ndarray:
     return images.byte().permute(0, 2, 3, 1).numpy()
 
 
-def image_graph_html(snap: Snapshot, runner: Runner, active: str | None = None) -> str:
+def image_graph_html(snap: Snapshot, runner: Trainer, active: str | None = None) -> str:
     """The image page's compact graph: pictures of the noise and of real and generated images."""
     experiment = runner.experiment
     known = known_numbers(snap, runner)
@@ -105,8 +104,8 @@ def image_graph_html(snap: Snapshot, runner: Runner, active: str | None = None) 
     return graph_svg(graph, pictures, lay=COMPACT, bars=_bars(known, inputs.probability))
 
 
-def graph_panel(prefix: str, runner: Runner, first: Snapshot, live: bool,
-                html_of: Callable[[Snapshot, Runner, str | None], str]) -> None:
+def graph_panel(prefix: str, runner: Trainer, first: Snapshot, live: bool,
+                html_of: Callable[[Snapshot, Trainer, str | None], str]) -> None:
     """The graph in an expander (open at first; closed, its fragment does not run)."""
     box = st.expander(TITLE, expanded=True, key=prefix + "graph_open", on_change="rerun")
     if not box.open:

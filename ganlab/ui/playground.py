@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ganlab.settings.config import DRAWN_DATA, Knobs, ToyStructure
+from ganlab.data.drawn import DRAWN_DATA
+from ganlab.settings.config import Knobs, ToyStructure
 from ganlab.data.toy import ToyDistribution, get_toy
 from ganlab.formatting import format_number
 from ganlab.viz.plots import (
@@ -13,10 +14,8 @@ from ganlab.viz.plots import (
     toy_view_figure,
 )
 from ganlab.viz.raster import jpeg_bytes, render_toy_view
-from ganlab.training.runner import Runner
-from ganlab.training.runner_state import Snapshot
+from ganlab.training import Snapshot, Trainer, make_runner
 from ganlab.kinds.toy_experiment import ToyExperiment
-from ganlab.training.trainers import make_runner
 from ganlab.ui import controls, model_graph, range_controls, run_controls, slow_motion, training_page
 from ganlab.ui.readout import d_numbers
 from ganlab.ui.session import PLAYGROUND, create_runner
@@ -42,7 +41,7 @@ def _what_changed(old: ToyStructure, new: ToyStructure) -> str:
     return ", ".join(changed) if changed else "data set"
 
 
-def _new_runner(chosen: tuple | None) -> Runner:
+def _new_runner(chosen: tuple | None) -> Trainer:
     # Unusable settings (e.g. a link naming CSV data not uploaded here) start on the defaults.
     structure, knobs, dataset = chosen or (ToyStructure(), Knobs(), get_toy(ToyStructure().data))
     return create_runner(PAGE_KEY, lambda slots: make_runner(ToyExperiment(structure, dataset), knobs, slots=slots))
@@ -59,12 +58,12 @@ PAGE = TrainingPage(
 )
 
 
-def connect() -> Runner:
+def connect() -> Trainer:
     """Attach this session to its runner and keep the runner in step with the widgets."""
     return training_page.connect(PAGE)
 
 
-def control_bar(runner: Runner) -> None:
+def control_bar(runner: Trainer) -> None:
     training_page.control_bar(PAGE, runner)
 
 
@@ -101,7 +100,7 @@ def number_rows(snap: Snapshot, dataset: ToyDistribution, last: dict[str, float]
     return rows
 
 
-def _numbers(snap: Snapshot, dataset: ToyDistribution, runner: Runner) -> None:
+def _numbers(snap: Snapshot, dataset: ToyDistribution, runner: Trainer) -> None:
     # One markdown element, not one st.metric per number: each element is a React
     # render in the browser, 2+ times a second (bench_live_view.py measures the cost).
     lines = [f"<small>{label}</small><br>**{value}**" for label, value in number_rows(snap, dataset, d_numbers(snap, runner))]
@@ -138,7 +137,7 @@ def _layer_picker() -> None:
         del st.query_params[LAYERS_FIELD.key]
 
 
-def live_view(runner: Runner) -> None:
+def live_view(runner: Trainer) -> None:
     """Two fragments: status, 2D view and numbers at 2 Hz; history charts every 2 s. Both poll
     only while training runs or the runner has work queued: a settled, paused run costs nothing.
     The view and its numbers come right under the transport bar, so both fit the first screen at

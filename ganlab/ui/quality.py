@@ -15,9 +15,8 @@ import streamlit as st
 
 from ganlab.formatting import format_number
 from ganlab.metrics.classifier import unavailable_reason_for
-from ganlab.training.channel import WorkerLostError
-from ganlab.training.quality_monitor import MonitorState, QualityMonitor, QualityResult, runner_sample_source
-from ganlab.training.runner import Runner, RunnerClosedError, RunState
+from ganlab.training import (MonitorState, QualityMonitor, QualityResult, RunState, Trainer, TrainerUnavailable,
+                             runner_sample_source)
 
 INTERVAL_S = 5.0  # between measurements while the generator changes (each costs ~0.1-0.3 s of CPU)
 
@@ -26,9 +25,9 @@ class _Monitors:
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.by_runner: dict[str, QualityMonitor] = {}
-        self.runners: dict[str, Runner] = {}
+        self.runners: dict[str, Trainer] = {}
 
-    def get(self, runner: Runner) -> QualityMonitor:
+    def get(self, runner: Trainer) -> QualityMonitor:
         with self.lock:
             monitor = self.by_runner.get(runner.id)
             if monitor is None or monitor.state == MonitorState.STOPPED:
@@ -37,7 +36,7 @@ class _Monitors:
                 monitor.start()
             return monitor
 
-    def stop(self, runner: Runner) -> None:
+    def stop(self, runner: Trainer) -> None:
         with self.lock:
             monitor = self.by_runner.pop(runner.id, None)
             self.runners.pop(runner.id, None)
@@ -60,13 +59,13 @@ class _Monitors:
             monitor.stop(timeout=0)
 
 
-def scores_averaged_generator(runner: Runner) -> bool:
+def scores_averaged_generator(runner: Trainer) -> bool:
     """The panel scores the EMA generator when the run keeps one: the steadier of the two
     grids on the page, and the one a user would keep and sample from."""
     return runner.experiment.structure.ema_decay > 0
 
 
-def _source_for(runner: Runner):
+def _source_for(runner: Trainer):
     # chosen per measurement: a structure change (EMA switched on or off) resets the run, not the monitor
     live, averaged = runner_sample_source(runner), runner_sample_source(runner, ema=True)
 
@@ -75,7 +74,7 @@ def _source_for(runner: Runner):
             return 0, None  # a fresh run without a trainer, or one whose trainer died: nothing new to score
         try:
             return averaged() if scores_averaged_generator(runner) else live()
-        except (RunnerClosedError, WorkerLostError):  # a released remote runner raises the latter
+        except TrainerUnavailable:  # a released remote runner raises the latter
             if runner.alive:
                 return 0, None  # its trainer died just now: the page offers Restart; nothing to score
             get_monitors().stop(runner)  # the run was released (its tab closed): this thread ends too
@@ -110,7 +109,7 @@ def baseline_rows(result: QualityResult) -> list[tuple[str, str, str, str]]:
 
 def _show(result: QualityResult, averaged: bool) -> None:
     columns = st.columns(2) + st.columns(2)  # two rows of two: in a quarter "Inception-style …" was cut at 1024 px
-    for column, (label, value, baseline, help_text) in zip(columns, baseline_rows(result)):
+    for column, (label, value, baseline, help_text) in zip(columns, baseline_rows(result), strict=False):
         column.metric(label, value, help=help_text)
         column.caption(baseline)  # visible beside the number, not only in the tooltip
     which = "the averaged (EMA) generator" if averaged else "the generator"
@@ -118,7 +117,7 @@ def _show(result: QualityResult, averaged: bool) -> None:
                "training runs.")
 
 
-def quality_panel(runner: Runner) -> None:
+def quality_panel(runner: Trainer) -> None:
     """Switch, numbers and messages. Runs inside a polling fragment of the page."""
     monitors = get_monitors()
     monitors.sweep()
@@ -145,14 +144,14 @@ def quality_panel(runner: Runner) -> None:
                    "measurements)…")
 
 
-def _behind(runner: Runner, measured_step: int) -> bool:
+def _behind(runner: Trainer, measured_step: int) -> bool:
     """True when the run is paused at a step the Quality numbers have not measured yet (not after
     a divergence or an error: those weights give no numbers, and the page would poll forever)."""
     snap = runner.snapshot()
     return snap.state == RunState.PAUSED and snap.step != measured_step
 
 
-def quality_pending(runner: Runner) -> bool:
+def quality_pending(runner: Trainer) -> bool:
     """True while the panel waits for the measurement of a stopped run's weights: the page keeps
     polling it until the numbers land (at rest it otherwise draws once and stops)."""
     if not st.session_state.get("im_quality", True) or unavailable_reason_for(runner.experiment.structure):

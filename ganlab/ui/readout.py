@@ -11,8 +11,7 @@ import math
 
 import numpy as np
 
-from ganlab.training.runner import Runner
-from ganlab.training.runner_state import Snapshot
+from ganlab.training import Snapshot, Trainer
 
 D_KEYS = ("d_real", "d_fake", "wasserstein")
 
@@ -30,7 +29,7 @@ def last_known(history: dict[str, np.ndarray], keys: tuple[str, ...] = D_KEYS) -
     return out
 
 
-def d_numbers(snap: Snapshot, runner: Runner | None = None) -> dict[str, float]:
+def d_numbers(snap: Snapshot, runner: Trainer | None = None) -> dict[str, float]:
     """`snap.latest` with the D numbers of the last D update filled in where the last step
     (a lone G step) had none. Reads the history only then (`runner` when `snap` has none)."""
     latest = dict(snap.latest)

@@ -22,7 +22,7 @@ from typing import Any, Callable, Iterable
 import streamlit as st
 
 from ganlab.settings.fields import Field, get
-from ganlab.training.runner import Runner
+from ganlab.training import Trainer
 from ganlab.gan.timeline import offer_frames
 
 log = logging.getLogger(__name__)
@@ -57,7 +57,7 @@ def request_restart(prefix: str, why: str) -> None:
     st.session_state[prefix + FORCE] = why
 
 
-def restart(runner: Runner, prefix: str, experiment: Any, notice: str) -> None:
+def restart(runner: Trainer, prefix: str, experiment: Any, notice: str) -> None:
     """Fresh weights for `experiment`, keeping the old run for an undo when it had steps."""
     snap = runner.snapshot()
     if snap.step > 0:
@@ -72,7 +72,7 @@ def restart(runner: Runner, prefix: str, experiment: Any, notice: str) -> None:
     runner.wait_idle(timeout=30)  # the page's next run must see the new structure
 
 
-def _state_to_keep(runner: Runner) -> Any:
+def _state_to_keep(runner: Trainer) -> Any:
     """The run as it is now; when its trainer died or hung, the last autosave the server kept (the
     Undo then goes back to that step); None when there is neither."""
     if getattr(runner, "hung", False) or not getattr(runner, "has_trainer", True):  # (a thread runner has neither)
@@ -89,7 +89,7 @@ def drop_undo(prefix: str) -> None:
     st.session_state.pop(prefix + UNDO, None)
 
 
-def _undo(runner: Runner, prefix: str, set_widgets: Callable[[Any, Any], None]) -> None:
+def _undo(runner: Trainer, prefix: str, set_widgets: Callable[[Any, Any], None]) -> None:
     undo: Undo | None = st.session_state.pop(prefix + UNDO, None)
     if undo is None or undo.runner_id != runner.id:
         return
@@ -106,7 +106,7 @@ def _undo(runner: Runner, prefix: str, set_widgets: Callable[[Any, Any], None]) 
     st.session_state[prefix + "flash"] = f"Back to the run at step {step:,} with its settings. Press Play to continue."
 
 
-def undo_offer(runner: Runner, prefix: str, set_widgets: Callable[[Any, Any], None]) -> None:
+def undo_offer(runner: Trainer, prefix: str, set_widgets: Callable[[Any, Any], None]) -> None:
     """The "Undo" button while the run is fresh after a restart."""
     undo: Undo | None = st.session_state.get(prefix + UNDO)
     if undo is None or undo.runner_id != runner.id:
@@ -150,7 +150,7 @@ def take_restart_request(prefix: str) -> tuple[bool, str | None]:
     return bool(st.session_state.pop(prefix + CONFIRM, False)), st.session_state.pop(prefix + FORCE, None)
 
 
-def pending_banner(runner: Runner, prefix: str, what: str, keep: Callable[[], None]) -> None:
+def pending_banner(runner: Trainer, prefix: str, what: str, keep: Callable[[], None]) -> None:
     """A structure change waits: the run goes on with its old structure until the user chooses."""
     step = runner.snapshot().step
     with st.container(border=True):
@@ -165,7 +165,7 @@ def pending_banner(runner: Runner, prefix: str, what: str, keep: Callable[[], No
                   help="Put the structure widgets back to the run's settings")
 
 
-def follow_structure(runner: Runner, prefix: str, changed: bool, what_changed: Callable[[], str],
+def follow_structure(runner: Trainer, prefix: str, changed: bool, what_changed: Callable[[], str],
                      build: Callable[[], Any], keep: Callable[[], None]) -> bool:
     """Restart `runner` on `build()` when the widgets' structure `changed` and the run has no
     steps yet, or the user confirmed (or a restart was requested); otherwise show the pending

@@ -5,16 +5,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ganlab.training.remote_trainer_life import TrainerStartError
-from ganlab.training.runner import Runner, RunState
-from ganlab.training.runner_state import Snapshot
-from ganlab.training.memory_budget import OverBudgetError
-from ganlab.training.slots import CapacityError
+from ganlab.training import CapacityError, OverBudgetError, RunState, Snapshot, Trainer, TrainerStartError
 from ganlab.ui.restart import drop_undo, restart, restarted_notice
 from ganlab.ui.session import get_registry
 
 
-def _play(runner: Runner, prefix: str) -> None:
+def _play(runner: Trainer, prefix: str) -> None:
     drop_undo(prefix)  # the user moves on with the new run
     try:
         runner.play()
@@ -22,7 +18,7 @@ def _play(runner: Runner, prefix: str) -> None:
         st.session_state[prefix + "flash_error"] = str(err)
 
 
-def _step(runner: Runner, prefix: str, which: str) -> None:
+def _step(runner: Trainer, prefix: str, which: str) -> None:
     """A Step takes a training slot like Play (the run is not playing: it holds none)."""
     drop_undo(prefix)
     try:
@@ -32,7 +28,7 @@ def _step(runner: Runner, prefix: str, which: str) -> None:
 
 
 
-def _restart_worker(runner: Runner, prefix: str) -> None:
+def _restart_worker(runner: Trainer, prefix: str) -> None:
     """Restart after the trainer died or hung: a new trainer from the last autosave (the hung one killed)."""
     try:
         what = runner.restart()
@@ -46,7 +42,7 @@ def _restart_worker(runner: Runner, prefix: str) -> None:
 REST_WATCH_S = 3.0  # a paused page with a trainer asks it this often whether it still lives
 
 
-def watch_at_rest(runner: Runner, prefix: str) -> None:
+def watch_at_rest(runner: Trainer, prefix: str) -> None:
     """A paused page's only poll: when its trainer dies or stops answering meanwhile (the server
     notices in the background), the page is redrawn with the Restart offer without a click.
     Nothing polls while the run has no trainer (a fresh run) or the page refreshes anyway."""
@@ -61,11 +57,11 @@ def watch_at_rest(runner: Runner, prefix: str) -> None:
     watch()
 
 
-def _reset(runner: Runner, prefix: str) -> None:
+def _reset(runner: Trainer, prefix: str) -> None:
     restart(runner, prefix, None, restarted_notice("Reset"))
 
 
-def control_bar(runner: Runner, prefix: str) -> None:
+def control_bar(runner: Trainer, prefix: str) -> None:
     """Buttons keyed `prefix + "play"`, ... ; flashes from `prefix + "flash"` (info) and
     `prefix + "flash_error"` (error) are shown once below them."""
     state = runner.state
@@ -95,7 +91,7 @@ def control_bar(runner: Runner, prefix: str) -> None:
             show(st.session_state.pop(key))
 
 
-def run_messages(runner: Runner, snap: Snapshot, prefix: str) -> None:
+def run_messages(runner: Trainer, snap: Snapshot, prefix: str) -> None:
     """Below the status line: why the run stopped (divergence, an error, a lost trainer with its
     Restart button), its place in the queue, or the notice of a fresh run."""
     if snap.state == RunState.QUEUED:
@@ -148,7 +144,7 @@ def speed_text(snap: Snapshot, running_text: str) -> str:
     return "waiting in line" if snap.state == RunState.QUEUED else snap.state.value
 
 
-def save_warning(runner: Runner) -> None:
+def save_warning(runner: Trainer) -> None:
     """A warning while the runner's last autosave failed (e.g. a full disk); gone once one works."""
     if runner.save_error:
         st.warning(runner.save_error, icon=":material/save:")

@@ -14,13 +14,11 @@ from ganlab.runs import (
     RunFormatError, RunSummary, delete_run, list_runs, read_config, rename_run, run_path, runs_root,
 )
 from ganlab.storage.paths import NAME_RULE, check_name
-from ganlab.training.runner import Runner, RunState
-from ganlab.training.memory_budget import OverBudgetError
-from ganlab.training.slots import CapacityError
-from ganlab.ui.runs_common import _flash, _show_flash, user_text
+from ganlab.training import CapacityError, OverBudgetError, RunState, Trainer
+from ganlab.ui.runs_common import flash, show_flash, user_text
 from ganlab.ui.runs_compare import compare_runs
 from ganlab.ui.runs_continue import continue_question, continue_section, copy_offer, detach_continued, held_elsewhere
-from ganlab.ui.runs_live import _detach_if_training, _training_runner, resume_run, save_live_section
+from ganlab.ui.runs_live import detach_if_training, training_runner, resume_run, save_live_section
 from ganlab.ui.runs_view import replay_section, run_panel, runs_table
 from ganlab.kinds import get_kind
 
@@ -29,11 +27,11 @@ log = logging.getLogger(__name__)
 MAX_COMPARE = 8
 
 
-def _start(runner: Runner) -> None:
+def _start(runner: Trainer) -> None:
     try:
         runner.play()
     except (CapacityError, OverBudgetError) as exc:
-        _flash("error", str(exc))
+        flash("error", str(exc))
 
 
 def _config_or_none(summary: RunSummary) -> dict | None:
@@ -46,7 +44,7 @@ def _config_or_none(summary: RunSummary) -> dict | None:
 def manage_section(summary: RunSummary) -> None:
     name = summary.name
     st.markdown("#### Manage")
-    runner = _training_runner(name)
+    runner = training_runner(name)
     if runner is None:
         continue_section(summary, _config_or_none(summary))
         copy_offer(summary, _config_or_none(summary))
@@ -62,7 +60,7 @@ def manage_section(summary: RunSummary) -> None:
                          help=why or "Train on this page (curves only) from the saved step, optimizer and RNG "
                                      "state; saves into this run"):
                 if resume_run(name) is not None:
-                    _flash("success", f"Loaded {name}: press Play to continue training from step {summary.step:,}.")
+                    flash("success", f"Loaded {name}: press Play to continue training from step {summary.step:,}.")
                 st.rerun()
         else:
             running = runner.state == RunState.RUNNING
@@ -78,14 +76,14 @@ def manage_section(summary: RunSummary) -> None:
         if st.button("Rename", key="rn_rename", disabled=not new or new == name):
             try:
                 check_name(new)
-                _detach_if_training(name)
+                detach_if_training(name)
                 detach_continued(name)
                 rename_run(name, new)
             except (RunFormatError, OSError) as exc:
-                _flash("error", f"Cannot rename: {user_text(exc)}")
+                flash("error", f"Cannot rename: {user_text(exc)}")
             else:
                 st.session_state["rn_select_next"] = [new]
-                _flash("success", f"Renamed {name} to {new}.")
+                flash("success", f"Renamed {name} to {new}.")
             st.rerun()
     with c3:
         if st.session_state.get("rn_confirm_delete") != name:
@@ -97,14 +95,14 @@ def manage_section(summary: RunSummary) -> None:
             yes, no = st.columns(2)
             if yes.button("Yes, delete", key="rn_delete_yes", type="primary"):
                 try:
-                    _detach_if_training(name)
+                    detach_if_training(name)
                     detach_continued(name)
                     delete_run(name)
                 except (RunFormatError, OSError) as exc:
-                    _flash("error", f"Cannot delete: {user_text(exc)}")
+                    flash("error", f"Cannot delete: {user_text(exc)}")
                 else:
                     st.session_state["rn_select_next"] = []
-                    _flash("success", f"Deleted {name}.")
+                    flash("success", f"Deleted {name}.")
                 st.session_state.pop("rn_confirm_delete", None)
                 st.rerun()
             if no.button("Cancel", key="rn_delete_no"):
@@ -158,7 +156,7 @@ def runs_page() -> None:
     st.caption("Saved runs live in the server's runs folder (whoever starts the server chooses it with "
                "`GANLAB_RUNS_DIR`). Train one headless with "
                "`ganlab train --data digits --steps 2000 --name digits-1`; it shows here while it trains.")
-    _show_flash()
+    show_flash()
     save_live_section()
     try:
         runs = list_runs()

@@ -32,6 +32,7 @@ def _mtime(path: Path) -> int:
 @st.cache_data(max_entries=256, show_spinner=False)
 def _curves_cached(path: str, mtimes: tuple[int, int]) -> tuple[dict, dict]:
     return read_curves(Path(path))
+COPY_OFFER = "rn_copy_offer"  # the run whose Continue was refused (another session took it first)
 
 
 def curves(path: Path) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
@@ -54,7 +55,7 @@ def frame_png(path: Path, file: Path, size: int = 360) -> bytes:
     return _frame_cached(str(path), str(file), _mtime(file), size)
 
 
-def _thumbnail(summary: RunSummary) -> str | None:
+def run_thumbnail(summary: RunSummary) -> str | None:
     snaps = snapshot_steps(summary.path)
     if not snaps:
         return None
@@ -74,7 +75,7 @@ def status_text(summary: RunSummary) -> str:
     return summary.status + (" (view only)" if summary.view_only else "")
 
 
-def _headless(summary: RunSummary) -> bool:
+def is_headless(summary: RunSummary) -> bool:
     """Live, and written by another process (a headless `ganlab train`), not this server."""
     if not summary.live:
         return False
@@ -84,11 +85,11 @@ def _headless(summary: RunSummary) -> bool:
         return False
 
 
-def _flash(kind: str, text: str) -> None:
+def flash(kind: str, text: str) -> None:
     st.session_state["rn_flash"] = (kind, text)
 
 
-def _show_flash() -> None:
+def show_flash() -> None:
     if "rn_flash" in st.session_state:
         kind, text = st.session_state.pop("rn_flash")
         {"info": st.info, "error": st.error, "success": st.success}[kind](text)
@@ -117,10 +118,10 @@ def open_saved_run(name: str, verb: str):
         path = run_path(name)
         experiment, state, config = load_run(path)
     except RunFormatError as exc:  # our own sentence
-        _flash("error", f"Cannot {verb} “{name}”: {exc}")
+        flash("error", f"Cannot {verb} “{name}”: {exc}")
         return None
     except (OSError, ValueError):
         logging.getLogger(__name__).exception("cannot open run %s", name)
-        _flash("error", f"Cannot {verb} “{name}”: its files cannot be read (the details are in the server log).")
+        flash("error", f"Cannot {verb} “{name}”: its files cannot be read (the details are in the server log).")
         return None
     return path, experiment, state, config, {k: config[k] for k in KEPT_CONFIG if k in config}

@@ -9,7 +9,8 @@ import streamlit as st
 
 from ganlab.formatting import MISSING
 from ganlab.gan.losses import loss_label
-from ganlab.metrics.names import KIND_LABELS, metric_label
+from ganlab.kinds import KIND_LABELS
+from ganlab.metrics.names import metric_label
 from ganlab.viz.plots_runs import compare_losses_figure, compare_metric_figure, shared_metrics
 from ganlab.runs import RunFormatError, RunSummary
 from ganlab.runs.catalog import summarize
@@ -62,4 +63,4 @@ def compare_rows(runs: Sequence[RunSummary]) -> list[dict[str, str | int]]:
     return [{"Run": r.name, "Kind": KIND_LABELS.get(r.kind, r.kind), "Data": r.data, "Loss": loss_label(r.loss),
              "Steps": summarize(r.path).step,
              **{f"best {metric_label(k)}": f"{best[k]:.4g}" if k in best else MISSING for k in keys}}
-            for r, best in zip(runs, bests)]
+            for r, best in zip(runs, bests, strict=False)]

@@ -19,15 +19,13 @@ import streamlit as st
 from ganlab.settings.config import DRAWN_DATA
 from ganlab.runs import RunFormatError, RunSummary, RunWriter, run_path
 from ganlab.storage.paths import NAME_RULE, check_name
-from ganlab.training.runner import Runner
 from ganlab.gan.timeline import offer_frames
-from ganlab.training.trainers import make_runner
-from ganlab.ui.runs_common import AUTOSAVE_S, _flash, open_saved_run
+from ganlab.training import RunSaver, Trainer, make_runner, timeline_frames
+from ganlab.ui.runs_common import AUTOSAVE_S, COPY_OFFER, flash, open_saved_run
 from ganlab.runs.catalog import copy_run, free_name
 from ganlab.storage.lease import RunBusy, busy_text, holder, take
-from ganlab.runs.resume import RunSaver, timeline_frames
 from ganlab.ui.runs_common import user_text
-from ganlab.ui.runs_live import _training_runner, quality_results, save_live_run, session_runner, session_who
+from ganlab.ui.runs_live import training_runner, quality_results, save_live_run, session_runner, session_who
 from ganlab.kinds import KINDS
 from ganlab.ui.nav import TRAINING_PAGE_FILES
 from ganlab.ui.session import WIDGETS_SYNCED, create_runner
@@ -37,7 +35,6 @@ TARGETS = {kind.name: (kind.page_key, TRAINING_PAGE_FILES[kind.page_key], kind.p
 BUTTONS = {kind.name: kind.continue_label for kind in KINDS.values()}
 STATE_CONTINUED = "rn_continued"  # {page key: run name} this session's page runners autosave into
 CONFIRM = "rn_confirm_continue"
-COPY_OFFER = "rn_copy_offer"  # the run whose Continue was refused (another session took it first)
 
 
 def continued_into(name: str) -> list[str]:
@@ -91,11 +88,11 @@ def continue_run(name: str) -> bool:
     try:
         lease = take(path, session_who(label))
     except RunBusy as exc:
-        _flash("error", str(exc))
+        flash("error", str(exc))
         st.session_state[COPY_OFFER] = name
         return False
     try:
-        box: dict[str, Runner] = {}
+        box: dict[str, Trainer] = {}
         runner = session_runner(key)
         if runner is None:
             options = _runner_options(key)
@@ -123,7 +120,7 @@ def continue_run(name: str) -> bool:
     return True
 
 
-def saves_into(runner: Runner | None, name: str) -> bool:
+def saves_into(runner: Trainer | None, name: str) -> bool:
     """Whether `runner` still autosaves into run `name` (a Reset or a closed page ends that)."""
     saver = getattr(runner, "saver", None) if runner is not None else None
     return isinstance(saver, RunSaver) and not saver.closed and saver.run_dir.name == name
@@ -134,7 +131,7 @@ def held_elsewhere(summary: RunSummary) -> dict[str, Any] | None:
     lease = holder(summary.path)
     if lease is None:
         return None
-    mine = [session_runner(key) for key in continued_into(summary.name)] + [_training_runner(summary.name)]
+    mine = [session_runner(key) for key in continued_into(summary.name)] + [training_runner(summary.name)]
     return None if any(saves_into(r, summary.name) for r in mine) else lease
 
 
@@ -162,7 +159,7 @@ def copy_offer(summary: RunSummary, config: dict[str, Any] | None) -> None:
             check_name(new)
             copy_run(name, new)
         except (RunFormatError, OSError) as exc:
-            _flash("error", f"Cannot copy {name}: {user_text(exc)}")
+            flash("error", f"Cannot copy {name}: {user_text(exc)}")
             st.rerun()
         st.session_state.pop(COPY_OFFER, None)
         st.session_state["rn_select_next"] = [new]
@@ -203,7 +200,8 @@ def continue_section(summary: RunSummary, config: dict[str, Any] | None) -> None
     step = current.snapshot(with_history=False).step if current is not None else 0
     already = saves_into(current, name) and st.session_state.get(STATE_CONTINUED, {}).get(key) == name
     has_other = step > 0 and not already
-    if st.button(BUTTONS.get(summary.kind, "Continue"), key="rn_continue", icon=":material/open_in_new:", disabled=why is not None,
+    if st.button(BUTTONS.get(summary.kind, "Continue"), key="rn_continue", icon=":material/open_in_new:",
+                 disabled=why is not None,
                  help=why or f"Open the run on the {label} at its saved step, with its knobs and history; "
                              "it saves into this run"):
         if already:  # the page trains this run already (maybe ahead of the last autosave): just go there
@@ -233,7 +231,7 @@ def continue_question(summary: RunSummary, config: dict[str, Any] | None) -> Non
         try:
             check_name(keep_as)
         except RunFormatError as exc:
-            _flash("error", str(exc))
+            flash("error", str(exc))
             st.rerun()
         if save_live_run(key, keep_as, keep_saving=False):
             _go(name, page)

@@ -8,10 +8,8 @@ import streamlit as st
 from ganlab.runs import RunFormatError, RunWriter, run_path
 from ganlab.storage.paths import NAME_RULE, check_name
 from ganlab.storage.lease import RunBusy, take
-from ganlab.runs.resume import RunSaver, autosave_into, save_runner_as
-from ganlab.training.runner import Runner
-from ganlab.training.trainers import make_runner
-from ganlab.ui.runs_common import AUTOSAVE_S, _flash, open_saved_run, user_text
+from ganlab.training import RunSaver, Trainer, autosave_into, make_runner, save_runner_as
+from ganlab.ui.runs_common import AUTOSAVE_S, COPY_OFFER, flash, open_saved_run, user_text
 from ganlab.ui.nav import TRAINING_PAGE_LABELS
 from ganlab.ui.session import RUNS, create_runner, session_runs
 
@@ -21,26 +19,26 @@ STATE_TRAINING = "rn_training"  # the run name this session's runs-page runner t
 
 
 # ------------------------------------------------------------------ this session's runners
-def session_runner(key: str) -> Runner | None:
+def session_runner(key: str) -> Trainer | None:
     """This session's runner for a page key (looked up, never claimed from the URL)."""
     return session_runs().get(key)
 
 
-def _training_runner(name: str) -> Runner | None:
+def training_runner(name: str) -> Trainer | None:
     runner = session_runner(PAGE_KEY)
     return runner if runner is not None and st.session_state.get(STATE_TRAINING) == name else None
 
 
-def _detach_if_training(name: str) -> None:
+def detach_if_training(name: str) -> None:
     """Stop autosaving into `name` (before it is renamed or deleted)."""
-    runner = _training_runner(name)
+    runner = training_runner(name)
     if runner is not None:
         runner.pause()
         runner.set_saver(None)
         st.session_state.pop(STATE_TRAINING, None)
 
 
-def quality_results(runner: Runner):
+def quality_results(runner: Trainer):
     """The Quality panel's results for `runner` so far (for `RunWriter(quality=...)`); read on
     the runner thread at every save, so the monitors table is looked up here, on the page's."""
     from ganlab.ui.quality import get_monitors
@@ -59,10 +57,9 @@ def session_who(page: str) -> str:
     return f"a browser session on the {page} page"
 
 
-def resume_run(name: str) -> Runner | None:
+def resume_run(name: str) -> Trainer | None:
     """Load run `name` into this session's runs-page runner (paused, autosaving into the run,
     whose lease it takes: one writer at a time)."""
-    from ganlab.ui.runs_continue import COPY_OFFER
 
     opened = open_saved_run(name, "resume")
     if opened is None:
@@ -71,10 +68,10 @@ def resume_run(name: str) -> Runner | None:
     try:
         lease = take(path, session_who("Runs"))
     except RunBusy as exc:
-        _flash("error", str(exc))
+        flash("error", str(exc))
         st.session_state[COPY_OFFER] = name
         return None
-    holder: dict[str, Runner] = {}
+    holder: dict[str, Trainer] = {}
     try:
         writer = RunWriter(path, experiment, extra=keep, status="paused", eval_every=config.get("eval_every"))
         saver = RunSaver(writer, lease, holder)
@@ -100,16 +97,16 @@ def save_live_run(key: str, name: str, keep_saving: bool) -> bool:
     autosaving into it."""
     runner = session_runner(key)
     if runner is None:
-        _flash("error", "That training run is gone (its page was closed or reset).")
+        flash("error", "That training run is gone (its page was closed or reset).")
         return False
     try:
         writer, state = save_runner_as(runner, run_path(name), LIVE_PAGES.get(key, key), quality_results(runner))
         if keep_saving:
             autosave_into(runner, writer, AUTOSAVE_S, session_who(LIVE_PAGES.get(key, key)))
     except (RunFormatError, OSError, TimeoutError, ValueError) as exc:
-        _flash("error", f"Cannot save: {user_text(exc)}")
+        flash("error", f"Cannot save: {user_text(exc)}")
         return False
-    _flash("success", f"Saved run {name} at step {state.step:,}" + (" (autosaving every 10 s)." if keep_saving else "."))
+    flash("success", f"Saved run {name} at step {state.step:,}" + (" (autosaving every 10 s)." if keep_saving else "."))
     return True
 
 
@@ -122,12 +119,12 @@ def _submit_save(key: str, name: str, keep: bool) -> None:
     and the form says where it went: a second press then does not meet "that name exists"."""
     saved = st.session_state.get(SAVED_KEY)
     if not name.strip() and saved is not None:
-        _flash("info", f"{saved[1]} To save another copy, give it a new name.")
+        flash("info", f"{saved[1]} To save another copy, give it a new name.")
         return
     try:
         check_name(name)
     except RunFormatError as exc:
-        _flash("error", str(exc))
+        flash("error", str(exc))
         return
     if save_live_run(key, name, keep):
         st.session_state[SAVED_KEY] = (name, st.session_state["rn_flash"][1])

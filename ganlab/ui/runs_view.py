@@ -11,16 +11,17 @@ import streamlit as st
 from ganlab.formatting import format_number
 from ganlab.viz.plots import loss_figure, mode_coverage_figure
 from ganlab.viz.plots_runs import compare_metric_figure, shared_metrics
-from ganlab.metrics.names import KIND_LABELS, best_text
+from ganlab.kinds import KIND_LABELS
+from ganlab.metrics.names import best_text
 from ganlab.runs import RunFormatError, RunSummary, read_config, replay_gif, run_path
 from ganlab.runs.catalog import summarize
 from ganlab.runs.evaluation import metric_lines, modes_total
 from ganlab.runs.store import snapshot_steps
-from ganlab.training.runner import RunState
+from ganlab.training import RunState
 from ganlab.ui.runs_common import (
-    AUTOSAVE_S, LIVE_POLL_S, _headless, _thumbnail, curves, frame_png, status_text,
+    AUTOSAVE_S, LIVE_POLL_S, is_headless, run_thumbnail, curves, frame_png, status_text,
 )
-from ganlab.ui.runs_live import _training_runner
+from ganlab.ui.runs_live import training_runner
 
 
 TABLE_ROW_PX = 44  # the thumbnail's cell
@@ -39,7 +40,7 @@ def runs_table(runs: list[RunSummary]) -> None:
         "Name": r.name, "Best": best_text(r.best) if r.error is None else (r.error or "")[:120], "Steps": r.step,
         "Run": f"{KIND_LABELS.get(r.kind, r.kind)} · {r.data} · {r.loss}" if r.error is None else "",
         "Status": status_text(r), "Updated": _updated(r.updated),
-        "Thumbnail": _thumbnail(r) if r.error is None else None,
+        "Thumbnail": run_thumbnail(r) if r.error is None else None,
     } for r in runs]
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="rn_table", row_height=TABLE_ROW_PX,
                  column_config={
@@ -67,7 +68,7 @@ def _metrics_row(summary: RunSummary, config: dict[str, Any]) -> None:
     items += metric_lines(config.get("final_metrics") or {}, modes_total(config), missing="—")[:6]
     for start in range(0, len(items), METRICS_PER_ROW):
         cols = st.columns(METRICS_PER_ROW)
-        for col, (label, value, baseline) in zip(cols, items[start: start + METRICS_PER_ROW]):
+        for col, (label, value, baseline) in zip(cols, items[start: start + METRICS_PER_ROW], strict=False):
             col.metric(label[0].upper() + label[1:], value)
             if baseline:
                 col.caption(baseline[0].upper() + baseline[1:])
@@ -80,7 +81,7 @@ def run_panel(name: str) -> None:
     if summary.error:
         st.error(summary.error)
         return
-    runner = _training_runner(name)
+    runner = training_runner(name)
     live = summary.live or (runner is not None and runner.state == RunState.RUNNING)
 
     @st.fragment(run_every=LIVE_POLL_S if live else None)
@@ -93,7 +94,7 @@ def run_panel(name: str) -> None:
         if live and not (now.live or active):
             st.rerun(scope="app")  # it finished: redraw the buttons, stop polling
         config = read_config(path)
-        badge = " · :green[**live**: a `ganlab train` process is writing it]" if _headless(now) else ""
+        badge = " · :green[**live**: a `ganlab train` process is writing it]" if is_headless(now) else ""
         st.markdown(f"**{KIND_LABELS.get(now.kind, now.kind)}** run on **{now.data}** · loss {now.loss} · step {now.step:,} · "
                     f"{status_text(now)}{badge}")
         if runner is not None:

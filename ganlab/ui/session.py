@@ -10,11 +10,8 @@ import streamlit as st
 from streamlit import runtime
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from ganlab.training.registry import DEFAULT_GRACE_S, RunnerRegistry
-from ganlab.training.remote_runner import TrainerStartError
-from ganlab.training.runner import Runner
-from ganlab.training.slots import TrainingSlots, max_training_from_env
-from ganlab.training.trainers import warm_up_trainers
+from ganlab.training import (DEFAULT_GRACE_S, RunnerRegistry, Trainer, TrainerStartError, TrainingSlots,
+                             max_training_from_env, warm_up_trainers)
 from ganlab.kinds.image import IMAGE
 from ganlab.kinds.toy import TOY
 
@@ -78,13 +75,13 @@ class SessionRuns:
     def token(self, key: str) -> str | None:
         return self.state.get(self.state_key(key))
 
-    def get(self, key: str) -> Runner | None:
+    def get(self, key: str) -> Trainer | None:
         """This session's live runner for `key`, looked up (never claimed from the URL)."""
         token = self.token(key)
         runner = self.registry.get(token) if token else None
         return runner if runner is not None and runner.alive else None
 
-    def claim(self, key: str, url_key: str = "run") -> Runner | None:
+    def claim(self, key: str, url_key: str = "run") -> Trainer | None:
         """The runner this session already has for `key`, or the one named in the URL's `url_key`
         when this is a refreshed page whose old session is gone. The registry's claim refuses a run
         that another open session owns (a copied link takes nothing over)."""
@@ -99,7 +96,7 @@ class SessionRuns:
             self.params[url_key] = token
         return runner
 
-    def create(self, key: str, factory: Callable[[TrainingSlots], Runner], url_key: str | None = "run") -> Runner:
+    def create(self, key: str, factory: Callable[[TrainingSlots], Trainer], url_key: str | None = "run") -> Trainer:
         """A new runner for `key` owned by this session (named in the URL's `url_key` unless None);
         the one it had before under `key` is no longer this session's (the reaper frees it)."""
         token, runner = self.registry.create(self.owner, factory)
@@ -114,7 +111,7 @@ class SessionRuns:
         if token is not None:
             self.registry.release(token)
 
-    def live(self, key: str) -> Runner | None:
+    def live(self, key: str) -> Trainer | None:
         """This session's live runner for `key` (see claim), or None; kept in the URL under
         `URL_TOKENS[key]` while it lives, dropped from it once it is gone."""
         runner = self.claim(key, URL_TOKENS[key])
@@ -129,12 +126,12 @@ def session_runs() -> SessionRuns:
     return SessionRuns(get_registry(), session_id(), st.session_state, st.query_params)
 
 
-def claim_runner(key: str, url_key: str = "run") -> Runner | None:
+def claim_runner(key: str, url_key: str = "run") -> Trainer | None:
     """See SessionRuns.claim."""
     return session_runs().claim(key, url_key)
 
 
-def create_runner(key: str, factory: Callable[[TrainingSlots], Runner], url_key: str | None = "run") -> Runner:
+def create_runner(key: str, factory: Callable[[TrainingSlots], Trainer], url_key: str | None = "run") -> Trainer:
     """A new runner of this session for page `key`; when no trainer could be started (a full
     machine, an unreachable cluster) the page says so and stops."""
     try:
@@ -152,7 +149,7 @@ URL_TOKENS = {PLAYGROUND: "pgrun", IMAGES: "imrun"}
 WIDGETS_SYNCED = {PLAYGROUND: "pg_initialized", IMAGES: "im_initialized"}
 
 
-def live_runner(key: str) -> Runner | None:
+def live_runner(key: str) -> Trainer | None:
     """See SessionRuns.live."""
     return session_runs().live(key)
 

@@ -19,11 +19,7 @@ import numpy as np
 import streamlit as st
 
 from ganlab.viz.plots_step import substep_figures
-from ganlab.training.channel import WorkerLostError
-from ganlab.training.memory_budget import OverBudgetError
-from ganlab.training.remote_trainer_life import TrainerStartError
-from ganlab.training.runner_state import RunnerClosedError, RunState
-from ganlab.training.slots import CapacityError
+from ganlab.training import CapacityError, OverBudgetError, RunState, TrainerStartError, TrainerUnavailable
 from ganlab.gan.step_stages import STAGES, SubStep, substeps
 from ganlab.gan.step_trace import SlowMotionUnavailable
 from ganlab.ui.model_graph import toy_graph_html
@@ -57,7 +53,7 @@ def _take_step(runner: Any, prefix: str) -> None:
     except TrainerStartError as exc:
         st.session_state[_ERROR] = str(exc)
         return
-    except (TimeoutError, WorkerLostError, RunnerClosedError):
+    except (TimeoutError, TrainerUnavailable):
         st.session_state[_ERROR] = ("The trainer did not answer the slow-motion step in time; the status line "
                                     "says why. Try again in a moment.")
         return
@@ -98,7 +94,7 @@ def _show(trace: Any, steps: list[SubStep], index: int, centres: np.ndarray | No
     figures = substep_figures(trace, sub, centres, view_range)
     # D's update: before and after side by side, what changed under them
     places = [*st.columns(2), st.container()] if len(figures) == 3 else [st.container()] * len(figures)
-    for i, (place, fig) in enumerate(zip(places, figures)):
+    for i, (place, fig) in enumerate(zip(places, figures, strict=False)):
         place.plotly_chart(fig, width="stretch", key=f"slowmo_figure_{i}")
     with st.expander("Where this is in the model", expanded=True, key="slowmo_graph_open"):
         # the model overview graph, lit for this sub-step (its numbers are the run's, after the step)

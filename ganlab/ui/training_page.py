@@ -11,9 +11,7 @@ from typing import Any, Callable
 import streamlit as st
 
 from ganlab.viz.plots import d_outputs_figure, loss_figure
-from ganlab.training.memory_budget import OverBudgetError
-from ganlab.training.runner import Runner, RunState
-from ganlab.training.runner_state import Snapshot
+from ganlab.training import OverBudgetError, RunState, Snapshot, Trainer
 from ganlab.ui import restart, run_controls
 from ganlab.ui.readout import step_label
 from ganlab.ui.session import URL_TOKENS, claim_runner
@@ -33,7 +31,7 @@ class TrainingPage:
     set_widgets: Callable[[Any, Any], None]
     from_url: Callable[[dict], tuple[Any, Any, list[str]]]  # (structure, knobs, problems) of the link
     encode: Callable[[Any, Any], dict[str, str]]  # the link of (structure, knobs)
-    new_runner: Callable[[tuple | None], Runner]  # a runner for the sidebar's choice (None: defaults)
+    new_runner: Callable[[tuple | None], Trainer]  # a runner for the sidebar's choice (None: defaults)
     build: Callable[[Any, Any], Any]  # the experiment of (structure, dataset)
     what_changed: Callable[[Any, Any], str]  # the structure change, in words
     kept_data: Callable[[], Any]  # the sidebar's dataset object a "Keep the current run" keeps
@@ -42,13 +40,13 @@ class TrainingPage:
     data_restarts: Callable[[Any], bool] = lambda structure: True  # a new dataset object restarts the run
 
 
-def _claim(page: TrainingPage) -> Runner | None:
+def _claim(page: TrainingPage) -> Trainer | None:
     runner = claim_runner(page.key)
     # a token naming another page's run (another kind of GAN) is not adopted
     return runner if runner is not None and kind_of(runner.experiment).page_key == page.key else None
 
 
-def _initial_widgets(page: TrainingPage, runner: Runner | None) -> None:
+def _initial_widgets(page: TrainingPage, runner: Trainer | None) -> None:
     if runner is not None:  # a refreshed page: show what the running training really uses
         snap = runner.snapshot()
         page.set_widgets(snap.structure, snap.knobs)
@@ -59,7 +57,7 @@ def _initial_widgets(page: TrainingPage, runner: Runner | None) -> None:
     page.set_widgets(structure, knobs)
 
 
-def connect(page: TrainingPage) -> Runner:
+def connect(page: TrainingPage) -> Trainer:
     """Attach this session to its runner of `page` and keep the runner in step with the widgets."""
     runner = _claim(page)
     if page.prefix + "initialized" not in st.session_state:
@@ -75,14 +73,14 @@ def connect(page: TrainingPage) -> Runner:
     return runner
 
 
-def _keep_current_run(page: TrainingPage, runner: Runner) -> None:
+def _keep_current_run(page: TrainingPage, runner: Trainer) -> None:
     snap = runner.snapshot()
     page.set_widgets(snap.structure, snap.knobs)
     kept = page.kept_data()
     st.session_state[page.prefix + "kept_dataset"] = None if kept is None else id(kept)
 
 
-def _sync(page: TrainingPage, runner: Runner, structure: Any, knobs: Any, dataset: Any) -> bool:
+def _sync(page: TrainingPage, runner: Trainer, structure: Any, knobs: Any, dataset: Any) -> bool:
     """Bring the runner in line with the widgets; True while a structure change waits for the
     user's confirmation (the run keeps its structure and steps meanwhile)."""
     experiment = runner.experiment
@@ -101,13 +99,13 @@ def _sync(page: TrainingPage, runner: Runner, structure: Any, knobs: Any, datase
     return pending
 
 
-def control_bar(page: TrainingPage, runner: Runner) -> None:
+def control_bar(page: TrainingPage, runner: Trainer) -> None:
     run_controls.control_bar(runner, page.prefix)
     restart.undo_offer(runner, page.prefix, page.set_widgets)
     run_controls.watch_at_rest(runner, page.prefix)
 
 
-def status(page: TrainingPage, runner: Runner, snap: Snapshot) -> None:
+def status(page: TrainingPage, runner: Trainer, snap: Snapshot) -> None:
     speed = run_controls.speed_text(snap, page.speed(snap))
     # keyed for the page style's room under it (ganlab.ui.nav): the view's fullscreen button hovered over it
     st.container(key=page.prefix + STATUS_LINE).markdown(
@@ -116,7 +114,7 @@ def status(page: TrainingPage, runner: Runner, snap: Snapshot) -> None:
     run_controls.run_messages(runner, snap, page.prefix)
 
 
-def first_look(page: TrainingPage, runner: Runner, view_range: tuple | None = None) -> tuple[Snapshot, bool]:
+def first_look(page: TrainingPage, runner: Trainer, view_range: tuple | None = None) -> tuple[Snapshot, bool]:
     """(the snapshot the page is drawn from, whether its fragments poll). At rest it waits (up to
     SETTLE_WAIT_S, usually far less) for queued work: a page that starts polling only to rerun at
     once would wipe the message a button just left."""
@@ -126,10 +124,10 @@ def first_look(page: TrainingPage, runner: Runner, view_range: tuple | None = No
     return first, (first.state == RunState.RUNNING or not first.settled) and not frozen
 
 
-def view_snapshot(page: TrainingPage, runner: Runner, first: Snapshot, live: bool, *, with_history: bool = True,
+def view_snapshot(page: TrainingPage, runner: Trainer, first: Snapshot, live: bool, *, with_history: bool = True,
                   view_range: tuple | None = None) -> Snapshot:
     """Inside the view fragment: the latest snapshot with a view (over `view_range`, see
-    Runner.snapshot); redraws the whole page when the run stopped or left the line, then shows
+    Trainer.snapshot); redraws the whole page when the run stopped or left the line, then shows
     the status line and any save warning."""
     snap = runner.snapshot(want_view=True, wait_for_view=0.5, with_history=with_history, view_range=view_range)
     if (live and snap.state != RunState.RUNNING and snap.settled) or run_controls.left_the_queue(first, snap):

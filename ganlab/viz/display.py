@@ -29,16 +29,6 @@ def _tick(value: float) -> str:
     return f"{value:.3g}" if value == 0 or 1e-3 <= abs(value) < 1e4 else f"{value:.1e}"
 
 
-DISPLAY_LABELS = {"probability": "P(real)", "target": "D(x)", "critic": "critic value"}
-
-
-def score_label(loss: str) -> str:
-    """What D's output is called for `loss`: "P(real)", "D(x)" (LSGAN) or "critic value"."""
-    from ganlab.gan.losses import get_loss  # local import: losses imports torch
-
-    return DISPLAY_LABELS[get_loss(loss).display]
-
-
 def surface_display(surface: np.ndarray, loss: str | None = None, label: str = "D(x)") -> SurfaceDisplay:
     """The one rule for showing D's output per loss (see `AdversarialLoss.display`):
     - minimax, non-saturating: the probability sigmoid(D(x)) that x is real, over [0, 1];
@@ -52,18 +42,19 @@ def surface_display(surface: np.ndarray, loss: str | None = None, label: str = "
     z = np.asarray(surface, dtype=float)
     finite = z[np.isfinite(z)]
     if loss is not None:
-        from ganlab.gan.losses import get_loss  # local import: losses imports torch
+        from ganlab.gan.losses import DISPLAY_LABELS, get_loss  # local import: losses imports torch
 
         kind, centre_rule = get_loss(loss).display, get_loss(loss).critic_centre
+        named = DISPLAY_LABELS[kind]
     else:
         in_unit = finite.size == 0 or (finite.min() >= 0.0 and finite.max() <= 1.0)
         kind = "probability" if "critic" not in label.lower() and in_unit else "critic"
-        centre_rule = "zero"
+        centre_rule, named = "zero", label
     if kind == "probability":
-        return SurfaceDisplay(DISPLAY_LABELS[kind] if loss is not None else label, 0.0, 1.0,
+        return SurfaceDisplay(named, 0.0, 1.0,
                               ((0.0, "0 fake"), (0.5, "0.5"), (1.0, "1 real")))
     if kind == "target":
-        return SurfaceDisplay(DISPLAY_LABELS[kind], *TARGET_RANGE, ((0.0, "0 fake"), (0.5, "0.5"), (1.0, "1 real")))
+        return SurfaceDisplay(named, *TARGET_RANGE, ((0.0, "0 fake"), (0.5, "0.5"), (1.0, "1 real")))
     centre = float(np.median(finite)) if centre_rule == "median" and finite.size else 0.0
     if loss is None:  # the old rule: symmetric about 0 over the whole range
         spread = np.abs(finite)
@@ -73,7 +64,7 @@ def surface_display(surface: np.ndarray, loss: str | None = None, label: str = "
         half = float(np.percentile(spread, CRITIC_PERCENTILE)) if spread.size else 0.0
     half = half if half > 0 and math.isfinite(half) else 1.0
     lo, hi = centre - half, centre + half
-    return SurfaceDisplay(DISPLAY_LABELS["critic"] if loss is not None else label, lo, hi,
+    return SurfaceDisplay(named, lo, hi,
                           tuple((v, _tick(v)) for v in (lo, centre, hi)))
 
 

@@ -127,7 +127,7 @@ class GraphInputs:
     d_steps: int
     latest: Mapping[str, float]
     known: Mapping[str, float]
-    score_label: str = "D(x)"  # "P(real)", "D(x)" or "critic value" (display.score_label)
+    score_label: str = "D(x)"  # "P(real)", "D(x)" or "critic value" (ganlab.gan.losses.score_label)
     noise_text: str = ""  # e.g. "Gaussian · 2-D"
     generator_text: str = ""  # e.g. "3 × 128 ReLU"
     discriminator_text: str = ""
@@ -238,7 +238,7 @@ def graph_inputs(step: int, d_updates: int, g_updates: int, knobs: Knobs, struct
                  fake_text: str = "") -> GraphInputs:
     """GraphInputs of a snapshot's fields (the page passes `snap.step`, ... and, as `known`, the
     latest numbers with those the last step lacked filled in from the history)."""
-    from ganlab.viz.display import score_label  # local import: losses imports torch
+    from ganlab.gan.losses import score_label  # local import: losses imports torch
     from ganlab.gan.losses import get_loss
 
     return GraphInputs(step=step, d_updates=d_updates, g_updates=g_updates, d_steps=knobs.d_steps,

@@ -188,7 +188,7 @@ def _node_svg(node: Node, lay: Layout, picture: str | None, bars: Mapping[str, f
     elif node.id == "predictions" and bars is not None:
         out.append(_text_line(box.cx, y, node.lines[0].text, size=10.5, colour=STALE))
         y += 18
-        for line, key, colour in zip(node.lines[1:], ("d_real", "d_fake"), (PALETTE["real"], PALETTE["fake"])):
+        for line, key, colour in zip(node.lines[1:], ("d_real", "d_fake"), (PALETTE["real"], PALETTE["fake"]), strict=False):
             out.append(_text_line(box.cx, y, line.text, stale=line.stale))
             out.append(_bar(box, y + 4, bars.get(key), colour))
             y += 24
@@ -208,7 +208,8 @@ def graph_svg(graph: ModelGraph, pictures: Mapping[str, str] | None = None, *, l
     `bars`: D's mean scores {"d_real", "d_fake"} in [0, 1], drawn as bars (None: numbers only)."""
     pictures = pictures or {}
     parts = [f'<div class="ganlab-model-graph" style="max-width:{MAX_WIDTH_PX}px;margin:0 auto">',
-             f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {lay.height}" width="100%" role="img" aria-label="{escape(title)}" '
+             f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {lay.height}" width="100%" role="img" '
+             f'aria-label="{escape(title)}" '
              f'style="font-family:inherit;display:block">',
              f"<title>{escape(title)}</title>"]
     parts += [_edge_svg(edge, lay) for edge in graph.edges if edge.role is None]

@@ -12,6 +12,8 @@ from typing import Collection, Mapping
 import numpy as np
 import plotly.graph_objects as go
 
+from ganlab.limits import VIEW_LAYERS
+
 from ganlab.viz.display import (  # noqa: F401 - re-exported: both renderers take these from here
     CRITIC_PERCENTILE, TARGET_RANGE, FramedPoints, SurfaceDisplay, frame_points, outside_note, surface_display,
 )
@@ -37,7 +39,7 @@ CHART_HEIGHT = 260
 CHART_POINTS = 400  # rows per chart series at most (thin_rows)
 NO_DATA = "no data yet"
 
-LAYERS = ("surface", "real", "fake", "gradients", "manifold", "modes")
+LAYERS = VIEW_LAYERS  # the 2D view's layers (ganlab.limits: the view settings check them)
 LAYER_LABELS = {
     "surface": "Discriminator surface",
     "real": "Real samples",
@@ -53,7 +55,7 @@ REAL_SIZE, FAKE_SIZE, OUTSIDE_SIZE = 6, 6, 10
 
 
 # ------------------------------------------------------------------ 2D view
-def _polylines(lines: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def polyline_xy(lines: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(k, p, 2) polylines -> x and y arrays joined by NaN gaps (one trace for all).
 
     NaN rather than None: plotly breaks the line either way, but validates a float
@@ -65,16 +67,10 @@ def _polylines(lines: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return flat[:, 0], flat[:, 1]
 
 
-def surface_range(view: ToyView, loss: str | None = None) -> tuple[float, float]:
-    """The colour range of D's surface (see surface_display)."""
-    display = surface_display(view.surface, loss, view.surface_label)
-    return display.zmin, display.zmax
-
-
 def _surface_trace(view: ToyView, loss: str | None) -> go.Heatmap:
     shown = surface_display(view.surface, loss, view.surface_label)
     as64 = lambda a: np.asarray(a, dtype=np.float64)  # noqa: E731 - plotly turns float32 into slow lists
-    values, texts = zip(*shown.ticks)
+    values, texts = zip(*shown.ticks, strict=False)
     return go.Heatmap(
         x=as64(view.surface_x), y=as64(view.surface_y), z=as64(view.surface), zmin=shown.zmin, zmax=shown.zmax,
         zsmooth="fast", colorscale=SURFACE_COLORSCALE, name=LAYER_LABELS["surface"], showscale=True,
@@ -113,7 +109,7 @@ def arrow_segments(view: ToyView) -> np.ndarray:
 
 
 def _arrow_trace(view: ToyView) -> go.Scatter:
-    xs, ys = _polylines(arrow_segments(view))
+    xs, ys = polyline_xy(arrow_segments(view))
     # Marker only at each tip, turned along its segment ("previous" = from the start point).
     sizes = np.where(np.arange(len(xs)) % 3 == 1, 6, 0)
     return go.Scatter(
@@ -148,7 +144,8 @@ def _fake_trace(framed: FramedPoints) -> go.Scatter:
     if framed.outside_count:
         out = framed.outside
         trace.update(
-            cliponaxis=False, customdata=framed.points, hovertemplate="(%{customdata[0]:.2f}, %{customdata[1]:.2f})<extra></extra>",
+            cliponaxis=False, customdata=framed.points,
+            hovertemplate="(%{customdata[0]:.2f}, %{customdata[1]:.2f})<extra></extra>",
             marker=dict(symbol=[_SIDE_SYMBOL.get(s, "circle") for s in framed.side],
                         size=np.where(out, OUTSIDE_SIZE, FAKE_SIZE), opacity=1.0,
                         color=PALETTE["fake"],
@@ -167,7 +164,7 @@ def toy_view_figure(view: ToyView, layers: Collection[str], centres: np.ndarray 
     if "surface" in layers:
         fig.add_trace(_surface_trace(view, loss))
     if "manifold" in layers and view.manifold is not None and np.size(view.manifold):
-        xs, ys = _polylines(np.asarray(view.manifold, dtype=float))
+        xs, ys = polyline_xy(np.asarray(view.manifold, dtype=float))
         fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", name=LAYER_LABELS["manifold"], hoverinfo="skip",
                                  line=dict(color=PALETTE["fake"], width=1), opacity=0.45))
     if "modes" in layers and centres is not None and np.size(centres):
@@ -239,7 +236,7 @@ def thin_rows(table: Mapping[str, np.ndarray], max_rows: int = CHART_POINTS,
     return out
 
 
-def _has_values(table: Mapping[str, np.ndarray], key: str) -> bool:
+def has_values(table: Mapping[str, np.ndarray], key: str) -> bool:
     values = table.get(key)
     return values is not None and np.size(values) > 0 and bool(np.isfinite(np.asarray(values, dtype=float)).any())
 
@@ -250,7 +247,7 @@ def _has_values(table: Mapping[str, np.ndarray], key: str) -> bool:
 LEGEND_BELOW = dict(orientation="h", x=0, xanchor="left", yref="container", y=0, yanchor="bottom")
 
 
-def _chart(title: str, y_title: str, y_log: bool = False) -> go.Figure:
+def new_chart(title: str, y_title: str, y_log: bool = False) -> go.Figure:
     fig = go.Figure()
     fig.update_layout(
         title=dict(text=title, x=0, xanchor="left", font=dict(size=14)), height=CHART_HEIGHT,
@@ -261,24 +258,25 @@ def _chart(title: str, y_title: str, y_log: bool = False) -> go.Figure:
     return fig
 
 
-def _no_data(fig: go.Figure) -> go.Figure:
+def mark_no_data(fig: go.Figure) -> go.Figure:
     fig.update_layout(xaxis=dict(visible=False), yaxis=dict(visible=False), yaxis2=dict(visible=False))
     fig.add_annotation(text=NO_DATA, x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False,
                        font=dict(size=14, color="#888888"))
     return fig
 
 
-def _line(table: Mapping[str, np.ndarray], key: str, name: str, colour: str, dash: str = "solid", mode: str = "lines", **kw) -> go.Scatter:
+def _line(table: Mapping[str, np.ndarray], key: str, name: str, colour: str, dash: str = "solid", mode: str = "lines",
+          **kw) -> go.Scatter:
     return go.Scatter(x=table["step"], y=np.asarray(table[key], dtype=float), name=name, mode=mode,
                       line=dict(color=colour, width=1.6, dash=dash), **kw)
 
 
 def _series_figure(fig: go.Figure, table: Mapping[str, np.ndarray], series: list[tuple]) -> go.Figure:
     """Add each (key, name, colour, dash) series that has a finite value; 'no data yet' if none has."""
-    drawn = [s for s in series if _has_values(table, s[0])]
+    drawn = [s for s in series if has_values(table, s[0])]
     for key, name, colour, dash in drawn:
         fig.add_trace(_line(table, key, name, colour, dash))
-    return fig if drawn else _no_data(fig)
+    return fig if drawn else mark_no_data(fig)
 
 
 def loss_figure(history: Mapping[str, np.ndarray], window: int | None = None) -> go.Figure:
@@ -288,7 +286,7 @@ def loss_figure(history: Mapping[str, np.ndarray], window: int | None = None) ->
     penalty = np.asarray(table.get("d_penalty", ()), dtype=float)
     if np.nan_to_num(penalty).any():
         series.append(("d_penalty", "D penalty", PALETTE["neutral"], "dot"))
-    return _series_figure(_chart("Losses", "loss"), table, series)
+    return _series_figure(new_chart("Losses", "loss"), table, series)
 
 
 def d_outputs_figure(history: Mapping[str, np.ndarray], window: int | None = None, score_label: str = "D(x)") -> go.Figure:
@@ -299,7 +297,7 @@ def d_outputs_figure(history: Mapping[str, np.ndarray], window: int | None = Non
         ("d_fake", f"{score_label} on fake", PALETTE["fake"], "solid"),
         ("wasserstein", "Wasserstein estimate", PALETTE["neutral"], "dash"),
     ]
-    return _series_figure(_chart("Discriminator outputs", f"mean {score_label}"), table, series)
+    return _series_figure(new_chart("Discriminator outputs", f"mean {score_label}"), table, series)
 
 
 def _log_label(value: float) -> str:
@@ -343,8 +341,8 @@ def gradient_norms_figure(history: Mapping[str, np.ndarray], window: int | None 
             values = np.asarray(table[key], dtype=float)
             table[key] = np.where(values > 0, values, np.nan)
     series = [("d_grad_norm", "D grad norm", PALETTE["d"], "solid"), ("g_grad_norm", "G grad norm", PALETTE["g"], "solid")]
-    fig = _series_figure(_chart("Gradient norms", "norm", y_log=True), table, series)
-    drawn = [np.asarray(table[key], dtype=float) for key, *_ in series if _has_values(table, key)]
+    fig = _series_figure(new_chart("Gradient norms", "norm", y_log=True), table, series)
+    drawn = [np.asarray(table[key], dtype=float) for key, *_ in series if has_values(table, key)]
     if drawn:
         ticks, labels = log_ticks(np.concatenate(drawn))
         fig.update_layout(yaxis=dict(tickmode="array", tickvals=ticks, ticktext=labels))
@@ -355,16 +353,16 @@ def mode_coverage_figure(evals: Mapping[str, np.ndarray], modes_total: int | Non
     """Modes covered (and the high-quality share, right axis); for data without modes,
     the histogram JS and KL divergences between generated and real points."""
     table = _windowed(evals, window, average=False)  # a mean of mode counts is not a count
-    if not _has_values(table, "modes_covered"):
+    if not has_values(table, "modes_covered"):
         series = [("js_hist", "JS (histogram)", PALETTE["g"], "solid"), ("kl_hist", "KL (histogram)", PALETTE["d"], "dash")]
-        return _series_figure(_chart("Divergence from the data", "divergence (nats)"), table, series)
+        return _series_figure(new_chart("Divergence from the data", "divergence (nats)"), table, series)
     title = "Modes covered" + (f" (of {modes_total})" if modes_total else "")
-    fig = _chart(title, "modes covered")
+    fig = new_chart(title, "modes covered")
     fig.add_trace(_line(table, "modes_covered", "modes covered", PALETTE["g"], mode="lines+markers", marker=dict(size=4)))
     if modes_total:
         fig.update_layout(yaxis=dict(range=[0, modes_total * 1.05]))
         fig.add_hline(y=modes_total, line=dict(color=PALETTE["real"], width=1, dash="dot"))
-    if _has_values(table, "high_quality"):
+    if has_values(table, "high_quality"):
         fig.add_trace(_line(table, "high_quality", "high-quality share", PALETTE["fake"], "dash", yaxis="y2"))
         # Same headroom as the left axis, so 100% lines up with "all modes covered".
         fig.update_layout(yaxis2=dict(title="high-quality share", overlaying="y", side="right", range=[0, 1.05],

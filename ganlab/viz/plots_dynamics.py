@@ -9,7 +9,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from ganlab.viz.plots import PALETTE, _polylines
+from ganlab.viz.plots import PALETTE, polyline_xy
 
 START_COLOURS = ("#d62728", "#1f77b4", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2")  # one per start; green is the data's
 CLICK_TRACE = "click grid"
@@ -47,7 +47,7 @@ def field_figure(theta: np.ndarray, psi: np.ndarray, v_theta: np.ndarray, v_psi:
     and an invisible grid of markers on top, so a click anywhere selects a point (plotly
     selects markers only); the grid is the last trace, named CLICK_TRACE."""
     spacing = 2 * view / (ARROWS_PER_SIDE - 1)
-    xs, ys = _polylines(arrow_segments(theta, psi, v_theta, v_psi, ARROW_SHARE * spacing))
+    xs, ys = polyline_xy(arrow_segments(theta, psi, v_theta, v_psi, ARROW_SHARE * spacing))
     tips = np.where(np.arange(len(xs)) % 3 == 1, 7, 0)
     traces: list[go.BaseTraceType] = [go.Scatter(
         x=xs, y=ys, mode="lines+markers", name="gradient field", hoverinfo="skip", opacity=0.55,
@@ -107,7 +107,7 @@ def curves_figure(paths: Sequence[np.ndarray], d_losses: Sequence[np.ndarray], g
     (0, 0) on a log scale (a spiral out or in is then a straight line)."""
     fig = make_subplots(rows=3, cols=1, shared_xaxes=True, vertical_spacing=0.07,
                         subplot_titles=("D loss", "G loss", "distance to (0, 0)"))
-    for i, (path, d, g) in enumerate(zip(paths, d_losses, g_losses)):
+    for i, (path, d, g) in enumerate(zip(paths, d_losses, g_losses, strict=False)):
         it = np.arange(len(path))
         colour = start_colour(i)
         distance = np.hypot(path[:, 0], path[:, 1])

@@ -68,7 +68,7 @@ def directions_figure(real: np.ndarray, point: np.ndarray, walks: Sequence[np.nd
     curve its slider sweeps (`walks[j]` (m, 2) over the slider's range)."""
     point = _f64(point)
     traces = [_real(real)]
-    for j, (walk, name) in enumerate(zip(walks, names)):
+    for j, (walk, name) in enumerate(zip(walks, names, strict=False)):
         walk = _f64(walk)
         traces.append(go.Scatter(x=walk[:, 0], y=walk[:, 1], mode="lines", name=name,
                                  line=dict(color=WALK_COLOURS[j % len(WALK_COLOURS)], width=2)))

@@ -10,7 +10,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from ganlab.viz.display import surface_display
-from ganlab.viz.plots import LAYER_LABELS, PALETTE, SURFACE_COLORSCALE, _polylines, arrow_scale, toy_view_figure
+from ganlab.viz.plots import LAYER_LABELS, PALETTE, SURFACE_COLORSCALE, polyline_xy, arrow_scale, toy_view_figure
 from ganlab.gan.step_stages import SubStep
 from ganlab.gan.step_trace import StepTrace
 from ganlab.kinds.toy_experiment import ToyView
@@ -62,7 +62,7 @@ def _penalty_points(fig: go.Figure, trace: StepTrace, phase) -> None:
     mixed = phase.penalty_points.get("gp")
     if mixed is not None:
         k = min(SEGMENTS_SHOWN, len(mixed), len(phase.real), len(phase.fake))
-        xs, ys = _polylines(np.stack([phase.real[:k], phase.fake[:k]], axis=1).astype(np.float64))
+        xs, ys = polyline_xy(np.stack([phase.real[:k], phase.fake[:k]], axis=1).astype(np.float64))
         fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", name="real–fake segments", hoverinfo="skip",
                                  line=dict(color=PALETTE["guide"], width=0.7), opacity=0.5))
         fig.add_trace(go.Scatter(x=mixed[:, 0], y=mixed[:, 1], mode="markers", name="penalty points",
@@ -115,7 +115,7 @@ def _faded_fakes(fig: go.Figure, points: np.ndarray, name: str) -> None:
 def _same_scale(figures: list[go.Figure], surfaces: list[np.ndarray], loss: str, label: str) -> None:
     """One colour range for D's before and after pictures, so a change of colour is a change of D."""
     shown = surface_display(np.concatenate([s.ravel() for s in surfaces]), loss, label)
-    values, texts = zip(*shown.ticks)
+    values, texts = zip(*shown.ticks, strict=False)
     for fig in figures:
         fig.update_traces(selector=dict(type="heatmap"), zmin=shown.zmin, zmax=shown.zmax,
                           colorbar=dict(tickvals=list(values), ticktext=list(texts)))
@@ -192,7 +192,7 @@ def substep_figures(trace: StepTrace, sub: SubStep, centres: np.ndarray | None =
         _with_scores(fig, "fake", g.fake_before, g.score, label)
     if sub.stage == "g_update":
         _faded_fakes(fig, g.fake_before, "before G's update")
-        xs, ys = _polylines(np.stack([g.fake_before, g.fake_after], axis=1).astype(np.float64))
+        xs, ys = polyline_xy(np.stack([g.fake_before, g.fake_after], axis=1).astype(np.float64))
         fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", name="moved", hoverinfo="skip",
                                  line=dict(color=PALETTE["fake"], width=0.8), opacity=0.5))
         after = _named(fig, "fake")  # drawn last: over the faded points and the trails

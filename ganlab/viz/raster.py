@@ -148,7 +148,7 @@ def _draw_arrows(draw: ImageDraw.ImageDraw, canvas: _Canvas, view: ToyView, scal
     back = tip - unit * head * 1.6
     normal = np.stack([-unit[:, 1], unit[:, 0]], 1) * head
     left, right = back + normal, back - normal
-    for s, t, a, b in zip(start.tolist(), tip.tolist(), left.tolist(), right.tolist()):
+    for s, t, a, b in zip(start.tolist(), tip.tolist(), left.tolist(), right.tolist(), strict=False):
         draw.line((*s, *t), fill=255, width=scale)
         draw.polygon([tuple(t), tuple(a), tuple(b)], fill=255)
 
@@ -163,7 +163,7 @@ def _draw_modes(draw: ImageDraw.ImageDraw, canvas: _Canvas, centres: np.ndarray,
 def _outside_triangles(canvas: _Canvas, shown: np.ndarray, side: np.ndarray, size: float) -> list[list[tuple]]:
     """Triangles pointing out of the view, tips on the border at each clamped point."""
     out = []
-    for (u, v), way in zip(canvas.px(shown).tolist(), side.tolist()):
+    for (u, v), way in zip(canvas.px(shown).tolist(), side.tolist(), strict=False):
         u, v = min(max(u, 0.0), canvas.size - 1.0), min(max(v, 0.0), canvas.size - 1.0)
         du, dv = {"left": (-1, 0), "right": (1, 0), "up": (0, -1), "down": (0, 1)}[way]
         base_u, base_v = u - du * size * 1.7, v - dv * size * 1.7

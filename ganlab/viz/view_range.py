@@ -72,7 +72,7 @@ def pan(bounds: Bounds, data: Bounds, right: float, up: float) -> Bounds:
 def same(a: Bounds, b: Bounds, data: Bounds) -> bool:
     """Whether two ranges are equal up to float rounding (relative to the data frame's size)."""
     dx, dy = _spans(data)
-    return all(abs(p - q) <= 1e-9 * s for p, q, s in zip(a, b, (dx, dx, dy, dy)))
+    return all(abs(p - q) <= 1e-9 * s for p, q, s in zip(a, b, (dx, dx, dy, dy), strict=False))
 
 
 def from_box(xs: object, ys: object, data: Bounds) -> Bounds | None:

@@ -73,7 +73,7 @@ def test_image_page_buttons_are_readable_at_laptop_widths(browser, app_server, w
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / f"images-{width}x{height}.png"))
         labels, clipped = clipped_labels(page, "button")
-        assert {"Play", "Step", "D step", "G step", "Reset", "Apply and restart"} <= {l.split("\n")[-1] for l in labels}
+        assert {"Play", "Step", "D step", "G step", "Reset", "Apply and restart"} <= {label.split("\n")[-1] for label in labels}
         assert clipped == [], f"labels cut off at {width}x{height}: {clipped}"
     finally:
         context.close()

@@ -1,6 +1,6 @@
 """The model overview graph in a real browser at laptop size (1024x768, sidebar open): it is drawn
-under the live view (which keeps the first screen, tests/browser/test_layout_browser.py), readable (its text at least 9 px), follows a step and refreshes while
-training runs, and closes."""
+under the live view (which keeps the first screen, tests/browser/test_layout_browser.py), readable (its text
+at least 9 px), follows a step and refreshes while training runs, and closes."""
 
 from __future__ import annotations
 

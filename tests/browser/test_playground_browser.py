@@ -137,7 +137,7 @@ def test_transport_and_preset_buttons_are_readable_at_laptop_widths(browser, app
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / f"playground-{width}x{height}.png"))
         labels, clipped = clipped_labels(page, "button")
-        assert set(TRANSPORT) | {"Apply and restart", "Apply, keep training"} <= {l.split("\n")[-1] for l in labels}
+        assert set(TRANSPORT) | {"Apply and restart", "Apply, keep training"} <= {label.split("\n")[-1] for label in labels}
         assert clipped == [], f"labels cut off at {width}x{height}: {clipped}"
     finally:
         context.close()
@@ -154,7 +154,7 @@ def test_home_links_are_readable_at_laptop_widths(browser, app_server, width, he
         page.screenshot(path=str(ARTIFACTS / f"home-{width}x{height}.png"))
         labels, clipped = clipped_labels(page, "[data-testid='stMain'] [data-testid='stPageLink'] a")
         assert {"Open the 2D playground", "Open the image GAN", "Saved runs", "Explore the latent space"} <= {
-            l.split("\n")[-1] for l in labels}
+            label.split("\n")[-1] for label in labels}
         assert clipped == [], f"links cut off at {width}x{height}: {clipped}"
     finally:
         context.close()

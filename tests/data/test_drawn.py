@@ -80,7 +80,7 @@ def _distance_to_ink(points: np.ndarray, drawing: Drawing) -> np.ndarray:
             ink.append(s.points)
         else:
             t = np.linspace(0, 1, 200)[:, None]
-            ink += [a + t * (b - a) for a, b in zip(s.points[:-1], s.points[1:])]
+            ink += [a + t * (b - a) for a, b in zip(s.points[:-1], s.points[1:], strict=False)]
     ink = np.concatenate(ink)
     return np.sqrt(((points[:, None, :] - ink[None]) ** 2).sum(-1)).min(axis=1)
 
@@ -102,10 +102,10 @@ def test_the_code_round_trips_exactly_to_its_grid():
     code = encode(drawing)
     back = decode(code)
     assert len(back.strokes) == 2
-    for s, b in zip(drawing.strokes, back.strokes):
+    for s, b in zip(drawing.strokes, back.strokes, strict=False):
         assert b.sd == pytest.approx(round(s.sd / drawn.SD_STEP) * drawn.SD_STEP)
     # every stored point is within half a cell of a point of the stroke
-    for s, b in zip(drawing.strokes, back.strokes):
+    for s, b in zip(drawing.strokes, back.strokes, strict=False):
         d = np.sqrt(((b.points[:, None] - s.points[None]) ** 2).sum(-1)).min(axis=1)
         assert d.max() <= CELL * np.sqrt(2) / 2 + 1e-9
     assert encode(back) == code  # a decoded drawing codes to the same code

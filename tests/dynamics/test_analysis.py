@@ -146,7 +146,8 @@ def test_the_sentences_follow_the_numbers():
     assert "-0.25 ± 0.433i: in the left half-plane" in field_sentence(r1)
     # |1 + h lambda| = sqrt(0.975^2 + 0.0433^2); 1% of the start after ln 0.01 / ln |.| iterations
     rho = abs(1 + 0.1 * complex(-0.25, math.sqrt(3) / 4))
-    assert f"|λ| = {rho:.4f}: close to the equilibrium they converge (to 1% of the start in about {math.log(0.01) / math.log(rho):,.0f}" \
+    steps = math.log(0.01) / math.log(rho)
+    assert f"|λ| = {rho:.4f}: close to the equilibrium they converge (to 1% of the start in about {steps:,.0f}" \
         in step_sentence(r1)
     assert "no linearization" in field_sentence(Dynamics(regularizer="gp", weight=1.0))
     assert step_sentence(Dynamics(regularizer="gp", weight=1.0)) == ""

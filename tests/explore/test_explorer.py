@@ -97,7 +97,7 @@ class _FailingRunner:
 ])
 def test_a_failed_copy_tells_the_participant_what_to_do_and_logs_the_rest(error, what, todo, caplog):
     """Issue 22.3: the page said "(the server log has the details)", a log no participant can see."""
-    with caplog.at_level("ERROR", logger="ganlab.explorer"), pytest.raises(NetsUnavailable) as err:
+    with caplog.at_level("ERROR", logger="ganlab.explore.explorer"), pytest.raises(NetsUnavailable) as err:
         copy_runner_nets(_FailingRunner(error))
     text = str(err.value)
     assert what in text and todo in text, text

@@ -51,7 +51,7 @@ def params(module) -> list[torch.Tensor]:
 
 
 def changed(before, module) -> bool:
-    return any(not torch.equal(b, p) for b, p in zip(before, module.parameters()))
+    return any(not torch.equal(b, p) for b, p in zip(before, module.parameters(), strict=False))
 
 
 @pytest.mark.parametrize("loss", sorted(LOSSES))
@@ -321,7 +321,7 @@ def test_ema_is_updated_after_each_g_update_with_the_new_weights():
     train_step(parts, knobs, "both")
     train_step(parts, knobs, "g")
     assert len(parts.ema.seen) == 2
-    for a, b in zip(parts.ema.seen[-1], parts.generator.parameters()):
+    for a, b in zip(parts.ema.seen[-1], parts.generator.parameters(), strict=False):
         assert torch.equal(a, b)  # called after the optimizer step, not before
 
 
@@ -359,5 +359,5 @@ def test_d_scores_real_and_fake_in_one_pass_only_when_samples_are_independent(in
     expected = train_step(reference, knobs, "d")
     for key in expected:
         assert record[key] == pytest.approx(expected[key], rel=1e-5, abs=1e-7)
-    for mine, theirs in zip(counting.parameters(), reference.discriminator.parameters()):
+    for mine, theirs in zip(counting.parameters(), reference.discriminator.parameters(), strict=False):
         assert_close(mine, theirs, rtol=1e-5, atol=1e-6)

@@ -54,7 +54,7 @@ def twin_parts(knobs: Knobs, warm_steps: int = 3):
 
 def assert_same_state(a, b) -> None:
     for net in ("generator", "discriminator"):
-        for (name, p), q in zip(getattr(a, net).named_parameters(), getattr(b, net).parameters()):
+        for (name, p), q in zip(getattr(a, net).named_parameters(), getattr(b, net).parameters(), strict=False):
             assert torch.equal(p, q), f"{net}.{name} differs"
     for opt in ("g_optimizer", "d_optimizer"):
         sa, sb = getattr(a, opt).state_dict(), getattr(b, opt).state_dict()

@@ -50,7 +50,7 @@ def params(module):
 
 
 def changed(before, module) -> bool:
-    return any(not torch.equal(b, p) for b, p in zip(before, module.parameters()))
+    return any(not torch.equal(b, p) for b, p in zip(before, module.parameters(), strict=False))
 
 
 # ------------------------------------------------------------ ImageStructure
@@ -188,7 +188,7 @@ def test_build_is_seeded_and_leaves_the_global_rng_alone():
     assert torch.equal(torch.get_rng_state(), state)
     for net in ("generator", "discriminator"):
         pa, pb = params(getattr(a, net)), params(getattr(b, net))
-        assert all(torch.equal(x, y) for x, y in zip(pa, pb))
+        assert all(torch.equal(x, y) for x, y in zip(pa, pb, strict=False))
     other = ImageExperiment(structure(seed=1, conditional=True, num_classes=2), blobs(classes=2)).build(KNOBS)
     assert not torch.equal(params(other.generator)[0], params(a.generator)[0])
 
@@ -249,7 +249,7 @@ def test_the_step_conditions_g_on_the_labels_of_the_real_batch_it_drew():
     parts.generator.register_forward_pre_hook(lambda module, args: given.append(args[1].clone()))
     train_step(parts, KNOBS.replace(d_steps=2))
     assert len(drawn) == len(given) == 3  # two D updates (a data batch each), one G update (labels only)
-    for d, g in zip(drawn, given):
+    for d, g in zip(drawn, given, strict=False):
         assert torch.equal(d, g)
     assert not all(torch.equal(drawn[0], d) for d in drawn[1:])  # fresh labels per draw
 
@@ -278,7 +278,7 @@ def test_mode_seeking_changes_the_g_update_and_only_the_g_update():
         return params(parts.generator)
 
     with_penalty, without = update(5.0), update(0.0)
-    assert any(not torch.equal(a, b) for a, b in zip(with_penalty, without))
+    assert any(not torch.equal(a, b) for a, b in zip(with_penalty, without, strict=False))
 
 
 def test_evaluate_reports_pixel_statistics_of_the_fixed_eval_noise():
@@ -378,7 +378,7 @@ def test_ema_generator_is_built_only_when_its_decay_is_set():
     parts = ImageExperiment(structure(ema_decay=0.99), blobs()).build(KNOBS)
     assert parts.ema.decay == 0.99 and parts.ema.module is not parts.generator
     assert not parts.ema.module.training
-    for mine, live in zip(parts.ema.module.parameters(), parts.generator.parameters()):
+    for mine, live in zip(parts.ema.module.parameters(), parts.generator.parameters(), strict=False):
         assert torch.equal(mine, live) and not mine.requires_grad
 
 

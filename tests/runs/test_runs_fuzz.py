@@ -172,7 +172,7 @@ def test_a_corrupted_run_gets_a_clear_error_or_loads(base_run, ops):
         clear_error_or_load(lambda: load_run(run))
         clear_error_or_load(lambda: load_generator(run))
         for _, snap in snapshot_steps(run):
-            clear_error_or_load(lambda: replay_frame(run, snap))
+            clear_error_or_load(lambda snap=snap: replay_frame(run, snap))
         listed = list_runs(root)
         if not os.path.lexists(run / "config.json"):
             assert listed == []  # not a run folder any more

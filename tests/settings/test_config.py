@@ -4,7 +4,8 @@ import math
 
 import pytest
 
-from ganlab.settings.config import USER_DATA, ConfigError, Knobs, MLPShape, OptimizerKnobs, ToyStructure
+from ganlab.data.points_csv import USER_DATA
+from ganlab.settings.config import ConfigError, Knobs, MLPShape, OptimizerKnobs, ToyStructure
 from ganlab.gan.losses import LOSSES
 
 

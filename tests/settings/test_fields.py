@@ -10,7 +10,7 @@ import pytest
 
 from ganlab.settings import fields as F
 from ganlab.cli import build_parser
-from ganlab.cli.settings import _check_run_args, merge_settings, resolve_config, resolve_image_config
+from ganlab.cli.settings import check_run_args, merge_settings, resolve_config, resolve_image_config
 from ganlab.cli.common import UsageError
 from ganlab.settings.config import ConfigError, ImageStructure, Knobs, ToyStructure
 from ganlab.settings.urlstate import decode, decode_image, encode, encode_image
@@ -85,7 +85,7 @@ def test_every_field_round_trips_through_the_url(kind, field):
 def _resolve(kind: str, argv: list[str]):
     args = build_parser().parse_args(["train", "--steps", "1", *argv])
     structure_table, knobs_table = merge_settings(args)
-    _check_run_args(args)
+    check_run_args(args)
     if kind == "toy":
         return resolve_config(args, structure_table, knobs_table)
     dataset = SimpleNamespace(name=args.data, image_size=args.image_size or 28, channels=args.channels or 1,
@@ -168,7 +168,7 @@ def test_ranges_are_configs_and_every_leaf_has_a_field():
 
     assert F.by_key(F.TOY_FIELDS)["gw"].bounds == config.WIDTH_RANGE
     assert F.by_key(F.IMAGE_FIELDS)["w"].bounds == config.IMAGE_WIDTH_RANGE
-    for kind, (table, *_rest) in KINDS.items():
+    for table, *_rest in KINDS.values():
         assert all(not f.live for f in table if f.path[0] == "structure")
         assert [f for f in table if f.live] == list(F.KNOB_FIELDS)
 

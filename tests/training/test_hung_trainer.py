@@ -17,7 +17,8 @@ from ganlab.kinds.toy_experiment import ToyExperiment
 from ganlab.training.worker_process import ProcessTransport, wait_gone
 from tests.conftest import wait_until
 
-SMALL = ToyStructure.from_dict({"generator": {"width": 16, "hidden_layers": 1}, "discriminator": {"width": 16, "hidden_layers": 1}})
+SMALL = ToyStructure.from_dict({"generator": {"width": 16, "hidden_layers": 1},
+                                "discriminator": {"width": 16, "hidden_layers": 1}})
 
 
 @pytest.fixture

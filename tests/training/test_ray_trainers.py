@@ -20,11 +20,13 @@ from ganlab.runs.writer import RunWriter  # noqa: E402
 from ganlab.training.remote_runner import RemoteRunner  # noqa: E402
 from ganlab.training.runner_state import RunState  # noqa: E402
 from ganlab.kinds.toy_experiment import ToyExperiment  # noqa: E402
-from ganlab.training.trainers import ENV_RAY_ADDRESS, make_runner  # noqa: E402
+from ganlab.training.ray_trainers import ENV_RAY_ADDRESS  # noqa: E402
+from ganlab.training.trainers import make_runner  # noqa: E402
 from tests import trainer_probes  # noqa: E402
 from tests.conftest import wait_until  # noqa: E402
 
-SMALL = ToyStructure.from_dict({"generator": {"width": 16, "hidden_layers": 1}, "discriminator": {"width": 16, "hidden_layers": 1}})
+SMALL = ToyStructure.from_dict({"generator": {"width": 16, "hidden_layers": 1},
+                                "discriminator": {"width": 16, "hidden_layers": 1}})
 
 
 @pytest.fixture(scope="module")

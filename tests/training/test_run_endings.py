@@ -14,7 +14,7 @@ from ganlab.cli import main
 from ganlab.settings.config import Knobs, ToyStructure
 from ganlab.runs import RunWriter, list_runs, load_run, read_config
 from ganlab.storage.lease import LEASE_FILE, holder
-from ganlab.runs.resume import autosave_into
+from ganlab.training.resume import autosave_into
 from ganlab.training.registry import RunnerRegistry
 from ganlab.training.remote_runner import RemoteRunner
 from ganlab.training.runner_state import RunState

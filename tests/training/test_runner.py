@@ -190,7 +190,7 @@ def test_reset_returns_to_step_zero_paused_with_notice(wait_until):
     assert len(snap.history["step"]) == 0 and snap.latest == {}
     np.testing.assert_array_equal(snap.evals["step"], [0])
     # fresh weights: the seeded initialisation again, not the trained ones
-    for a, b in zip(fresh, g_params(runner)):
+    for a, b in zip(fresh, g_params(runner), strict=False):
         torch.testing.assert_close(a, b)
     runner.step("both")
     assert runner.wait_idle()

@@ -21,7 +21,8 @@ from ganlab.kinds.toy_experiment import ToyExperiment
 from ganlab.training.worker_process import ProcessTransport, wait_gone
 from tests.conftest import wait_until
 
-SMALL = ToyStructure.from_dict({"generator": {"width": 16, "hidden_layers": 1}, "discriminator": {"width": 16, "hidden_layers": 1}})
+SMALL = ToyStructure.from_dict({"generator": {"width": 16, "hidden_layers": 1},
+                                "discriminator": {"width": 16, "hidden_layers": 1}})
 IMAGES = ImageStructure(image_size=32, channels=3, width=64, noise_dim=16, d_spectral_norm=False)
 
 

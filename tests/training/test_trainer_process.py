@@ -22,7 +22,8 @@ from ganlab.training.worker_process import ProcessTransport, wait_gone
 from tests.conftest import wait_until
 from tests.trainer_probes import break_training, g_optimizer_facts
 
-SMALL = ToyStructure.from_dict({"generator": {"width": 16, "hidden_layers": 1}, "discriminator": {"width": 16, "hidden_layers": 1}})
+SMALL = ToyStructure.from_dict({"generator": {"width": 16, "hidden_layers": 1},
+                                "discriminator": {"width": 16, "hidden_layers": 1}})
 
 
 @pytest.fixture

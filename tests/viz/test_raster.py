@@ -28,7 +28,7 @@ def view(surface_value=1.0, real=((0.0, 0.0),), fake=((1.0, 1.0),), label="D(x)"
 
 
 def close(pixel, colour, tol=6):
-    return all(abs(int(a) - b) <= tol for a, b in zip(pixel, colour))
+    return all(abs(int(a) - b) <= tol for a, b in zip(pixel, colour, strict=False))
 
 
 def test_nice_ticks_are_round_and_inside():

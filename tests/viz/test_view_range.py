@@ -13,7 +13,7 @@ WIDE = (0.0, 10.0, 0.0, 2.0)  # a CSV's frame need not be square
 
 
 def close(a, b):
-    return all(math.isclose(p, q, abs_tol=1e-12) for p, q in zip(a, b))
+    return all(math.isclose(p, q, abs_tol=1e-12) for p, q in zip(a, b, strict=False))
 
 
 def test_zoom_in_halves_the_spans_about_the_centre():

@@ -1,10 +1,10 @@
-"""ganlab.runs.resume: the autosave a continued or resumed run writes with, outside the UI."""
+"""ganlab.training.resume: the autosave a continued or resumed run writes with, outside the UI."""
 
 from __future__ import annotations
 
 from types import SimpleNamespace
 
-from ganlab.runs.resume import saver_for
+from ganlab.training.resume import saver_for
 from ganlab.training.runner import RunState
 
 
@@ -33,7 +33,7 @@ def test_a_live_runner_is_saved_as_a_new_run_and_never_over_another(tmp_path, re
 
     from ganlab.settings.config import Knobs, MLPShape, ToyStructure
     from ganlab.runs import RunFormatError, load_run
-    from ganlab.runs.resume import autosave_into, save_runner_as
+    from ganlab.training.resume import autosave_into, save_runner_as
     from ganlab.training.runner import Runner
     from ganlab.kinds.toy_experiment import ToyExperiment
     from tests.conftest import wait_until

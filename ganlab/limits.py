@@ -1,0 +1,26 @@
+"""The ranges and choices every setting is checked against: one leaf table (it imports nothing),
+read by the settings (ganlab.settings) and by the data sources that check an image's shape."""
+
+ACTIVATIONS = ("relu", "leaky_relu", "tanh")
+NOISE_KINDS = ("gaussian", "uniform")
+OPTIMIZERS = ("adam", "sgd", "rmsprop")
+TRAIN_WHICH = ("both", "d", "g")
+
+HIDDEN_LAYERS_RANGE = (0, 5)
+WIDTH_RANGE = (4, 512)
+NOISE_DIM_RANGE = (1, 64)
+LR_RANGE = (1e-6, 1.0)
+BETA_RANGE = (0.0, 0.9999)
+D_STEPS_RANGE = (1, 10)
+BATCH_RANGE = (8, 4096)
+PENALTY_RANGE = (0.0, 1000.0)
+CLIP_RANGE = (1e-4, 1.0)
+HALF_LIFE_RANGE = (0, 10_000_000)  # steps, for the learning-rate schedule
+SEED_RANGE = (0, 2**31 - 1)
+IMAGE_SIZES = (28, 32)
+IMAGE_CHANNELS = (1, 3)
+IMAGE_NOISE_DIM_RANGE = (1, 256)
+IMAGE_WIDTH_RANGE = (8, 256)
+NUM_CLASSES_RANGE = (0, 100)
+EMA_DECAY_RANGE = (0.0, 0.9999)
+VIEW_LAYERS = ("surface", "real", "fake", "gradients", "manifold", "modes")  # what the 2D view can show
