@@ -106,12 +106,12 @@ def main() -> None:
     import torch
     from streamlit.testing.v1 import AppTest
 
-    from ganlab.settings.config import ImageStructure, Knobs, ToyStructure
     from ganlab.data.images import ImageDataset
-    from ganlab.training import memory_budget, run_guard
     from ganlab.kinds.image_experiment import ImageExperiment
-    from ganlab.training.runner_state import RunState
     from ganlab.kinds.toy_experiment import ToyExperiment
+    from ganlab.settings.config import ImageStructure, Knobs, ToyStructure
+    from ganlab.training import memory_budget, run_guard
+    from ganlab.training.runner_state import RunState
     from ganlab.training.trainers import make_runner
     from ganlab.training.worker_process import LIMIT_SLACK, wait_gone
     from ganlab.ui.session import get_registry

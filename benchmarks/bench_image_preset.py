@@ -23,8 +23,8 @@ import torch
 from PIL import Image
 
 from ganlab.data.image_sources import load_image_source
-from ganlab.settings.image_presets import IMAGE_PRESETS, get_image_preset
 from ganlab.kinds.image_experiment import ImageExperiment
+from ganlab.settings.image_presets import IMAGE_PRESETS, get_image_preset
 from ganlab.training.runner import Runner, RunState
 
 

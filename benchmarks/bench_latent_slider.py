@@ -31,12 +31,12 @@ sys.path.insert(0, str(ROOT))
 
 import torch  # noqa: E402
 
-from ganlab.settings.config import ImageStructure, Knobs  # noqa: E402
 from ganlab.data.image_sources import load_image_source  # noqa: E402
 from ganlab.explore.explorer import build_nets, explorer_from_nets  # noqa: E402
-from ganlab.explore.latent_images import png_bytes, to_uint8, upscale  # noqa: E402
 from ganlab.explore.latent import interpolate, move  # noqa: E402
+from ganlab.explore.latent_images import png_bytes, to_uint8, upscale  # noqa: E402
 from ganlab.kinds.image_experiment import ImageExperiment  # noqa: E402
+from ganlab.settings.config import ImageStructure, Knobs  # noqa: E402
 
 SCALE = 8  # as the page shows the frame
 

@@ -22,8 +22,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import torch  # noqa: E402
-
 from bench_runner_overhead import runner_rate  # noqa: E402  (this folder is on sys.path)
+
 from ganlab.kinds.toy_experiment import ToyExperiment  # noqa: E402
 from ganlab.settings.urlstate import decode  # noqa: E402
 from tests.browser.conftest import CHROMIUM_FLAGS, AppServer, _chromium_path  # noqa: E402

@@ -18,9 +18,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from ganlab.kinds.toy_experiment import ToyExperiment  # noqa: E402
 from ganlab.settings.config import Knobs, MLPShape, ToyStructure  # noqa: E402
 from ganlab.training.runner import Runner  # noqa: E402
-from ganlab.kinds.toy_experiment import ToyExperiment  # noqa: E402
 
 
 def rss_mib() -> float:

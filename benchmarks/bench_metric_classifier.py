@@ -133,10 +133,10 @@ def main() -> None:
 
 def _digits_runner(data: str = "digits", root: Path | None = None, structure_changes: dict | None = None,
                    knob_changes: dict | None = None):
-    from ganlab.settings.config import ImageStructure, Knobs
     from ganlab.data.image_sources import load_image_source
-    from ganlab.settings.image_presets import default_image_settings
     from ganlab.kinds.image_experiment import ImageExperiment
+    from ganlab.settings.config import ImageStructure, Knobs
+    from ganlab.settings.image_presets import default_image_settings
     from ganlab.training.runner import Runner
 
     structure, knobs = default_image_settings()

@@ -37,9 +37,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np  # noqa: E402
 
+from ganlab.kinds.toy_experiment import ToyExperiment  # noqa: E402
 from ganlab.settings.presets import PRESETS, get_preset  # noqa: E402
 from ganlab.training.runner import Runner  # noqa: E402
-from ganlab.kinds.toy_experiment import ToyExperiment  # noqa: E402
 
 POLL = 0.05
 

@@ -38,20 +38,19 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import torch  # noqa: E402
 
-from ganlab.settings.config import ImageStructure  # noqa: E402
 from ganlab.data.image_sources import load_image_source  # noqa: E402
 from ganlab.data.toy import TOY_DISTRIBUTIONS as PRESET_DATA_2D  # noqa: E402
-from ganlab.settings.image_presets import IMAGE_PRESETS, get_image_preset  # noqa: E402
 from ganlab.gan.losses import get_loss  # noqa: E402
-from ganlab.nets.dcgan import DCGANDiscriminator, DCGANGenerator  # noqa: E402
-from ganlab.nets.mlp import MLPDiscriminator, MLPGenerator  # noqa: E402
-from ganlab.settings.presets import PRESETS, get_preset  # noqa: E402
 from ganlab.gan.regularizers import gradient_penalty, r1_penalty  # noqa: E402
-from ganlab.training.runner import Runner  # noqa: E402
-from ganlab.training.trainers import make_runner, trainer_kind  # noqa: E402
 from ganlab.kinds.image_experiment import ImageExperiment  # noqa: E402
 from ganlab.kinds.toy_experiment import ToyExperiment  # noqa: E402
-
+from ganlab.nets.dcgan import DCGANDiscriminator, DCGANGenerator  # noqa: E402
+from ganlab.nets.mlp import MLPDiscriminator, MLPGenerator  # noqa: E402
+from ganlab.settings.config import ImageStructure  # noqa: E402
+from ganlab.settings.image_presets import IMAGE_PRESETS, get_image_preset  # noqa: E402
+from ganlab.settings.presets import PRESETS, get_preset  # noqa: E402
+from ganlab.training.runner import Runner  # noqa: E402
+from ganlab.training.trainers import make_runner, trainer_kind  # noqa: E402
 
 TRAINERS = ("process", "thread")
 

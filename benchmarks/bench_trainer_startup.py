@@ -34,9 +34,9 @@ import app_sessions  # noqa: E402  (puts the repository root on sys.path)
 import psutil  # noqa: E402
 
 from ganlab.kinds.toy_experiment import ToyExperiment  # noqa: E402
+from ganlab.settings.urlstate import decode  # noqa: E402
 from ganlab.training.trainers import make_runner, trainer_kind  # noqa: E402
 from ganlab.training.worker_process import wait_gone  # noqa: E402
-from ganlab.settings.urlstate import decode  # noqa: E402
 
 MIB = app_sessions.MIB
 POLL_S = 0.01

@@ -3,8 +3,8 @@
 import streamlit as st
 
 from ganlab.ui.nav import sidebar_nav
-from ganlab.ui.session import keep_live_runs_in_url
 from ganlab.ui.runs import runs_page
+from ganlab.ui.session import keep_live_runs_in_url
 
 st.set_page_config(page_title="ganlab · runs", page_icon="🧪", layout="wide")
 sidebar_nav()

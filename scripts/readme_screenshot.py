@@ -10,6 +10,7 @@ import urllib.request
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
+
 ROOT = Path(__file__).resolve().parents[1]
 OUT = Path(tempfile.mkdtemp(prefix="ganlab-shot-"))
 port = 8791

@@ -29,7 +29,12 @@ import torch
 import torch.nn.functional as F
 
 from ganlab.metrics.classifier import (
-    FEATURE_DIM, FORMAT_VERSION, REFERENCE_FEATURES, REFERENCE_LABELS, DigitClassifier, metadata_dict,
+    FEATURE_DIM,
+    FORMAT_VERSION,
+    REFERENCE_FEATURES,
+    REFERENCE_LABELS,
+    DigitClassifier,
+    metadata_dict,
 )
 
 REPO = Path(__file__).resolve().parents[1]

@@ -54,8 +54,8 @@ def release_runners(monkeypatch):
 
 def save_trained_run(run_dir, experiment, batch_size: int = 8, steps: int = 2) -> None:
     """Train `experiment` a few steps and save it as a run in `run_dir` (page and browser tests)."""
-    from ganlab.settings.config import Knobs
     from ganlab.runs import RunWriter
+    from ganlab.settings.config import Knobs
     from ganlab.training.runner import Runner
 
     runner = Runner(experiment, Knobs(batch_size=batch_size))

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import torch
 
-from ganlab.settings.config import ImageStructure, Knobs
 from ganlab.data.images import ImageDataset
 from ganlab.kinds.image_experiment import ImageExperiment
+from ganlab.settings.config import ImageStructure, Knobs
 from ganlab.training.remote_runner import RemoteRunner
 from ganlab.training.runner import Runner
 from ganlab.training.worker_process import ProcessTransport

@@ -15,8 +15,8 @@ def test_format_number_dashes_what_is_not_a_finite_number():
 
 
 def test_every_optimizer_has_its_conventional_name():
-    from ganlab.settings.config import OPTIMIZERS
     from ganlab.formatting import OPTIMIZER_LABELS, optimizer_label
+    from ganlab.settings.config import OPTIMIZERS
 
     assert set(OPTIMIZER_LABELS) == set(OPTIMIZERS)
     assert [optimizer_label(n) for n in ("sgd", "adam", "rmsprop")] == ["SGD", "Adam", "RMSprop"]

@@ -13,12 +13,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ganlab.settings.config import ConfigError, Knobs, ToyStructure
+from ganlab.kinds.toy_experiment import ToyExperiment
 from ganlab.runs import RunFormatError, load_run, resolve_run
 from ganlab.runs.catalog import replay_frame
+from ganlab.settings.config import ConfigError, Knobs, ToyStructure
 from ganlab.training.quality_monitor import QualityMonitor
 from ganlab.training.runner import Runner, RunState
-from ganlab.kinds.toy_experiment import ToyExperiment
 from tests.apptest_pages import fresh_app, open_with, runner_of
 from tests.conftest import wait_until
 from tests.runs.test_runs_hostile import TINY, rewrite_weights, save_run

@@ -45,9 +45,9 @@ from typing import Sequence
 
 import ganlab
 from ganlab.cli.common import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_USAGE, UsageError, image_data_names, image_preset_table
+from ganlab.cli.fields import add_field_flags
 from ganlab.cli.runs import cmd_eval, cmd_export, cmd_runs, cmd_sample
 from ganlab.cli.train import cmd_train
-from ganlab.cli.fields import add_field_flags
 from ganlab.settings.config import ConfigError
 from ganlab.settings.presets import PRESETS
 from ganlab.storage.paths import RunFormatError

@@ -11,8 +11,8 @@ from __future__ import annotations
 import argparse
 from typing import Any, Iterable, Mapping
 
-from ganlab.settings import fields as F
 from ganlab.kinds import KINDS, get_kind
+from ganlab.settings import fields as F
 
 SOURCE_KEYS = ("data",)  # --data is one of the mutually exclusive data sources (cli.build_parser)
 _KINDS = {kind.name: kind.cli_label for kind in KINDS.values()}  # as the help names them

@@ -10,11 +10,11 @@ from typing import Any, Mapping
 from ganlab.cli.common import UsageError, image_data_names, image_preset_table
 from ganlab.cli.fields import all_flag_dests, apply_flags, wrong_kind_flag
 from ganlab.data.drawn import DRAWN_DATA
-from ganlab.settings.config import Knobs
-from ganlab.settings.presets import get_preset
 from ganlab.kinds import GanKind
 from ganlab.kinds.image import IMAGE
 from ganlab.kinds.toy import TOY
+from ganlab.settings.config import Knobs
+from ganlab.settings.presets import get_preset
 
 MAX_STEPS = 10**9
 # The run's own flags a --config file may set, with their defaults (None: not set); every

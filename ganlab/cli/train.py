@@ -15,16 +15,24 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
-from ganlab.cli.common import (EXIT_DIVERGED, EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, UsageError, image_data_names,
-                               image_preset_table, pick_device, terminal_number)
-from ganlab.cli.progress import Progress
-from ganlab.cli.train_data import load_images, load_points
+from ganlab.cli.common import (
+    EXIT_DIVERGED,
+    EXIT_ERROR,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    UsageError,
+    image_data_names,
+    image_preset_table,
+    pick_device,
+    terminal_number,
+)
 from ganlab.cli.fields import structure_flags_given
-from ganlab.cli.settings import (apply_knob_flags, check_run_args, deep_merge, merge_settings, resolve_config,
-                                 resolve_image_config)
+from ganlab.cli.progress import Progress
+from ganlab.cli.settings import apply_knob_flags, check_run_args, deep_merge, merge_settings, resolve_config, resolve_image_config
+from ganlab.cli.train_data import load_images, load_points
+from ganlab.kinds import kind_of
 from ganlab.settings.config import Knobs
 from ganlab.storage.paths import RunFormatError
-from ganlab.kinds import kind_of
 
 # history.csv holds one row per training step up to this many steps; longer runs are
 # averaged into buckets of 2, 4, ... steps (a row's `step` is its bucket's last step).
@@ -94,8 +102,8 @@ def _clear_old_run(out: Path) -> None:
 def _prepare(args: argparse.Namespace, structure_table, knobs_table, device: str):
     """(experiment, knobs, state to resume from or None, out dir, extra config, modes_total)."""
     from ganlab.runs.catalog import writer_alive
-    from ganlab.storage.paths import resolve_run
     from ganlab.runs.store import load_run
+    from ganlab.storage.paths import resolve_run
 
     extra: dict[str, Any] = {}
     if args.resume is not None:

@@ -11,7 +11,6 @@ from typing import Any, TextIO
 from ganlab.storage.guard import mark_save_failed, save_error_text
 from ganlab.storage.schema import first_non_finite
 
-
 KEEP_EVERY_S = 2.0  # an export copies weights, optimizer state and history on the training thread
 
 

@@ -29,11 +29,15 @@ import numpy as np
 import torch
 from PIL import Image, ImageOps
 
-from ganlab.limits import IMAGE_CHANNELS, IMAGE_SIZES, NUM_CLASSES_RANGE
 from ganlab.data.images import ImageDataset
 from ganlab.data.zip_members import (
-    ARCHIVE_EXTENSIONS, MemberSkipped, directory_entries_at_most, is_link, read_member,
+    ARCHIVE_EXTENSIONS,
+    MemberSkipped,
+    directory_entries_at_most,
+    is_link,
+    read_member,
 )
+from ganlab.limits import IMAGE_CHANNELS, IMAGE_SIZES, NUM_CLASSES_RANGE
 
 MAX_FILES = 20_000
 MAX_BYTES = 200 * 1024 * 1024  # image files together (a zip: uncompressed)

@@ -24,8 +24,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from ganlab.limits import IMAGE_CHANNELS, IMAGE_SIZES
 from ganlab.data.images import ImageDataset
+from ganlab.limits import IMAGE_CHANNELS, IMAGE_SIZES
 
 log = logging.getLogger(__name__)
 ENV_DATA_DIR = "GANLAB_DATA_DIR"

@@ -8,7 +8,8 @@ belong to the app (run tokens, other pages) and are left alone.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields as dataclass_fields
+from dataclasses import dataclass
+from dataclasses import fields as dataclass_fields
 from typing import Any, Mapping
 
 from ganlab.dynamics.dirac import LOSSES, REGULARIZERS, UPDATES, Dynamics

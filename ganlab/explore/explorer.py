@@ -18,11 +18,15 @@ import torch
 from torch import Tensor, nn
 
 from ganlab.explore.latent import (
-    Directions, axis_directions, freeze_batch_norm, generate, generator_directions, interpolation_path,
+    Directions,
+    axis_directions,
+    freeze_batch_norm,
+    generate,
+    generator_directions,
+    interpolation_path,
 )
-from ganlab.gan.losses import score_label
+from ganlab.gan.losses import get_loss, score_label
 from ganlab.kinds import GanKind, get_kind, kind_of
-from ganlab.gan.losses import get_loss
 from ganlab.metrics.nearest import Neighbours, nearest_neighbours
 from ganlab.training.net_copies import NETS, WeightsMismatch, nets_from_tensors
 

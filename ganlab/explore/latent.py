@@ -12,6 +12,7 @@ from typing import Callable
 
 import torch
 from torch import Tensor, nn
+
 from ganlab.kinds import draw_noise
 
 INTERPOLATIONS = ("slerp", "lerp")

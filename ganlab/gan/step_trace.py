@@ -19,8 +19,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from ganlab.gan.losses import DISPLAY_LABELS
-from ganlab.gan.losses import get_loss
+from ganlab.gan.losses import DISPLAY_LABELS, get_loss
 from ganlab.gan.step import GanParts, train_step
 
 if TYPE_CHECKING:  # annotations only: settings sit above nets and the step

@@ -109,7 +109,7 @@ class ImageKind(GanKind):
                              "do not fit together)", exc) from None
 
     def _named(self, data: Mapping[str, Any], structure: Any) -> Any:
-        from ganlab.data.image_sources import DatasetUnavailable, IMAGE_SOURCES
+        from ganlab.data.image_sources import IMAGE_SOURCES, DatasetUnavailable
         from ganlab.storage.arrays import sha256_of
         from ganlab.storage.paths import RunFormatError
 

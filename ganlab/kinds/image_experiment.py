@@ -11,13 +11,13 @@ import numpy as np
 import torch
 from torchvision.utils import make_grid
 
-from ganlab.settings.config import ImageStructure, Knobs
 from ganlab.data.images import ImageDataset
-from ganlab.kinds.base import seeded_nets
-from ganlab.nets.image_nets import image_nets
 from ganlab.gan.ema import GeneratorEMA
 from ganlab.gan.step import GanParts, make_optimizer
 from ganlab.gan.timeline import Frame, GridTimeline
+from ganlab.kinds.base import seeded_nets
+from ganlab.nets.image_nets import image_nets
+from ganlab.settings.config import ImageStructure, Knobs
 
 EVAL_SAMPLES = 256
 REAL_REFERENCE_SAMPLES = 2048

@@ -9,16 +9,15 @@ import numpy as np
 import torch
 
 from ganlab.data.drawn import DRAWN_DATA
-from ganlab.settings.config import Knobs, ToyStructure
 from ganlab.data.toy import ToyDistribution, get_toy
-from ganlab.gan.losses import DISPLAY_LABELS
-from ganlab.gan.losses import get_loss
-from ganlab.metrics.divergence import point_cloud_divergences
-from ganlab.metrics.modes import mode_stats
-from ganlab.kinds.base import draw_noise, seeded_nets
-from ganlab.nets.mlp import toy_nets
+from ganlab.gan.losses import DISPLAY_LABELS, get_loss
 from ganlab.gan.step import GanParts, make_optimizer
 from ganlab.gan.timeline import Frame, GridTimeline
+from ganlab.kinds.base import draw_noise, seeded_nets
+from ganlab.metrics.divergence import point_cloud_divergences
+from ganlab.metrics.modes import mode_stats
+from ganlab.nets.mlp import toy_nets
+from ganlab.settings.config import Knobs, ToyStructure
 
 EVAL_SAMPLES = 2500
 VIEW_POINTS = 500  # drawn per cloud; metrics use EVAL_SAMPLES. SVG markers dominate browser cost

@@ -5,10 +5,10 @@ and atomic writes (paths), the training state as tensors + JSON (state), the run
 """
 
 from ganlab.runs.catalog import RunSummary, delete_run, list_runs, rename_run, replay_gif
-from ganlab.storage.paths import ENV_RUNS_DIR, RunFormatError, RunNameError, check_name, resolve_run, run_path, runs_root
 from ganlab.runs.state import TrainingState
 from ganlab.runs.store import FORMAT_VERSION, build_experiment, load_generator, load_run, load_state, read_config
 from ganlab.runs.writer import RunWriter
+from ganlab.storage.paths import ENV_RUNS_DIR, RunFormatError, RunNameError, check_name, resolve_run, run_path, runs_root
 
 __all__ = [
     "ENV_RUNS_DIR", "FORMAT_VERSION", "RunFormatError", "RunNameError", "RunSummary", "RunWriter", "TrainingState",

@@ -14,13 +14,13 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
+from ganlab.kinds import UnknownKind, get_kind
+from ganlab.runs.store import CONFIG, EVALS, HISTORY, read_config, snapshot_steps
 from ganlab.storage import lease, safefs
+from ganlab.storage.arrays import load_npy as _load_npy
 from ganlab.storage.liveness import is_live_writer
 from ganlab.storage.paths import RunFormatError, RunNameError, check_name, run_path, runs_root
 from ganlab.storage.render import label_frame, scatter_image
-from ganlab.kinds import UnknownKind, get_kind
-from ganlab.storage.arrays import load_npy as _load_npy
-from ganlab.runs.store import CONFIG, EVALS, HISTORY, read_config, snapshot_steps
 from ganlab.storage.report import unreadable
 from ganlab.storage.tables import read_table
 

@@ -21,8 +21,8 @@ import numpy as np
 import torch
 
 from ganlab.formatting import format_number
-from ganlab.metrics.names import metric_label
 from ganlab.kinds import KIND_LABELS, UnknownKind, get_kind, kind_of
+from ganlab.metrics.names import metric_label
 
 # evals.csv column -> QualityResult attribute
 QUALITY_COLUMNS = {

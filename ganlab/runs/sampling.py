@@ -11,9 +11,9 @@ import numpy as np
 import torch
 
 from ganlab.kinds import get_kind, kind_of
-from ganlab.storage.report import unreadable
-from ganlab.runs.store import config_structure, load_generator, load_run
 from ganlab.runs.state import restore_parts
+from ganlab.runs.store import config_structure, load_generator, load_run
+from ganlab.storage.report import unreadable
 
 MAX_SAMPLES = 100_000
 BATCH = 256

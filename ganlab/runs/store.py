@@ -30,14 +30,15 @@ from safetensors import SafetensorError
 from safetensors.torch import load as st_load
 
 import ganlab
-from ganlab.settings.config import ConfigError, Knobs
 from ganlab.kinds import GanKind, UnknownKind, get_kind, kind_of
 from ganlab.kinds.image import IMAGES_FILE  # noqa: F401  (the run folder's file names, for readers)
-from ganlab.kinds.toy import POINTS_FILE, SAMPLES_FILE as SAMPLES  # noqa: F401
+from ganlab.kinds.toy import POINTS_FILE  # noqa: F401
+from ganlab.kinds.toy import SAMPLES_FILE as SAMPLES  # noqa: F401
+from ganlab.runs.state import StateMismatch, TrainingState
+from ganlab.settings.config import ConfigError, Knobs
 from ganlab.storage import guard, safefs, schema
 from ganlab.storage.paths import RunFormatError
 from ganlab.storage.report import unreadable
-from ganlab.runs.state import StateMismatch, TrainingState
 from ganlab.storage.tables import read_table
 
 FORMAT = "ganlab-run"

@@ -14,15 +14,23 @@ import torch
 from safetensors.torch import save as st_save
 
 import ganlab
+from ganlab.kinds import kind_of
 from ganlab.metrics.names import HIGHER_IS_BETTER, LOWER_IS_BETTER
+from ganlab.runs.state import TrainingState
+from ganlab.runs.store import (
+    CONFIG,
+    EVALS,
+    FORMAT,
+    FORMAT_VERSION,
+    HISTORY,
+    SNAPSHOTS,
+    WEIGHTS,
+    generator_from_tensors,
+    snapshot_steps,
+)
 from ganlab.storage import guard, safefs
 from ganlab.storage.liveness import writer_identity
 from ganlab.storage.paths import atomic_write_bytes, atomic_write_text
-from ganlab.runs.state import TrainingState
-from ganlab.kinds import kind_of
-from ganlab.runs.store import (
-    CONFIG, EVALS, FORMAT, FORMAT_VERSION, HISTORY, SNAPSHOTS, WEIGHTS, generator_from_tensors, snapshot_steps,
-)
 from ganlab.storage.tables import table_csv, write_table
 
 MAX_SNAPSHOTS = 120  # beyond this, every other middle snapshot is dropped (first and last kept)

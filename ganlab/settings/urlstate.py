@@ -15,6 +15,7 @@ from typing import Any, Iterable, Mapping
 from ganlab.settings import fields as F
 from ganlab.settings.config import ImageStructure, Knobs, ToyStructure
 
+
 # query key -> (path into the flattened settings, type), from the one table (ganlab.settings.fields)
 def _key_map(table: Iterable[F.Field]) -> dict[str, tuple[tuple[str, ...], type]]:
     return {f.key: (f.path, f.value_type) for f in table}

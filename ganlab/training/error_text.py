@@ -36,11 +36,11 @@ _DOING = {  # what the training thread was doing when it failed, in the user's w
 
 def _written_for_users() -> tuple[type[BaseException], ...]:
     """The exceptions whose texts are user sentences (no paths, no class names)."""
-    from ganlab.settings.config import ConfigError
     from ganlab.data.image_sources import DatasetMismatch, DatasetUnavailable
     from ganlab.metrics.classifier import ClassifierUnavailable
-    from ganlab.storage.paths import RunFormatError
     from ganlab.runs.state import StateMismatch
+    from ganlab.settings.config import ConfigError
+    from ganlab.storage.paths import RunFormatError
     from ganlab.training.slots import CapacityError
 
     return (ShownError, ConfigError, DatasetMismatch, DatasetUnavailable, ClassifierUnavailable,

@@ -37,10 +37,10 @@ from typing import Any, Callable
 import numpy as np
 import torch
 
+from ganlab.kinds import kind_of
 from ganlab.metrics.evaluator import ImageQualityEvaluator, QualityResult  # noqa: F401  (re-exported)
 from ganlab.training.error_text import ShownError, logged_reason
 from ganlab.training.net_copies import NetWeights, capture_weights, live_modules, nets_from_weights
-from ganlab.kinds import kind_of
 
 SampleSource = Callable[[], tuple[int, np.ndarray | None]]  # images None: nothing new since the last call
 DEFAULT_INTERVAL_S = 5.0

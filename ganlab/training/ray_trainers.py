@@ -12,8 +12,8 @@ import os
 import threading
 from typing import Any
 
-from ganlab.training.channel import NoAnswerError, WorkerLostError
 from ganlab.kinds import kind_of
+from ganlab.training.channel import NoAnswerError, WorkerLostError
 
 log = logging.getLogger(__name__)
 

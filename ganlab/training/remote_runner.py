@@ -27,7 +27,10 @@ from ganlab.training.channel import NoAnswerError, WorkerLostError
 from ganlab.training.remote_events import RemoteEvents
 from ganlab.training.remote_snapshots import RemoteSnapshots
 from ganlab.training.remote_trainer_life import (  # noqa: F401  (TrainerStartError: the pages catch it from here)
-    KILL_WAIT_S, QUICK_S, RemoteTrainerLife, TrainerStartError,
+    KILL_WAIT_S,
+    QUICK_S,
+    RemoteTrainerLife,
+    TrainerStartError,
 )
 from ganlab.training.runner_calls import RunnerCalls
 from ganlab.training.runner_state import RunnerClosedError, RunState, Snapshot

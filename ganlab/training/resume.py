@@ -10,14 +10,14 @@ from typing import Any, Callable
 
 import numpy as np
 
+from ganlab.gan.timeline import Frame
+from ganlab.runs.store import snapshot_steps
+from ganlab.runs.writer import RunWriter
 from ganlab.storage import guard
 from ganlab.storage.guard import mark_save_failed, save_error_text
 from ganlab.storage.lease import RunLease, take
 from ganlab.storage.paths import RunFormatError
-from ganlab.runs.store import snapshot_steps
-from ganlab.runs.writer import RunWriter
 from ganlab.training.runner import RunState
-from ganlab.gan.timeline import Frame
 
 
 def save_runner_as(runner: Any, path: Path, saved_from: str, quality: Callable | None = None) -> tuple[RunWriter, Any]:

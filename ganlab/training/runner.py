@@ -15,19 +15,25 @@ from typing import Any, Callable
 
 import torch
 
+from ganlab.gan.history import BoundedHistory
+from ganlab.gan.step import (
+    RECORD_KEYS,
+    GanParts,
+    StepObserver,
+    apply_lr_schedule,
+    apply_optimizer_knobs,
+    first_non_finite,
+    train_step,
+)
+from ganlab.gan.step_trace import SlowMotionUnavailable
 from ganlab.settings.config import TRAIN_WHICH, Knobs
 from ganlab.training.error_text import failure_text, public_traceback
-from ganlab.gan.history import BoundedHistory
+from ganlab.training.run_guard import check_memory, pause_if_over_budget, take_step_slot
 from ganlab.training.runner_calls import RunnerCalls
 from ganlab.training.runner_saving import RunnerSaving
 from ganlab.training.runner_state import DIVERGENCE_ADVICE, Experiment, RunnerClosedError, RunState
 from ganlab.training.runner_view import RunnerView
-from ganlab.training.run_guard import check_memory, pause_if_over_budget, take_step_slot
 from ganlab.training.slots import TrainingSlots
-from ganlab.gan.step import (
-    RECORD_KEYS, GanParts, StepObserver, apply_lr_schedule, apply_optimizer_knobs, first_non_finite, train_step,
-)
-from ganlab.gan.step_trace import SlowMotionUnavailable
 
 _ids = itertools.count(1)
 

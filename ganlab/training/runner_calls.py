@@ -11,11 +11,11 @@ from typing import Any, Callable
 import numpy as np
 import torch
 
-from ganlab.settings.config import Knobs
-from ganlab.training.net_copies import NETS, NetWeights, capture_weights, nets_from_weights
 from ganlab.gan.step import GanParts
 from ganlab.gan.step_trace import StepRecorder
 from ganlab.kinds import kind_of
+from ganlab.settings.config import Knobs
+from ganlab.training.net_copies import NETS, NetWeights, capture_weights, nets_from_weights
 
 
 class RunnerCalls:

@@ -8,8 +8,8 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from ganlab.settings.config import Knobs
 from ganlab.gan.step import GanParts
+from ganlab.settings.config import Knobs
 
 
 class RunState(str, Enum):

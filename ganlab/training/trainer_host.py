@@ -16,10 +16,10 @@ from typing import Any, Callable
 
 import torch
 
+from ganlab.kinds import kind_of
 from ganlab.settings.config import Knobs
 from ganlab.training.runner import Runner
 from ganlab.training.runner_state import Snapshot
-from ganlab.kinds import kind_of
 
 DEFAULT_RECOVERY_EVERY_S = 10.0  # how often a run without a saved folder leaves a restart point (as a saved one autosaves)
 SAVE_ACK_TIMEOUT_S = 120.0

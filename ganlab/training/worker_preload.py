@@ -6,9 +6,9 @@ import gc
 
 import torch  # noqa: F401
 
-import ganlab.runs.state  # noqa: F401
 import ganlab.kinds.image_experiment  # noqa: F401
 import ganlab.kinds.toy_experiment  # noqa: F401
+import ganlab.runs.state  # noqa: F401
 import ganlab.training.trainer_host  # noqa: F401
 import ganlab.training.worker_process  # noqa: F401
 

@@ -13,9 +13,8 @@ import streamlit as st
 import torch
 
 from ganlab.data.drawn_digit import as_run_image, ink_of_rgba, mnist_like
-from ganlab.gan.losses import DISPLAY_LABELS
 from ganlab.formatting import format_number
-from ganlab.gan.losses import get_loss
+from ganlab.gan.losses import DISPLAY_LABELS, get_loss
 from ganlab.training import Trainer, TrainerStartError, TrainerUnavailable
 from ganlab.ui.readout import d_numbers
 

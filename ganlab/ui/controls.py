@@ -7,21 +7,18 @@ The live-knob widgets are shared with the image page (ganlab.ui.knob_controls).
 
 from __future__ import annotations
 
-
-
 import streamlit as st
 
 from ganlab.data.drawn import DRAWN_DATA
-from ganlab.data.points_csv import USER_DATA
-from ganlab.settings.config import ConfigError, Knobs, ToyStructure
-from ganlab.data.points_csv import PointsFileError, empirical_distribution, load_points_csv
+from ganlab.data.points_csv import USER_DATA, PointsFileError, empirical_distribution, load_points_csv
 from ganlab.data.toy import TOY_DISTRIBUTIONS, ToyDistribution, get_toy
+from ganlab.settings.config import ConfigError, Knobs, ToyStructure
 from ganlab.settings.fields import TOY_FIELDS
 from ganlab.settings.presets import PRESETS, get_preset
+from ganlab.settings.urlstate import FIELDS, flatten, unflatten
 from ganlab.ui import draw_data, restart
 from ganlab.ui.field_widgets import WidgetSettings, field_input, remaining_inputs
 from ganlab.ui.knob_controls import training_inputs
-from ganlab.settings.urlstate import FIELDS, flatten, unflatten
 
 PREFIX = "pg_"
 CSV_POINTS_KEY = "pg_csv_dataset"

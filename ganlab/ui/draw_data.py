@@ -15,8 +15,17 @@ import json
 import streamlit as st
 from PIL import Image, ImageDraw
 
-from ganlab.data.drawn import BOUNDS, SD_RANGE, Drawing, DrawingCodeError, decode, drawn_distribution, encode
-from ganlab.data.drawn import data_to_pixels, pixel_scale
+from ganlab.data.drawn import (
+    BOUNDS,
+    SD_RANGE,
+    Drawing,
+    DrawingCodeError,
+    data_to_pixels,
+    decode,
+    drawn_distribution,
+    encode,
+    pixel_scale,
+)
 from ganlab.data.drawn_canvas import canvas_problem, parse_canvas, to_canvas
 from ganlab.data.toy import ToyDistribution
 from ganlab.settings.fields import VIEW_FIELDS, by_key

@@ -11,12 +11,13 @@ import numpy as np
 import streamlit as st
 
 from ganlab.dynamics import settings as S
-from ganlab.dynamics.dirac import LOSSES as DIRAC_LOSSES, WASSERSTEIN_LABEL, loss_curves, trajectories, vector_field
+from ganlab.dynamics.dirac import LOSSES as DIRAC_LOSSES
+from ganlab.dynamics.dirac import WASSERSTEIN_LABEL, loss_curves, trajectories, vector_field
 from ganlab.dynamics.explain import explanation
 from ganlab.dynamics.verdict import CONVERGES, CYCLE, DIVERGES, SPIRALS_OUT, Verdict, shown_number, verdict
 from ganlab.gan.losses import LOSSES, loss_label
-from ganlab.viz.plots_dynamics import arrow_grid, curves_figure, field_figure, start_colour
 from ganlab.ui.field_widgets import field_input
+from ganlab.viz.plots_dynamics import arrow_grid, curves_figure, field_figure, start_colour
 
 SETTINGS, STARTS, PROBLEMS, CLICKS = "dy_settings", "dy_starts", "dy_problems", "dy_clicks"
 THETA0, PSI0, CASE = "dy_theta0", "dy_psi0", "dy_case"

@@ -11,19 +11,18 @@ from __future__ import annotations
 
 import dataclasses
 
-
 import streamlit as st
 
-from ganlab.settings.config import ConfigError, ImageStructure, Knobs
 from ganlab.data.image_files import ImageFilesError, LoadReport, load_image_zip
 from ganlab.data.image_sources import IMAGE_SOURCES, DatasetUnavailable
 from ganlab.data.images import ImageDataset
+from ganlab.settings.config import ConfigError, ImageStructure, Knobs
 from ganlab.settings.fields import IMAGE_FIELDS as IMAGE_TABLE
 from ganlab.settings.image_presets import IMAGE_PRESETS, default_image_settings, get_image_preset
+from ganlab.settings.urlstate import IMAGE_FIELDS, flatten_image, unflatten_image
 from ganlab.ui import restart
 from ganlab.ui.field_widgets import WidgetSettings, field_input, remaining_inputs
 from ganlab.ui.knob_controls import training_inputs
-from ganlab.settings.urlstate import IMAGE_FIELDS, flatten_image, unflatten_image
 
 PREFIX = "im_"
 UPLOAD = "upload"  # the dataset name for a zip of the user's own images

@@ -8,17 +8,17 @@ import dataclasses
 import numpy as np
 import streamlit as st
 
-from ganlab.settings.config import ImageStructure, Knobs
 from ganlab.formatting import format_number
-from ganlab.settings.image_presets import default_image_settings
 from ganlab.kinds.image_experiment import ImageExperiment
+from ganlab.settings.config import ImageStructure, Knobs
+from ganlab.settings.image_presets import default_image_settings
+from ganlab.settings.urlstate import decode_image, encode_image
 from ganlab.training import RunState, Snapshot, Trainer, make_runner
 from ganlab.ui import ask_discriminator, image_controls, model_graph, run_controls, training_page
 from ganlab.ui.quality import quality_panel, quality_pending
 from ganlab.ui.readout import d_numbers
 from ganlab.ui.session import IMAGES, create_runner
 from ganlab.ui.training_page import APP_URL_KEYS, TrainingPage
-from ganlab.settings.urlstate import decode_image, encode_image
 
 PAGE_KEY = IMAGES
 VIEW_POLL_S = 1.0  # a grid changes slowly; each refresh costs the trainer a generator pass

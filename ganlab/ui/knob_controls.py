@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ganlab.settings.fields import KNOB_FIELDS
 from ganlab.formatting import optimizer_label
 from ganlab.gan.losses import LOSSES
+from ganlab.settings.fields import KNOB_FIELDS
 from ganlab.ui.field_widgets import field_input, remaining_inputs
 
 KNOB = {f.key: f for f in KNOB_FIELDS}

@@ -13,11 +13,11 @@ import logging
 import streamlit as st
 
 from ganlab.explore.explorer import Explorer, NetsUnavailable, copy_runner_nets, explorer_from_nets, nets_from_state
+from ganlab.kinds import KIND_LABELS
+from ganlab.training import RunState, Trainer
 from ganlab.ui.latent_nearest import nearest_panel
 from ganlab.ui.latent_views import ask_panel, directions_panel, interpolation_panel, one_thread
-from ganlab.training import RunState, Trainer
 from ganlab.ui.session import IMAGES, PLAYGROUND, live_runner
-from ganlab.kinds import KIND_LABELS
 
 log = logging.getLogger(__name__)
 PLAYGROUND_KEY, IMAGES_KEY = PLAYGROUND, IMAGES  # the training pages' runner keys: a live source each

@@ -15,8 +15,18 @@ from ganlab.explore.latent import walk
 from ganlab.explore.latent_images import ACCEPTED, UnusableImage, gif_bytes, load_user_image, png_bytes, strip, to_uint8, upscale
 from ganlab.ui.ask_discriminator import DRAW_CAPTION, canvas_digit
 from ganlab.ui.latent_views import (
-    GALLERY, KEEP, STRIP_SCALE, WALK_FRAMES, cached, current_frame, gallery_images, pick_endpoint, more_samples,
-    report_score, setting, show_image,
+    GALLERY,
+    KEEP,
+    STRIP_SCALE,
+    WALK_FRAMES,
+    cached,
+    current_frame,
+    gallery_images,
+    more_samples,
+    pick_endpoint,
+    report_score,
+    setting,
+    show_image,
 )
 
 

@@ -11,8 +11,8 @@ import torch
 
 from ganlab.explore.explorer import Explorer
 from ganlab.explore.latent import walk
-from ganlab.viz.plots_latent import directions_figure, interpolation_figure, score_map_figure
 from ganlab.ui.latent_views import KEEP, PATH_POINTS, cached, real_points, report_score, setting
+from ganlab.viz.plots_latent import directions_figure, interpolation_figure, score_map_figure
 
 
 def interpolation_layout(ex: Explorer, cls: int | None, t_view: Callable, controls: Callable) -> None:

@@ -12,12 +12,12 @@ from typing import Callable
 import numpy as np
 import streamlit as st
 
-from ganlab.viz.model_graph import build_graph, graph_inputs
-from ganlab.viz.model_graph_pictures import image_pictures, toy_fixed_pictures, toy_live_pictures
-from ganlab.viz.model_graph_svg import COMPACT, FULL, graph_svg
 from ganlab.training import Snapshot, Trainer
 from ganlab.ui import run_controls
 from ganlab.ui.readout import d_numbers, last_known
+from ganlab.viz.model_graph import build_graph, graph_inputs
+from ganlab.viz.model_graph_pictures import image_pictures, toy_fixed_pictures, toy_live_pictures
+from ganlab.viz.model_graph_svg import COMPACT, FULL, graph_svg
 
 TITLE = "Model overview graph"
 GRAPH_POLL_S = 1.5  # slower than the live view: the graph is a summary, and the browser's CPU is shared

@@ -2,26 +2,28 @@
 
 from __future__ import annotations
 
-
 import streamlit as st
 
 from ganlab.data.drawn import DRAWN_DATA
-from ganlab.settings.config import Knobs, ToyStructure
 from ganlab.data.toy import ToyDistribution, get_toy
 from ganlab.formatting import format_number
-from ganlab.viz.plots import (
-    LAYER_LABELS, LAYERS, gradient_norms_figure, mode_coverage_figure,
-    toy_view_figure,
-)
-from ganlab.viz.raster import jpeg_bytes, render_toy_view
-from ganlab.training import Snapshot, Trainer, make_runner
 from ganlab.kinds.toy_experiment import ToyExperiment
+from ganlab.settings.config import Knobs, ToyStructure
+from ganlab.settings.fields import VIEW_FIELDS, by_key
+from ganlab.settings.urlstate import VIEW_KEYS, decode, decode_view, encode, encode_view
+from ganlab.training import Snapshot, Trainer, make_runner
 from ganlab.ui import controls, model_graph, range_controls, run_controls, slow_motion, training_page
 from ganlab.ui.readout import d_numbers
 from ganlab.ui.session import PLAYGROUND, create_runner
 from ganlab.ui.training_page import APP_URL_KEYS, TrainingPage
-from ganlab.settings.fields import VIEW_FIELDS, by_key
-from ganlab.settings.urlstate import VIEW_KEYS, decode, decode_view, encode, encode_view
+from ganlab.viz.plots import (
+    LAYER_LABELS,
+    LAYERS,
+    gradient_norms_figure,
+    mode_coverage_figure,
+    toy_view_figure,
+)
+from ganlab.viz.raster import jpeg_bytes, render_toy_view
 
 PAGE_KEY = PLAYGROUND
 VIEW_POLL_S = 0.45  # the view refreshes >= 2 times/s (bench_live_view.py measures it)

@@ -15,8 +15,15 @@ import streamlit as st
 
 from ganlab.formatting import format_number
 from ganlab.metrics.classifier import unavailable_reason_for
-from ganlab.training import (MonitorState, QualityMonitor, QualityResult, RunState, Trainer, TrainerUnavailable,
-                             runner_sample_source)
+from ganlab.training import (
+    MonitorState,
+    QualityMonitor,
+    QualityResult,
+    RunState,
+    Trainer,
+    TrainerUnavailable,
+    runner_sample_source,
+)
 
 INTERVAL_S = 5.0  # between measurements while the generator changes (each costs ~0.1-0.3 s of CPU)
 

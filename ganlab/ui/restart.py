@@ -21,9 +21,9 @@ from typing import Any, Callable, Iterable
 
 import streamlit as st
 
+from ganlab.gan.timeline import offer_frames
 from ganlab.settings.fields import Field, get
 from ganlab.training import Trainer
-from ganlab.gan.timeline import offer_frames
 
 log = logging.getLogger(__name__)
 FORCE, CONFIRM, UNDO = "force_restart", "confirm_restart", "undo"

@@ -10,17 +10,24 @@ from pathlib import Path
 
 import streamlit as st
 
+from ganlab.kinds import get_kind
 from ganlab.runs import (
-    RunFormatError, RunSummary, delete_run, list_runs, read_config, rename_run, run_path, runs_root,
+    RunFormatError,
+    RunSummary,
+    delete_run,
+    list_runs,
+    read_config,
+    rename_run,
+    run_path,
+    runs_root,
 )
 from ganlab.storage.paths import NAME_RULE, check_name
 from ganlab.training import CapacityError, OverBudgetError, RunState, Trainer
 from ganlab.ui.runs_common import flash, show_flash, user_text
 from ganlab.ui.runs_compare import compare_runs
 from ganlab.ui.runs_continue import continue_question, continue_section, copy_offer, detach_continued, held_elsewhere
-from ganlab.ui.runs_live import detach_if_training, training_runner, resume_run, save_live_section
+from ganlab.ui.runs_live import detach_if_training, resume_run, save_live_section, training_runner
 from ganlab.ui.runs_view import replay_section, run_panel, runs_table
-from ganlab.kinds import get_kind
 
 log = logging.getLogger(__name__)
 

@@ -14,8 +14,8 @@ import streamlit as st
 
 from ganlab.runs import RunFormatError, RunSummary, load_run, read_config, run_path
 from ganlab.runs.catalog import read_curves, replay_frame, toy_bounds
-from ganlab.storage.render import png_bytes
 from ganlab.runs.store import EVALS, HISTORY, snapshot_steps
+from ganlab.storage.render import png_bytes
 
 LIVE_POLL_S = 1.0
 AUTOSAVE_S = 10.0

@@ -11,11 +11,11 @@ from ganlab.formatting import MISSING
 from ganlab.gan.losses import loss_label
 from ganlab.kinds import KIND_LABELS
 from ganlab.metrics.names import metric_label
-from ganlab.viz.plots_runs import compare_losses_figure, compare_metric_figure, shared_metrics
 from ganlab.runs import RunFormatError, RunSummary
 from ganlab.runs.catalog import summarize
 from ganlab.runs.store import snapshot_steps
 from ganlab.ui.runs_common import LIVE_POLL_S, curves, frame_png
+from ganlab.viz.plots_runs import compare_losses_figure, compare_metric_figure, shared_metrics
 
 
 def compare_runs(runs: list[RunSummary]) -> None:

@@ -9,25 +9,23 @@ the user saves it first under a name, replaces it, or cancels.
 
 from __future__ import annotations
 
-import functools
-
 import datetime as _dt
+import functools
 from typing import Any
 
 import streamlit as st
 
-from ganlab.settings.config import DRAWN_DATA
-from ganlab.runs import RunFormatError, RunSummary, RunWriter, run_path
-from ganlab.storage.paths import NAME_RULE, check_name
 from ganlab.gan.timeline import offer_frames
-from ganlab.training import RunSaver, Trainer, make_runner, timeline_frames
-from ganlab.ui.runs_common import AUTOSAVE_S, COPY_OFFER, flash, open_saved_run
-from ganlab.runs.catalog import copy_run, free_name
-from ganlab.storage.lease import RunBusy, busy_text, holder, take
-from ganlab.ui.runs_common import user_text
-from ganlab.ui.runs_live import training_runner, quality_results, save_live_run, session_runner, session_who
 from ganlab.kinds import KINDS
+from ganlab.runs import RunFormatError, RunSummary, RunWriter, run_path
+from ganlab.runs.catalog import copy_run, free_name
+from ganlab.settings.config import DRAWN_DATA
+from ganlab.storage.lease import RunBusy, busy_text, holder, take
+from ganlab.storage.paths import NAME_RULE, check_name
+from ganlab.training import RunSaver, Trainer, make_runner, timeline_frames
 from ganlab.ui.nav import TRAINING_PAGE_FILES
+from ganlab.ui.runs_common import AUTOSAVE_S, COPY_OFFER, flash, open_saved_run, user_text
+from ganlab.ui.runs_live import quality_results, save_live_run, session_runner, session_who, training_runner
 from ganlab.ui.session import WIDGETS_SYNCED, create_runner
 
 # run kind -> (page key, page file, the page's name in the button's help)
@@ -168,7 +166,8 @@ def copy_offer(summary: RunSummary, config: dict[str, Any] | None) -> None:
 
 def _runner_options(key: str) -> dict[str, Any]:
     """The options the page's own runners are made with (the image page's evaluation clock)."""
-    from ganlab.ui.images import PAGE_KEY as IMAGES_PAGE, RUNNER_OPTIONS
+    from ganlab.ui.images import PAGE_KEY as IMAGES_PAGE
+    from ganlab.ui.images import RUNNER_OPTIONS
 
     return dict(RUNNER_OPTIONS) if key == IMAGES_PAGE else {}
 

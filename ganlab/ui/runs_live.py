@@ -6,11 +6,11 @@ from __future__ import annotations
 import streamlit as st
 
 from ganlab.runs import RunFormatError, RunWriter, run_path
-from ganlab.storage.paths import NAME_RULE, check_name
 from ganlab.storage.lease import RunBusy, take
+from ganlab.storage.paths import NAME_RULE, check_name
 from ganlab.training import RunSaver, Trainer, autosave_into, make_runner, save_runner_as
-from ganlab.ui.runs_common import AUTOSAVE_S, COPY_OFFER, flash, open_saved_run, user_text
 from ganlab.ui.nav import TRAINING_PAGE_LABELS
+from ganlab.ui.runs_common import AUTOSAVE_S, COPY_OFFER, flash, open_saved_run, user_text
 from ganlab.ui.session import RUNS, create_runner, session_runs
 
 PAGE_KEY = RUNS

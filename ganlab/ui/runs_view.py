@@ -9,8 +9,6 @@ import pandas as pd
 import streamlit as st
 
 from ganlab.formatting import format_number
-from ganlab.viz.plots import loss_figure, mode_coverage_figure
-from ganlab.viz.plots_runs import compare_metric_figure, shared_metrics
 from ganlab.kinds import KIND_LABELS
 from ganlab.metrics.names import best_text
 from ganlab.runs import RunFormatError, RunSummary, read_config, replay_gif, run_path
@@ -19,10 +17,17 @@ from ganlab.runs.evaluation import metric_lines, modes_total
 from ganlab.runs.store import snapshot_steps
 from ganlab.training import RunState
 from ganlab.ui.runs_common import (
-    AUTOSAVE_S, LIVE_POLL_S, is_headless, run_thumbnail, curves, frame_png, status_text,
+    AUTOSAVE_S,
+    LIVE_POLL_S,
+    curves,
+    frame_png,
+    is_headless,
+    run_thumbnail,
+    status_text,
 )
 from ganlab.ui.runs_live import training_runner
-
+from ganlab.viz.plots import loss_figure, mode_coverage_figure
+from ganlab.viz.plots_runs import compare_metric_figure, shared_metrics
 
 TABLE_ROW_PX = 44  # the thumbnail's cell
 

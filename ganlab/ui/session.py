@@ -10,10 +10,17 @@ import streamlit as st
 from streamlit import runtime
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from ganlab.training import (DEFAULT_GRACE_S, RunnerRegistry, Trainer, TrainerStartError, TrainingSlots,
-                             max_training_from_env, warm_up_trainers)
 from ganlab.kinds.image import IMAGE
 from ganlab.kinds.toy import TOY
+from ganlab.training import (
+    DEFAULT_GRACE_S,
+    RunnerRegistry,
+    Trainer,
+    TrainerStartError,
+    TrainingSlots,
+    max_training_from_env,
+    warm_up_trainers,
+)
 
 TOKEN_KEY = "runner_token"
 ENV_GRACE = "GANLAB_RELEASE_AFTER_S"

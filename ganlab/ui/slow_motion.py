@@ -18,12 +18,12 @@ from typing import Any
 import numpy as np
 import streamlit as st
 
-from ganlab.viz.plots_step import substep_figures
-from ganlab.training import CapacityError, OverBudgetError, RunState, TrainerStartError, TrainerUnavailable
 from ganlab.gan.step_stages import STAGES, SubStep, substeps
 from ganlab.gan.step_trace import SlowMotionUnavailable
+from ganlab.training import CapacityError, OverBudgetError, RunState, TrainerStartError, TrainerUnavailable
 from ganlab.ui.model_graph import toy_graph_html
 from ganlab.ui.restart import drop_undo
+from ganlab.viz.plots_step import substep_figures
 
 SLOWMO_STAGE_KEY = "slowmo_stage"  # the stage (one of STAGES) of the sub-step on screen, or None
 SLOWMO_PHASE_KEY = "slowmo_phase"  # and the D update it belongs to (0-based; None for G's update)

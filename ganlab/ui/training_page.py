@@ -10,12 +10,12 @@ from typing import Any, Callable
 
 import streamlit as st
 
-from ganlab.viz.plots import d_outputs_figure, loss_figure
+from ganlab.kinds import kind_of
 from ganlab.training import OverBudgetError, RunState, Snapshot, Trainer
 from ganlab.ui import restart, run_controls
 from ganlab.ui.readout import step_label
 from ganlab.ui.session import URL_TOKENS, claim_runner
-from ganlab.kinds import kind_of
+from ganlab.viz.plots import d_outputs_figure, loss_figure
 
 APP_URL_KEYS = {"run", *URL_TOKENS.values()}  # the app's own URL keys beside the settings
 SETTLE_WAIT_S = 3.0

@@ -15,9 +15,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Mapping
 
-from ganlab.settings.config import ImageStructure, Knobs, ToyStructure
-from ganlab.kinds import kind_of
 from ganlab.formatting import format_number
+from ganlab.kinds import kind_of
+from ganlab.settings.config import ImageStructure, Knobs, ToyStructure
 
 # ---------------------------------------------------------------- the graph's shape
 NODE_TITLES = {
@@ -238,8 +238,10 @@ def graph_inputs(step: int, d_updates: int, g_updates: int, knobs: Knobs, struct
                  fake_text: str = "") -> GraphInputs:
     """GraphInputs of a snapshot's fields (the page passes `snap.step`, ... and, as `known`, the
     latest numbers with those the last step lacked filled in from the history)."""
-    from ganlab.gan.losses import score_label  # local import: losses imports torch
-    from ganlab.gan.losses import get_loss
+    from ganlab.gan.losses import (
+        get_loss,
+        score_label,  # local import: losses imports torch
+    )
 
     return GraphInputs(step=step, d_updates=d_updates, g_updates=g_updates, d_steps=knobs.d_steps,
                        latest=dict(latest), known=dict(known), score_label=score_label(knobs.loss),

@@ -10,8 +10,8 @@ from typing import Sequence
 import numpy as np
 from PIL import Image
 
-from ganlab.viz.raster import jpeg_bytes, png_bytes, render_plot_square
 from ganlab.kinds.toy_experiment import ToyView
+from ganlab.viz.raster import jpeg_bytes, png_bytes, render_plot_square
 
 TOY_PIXELS = 128  # drawn at twice the SVG's 64 units: sharp when a wide page enlarges the graph
 NOISE_POINTS = 300

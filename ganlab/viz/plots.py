@@ -12,12 +12,17 @@ from typing import Collection, Mapping
 import numpy as np
 import plotly.graph_objects as go
 
-from ganlab.limits import VIEW_LAYERS
-
-from ganlab.viz.display import (  # noqa: F401 - re-exported: both renderers take these from here
-    CRITIC_PERCENTILE, TARGET_RANGE, FramedPoints, SurfaceDisplay, frame_points, outside_note, surface_display,
-)
 from ganlab.kinds.toy_experiment import ToyView
+from ganlab.limits import VIEW_LAYERS
+from ganlab.viz.display import (  # noqa: F401 - re-exported: both renderers take these from here
+    CRITIC_PERCENTILE,
+    TARGET_RANGE,
+    FramedPoints,
+    SurfaceDisplay,
+    frame_points,
+    outside_note,
+    surface_display,
+)
 
 PALETTE = {
     "d": "#2166ac",  # discriminator

@@ -8,7 +8,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from ganlab.metrics.names import METRICS
-from ganlab.viz.plots import new_chart, has_values, mark_no_data
+from ganlab.viz.plots import has_values, mark_no_data, new_chart
 
 RUN_COLOURS = ("#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#666666")
 METRIC_LABELS = {key: metric.label for key, metric in METRICS.items()}  # in the order charts offer them

@@ -9,11 +9,11 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from ganlab.viz.display import surface_display
-from ganlab.viz.plots import LAYER_LABELS, PALETTE, SURFACE_COLORSCALE, polyline_xy, arrow_scale, toy_view_figure
 from ganlab.gan.step_stages import SubStep
 from ganlab.gan.step_trace import StepTrace
 from ganlab.kinds.toy_experiment import ToyView
+from ganlab.viz.display import surface_display
+from ganlab.viz.plots import LAYER_LABELS, PALETTE, SURFACE_COLORSCALE, arrow_scale, polyline_xy, toy_view_figure
 from ganlab.viz.view_range import Bounds
 
 FIGURE_HEIGHT = 430

@@ -19,9 +19,9 @@ from typing import Collection
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+from ganlab.kinds.toy_experiment import ToyView
 from ganlab.viz.display import frame_points, outside_note, surface_display
 from ganlab.viz.plots import LAYER_LABELS, PALETTE, SURFACE_COLORSCALE, arrow_segments
-from ganlab.kinds.toy_experiment import ToyView
 
 SUPERSAMPLE = 2  # drawn at twice the size, then shrunk: smooth edges without an antialiasing rasteriser
 # px at the final size: equal, so a collapsed clump on a mode covers its real points (the story)

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 import torch
 
-from ganlab.settings.config import ImageStructure
 from ganlab.data.image_sources import load_image_source
 from ganlab.kinds.image_experiment import ImageExperiment
+from ganlab.settings.config import ImageStructure
 from tests.browser.conftest import ARTIFACTS
 from tests.browser.labels import VIEWPORTS
 from tests.conftest import save_trained_run

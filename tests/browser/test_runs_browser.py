@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from ganlab.settings.config import Knobs, MLPShape, ToyStructure
-from ganlab.runs import RunWriter
-from ganlab.training.runner import Runner
 from ganlab.kinds.toy_experiment import ToyExperiment
+from ganlab.runs import RunWriter
+from ganlab.settings.config import Knobs, MLPShape, ToyStructure
+from ganlab.training.runner import Runner
 from tests.browser.conftest import ARTIFACTS, ROOT
 from tests.browser.labels import VIEWPORTS
 

@@ -9,7 +9,6 @@ import psutil
 import pytest
 
 from ganlab.training.worker_process import wait_gone
-
 from tests.browser.test_playground_browser import STEP_TEXT, step_count, wait_for_step_above
 
 pytestmark = pytest.mark.browser

@@ -17,11 +17,11 @@ import pytest
 from ganlab import __version__
 from ganlab.cli import main
 from ganlab.cli.progress import Progress
-from ganlab.settings.config import Knobs, MLPShape, ToyStructure
 from ganlab.data.toy import grid
-from ganlab.metrics.modes import mode_stats
-from ganlab.settings.presets import get_preset
 from ganlab.gan.step import RECORD_KEYS
+from ganlab.metrics.modes import mode_stats
+from ganlab.settings.config import Knobs, MLPShape, ToyStructure
+from ganlab.settings.presets import get_preset
 
 REPO = Path(__file__).resolve().parents[2]
 TINY = ["--width", "16", "--hidden-layers", "2", "--batch-size", "64", "--device", "cpu"]

@@ -7,16 +7,27 @@ import base64
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from ganlab.settings.config import ConfigError, Knobs, ToyStructure
 from ganlab.data import drawn
 from ganlab.data.drawn import (
-    BOUNDS, GRID, MAX_CODE_CHARS, MAX_POINTS, Drawing, DrawingCodeError, Stroke, decode, drawn_distribution, encode,
-    pixels_to_data, sample_drawing,
+    BOUNDS,
+    GRID,
+    MAX_CODE_CHARS,
+    MAX_POINTS,
+    Drawing,
+    DrawingCodeError,
+    Stroke,
+    decode,
+    drawn_distribution,
+    encode,
+    pixels_to_data,
+    sample_drawing,
 )
 from ganlab.data.drawn_canvas import parse_canvas, path_points, to_canvas
 from ganlab.kinds.toy_experiment import ToyExperiment
+from ganlab.settings.config import ConfigError, Knobs, ToyStructure
 
 SIZE = (300, 300)  # canvas pixels; 300 px span 6 data units: 50 px per unit
 CELL = (BOUNDS[1] - BOUNDS[0]) / GRID

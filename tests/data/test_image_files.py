@@ -11,8 +11,15 @@ from PIL import Image
 
 import ganlab.data.image_files as image_files
 from ganlab.data.image_files import (
-    NOT_IMAGE, OUTSIDE_CLASSES, TOO_LARGE, UNREADABLE, UNSAFE_NAME, ImageFilesError, image_to_array,
-    load_image_folder, load_image_zip,
+    NOT_IMAGE,
+    OUTSIDE_CLASSES,
+    TOO_LARGE,
+    UNREADABLE,
+    UNSAFE_NAME,
+    ImageFilesError,
+    image_to_array,
+    load_image_folder,
+    load_image_zip,
 )
 
 

@@ -10,13 +10,22 @@ import pytest
 import torch
 from torch.testing import assert_close
 
-from ganlab.settings.config import ImageStructure
 from ganlab.data.image_sources import (
-    ENV_DATA_DIR, IMAGE_SOURCES, DatasetMismatch, DatasetUnavailable, check_for_structure, conform,
-    convert_channels, data_dir, digits_path, load_image_source, resize_images,
+    ENV_DATA_DIR,
+    IMAGE_SOURCES,
+    DatasetMismatch,
+    DatasetUnavailable,
+    check_for_structure,
+    conform,
+    convert_channels,
+    data_dir,
+    digits_path,
+    load_image_source,
+    resize_images,
 )
 from ganlab.data.images import ImageDataset
 from ganlab.kinds.image_experiment import ImageExperiment
+from ganlab.settings.config import ImageStructure
 
 MNIST_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
 

@@ -1,12 +1,20 @@
 import io
+
 import numpy as np
 import pytest
 import torch
 
 from ganlab.data import points_csv
 from ganlab.data.points_csv import (
-    BEYOND_FLOAT32, COLUMNS, NOT_FINITE, NOT_NUMERIC, TOO_BIG, PointsFileError, empirical_distribution,
-    load_points_csv, read_points_csv,
+    BEYOND_FLOAT32,
+    COLUMNS,
+    NOT_FINITE,
+    NOT_NUMERIC,
+    TOO_BIG,
+    PointsFileError,
+    empirical_distribution,
+    load_points_csv,
+    read_points_csv,
 )
 
 POINTS = [(i * 0.5, -i * 0.25) for i in range(12)]

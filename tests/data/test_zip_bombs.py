@@ -17,7 +17,13 @@ from PIL import Image, ImageFile
 import ganlab.data.image_files as image_files
 from ganlab.cli import main
 from ganlab.data.image_files import (
-    ARCHIVE, LINK, NOT_A_FILE, ImageFilesError, load_image_folder, load_image_zip, load_image_zip_file,
+    ARCHIVE,
+    LINK,
+    NOT_A_FILE,
+    ImageFilesError,
+    load_image_folder,
+    load_image_zip,
+    load_image_zip_file,
 )
 from ganlab.data.zip_members import SIZE_LIE, UNSUPPORTED, MemberSkipped, read_member
 

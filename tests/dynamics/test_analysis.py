@@ -13,8 +13,17 @@ from ganlab.dynamics.dirac import Dynamics, trajectories
 from ganlab.dynamics.explain import explanation, field_sentence, starts_sentence, step_sentence
 from ganlab.dynamics.settings import SCENARIOS, DiracSettings
 from ganlab.dynamics.verdict import (
-    AT_EQUILIBRIUM, CIRCLES, CONVERGES, CYCLE, DIVERGES, SPIRALS_IN, SPIRALS_OUT, STALLS, shown_number,
-    turn_distances, verdict,
+    AT_EQUILIBRIUM,
+    CIRCLES,
+    CONVERGES,
+    CYCLE,
+    DIVERGES,
+    SPIRALS_IN,
+    SPIRALS_OUT,
+    STALLS,
+    shown_number,
+    turn_distances,
+    verdict,
 )
 
 

@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 import torch
 
-from ganlab.gan import losses as app_losses
 from ganlab.dynamics.analysis import jacobian, spectral_radius, step_matrix
-from ganlab.dynamics.verdict import CIRCLES, CONVERGES, DIVERGES, SPIRALS_OUT, STALLS, verdict
 from ganlab.dynamics.dirac import LOSSES, Dynamics, loss_curves, penalty, penalty_grad, step, trajectories, vector_field
+from ganlab.dynamics.verdict import CIRCLES, CONVERGES, DIVERGES, SPIRALS_OUT, STALLS, verdict
+from ganlab.gan import losses as app_losses
 from ganlab.gan.regularizers import gradient_penalty, r1_penalty
 
 APP_NAME = {"wasserstein": "wasserstein-clip"}  # the Wasserstein objective (both app variants share it)

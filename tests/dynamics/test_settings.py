@@ -7,7 +7,14 @@ import pytest
 
 from ganlab.dynamics.dirac import trajectories
 from ganlab.dynamics.settings import (
-    FIELDS, MAX_PARTS_READ, MAX_STARTS, SCENARIOS, DiracSettings, decode, encode, parse_starts,
+    FIELDS,
+    MAX_PARTS_READ,
+    MAX_STARTS,
+    SCENARIOS,
+    DiracSettings,
+    decode,
+    encode,
+    parse_starts,
 )
 from ganlab.dynamics.verdict import CIRCLES, CONVERGES, CYCLE, SPIRALS_OUT, STALLS, verdict
 

@@ -11,16 +11,16 @@ import torch
 from PIL import Image
 from torch.testing import assert_close
 
-from ganlab.settings.config import ImageStructure, Knobs, MLPShape, ToyStructure
 from ganlab.data.image_sources import load_image_source
 from ganlab.data.images import ImageDataset
 from ganlab.explore.explorer import NetsUnavailable, copy_runner_nets, explorer_from_nets, nets_from_state
 from ganlab.explore.latent_images import UnusableImage, gif_bytes, load_user_image, png_bytes, strip, to_uint8, upscale
 from ganlab.kinds.image_experiment import ImageExperiment
+from ganlab.kinds.toy_experiment import ToyExperiment
+from ganlab.settings.config import ImageStructure, Knobs, MLPShape, ToyStructure
 from ganlab.training.channel import RemoteError, WorkerLostError
 from ganlab.training.runner import Runner
 from ganlab.training.runner_calls import NetsChanged
-from ganlab.kinds.toy_experiment import ToyExperiment
 
 SMALL_TOY = ToyStructure(generator=MLPShape(1, 16), discriminator=MLPShape(1, 16))
 

@@ -9,8 +9,19 @@ from torch import nn
 from torch.testing import assert_close
 
 from ganlab.explore.latent import (
-    axis_directions, freeze_batch_norm, generate, generator_directions, has_batch_norm, interpolate,
-    interpolation_path, lerp, move, principal_directions, seeded_latents, slerp, walk,
+    axis_directions,
+    freeze_batch_norm,
+    generate,
+    generator_directions,
+    has_batch_norm,
+    interpolate,
+    interpolation_path,
+    lerp,
+    move,
+    principal_directions,
+    seeded_latents,
+    slerp,
+    walk,
 )
 from ganlab.nets.dcgan import DCGANGenerator
 from ganlab.nets.mlp import MLPGenerator

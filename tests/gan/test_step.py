@@ -10,10 +10,8 @@ import pytest
 import torch
 from torch.testing import assert_close
 
-from ganlab.settings.config import Knobs, MLPShape, OptimizerKnobs
 from ganlab.data.toy import get_toy
 from ganlab.gan.losses import LOSSES
-from ganlab.nets.mlp import MLPDiscriminator, MLPGenerator
 from ganlab.gan.regularizers import r1_penalty
 from ganlab.gan.step import (
     RECORD_KEYS,
@@ -24,6 +22,8 @@ from ganlab.gan.step import (
     optimizer_kind,
     train_step,
 )
+from ganlab.nets.mlp import MLPDiscriminator, MLPGenerator
+from ganlab.settings.config import Knobs, MLPShape, OptimizerKnobs
 
 BATCH = 32
 SHAPE = MLPShape(hidden_layers=2, width=16)
@@ -287,9 +287,9 @@ def test_lr_schedule_halves_after_the_start():
 
 
 def test_runner_applies_the_schedule_to_both_optimizers(release_runners):
+    from ganlab.kinds.toy_experiment import ToyExperiment
     from ganlab.settings.config import ToyStructure
     from ganlab.training.runner import Runner
-    from ganlab.kinds.toy_experiment import ToyExperiment
 
     knobs = Knobs(batch_size=16, lr_decay_start=2, lr_half_life=2,
                   g_opt=OptimizerKnobs(lr=1e-3), d_opt=OptimizerKnobs(lr=4e-3))

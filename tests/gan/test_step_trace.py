@@ -4,21 +4,20 @@ trace holds what the step computed (checked against autograd and the regularizer
 from __future__ import annotations
 
 import copy
-
-import numpy as np
 from types import SimpleNamespace
 
+import numpy as np
 import pytest
 import torch
 from torch.testing import assert_close
 
-from ganlab.settings.config import Knobs, MLPShape, ToyStructure
 from ganlab.gan.losses import LOSSES, get_loss
-from ganlab.training.runner import Runner
 from ganlab.gan.step import train_step
 from ganlab.gan.step_stages import LOSS_FORMULAS, STAGES, substeps
 from ganlab.gan.step_trace import MAX_POINTS, SlowMotionUnavailable, StepRecorder, traced_step
 from ganlab.kinds.toy_experiment import SURFACE_RESOLUTION, ToyExperiment
+from ganlab.settings.config import Knobs, MLPShape, ToyStructure
+from ganlab.training.runner import Runner
 
 SMALL = MLPShape(hidden_layers=2, width=16)
 STRUCTURE = ToyStructure(generator=SMALL, discriminator=SMALL)

@@ -10,13 +10,13 @@ import pytest
 import torch
 from torch.testing import assert_close
 
-from ganlab.settings.config import ConfigError, ImageStructure, Knobs, OptimizerKnobs
 from ganlab.data.images import ImageDataset
 from ganlab.gan.losses import LOSSES
-from ganlab.nets.dcgan import DCGANDiscriminator
-from ganlab.kinds.image_experiment import EVAL_SAMPLES, ImageExperiment, grid_shape
-from ganlab.training.runner import Runner, RunState
 from ganlab.gan.step import GanParts, train_step
+from ganlab.kinds.image_experiment import EVAL_SAMPLES, ImageExperiment, grid_shape
+from ganlab.nets.dcgan import DCGANDiscriminator
+from ganlab.settings.config import ConfigError, ImageStructure, Knobs, OptimizerKnobs
+from ganlab.training.runner import Runner, RunState
 
 BATCH = 8
 KNOBS = Knobs(batch_size=BATCH)

@@ -7,18 +7,18 @@ import pytest
 import torch
 from torch.testing import assert_close
 
-from ganlab.settings.config import ImageStructure, Knobs, MLPShape, ToyStructure
 from ganlab.data.image_sources import load_image_source
 from ganlab.data.images import ImageDataset
 from ganlab.data.points_csv import empirical_distribution
 from ganlab.data.toy import get_toy
+from ganlab.explore.latent import seeded_latents
 from ganlab.kinds import KINDS, UnknownKind, draw_noise, get_kind, kind_of
 from ganlab.kinds.image import IMAGE, IMAGES_FILE
-from ganlab.kinds.toy import POINTS_FILE, SAMPLES_FILE, SNAPSHOT_POINTS, TOY
-from ganlab.explore.latent import seeded_latents
-from ganlab.storage.arrays import load_npy
 from ganlab.kinds.image_experiment import ImageExperiment
+from ganlab.kinds.toy import POINTS_FILE, SAMPLES_FILE, SNAPSHOT_POINTS, TOY
 from ganlab.kinds.toy_experiment import ToyExperiment
+from ganlab.settings.config import ImageStructure, Knobs, MLPShape, ToyStructure
+from ganlab.storage.arrays import load_npy
 
 SMALL_TOY = ToyStructure(generator=MLPShape(1, 16), discriminator=MLPShape(1, 16))
 SMALL_IMAGE = ImageStructure(dataset="digits", noise_dim=8, width=8, num_classes=10, conditional=True)

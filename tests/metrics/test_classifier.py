@@ -9,12 +9,19 @@ import numpy as np
 import pytest
 import torch
 
-from ganlab.settings.config import ImageStructure
 from ganlab.data.image_sources import resize_images
 from ganlab.metrics.classifier import (
-    FEATURE_DIM, ClassifierUnavailable, DigitClassifier, check_images, classifier_path, load_metric_classifier,
-    prepare_images, unavailable_reason, unavailable_reason_for,
+    FEATURE_DIM,
+    ClassifierUnavailable,
+    DigitClassifier,
+    check_images,
+    classifier_path,
+    load_metric_classifier,
+    prepare_images,
+    unavailable_reason,
+    unavailable_reason_for,
 )
+from ganlab.settings.config import ImageStructure
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "mnist_test_digits.npz"
 

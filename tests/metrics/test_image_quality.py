@@ -6,8 +6,17 @@ import numpy as np
 import pytest
 
 from ganlab.metrics.image_quality import (
-    COVERAGE_FRACTION, QualityReference, class_histogram, classes_covered, coverage_thresholds, frechet_distance,
-    gaussian_stats, inception_score, kl_divergence, split_indices, sqrtm_psd,
+    COVERAGE_FRACTION,
+    QualityReference,
+    class_histogram,
+    classes_covered,
+    coverage_thresholds,
+    frechet_distance,
+    gaussian_stats,
+    inception_score,
+    kl_divergence,
+    split_indices,
+    sqrtm_psd,
 )
 
 

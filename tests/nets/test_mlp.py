@@ -2,8 +2,8 @@ import pytest
 import torch
 from torch import nn
 
-from ganlab.settings.config import MLPShape
 from ganlab.nets.mlp import MLPDiscriminator, MLPGenerator, count_parameters, mlp
+from ganlab.settings.config import MLPShape
 
 
 def test_mlp_layers_and_widths():

@@ -22,12 +22,12 @@ from hypothesis import strategies as st
 from safetensors.torch import save as st_save
 
 from ganlab.cli import main
-from ganlab.settings.config import Knobs, MLPShape, ToyStructure
+from ganlab.kinds.toy_experiment import ToyExperiment
 from ganlab.runs import RunFormatError, RunWriter, list_runs, load_generator, load_run, read_config
 from ganlab.runs.catalog import replay_frame, summarize
 from ganlab.runs.store import read_weights, snapshot_steps
+from ganlab.settings.config import Knobs, MLPShape, ToyStructure
 from ganlab.training.runner import Runner
-from ganlab.kinds.toy_experiment import ToyExperiment
 
 TINY = MLPShape(hidden_layers=1, width=8)
 FILES = ("config.json", "weights.safetensors", "history.csv", "evals.csv", "samples.npy",

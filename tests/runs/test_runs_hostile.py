@@ -22,15 +22,15 @@ import torch
 from safetensors.torch import save as st_save
 
 from ganlab.cli import main
-from ganlab.settings.config import Knobs, MLPShape, ToyStructure
+from ganlab.kinds.toy_experiment import ToyExperiment
 from ganlab.runs import RunFormatError, RunWriter, list_runs, load_run, read_config
-from ganlab.storage import paths as run_paths
 from ganlab.runs.catalog import replay_frame, summarize
-from ganlab.storage.guard import LineageError
 from ganlab.runs.store import read_weights, snapshot_steps
 from ganlab.runs.writer import _thin_snapshots
+from ganlab.settings.config import Knobs, MLPShape, ToyStructure
+from ganlab.storage import paths as run_paths
+from ganlab.storage.guard import LineageError
 from ganlab.training.runner import Runner, RunState
-from ganlab.kinds.toy_experiment import ToyExperiment
 
 TINY = MLPShape(hidden_layers=1, width=16)
 TINY_TOY = ["--width", "16", "--hidden-layers", "1", "--batch-size", "32", "--device", "cpu", "-q"]

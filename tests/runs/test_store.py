@@ -13,18 +13,29 @@ from safetensors.torch import load as st_load
 from safetensors.torch import save as st_save
 
 import ganlab
-from ganlab.settings.config import ImageStructure, Knobs, MLPShape, OptimizerKnobs, ToyStructure
 from ganlab.data.image_sources import load_image_source
 from ganlab.data.points_csv import empirical_distribution
-from ganlab.runs import (
-    FORMAT_VERSION, RunFormatError, RunNameError, RunWriter, check_name, delete_run, list_runs, load_generator,
-    load_run, read_config, rename_run, replay_gif, run_path,
-)
-from ganlab.storage.paths import atomic_write_text
-from ganlab.runs.store import snapshot_steps
 from ganlab.kinds.image_experiment import ImageExperiment
-from ganlab.training.runner import Runner
 from ganlab.kinds.toy_experiment import ToyExperiment
+from ganlab.runs import (
+    FORMAT_VERSION,
+    RunFormatError,
+    RunNameError,
+    RunWriter,
+    check_name,
+    delete_run,
+    list_runs,
+    load_generator,
+    load_run,
+    read_config,
+    rename_run,
+    replay_gif,
+    run_path,
+)
+from ganlab.runs.store import snapshot_steps
+from ganlab.settings.config import ImageStructure, Knobs, MLPShape, OptimizerKnobs, ToyStructure
+from ganlab.storage.paths import atomic_write_text
+from ganlab.training.runner import Runner
 
 TINY = MLPShape(hidden_layers=2, width=16)
 
@@ -347,9 +358,9 @@ def test_list_rename_delete_and_gif(saved_run, tmp_path):
 def test_history_state_survives_json_with_a_nan_in_the_pending_bucket():
     import math
 
+    from ganlab.gan.history import BoundedHistory
     from ganlab.runs.state import history_from_state, history_state
     from ganlab.runs.writer import _json_safe
-    from ganlab.gan.history import BoundedHistory
 
     h = BoundedHistory(("a", "b"), capacity=4)
     for step in range(1, 6):

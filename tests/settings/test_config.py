@@ -5,8 +5,8 @@ import math
 import pytest
 
 from ganlab.data.points_csv import USER_DATA
-from ganlab.settings.config import ConfigError, Knobs, MLPShape, OptimizerKnobs, ToyStructure
 from ganlab.gan.losses import LOSSES
+from ganlab.settings.config import ConfigError, Knobs, MLPShape, OptimizerKnobs, ToyStructure
 
 
 # ------------------------------------------------------------------ defaults

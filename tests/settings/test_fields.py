@@ -8,10 +8,10 @@ from types import SimpleNamespace
 
 import pytest
 
-from ganlab.settings import fields as F
 from ganlab.cli import build_parser
-from ganlab.cli.settings import check_run_args, merge_settings, resolve_config, resolve_image_config
 from ganlab.cli.common import UsageError
+from ganlab.cli.settings import check_run_args, merge_settings, resolve_config, resolve_image_config
+from ganlab.settings import fields as F
 from ganlab.settings.config import ConfigError, ImageStructure, Knobs, ToyStructure
 from ganlab.settings.urlstate import decode, decode_image, encode, encode_image
 

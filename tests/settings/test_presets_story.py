@@ -4,9 +4,9 @@ steps on a fixed seed, exactly as `ganlab train --preset NAME --steps N --seed S
 import pytest
 import torch
 
-from ganlab.settings.presets import get_preset
 from ganlab.gan.step import apply_lr_schedule, train_step
 from ganlab.kinds.toy_experiment import ToyExperiment
+from ganlab.settings.presets import get_preset
 
 COLLAPSE_STEPS = 3000  # the budget issue 11.3 sets
 

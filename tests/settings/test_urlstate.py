@@ -63,8 +63,8 @@ def test_every_setting_has_a_url_key():
 
 
 def test_view_layers_round_trip_and_the_default_stays_out_of_the_link():
-    from ganlab.viz.plots import LAYERS
     from ganlab.settings.urlstate import decode_view, encode_view
+    from ganlab.viz.plots import LAYERS
 
     assert encode_view({"layers": LAYERS}) == {}  # all layers: the default, no parameter
     assert decode_view({}) == ({"layers": LAYERS}, [])  # a single-choice field (dm) only when the link has it
@@ -78,8 +78,8 @@ def test_view_layers_round_trip_and_the_default_stays_out_of_the_link():
 
 
 def test_bad_view_layers_are_reported_and_the_good_ones_kept():
-    from ganlab.viz.plots import LAYERS
     from ganlab.settings.urlstate import decode_view
+    from ganlab.viz.plots import LAYERS
 
     values, problems = decode_view({"layers": "real, sky ,fake"})
     assert values == {"layers": ("real", "fake")}

@@ -3,7 +3,8 @@ gives valid settings and a message for each parameter that was not used as given
 
 from __future__ import annotations
 
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ganlab.settings.config import ImageStructure, Knobs, ToyStructure
 from ganlab.settings.image_presets import default_image_settings

@@ -10,10 +10,10 @@ import signal
 
 import pytest
 
+from ganlab.kinds.toy_experiment import ToyExperiment
 from ganlab.settings.config import ImageStructure, Knobs, ToyStructure
 from ganlab.training.remote_runner import RemoteRunner
 from ganlab.training.runner_state import RunState
-from ganlab.kinds.toy_experiment import ToyExperiment
 from ganlab.training.worker_process import ProcessTransport, wait_gone
 from tests.conftest import wait_until
 

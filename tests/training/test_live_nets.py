@@ -10,9 +10,9 @@ import pytest
 import torch
 from torch.testing import assert_close
 
+from ganlab.kinds.toy_experiment import ToyExperiment
 from ganlab.settings.config import MLPShape, ToyStructure
 from ganlab.training.quality_monitor import runner_sample_source
-from ganlab.kinds.toy_experiment import ToyExperiment
 from ganlab.training.worker_process import wait_gone
 from tests.live_runs import NET_OPTIONS, TRAINERS, image_experiment, make_live_runner
 from tests.trainer_probes import ema_on_eval_noise, net_state

@@ -8,10 +8,10 @@ import dataclasses
 import pytest
 import torch
 
-from ganlab.settings.config import ImageStructure, Knobs, MLPShape, ToyStructure
 from ganlab.data.images import ImageDataset
-from ganlab.training import memory_budget as mb
 from ganlab.kinds.image_experiment import ImageExperiment
+from ganlab.settings.config import ImageStructure, Knobs, MLPShape, ToyStructure
+from ganlab.training import memory_budget as mb
 from ganlab.training.run_guard import budget_for, check_memory
 from ganlab.training.slots import TrainingSlots
 

@@ -10,12 +10,16 @@ import numpy as np
 import pytest
 import torch
 
-from ganlab.settings.config import ImageStructure, Knobs
 from ganlab.data.images import ImageDataset
-from ganlab.metrics.classifier import ClassifierUnavailable, load_metric_classifier
 from ganlab.kinds.image_experiment import EVAL_SAMPLES, ImageExperiment
+from ganlab.metrics.classifier import ClassifierUnavailable, load_metric_classifier
+from ganlab.settings.config import ImageStructure, Knobs
 from ganlab.training.quality_monitor import (
-    ImageQualityEvaluator, MonitorState, QualityMonitor, QualityResult, runner_sample_source,
+    ImageQualityEvaluator,
+    MonitorState,
+    QualityMonitor,
+    QualityResult,
+    runner_sample_source,
 )
 from ganlab.training.runner import Runner
 

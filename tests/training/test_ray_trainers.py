@@ -14,13 +14,13 @@ ray = pytest.importorskip("ray")
 
 from ray import cloudpickle  # noqa: E402  (Ray vendors it; the cloudpickle package is not a Ray dependency)
 
-from ganlab.settings.config import Knobs, OptimizerKnobs, ToyStructure  # noqa: E402
+from ganlab.kinds.toy_experiment import ToyExperiment  # noqa: E402
 from ganlab.runs.store import load_run  # noqa: E402
 from ganlab.runs.writer import RunWriter  # noqa: E402
+from ganlab.settings.config import Knobs, OptimizerKnobs, ToyStructure  # noqa: E402
+from ganlab.training.ray_trainers import ENV_RAY_ADDRESS  # noqa: E402
 from ganlab.training.remote_runner import RemoteRunner  # noqa: E402
 from ganlab.training.runner_state import RunState  # noqa: E402
-from ganlab.kinds.toy_experiment import ToyExperiment  # noqa: E402
-from ganlab.training.ray_trainers import ENV_RAY_ADDRESS  # noqa: E402
 from ganlab.training.trainers import make_runner  # noqa: E402
 from tests import trainer_probes  # noqa: E402
 from tests.conftest import wait_until  # noqa: E402

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from ganlab.kinds.toy_experiment import ToyExperiment
 from ganlab.settings.config import Knobs, MLPShape, ToyStructure
 from ganlab.training.registry import RunnerRegistry
 from ganlab.training.runner import Runner, RunState
 from ganlab.training.slots import TrainingSlots
-from ganlab.kinds.toy_experiment import ToyExperiment
 
 TINY = ToyStructure(generator=MLPShape(1, 16), discriminator=MLPShape(1, 16))
 

@@ -31,11 +31,11 @@ def test_the_saver_records_whether_its_runner_trains(tmp_path):
 def test_a_live_runner_is_saved_as_a_new_run_and_never_over_another(tmp_path, release_runners):
     import pytest
 
-    from ganlab.settings.config import Knobs, MLPShape, ToyStructure
+    from ganlab.kinds.toy_experiment import ToyExperiment
     from ganlab.runs import RunFormatError, load_run
+    from ganlab.settings.config import Knobs, MLPShape, ToyStructure
     from ganlab.training.resume import autosave_into, save_runner_as
     from ganlab.training.runner import Runner
-    from ganlab.kinds.toy_experiment import ToyExperiment
     from tests.conftest import wait_until
 
     runner = Runner(ToyExperiment(ToyStructure(generator=MLPShape(1, 16), discriminator=MLPShape(1, 16))),

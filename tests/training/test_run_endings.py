@@ -11,15 +11,15 @@ import signal
 import pytest
 
 from ganlab.cli import main
-from ganlab.settings.config import Knobs, ToyStructure
+from ganlab.kinds.toy_experiment import ToyExperiment
 from ganlab.runs import RunWriter, list_runs, load_run, read_config
+from ganlab.settings.config import Knobs, ToyStructure
 from ganlab.storage.lease import LEASE_FILE, holder
-from ganlab.training.resume import autosave_into
 from ganlab.training.registry import RunnerRegistry
 from ganlab.training.remote_runner import RemoteRunner
+from ganlab.training.resume import autosave_into
 from ganlab.training.runner_state import RunState
 from ganlab.training.slots import TrainingSlots
-from ganlab.kinds.toy_experiment import ToyExperiment
 from ganlab.training.worker_process import ProcessTransport, wait_gone
 from tests.conftest import wait_until
 

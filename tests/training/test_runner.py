@@ -11,12 +11,12 @@ import numpy as np
 import pytest
 import torch
 
-from ganlab.settings.config import Knobs, MLPShape, OptimizerKnobs, ToyStructure
 from ganlab.gan.losses import LOSSES
-from ganlab.training.runner import Runner, RunnerClosedError, RunState
-from ganlab.training.slots import CapacityError, TrainingSlots
 from ganlab.gan.step import RECORD_KEYS
 from ganlab.kinds.toy_experiment import VIEW_POINTS, ToyExperiment, ToyView
+from ganlab.settings.config import Knobs, MLPShape, OptimizerKnobs, ToyStructure
+from ganlab.training.runner import Runner, RunnerClosedError, RunState
+from ganlab.training.slots import CapacityError, TrainingSlots
 
 pytestmark = pytest.mark.usefixtures("release_runners")
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import threading
 
-from ganlab.settings.config import Knobs, MLPShape, ToyStructure
-from ganlab.runs import RunWriter, load_run, read_config
-from ganlab.training.runner import Runner, RunState
 from ganlab.kinds.toy_experiment import ToyExperiment
+from ganlab.runs import RunWriter, load_run, read_config
+from ganlab.settings.config import Knobs, MLPShape, ToyStructure
+from ganlab.training.runner import Runner, RunState
 from tests.conftest import wait_until
 
 TINY = MLPShape(hidden_layers=1, width=8)

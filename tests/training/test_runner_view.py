@@ -8,12 +8,12 @@ import numpy as np
 import pytest
 import torch
 
-from ganlab.settings.config import Knobs, ToyStructure
 from ganlab.gan.losses import get_loss
+from ganlab.kinds.toy_experiment import SURFACE_RESOLUTION, ToyExperiment
+from ganlab.settings.config import Knobs, ToyStructure
 from ganlab.training.remote_runner import RemoteRunner
 from ganlab.training.runner import Runner
 from ganlab.training.runner_state import RunState
-from ganlab.kinds.toy_experiment import SURFACE_RESOLUTION, ToyExperiment
 from ganlab.training.worker_process import ProcessTransport, wait_gone
 from tests.conftest import wait_until
 

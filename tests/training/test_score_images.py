@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 import torch
 
-from ganlab.settings.config import Knobs
 from ganlab.kinds.image_experiment import ImageExperiment
+from ganlab.settings.config import Knobs
 from ganlab.training.remote_runner import RemoteRunner
 from ganlab.training.runner import Runner
 from ganlab.training.worker_process import ProcessTransport, wait_gone

@@ -1,8 +1,7 @@
+import os
 import threading
 
 import pytest
-
-import os
 
 from ganlab.training.slots import ENV_MAX_TRAINING, CapacityError, TrainingSlots, max_training_from_env, usable_cores
 

@@ -9,15 +9,15 @@ import os
 import pytest
 import torch
 
-from ganlab.settings.config import ImageStructure, Knobs, ToyStructure
 from ganlab.data.images import ImageDataset
 from ganlab.kinds.image_experiment import ImageExperiment
+from ganlab.kinds.toy_experiment import ToyExperiment
+from ganlab.settings.config import ImageStructure, Knobs, ToyStructure
 from ganlab.training.memory_budget import OverBudgetError
 from ganlab.training.remote_runner import RemoteRunner
 from ganlab.training.runner import Runner
 from ganlab.training.runner_state import RunState
 from ganlab.training.slots import CapacityError, TrainingSlots
-from ganlab.kinds.toy_experiment import ToyExperiment
 from ganlab.training.worker_process import ProcessTransport, wait_gone
 from tests.conftest import wait_until
 

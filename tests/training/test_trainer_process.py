@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
+from ganlab.kinds.toy_experiment import ToyExperiment
 from ganlab.settings.config import Knobs, OptimizerKnobs, ToyStructure
 from ganlab.training.remote_runner import RemoteRunner
 from ganlab.training.runner_state import RunnerClosedError, RunState
 from ganlab.training.slots import TrainingSlots
-from ganlab.kinds.toy_experiment import ToyExperiment
 from ganlab.training.worker_process import ProcessTransport, wait_gone
 from tests.conftest import wait_until
 from tests.trainer_probes import break_training, g_optimizer_facts
@@ -226,9 +226,9 @@ def test_image_runs_go_to_the_gpu_when_there_is_one_and_2d_runs_stay_on_the_cpu(
 def test_an_image_experiment_moves_to_a_device_with_the_same_fixed_noise():
     import torch
 
-    from ganlab.settings.config import ImageStructure
     from ganlab.data.image_sources import load_image_source
     from ganlab.kinds.image_experiment import ImageExperiment
+    from ganlab.settings.config import ImageStructure
 
     structure = ImageStructure()
     experiment = ImageExperiment(structure, load_image_source(structure.dataset))

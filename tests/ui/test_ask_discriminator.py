@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 import torch
 
-from ganlab.settings.config import Knobs
 from ganlab.kinds.image_experiment import ImageExperiment
+from ganlab.settings.config import Knobs
 from ganlab.training.runner import Runner
 from ganlab.ui.ask_discriminator import _scores
 from tests.apptest_pages import fresh_app, open_with

@@ -18,9 +18,9 @@ def test_home_page_renders_and_links_to_the_playground():
 def test_a_refresh_on_home_keeps_the_live_training_for_the_playground(monkeypatch):
     """Home after a browser refresh (a new session) takes the session's run back from its URL,
     so the sidebar's link to the playground re-attaches to it instead of starting afresh."""
+    from ganlab.kinds.toy_experiment import ToyExperiment
     from ganlab.settings.config import Knobs, MLPShape, ToyStructure
     from ganlab.training.runner import Runner
-    from ganlab.kinds.toy_experiment import ToyExperiment
     from ganlab.ui.session import TOKEN_KEY, get_registry
     from tests.apptest_pages import fresh_app, runner_of
 

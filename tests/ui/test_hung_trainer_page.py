@@ -113,13 +113,12 @@ def test_restarting_a_run_that_never_autosaved_says_it_begins_again(app):
 
 
 def test_asking_a_stopped_trainers_discriminator_points_to_restart(stopped):
+    from ganlab.kinds.image_experiment import ImageExperiment
     from ganlab.settings.config import Knobs
     from ganlab.training.remote_runner import RemoteRunner
     from ganlab.training.worker_process import ProcessTransport
     from ganlab.ui.ask_discriminator import _scores
     from tests.kinds.test_image_experiment import blobs, structure
-
-    from ganlab.kinds.image_experiment import ImageExperiment
 
     runner = RemoteRunner(ImageExperiment(structure(), blobs()), Knobs(batch_size=8), transport_factory=ProcessTransport)
     try:

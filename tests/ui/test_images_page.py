@@ -11,8 +11,8 @@ import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from ganlab.settings.image_presets import IMAGE_PRESETS
 from ganlab.kinds.image_experiment import ImageExperiment
+from ganlab.settings.image_presets import IMAGE_PRESETS
 from tests.apptest_pages import fresh_app, open_with, runner_of, status_line
 from tests.conftest import wait_until
 
@@ -250,9 +250,9 @@ def test_quality_panel_explains_why_there_are_no_numbers_for_own_images(app):
 
 @pytest.mark.parametrize("ema_decay", [0.0, 0.9])
 def test_quality_source_scores_the_averaged_generator_when_the_run_keeps_one(release_runners, ema_decay):
-    from ganlab.settings.config import ImageStructure, Knobs
     from ganlab.data.image_sources import load_image_source
     from ganlab.kinds.image_experiment import ImageExperiment
+    from ganlab.settings.config import ImageStructure, Knobs
     from ganlab.training.quality_monitor import runner_sample_source
     from ganlab.training.runner import Runner
     from ganlab.ui.quality import _source_for

@@ -11,11 +11,11 @@ import torch
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from ganlab.settings.config import ImageStructure, Knobs, MLPShape, ToyStructure
 from ganlab.data.images import ImageDataset
 from ganlab.kinds.image_experiment import ImageExperiment
-from ganlab.training.runner import Runner
 from ganlab.kinds.toy_experiment import ToyExperiment
+from ganlab.settings.config import ImageStructure, Knobs, MLPShape, ToyStructure
+from ganlab.training.runner import Runner
 from ganlab.ui.session import TOKEN_KEY, get_registry
 from tests.apptest_pages import ENTRY, fresh_app
 

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from ganlab.settings.config import ImageStructure, Knobs
 from ganlab.kinds.toy_experiment import ToyExperiment
+from ganlab.settings.config import ImageStructure, Knobs
 from tests.apptest_pages import fresh_app
 from tests.conftest import save_trained_run
 from tests.ui.test_latent_page import PAGE, SMALL_TOY, captions, give_session, image_captions, run, tiny_images

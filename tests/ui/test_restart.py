@@ -9,14 +9,14 @@ import torch
 from streamlit.testing.v1 import AppTest
 
 from ganlab.data.toy import get_toy
+from ganlab.kinds.toy_experiment import ToyExperiment
 from ganlab.settings.image_presets import IMAGE_PRESETS
 from ganlab.settings.presets import PRESETS
 from ganlab.training.runner import RunState
-from ganlab.kinds.toy_experiment import ToyExperiment
 from ganlab.ui.restart import RECIPE_DIFFERS
-from tests.trainer_probes import generator_weights
 from tests.apptest_pages import fresh_app, open_with, runner_of, status_line
 from tests.conftest import wait_until
+from tests.trainer_probes import generator_weights
 
 SMALL = {"gw": "16", "dw": "16", "gl": "1", "dl": "1"}
 SMALL_IMAGES = {"w": "8", "nd": "8", "bs": "8"}

@@ -12,10 +12,10 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from ganlab.settings.config import Knobs, MLPShape, OptimizerKnobs, ToyStructure
-from ganlab.runs import RunWriter, load_run, read_config
-from ganlab.training.runner import Runner
 from ganlab.kinds.toy_experiment import ToyExperiment
+from ganlab.runs import RunWriter, load_run, read_config
+from ganlab.settings.config import Knobs, MLPShape, OptimizerKnobs, ToyStructure
+from ganlab.training.runner import Runner
 from ganlab.ui.session import get_registry
 from tests.apptest_pages import ENTRY
 from tests.conftest import wait_until
@@ -142,9 +142,9 @@ def test_reset_stops_autosaving_into_the_continued_run(runs_dir, release_runners
 
 
 def test_continue_an_image_run_on_the_image_page(runs_dir):
-    from ganlab.settings.config import ImageStructure
     from ganlab.data.image_sources import load_image_source
     from ganlab.kinds.image_experiment import ImageExperiment
+    from ganlab.settings.config import ImageStructure
 
     structure = ImageStructure(dataset="digits", noise_dim=8, width=8, ema_decay=0.0)
     exp = ImageExperiment(structure, load_image_source("digits", max_images=64))

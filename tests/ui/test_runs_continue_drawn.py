@@ -9,11 +9,11 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from ganlab.settings.config import DRAWN_DATA, Knobs, MLPShape, ToyStructure
 from ganlab.data.drawn import Drawing, Stroke, drawn_distribution, encode
-from ganlab.runs import RunWriter
-from ganlab.training.runner import Runner
 from ganlab.kinds.toy_experiment import ToyExperiment
+from ganlab.runs import RunWriter
+from ganlab.settings.config import DRAWN_DATA, Knobs, MLPShape, ToyStructure
+from ganlab.training.runner import Runner
 from ganlab.ui.draw_data import DRAW_KEY
 from ganlab.ui.runs_continue import _why_not
 from ganlab.ui.session import get_registry

@@ -8,11 +8,11 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from ganlab.settings.config import Knobs, MLPShape, ToyStructure
+from ganlab.kinds.toy_experiment import ToyExperiment
 from ganlab.runs import RunWriter, load_run, read_config
+from ganlab.settings.config import Knobs, MLPShape, ToyStructure
 from ganlab.storage.tables import read_table
 from ganlab.training.runner import Runner
-from ganlab.kinds.toy_experiment import ToyExperiment
 from ganlab.ui.session import get_registry
 from tests.apptest_pages import ENTRY
 from tests.conftest import wait_until

@@ -11,12 +11,12 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from ganlab.settings.config import ImageStructure, Knobs, MLPShape, ToyStructure
 from ganlab.data.image_sources import load_image_source
-from ganlab.runs import RunWriter, load_run, read_config
 from ganlab.kinds.image_experiment import ImageExperiment
-from ganlab.training.runner import Runner, RunState
 from ganlab.kinds.toy_experiment import ToyExperiment
+from ganlab.runs import RunWriter, load_run, read_config
+from ganlab.settings.config import ImageStructure, Knobs, MLPShape, ToyStructure
+from ganlab.training.runner import Runner, RunState
 from ganlab.ui.session import get_registry
 from tests.apptest_pages import ENTRY
 from tests.conftest import wait_until

@@ -7,8 +7,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from ganlab.settings.image_presets import IMAGE_PRESETS
-from ganlab.viz.plots import LAYERS
 from ganlab.settings.presets import PRESETS
+from ganlab.viz.plots import LAYERS
 from tests.apptest_pages import ENTRY, fresh_app, open_with
 
 PAGE = "pages/1_Playground.py"

@@ -7,7 +7,16 @@ import pytest
 
 from ganlab.settings.config import ImageStructure, Knobs, MLPShape, ToyStructure
 from ganlab.viz.model_graph import (
-    D_PATH, EDGES, G_PATH, NODE_TITLES, STAGES, GraphInputs, build_graph, graph_inputs, highlight, last_update,
+    D_PATH,
+    EDGES,
+    G_PATH,
+    NODE_TITLES,
+    STAGES,
+    GraphInputs,
+    build_graph,
+    graph_inputs,
+    highlight,
+    last_update,
     structure_texts,
 )
 

@@ -9,10 +9,17 @@ import io
 import numpy as np
 from PIL import Image
 
-from ganlab.viz.model_graph_pictures import (
-    NOISE_COLOUR, grid_corner, image_pictures, mosaic, noise_picture, noise_strip, toy_fixed_pictures, toy_live_pictures,
-)
 from ganlab.kinds.toy_experiment import ToyView
+from ganlab.viz.model_graph_pictures import (
+    NOISE_COLOUR,
+    grid_corner,
+    image_pictures,
+    mosaic,
+    noise_picture,
+    noise_strip,
+    toy_fixed_pictures,
+    toy_live_pictures,
+)
 
 
 def decode(uri: str) -> np.ndarray:

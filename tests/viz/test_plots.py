@@ -4,6 +4,7 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 
+from ganlab.kinds.toy_experiment import ToyView
 from ganlab.viz import plots
 from ganlab.viz.plots import (
     LAYER_LABELS,
@@ -15,7 +16,6 @@ from ganlab.viz.plots import (
     mode_coverage_figure,
     toy_view_figure,
 )
-from ganlab.kinds.toy_experiment import ToyView
 
 BOUNDS = (-2.0, 2.0, -1.5, 1.5)
 

@@ -8,7 +8,11 @@ import pytest
 
 from ganlab.viz.plots import PALETTE, SURFACE_COLORSCALE
 from ganlab.viz.plots_latent import (
-    WALK_COLOURS, directions_figure, interpolation_figure, score_histogram, score_map_figure,
+    WALK_COLOURS,
+    directions_figure,
+    interpolation_figure,
+    score_histogram,
+    score_map_figure,
 )
 
 BOUNDS = (-1.5, 1.5, -1.5, 1.5)

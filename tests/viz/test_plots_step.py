@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ganlab.settings.config import Knobs, MLPShape, ToyStructure
-from ganlab.viz.plots import LAYER_LABELS, arrow_segments
-from ganlab.viz.plots_step import ARROW_STRETCH, _view, substep_figures
 from ganlab.gan.step_stages import substeps
 from ganlab.gan.step_trace import traced_step
 from ganlab.kinds.toy_experiment import ToyExperiment
+from ganlab.settings.config import Knobs, MLPShape, ToyStructure
+from ganlab.viz.plots import LAYER_LABELS, arrow_segments
+from ganlab.viz.plots_step import ARROW_STRETCH, _view, substep_figures
 
 SMALL = MLPShape(hidden_layers=1, width=16)
 
@@ -109,8 +109,8 @@ def test_the_arrows_are_one_colour_in_every_picture_and_the_live_view(traced):
 def test_arrow_scale_is_worked_by_hand():
     """Gradients of 0.0036 in a 6-unit frame: the target length is 6% of 6 = 0.36, so the arrows are
     drawn 100 times their length (and a gradient 10x longer is shortened to the same 0.36)."""
-    from ganlab.viz.plots import arrow_scale
     from ganlab.kinds.toy_experiment import ToyView
+    from ganlab.viz.plots import arrow_scale
 
     starts = np.zeros((100, 2))
     directions = np.tile([[0.0036, 0.0]], (100, 1))

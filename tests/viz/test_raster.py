@@ -6,12 +6,20 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from ganlab.kinds.toy_experiment import ToyView
 from ganlab.viz.plots import LAYERS, PALETTE
 from ganlab.viz.raster import (
-    COLORBAR_WIDTH, MARGIN_BOTTOM, MARGIN_LEFT, MARGIN_TOP, jpeg_bytes, nice_ticks, png_bytes, render_plot_square,
-    render_toy_view, surface_colours,
+    COLORBAR_WIDTH,
+    MARGIN_BOTTOM,
+    MARGIN_LEFT,
+    MARGIN_TOP,
+    jpeg_bytes,
+    nice_ticks,
+    png_bytes,
+    render_plot_square,
+    render_toy_view,
+    surface_colours,
 )
-from ganlab.kinds.toy_experiment import ToyView
 
 
 def rgb(hex_colour):
