@@ -24,12 +24,12 @@ from ganlab.cli.common import (
     image_data_names,
     image_preset_table,
     pick_device,
-    terminal_number,
 )
 from ganlab.cli.fields import structure_flags_given
 from ganlab.cli.progress import Progress
 from ganlab.cli.settings import apply_knob_flags, check_run_args, deep_merge, merge_settings, resolve_config, resolve_image_config
 from ganlab.cli.train_data import load_images, load_points
+from ganlab.cli.train_summary import print_summary
 from ganlab.kinds import kind_of
 from ganlab.settings.config import Knobs
 from ganlab.storage.paths import RunFormatError
@@ -360,7 +360,7 @@ def _save(run: _Training) -> int:
             written.append(samples_file)
     config = json.loads((out / "config.json").read_text())
     try:
-        _print_summary(config, modes_total, out, written)
+        print_summary(config, modes_total, out, written)
         sys.stdout.flush()
     except BrokenPipeError:  # `ganlab train ... | head -1`: the run is written, stay quiet
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -373,34 +373,3 @@ def _stride(history: Mapping[str, Any]) -> int:
     if steps is None or len(steps) < 2:
         return 1
     return int(steps[1] - steps[0])
-
-
-def _metrics_line(m: Mapping[str, Any], modes_total: int | None) -> str:
-    parts = []
-    if modes_total is not None and m.get("modes_covered") is not None:
-        parts += [f"modes covered {m['modes_covered']:.0f}/{modes_total}",
-                  f"high-quality {terminal_number(m.get('high_quality'), '.1%')}",
-                  f"mode KL {terminal_number(m.get('mode_kl'))}"]
-    if "kl_hist" in m or "js_hist" in m:
-        parts += [f"KL {terminal_number(m.get('kl_hist'))}", f"JS {terminal_number(m.get('js_hist'))}"]
-    shown = {"modes_covered", "high_quality", "mode_kl", "kl_hist", "js_hist", "step", "modes_total"}
-    if "classes_covered" in m:  # an image run's Quality numbers, labelled as the app shows them
-        from ganlab.runs.evaluation import QUALITY_COLUMNS, ascii_text, line_text, metric_lines
-
-        parts += [ascii_text(f"{label} {line_text(value, real)}")
-                  for label, value, real in metric_lines({k: m[k] for k in QUALITY_COLUMNS if k in m})]
-        shown |= set(QUALITY_COLUMNS)
-    parts += [f"{k} {terminal_number(v, '.4g')}" for k, v in m.items() if k not in shown and isinstance(v, (int, float))]
-    return "   ".join(parts)
-
-
-def _print_summary(config: dict[str, Any], modes_total: int | None, out: Path, written: list[str]) -> None:
-    rate = config.get("steps_per_sec")
-    head = "trained" if config["status"] == "completed" else f"{config['status']} after"
-    resumed = f" (resumed; now at step {config['steps']:,})" if config["steps"] != config["steps_trained"] else ""
-    print(f"{head} {config['steps_trained']:,} steps in {config['seconds']:.1f} s "
-          f"({terminal_number(rate, ',.0f')} steps/s, {config['device']}){resumed}")
-    m = config["final_metrics"]
-    at = f" (step {m['step']:,})" if "step" in m and m["step"] != config["steps"] else ""
-    print("  " + _metrics_line(m, modes_total) + at)
-    print(f"  wrote {out}: {' '.join(written)}")

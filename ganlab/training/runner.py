@@ -8,7 +8,6 @@ of everything worth drawing. Torch tensors never leave the thread.
 from __future__ import annotations
 
 import itertools
-import logging
 import threading
 import time
 from typing import Any, Callable
@@ -27,18 +26,18 @@ from ganlab.gan.step import (
 )
 from ganlab.gan.step_trace import SlowMotionUnavailable
 from ganlab.settings.config import TRAIN_WHICH, Knobs
-from ganlab.training.error_text import failure_text, public_traceback
 from ganlab.training.run_guard import check_memory, pause_if_over_budget, take_step_slot
 from ganlab.training.runner_calls import RunnerCalls
+from ganlab.training.runner_outcomes import RunnerOutcomes
 from ganlab.training.runner_saving import RunnerSaving
-from ganlab.training.runner_state import DIVERGENCE_ADVICE, Experiment, RunnerClosedError, RunState
+from ganlab.training.runner_state import Experiment, RunnerClosedError, RunState
 from ganlab.training.runner_view import RunnerView
 from ganlab.training.slots import TrainingSlots
 
 _ids = itertools.count(1)
 
 
-class Runner(RunnerCalls, RunnerSaving, RunnerView):
+class Runner(RunnerCalls, RunnerSaving, RunnerView, RunnerOutcomes):
     """Trains one experiment on its own thread. Saving and restoring (RunnerSaving), calls run on
     the thread (RunnerCalls) and the snapshot with its view (RunnerView) are in the mixins."""
 
@@ -207,16 +206,6 @@ class Runner(RunnerCalls, RunnerSaving, RunnerView):
         if self._stop:
             raise RunnerClosedError("this runner has been released; start a new one")
 
-    def _release_slot(self) -> None:
-        if self._slots is not None:
-            self._slots.release(self.id)
-
-    def _release_step_slot(self) -> None:
-        """Give back a Step's slot (under `_cond`, once no command is left to run)."""
-        if self._step_slot is not None and self._slots is not None:  # a Step's slot comes only from slots
-            self._slots.release(self._step_slot)
-            self._step_slot = None
-
     def _reset_counters(self) -> None:
         self._step = self._d_updates = self._g_updates = 0
         self._steps_per_sec = 0.0
@@ -381,38 +370,3 @@ class Runner(RunnerCalls, RunnerSaving, RunnerView):
         if which == "both" and self._step % self.eval_every == 0:
             self._evaluate()
         return True
-
-    def _diverge(self, key: str, value: float) -> None:
-        if self._state == RunState.RUNNING:
-            self._release_slot()
-        self._state = RunState.DIVERGED
-        self._message = f"Step {self._step}: {key} became {value}. {DIVERGENCE_ADVICE}"
-
-    def _evaluate(self) -> None:
-        if self._evals is not None and self._last_eval_step == self._step:
-            return
-        assert self._parts is not None  # built by the first reset, before any command
-        values = self._experiment.evaluate(self._parts)
-        record_timeline = getattr(self._experiment, "record_timeline", None)  # image grids for the page's slider
-        if record_timeline is not None:
-            record_timeline(self._parts, self._step)
-        with self._cond:
-            if self._evals is None:
-                self._evals = BoundedHistory(tuple(values), self._history_capacity)
-            self._evals.append(self._step, values)
-            self._latest_eval = values
-            self._last_eval_step = self._step
-
-    def _fail(self, exc: BaseException) -> None:
-        with self._cond:
-            if self._state == RunState.ERROR:  # e.g. the view of nets a failed step left: the first cause stays shown
-                logging.getLogger(__name__).error("%s failed again while in error", self.id, exc_info=exc)
-                self._commands.clear()
-                return
-            if self._state == RunState.RUNNING:
-                self._release_slot()
-            self._state = RunState.ERROR
-            self._message = failure_text(exc, self._doing)
-            self._error_detail = public_traceback(exc)  # no server paths; the full one is logged
-            logging.getLogger(__name__).error("%s stopped with an error", self.id, exc_info=exc)
-            self._commands.clear()

@@ -104,7 +104,7 @@ def test_single_steps_advance_exact_counters():
     runner.step("g")
     assert runner.wait_idle()
     assert counters(runner) == (2, 1, 1)
-    assert set(runner.snapshot().latest) == {"g_loss", "g_grad_norm"}
+    assert set(runner.snapshot().latest) == {"g_loss", "g_grad_norm", "d_fake"}  # G's loss scored its batch with D
     runner.step("both", count=3)
     assert runner.wait_idle()
     assert counters(runner) == (5, 4, 4)
