@@ -41,3 +41,19 @@ def runner_of(at: AppTest):
 
 def status_line(at: AppTest) -> str:
     return next(m.value for m in at.markdown if m.value.startswith("**Step "))
+
+
+def run_ok(at: AppTest) -> AppTest:
+    """Run the page; fail the test on any exception the page showed."""
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def serve_runs_from(root: Path, monkeypatch) -> Iterator[Path]:
+    """For one test, every page reads its saved runs from `root` (GANLAB_RUNS_DIR); Streamlit's
+    shared caches are cleared around it (clearing releases their runners and quality monitors)."""
+    monkeypatch.setenv("GANLAB_RUNS_DIR", str(root))
+    st.cache_resource.clear()
+    yield root
+    st.cache_resource.clear()

@@ -10,13 +10,13 @@ import sys
 from pathlib import Path
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from ganlab.cli import main
 from ganlab.runs.store import snapshot_steps
 from ganlab.storage.tables import read_table
-from tests.apptest_pages import ENTRY, runner_of
+from tests.apptest_pages import ENTRY, runner_of, serve_runs_from
+from tests.apptest_pages import run_ok as run
 from tests.conftest import wait_until
 
 REPO = Path(__file__).resolve().parents[2]
@@ -31,16 +31,7 @@ TINY_IMAGE = ["--data", "digits", "--max-images", "64", "--width", "8", "--noise
 def runs_dir(tmp_path, monkeypatch):
     root = tmp_path / "runs"
     root.mkdir()
-    monkeypatch.setenv("GANLAB_RUNS_DIR", str(root))
-    st.cache_resource.clear()
-    yield root
-    st.cache_resource.clear()  # releases the runners and stops the quality monitors
-
-
-def run(at: AppTest) -> AppTest:
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    yield from serve_runs_from(root, monkeypatch)
 
 
 def test_a_live_image_run_saved_from_the_runs_page_keeps_quality_and_timeline(runs_dir):

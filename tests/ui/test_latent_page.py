@@ -18,6 +18,7 @@ from ganlab.settings.config import ImageStructure, Knobs, MLPShape, ToyStructure
 from ganlab.training.runner import Runner
 from ganlab.ui.session import TOKEN_KEY, get_registry
 from tests.apptest_pages import ENTRY, fresh_app
+from tests.apptest_pages import run_ok as run
 
 PAGE = "pages/4_Latent.py"
 SMALL_TOY = ToyStructure(generator=MLPShape(1, 16), discriminator=MLPShape(1, 16))
@@ -45,12 +46,6 @@ def give_session(at: AppTest, key: str, experiment) -> Runner:
     assert runner.wait_idle(30)
     at.session_state[f"{TOKEN_KEY}:{key}"] = token
     return runner
-
-
-def run(at: AppTest) -> AppTest:
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
 
 
 def show(at: AppTest, view: str) -> AppTest:

@@ -9,7 +9,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from ganlab.kinds.toy_experiment import ToyExperiment
@@ -17,7 +16,8 @@ from ganlab.runs import RunWriter, load_run, read_config
 from ganlab.settings.config import Knobs, MLPShape, OptimizerKnobs, ToyStructure
 from ganlab.training.runner import Runner
 from ganlab.ui.session import get_registry
-from tests.apptest_pages import ENTRY
+from tests.apptest_pages import ENTRY, serve_runs_from
+from tests.apptest_pages import run_ok as run
 from tests.conftest import wait_until
 
 TINY = MLPShape(hidden_layers=1, width=8)
@@ -43,16 +43,7 @@ def saved(tmp_path_factory):
 @pytest.fixture
 def runs_dir(saved, tmp_path, monkeypatch):
     root = Path(shutil.copytree(saved, tmp_path / "runs"))
-    monkeypatch.setenv("GANLAB_RUNS_DIR", str(root))
-    st.cache_resource.clear()
-    yield root
-    st.cache_resource.clear()
-
-
-def run(at: AppTest) -> AppTest:
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    yield from serve_runs_from(root, monkeypatch)
 
 
 def playground_runner(at: AppTest) -> Runner:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from ganlab.data.drawn import Drawing, Stroke, drawn_distribution, encode
@@ -17,7 +16,8 @@ from ganlab.training.runner import Runner
 from ganlab.ui.draw_data import DRAW_KEY
 from ganlab.ui.runs_continue import _why_not
 from ganlab.ui.session import get_registry
-from tests.apptest_pages import ENTRY
+from tests.apptest_pages import ENTRY, serve_runs_from
+from tests.apptest_pages import run_ok as run
 
 TINY = MLPShape(hidden_layers=1, width=8)
 CODE = encode(Drawing((Stroke(np.array([[-2.0, -1.0], [0.0, 1.5], [2.0, -1.0]]), 0.1),
@@ -36,16 +36,7 @@ def runs_dir(tmp_path, monkeypatch):
         RunWriter(root / "drawn-a", exp, status="completed").save(runner.export_state())
     finally:
         runner.release()
-    monkeypatch.setenv("GANLAB_RUNS_DIR", str(root))
-    st.cache_resource.clear()
-    yield root
-    st.cache_resource.clear()
-
-
-def run(at: AppTest) -> AppTest:
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    yield from serve_runs_from(root, monkeypatch)
 
 
 def test_a_drawn_run_continues_in_the_playground_with_its_drawing(runs_dir):

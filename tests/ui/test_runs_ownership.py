@@ -5,7 +5,6 @@ never shrinks; another session cannot delete a run that one continues (paused)."
 from __future__ import annotations
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from ganlab.kinds.toy_experiment import ToyExperiment
@@ -14,7 +13,8 @@ from ganlab.settings.config import Knobs, MLPShape, ToyStructure
 from ganlab.storage.tables import read_table
 from ganlab.training.runner import Runner
 from ganlab.ui.session import get_registry
-from tests.apptest_pages import ENTRY
+from tests.apptest_pages import ENTRY, serve_runs_from
+from tests.apptest_pages import run_ok as run
 from tests.conftest import wait_until
 
 TINY = MLPShape(hidden_layers=1, width=8)
@@ -32,16 +32,7 @@ def runs_dir(tmp_path, monkeypatch):
         RunWriter(root / "shared1", exp, status="completed").save(runner.export_state())
     finally:
         runner.release()
-    monkeypatch.setenv("GANLAB_RUNS_DIR", str(root))
-    st.cache_resource.clear()
-    yield root
-    st.cache_resource.clear()
-
-
-def run(at: AppTest) -> AppTest:
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    yield from serve_runs_from(root, monkeypatch)
 
 
 def open_saved(at: AppTest, name: str) -> AppTest:

@@ -19,6 +19,7 @@ from ganlab.settings.config import ImageStructure, Knobs, MLPShape, ToyStructure
 from ganlab.training.runner import Runner, RunState
 from ganlab.ui.session import get_registry
 from tests.apptest_pages import ENTRY
+from tests.apptest_pages import run_ok as run
 from tests.conftest import wait_until
 
 PAGE = "pages/3_Runs.py"
@@ -63,12 +64,6 @@ def app(runs_dir):
     at.switch_page(PAGE)
     yield at
     st.cache_resource.clear()  # releases every runner this test made
-
-
-def run(at: AppTest) -> AppTest:
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
 
 
 def select(at: AppTest, *names: str) -> AppTest:
