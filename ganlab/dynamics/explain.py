@@ -79,7 +79,7 @@ def step_sentence(dyn: Dynamics) -> str:
     return text + "neither in nor out to first order; the loss's curvature decides."
 
 
-# What the linearization predicts near (0, 0), as a verdict kind: a start that did otherwise
+# What the linearization predicts near (0, 0), as a verdict outcome: a start that did otherwise
 # began where the loss's curvature (or the clip, or the penalty) takes over, and the
 # explanation says what it did instead.
 def _predicted(dyn: Dynamics) -> tuple[str, ...]:
@@ -100,12 +100,12 @@ def starts_sentence(dyn: Dynamics, verdicts: Sequence[Verdict]) -> str:
     expected = _predicted(dyn)
     parts = []
     for i, v in enumerate(verdicts):
-        if v.kind in expected:
+        if v.outcome in expected:
             continue
         where = ""
-        if v.kind in (CYCLE, CIRCLES) and math.isfinite(v.cycle_distance):
+        if v.outcome in (CYCLE, CIRCLES) and math.isfinite(v.cycle_distance):
             where = f" (at distance ≈ {v.cycle_distance:.3g})"
-        elif v.kind == STALLS:
+        elif v.outcome == STALLS:
             where = f" (at θ = {shown_number(v.end[0], v.end_distance)}, ψ = {shown_number(v.end[1], v.end_distance)})"
         parts.append(f"from start {i + 1} the iterates {v.meaning}{where}")
     if not parts:

@@ -1,5 +1,5 @@
 """What one Dirac-GAN trajectory did, judged over the whole of it: the verdict the Dynamics page
-prints beside each start and the sentence its explanation uses (one table, `KINDS`, for both).
+prints beside each start and the sentence its explanation uses (one table, `OUTCOMES`, for both).
 
 The trend test looks at the distance to (0, 0) each time the iterates complete a turn around
 it (a Poincaré section on the ray through the start): an orbit that is an ellipse comes back to
@@ -19,8 +19,8 @@ import numpy as np
 CONVERGES, SPIRALS_IN, CYCLE, CIRCLES, SPIRALS_OUT, DIVERGES, STALLS, AT_EQUILIBRIUM = (
     "converges", "spirals in", "settles on a cycle", "circles", "spirals out", "diverges",
     "stops away from (0, 0)", "stays at the equilibrium")
-# kind -> what it means, in the words the explanation uses ("from start 1 the iterates ...")
-KINDS = {
+# outcome -> what it means, in the words the explanation uses ("from start 1 the iterates ...")
+OUTCOMES = {
     CONVERGES: "reach the equilibrium",
     SPIRALS_IN: "spiral in: the distance still falls at every turn",
     CYCLE: "settle on a cycle: the distance changed, then stopped changing from turn to turn",
@@ -38,7 +38,7 @@ SAMPLES = 5  # the fallback's evenly spaced samples
 
 @dataclass(frozen=True)
 class Verdict:
-    kind: str  # one of KINDS
+    outcome: str  # one of OUTCOMES
     start_distance: float
     end_distance: float  # nan when it diverged
     end: tuple[float, float]
@@ -46,7 +46,7 @@ class Verdict:
 
     @property
     def meaning(self) -> str:
-        return KINDS[self.kind]
+        return OUTCOMES[self.outcome]
 
 
 def turn_distances(path: np.ndarray) -> np.ndarray:
@@ -66,7 +66,7 @@ def turn_distances(path: np.ndarray) -> np.ndarray:
 
 
 def _trend(samples: np.ndarray, turns: bool) -> str:
-    """The kind of a sequence of distances above 0: per turn (`turns`) or evenly spaced. No
+    """The outcome of a sequence of distances above 0: per turn (`turns`) or evenly spaced. No
     trend over the whole: circles; the last turn's change a small share of the largest one's
     (or back the other way): it settled on a cycle; else it spirals on."""
     logs = np.log(samples)
@@ -102,12 +102,12 @@ def verdict(path: np.ndarray, lr: float) -> Verdict:
         samples = r[np.linspace(0, n, SAMPLES).round().astype(int)]
         if (samples <= 0).any():
             return Verdict(CIRCLES, start, end, point)
-        kind, last_turn = _trend(samples, turns=False), r[-max(1, n // SAMPLES):]
+        outcome, last_turn = _trend(samples, turns=False), r[-max(1, n // SAMPLES):]
     else:
-        kind = _trend(samples, turns=True)
+        outcome = _trend(samples, turns=True)
         last_turn = r[_last_turn_start(path):]
-    cycle = float(last_turn.mean()) if kind in (CYCLE, CIRCLES) else math.nan
-    return Verdict(kind, start, end, point, cycle)
+    cycle = float(last_turn.mean()) if outcome in (CYCLE, CIRCLES) else math.nan
+    return Verdict(outcome, start, end, point, cycle)
 
 
 def _last_turn_start(path: np.ndarray) -> int:

@@ -135,15 +135,15 @@ def _simulate(settings: S.DiracSettings) -> dict[str, Any]:
 
 
 def _verdict_line(i: int, start: tuple[float, float], v: Verdict) -> str:
-    colour = VERDICT_COLOURS.get(v.kind, "blue")
+    colour = VERDICT_COLOURS.get(v.outcome, "blue")
     scale = v.end_distance
-    end = ("off to infinity" if v.kind == DIVERGES
+    end = ("off to infinity" if v.outcome == DIVERGES
            else f"({shown_number(v.end[0], scale)}, {shown_number(v.end[1], scale)})")
-    distance = "∞" if v.kind == DIVERGES else shown_number(v.end_distance, v.start_distance)
-    cycle = f" at ≈ {v.cycle_distance:.3g}" if v.kind == CYCLE else ""
+    distance = "∞" if v.outcome == DIVERGES else shown_number(v.end_distance, v.start_distance)
+    cycle = f" at ≈ {v.cycle_distance:.3g}" if v.outcome == CYCLE else ""
     swatch = f'<span style="color:{start_colour(i)}">■</span>'
     return (f"{swatch} **start {i + 1}** ({start[0]:g}, {start[1]:g}) → {end}: "
-            f"distance {v.start_distance:.3g} → {distance}, :{colour}[**{v.kind}**{cycle}]")
+            f"distance {v.start_distance:.3g} → {distance}, :{colour}[**{v.outcome}**{cycle}]")
 
 
 def _problems() -> None:

@@ -55,7 +55,7 @@ def _onto_cycle(n: int = 1000) -> np.ndarray:
 ])
 def test_the_verdict_on_hand_built_paths(path, kind):
     v = verdict(path, lr=0.1)
-    assert v.kind == kind
+    assert v.outcome == kind
     assert v.start_distance == pytest.approx(math.hypot(*path[0]))
 
 
@@ -86,7 +86,7 @@ def test_minimax_simultaneous_from_1_minus_1_spirals_out():
     r = np.hypot(*path.T)
     assert np.all(np.diff(r) > 0) and (r[0], r[-1]) == pytest.approx((math.sqrt(2), 3.10), abs=0.005)
     (v,) = _case(settings)
-    assert v.kind == SPIRALS_OUT
+    assert v.outcome == SPIRALS_OUT
     # |lambda| = |1 + 0.2 * (+-i/2)| = sqrt(1.01) near (0, 0): the explanation says out, and so does the verdict
     text = explanation(settings.dynamics(), [v])
     assert "|λ| = 1.0050: close to the equilibrium the iterates spiral outwards" in text
@@ -97,13 +97,13 @@ def test_the_default_start_spirals_in_and_the_text_says_why_though_0_0_pushes_ou
     """Issue 22.6: from (1, 1) the verdict said "spirals in" while the text said only "the iterates
     spiral outwards"; at 5,000 iterations it was "circles" at distance 0.445."""
     (v,) = _case(DiracSettings())
-    assert v.kind == SPIRALS_IN and v.end_distance == pytest.approx(0.521, abs=1e-3)
+    assert v.outcome == SPIRALS_IN and v.end_distance == pytest.approx(0.521, abs=1e-3)
     text = explanation(DiracSettings().dynamics(), [v])
     assert f"|λ| = {math.sqrt(1 + 0.01 / 4):.4f}: close to the equilibrium the iterates spiral outwards" in text
     assert text.endswith("Further out the first order is not the whole story: from start 1 the iterates spiral in: "
                          "the distance still falls at every turn.")
     (settled,) = _case(DiracSettings(iterations=5000))
-    assert settled.kind == CYCLE and settled.cycle_distance == pytest.approx(0.445, abs=0.005)
+    assert settled.outcome == CYCLE and settled.cycle_distance == pytest.approx(0.445, abs=0.005)
     assert "from start 1 the iterates settle on a cycle" in explanation(DiracSettings().dynamics(), [settled])
 
 
@@ -112,7 +112,7 @@ def test_clipped_wgan_falls_onto_a_cycle():
     WGAN field rotates at unit speed, so the orbit shrinks until it fits: a circle of radius ~0.5."""
     scenario = SCENARIOS["Clipped WGAN falls onto a cycle"]
     (v,) = _case(scenario)
-    assert v.kind == CYCLE
+    assert v.outcome == CYCLE
     assert (v.start_distance, v.end_distance) == pytest.approx((math.hypot(1, 0.5), 0.526), abs=1e-3)
     assert v.cycle_distance == pytest.approx(0.5, abs=0.05)
     assert "from start 1 the iterates settle on a cycle" in explanation(scenario.dynamics(), [v])
@@ -122,7 +122,7 @@ def test_lsgan_stops_away_and_the_text_no_longer_says_it_circles():
     """Issue 22.6: verdict "stops away", text "the iterates circle". psi decays to 3e-57, shown as 0."""
     scenario = SCENARIOS["LSGAN gets stuck"]
     verdicts = _case(scenario)
-    assert [v.kind for v in verdicts] == [STALLS, STALLS]
+    assert [v.outcome for v in verdicts] == [STALLS, STALLS]
     assert abs(verdicts[0].end[1]) < 1e-50 and shown_number(verdicts[0].end[1], verdicts[0].end_distance) == "0"
     text = explanation(scenario.dynamics(), verdicts)
     assert "the iterates circle" not in text and "neither in nor out to first order" in text

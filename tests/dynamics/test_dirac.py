@@ -94,10 +94,10 @@ def test_unregularized_simultaneous_training_spirals_out_and_alternating_circles
     start = [[0.05, 0.05]]
     sim = trajectories(Dynamics(lr=0.1), start, 1000)[0]
     alt = trajectories(Dynamics(lr=0.1, update="alternating"), start, 1000)[0]
-    assert verdict(sim, 0.1).kind == SPIRALS_OUT
+    assert verdict(sim, 0.1).outcome == SPIRALS_OUT
     r = np.hypot(alt[:, 0], alt[:, 1]) / math.hypot(0.05, 0.05)
     assert 0.9 < r.min() and r.max() < 1.1  # stays on its orbit
-    assert verdict(alt, 0.1).kind == CIRCLES
+    assert verdict(alt, 0.1).outcome == CIRCLES
 
 
 @pytest.mark.parametrize("h, n", [(0.1, 1), (0.5, 1), (0.3, 5), (1.0, 3)])
@@ -121,7 +121,7 @@ def test_r1_converges_at_the_rate_of_its_linearization(gamma):
     path = trajectories(dyn, [[1e-3, 1e-3]], 700)[0]
     r = np.hypot(path[:, 0], path[:, 1])
     assert (r[700] / r[200]) ** (1 / 500) == pytest.approx(rho, abs=2e-3)
-    assert verdict(trajectories(dyn, [[1.0, 1.0]], 2000)[0], 0.1).kind == CONVERGES
+    assert verdict(trajectories(dyn, [[1.0, 1.0]], 2000)[0], 0.1).outcome == CONVERGES
 
 
 def test_r1_with_too_large_a_step_does_not_converge():
@@ -139,7 +139,7 @@ def test_clipped_wgan_does_not_converge(update, n):
     path = trajectories(dyn, [[1.0, 0.5], [0.1, 0.0]], 5000)
     assert np.abs(path[..., 1]).max() <= 0.5 + 1e-12  # clipped after every D step
     for p in path:
-        assert verdict(p, 0.1).kind not in (CONVERGES, DIVERGES)
+        assert verdict(p, 0.1).outcome not in (CONVERGES, DIVERGES)
         assert np.hypot(*p[-500:].T).min() > 0.05
 
 
@@ -147,14 +147,14 @@ def test_unclipped_wgan_blows_up_and_the_rest_of_its_path_is_nan():
     path = trajectories(Dynamics(loss="wasserstein", lr=1.0), [[1.0, 0.0], [0.0, 0.0]], 200)
     # each step multiplies the distance by sqrt(2): beyond 1e6 after 40 steps
     assert np.isnan(path[0, -1]).all() and np.isfinite(path[0, :39]).all()
-    assert verdict(path[0], 1.0).kind == DIVERGES
+    assert verdict(path[0], 1.0).outcome == DIVERGES
     assert np.all(path[1] == 0.0)  # the equilibrium is a fixed point
 
 
 def test_least_squares_stops_on_the_line_where_d_is_flat():
     path = trajectories(Dynamics(loss="least-squares"), [[0.5, 0.5]], 3000)[0]
     v = verdict(path, 0.1)
-    assert v.kind == STALLS
+    assert v.outcome == STALLS
     assert abs(v.end[1]) < 1e-6 and v.end[0] > 0.5  # psi = 0, theta stuck away from the data
 
 

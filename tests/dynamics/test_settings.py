@@ -101,6 +101,6 @@ def test_each_scenario_shows_what_its_button_says(name, kind):
     scenario = SCENARIOS[name]
     dyn = scenario.dynamics()
     paths = trajectories(dyn, scenario.starts, scenario.iterations)
-    assert [verdict(p, dyn.lr).kind for p in paths] == [kind] * len(scenario.starts)
+    assert [verdict(p, dyn.lr).outcome for p in paths] == [kind] * len(scenario.starts)
     assert decode(encode(scenario)) == (scenario, [])
     assert all(max(abs(t), abs(p)) <= scenario.view for t, p in scenario.starts)  # the starts are in view
