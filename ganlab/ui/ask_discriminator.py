@@ -15,7 +15,7 @@ import torch
 from ganlab.data.drawn_digit import as_run_image, ink_of_rgba, mnist_like
 from ganlab.formatting import format_number
 from ganlab.gan.losses import DISPLAY_LABELS, get_loss
-from ganlab.training import Trainer, TrainerStartError, TrainerUnavailable
+from ganlab.training import RunnerClosedError, Trainer, TrainerStartError, TrainerUnavailable
 from ganlab.ui.readout import d_numbers
 
 CANVAS_PX = 224  # 8x MNIST's 28
@@ -49,6 +49,8 @@ def _scores(runner: Trainer, image: np.ndarray) -> tuple[int, np.ndarray, np.nda
         x = np.repeat(x, k, axis=0)
     try:
         step, logits = runner.score_images(x, labels, timeout=SCORE_TIMEOUT_S)
+    except RunnerClosedError:  # the run was closed (its tab left it); before its base class, TrainerUnavailable
+        return "This run is closed, so D cannot be asked: reload the page to get a run again."
     except TrainerUnavailable:  # hung or gone: the run's message above offers Restart
         return ("The trainer of this run is not answering, so D cannot be asked now: press *Restart* in the "
                 "message above the view to go on from the run's last autosave, then ask again.")
@@ -56,8 +58,8 @@ def _scores(runner: Trainer, image: np.ndarray) -> tuple[int, np.ndarray, np.nda
         return "The trainer is busy and did not answer in time; ask again in a moment."
     except TrainerStartError as err:
         return str(err)
-    except RuntimeError:  # the run was closed (its tab left it)
-        return "This run is closed, so D cannot be asked: reload the page to get a run again."
+    except RuntimeError:  # anything else the trainer could not do: logged there, a retry may work
+        return "The trainer could not score the drawing just now; ask again in a moment, or press Reset if it keeps failing."
     except ValueError as err:
         return f"D cannot score this drawing: {err}."
     logits = np.asarray(logits)
