@@ -33,6 +33,10 @@ def test_zoom_and_pan_while_training_at_1024(page, app_server):
     page.get_by_text("View range: the whole data frame").wait_for(timeout=30_000)
     tops = [range_button(page, key).bounding_box()["y"] for key in KEYS]
     assert max(tops) - min(tops) < 2, f"the View range buttons wrap: {tops}"
+    spare = page.evaluate("""() => { const row = document.querySelector('.st-key-pg_range_in').parentElement;
+        const last = document.querySelector('.st-key-pg_range_whole button');
+        return row.getBoundingClientRect().right - last.getBoundingClientRect().right; }""")
+    assert spare >= 24, f"the row has {spare:.0f} px to spare: a classic scrollbar (17 px) would wrap it"
     labels, clipped = clipped_labels(page, "[class*='st-key-pg_range_'] button")
     assert len(labels) == len(KEYS) and not clipped, clipped
     assert range_button(page, "whole").is_disabled()
