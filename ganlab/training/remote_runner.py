@@ -136,6 +136,9 @@ class RemoteRunner(RemoteEvents, RemoteTrainerLife, RemoteSnapshots, RunnerCalls
     def play(self) -> None:
         """Train continuously, or wait in line for a training slot (state QUEUED) and start when
         one frees. Does nothing after an error: Reset (or Restart) first."""
+        self._check_open()
+        if self._transport is not None and not self._wants_play and self.state == RunState.ERROR:
+            return  # asked first: a Play would wait in line for a slot (QUEUED) only to be refused
         with self._lock:
             self._check_open()
             if self._lost or self.hung or self._wants_play:

@@ -108,6 +108,19 @@ def test_an_error_is_reported_and_play_does_nothing_until_reset(make):
     assert runner.state == RunState.PAUSED
 
 
+def test_play_on_a_failed_run_does_not_wait_in_line_for_a_slot(make):
+    slots = TrainingSlots(1)
+    runner = make(slots)
+    break_training(runner, "raise-g")
+    runner.step()
+    wait_until(lambda: runner.state == RunState.ERROR, timeout=30)
+    wait_until(lambda: slots.in_use == 0, timeout=30)
+    slots.acquire("someone-else")  # the server is full: a Play that joined the line would show QUEUED
+    runner.play()
+    assert runner.state == RunState.ERROR and slots.position(runner.id) is None
+    slots.release("someone-else")
+
+
 def test_a_killed_worker_is_an_error_with_a_restart_from_the_last_autosave(make):
     saved = []
     runner = make(TrainingSlots(1))
