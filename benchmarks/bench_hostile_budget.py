@@ -219,10 +219,13 @@ def main() -> None:
     for label, cpu, wall, mb in rows:
         print(f"  {label:38s} {cpu:6.2f}  {wall:6.2f}   {mb:8.1f}")
     print(f"\nStep on the huge link says: {step_message}")
-    print(f"worker over its limit: ended in {limit_seconds:.1f} s, peak RSS {worker.peak[big.pid] / MIB:.0f} MB "
+    peak = worker.peak.get(big.pid)  # absent when it ended between two samples
+    peak_text = f"{peak / MIB:.0f} MB" if peak is not None else "not sampled (it ended between two samples)"
+    print(f"worker over its limit: ended in {limit_seconds:.1f} s, peak RSS {peak_text} "
           f"(its budget {limit / MIB:.0f} MB + {LIMIT_SLACK // MIB} MB slack); its run says: {limit_message[:160]}...")
-    print("the huge link's own worker (its nets built and its first grids drawn, outside any slot): CPU s "
-          + ", ".join(f"{v:.1f} {k}" for k, v in cpu_marks.items()))
+    print("the huge link's own worker (its nets built and its first grids drawn, outside any slot): "
+          + (("CPU s " + ", ".join(f"{v:.1f} {k}" for k, v in cpu_marks.items())) if cpu_marks
+             else "none started (a run over the budget gets no trainer and no preview)"))
     print(f"machine's lowest MemAvailable during it: {worker.low_available / 2**30:.1f} GB")
     one, five, _ = os.getloadavg()
     print(f"load average {one:.2f} (5 min {five:.2f}) on {len(os.sched_getaffinity(0))} usable cores; "

@@ -5,13 +5,15 @@ run that has no trainer yet.
 A fresh run (step 0, fresh weights from its structure's seed) is not worth a process or a Ray
 actor while nobody trains it: its picture is drawn once here, by a trainer thread started and
 released on the spot in the server, and the same seed gives the real trainer the same weights
-when the first Play or Step starts it.
+when the first Play or Step starts it. A run over the server's memory budget is not drawn:
+Play and Step refuse it, and its preview would cost the server what the budget is there to stop.
 """
 
 from __future__ import annotations
 
 import dataclasses
 
+from ganlab.training import run_guard
 from ganlab.training.runner_state import RunState, Snapshot
 
 LOST_TEXT = (
@@ -64,7 +66,10 @@ class RemoteSnapshots:
         with self._lock:
             cached = self._preview
         fits = cached is not None and cached[0] == key and (not want_view or cached[1] == view_range)
-        if fits:
+        refusal = run_guard.over_budget(experiment, self._knobs, self.memory_budget)  # cached estimate
+        if refusal is not None:  # Play and Step will refuse it: building its nets here would cost the server as much
+            snap = self._blank_snapshot(RunState.PAUSED, refusal)
+        elif fits:
             snap = cached[2]
         else:
             runner = Runner(experiment, self._knobs, torch_threads=None)
@@ -77,7 +82,7 @@ class RemoteSnapshots:
         queued = self._queued()
         return dataclasses.replace(
             snap, state=RunState.QUEUED if queued else RunState.PAUSED, knobs=self._knobs,
-            notice=self._notice, message=self._start_error, settled=not queued,
+            notice=self._notice, message=self._start_error or refusal, settled=not queued,
             queue_position=(self._slots.position(self.id) or 1) if queued else None,
             history=snap.history if with_history else {}, evals=snap.evals if with_history else {})
 

@@ -88,6 +88,24 @@ def test_a_run_over_its_memory_budget_is_refused_before_it_computes(made, make):
     assert runner.wait_idle(60) and runner.snapshot().step == 1
 
 
+def test_a_fresh_run_over_its_budget_is_not_drawn_in_the_server_and_says_why(made, monkeypatch):
+    """A process run's step-0 preview is drawn by a thread in the server: one over the budget
+    would cost the server what the budget is there to stop (a crafted link: 570 MB, 6 s)."""
+    import ganlab.training.runner as runner_module
+
+    built: list = []
+    real = runner_module.Runner
+    monkeypatch.setattr(runner_module, "Runner", lambda *a, **k: built.append(1) or real(*a, **k))
+    runner = _process(made, None, ImageExperiment(IMAGES, _images()), Knobs(batch_size=4096), memory_budget=2**30)
+    snap = runner.snapshot(want_view=True, wait_for_view=30)
+    assert (snap.state, snap.step, snap.view, built) == (RunState.PAUSED, 0, None, [])
+    assert snap.message is not None and "would need too much memory" in snap.message
+    runner.set_knobs(Knobs(batch_size=16))  # fits now: its step 0 is drawn as usual
+    snap = runner.snapshot(want_view=True, wait_for_view=30)
+    assert built == [1] and snap.view is not None and snap.message is None
+    assert runner.pid is None  # still no trainer process: nothing trained
+
+
 def test_a_worker_over_its_memory_limit_ends_its_run_with_a_message_and_the_server_goes_on(made, monkeypatch):
     bystander = _process(made, None)
     bystander.play()
