@@ -116,9 +116,10 @@ class RemoteEvents:
     def _pump_events(self, transport: Any) -> None:
         """Collect the trainer's events until it is released or lost (a long poll, so an idle run
         costs one waiting call). It notices a trainer that died or hung with no page asking."""
+        seen = 0  # the last event number handled: the trainer sends again what a lost answer held
         while not self._released and self._transport is transport:
             try:
-                events = transport.call("next_events", EVENT_POLL_S, timeout=EVENT_POLL_S + HUNG_AFTER_S)
+                events = transport.call("next_events", EVENT_POLL_S, seen, timeout=EVENT_POLL_S + HUNG_AFTER_S)
             except WorkerLostError:
                 self._on_lost(transport)
                 return
@@ -130,8 +131,10 @@ class RemoteEvents:
                 time.sleep(EVENT_POLL_S)
                 continue
             self._on_answer(transport)
-            for event in events:
-                self._on_event(transport, event)
+            for number, event in events:
+                if number > seen:
+                    seen = number
+                    self._on_event(transport, event)
 
     def _on_event(self, transport: Any, event: tuple) -> None:
         if event[0] == "stopped":  # paused, diverged or failed on the trainer's side

@@ -3,9 +3,9 @@ calls from the app server's `RemoteRunner`.
 
 What the runner would do to the server directly (give back its training slot when a run stops
 by itself, autosave through a saver) becomes an event here: the server collects them with
-`next_events` (a long poll), writes saves into its own runs folder and answers with
-`save_done`. Every experiment the server sends comes with a number, so the server can tell
-which of its own copies the runner is training now (`experiment_seq`).
+`next_events` (a long poll of numbered events, each sent until a later poll says it was seen),
+writes saves into its own runs folder and answers with `save_done`. Every experiment the
+server sends comes with a number, so the server can tell which of its own copies the runner is training now (`experiment_seq`).
 """
 
 from __future__ import annotations
@@ -63,7 +63,8 @@ class _SlotEvents:
 class TrainerHost:
     def __init__(self, experiment: Any, knobs: Knobs, seq: int = 0, *, eval_every: int = 100,
                  view_interval: float = 0.2, history_capacity: int = 2000, image_device: str = "auto") -> None:
-        self._events: list[tuple] = []
+        self._events: list[tuple[int, tuple]] = []  # (number, event) until the server says it has it
+        self._event_count = 0
         self._cond = threading.Condition()
         self._save_seq = 0
         self._acks: dict[int, bool] = {}
@@ -149,19 +150,22 @@ class TrainerHost:
     def release(self) -> None:
         self.runner.release()
         with self._cond:
-            self._events.append(("released",))
+            self._append(("released",))
             self._acks = {seq: False for seq in self._acks}
             self._cond.notify_all()
 
     # ----------------------------------------------------------------- events
-    def next_events(self, timeout: float = 1.0) -> list[tuple]:
-        """The events since the last call, waiting up to `timeout` s for one."""
+    def next_events(self, timeout: float = 1.0, seen: int = 0) -> list[tuple[int, tuple]]:
+        """The (number, event) pairs after number `seen`, waiting up to `timeout` s for one. An
+        event is dropped only once a later call says it was seen: an answer lost to a timeout
+        (a trainer stopped for a while, then going on) is sent again, so no "stopped" is lost
+        and no training slot stays held for a run that no longer trains."""
         deadline = time.monotonic() + timeout
         with self._cond:
+            self._events = [(n, e) for n, e in self._events if n > seen]
             while not self._events and (remaining := deadline - time.monotonic()) > 0:
                 self._cond.wait(remaining)
-            events, self._events = self._events, []
-            return events
+            return list(self._events)
 
     def save_done(self, seq: int, ok: bool) -> None:
         with self._cond:
@@ -182,8 +186,13 @@ class TrainerHost:
 
     def _post(self, event: tuple) -> None:
         with self._cond:
-            self._events.append(event)
-            self._cond.notify_all()
+            self._append(event)
+
+    def _append(self, event: tuple) -> None:
+        """Number and queue `event` (the caller holds the lock)."""
+        self._event_count += 1
+        self._events.append((self._event_count, event))
+        self._cond.notify_all()
 
     def _save(self, state: Any) -> None:
         """The runner's saver: hand the state (and the timeline it goes with) to the server; when it
@@ -194,12 +203,11 @@ class TrainerHost:
             self._save_seq += 1
             seq = self._save_seq
             if not self._saves_to_folder:  # a restart point: the newest replaces one not collected yet
-                self._events = [e for e in self._events if e[0] != "save"] + [("save", seq, state, frames)]
-                self._cond.notify_all()
+                self._events = [(n, e) for n, e in self._events if e[0] != "save"]
+                self._append(("save", seq, state, frames))
                 return
             self._acks[seq] = None
-            self._events.append(("save", seq, state, frames))
-            self._cond.notify_all()
+            self._append(("save", seq, state, frames))
             deadline = time.monotonic() + SAVE_ACK_TIMEOUT_S
             while self._acks[seq] is None and (remaining := deadline - time.monotonic()) > 0:
                 self._cond.wait(remaining)
