@@ -114,25 +114,35 @@ def _number_help() -> None:
         st.markdown("\n".join(f"- **{label}**: {text}" for label, text in NUMBER_HELP.items()))
 
 
-LAYERS_KEY = "pg_layers"
+LAYERS_KEY = "pg_layers"  # the pills widget
+CHOSEN_LAYERS_KEY = "pg_layers_chosen"  # the layers shown: the one source the view and the link read
 LAYERS_FIELD = by_key(VIEW_FIELDS)["layers"]
 
 
 def _layers_from_link() -> None:
     """The first time the page draws: the view layers the link names (all by default)."""
-    if LAYERS_KEY not in st.session_state:
+    if CHOSEN_LAYERS_KEY not in st.session_state:
         values, problems = decode_view(st.query_params.to_dict(), (LAYERS_FIELD,))
         for problem in problems:
             st.warning(problem[0].upper() + problem[1:])
-        st.session_state[LAYERS_KEY] = list(values["layers"])
+        st.session_state[CHOSEN_LAYERS_KEY] = list(values["layers"])
+
+
+def _keep_layers() -> None:
+    st.session_state[CHOSEN_LAYERS_KEY] = list(st.session_state.get(LAYERS_KEY) or ())
 
 
 def _layer_picker() -> None:
-    """The layer pills, and the link in step with them (a default choice leaves the link)."""
+    """The layer pills, and the link in step with them (a default choice leaves the link).
+
+    The pills get the choice as their `default`, not through session state: the browser lost a
+    value set that way when the pills were redrawn under a changed page (a message appearing
+    above them) and sent back an empty choice, which hid every layer and wrote `layers=none`
+    into the link. A pills widget's identity is its key, so a new default does not reset it."""
     # Outside the 2 Hz fragment: a widget re-sent every refresh costs the browser.
     st.pills("Layers", LAYERS, selection_mode="multi", format_func=LAYER_LABELS.get, key=LAYERS_KEY,
-             label_visibility="collapsed")
-    shown = encode_view({"layers": st.session_state.get(LAYERS_KEY) or ()})
+             default=st.session_state[CHOSEN_LAYERS_KEY], on_change=_keep_layers, label_visibility="collapsed")
+    shown = encode_view({"layers": st.session_state[CHOSEN_LAYERS_KEY]})
     if LAYERS_FIELD.key in shown:
         st.query_params[LAYERS_FIELD.key] = shown[LAYERS_FIELD.key]
     elif LAYERS_FIELD.key in st.query_params:
@@ -153,7 +163,7 @@ def live_view(runner: Trainer) -> None:
         dataset = runner.experiment.dataset
         range_controls.follow(view_range, dataset.bounds)
         snap = training_page.view_snapshot(PAGE, runner, first, live, with_history=False, view_range=view_range)
-        layers = st.session_state.get(LAYERS_KEY) or []
+        layers = st.session_state[CHOSEN_LAYERS_KEY]
         left, right = st.columns([3, 1])
         with left:
             if snap.view is not None and live:
