@@ -92,12 +92,18 @@ def test_divergence_pauses_and_frees_the_slot(make):
     wait_until(lambda: slots.in_use == 0)  # the trainer said so; nobody had to press Pause
 
 
-def test_an_error_is_reported_and_play_does_nothing_until_reset(make):
+def _failed_run(make) -> tuple[RemoteRunner, TrainingSlots]:
+    """A run whose Step failed in its trainer (its generator's loss raises), and its slots."""
     slots = TrainingSlots(1)
     runner = make(slots)
     break_training(runner, "raise-g")
     runner.step()
     wait_until(lambda: runner.state == RunState.ERROR, timeout=30)
+    return runner, slots
+
+
+def test_an_error_is_reported_and_play_does_nothing_until_reset(make):
+    runner, slots = _failed_run(make)
     snap = runner.snapshot()
     assert "a training step failed" in snap.message and "Traceback" in snap.error_detail
     assert not snap.worker_lost
@@ -109,11 +115,7 @@ def test_an_error_is_reported_and_play_does_nothing_until_reset(make):
 
 
 def test_play_on_a_failed_run_does_not_wait_in_line_for_a_slot(make):
-    slots = TrainingSlots(1)
-    runner = make(slots)
-    break_training(runner, "raise-g")
-    runner.step()
-    wait_until(lambda: runner.state == RunState.ERROR, timeout=30)
+    runner, slots = _failed_run(make)
     wait_until(lambda: slots.in_use == 0, timeout=30)
     slots.acquire("someone-else")  # the server is full: a Play that joined the line would show QUEUED
     runner.play()
