@@ -5,7 +5,8 @@ What the runner would do to the server directly (give back its training slot whe
 by itself, autosave through a saver) becomes an event here: the server collects them with
 `next_events` (a long poll of numbered events, each sent until a later poll says it was seen),
 writes saves into its own runs folder and answers with `save_done`. Every experiment the
-server sends comes with a number, so the server can tell which of its own copies the runner is training now (`experiment_seq`).
+server sends comes with a number, so the server can tell which of its own copies the runner
+is training now (`experiment_seq`).
 """
 
 from __future__ import annotations

@@ -20,19 +20,18 @@ KEY = "pg_view_range"  # (the data frame it was chosen on, the range; None: the 
 CHART_KEY = "pg_view_chart"  # the paused view's plotly chart
 
 Move = Callable[[Bounds, Bounds], Bounds]
-# (key, label, icon, tooltip, move): the labels are what a participant reads, and tests click by.
-# No icons on the worded buttons: with them the row had 9 px to spare at 1024 px (sidebar open)
-# and wrapped under a classic scrollbar or a late-loading icon font.
-BUTTONS: tuple[tuple[str, str, str, str, Move], ...] = (
-    ("in", "Zoom in", "", "Show half the width and height, about the same centre",
+# (key, label, tooltip, move): the labels are what a participant reads, and tests click by. No
+# icons: with them the row had 9 px to spare at 1024 px (sidebar open); a 17 px scrollbar wraps it.
+BUTTONS: tuple[tuple[str, str, str, Move], ...] = (
+    ("in", "Zoom in", "Show half the width and height, about the same centre",
      lambda b, d: zoom(b, d, ZOOM_STEP)),
-    ("out", "Zoom out", "", "Show twice the width and height",
+    ("out", "Zoom out", "Show twice the width and height",
      lambda b, d: zoom(b, d, 1 / ZOOM_STEP)),
-    ("left", "←", "", "Pan left by a quarter of the view", lambda b, d: pan(b, d, -PAN_STEP, 0.0)),
-    ("up", "↑", "", "Pan up by a quarter of the view", lambda b, d: pan(b, d, 0.0, PAN_STEP)),
-    ("down", "↓", "", "Pan down by a quarter of the view", lambda b, d: pan(b, d, 0.0, -PAN_STEP)),
-    ("right", "→", "", "Pan right by a quarter of the view", lambda b, d: pan(b, d, PAN_STEP, 0.0)),
-    ("whole", "Whole data", "", "Back to the data's own frame", lambda b, d: d),
+    ("left", "←", "Pan left by a quarter of the view", lambda b, d: pan(b, d, -PAN_STEP, 0.0)),
+    ("up", "↑", "Pan up by a quarter of the view", lambda b, d: pan(b, d, 0.0, PAN_STEP)),
+    ("down", "↓", "Pan down by a quarter of the view", lambda b, d: pan(b, d, 0.0, -PAN_STEP)),
+    ("right", "→", "Pan right by a quarter of the view", lambda b, d: pan(b, d, PAN_STEP, 0.0)),
+    ("whole", "Whole data", "Back to the data's own frame", lambda b, d: d),
 )
 
 
@@ -88,7 +87,7 @@ def controls(data: Bounds) -> None:
     frame = _frame(data)
     shown = chosen(frame) or frame
     row = st.container(horizontal=True, vertical_alignment="center", gap="small")  # one row at 1024 px
-    for key, label, icon, tip, move in BUTTONS:
-        row.button(label, icon=icon or None, help=tip, key="pg_range_" + key, on_click=_apply, args=(frame, move),
+    for key, label, tip, move in BUTTONS:
+        row.button(label, help=tip, key="pg_range_" + key, on_click=_apply, args=(frame, move),
                    disabled=same(move(shown, frame), shown, frame))  # a click that would change nothing
     st.caption(describe(shown, frame))
