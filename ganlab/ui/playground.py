@@ -12,7 +12,7 @@ from ganlab.settings.config import Knobs, ToyStructure
 from ganlab.settings.fields import VIEW_FIELDS, by_key
 from ganlab.settings.urlstate import VIEW_KEYS, decode, decode_view, encode, encode_view
 from ganlab.training import Snapshot, Trainer, make_runner
-from ganlab.ui import controls, model_graph, range_controls, run_controls, slow_motion, training_page
+from ganlab.ui import controls, model_graph, projector, range_controls, run_controls, slow_motion, training_page
 from ganlab.ui.readout import d_numbers
 from ganlab.ui.session import PLAYGROUND, create_runner
 from ganlab.ui.training_page import APP_URL_KEYS, TrainingPage
@@ -109,6 +109,18 @@ def _numbers(snap: Snapshot, dataset: ToyDistribution, runner: Trainer) -> None:
     st.markdown("\n\n".join(lines), unsafe_allow_html=True)
 
 
+PRESENT_NUMBERS = ("Modes covered", "High-quality samples", "D(x) / D(G(z))", "Wasserstein estimate",
+                   "KL(real ‖ fake)", "JS(real, fake)")  # projector mode's, at most four of them, in this order
+
+
+def _present_side(snap: Snapshot, dataset: ToyDistribution, runner: Trainer) -> None:
+    """Projector mode, beside the view: the key numbers in large type, the model graph under them."""
+    rows = dict(number_rows(snap, dataset, d_numbers(snap, runner)))
+    chosen = [(label, rows[label]) for label in PRESENT_NUMBERS if label in rows][:4]
+    st.markdown(projector.numbers_html(chosen), unsafe_allow_html=True)
+    st.markdown(model_graph.toy_graph_html(snap, runner), unsafe_allow_html=True)
+
+
 def _number_help() -> None:
     with st.expander("What the numbers mean"):
         st.markdown("\n".join(f"- **{label}**: {text}" for label, text in NUMBER_HELP.items()))
@@ -157,6 +169,7 @@ def live_view(runner: Trainer) -> None:
     _layers_from_link()
     view_range = range_controls.chosen(runner.experiment.dataset.bounds)  # the View range buttons' choice
     first, live = training_page.first_look(PAGE, runner, view_range)
+    present = projector.on()  # the numbers and the model graph beside the view, in the view's fragment
 
     @st.fragment(run_every=run_controls.poll_every(first, live, VIEW_POLL_S))
     def view_panel() -> None:
@@ -164,7 +177,7 @@ def live_view(runner: Trainer) -> None:
         range_controls.follow(view_range, dataset.bounds)
         snap = training_page.view_snapshot(PAGE, runner, first, live, with_history=False, view_range=view_range)
         layers = st.session_state[CHOSEN_LAYERS_KEY]
-        left, right = st.columns([3, 1])
+        left, right = st.columns([1, 1] if present else [3, 1])
         with left:
             if snap.view is not None and live:
                 # a picture while it changes (cheap for the browser); a plotly figure at rest (hover, zoom)
@@ -179,7 +192,10 @@ def live_view(runner: Trainer) -> None:
             if snap.structure.noise_dim > 2 and "manifold" in layers:
                 st.caption("The manifold layer needs a noise dimension of 1 or 2.")
         with right:
-            _numbers(snap, dataset, runner)
+            if present:
+                _present_side(snap, dataset, runner)
+            else:
+                _numbers(snap, dataset, runner)
 
     @st.fragment(run_every=run_controls.poll_every(first, live, CHART_POLL_S, while_queued=False))
     def chart_panel() -> None:
@@ -196,7 +212,8 @@ def live_view(runner: Trainer) -> None:
     view_panel()
     _layer_picker()
     range_controls.controls(runner.experiment.dataset.bounds)
-    model_graph.graph_panel(PAGE.prefix, runner, first, live, model_graph.toy_graph_html)
+    if not present:
+        model_graph.graph_panel(PAGE.prefix, runner, first, live, model_graph.toy_graph_html)
     slow_motion.panel(runner, runner.experiment.dataset.centres, PAGE.prefix,
                       range_controls.chosen(runner.experiment.dataset.bounds))
     _number_help()

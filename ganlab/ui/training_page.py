@@ -12,12 +12,12 @@ import streamlit as st
 
 from ganlab.kinds import kind_of
 from ganlab.training import OverBudgetError, RunState, Snapshot, Trainer
-from ganlab.ui import restart, run_controls
+from ganlab.ui import projector, restart, run_controls
 from ganlab.ui.readout import step_label
 from ganlab.ui.session import URL_TOKENS, claim_runner
 from ganlab.viz.plots import d_outputs_figure, loss_figure
 
-APP_URL_KEYS = {"run", *URL_TOKENS.values()}  # the app's own URL keys beside the settings
+APP_URL_KEYS = {"run", *URL_TOKENS.values(), projector.URL_KEY}  # the app's own URL keys beside the settings
 SETTLE_WAIT_S = 3.0
 STATUS_LINE = "status_line"  # the status line's container key, after the page's prefix
 WINDOWS = {"All": None, "Last 1,000": 1_000, "Last 10,000": 10_000}
@@ -100,7 +100,9 @@ def _sync(page: TrainingPage, runner: Trainer, structure: Any, knobs: Any, datas
 
 
 def control_bar(page: TrainingPage, runner: Trainer) -> None:
-    run_controls.control_bar(runner, page.prefix)
+    bar = run_controls.control_bar(runner, page.prefix)
+    if projector.on():  # at the end of the transport row (the sidebar, where it is otherwise, is folded)
+        projector.toggle(bar)
     restart.undo_offer(runner, page.prefix, page.set_widgets)
     run_controls.watch_at_rest(runner, page.prefix)
 
