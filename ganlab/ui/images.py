@@ -14,7 +14,7 @@ from ganlab.settings.config import ImageStructure, Knobs
 from ganlab.settings.image_presets import default_image_settings
 from ganlab.settings.urlstate import decode_image, encode_image
 from ganlab.training import RunState, Snapshot, Trainer, make_runner
-from ganlab.ui import ask_discriminator, image_controls, model_graph, run_controls, training_page
+from ganlab.ui import ask_discriminator, image_controls, model_graph, projector, run_controls, training_page
 from ganlab.ui.quality import quality_panel, quality_pending
 from ganlab.ui.readout import d_numbers
 from ganlab.ui.session import IMAGES, create_runner
@@ -134,6 +134,15 @@ def _numbers(snap: Snapshot, experiment: ImageExperiment, runner: Trainer) -> No
         st.metric("Wasserstein estimate", format_number(last["wasserstein"]), help="E[D(x)] − E[D(G(z))]")
 
 
+def _present_side(snap: Snapshot, runner: Trainer) -> None:
+    """Projector mode, beside the grid: the key numbers in large type, the model graph under them."""
+    last = d_numbers(snap, runner)
+    rows = [("D(x) / D(G(z))", f"{format_number(last.get('d_real'), '.2f')} / {format_number(last.get('d_fake'), '.2f')}"),
+            ("Images/s", format_number(images_per_second(snap) if snap.state == RunState.RUNNING else None, ",.0f"))]
+    st.markdown(projector.numbers_html(rows), unsafe_allow_html=True)
+    st.markdown(model_graph.image_graph_html(snap, runner), unsafe_allow_html=True)
+
+
 def _timeline(runner: Trainer) -> None:
     frames = runner.timeline_frames()
     st.subheader("Timeline")
@@ -157,12 +166,19 @@ def live_view(runner: Trainer) -> None:
     """Fragments: status, grids and numbers every second; charts and timeline every 2 s. They
     poll only while training runs or the runner has work queued."""
     first, live = training_page.first_look(PAGE, runner)
+    present = projector.on()  # the numbers and the model graph beside the grid, in the view's fragment
 
     @st.fragment(run_every=run_controls.poll_every(first, live, VIEW_POLL_S))
     def view_panel() -> None:
         snap = training_page.view_snapshot(PAGE, runner, first, live)
         experiment = runner.experiment
-        if snap.view is not None:  # the page adopts image runs only (training_page._claim)
+        if snap.view is not None and present:
+            left, right = st.columns(2)
+            with left:
+                _show_grid(snap.view.grid, f"Generator at step {snap.view_step:,}")
+            with right:
+                _present_side(snap, runner)
+        elif snap.view is not None:  # the page adopts image runs only (training_page._claim)
             _grids(snap.view.grid, snap.view.ema_grid, snap.view_step, _row_names(experiment))
             _numbers(snap, experiment, runner)
 
@@ -180,7 +196,8 @@ def live_view(runner: Trainer) -> None:
         quality_panel(runner)
 
     view_panel()  # right under the transport bar: the grid is on the first screen at 1024x768
-    model_graph.graph_panel(PAGE.prefix, runner, first, live, model_graph.image_graph_html)
+    if not present:
+        model_graph.graph_panel(PAGE.prefix, runner, first, live, model_graph.image_graph_html)
     training_page.history_controls(PAGE, "Stop refreshing the grids and charts (training continues)")
     chart_panel()
     quality_fragment()
