@@ -94,3 +94,24 @@ def test_the_keyboard_steps_and_plays_the_run(server, browser):
         assert step_count(page) > 2
     finally:
         context.close()
+
+
+def test_the_toggle_turns_it_on_and_the_keys_work_at_once(server, browser):
+    """Clicked, the sidebar's toggle moves to the transport row: the link gets present=1, the
+    sidebar folds, and the keys work without clicking elsewhere first (the focus is not left in
+    the toggle's checkbox, where Streamlit ignores shortcuts and Space would turn it off again)."""
+    context = browser.new_context(viewport={"width": 1024, "height": 768})
+    page = context.new_page()
+    page.size = (1024, 768)
+    try:
+        page.goto(server.url + "/Playground?" + SMALL_TOY[1:])
+        page.locator(VIEW).first.wait_for(timeout=60_000)
+        page.locator("[data-testid='stSidebar']").get_by_text("Projector mode", exact=True).click()
+        page.wait_for_url(re.compile(r"[?&]present=1(&|$)"), timeout=60_000)
+        page.locator(GRAPH).first.wait_for(timeout=60_000)
+        assert on_first_screen(page, page.locator(GRAPH).first)
+        assert page.locator("[data-testid='stSidebar'][aria-expanded='true']").count() == 0
+        press_until(page, "s", re.compile(r"Step [1-9]\d* ·"))
+        assert "present=1" in page.url
+    finally:
+        context.close()
