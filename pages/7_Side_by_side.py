@@ -4,16 +4,14 @@ import streamlit as st
 
 from ganlab.ui.nav import sidebar_nav
 from ganlab.ui.session import PAIR_A, PAIR_B, keep_live_runs_in_url
-from ganlab.ui.side_by_side import both_bar, differences_caption, live_views, sidebar, transports
+from ganlab.ui.side_by_side import header, live_views, sidebar, transports
 from ganlab.ui.side_by_side_runs import connect
 
 st.set_page_config(page_title="ganlab · Side by side", page_icon="🧪", layout="wide")
 sidebar_nav()
 keep_live_runs_in_url(PAIR_A, PAIR_B)  # a refresh on this page keeps the session's live training
-st.title("Side by side")
-runners = connect()
-st.caption(differences_caption(runners))
+runners, link_problems = connect()
+header(runners, link_problems)
 sidebar(runners)
-both_bar(runners)
 transports(runners)
 live_views(runners)

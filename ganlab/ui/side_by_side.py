@@ -26,7 +26,7 @@ from ganlab.ui.side_by_side_runs import (
 )
 from ganlab.viz.raster import jpeg_bytes, render_toy_view
 
-VIEW_PIXELS = 300  # each view's plot square: two of them side by side fit 1024 px with the sidebar open
+VIEW_PIXELS = 360  # each view's plot square: two of them side by side fit 1024 px with the sidebar open
 VIEW_POLL_S = 0.5
 DIFFERENCES_SHOWN = 8
 Bounds = tuple[float, float, float, float]
@@ -62,16 +62,36 @@ def sidebar(runners: dict[str, Trainer]) -> None:
                    "`b.preset=` start a run from a preset.")
 
 
-def both_bar(runners: dict[str, Trainer]) -> None:
+# The numbers table's rows at Streamlit's padding were 38 px each: the table fell off the first screen.
+PAGE_CSS = """<style>
+.st-key-pair_table th, .st-key-pair_table td { padding: 0.1rem 0.6rem; font-size: 0.9rem; }
+.st-key-pair_head h1 { padding: 0; }
+</style>"""
+
+
+def header(runners: dict[str, Trainer], problems: list[str]) -> None:
+    """The title with the Play/Pause/Reset both buttons beside it (one row: room for the views),
+    the link's problems, and what differs between A and B."""
+    st.html(PAGE_CSS)
+    row = st.container(horizontal=True, vertical_alignment="center", gap="medium", key="pair_head")
+    row.title("Side by side")
+    both_bar(runners, row)
+    for problem in problems:
+        st.warning(problem[0].upper() + problem[1:])
+    st.caption(differences_caption(runners))
+
+
+def both_bar(runners: dict[str, Trainer], parent) -> None:
     states = [runner.state for runner in runners.values()]
     moving = [state in (RunState.RUNNING, RunState.QUEUED) for state in states]
-    row = st.container(horizontal=True, gap="small", key="pair_both")
-    row.button("Play both", icon=":material/play_arrow:", type="primary", key="pair_play_both", on_click=play_both,
+    row = parent.container(horizontal=True, gap="small", key="pair_both", width="content")
+    # No icons: with them the row did not fit beside the title at 1024 px (sidebar open) and wrapped.
+    row.button("Play both", type="primary", key="pair_play_both", on_click=play_both,
                args=(runners,), disabled=all(moving) or RunState.ERROR in states, width="content",
                help="Start both runs together (after an error: Reset first)")
-    row.button("Pause both", icon=":material/pause:", key="pair_pause_both", on_click=pause_both, args=(runners,),
+    row.button("Pause both", key="pair_pause_both", on_click=pause_both, args=(runners,),
                disabled=not any(moving), width="content")
-    row.button("Reset both", icon=":material/restart_alt:", key="pair_reset_both", on_click=reset_both,
+    row.button("Reset both", key="pair_reset_both", on_click=reset_both,
                args=(runners,), width="content", help="Fresh weights, step 0, same settings, for both runs")
 
 
@@ -116,18 +136,19 @@ def live_views(runners: dict[str, Trainer]) -> None:
 
     @st.fragment(run_every=every)
     def views() -> None:
-        rows: dict[str, list[tuple[str, str]]] = {}
-        for column, key in zip(st.columns(2), PAIR, strict=True):
-            runner, (first, live) = runners[key], looks[key]
-            with column:
-                snap = training_page.view_snapshot(PAGES[key], runner, first, live, with_history=False,
-                                                   view_range=view_range)
-                if snap.view is not None:
-                    image = render_toy_view(snap.view, layers["layers"], runner.experiment.dataset.centres,
-                                            plot_size=VIEW_PIXELS, supersample=1, loss=snap.knobs.loss)
-                    st.image(jpeg_bytes(image), width="stretch")
-            rows[NAMES[key]] = run_rows(snap, runner)
-        st.markdown(number_table(rows))
+        columns = dict(zip(PAIR, st.columns(2), strict=True))
+        snaps: dict[str, Snapshot] = {}
+        for key in PAIR:  # both snapshots (the waits) first, then all the drawing: the table keeps up
+            with columns[key]:
+                snaps[key] = training_page.view_snapshot(PAGES[key], runners[key], *looks[key], with_history=False,
+                                                         view_range=view_range)
+        for key, snap in snaps.items():
+            if snap.view is not None:
+                image = render_toy_view(snap.view, layers["layers"], runners[key].experiment.dataset.centres,
+                                        plot_size=VIEW_PIXELS, supersample=1, loss=snap.knobs.loss)
+                columns[key].image(jpeg_bytes(image), width="stretch")
+        rows = {NAMES[key]: run_rows(snap, runners[key]) for key, snap in snaps.items()}
+        st.container(key="pair_table").markdown(number_table(rows))
 
     views()
     st.caption("Both views share one scale. The numbers: see *What the numbers mean* on the 2D playground.")
