@@ -24,14 +24,14 @@ from ganlab.settings.urlstate import VIEW_KEYS
 from ganlab.training import Trainer, make_runner
 from ganlab.ui import playground, run_controls
 from ganlab.ui.session import PAIR_A, PAIR_B, URL_TOKENS, create_runner, session_runs
-from ganlab.ui.training_page import APP_URL_KEYS, TrainingPage
+from ganlab.ui.training_page import APP_URL_KEYS
 
 PAIR = (PAIR_A, PAIR_B)
-NAMES = dict(zip(PAIR, (r.upper() for r in RUNS)))  # "A", "B": what the page calls them
+NAMES = dict(zip(PAIR, (r.upper() for r in RUNS), strict=True))  # "A", "B": what the page calls them
 # Each run as a training page of the playground's kind, with its own session keys ("pa_play", ...):
 # the transport, status line and live-view polling of ganlab.ui.training_page serve both.
 PAGES = {key: dataclasses.replace(playground.PAGE, key=key, prefix=f"p{run}_", status_details=False)
-         for key, run in zip(PAIR, RUNS)}
+         for key, run in zip(PAIR, RUNS, strict=True)}
 IGNORED = APP_URL_KEYS | set(VIEW_KEYS)  # the link's keys that are not run settings
 WRITTEN_KEY = "pair_link_written"  # the link's settings as this page last wrote them
 _OWN_KEYS = {f.key for f in TOY_FIELDS} | {PRESET_KEY}
@@ -73,17 +73,20 @@ def _start(key: str, settings: Settings) -> Trainer:
 def connect() -> tuple[dict[str, Trainer], list[str]]:
     """This session's two runners (made or replaced as the link asks), with the link rewritten to
     name what they train; and the link's problems, when it asked for something new (else [])."""
-    runners = {key: _claim(key) for key in PAIR}
+    claimed = {key: _claim(key) for key in PAIR}
     problems: list[str] = []
     asked = link_settings(st.query_params.to_dict(), IGNORED)
     changed = bool(asked) and asked != st.session_state.get(WRITTEN_KEY)
-    if changed or None in runners.values():
+    wanted: dict[str, Settings] = {}
+    if changed or None in claimed.values():
         pair = decode_pair(asked, IGNORED)  # no settings: the default pair
         problems = list(pair.problems)
-        wanted = {key: _usable(NAMES[key], settings, problems) for key, settings in zip(PAIR, (pair.a, pair.b))}
-        for key, runner in runners.items():
-            if runner is None or (changed and settings_of(runner) != wanted[key]):
-                runners[key] = _start(key, wanted[key])
+        wanted = {key: _usable(NAMES[key], settings, problems)
+                  for key, settings in zip(PAIR, (pair.a, pair.b), strict=True)}
+    runners: dict[str, Trainer] = {}
+    for key, runner in claimed.items():
+        keep = runner is not None and not (changed and settings_of(runner) != wanted[key])
+        runners[key] = runner if keep and runner is not None else _start(key, wanted[key])
     _write_link(settings_of(runners[PAIR_A]), settings_of(runners[PAIR_B]))
     return runners, problems if changed else []
 
