@@ -71,5 +71,11 @@ def test_a_pair_link_plays_and_pauses_both_runs_at_1024(browser, app_server):
         page.locator(".st-key-pa_play").wait_for(timeout=30_000)
         page.locator(".st-key-pb_play").wait_for(timeout=30_000)
         assert page.get_by_role("button", name=re.compile("Play both")).is_enabled()
+        paused = wait_for_counts(page, lambda c: min(c) > 0)
+
+        page.reload()  # a new session: it takes both runs back from the link's arun / brun
+        page.get_by_role("heading", name="Side by side").wait_for(timeout=60_000)
+        assert wait_for_counts(page, lambda c: min(c) > 0) == paused
+        page.get_by_text("A and B differ in (A / B): Loss non-saturating / hinge").wait_for(timeout=30_000)
     finally:
         context.close()
