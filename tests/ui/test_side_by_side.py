@@ -129,3 +129,11 @@ def test_one_scale_is_the_frame_holding_both_datas():
 
     assert shared_range({"a": run((-1, 1, -2, 2)), "b": run((-1, 1, -2, 2))}) is None
     assert shared_range({"a": run((-1, 1, -2, 2)), "b": run((-3, 0.5, -1, 4))}) == (-3, 1, -2, 4)
+
+
+def test_data_a_link_cannot_carry_trains_on_the_default_data_and_says_so(app):
+    at = open_with(app, SMALL, **{"b.data": "csv"})
+    a, b = runners_of(at)
+    assert a.snapshot().structure.data == b.snapshot().structure.data == "ring"
+    assert [w.value for w in at.warning] == [
+        "Run B: data=csv cannot be opened from a link here (no uploaded points or drawing); it trains on ring instead"]
