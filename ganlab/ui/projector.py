@@ -13,10 +13,12 @@ from html import escape
 from typing import Any, Iterable
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 URL_KEY = "present"
 TOGGLE_KEY = "projector_toggle"
 ON_KEY = "projector_on"  # whether this session is in projector mode
+PAGE_KEY = "projector_page"  # the page (its script hash) that last called `start`
 TOGGLE_HELP = ("Projector mode: the transport, the live view, its numbers and the model graph on one 1024x768 "
                "screen in large type, the sidebar folded, and the step buttons on the keyboard. "
                "Its link has present=1.")
@@ -61,6 +63,7 @@ def _shown(raw: str) -> str:
 def start() -> bool:
     """Call on a training page right after the nav: the mode from the link (or, when the link has
     lost it to a page switch, from the session), its style and the folded sidebar. True when on."""
+    st.session_state[PAGE_KEY] = _page()
     raw = _link_value()
     if raw in ("1", "0"):
         st.session_state[ON_KEY] = raw == "1"
@@ -79,9 +82,15 @@ def start() -> bool:
     return present
 
 
+def _page() -> str | None:
+    ctx = get_script_run_ctx()
+    return None if ctx is None else ctx.page_script_hash
+
+
 def on() -> bool:
-    """Whether this session's page is in projector mode (as `start` found it)."""
-    return bool(st.session_state.get(ON_KEY, False))
+    """Whether this page is in projector mode: the session's mode, on a page that called `start`.
+    Other pages stay off (the side-by-side page's two transport bars would share the keys)."""
+    return bool(st.session_state.get(ON_KEY, False)) and st.session_state.get(PAGE_KEY) == _page()
 
 
 def _write_link(present: bool) -> None:

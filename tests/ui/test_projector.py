@@ -116,3 +116,20 @@ def test_present_1_on_the_image_page(images, sidebar_states):
     assert graphs_in_main(at) == 1
     assert not [e for e in at.expander if e.label == "Model overview graph"]
     assert at.button(key="im_step").proto.shortcut == "s"
+
+
+def test_the_mode_follows_the_session_to_the_training_pages_only(playground):
+    """Page links drop the query: back on the playground the mode is on again (and in the link);
+    the side-by-side page, which does not lay itself out for a projector, gets no keys (its two
+    transport bars would share them)."""
+    at = open_with(playground, SMALL_TOY, present="1")
+    at.switch_page("pages/7_Side_by_side.py")
+    at.query_params.clear()
+    run_ok(at)
+    assert len(at.button) > 2 and all(b.proto.shortcut == "" for b in at.button)
+    assert link_value(at) is None
+    at.switch_page(PLAYGROUND)
+    at.query_params.clear()
+    run_ok(at)
+    assert link_value(at) == "1" and not at.title
+    assert at.button(key="pg_step").proto.shortcut == "s"
