@@ -27,6 +27,7 @@ EVAL_EVERY = 100  # steps between evaluations, and so between timeline frames
 VIEW_INTERVAL_S = 0.5  # the runner refreshes the grids at most this often while the page watches
 RUNNER_OPTIONS = {"eval_every": EVAL_EVERY, "view_interval": VIEW_INTERVAL_S}  # this page's runners, also continued ones
 GRID_SCALE = 2  # pixels are repeated, so small grids stay crisp when the browser enlarges them
+PRESENT_GRID_PX = 480  # projector mode's grid: stretched to its half of 1400 px it ran below 900 px
 STRUCTURE_LABELS = {
     "dataset": "data", "image_size": "image size", "channels": "channels", "noise_dim": "noise dimension",
     "width": "width", "g_batch_norm": "G batch norm", "d_batch_norm": "D batch norm",
@@ -95,9 +96,9 @@ def device_label(device: str) -> str:
     return "on the CPU" if device == "cpu" else f"on the GPU ({device})"
 
 
-def _show_grid(grid: np.ndarray, caption: str) -> None:
+def _show_grid(grid: np.ndarray, caption: str, width: int | str = "stretch") -> None:
     big = np.repeat(np.repeat(grid, GRID_SCALE, axis=0), GRID_SCALE, axis=1)
-    st.image(big[..., 0] if big.shape[-1] == 1 else big, caption=caption, width="stretch")
+    st.image(big[..., 0] if big.shape[-1] == 1 else big, caption=caption, width=width)
 
 
 def _row_names(experiment: ImageExperiment) -> tuple[str, ...]:
@@ -175,7 +176,7 @@ def live_view(runner: Trainer) -> None:
         if snap.view is not None and present:
             left, right = st.columns(2)
             with left:
-                _show_grid(snap.view.grid, f"Generator at step {snap.view_step:,}")
+                _show_grid(snap.view.grid, f"Generator at step {snap.view_step:,}", width=PRESENT_GRID_PX)
             with right:
                 _present_side(snap, runner)
         elif snap.view is not None:  # the page adopts image runs only (training_page._claim)

@@ -15,6 +15,7 @@ from tests.browser.test_layout_browser import VIEW, box, on_first_screen, shot
 pytestmark = pytest.mark.browser
 STEP_TEXT = re.compile(r"Step ([\d,]+) ·")
 SMALL_TOY = "&gw=16&dw=16&gl=1&dl=1"
+SMALL_IMAGES = "&w=8&nd=8&bs=8"
 GRAPH = "[data-testid='stMain'] .ganlab-model-graph svg"
 
 
@@ -40,20 +41,22 @@ def step_count(page) -> int:
     return int(STEP_TEXT.search(text).group(1).replace(",", ""))
 
 
-def test_present_1_puts_transport_view_numbers_and_graph_on_the_first_screen(server, sized_page):
+@pytest.mark.parametrize("path, numbers", [("/Playground?present=1" + SMALL_TOY, "Modes covered"),
+                                           ("/Images?present=1" + SMALL_IMAGES, "D(x) / D(G(z))")])
+def test_present_1_puts_transport_view_numbers_and_graph_on_the_first_screen(server, sized_page, path, numbers):
     page = sized_page
-    page.goto(server.url + "/Playground?present=1" + SMALL_TOY)
+    page.goto(server.url + path)
     page.get_by_text(STEP_TEXT).first.wait_for(timeout=60_000)
     for name, locator in (("Play", page.get_by_role("button", name=re.compile(r"^Play"))),
                           ("the view", page.locator(VIEW).first),
-                          ("the numbers", page.get_by_text("Modes covered", exact=True).first),
+                          ("the numbers", page.locator(".ganlab-projector-numbers").get_by_text(numbers, exact=True)),
                           ("the graph", page.locator(GRAPH).first),
                           ("the toggle", page.get_by_text("Projector mode", exact=True).first)):
         assert on_first_screen(page, locator), (name, box(locator), page.size)
     assert page.locator("[data-testid='stSidebar'][aria-expanded='true']").count() == 0  # folded
     number = page.locator(".ganlab-projector-numbers .value").first
     assert float(number.evaluate("e => parseFloat(getComputedStyle(e).fontSize)")) >= 36
-    shot(page, "projector-playground")
+    shot(page, "projector" + path.split("?")[0].replace("/", "-"))
 
 
 def press_until(page, key: str, shown: re.Pattern, tries: int = 6) -> None:
