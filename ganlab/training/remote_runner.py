@@ -143,12 +143,17 @@ class RemoteRunner(RemoteEvents, RemoteTrainerLife, RemoteSnapshots, RunnerCalls
             self._check_open()
             if self._lost or self.hung or self._wants_play:
                 return
-            run_guard.check_memory(self.experiment, self._knobs, self.memory_budget)
+            need = run_guard.check_memory(self.experiment, self._knobs, self.memory_budget)
             self._wants_play = True
             self._play_gen += 1
             gen = self._play_gen
             self._start_error = None
-        if self._slots is None or self._slots.request(self.id, lambda: self._granted(gen)):
+        try:  # a run that can never fit in the server's memory for training is refused (CapacityError)
+            granted = self._slots is None or self._slots.request(self.id, lambda: self._granted(gen), need)
+        except BaseException:
+            self._stop_playing()
+            raise
+        if granted:
             try:
                 self._ensure_trainer()
             except BaseException:
@@ -167,8 +172,8 @@ class RemoteRunner(RemoteEvents, RemoteTrainerLife, RemoteSnapshots, RunnerCalls
         if which not in TRAIN_WHICH:
             raise ValueError(f"which must be one of {TRAIN_WHICH}")
         self._check_open()
-        run_guard.check_memory(self.experiment, self._knobs, self.memory_budget)
-        holder = None if self._wants_play or self._lost else run_guard.take_step_slot(self._slots, self.id)
+        need = run_guard.check_memory(self.experiment, self._knobs, self.memory_budget)
+        holder = None if self._wants_play or self._lost else run_guard.take_step_slot(self._slots, self.id, need)
         try:
             self._ensure_trainer()  # a fresh run's trainer starts at its first step
         except BaseException:

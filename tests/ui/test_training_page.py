@@ -61,30 +61,37 @@ def test_play_then_pause(page):
     assert runner.state == RunState.PAUSED and at.button(key=p + "play").label == "Play"
 
 
+def _fill_the_servers_memory(registry) -> None:
+    """Other runs hold all the memory the server has for training (no count cap by default:
+    memory is what a run waits for)."""
+    registry.slots.acquire("someone-else-0", registry.slots.memory - registry.slots.memory_in_use)
+
+
 def test_a_full_server_queues_the_run_and_starts_it_when_a_slot_frees(page):
     at, p = page
     registry = get_registry()
-    others = [f"someone-else-{i}" for i in range(registry.slots.limit)]
-    for holder in others:
-        registry.slots.acquire(holder)
+    assert registry.slots.limit is None and registry.slots.memory > 0  # every run trains, up to the memory
+    _fill_the_servers_memory(registry)
     at.button(key=p + "play").click().run()
     runner = runner_of(at)
     assert runner.state == RunState.QUEUED and runner.snapshot().step == 0
-    assert any("number 1 in line" in i.value and "starts by itself" in i.value for i in at.info)
+    assert any("number 1 in line" in i.value and "starts by itself" in i.value and "memory" in i.value
+               for i in at.info)
     assert "waiting in line" in status_line(at)
     assert at.button(key=p + "pause").label == "Pause"  # leaves the line
-    registry.slots.release(others[0])  # someone pauses: the queued run gets the slot
+    registry.slots.release("someone-else-0")  # someone pauses: the queued run gets the room
     wait_until(lambda: runner.state == RunState.RUNNING and runner.snapshot().step > 0, timeout=30)
     assert registry.slots.holds(runner.id)
+    at.run()
+    assert any("full speed" in c.value for c in at.caption)  # alone on the server: a core of its own
     runner.pause()
-    assert not registry.slots.holds(runner.id) and registry.slots.in_use == len(others) - 1
+    assert not registry.slots.holds(runner.id) and registry.slots.in_use == 0
 
 
 def test_pause_leaves_the_queue(page):
     at, p = page
     registry = get_registry()
-    for i in range(registry.slots.limit):
-        registry.slots.acquire(f"someone-else-{i}")
+    _fill_the_servers_memory(registry)
     at.button(key=p + "play").click().run()
     runner = runner_of(at)
     assert registry.slots.waiting == 1
