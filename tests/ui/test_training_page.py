@@ -88,6 +88,24 @@ def test_a_full_server_queues_the_run_and_starts_it_when_a_slot_frees(page):
     assert not registry.slots.holds(runner.id) and registry.slots.in_use == 0
 
 
+def test_the_page_says_the_share_of_the_server_its_run_gets(page):
+    at, p = page
+    slots = get_registry().slots
+    slots.cores = 2  # as on this project's 2-core server, whatever runs the test
+    for i in range(29):
+        slots.acquire(f"someone-else-{i}")  # 29 other participants train
+    at.button(key=p + "play").click().run()
+    runner = runner_of(at)
+    assert runner.state == RunState.RUNNING  # no line: the 30th trains too
+    assert any(c.value == "This run gets about 1/15 of a core: 30 runs share the server's 2 cores." for c in at.caption)
+    for i in range(28):
+        slots.release(f"someone-else-{i}")  # they pause or leave: the share comes back
+    at.run()
+    assert any("full speed: one of the server's 2 cores (2 runs training)" in c.value for c in at.caption)
+    at.button(key=p + "pause").click().run()
+    assert slots.in_use == 1 and not any("of a core" in c.value or "full speed" in c.value for c in at.caption)
+
+
 def test_pause_leaves_the_queue(page):
     at, p = page
     registry = get_registry()
