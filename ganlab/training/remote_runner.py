@@ -357,12 +357,14 @@ class RemoteRunner(RemoteEvents, RemoteTrainerLife, RemoteSnapshots, RunnerCalls
 
     def _call(self, name: str, *args: Any, timeout: float) -> Any:
         """A call to the trainer. WorkerLostError when it is gone; NoAnswerError at once when it hung
-        (no page waits on it twice), or after `timeout` s without an answer (it is hung from then)."""
+        (no page waits on it twice), or after `timeout` s without an answer (it is hung from then;
+        `timeout` stretched by the run's share of a core, see _patience)."""
         transport = self._transport
         if transport is None:
             raise WorkerLostError("this run has no trainer")
         if self._hung_since is not None:
             raise NoAnswerError("the trainer of this run is not answering")
+        timeout *= self._patience()
         try:
             return transport.call(name, *args, timeout=timeout)
         except WorkerLostError:

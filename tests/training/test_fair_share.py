@@ -4,6 +4,8 @@ could never fit is refused with a message that says what to lower."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from ganlab.kinds.toy_experiment import ToyExperiment
@@ -148,3 +150,43 @@ def test_ray_keeps_a_count_cap_one_cpu_per_actor(monkeypatch):
     monkeypatch.setenv(ENV_MAX_TRAINING, "32")
     slots = server_slots("ray")
     assert (slots.limit, slots.cores) == (32, 32)  # every actor a CPU of its own: full speed each
+
+
+class RecordsTimeouts:
+    """A trainer's transport that answers every call at once and notes the patience it was given."""
+
+    def __init__(self, name):
+        self.timeouts, self.pid, self.lost = {}, None, False
+
+    def call(self, name, *args, timeout=30.0):
+        self.timeouts[name] = timeout
+        if name == "next_events":  # the background poll: nothing happened (its wait, shortened)
+            time.sleep(0.05)
+            return []
+        return {"open": "cpu", "wait_idle": True, "play": RunState.RUNNING}.get(name)
+
+    def close(self, timeout=5.0):
+        pass
+
+
+def test_a_trainer_sharing_its_core_is_given_its_share_of_patience_before_it_counts_as_hung():
+    from ganlab.training.remote_trainer_life import MAX_PATIENCE, QUICK_S
+
+    slots = TrainingSlots(None, cores=2)
+    runner = RemoteRunner(ToyExperiment(STRUCTURE), KNOBS, transport_factory=RecordsTimeouts, slots=slots)
+    try:
+        runner.play()  # alone: a core of its own, the usual patience
+        transport = runner._transport
+        runner.set_knobs(KNOBS)
+        assert transport.timeouts["set_knobs"] == QUICK_S
+        for i in range(9):
+            slots.acquire(f"participant-{i}")  # 10 runs on 2 cores: 1/5 of a core each, 5 times slower
+        runner.set_knobs(KNOBS)
+        assert transport.timeouts["set_knobs"] == 5 * QUICK_S
+        for i in range(9, 99):
+            slots.acquire(f"participant-{i}")  # 100 runs: the patience stops growing at MAX_PATIENCE
+        runner.set_knobs(KNOBS)
+        assert transport.timeouts["set_knobs"] == MAX_PATIENCE * QUICK_S == 15 * QUICK_S
+        assert not runner.hung
+    finally:
+        runner.release()
