@@ -11,8 +11,8 @@ from typing import Any, Callable
 import streamlit as st
 
 from ganlab.kinds import kind_of
-from ganlab.training import OverBudgetError, RunState, Snapshot, Trainer
 from ganlab.settings.shaping import HIDE, LOCK
+from ganlab.training import OverBudgetError, RunState, Snapshot, Trainer
 from ganlab.ui import page_shape, restart, run_controls
 from ganlab.ui.readout import step_label
 from ganlab.ui.session import URL_TOKENS, claim_runner
