@@ -19,7 +19,7 @@ from ganlab.ui.page_shape import SHAPED_PAGES, ShapedPage
 from ganlab.ui.training_page import RUN_URL_KEYS
 
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "0.0.0.0"}
-QR_SCALE = 4  # pixels per module; a full link is a ~70-module code, ~300 px
+QR_PRINT_SCALE = 10  # pixels per module of the downloaded PNG: ~700 px for a full link, sharp on a projector
 
 
 def _names(page: ShapedPage, lockable: bool) -> dict[str, str]:
@@ -43,9 +43,14 @@ def lesson_url(base: str | None, url_path: str, params: dict[str, str]) -> str:
     return f"{base or '/' + url_path}?{query}" if query else (base or "/" + url_path)
 
 
-def qr_png(text: str) -> bytes:
+def qr_image(text: str, kind: str) -> bytes:
+    """The QR code of `text` as "svg" (drawn on the page: sharp at any width) or "png" (to download)."""
     buffer = io.BytesIO()
-    segno.make(text, error="m").save(buffer, kind="png", scale=QR_SCALE, border=2)
+    qr = segno.make(text, error="m")
+    if kind == "svg":  # a viewBox and no size: the page gives it its width
+        qr.save(buffer, kind="svg", border=2, omitsize=True, xmldecl=False)
+    else:
+        qr.save(buffer, kind="png", scale=QR_PRINT_SCALE, border=2)
     return buffer.getvalue()
 
 
@@ -54,7 +59,7 @@ def _address_note(base: str | None) -> None:
         st.caption("This link starts at the app's root: add the server's address (as participants type it) in front.")
     elif (urlsplit(base).hostname or "") in LOCAL_HOSTS:
         st.caption(":orange[This address is this computer's own: other devices cannot open it. Open the app by the "
-                   "server's network address (e.g. http://192.168.1.20:8501) and make the link there.]")
+                   "server's network address (e.g. `http://192.168.1.20:8501`) and make the link there.]")
 
 
 def panel(prefix: str) -> None:
@@ -79,10 +84,11 @@ def panel(prefix: str) -> None:
         params = lesson_params(st.query_params.to_dict(), chosen, page.defaults(), short)
         base = st.context.url
         url = lesson_url(base, page.url_path, params)
+        st.image(qr_image(url, "svg").decode(), caption="Scan to open this page as set here (its fullscreen button shows it large)",
+                 width="stretch")
         st.code(url, language=None, wrap_lines=True)
         _address_note(base)
-        st.image(qr_png(url), caption="Scan to open this page as set here", width=240)
         c1, c2 = st.columns(2)
         c1.link_button("Open it", url, width="stretch", help="In a new tab: the page as a participant gets it")
-        c2.download_button("QR (PNG)", qr_png(url), file_name=f"ganlab-{page.url_path.lower()}-lesson.png",
+        c2.download_button("QR (PNG)", lambda: qr_image(url, "png"), file_name=f"ganlab-{page.url_path.lower()}-lesson.png",
                            mime="image/png", width="stretch", key=f"lesson_link_qr:{prefix}")
