@@ -84,8 +84,8 @@ def panel(prefix: str) -> None:
         params = lesson_params(st.query_params.to_dict(), chosen, page.defaults(), short)
         base = st.context.url
         url = lesson_url(base, page.url_path, params)
-        st.image(qr_image(url, "svg").decode(), caption="Scan to open this page as set here (its fullscreen button shows it large)",
-                 width="stretch")
+        st.image(qr_image(url, "svg").decode(), width="stretch",
+                 caption="Scan to open this page as set here (its fullscreen button shows it large)")
         st.code(url, language=None, wrap_lines=True)
         _address_note(base)
         c1, c2 = st.columns(2)
