@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.browser.labels import every_cut_label
 from tests.browser.test_playground_browser import STEP_TEXT
 
 pytestmark = pytest.mark.browser
@@ -35,4 +36,5 @@ def test_a_lesson_link_hides_locks_and_gives_its_link_at_1024_px(browser, app_se
     assert "hide=glr,dlr,structure,presets" in link and "lock=loss" in link and "gw=64" in link
     assert "run=" not in link and "pgrun=" not in link
     assert sidebar.locator("[data-testid='stImage'] img").first.bounding_box()["width"] > 150, "the QR code is drawn"
+    assert every_cut_label(page) == [], "the open panel's labels and buttons are whole at 1024 px"
     page.context.close()
