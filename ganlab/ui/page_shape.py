@@ -81,8 +81,11 @@ def current(prefix: str) -> PageShape:
 
 def establish(prefix: str) -> list[str]:
     """This run's shape of the page of `prefix` (see the module's docstring); the link's problems
-    with hide= / lock=, when it was read this run (the page shows them where it shows the others)."""
-    page = SHAPED_PAGES[prefix]
+    with hide= / lock=, when it was read this run (the page shows them where it shows the others).
+    A page without lesson links (not in SHAPED_PAGES) has nothing to establish."""
+    page = SHAPED_PAGES.get(prefix)
+    if page is None:
+        return []
     shapes = st.session_state.setdefault(SHAPES_KEY, {})
     params = st.query_params.to_dict()
     link, shaped = link_part(params), shapes.get(prefix)
