@@ -133,3 +133,13 @@ def test_the_mode_follows_the_session_to_the_training_pages_only(playground):
     run_ok(at)
     assert link_value(at) == "1" and not at.title
     assert at.button(key="pg_step").proto.shortcut == "s"
+
+
+def test_a_lesson_link_made_on_the_projector_does_not_carry_present():
+    """The teacher makes the participants' link on the projector's page: their pages open normally."""
+    from ganlab.settings.shaping import PageShape
+    from ganlab.ui.lesson_link import lesson_params
+
+    params = {"data": "grid", "present": "1", "run": "abc", "loss": "hinge"}
+    assert lesson_params(params, PageShape(locked=("loss",)), {}, short=False) == {
+        "data": "grid", "loss": "hinge", "lock": "loss"}
