@@ -14,11 +14,16 @@ from ganlab.settings.config import ImageStructure, Knobs
 from ganlab.settings.image_presets import default_image_settings
 from ganlab.settings.urlstate import decode_image, encode_image
 from ganlab.training import RunState, Snapshot, Trainer, make_runner
-<<<<<<< HEAD
-from ganlab.ui import ask_discriminator, image_controls, model_graph, projector, run_controls, training_page
-=======
-from ganlab.ui import ask_discriminator, image_controls, lesson_link, model_graph, page_shape, run_controls, training_page
->>>>>>> main
+from ganlab.ui import (
+    ask_discriminator,
+    image_controls,
+    lesson_link,
+    model_graph,
+    page_shape,
+    projector,
+    run_controls,
+    training_page,
+)
 from ganlab.ui.quality import quality_panel, quality_pending
 from ganlab.ui.readout import d_numbers
 from ganlab.ui.session import IMAGES, create_runner
@@ -139,13 +144,15 @@ def _numbers(snap: Snapshot, experiment: ImageExperiment, runner: Trainer) -> No
         st.metric("Wasserstein estimate", format_number(last["wasserstein"]), help="E[D(x)] − E[D(G(z))]")
 
 
-def _present_side(snap: Snapshot, runner: Trainer) -> None:
-    """Projector mode, beside the grid: the key numbers in large type, the model graph under them."""
+def _present_side(snap: Snapshot, runner: Trainer, graph: bool) -> None:
+    """Projector mode, beside the grid: the key numbers in large type, the model graph under them
+    (unless the lesson link hides it)."""
     last = d_numbers(snap, runner)
     rows = [("D(x) / D(G(z))", f"{format_number(last.get('d_real'), '.2f')} / {format_number(last.get('d_fake'), '.2f')}"),
             ("Images/s", format_number(images_per_second(snap) if snap.state == RunState.RUNNING else None, ",.0f"))]
     st.markdown(projector.numbers_html(rows), unsafe_allow_html=True)
-    st.markdown(model_graph.image_graph_html(snap, runner), unsafe_allow_html=True)
+    if graph:
+        st.markdown(model_graph.image_graph_html(snap, runner), unsafe_allow_html=True)
 
 
 def _timeline(runner: Trainer) -> None:
@@ -172,6 +179,7 @@ def live_view(runner: Trainer) -> None:
     poll only while training runs or the runner has work queued."""
     first, live = training_page.first_look(PAGE, runner)
     present = projector.on()  # the numbers and the model graph beside the grid, in the view's fragment
+    shows = page_shape.current(PAGE.prefix).shows_panel  # the panels a lesson link hides
 
     @st.fragment(run_every=run_controls.poll_every(first, live, VIEW_POLL_S))
     def view_panel() -> None:
@@ -182,7 +190,7 @@ def live_view(runner: Trainer) -> None:
             with left:
                 _show_grid(snap.view.grid, f"Generator at step {snap.view_step:,}", width=PRESENT_GRID_PX)
             with right:
-                _present_side(snap, runner)
+                _present_side(snap, runner, shows("model_graph"))
         elif snap.view is not None:  # the page adopts image runs only (training_page._claim)
             _grids(snap.view.grid, snap.view.ema_grid, snap.view_step, _row_names(experiment))
             _numbers(snap, experiment, runner)
@@ -200,18 +208,8 @@ def live_view(runner: Trainer) -> None:
     def quality_fragment() -> None:
         quality_panel(runner)
 
-    shows = page_shape.current(PAGE.prefix).shows_panel  # the panels a lesson link hides
     view_panel()  # right under the transport bar: the grid is on the first screen at 1024x768
-<<<<<<< HEAD
-    if not present:
-        model_graph.graph_panel(PAGE.prefix, runner, first, live, model_graph.image_graph_html)
-    training_page.history_controls(PAGE, "Stop refreshing the grids and charts (training continues)")
-    chart_panel()
-    quality_fragment()
-    timeline_panel()
-    ask_discriminator.panel(runner)
-=======
-    if shows("model_graph"):
+    if shows("model_graph") and not present:  # in projector mode it is beside the grid
         model_graph.graph_panel(PAGE.prefix, runner, first, live, model_graph.image_graph_html)
     if shows("charts"):
         training_page.history_controls(PAGE, "Stop refreshing the grids and charts (training continues)")
@@ -223,4 +221,3 @@ def live_view(runner: Trainer) -> None:
     if shows("ask_d"):
         ask_discriminator.panel(runner)
     lesson_link.panel(PAGE.prefix)
->>>>>>> main
