@@ -11,13 +11,15 @@ from typing import Any, Callable
 import streamlit as st
 
 from ganlab.kinds import kind_of
+from ganlab.settings.lessons import HIDE_KEY, LESSON_KEY, LOCK_KEY, STEP_KEY
 from ganlab.training import OverBudgetError, RunState, Snapshot, Trainer
 from ganlab.ui import restart, run_controls
 from ganlab.ui.readout import step_label
 from ganlab.ui.session import URL_TOKENS, claim_runner
 from ganlab.viz.plots import d_outputs_figure, loss_figure
 
-APP_URL_KEYS = {"run", *URL_TOKENS.values()}  # the app's own URL keys beside the settings
+# the app's own URL keys beside the settings: run tokens, the open lesson step, and what it hides and locks
+APP_URL_KEYS = {"run", *URL_TOKENS.values(), LESSON_KEY, STEP_KEY, HIDE_KEY, LOCK_KEY}
 SETTLE_WAIT_S = 3.0
 STATUS_LINE = "status_line"  # the status line's container key, after the page's prefix
 WINDOWS = {"All": None, "Last 1,000": 1_000, "Last 10,000": 10_000}
