@@ -10,11 +10,12 @@ from ganlab.ui.session import IMAGES, keep_live_runs_in_url
 st.set_page_config(page_title="ganlab · Images", page_icon="🧪", layout="wide")
 sidebar_nav()
 keep_live_runs_in_url(IMAGES)  # a refresh on this page keeps the session's live training
-lesson_panel("Images")  # before the page reads its settings: a lesson step opens it afresh
-st.title("Image GAN")
-st.caption("A DCGAN learns to draw images like the dataset's. The grid shows its samples from fixed noise, so each "
-           "cell follows one noise vector over time. Settings under *Training* change live; *Structure* changes "
-           "ask before they restart.")
+in_lesson = lesson_panel("Images")  # before the page reads its settings: a lesson step opens it afresh
+if not in_lesson:  # the lesson panel names the step; the live view stays on a 1024x768 screen
+    st.title("Image GAN")
+    st.caption("A DCGAN learns to draw images like the dataset's. The grid shows its samples from fixed noise, so each "
+               "cell follows one noise vector over time. Settings under *Training* change live; *Structure* changes "
+               "ask before they restart.")
 runner = connect()
 control_bar(runner)
 live_view(runner)

@@ -128,6 +128,7 @@ class Lesson:
     summary: str  # one sentence, for the Home card
     picture: str  # a file name beside the lesson file
     steps: tuple[LessonStep, ...] = field(default_factory=tuple)
+    order: int = 0  # the Home page lists lessons by it (then by id)
 
     def link_params(self, number: int) -> dict[str, str]:
         """The query parameters that open step `number` (from 1): its settings, hide and lock, and the
@@ -142,7 +143,7 @@ class Lesson:
         return params
 
 
-_LESSON_KEYS = {"title", "summary", "picture", "step"}
+_LESSON_KEYS = {"title", "summary", "picture", "order", "step"}
 _STEP_KEYS = {"title", "text", "page", "settings", "hide", "lock", "do", "goal", "question"}
 
 
@@ -268,10 +269,13 @@ def parse_lesson(text: str, source: str, pages: Mapping[str, PageRule]) -> Lesso
     if len(steps) > MAX_STEPS:
         raise LessonError(f"{name}: {len(steps)} steps; at most {MAX_STEPS}")
     lines = _step_lines(text) + [0] * len(steps)  # an inline array of steps has no header lines
+    order = data.get("order", 0)
+    if not isinstance(order, int) or isinstance(order, bool):
+        raise LessonError(f"{name}, line {_key_line(text, 'order')}: `order` must be a whole number")
     return Lesson(
         id=lesson_id, **{key: _string(data, key, f"{name}, line {_key_line(text, key)}")
                          for key in ("title", "summary", "picture")},
-        steps=tuple(_step(s, i + 1, lines[i], name, pages) for i, s in enumerate(steps)))
+        steps=tuple(_step(s, i + 1, lines[i], name, pages) for i, s in enumerate(steps)), order=order)
 
 
 def load_lesson(path: Path, pages: Mapping[str, PageRule]) -> Lesson:
@@ -288,5 +292,6 @@ def load_lesson(path: Path, pages: Mapping[str, PageRule]) -> Lesson:
 
 
 def load_lessons(folder: Path, pages: Mapping[str, PageRule]) -> list[Lesson]:
-    """Every lesson in `folder` (*.toml, by file name); the first bad one raises LessonError."""
-    return [load_lesson(path, pages) for path in sorted(folder.glob("*.toml"))]
+    """Every lesson in `folder` (*.toml), by `order` then id; the first bad one raises LessonError."""
+    lessons = [load_lesson(path, pages) for path in sorted(folder.glob("*.toml"))]
+    return sorted(lessons, key=lambda lesson: (lesson.order, lesson.id))

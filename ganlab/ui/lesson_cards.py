@@ -21,8 +21,11 @@ def lesson_cards() -> None:
                "its goal when the live numbers reach it.")
     for start in range(0, len(lessons), COLUMNS):
         for column, lesson in zip(st.columns(COLUMNS), lessons[start:start + COLUMNS], strict=False):
-            with column.container(border=True, key=f"lesson_card_{lesson.id}"):
+            with column.container(border=True, key=f"lesson_card_{lesson.id}", gap="small"):
                 st.image(str(lessons_dir() / lesson.picture), width="stretch")
-                page, params = step_link(lesson, 1)
-                st.page_link(page, label=lesson.title, icon=":material/school:", query_params=params)
+                # the title as text (it wraps: a page link's label is cut to one line), the link below it
+                st.markdown(f"**{lesson.title}**")
                 st.caption(lesson.summary)
+                page, params = step_link(lesson, 1)
+                st.page_link(page, label="Start", icon=":material/school:", query_params=params,
+                             help=f"Open step 1 of {len(lesson.steps)}")

@@ -19,6 +19,7 @@ from ganlab.ui.session import IMAGES, PLAYGROUND, WIDGETS_SYNCED, session_runs
 
 LESSON_URL_KEYS = (LESSON_KEY, STEP_KEY, HIDE_KEY, LOCK_KEY)  # a step's link keys beside its settings
 RUN_KEYS = {"Playground": PLAYGROUND, "Images": IMAGES}  # pages whose step opens a fresh run (session keys)
+TEXT_OPEN_ON = ("Latent", "Runs")  # pages without a live view to keep on the screen: the step's text shows open
 STATE_PREFIXES = {"Playground": "pg_", "Images": "im_", "Dynamics": "dy_"}  # the page's session keys
 GOAL_POLL_S = 2.0
 TICK, OPEN = ":material/check_circle:", ":material/radio_button_unchecked:"
@@ -96,34 +97,41 @@ def _goal(page: str, step: LessonStep) -> None:
     goal_line()
 
 
-def _buttons(lesson: Lesson, number: int) -> None:
-    row = st.container(horizontal=True, gap="small")
+def _buttons(row, lesson: Lesson, number: int) -> None:
     if row.button("Back", icon=":material/arrow_back:", key="lesson_back", disabled=number == 1):
         _go(lesson, number - 1)
     if row.button("Next", icon=":material/arrow_forward:", key="lesson_next", type="primary",
                   disabled=number == len(lesson.steps)):
         _go(lesson, number + 1)
-    row.button("Leave lesson", icon=":material/logout:", key="lesson_leave", on_click=_leave)
 
 
 def _step_panel(page: str, lesson: Lesson, number: int) -> None:
+    """Compact on a training page (the live view must stay on a 1024x768 screen): the step's title with
+    the buttons, what to do beside the goal, and the step's text and question in an expander (open on
+    the pages without a live view: TEXT_OPEN_ON)."""
     step = lesson.steps[number - 1]
-    with st.container(border=True, key="lesson_panel"):
-        st.markdown(f"**{lesson.title}** · step {number} of {len(lesson.steps)}: **{step.title}**")
+    with st.container(border=True, key="lesson_panel", gap="small"):
+        title, buttons = st.columns([3, 2], vertical_alignment="center")
+        title.markdown(f":material/school: **{lesson.title}** · step {number} of {len(lesson.steps)}: "
+                       f"**{step.title}**")
         if step.page != page:
             st.info(f"This step is on the {step.page.replace('_', ' ')} page.")
             if st.button("Open it", key="lesson_open"):
                 _go(lesson, number)
             return
-        text, task = st.columns([3, 2])
-        text.markdown(step.text)
-        with task:
-            if step.todo:
-                st.markdown(f"**Do:** {step.todo}")
+        _buttons(buttons.container(horizontal=True, gap="small", horizontal_alignment="right"), lesson, number)
+        todo, goal = st.columns([3, 2])
+        if step.todo:
+            todo.markdown(f"**Do:** {step.todo}")
+        with goal:
             _goal(page, step)
+        with st.expander("The step: what it shows, and a question", expanded=page in TEXT_OPEN_ON,
+                         icon=":material/menu_book:"):
+            st.markdown(step.text)
             if step.question:
                 st.markdown(f"**Think:** *{step.question}*")
-        _buttons(lesson, number)
+            st.button("Leave lesson", icon=":material/logout:", key="lesson_leave", on_click=_leave,
+                      help="Close this panel; the run stays as it is")
 
 
 def _return_offer(page: str) -> None:
@@ -143,16 +151,18 @@ def _return_offer(page: str) -> None:
     row.button("Leave lesson", key="lesson_leave_away", on_click=set_position, args=(st.session_state, None))
 
 
-def lesson_panel(page: str) -> None:
+def lesson_panel(page: str) -> bool:
     """Call at the top of a page's main column (`page` as in a lesson file: "Playground"). Before the
-    page reads its settings: opening a step starts its page afresh from the link."""
+    page reads its settings: opening a step starts its page afresh from the link. True when a lesson
+    step is shown (a training page then leaves out its title, to keep its live view on the screen)."""
     opened = _from_url()
     if opened is None:
         _return_offer(page)
-        return
+        return False
     lesson, number = opened
     step = lesson.steps[number - 1]
     if step.page == page and _opening(page, lesson, number):
         _start_fresh(page)
     set_position(st.session_state, LessonPosition(lesson.id, number, step.title))
     _step_panel(page, lesson, number)
+    return True

@@ -28,6 +28,18 @@ def _open(at: AppTest, lesson_id: str, number: int) -> AppTest:
     return run_ok(at)
 
 
+def _click(at: AppTest, key: str) -> AppTest:
+    at.button(key=key).click()
+    return run_ok(at)
+
+
+def _follow(at: AppTest, lesson, number: int) -> AppTest:
+    """Where the browser would be after the button's st.switch_page: AppTest draws the page it switched
+    to once, but runs its first page again on the next run, so the test moves along with it."""
+    at.switch_page(page_files()[lesson.steps[number - 1].page])
+    return run_ok(at)
+
+
 def _panel_text(at: AppTest) -> str:
     return " ".join(m.value for m in at.get("markdown"))
 
@@ -72,7 +84,8 @@ def test_each_lesson_steps_through_with_next(app, lesson_id):
         _check_step_applied(at, lesson, number)
         assert at.button(key="lesson_back").disabled == (number == 1)
         if number < len(lesson.steps):
-            at = run_ok(at.button(key="lesson_next").click())
+            at = _click(at, "lesson_next")
+            at = _follow(at, lesson, number + 1)
     assert at.button(key="lesson_next").disabled
 
 
@@ -80,7 +93,7 @@ def test_back_returns_to_the_step_before_as_a_fresh_run(app):
     lesson = lesson_by_id("mode-collapse")
     at = _open(run_ok(app), "mode-collapse", 2)
     first = runner_of(at)
-    at = run_ok(at.button(key="lesson_back").click())
+    at = _click(at, "lesson_back")
     _check_step_applied(at, lesson, 1)
     assert runner_of(at) is not first and not first.alive  # the step before starts afresh; the old run is let go
 
@@ -125,7 +138,7 @@ def test_a_reload_keeps_the_step_and_its_run(app):
 def test_leave_lesson_clears_the_position_and_keeps_the_run(app):
     at = _open(run_ok(app), "what-d-sees", 1)
     runner = runner_of(at)
-    at = run_ok(at.button(key="lesson_leave").click())
+    at = _click(at, "lesson_leave")
     assert LESSON_POSITION_KEY not in at.session_state
     assert "lesson" not in at.query_params and "lstep" not in at.query_params
     assert not at.get("markdown") or "step 1 of" not in _panel_text(at)
@@ -143,11 +156,16 @@ def test_a_bad_link_is_named_and_the_page_still_opens(app):
     assert any("has steps 1 to 3, not '99'" in w.value for w in at.warning)
 
 
-def test_home_offers_every_lesson_as_a_card(app):
+def test_home_offers_every_lesson_as_a_card_in_teaching_order(app):
     at = run_ok(app)
     lessons = shipped_lessons()[0]
-    links = [link.proto for link in at.get("page_link")]
-    for lesson in lessons:
-        assert any(link.label == lesson.title for link in links), lesson.title
-        assert lesson.summary in " ".join(c.value for c in at.caption)
-    assert len(at.get("imgs")) >= len(lessons)
+    assert [lesson.id for lesson in lessons][:2] == ["what-d-sees", "mode-collapse"]
+    assert lessons[-1].id == "digits"
+    texts = [m.value for m in at.markdown]
+    titles = [t.strip("*") for t in texts if t.strip("*") in {lesson.title for lesson in lessons}]
+    assert titles == [lesson.title for lesson in lessons]
+    starts = [link.proto for link in at.get("page_link") if link.proto.label == "Start"]
+    assert [s.page for s in starts] == [page_files()[lesson.steps[0].page].split("_", 1)[1][:-3]
+                                        for lesson in lessons]
+    assert all(lesson.summary in " ".join(c.value for c in at.caption) for lesson in lessons)
+    assert len(at.get("image")) >= len(lessons)
