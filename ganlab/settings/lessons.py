@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from ganlab.metrics.names import metric_label
+from ganlab.settings.shaping import HIDE, LOCK
 from ganlab.settings.urlstate import format_value
 
 if sys.version_info >= (3, 11):
@@ -27,7 +28,7 @@ else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
 LESSON_KEY, STEP_KEY = "lesson", "lstep"  # the link's keys: ?lesson=ID&lstep=N (N from 1)
-HIDE_KEY, LOCK_KEY = "hide", "lock"  # the hide/lock link parameters a step's link carries
+HIDE_KEY, LOCK_KEY = HIDE, LOCK  # the hide/lock link parameters a step's link carries (ganlab.settings.shaping)
 MAX_FILE_BYTES = 64 * 1024  # checked before parsing
 MAX_STEPS = 20
 MAX_TEXT_CHARS = 3000  # a step's Markdown
@@ -207,7 +208,8 @@ def _settings(table: Mapping[str, Any], where: str, rule: PageRule) -> dict[str,
         if text is None:
             raise LessonError(f"{where}: setting {key} must be a number, true/false or a text in quotes")
         settings[key] = text
-    problems = rule.check(settings)
+    hide, lock = _names(table, "hide", where), _names(table, "lock", where)
+    problems = rule.check({**settings, **{k: ",".join(v) for k, v in ((HIDE, hide), (LOCK, lock)) if v}})
     if problems:
         message = problems[0].removeprefix("link ")
         raise LessonError(f"{where}: {message}" + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""))

@@ -13,12 +13,16 @@ import streamlit as st
 
 from ganlab.settings.lessons import HIDE_KEY, LESSON_KEY, LOCK_KEY, STEP_KEY, Lesson, LessonStep
 from ganlab.training import RunState
+from ganlab.ui import page_shape
 from ganlab.ui.lesson_state import LessonPosition, current_position, set_position
 from ganlab.ui.lessons import lesson_by_id, live_numbers, page_files, shipped_lessons
-from ganlab.ui.session import IMAGES, PLAYGROUND, WIDGETS_SYNCED, session_runs
+from ganlab.ui.session import IMAGES, PAIR_A, PAIR_B, PLAYGROUND, URL_TOKENS, WIDGETS_SYNCED, session_runs
 
 LESSON_URL_KEYS = (LESSON_KEY, STEP_KEY, HIDE_KEY, LOCK_KEY)  # a step's link keys beside its settings
-RUN_KEYS = {"Playground": PLAYGROUND, "Images": IMAGES}  # pages whose step opens a fresh run (session keys)
+RUN_KEYS = {"Playground": PLAYGROUND, "Images": IMAGES}  # pages whose goal reads the session's run of this key
+# pages whose step opens fresh runs: (the session's runner key, the link key that names the run once it trains)
+FRESH_RUNS = {"Playground": ((PLAYGROUND, "run"),), "Images": ((IMAGES, "run"),),
+              "Side_by_side": ((PAIR_A, URL_TOKENS[PAIR_A]), (PAIR_B, URL_TOKENS[PAIR_B]))}
 TEXT_OPEN_ON = ("Latent", "Runs")  # pages without a live view to keep on the screen: the step's text shows open
 STATE_PREFIXES = {"Playground": "pg_", "Images": "im_", "Dynamics": "dy_"}  # the page's session keys
 GOAL_POLL_S = 2.0
@@ -52,18 +56,21 @@ def _from_url() -> tuple[Lesson, int] | None:
 
 def _start_fresh(page: str) -> None:
     """Forget this session's state of `page` (and its run), so the page starts from the link's settings."""
-    if page in RUN_KEYS:
-        session_runs().release(RUN_KEYS[page])
-        st.session_state.pop(WIDGETS_SYNCED[RUN_KEYS[page]], None)
+    for key, _ in FRESH_RUNS.get(page, ()):
+        session_runs().release(key)
+        if key in WIDGETS_SYNCED:
+            st.session_state.pop(WIDGETS_SYNCED[key], None)
     prefix = STATE_PREFIXES.get(page)
     if prefix:
         for key in [k for k in st.session_state if str(k).startswith(prefix)]:
             del st.session_state[key]
+        # what the last link hid and locked, and the values it held: this step's link says it anew
+        st.session_state.get(page_shape.SHAPES_KEY, {}).pop("" if page == "Dynamics" else prefix, None)
 
 
 def _opening(page: str, lesson: Lesson, number: int) -> bool:
-    if page in RUN_KEYS:
-        return "run" not in st.query_params
+    if page in FRESH_RUNS:  # a link that names no run of this session: a Next, Back or Home card
+        return any(url_key not in st.query_params for _, url_key in FRESH_RUNS[page])
     return current_position(st.session_state) != LessonPosition(lesson.id, number, lesson.steps[number - 1].title)
 
 

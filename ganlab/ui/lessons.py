@@ -16,8 +16,11 @@ from ganlab.data.image_sources import IMAGE_SOURCES
 from ganlab.dynamics import settings as dynamics_settings
 from ganlab.settings.image_presets import default_image_settings
 from ganlab.settings.lessons import GOAL_NUMBERS, Lesson, LessonError, PageRule, load_lessons
+from ganlab.settings.pair_link import decode_pair
+from ganlab.settings.shaping import HIDE, LOCK, parse_shape
 from ganlab.settings.urlstate import VIEW_KEYS, decode, decode_image, decode_view
 from ganlab.training import Trainer, TrainerUnavailable
+from ganlab.ui.page_shape import DYNAMICS_SHAPE, IMAGES_SHAPE, PLAYGROUND_SHAPE, ShapedPage
 
 log = logging.getLogger(__name__)
 PAGES_DIR = Path(__file__).resolve().parents[2] / "pages"
@@ -40,13 +43,19 @@ def page_files(folder: Path = PAGES_DIR) -> dict[str, str]:
     return found
 
 
+def _shape(params: Mapping[str, str], page: ShapedPage) -> list[str]:
+    """The problems of a step's hide= and lock= (ganlab.settings.shaping), as the page names them."""
+    return parse_shape(params, page.fields, page.panels)[1]
+
+
 def _playground(params: Mapping[str, str]) -> list[str]:
-    _, _, problems = decode(params, ignore=VIEW_KEYS)
-    return problems + decode_view(params)[1]
+    _, _, problems = decode(params, ignore=(*VIEW_KEYS, HIDE, LOCK))
+    return problems + decode_view(params)[1] + _shape(params, PLAYGROUND_SHAPE)
 
 
 def _images(params: Mapping[str, str]) -> list[str]:
-    structure, _, problems = decode_image(params, default_image_settings())
+    structure, _, problems = decode_image(params, default_image_settings(), ignore=(HIDE, LOCK))
+    problems += _shape(params, IMAGES_SHAPE)
     if structure.dataset not in IMAGE_SOURCES:
         problems.append(f"setting data={structure.dataset} ignored: the lesson's dataset must be one of "
                         f"{', '.join(IMAGE_SOURCES)}")
@@ -55,7 +64,8 @@ def _images(params: Mapping[str, str]) -> list[str]:
 
 def _dynamics(params: Mapping[str, str]) -> list[str]:
     _, problems = dynamics_settings.decode(params)
-    others = [k for k in params if not k.startswith(dynamics_settings.PREFIX)]
+    problems += _shape(params, DYNAMICS_SHAPE)
+    others = [k for k in params if not k.startswith(dynamics_settings.PREFIX) and k not in (HIDE, LOCK)]
     return problems + [f"setting {k} not understood (the Dynamics page's keys start with "
                        f"{dynamics_settings.PREFIX})" for k in others]
 
@@ -64,15 +74,14 @@ def _no_settings(params: Mapping[str, str]) -> list[str]:
     return [f"setting {k} not understood: this page takes no settings from a link" for k in params]
 
 
-# The pages a step may open; a page is offered only while its file is in pages/ (the side-by-side page
-# takes its two runs' settings from the link in its own way: it checks them itself).
+# The pages a step may open; a page is offered only while its file is in pages/.
 RULES: dict[str, PageRule] = {
     "Playground": PageRule(_playground, PLAYGROUND_GOALS),
     "Images": PageRule(_images, IMAGE_GOALS),
     "Dynamics": PageRule(_dynamics),
     "Latent": PageRule(_no_settings),
     "Runs": PageRule(_no_settings),
-    "Side_by_side": PageRule(lambda params: [], frozenset({"step"})),
+    "Side_by_side": PageRule(lambda params: list(decode_pair(params, ignore=VIEW_KEYS).problems)),
 }
 PAGE_KEYS = {"Playground": "playground", "Images": "images"}  # pages whose step starts a fresh run (ui.session keys)
 

@@ -30,7 +30,7 @@ def test_a_home_card_opens_a_lesson_and_next_moves_on(browser, app_server):
         assert labels.count("Start") == 6 and not clipped, clipped
         card.click()
         panel = page.locator(".st-key-lesson_panel")
-        panel.get_by_text("step 1 of 2").wait_for(timeout=60_000)
+        panel.get_by_text("step 1 of 3").wait_for(timeout=60_000)
         page.get_by_text("Step 0").first.wait_for(timeout=60_000)  # the page's status line: its run is there
         link = _link(page)
         assert (link["lesson"], link["lstep"], link["data"], link["gw"]) == ("mode-collapse", "1", "grid", "16")
@@ -39,7 +39,7 @@ def test_a_home_card_opens_a_lesson_and_next_moves_on(browser, app_server):
         page.screenshot(path=str(ARTIFACTS / "lessons-step1-1024.png"))
         assert view.bounding_box()["y"] < 768  # the lesson panel leaves the live view on the first screen
         panel.get_by_role("button", name="Next").click()
-        panel.get_by_text("step 2 of 2").wait_for(timeout=60_000)
+        panel.get_by_text("step 2 of 3").wait_for(timeout=60_000)
         page.wait_for_function("() => new URL(location.href).searchParams.get('lstep') === '2'", timeout=30_000)
         page.wait_for_function("() => new URL(location.href).searchParams.get('gw') === '128'", timeout=60_000)
         assert _link(page)["r1"] == "0.1"

@@ -19,7 +19,7 @@ from ganlab.settings.lessons import (
 
 # a stand-in page table: "Lab" knows the keys a and b (b a whole number), goals step and modes
 def _check(params):
-    problems = [f"setting {k} not understood (no such setting)" for k in params if k not in ("a", "b")]
+    problems = [f"setting {k} not understood (no such setting)" for k in params if k not in ("a", "b", "hide", "lock")]
     if "b" in params and not params["b"].lstrip("-").isdigit():
         problems.append(f"setting b={params['b']} is not a whole number; kept the default")
     return problems
@@ -154,15 +154,21 @@ def test_every_shipped_lesson_loads_and_its_settings_decode_on_its_page():
 
 
 def test_the_mode_collapse_lesson_opens_the_presets_it_names():
-    """Its two steps are the playground's "Mode collapse" and "All modes" presets on the grid of 25."""
+    """Its first two steps are the playground's "Mode collapse" and "All modes" presets on the grid of 25,
+    its third the side-by-side page with both."""
     from ganlab.settings.presets import PRESETS
     from ganlab.settings.urlstate import decode
     from ganlab.ui.lessons import lessons_dir, page_rules
 
     lesson = load_lesson(lessons_dir() / "mode-collapse.toml", page_rules())
-    for step, preset in zip(lesson.steps, ("mode-collapse", "all-modes"), strict=True):
+    for step, preset in zip(lesson.steps[:2], ("mode-collapse", "all-modes"), strict=True):
         structure, knobs, problems = decode(step.settings)
         assert not problems and (structure, knobs) == PRESETS[preset].apply("grid")
+    from ganlab.settings.pair_link import decode_pair
+
+    pair = decode_pair(lesson.steps[2].settings)
+    assert not pair.problems and (pair.a, pair.b) == (PRESETS["mode-collapse"].apply("grid"),
+                                                      PRESETS["all-modes"].apply("grid"))
 
 
 def test_the_page_table_follows_the_files_in_pages(tmp_path):
@@ -175,3 +181,18 @@ def test_the_page_table_follows_the_files_in_pages(tmp_path):
                      "Side_by_side": "pages/7_Side_by_side.py"}
     assert set(page_rules(files)) == {"Playground", "Dynamics", "Side_by_side"}
     assert "Side_by_side" not in page_rules({"Playground": "pages/1_Playground.py"})
+
+
+def test_a_steps_hide_and_lock_are_checked_against_the_pages_settings_and_panels():
+    from ganlab.ui.lessons import page_rules
+
+    text = GOOD.split("[[step]]")[0] + '''[[step]]
+title = "One"
+page = "Playground"
+text = "Text."
+hide = ["presets", "glr"]
+lock = ["los"]
+'''
+    with pytest.raises(LessonError, match=r"my-lesson.toml, line 5 \(step 1\): setting lock=los not understood.*loss"):
+        parse_lesson(text, "my-lesson.toml", page_rules())
+    assert parse_lesson(text.replace('"los"', '"loss"'), "my-lesson.toml", page_rules()).steps[0].lock == ("loss",)
