@@ -34,7 +34,7 @@ def test_a_home_card_opens_a_lesson_and_next_moves_on(browser, app_server):
         page.get_by_text("Step 0").first.wait_for(timeout=60_000)  # the page's status line: its run is there
         link = _link(page)
         assert (link["lesson"], link["lstep"], link["data"], link["gw"]) == ("mode-collapse", "1", "grid", "16")
-        view = page.locator("[data-testid='stImage'], .js-plotly-plot").first
+        view = page.locator("[data-testid='stMain'] .js-plotly-plot").first  # a paused run's view: a plotly figure
         view.wait_for(timeout=60_000)
         page.screenshot(path=str(ARTIFACTS / "lessons-step1-1024.png"))
         assert view.bounding_box()["y"] < 768  # the lesson panel leaves the live view on the first screen
