@@ -75,6 +75,13 @@ class Goal:
             return None
         return _OPS[self.op](float(now), self.value)
 
+    def now(self, numbers: Mapping[str, float]) -> str:
+        """The live value the goal reads, as the goal writes it ("5", "93 %"); "" while not measured."""
+        now = numbers.get(self.metric)
+        if now is None or not math.isfinite(now):
+            return ""
+        return f"{now * 100:.0f} %" if self.name == "hq" else f"{now:,.4g}"
+
     def text(self) -> str:
         """The goal in words: "modes covered ≥ 8", "high-quality share ≥ 90 %"."""
         label = "steps" if self.name == "step" else metric_label(self.metric)

@@ -95,11 +95,12 @@ def _goal(page: str, step: LessonStep) -> None:
 
     @st.fragment(run_every=GOAL_POLL_S if running else None)
     def goal_line() -> None:
-        met = goal.met(live_numbers(runner))
-        if met:
-            st.markdown(f"{TICK} **Goal met:** {goal.text()}")
-        else:
-            st.markdown(f"{OPEN} **Goal:** {goal.text()}" + ("" if met is False else " (not measured yet)"))
+        numbers = live_numbers(runner)
+        now = goal.now(numbers)
+        if goal.met(numbers):
+            st.markdown(f"{TICK} **Goal met:** {goal.text()} (now {now})")
+        else:  # the page's run is made after this panel on a step's first draw: its numbers come with Play
+            st.markdown(f"{OPEN} **Goal:** {goal.text()}" + (f" (now {now})" if now else ""))
 
     goal_line()
 

@@ -133,6 +133,8 @@ def test_goals_read_as_words():
     assert parse_goal("modes >= 8").text() == "modes covered ≥ 8"
     assert parse_goal("hq >= 0.9").text() == "high-quality share ≥ 90 %"
     assert parse_goal("step >= 2000").text() == "steps ≥ 2,000"
+    assert parse_goal("hq >= 0.9").now({"high_quality": 0.934}) == "93 %"
+    assert parse_goal("modes >= 8").now({"modes_covered": 5.0}) == "5" and parse_goal("modes >= 8").now({}) == ""
     with pytest.raises(ValueError, match="not a finite number"):
         parse_goal("step >= 1e999")
 

@@ -108,11 +108,11 @@ def test_the_goal_is_ticked_once_a_real_run_meets_it(app, monkeypatch):
     runner.step(count=199)
     wait_until(lambda: runner.snapshot().step == 199, timeout=60)
     at = run_ok(at)
-    assert "Goal met" not in _panel_text(at)
+    assert "Goal met" not in _panel_text(at) and "**Goal:** steps ≥ 200 (now 199)" in _panel_text(at)
     runner.step(count=1)
     wait_until(lambda: runner.snapshot().step == 200, timeout=60)
     at = run_ok(at)
-    assert ":material/check_circle: **Goal met:** steps ≥ 200" in _panel_text(at)
+    assert ":material/check_circle: **Goal met:** steps ≥ 200 (now 200)" in _panel_text(at)
     assert L.parse_goal("step >= 200").met({"step": 200.0})
 
 
