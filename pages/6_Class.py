@@ -1,0 +1,10 @@
+"""The class view, for the workshop's host (/Class?token=...): every live run on the server."""
+
+import streamlit as st
+
+from ganlab.ui.class_view import class_page
+from ganlab.ui.nav import sidebar_nav
+
+st.set_page_config(page_title="ganlab · Class view", page_icon="🧪", layout="wide")
+sidebar_nav(participant=False)  # the host's page shows no broadcast and reports no lesson step
+class_page()
