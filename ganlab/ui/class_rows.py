@@ -7,6 +7,7 @@ No Streamlit here: the page, the tests and benchmarks/bench_class_view.py build 
 from __future__ import annotations
 
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
@@ -14,6 +15,9 @@ from ganlab.formatting import format_number
 from ganlab.kinds import kind_of
 from ganlab.metrics.names import short_label
 from ganlab.training import RunEntry, RunState, Snapshot, TrainerUnavailable
+from ganlab.ui.class_thumbs import ThumbCache
+
+READERS = 8  # snapshots read at once by one refresh
 
 STATE_WORDS = {
     RunState.RUNNING: "training", RunState.PAUSED: "paused", RunState.QUEUED: "waiting",
@@ -54,7 +58,8 @@ def key_number(snap: Snapshot, modes_total: int | None, quality: Any | None) -> 
     if modes_total:
         covered = ev.get("modes_covered")
         hq = format_number(100 * ev["high_quality"], ".0f") + "%" if "high_quality" in ev else "—"
-        text = f"{short_label('modes_covered')} {format_number(covered, '.0f')} / {modes_total}, {short_label('high_quality')} {hq}"
+        text = (f"{short_label('modes_covered')} {format_number(covered, '.0f')} / {modes_total}, "
+                f"{short_label('high_quality')} {hq}")
         return text, (covered / modes_total if covered is not None else None)
     if quality is not None:
         text = (f"{short_label('classes_covered')} {quality.classes_covered} / {quality.num_classes}, "
@@ -126,7 +131,15 @@ def list_runs(entries: Sequence[RunEntry], book: CoverageBook, training_before: 
               quality_of: Callable[[str], Any | None] = lambda run_id: None) -> list[Listed]:
     """Every live run's row, in the registry's order (oldest first). `training_before`: the ids of
     the runs that were training at the last refresh."""
-    listed = [r for e in entries if (r := read_run(e, book, quality_of, e.runner.id in training_before)) is not None]
+    def read(e: RunEntry) -> Listed | None:
+        return read_run(e, book, quality_of, e.runner.id in training_before)
+
+    if len(entries) <= 1:
+        found = [read(e) for e in entries]
+    else:  # each remote snapshot is a round trip to its trainer process: overlap them
+        with ThreadPoolExecutor(min(READERS, len(entries)), thread_name_prefix="ganlab-class-view") as pool:
+            found = list(pool.map(read, entries))
+    listed = [r for r in found if r is not None]
     book.forget_all_but({r.row.run_id for r in listed})
     return listed
 
@@ -151,3 +164,26 @@ SORTS: dict[str, Callable[[ClassRow], Any]] = {
 
 def sorted_rows(listed: Sequence[Listed], sort: str) -> list[Listed]:
     return sorted(listed, key=lambda item: SORTS[sort](item.row))
+
+
+class ClassWatch:
+    """What the class view remembers between refreshes, server-wide: when runs reached full coverage,
+    their thumbnails, and which were training at the last refresh (only those are asked for a view)."""
+
+    def __init__(self) -> None:
+        self.book, self.thumbs = CoverageBook(), ThumbCache()
+        self._lock = threading.Lock()
+        self._training: set[str] = set()
+
+    def refresh(self, entries: Sequence[RunEntry],
+                quality_of: Callable[[str], Any | None] = lambda run_id: None) -> list[Listed]:
+        """One refresh of the class view: every run's row, and its thumbnail drawn if its view moved."""
+        with self._lock:
+            before = set(self._training)
+        listed = list_runs(entries, self.book, before, quality_of=quality_of)
+        with self._lock:
+            self._training = {item.row.run_id for item in listed if item.snap.state == RunState.RUNNING}
+        for item in listed:
+            self.thumbs.get(item.row.run_id, item.snap.view, item.snap.view_step, item.entry.runner.experiment)
+        self.thumbs.forget_all_but({item.row.run_id for item in listed})
+        return listed

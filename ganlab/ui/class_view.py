@@ -9,7 +9,6 @@ get here: the page is not in the sidebar's list, and without the token it shows 
 from __future__ import annotations
 
 import os
-import threading
 
 import streamlit as st
 
@@ -18,8 +17,8 @@ from ganlab.kinds import kind_of
 from ganlab.training import TrainerUnavailable
 from ganlab.ui.class_access import REFUSALS, SECRET_COMMAND, START_COMMAND, Access, host_access
 from ganlab.ui.class_broadcast import broadcast_panel
-from ganlab.ui.class_rows import SORTS, CoverageBook, Listed, list_runs, sorted_rows
-from ganlab.ui.class_thumbs import ThumbCache, large_picture
+from ganlab.ui.class_rows import SORTS, ClassWatch, Listed, sorted_rows
+from ganlab.ui.class_thumbs import large_picture
 from ganlab.ui.quality import get_monitors
 from ganlab.ui.session import get_registry
 from ganlab.viz.plots import loss_figure, mode_coverage_figure
@@ -28,25 +27,6 @@ REFRESH_S = 2.0  # the issue asks for at least every 2 s
 CARDS_PER_ROW = 6  # ~210 px a card at 1400 px, ~150 px at 1024 px: the 112 px thumbnail fits both
 SORT_KEY, LARGE_KEY = "class_sort", "class_large"
 NOBODY = "(none)"
-
-
-class ClassWatch:
-    """What the class view remembers between refreshes, server-wide: when runs reached full coverage,
-    their thumbnails, and which were training at the last refresh (only those are asked for a view)."""
-
-    def __init__(self) -> None:
-        self.book, self.thumbs = CoverageBook(), ThumbCache()
-        self._lock = threading.Lock()
-        self._training: set[str] = set()
-
-    def refresh(self) -> list[Listed]:
-        with self._lock:
-            before = set(self._training)
-        listed = list_runs(get_registry().entries(), self.book, before, quality_of=_quality_of)
-        with self._lock:
-            self._training = {item.row.run_id for item in listed if item.row.state == "training"}
-        self.thumbs.forget_all_but({item.row.run_id for item in listed})
-        return listed
 
 
 @st.cache_resource
@@ -82,7 +62,7 @@ def require_host() -> bool:
 def _card(item: Listed, watch: ClassWatch) -> None:
     row, snap = item.row, item.snap
     with st.container(border=True, key=f"class_card_{row.run_id}"):
-        picture = watch.thumbs.get(row.run_id, snap.view, snap.view_step, item.entry.runner.experiment)
+        picture = watch.thumbs.get(row.run_id, snap.view, snap.view_step, item.entry.runner.experiment)  # drawn by refresh
         if picture is not None:
             st.image(picture, width="content")
         else:
@@ -99,7 +79,7 @@ def _card(item: Listed, watch: ClassWatch) -> None:
 def _cards(listed: list[Listed], watch: ClassWatch) -> None:
     for start in range(0, len(listed), CARDS_PER_ROW):
         columns = st.columns(CARDS_PER_ROW)
-        for column, item in zip(columns, listed[start:start + CARDS_PER_ROW]):
+        for column, item in zip(columns, listed[start:start + CARDS_PER_ROW], strict=False):
             with column:
                 _card(item, watch)
 
@@ -129,7 +109,7 @@ def _large(item: Listed) -> None:
 
 def _listing() -> None:
     watch = get_class_watch()
-    listed = watch.refresh()
+    listed = watch.refresh(get_registry().entries(), quality_of=_quality_of)
     if not listed:
         st.info("No live runs on the server yet. They appear here as participants open a training page.")
         return
