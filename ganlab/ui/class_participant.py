@@ -66,13 +66,13 @@ def broadcast_inbox(page_files: tuple[str, ...]) -> None:
         message = get_mailbox().latest()
         if message is None or st.session_state.get(SEEN_KEY, 0) >= message.version:
             return
-        with st.container(border=True, key="class_broadcast"):
-            st.markdown(f":material/campaign: **From the host:** {plain_markdown(message.text)}")
-            columns = st.columns([1, 1, 4])
-            if message.link is not None and columns[0].button(
-                    "Open it", key=f"class_follow_{message.version}", type="primary", icon=":material/open_in_new:"):
+        with st.container(border=True, key="class_broadcast"):  # one row: it pushes the page down little
+            text, follow, dismiss = st.columns([4, 1, 1], vertical_alignment="center")
+            text.markdown(f":material/campaign: **From the host:** {plain_markdown(message.text)}")
+            if message.link is not None and follow.button(
+                    "Open it", key=f"class_follow_{message.version}", type="primary", width="stretch"):
                 _follow(page_files, message.link, message.version)
-            columns[1].button("Dismiss", key=f"class_dismiss_{message.version}",
-                              on_click=_dismiss, args=(message.version,))
+            dismiss.button("Dismiss", key=f"class_dismiss_{message.version}", width="stretch",
+                           on_click=_dismiss, args=(message.version,))
 
     inbox()
