@@ -50,7 +50,7 @@ class _Schema:
         return {key: _format(value) for key, value in self.flatten(structure, knobs).items()}
 
     def decode(self, params: Mapping[str, Any], defaults: tuple[Any, Knobs] | None = None,
-               ignore: Iterable[str] = ()) -> tuple[Any, Knobs, list[str]]:
+               ignore: Iterable[str] = (), prefix: str = "") -> tuple[Any, Knobs, list[str]]:
         defaults = defaults or (self.structure_cls(), Knobs())
         accepted: dict[str, Any] = {}
         problems: list[str] = []
@@ -60,7 +60,7 @@ class _Schema:
         # the drawing after the data, which says whether it is used.
         for key in sorted((k for k in params if k in self.fields), key=lambda k: (k == "loss", k == "draw")):
             kind, raw = self.fields[key][1], _single(params[key])
-            shown = f"{key}={_shown(raw)}"
+            shown = f"{prefix}{key}={_shown(raw)}"
             try:
                 value = _parse(kind, raw)
             except (TypeError, ValueError, ArithmeticError):
@@ -73,15 +73,15 @@ class _Schema:
                 continue
             accepted[key] = value
         for key in unknown:
-            problems.append(self._unknown_message(key, _single(params[key])))
+            problems.append(self._unknown_message(key, _single(params[key]), prefix))
         structure, knobs = self.unflatten(accepted, defaults)
         return structure, knobs, problems
 
-    def _unknown_message(self, key: Any, raw: Any) -> str:
-        text = f"link setting {_shown(key)}={_shown(raw)} not understood (no such setting), ignored"
+    def _unknown_message(self, key: Any, raw: Any, prefix: str = "") -> str:
+        text = f"link setting {prefix}{_shown(key)}={_shown(raw)} not understood (no such setting), ignored"
         near = self.near_keys(str(key))
         if near:
-            text += "; did you mean " + " or ".join(near) + "?"
+            text += "; did you mean " + " or ".join(prefix + k for k in near) + "?"
         return text
 
     def near_keys(self, word: str) -> list[str]:
@@ -239,11 +239,13 @@ def encode(structure: ToyStructure, knobs: Knobs) -> dict[str, str]:
 
 
 def decode(
-    params: Mapping[str, Any], defaults: tuple[ToyStructure, Knobs] | None = None, ignore: Iterable[str] = ()
+    params: Mapping[str, Any], defaults: tuple[ToyStructure, Knobs] | None = None, ignore: Iterable[str] = (),
+    prefix: str = "",
 ) -> tuple[ToyStructure, Knobs, list[str]]:
     """Settings from query parameters on top of `defaults`, and a message for each parameter
-    that was bad or unknown (the keys in `ignore`, e.g. the app's run tokens, excepted)."""
-    return _TOY.decode(params, defaults, ignore)
+    that was bad or unknown (the keys in `ignore`, e.g. the app's run tokens, excepted); the
+    messages name each key with `prefix` before it (the side-by-side page's "b.")."""
+    return _TOY.decode(params, defaults, ignore, prefix)
 
 
 def flatten_image(structure: ImageStructure, knobs: Knobs) -> dict[str, Any]:

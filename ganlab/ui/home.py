@@ -21,7 +21,8 @@ def home_page() -> None:
     icons = {path: icon for path, _, icon in PAGES}
     links = (("pages/1_Playground.py", "Open the 2D playground"), ("pages/2_Images.py", "Open the image GAN"),
              ("pages/3_Runs.py", "Saved runs"), ("pages/4_Latent.py", "Explore the latent space"),
-             ("pages/5_Dynamics.py", "Why GAN training circles (Dynamics)"))
+             ("pages/5_Dynamics.py", "Why GAN training circles (Dynamics)"),
+             ("pages/7_Side_by_side.py", "Two runs side by side"))
     for row in (links[i:i + 2] for i in range(0, len(links), 2)):
         for column, (path, label) in zip(st.columns(2), row, strict=False):
             column.page_link(path, label=label, icon=icons[path], width="stretch")

@@ -17,6 +17,7 @@ PAGES = (
     ("pages/3_Runs.py", "Runs", ":material/folder_open:"),
     ("pages/4_Latent.py", "Latent space", ":material/linear_scale:"),
     ("pages/5_Dynamics.py", "Dynamics", ":material/cyclone:"),
+    ("pages/7_Side_by_side.py", "Side by side", ":material/compare:"),
 )
 
 

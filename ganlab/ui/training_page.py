@@ -38,6 +38,7 @@ class TrainingPage:
     speed: Callable[[Snapshot], str]  # the status line's speed while training
     status_tail: Callable[[Snapshot], str] = lambda snap: ""
     data_restarts: Callable[[Any], bool] = lambda structure: True  # a new dataset object restarts the run
+    status_details: bool = True  # the status line's time trained and update counts (a half-width column has no room)
 
 
 def _claim(page: TrainingPage) -> Trainer | None:
@@ -108,9 +109,9 @@ def control_bar(page: TrainingPage, runner: Trainer) -> None:
 def status(page: TrainingPage, runner: Trainer, snap: Snapshot) -> None:
     speed = run_controls.speed_text(snap, page.speed(snap))
     # keyed for the page style's room under it (ganlab.ui.nav): the view's fullscreen button hovered over it
+    details = f" · {snap.train_seconds:,.1f} s trained · {snap.d_updates:,} D / {snap.g_updates:,} G updates"
     st.container(key=page.prefix + STATUS_LINE).markdown(
-        f"{step_label(snap)} · {speed} · {snap.train_seconds:,.1f} s trained · "
-        f"{snap.d_updates:,} D / {snap.g_updates:,} G updates{page.status_tail(snap)}")
+        f"{step_label(snap)} · {speed}{details if page.status_details else ''}{page.status_tail(snap)}")
     run_controls.run_messages(runner, snap, page.prefix)
 
 
