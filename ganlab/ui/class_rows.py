@@ -6,8 +6,9 @@ No Streamlit here: the page, the tests and benchmarks/bench_class_view.py build 
 
 from __future__ import annotations
 
+import logging
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
@@ -17,7 +18,9 @@ from ganlab.metrics.names import short_label
 from ganlab.training import RunEntry, RunState, Snapshot, TrainerUnavailable
 from ganlab.ui.class_thumbs import ThumbCache
 
-READERS = 8  # snapshots read at once by one refresh
+READERS = 8  # snapshots read at once
+RECENT_S = 2.0  # a participant page's snapshot this recent is used as it is (its trainer is not asked)
+ANSWER_WAIT_S = 1.5  # a refresh waits this long for the trainers; a late one shows its last row
 
 STATE_WORDS = {
     RunState.RUNNING: "training", RunState.PAUSED: "paused", RunState.QUEUED: "waiting",
@@ -112,7 +115,10 @@ def read_run(entry: RunEntry, book: CoverageBook, quality_of: Callable[[str], An
     if not runner.alive:
         return None
     try:
-        snap = runner.snapshot(want_view=was_training, with_history=False)
+        recent = getattr(runner, "recent_snapshot", None)  # a remote run's last page poll: free
+        snap = recent(RECENT_S) if recent is not None else None
+        if snap is None:
+            snap = runner.snapshot(want_view=was_training, with_history=False)
         experiment = runner.experiment
     except TrainerUnavailable:
         return None
@@ -129,17 +135,10 @@ def read_run(entry: RunEntry, book: CoverageBook, quality_of: Callable[[str], An
 
 def list_runs(entries: Sequence[RunEntry], book: CoverageBook, training_before: set[str],
               quality_of: Callable[[str], Any | None] = lambda run_id: None) -> list[Listed]:
-    """Every live run's row, in the registry's order (oldest first). `training_before`: the ids of
-    the runs that were training at the last refresh."""
-    def read(e: RunEntry) -> Listed | None:
-        return read_run(e, book, quality_of, e.runner.id in training_before)
-
-    if len(entries) <= 1:
-        found = [read(e) for e in entries]
-    else:  # each remote snapshot is a round trip to its trainer process: overlap them
-        with ThreadPoolExecutor(min(READERS, len(entries)), thread_name_prefix="ganlab-class-view") as pool:
-            found = list(pool.map(read, entries))
-    listed = [r for r in found if r is not None]
+    """Every live run's row, in the registry's order (oldest first), read one after the other (the
+    tests; the page reads through ClassWatch). `training_before`: the ids of the runs that were
+    training at the last refresh."""
+    listed = [r for e in entries if (r := read_run(e, book, quality_of, e.runner.id in training_before)) is not None]
     book.forget_all_but({r.row.run_id for r in listed})
     return listed
 
@@ -168,22 +167,68 @@ def sorted_rows(listed: Sequence[Listed], sort: str) -> list[Listed]:
 
 class ClassWatch:
     """What the class view remembers between refreshes, server-wide: when runs reached full coverage,
-    their thumbnails, and which were training at the last refresh (only those are asked for a view)."""
+    their thumbnails, each run's last row, and which were training at the last refresh (only those
+    are asked for a view). A refresh asks the trainers at most READERS at a time and waits for them
+    at most ANSWER_WAIT_S: a loaded server's slow trainer shows its last row, and its answer, when it
+    comes, serves the next refresh (one request per run in flight, never a pile)."""
 
-    def __init__(self) -> None:
+    def __init__(self, quality_of: Callable[[str], Any | None] = lambda run_id: None) -> None:
         self.book, self.thumbs = CoverageBook(), ThumbCache()
+        self.quality_of = quality_of
         self._lock = threading.Lock()
         self._training: set[str] = set()
+        self._last: dict[str, Listed | None] = {}  # run id -> its last row (None: it ended)
+        self._asking: dict[str, Future] = {}
+        self._pool = ThreadPoolExecutor(READERS, thread_name_prefix="ganlab-class-view")
+        self.late = 0
 
-    def refresh(self, entries: Sequence[RunEntry],
-                quality_of: Callable[[str], Any | None] = lambda run_id: None) -> list[Listed]:
+    def _ask(self, entry: RunEntry, was_training: bool) -> Future:
+        run_id = entry.runner.id
+        with self._lock:
+            pending = self._asking.get(run_id)
+            if pending is not None:
+                return pending
+            future = self._pool.submit(read_run, entry, self.book, self.quality_of, was_training)
+            self._asking[run_id] = future
+        future.add_done_callback(lambda done: self._answered(run_id, done))
+        return future
+
+    def _answered(self, run_id: str, future: Future) -> None:
+        """Keep a run's answer (also when it comes after its refresh stopped waiting)."""
+        with self._lock:
+            if self._asking.get(run_id) is not future:
+                return  # already taken by a refresh
+            self._asking.pop(run_id)
+            if future.cancelled():
+                return
+            if future.exception() is not None:  # a run that failed to answer keeps its last row
+                logging.getLogger(__name__).error("class view: reading run %s failed", run_id,
+                                                  exc_info=future.exception())
+                return
+            self._last[run_id] = future.result()
+
+    def refresh(self, entries: Sequence[RunEntry]) -> list[Listed]:
         """One refresh of the class view: every run's row, and its thumbnail drawn if its view moved."""
         with self._lock:
             before = set(self._training)
-        listed = list_runs(entries, self.book, before, quality_of=quality_of)
+        futures = [self._ask(e, e.runner.id in before) for e in entries]
+        wait(futures, timeout=ANSWER_WAIT_S)
+        self.late = 0  # runs that did not answer within this refresh (they show their last row)
+        for e, future in zip(entries, futures, strict=True):
+            if future.done():  # its callback may not have run yet
+                self._answered(e.runner.id, future)
+            else:
+                self.late += 1
         with self._lock:
+            listed = [item for e in entries if (item := self._last.get(e.runner.id)) is not None]
+            ids = {e.runner.id for e in entries}
+            self._last = {k: v for k, v in self._last.items() if k in ids}
             self._training = {item.row.run_id for item in listed if item.snap.state == RunState.RUNNING}
         for item in listed:
             self.thumbs.get(item.row.run_id, item.snap.view, item.snap.view_step, item.entry.runner.experiment)
-        self.thumbs.forget_all_but({item.row.run_id for item in listed})
+        self.thumbs.forget_all_but(ids)
+        self.book.forget_all_but(ids)
         return listed
+
+    def shutdown(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)

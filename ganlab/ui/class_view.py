@@ -29,9 +29,9 @@ SORT_KEY, LARGE_KEY = "class_sort", "class_large"
 NOBODY = "(none)"
 
 
-@st.cache_resource
+@st.cache_resource(on_release=lambda watch: watch.shutdown())
 def get_class_watch() -> ClassWatch:
-    return ClassWatch()
+    return ClassWatch(quality_of=_quality_of)
 
 
 def _quality_of(run_id: str):
@@ -109,7 +109,7 @@ def _large(item: Listed) -> None:
 
 def _listing() -> None:
     watch = get_class_watch()
-    listed = watch.refresh(get_registry().entries(), quality_of=_quality_of)
+    listed = watch.refresh(get_registry().entries())
     if not listed:
         st.info("No live runs on the server yet. They appear here as participants open a training page.")
         return

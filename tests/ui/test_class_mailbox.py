@@ -12,7 +12,8 @@ FILES = tuple(path for path, _, _ in PAGES)
 
 
 def test_page_url_paths_are_streamlits():
-    assert [page_url_path(f) for f in FILES] == ["", "Playground", "Images", "Runs", "Latent", "Dynamics"]
+    assert [page_url_path(f) for f in ("app.py", "pages/1_Playground.py", "pages/7_Side_by_side.py")] == [
+        "", "Playground", "Side_by_side"]
 
 
 def test_a_lesson_step_link_opens_its_page_with_its_query():

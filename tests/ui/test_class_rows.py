@@ -12,6 +12,7 @@ from ganlab.settings.config import Knobs, MLPShape, ToyStructure
 from ganlab.training import RunEntry, RunState, Snapshot
 from ganlab.ui.class_rows import CoverageBook, key_number, list_runs, sorted_rows
 from ganlab.ui.class_thumbs import ThumbCache
+from tests.conftest import wait_until
 
 GRID = ToyExperiment(ToyStructure(data="grid", generator=MLPShape(1, 16), discriminator=MLPShape(1, 16)))
 SPIRAL = ToyExperiment(ToyStructure(data="spiral", generator=MLPShape(1, 16), discriminator=MLPShape(1, 16)))
@@ -95,3 +96,35 @@ def test_thumbnails_are_drawn_only_when_the_view_moved():
     assert cache.get("r", moved, 20, GRID) is not first and cache.drawn == 2
     cache.forget_all_but(set())
     assert cache.get("r", None, -1, GRID) is None
+
+
+def test_a_refresh_does_not_wait_for_a_stuck_trainer_and_uses_its_answer_later(monkeypatch):
+    import threading
+
+    from ganlab.ui import class_rows
+    from ganlab.ui.class_rows import ClassWatch
+
+    monkeypatch.setattr(class_rows, "ANSWER_WAIT_S", 0.05)
+    answer = threading.Event()
+
+    class StuckRunner(FakeRunner):
+        def snapshot(self, *args, **kwargs) -> Snapshot:
+            answer.wait(30)
+            return super().snapshot(*args, **kwargs)
+
+    quick = FakeRunner("quick", GRID, snap(step=10))
+    stuck = StuckRunner("stuck", GRID, snap(step=20))
+    watch = ClassWatch()
+    try:
+        entries = [entry(1, quick), entry(2, stuck)]
+        assert [i.row.run_id for i in watch.refresh(entries)] == ["quick"]
+        assert watch.late == 1
+        assert [i.row.run_id for i in watch.refresh(entries)] == ["quick"]  # still asking: not asked twice
+        assert len(stuck.asked) == 0
+        answer.set()
+        wait_until(lambda: len(stuck.asked) == 1, timeout=10)
+        wait_until(lambda: [i.row.run_id for i in watch.refresh(entries)] == ["quick", "stuck"], timeout=10)
+        assert len(stuck.asked) <= 2
+    finally:
+        answer.set()
+        watch.shutdown()
