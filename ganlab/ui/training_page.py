@@ -11,13 +11,15 @@ from typing import Any, Callable
 import streamlit as st
 
 from ganlab.kinds import kind_of
+from ganlab.settings.shaping import HIDE, LOCK
 from ganlab.training import OverBudgetError, RunState, Snapshot, Trainer
-from ganlab.ui import restart, run_controls
+from ganlab.ui import page_shape, restart, run_controls
 from ganlab.ui.readout import step_label
 from ganlab.ui.session import URL_TOKENS, claim_runner
 from ganlab.viz.plots import d_outputs_figure, loss_figure
 
-APP_URL_KEYS = {"run", *URL_TOKENS.values()}  # the app's own URL keys beside the settings
+RUN_URL_KEYS = {"run", *URL_TOKENS.values()}  # the session's runs: never in a link made for others
+APP_URL_KEYS = RUN_URL_KEYS | {HIDE, LOCK}  # the app's own URL keys beside the settings
 SETTLE_WAIT_S = 3.0
 STATUS_LINE = "status_line"  # the status line's container key, after the page's prefix
 WINDOWS = {"All": None, "Last 1,000": 1_000, "Last 10,000": 10_000}
@@ -53,9 +55,13 @@ def _initial_widgets(page: TrainingPage, runner: Trainer | None) -> None:
         page.set_widgets(snap.structure, snap.knobs)
         return
     structure, knobs, problems = page.from_url(st.query_params.to_dict())
+    _warn(problems)
+    page.set_widgets(structure, knobs)
+
+
+def _warn(problems: list[str]) -> None:
     for problem in problems:
         st.warning(problem[0].upper() + problem[1:])
-    page.set_widgets(structure, knobs)
 
 
 def connect(page: TrainingPage) -> Trainer:
@@ -64,6 +70,7 @@ def connect(page: TrainingPage) -> Trainer:
     if page.prefix + "initialized" not in st.session_state:
         st.session_state[page.prefix + "initialized"] = True
         _initial_widgets(page, runner)
+    _warn(page_shape.establish(page.prefix))  # hide= and lock=: after the link's values, before the widgets
     chosen = page.sidebar()
     if runner is None:
         runner = page.new_runner(chosen)
