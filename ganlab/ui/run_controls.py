@@ -98,11 +98,13 @@ def control_bar(runner: Trainer, prefix: str, single_steps: bool = True) -> None
 def run_messages(runner: Trainer, snap: Snapshot, prefix: str) -> None:
     """Below the status line: why the run stopped (divergence, an error, a lost trainer with its
     Restart button), its place in the queue, or the notice of a fresh run."""
-    if snap.state == RunState.QUEUED:
-        limit = get_registry().slots.limit
-        st.info(f"Waiting for a training slot: this server trains {limit} run{'s' * (limit != 1)} at once and "
-                f"all are busy. Your run is number {snap.queue_position or 1} in line and starts by itself "
-                "when a slot frees (Pause leaves the line).", icon=":material/hourglass_top:")
+    if snap.state == RunState.RUNNING:
+        slots = get_registry().slots
+        st.caption(share_text(slots.in_use, slots.cores))
+    elif snap.state == RunState.QUEUED:
+        st.info(f"Waiting to train: {get_registry().slots.waiting_reason()}. Your run is number "
+                f"{snap.queue_position or 1} in line and starts by itself when a run pauses or leaves "
+                "(Pause leaves the line).", icon=":material/hourglass_top:")
     elif snap.state == RunState.DIVERGED:
         st.error(snap.message)
     elif snap.state == RunState.ERROR:
@@ -120,6 +122,20 @@ def run_messages(runner: Trainer, snap: Snapshot, prefix: str) -> None:
         st.warning(snap.message, icon=":material/hourglass_disabled:")
     elif snap.notice and snap.step == 0:
         st.info(snap.notice)
+
+
+def share_text(training: int, cores: int) -> str:
+    """What share of the server a training run gets, `training` runs sharing `cores` cores (one
+    torch thread each: a run never uses more than one core)."""
+    training = max(1, training)
+    of_cores = f"the server's {cores} core{'s' * (cores != 1)}"
+    if training <= cores:
+        runs = f"{training} run{'s' * (training != 1)} training"
+        return f"This run trains at full speed: one of {of_cores} ({runs})."
+    per_run = cores / training
+    k = round(1 / per_run)
+    share = f"1/{k}" if k >= 2 and abs(k * per_run - 1) <= 0.1 else f"{100 * per_run:.0f}%"
+    return f"This run gets about {share} of a core: {training} runs share {of_cores}."
 
 
 QUEUED_POLL_S = 2.0  # a page waiting in line only watches for its start: no 2 Hz redraws

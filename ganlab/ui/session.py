@@ -18,7 +18,7 @@ from ganlab.training import (
     Trainer,
     TrainerStartError,
     TrainingSlots,
-    max_training_from_env,
+    server_training_slots,
     warm_up_trainers,
 )
 
@@ -54,7 +54,7 @@ def get_registry() -> RunnerRegistry:
     # 0.70-0.73 -> 0.76-0.85 of headless speed; 0.1 ms is what bench_live_view.py ran with last).
     sys.setswitchinterval(SWITCH_INTERVAL_S)
     registry = RunnerRegistry(
-        TrainingSlots(max_training_from_env()), grace_s=_grace_from_env(), is_owner_alive=_session_alive
+        server_training_slots(), grace_s=_grace_from_env(), is_owner_alive=_session_alive
     )
     registry.start_reaper()
     warm_up_trainers()  # the trainer forkserver imports torch now, not at the first Play
