@@ -3,17 +3,40 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 import streamlit as st
 
-from ganlab.ui.class_mailbox import LINK_CAP, MESSAGE_CAP, BadBroadcast, check_link, check_message
+from ganlab.ui.class_mailbox import LINK_CAP, MESSAGE_CAP, BadBroadcast, check_link, check_message, page_url_path
 from ganlab.ui.class_participant import INBOX_POLL_S, get_mailbox, plain_markdown
+from ganlab.ui.lesson_panel import step_link
+from ganlab.ui.lessons import shipped_lessons
 from ganlab.ui.nav import PAGES
 
-TEXT_KEY, LINK_KEY = "class_message", "class_link"
+TEXT_KEY, LINK_KEY, PICK_KEY = "class_message", "class_link", "class_pick_step"
+NO_STEP = "(type a link instead)"
 
 
 def page_files() -> tuple[str, ...]:
     return tuple(path for path, _, _ in PAGES)
+
+
+def lesson_step_links() -> dict[str, str]:
+    """Each shipped lesson step by its name ("Mode collapse · 2. The cure"), with the relative link
+    that opens it with its settings, hide and lock (what a Next button would open)."""
+    links = {}
+    for lesson in shipped_lessons()[0]:
+        for number, step in enumerate(lesson.steps, start=1):
+            page, params = step_link(lesson, number)
+            links[f"{lesson.title} · {number}. {step.title}"] = f"/{page_url_path(page)}?{urlencode(params)}"
+    return links
+
+
+def _pick_step() -> None:
+    """The picked step's link goes into the link field, where the host can still read and change it."""
+    link = lesson_step_links().get(st.session_state.get(PICK_KEY, ""))
+    if link:
+        st.session_state[LINK_KEY] = link
 
 
 def _send() -> None:
@@ -35,6 +58,8 @@ def broadcast_panel() -> None:
     """The form, what went wrong with the last try, and the message participants see now."""
     st.text_input("Message", key=TEXT_KEY, max_chars=MESSAGE_CAP,
                   placeholder="e.g. Now switch the loss to hinge and watch the modes")
+    st.selectbox("Send a lesson step (optional)", (NO_STEP, *lesson_step_links()), key=PICK_KEY, on_change=_pick_step,
+                 help="Participants get a button that opens this step with its settings, as its Next button would.")
     st.text_input("Link to a page or lesson step (optional)", key=LINK_KEY, max_chars=LINK_CAP,
                   placeholder="/Playground?lesson=mode-collapse&lstep=2",
                   help="A page of this app, starting with /: participants get a button that opens it.")

@@ -170,3 +170,26 @@ def test_a_link_out_of_the_app_is_refused_and_nothing_is_sent(shared_server, mon
     assert at.text_input(key="class_message").value == "click here"  # kept for fixing
     run_ok(anna)
     assert not [m for m in anna.markdown if "From the host" in m.value]
+
+
+def test_the_host_sends_a_lesson_step_picked_by_name_and_following_it_opens_the_step_with_its_settings(
+        shared_server, monkeypatch):
+    from ganlab.ui.lessons import lesson_by_id
+
+    lesson = lesson_by_id("mode-collapse")
+    step = lesson.steps[1]
+    anna = participant()
+    at = host(monkeypatch, SECRET)
+    at.selectbox(key="class_pick_step").select(f"{lesson.title} · 2. {step.title}")
+    run_ok(at)
+    link = at.text_input(key="class_link").value
+    assert link.startswith(f"/{step.page}?") and "lesson=mode-collapse" in link and "lstep=2" in link
+    next(b for b in at.button if b.label == "Send to everyone").click()
+    run_ok(at)
+    assert not at.error
+    run_ok(anna)
+    next(b for b in anna.button if b.label == "Open it").click()
+    run_ok(anna)
+    params = {k: (v[0] if isinstance(v, list) else v) for k, v in anna.query_params.items()}
+    assert params["lesson"] == "mode-collapse" and params["lstep"] == "2"
+    assert {k: params.get(k) for k in step.settings} == step.settings  # the step's own settings, not just its number
