@@ -77,6 +77,7 @@ class RemoteRunner(RemoteEvents, RemoteTrainerLife, RemoteSnapshots, RunnerCalls
         self._preview: tuple | None = None  # a fresh run's (key, view range, Snapshot) (remote_snapshots)
         self._device = "cpu"
         self._last_snap: Snapshot | None = None
+        self._last_snap_at: float | None = None  # time.monotonic() of _last_snap (recent_snapshot)
         self._last_tables: tuple[dict, dict] = ({}, {})
         self._timeline: dict[int, Any] = {}
         self._timeline_gen = -1

@@ -11,6 +11,7 @@ from typing import Any, Callable
 import streamlit as st
 
 from ganlab.kinds import kind_of
+from ganlab.settings.lessons import LESSON_KEY, STEP_KEY
 from ganlab.settings.shaping import HIDE, LOCK
 from ganlab.training import OverBudgetError, RunState, Snapshot, Trainer
 from ganlab.ui import page_shape, projector, restart, run_controls
@@ -19,7 +20,9 @@ from ganlab.ui.session import URL_TOKENS, claim_runner
 from ganlab.viz.plots import d_outputs_figure, loss_figure
 
 RUN_URL_KEYS = {"run", *URL_TOKENS.values()}  # the session's runs: never in a link made for others
-APP_URL_KEYS = RUN_URL_KEYS | {HIDE, LOCK, projector.URL_KEY}  # the app's own URL keys beside the settings
+# the app's own URL keys beside the settings: what the link hides and locks, the open lesson step,
+# projector mode
+APP_URL_KEYS = RUN_URL_KEYS | {HIDE, LOCK, LESSON_KEY, STEP_KEY, projector.URL_KEY}
 SETTLE_WAIT_S = 3.0
 STATUS_LINE = "status_line"  # the status line's container key, after the page's prefix
 WINDOWS = {"All": None, "Last 1,000": 1_000, "Last 10,000": 10_000}
