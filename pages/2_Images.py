@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from ganlab.ui import projector
 from ganlab.ui.images import connect, control_bar, live_view
 from ganlab.ui.lesson_panel import lesson_panel
 from ganlab.ui.nav import sidebar_nav
@@ -10,8 +11,9 @@ from ganlab.ui.session import IMAGES, keep_live_runs_in_url
 st.set_page_config(page_title="ganlab · Images", page_icon="🧪", layout="wide")
 sidebar_nav()
 keep_live_runs_in_url(IMAGES)  # a refresh on this page keeps the session's live training
+present = projector.start()  # projector mode: no title, the live view up on the first screen
 in_lesson = lesson_panel("Images")  # before the page reads its settings: a lesson step opens it afresh
-if not in_lesson:  # the lesson panel names the step; the live view stays on a 1024x768 screen
+if not (present or in_lesson):  # the lesson panel names the step; the live view stays on a 1024x768 screen
     st.title("Image GAN")
     st.caption("A DCGAN learns to draw images like the dataset's. The grid shows its samples from fixed noise, so each "
                "cell follows one noise vector over time. Settings under *Training* change live; *Structure* changes "

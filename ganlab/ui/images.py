@@ -14,7 +14,16 @@ from ganlab.settings.config import ImageStructure, Knobs
 from ganlab.settings.image_presets import default_image_settings
 from ganlab.settings.urlstate import decode_image, encode_image
 from ganlab.training import RunState, Snapshot, Trainer, make_runner
-from ganlab.ui import ask_discriminator, image_controls, lesson_link, model_graph, page_shape, run_controls, training_page
+from ganlab.ui import (
+    ask_discriminator,
+    image_controls,
+    lesson_link,
+    model_graph,
+    page_shape,
+    projector,
+    run_controls,
+    training_page,
+)
 from ganlab.ui.quality import quality_panel, quality_pending
 from ganlab.ui.readout import d_numbers
 from ganlab.ui.session import IMAGES, create_runner
@@ -27,6 +36,7 @@ EVAL_EVERY = 100  # steps between evaluations, and so between timeline frames
 VIEW_INTERVAL_S = 0.5  # the runner refreshes the grids at most this often while the page watches
 RUNNER_OPTIONS = {"eval_every": EVAL_EVERY, "view_interval": VIEW_INTERVAL_S}  # this page's runners, also continued ones
 GRID_SCALE = 2  # pixels are repeated, so small grids stay crisp when the browser enlarges them
+PRESENT_GRID_PX = 480  # projector mode's grid: stretched to its half of 1400 px it ran below 900 px
 STRUCTURE_LABELS = {
     "dataset": "data", "image_size": "image size", "channels": "channels", "noise_dim": "noise dimension",
     "width": "width", "g_batch_norm": "G batch norm", "d_batch_norm": "D batch norm",
@@ -95,9 +105,9 @@ def device_label(device: str) -> str:
     return "on the CPU" if device == "cpu" else f"on the GPU ({device})"
 
 
-def _show_grid(grid: np.ndarray, caption: str) -> None:
+def _show_grid(grid: np.ndarray, caption: str, width: int | str = "stretch") -> None:
     big = np.repeat(np.repeat(grid, GRID_SCALE, axis=0), GRID_SCALE, axis=1)
-    st.image(big[..., 0] if big.shape[-1] == 1 else big, caption=caption, width="stretch")
+    st.image(big[..., 0] if big.shape[-1] == 1 else big, caption=caption, width=width)
 
 
 def _row_names(experiment: ImageExperiment) -> tuple[str, ...]:
@@ -134,6 +144,17 @@ def _numbers(snap: Snapshot, experiment: ImageExperiment, runner: Trainer) -> No
         st.metric("Wasserstein estimate", format_number(last["wasserstein"]), help="E[D(x)] − E[D(G(z))]")
 
 
+def _present_side(snap: Snapshot, runner: Trainer, graph: bool) -> None:
+    """Projector mode, beside the grid: the key numbers in large type, the model graph under them
+    (unless the lesson link hides it)."""
+    last = d_numbers(snap, runner)
+    rows = [("D(x) / D(G(z))", f"{format_number(last.get('d_real'), '.2f')} / {format_number(last.get('d_fake'), '.2f')}"),
+            ("Images/s", format_number(images_per_second(snap) if snap.state == RunState.RUNNING else None, ",.0f"))]
+    st.markdown(projector.numbers_html(rows), unsafe_allow_html=True)
+    if graph:
+        st.markdown(model_graph.image_graph_html(snap, runner), unsafe_allow_html=True)
+
+
 def _timeline(runner: Trainer) -> None:
     frames = runner.timeline_frames()
     st.subheader("Timeline")
@@ -157,12 +178,20 @@ def live_view(runner: Trainer) -> None:
     """Fragments: status, grids and numbers every second; charts and timeline every 2 s. They
     poll only while training runs or the runner has work queued."""
     first, live = training_page.first_look(PAGE, runner)
+    present = projector.on()  # the numbers and the model graph beside the grid, in the view's fragment
+    shows = page_shape.current(PAGE.prefix).shows_panel  # the panels a lesson link hides
 
     @st.fragment(run_every=run_controls.poll_every(first, live, VIEW_POLL_S))
     def view_panel() -> None:
         snap = training_page.view_snapshot(PAGE, runner, first, live)
         experiment = runner.experiment
-        if snap.view is not None:  # the page adopts image runs only (training_page._claim)
+        if snap.view is not None and present:
+            left, right = st.columns(2)
+            with left:
+                _show_grid(snap.view.grid, f"Generator at step {snap.view_step:,}", width=PRESENT_GRID_PX)
+            with right:
+                _present_side(snap, runner, shows("model_graph"))
+        elif snap.view is not None:  # the page adopts image runs only (training_page._claim)
             _grids(snap.view.grid, snap.view.ema_grid, snap.view_step, _row_names(experiment))
             _numbers(snap, experiment, runner)
 
@@ -179,9 +208,8 @@ def live_view(runner: Trainer) -> None:
     def quality_fragment() -> None:
         quality_panel(runner)
 
-    shows = page_shape.current(PAGE.prefix).shows_panel  # the panels a lesson link hides
     view_panel()  # right under the transport bar: the grid is on the first screen at 1024x768
-    if shows("model_graph"):
+    if shows("model_graph") and not present:  # in projector mode it is beside the grid
         model_graph.graph_panel(PAGE.prefix, runner, first, live, model_graph.image_graph_html)
     if shows("charts"):
         training_page.history_controls(PAGE, "Stop refreshing the grids and charts (training continues)")

@@ -16,6 +16,7 @@ import streamlit as st
 from ganlab.settings.shaping import HIDE, LOCK, PageShape
 from ganlab.ui import page_shape
 from ganlab.ui.page_shape import SHAPED_PAGES, ShapedPage
+from ganlab.ui.projector import URL_KEY as PRESENT
 from ganlab.ui.training_page import RUN_URL_KEYS
 
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "0.0.0.0"}
@@ -29,10 +30,11 @@ def _names(page: ShapedPage, lockable: bool) -> dict[str, str]:
 
 
 def lesson_params(params: dict[str, str], shape: PageShape, defaults: dict[str, str], short: bool) -> dict[str, str]:
-    """The link's parameters: the page's (without this session's run tokens or its old hide / lock),
+    """The link's parameters: the page's (without this session's run tokens, its old hide / lock or
+    the projector mode of the screen it was made on),
     with `short` only those that differ from `defaults` or that the shape holds, then hide and lock."""
     held = set(shape.held(params))
-    kept = {key: value for key, value in params.items() if key not in RUN_URL_KEYS | {HIDE, LOCK}
+    kept = {key: value for key, value in params.items() if key not in RUN_URL_KEYS | {HIDE, LOCK, PRESENT}
             and not (short and key not in held and defaults.get(key) == value)}
     return kept | shape.params()
 

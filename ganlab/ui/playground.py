@@ -12,7 +12,17 @@ from ganlab.settings.config import Knobs, ToyStructure
 from ganlab.settings.fields import VIEW_FIELDS, by_key
 from ganlab.settings.urlstate import VIEW_KEYS, decode, decode_view, encode, encode_view
 from ganlab.training import Snapshot, Trainer, make_runner
-from ganlab.ui import controls, lesson_link, model_graph, page_shape, range_controls, run_controls, slow_motion, training_page
+from ganlab.ui import (
+    controls,
+    lesson_link,
+    model_graph,
+    page_shape,
+    projector,
+    range_controls,
+    run_controls,
+    slow_motion,
+    training_page,
+)
 from ganlab.ui.readout import d_numbers
 from ganlab.ui.session import PLAYGROUND, create_runner
 from ganlab.ui.training_page import APP_URL_KEYS, TrainingPage
@@ -109,6 +119,20 @@ def _numbers(snap: Snapshot, dataset: ToyDistribution, runner: Trainer) -> None:
     st.markdown("\n\n".join(lines), unsafe_allow_html=True)
 
 
+PRESENT_NUMBERS = ("Modes covered", "High-quality samples", "D(x) / D(G(z))", "Wasserstein estimate",
+                   "KL(real ‖ fake)", "JS(real, fake)")  # projector mode's, at most four of them, in this order
+
+
+def _present_side(snap: Snapshot, dataset: ToyDistribution, runner: Trainer, graph: bool) -> None:
+    """Projector mode, beside the view: the key numbers in large type, the model graph under them
+    (unless the lesson link hides it)."""
+    rows = dict(number_rows(snap, dataset, d_numbers(snap, runner)))
+    chosen = [(label, rows[label]) for label in PRESENT_NUMBERS if label in rows][:4]
+    st.markdown(projector.numbers_html(chosen), unsafe_allow_html=True)
+    if graph:
+        st.markdown(model_graph.toy_graph_html(snap, runner), unsafe_allow_html=True)
+
+
 def _number_help() -> None:
     with st.expander("What the numbers mean"):
         st.markdown("\n".join(f"- **{label}**: {text}" for label, text in NUMBER_HELP.items()))
@@ -160,6 +184,8 @@ def live_view(runner: Trainer) -> None:
     _layers_from_link()
     view_range = range_controls.chosen(runner.experiment.dataset.bounds)  # the View range buttons' choice
     first, live = training_page.first_look(PAGE, runner, view_range)
+    present = projector.on()  # the numbers and the model graph beside the view, in the view's fragment
+    shows = page_shape.current(PAGE.prefix).shows_panel  # the panels a lesson link hides
 
     @st.fragment(run_every=run_controls.poll_every(first, live, VIEW_POLL_S))
     def view_panel() -> None:
@@ -167,7 +193,7 @@ def live_view(runner: Trainer) -> None:
         range_controls.follow(view_range, dataset.bounds)
         snap = training_page.view_snapshot(PAGE, runner, first, live, with_history=False, view_range=view_range)
         layers = st.session_state[CHOSEN_LAYERS_KEY]
-        left, right = st.columns([3, 1])
+        left, right = st.columns([1, 1] if present else [3, 1])
         with left:
             if snap.view is not None and live:
                 # a picture while it changes (cheap for the browser); a plotly figure at rest (hover, zoom)
@@ -182,7 +208,10 @@ def live_view(runner: Trainer) -> None:
             if snap.structure.noise_dim > 2 and "manifold" in layers:
                 st.caption("The manifold layer needs a noise dimension of 1 or 2.")
         with right:
-            _numbers(snap, dataset, runner)
+            if present:
+                _present_side(snap, dataset, runner, shows("model_graph"))
+            else:
+                _numbers(snap, dataset, runner)
 
     @st.fragment(run_every=run_controls.poll_every(first, live, CHART_POLL_S, while_queued=False))
     def chart_panel() -> None:
@@ -196,12 +225,11 @@ def live_view(runner: Trainer) -> None:
                         key="pg_modes_chart")
         c2.plotly_chart(gradient_norms_figure(snap.history, window), width="stretch", key="pg_grad_chart")
 
-    shows = page_shape.current(PAGE.prefix).shows_panel  # the panels a lesson link hides
     view_panel()
     _layer_picker()
     if shows("view_range"):
         range_controls.controls(runner.experiment.dataset.bounds)
-    if shows("model_graph"):
+    if shows("model_graph") and not present:  # in projector mode it is beside the view
         model_graph.graph_panel(PAGE.prefix, runner, first, live, model_graph.toy_graph_html)
     if shows("slow_motion"):
         slow_motion.panel(runner, runner.experiment.dataset.centres, PAGE.prefix,

@@ -3,9 +3,12 @@ and the one-off messages (flash) a callback leaves for the next run of the page.
 
 from __future__ import annotations
 
+from typing import Any
+
 import streamlit as st
 
 from ganlab.training import CapacityError, OverBudgetError, RunState, Snapshot, Trainer, TrainerStartError
+from ganlab.ui import projector
 from ganlab.ui.restart import drop_undo, restart, restarted_notice
 from ganlab.ui.session import get_registry
 
@@ -63,10 +66,10 @@ def reset(runner: Trainer, prefix: str) -> None:
     restart(runner, prefix, None, restarted_notice("Reset"))
 
 
-def control_bar(runner: Trainer, prefix: str, single_steps: bool = True) -> None:
+def control_bar(runner: Trainer, prefix: str, single_steps: bool = True) -> Any:
     """Buttons keyed `prefix + "play"`, ... ; flashes from `prefix + "flash"` (info) and
     `prefix + "flash_error"` (error) are shown once below them. Without `single_steps` the bar
-    has no D step and G step buttons (a half-width column's bar)."""
+    has no D step and G step buttons (a half-width column's bar). Returns the row of buttons."""
     state = runner.state
     running = state in (RunState.RUNNING, RunState.QUEUED)  # a run waiting in line is paused from here too
     failed = state == RunState.ERROR  # the nets are not to be trained on: only Reset helps
@@ -77,22 +80,28 @@ def control_bar(runner: Trainer, prefix: str, single_steps: bool = True) -> None
     bar = st.container(horizontal=True, gap="small", key=prefix + "transport")
     if running:
         bar.button("Pause", icon=":material/pause:", on_click=runner.pause, type="primary", width="content",
-                   key=prefix + "pause", help="Leave the line" if state == RunState.QUEUED else None)
+                   key=prefix + "pause", shortcut=projector.shortcut("play"),
+                   help=projector.key_help("play", "Leave the line" if state == RunState.QUEUED else None))
     else:
         bar.button("Play", icon=":material/play_arrow:", on_click=play, args=(runner, prefix), type="primary",
-                   width="content", key=prefix + "play", disabled=failed, help=after_error)
+                   width="content", key=prefix + "play", disabled=failed, shortcut=projector.shortcut("play"),
+                   help=projector.key_help("play", after_error))
     bar.button("Step", on_click=_step, args=(runner, prefix, "both"), disabled=running or failed, width="content",
-               key=prefix + "step", help=after_error or "One D update (or D steps per G step) then one G update")
+               key=prefix + "step", shortcut=projector.shortcut("step"),
+               help=projector.key_help("step", after_error or "One D update (or D steps per G step) then one G update"))
     if single_steps:
         bar.button("D step", on_click=_step, args=(runner, prefix, "d"), disabled=running or failed, width="content",
-                   key=prefix + "step_d", help=after_error or "One discriminator update only")
+                   key=prefix + "step_d", shortcut=projector.shortcut("step_d"),
+                   help=projector.key_help("step_d", after_error or "One discriminator update only"))
         bar.button("G step", on_click=_step, args=(runner, prefix, "g"), disabled=running or failed, width="content",
-                   key=prefix + "step_g", help=after_error or "One generator update only")
+                   key=prefix + "step_g", shortcut=projector.shortcut("step_g"),
+                   help=projector.key_help("step_g", after_error or "One generator update only"))
     bar.button("Reset", icon=":material/restart_alt:", on_click=reset, args=(runner, prefix), width="content",
                key=prefix + "reset", help="Fresh weights, step 0, same settings (Undo brings the run back)")
     for key, show in ((prefix + "flash", st.info), (prefix + "flash_error", st.error)):
         if key in st.session_state:
             show(st.session_state.pop(key))
+    return bar
 
 
 def run_messages(runner: Trainer, snap: Snapshot, prefix: str) -> None:

@@ -21,6 +21,7 @@ import streamlit as st
 from ganlab.gan.step_stages import STAGES, SubStep, substeps
 from ganlab.gan.step_trace import SlowMotionUnavailable
 from ganlab.training import CapacityError, OverBudgetError, RunState, TrainerStartError, TrainerUnavailable
+from ganlab.ui import projector
 from ganlab.ui.model_graph import toy_graph_html
 from ganlab.ui.restart import drop_undo
 from ganlab.viz.plots_step import substep_figures
@@ -122,9 +123,11 @@ def _player(runner: Any, centres: np.ndarray | None, view_range: tuple | None = 
             st.rerun(scope="app")  # the end: stop the ticking (and relabel the auto-play button)
     bar = st.container(horizontal=True, gap="small")
     bar.button("Previous", icon=":material/chevron_left:", key="slowmo_previous", disabled=index == 0,
-               on_click=_move, args=(-1, count), width="content")
+               on_click=_move, args=(-1, count), width="content", shortcut=projector.shortcut("slowmo_previous"),
+               help=projector.key_help("slowmo_previous", None))
     bar.button("Next", icon=":material/chevron_right:", key="slowmo_next", disabled=index >= count - 1,
-               on_click=_move, args=(1, count), width="content", type="primary")
+               on_click=_move, args=(1, count), width="content", type="primary",
+               shortcut=projector.shortcut("slowmo_next"), help=projector.key_help("slowmo_next", None))
     _show(trace, steps, index, centres, runner, view_range)
 
 
@@ -149,7 +152,8 @@ def panel(runner: Any, centres: np.ndarray | None, prefix: str = "pg_", view_ran
         bar = st.container(horizontal=True, gap="small", vertical_alignment="bottom")
         bar.button("Another slow-motion step" if held else "Take a slow-motion step", key="slowmo_start",
                    icon=":material/slow_motion_video:", on_click=_take_step, args=(runner, prefix),
-                   disabled=blocked is not None, help=blocked, width="content")
+                   disabled=blocked is not None, help=projector.key_help("slowmo_start", blocked), width="content",
+                   shortcut=projector.shortcut("slowmo_start"))
         if held is not None:
             count = len(substeps(held[1]))
             auto = st.session_state.get(_AUTO, False)

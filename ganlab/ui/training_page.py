@@ -14,14 +14,15 @@ from ganlab.kinds import kind_of
 from ganlab.settings.lessons import LESSON_KEY, STEP_KEY
 from ganlab.settings.shaping import HIDE, LOCK
 from ganlab.training import OverBudgetError, RunState, Snapshot, Trainer
-from ganlab.ui import page_shape, restart, run_controls
+from ganlab.ui import page_shape, projector, restart, run_controls
 from ganlab.ui.readout import step_label
 from ganlab.ui.session import URL_TOKENS, claim_runner
 from ganlab.viz.plots import d_outputs_figure, loss_figure
 
 RUN_URL_KEYS = {"run", *URL_TOKENS.values()}  # the session's runs: never in a link made for others
-# the app's own URL keys beside the settings: what the link hides and locks, the open lesson step
-APP_URL_KEYS = RUN_URL_KEYS | {HIDE, LOCK, LESSON_KEY, STEP_KEY}
+# the app's own URL keys beside the settings: what the link hides and locks, the open lesson step,
+# projector mode
+APP_URL_KEYS = RUN_URL_KEYS | {HIDE, LOCK, LESSON_KEY, STEP_KEY, projector.URL_KEY}
 SETTLE_WAIT_S = 3.0
 STATUS_LINE = "status_line"  # the status line's container key, after the page's prefix
 WINDOWS = {"All": None, "Last 1,000": 1_000, "Last 10,000": 10_000}
@@ -110,7 +111,9 @@ def _sync(page: TrainingPage, runner: Trainer, structure: Any, knobs: Any, datas
 
 
 def control_bar(page: TrainingPage, runner: Trainer) -> None:
-    run_controls.control_bar(runner, page.prefix)
+    bar = run_controls.control_bar(runner, page.prefix)
+    if projector.on():  # at the end of the transport row (the sidebar, where it is otherwise, is folded)
+        projector.toggle(bar)
     restart.undo_offer(runner, page.prefix, page.set_widgets)
     run_controls.watch_at_rest(runner, page.prefix)
 
