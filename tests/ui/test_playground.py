@@ -71,11 +71,12 @@ def test_the_view_is_a_picture_while_training_and_a_figure_at_rest(app):
     wait_until(lambda: runner.snapshot().step >= 5)
     at.run()
     # while training runs the view is a picture (cheap to refresh), at rest a plotly figure
-    assert len(at.get("image")) == 1 and len(at.get("plotly_chart")) == 4  # the charts only
+    # (the main column's: the sidebar's lesson-link panel holds the link's QR code as an image)
+    assert len(at.main.get("image")) == 1 and len(at.main.get("plotly_chart")) == 4  # the charts only
     at.button(key="pg_pause").click().run()
     assert runner.state == RunState.PAUSED
     assert at.button(key="pg_play").label == "Play"
-    assert len(at.get("image")) == 0 and len(at.get("plotly_chart")) == 5
+    assert len(at.main.get("image")) == 0 and len(at.main.get("plotly_chart")) == 5
 
 
 def test_bad_link_values_are_reported_and_defaults_kept(app):
