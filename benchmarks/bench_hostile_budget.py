@@ -119,8 +119,8 @@ def main() -> None:
     entry = str(ROOT / "app.py")
     st.cache_resource.clear()
     registry = get_registry()
-    budget = memory_budget.run_budget(registry.slots.limit)
-    print(f"cap {registry.slots.limit} run(s); budget {budget / 2**30:.2f} GB per run; "
+    budget = memory_budget.run_budget(registry.slots.cores)
+    print(f"cap {registry.slots.limit or 'no'} run count, {registry.slots.cores} cores; budget {budget / 2**30:.2f} GB per run; "
           f"machine {memory_budget.machine_memory() / 2**30:.1f} GB")
     started, pids, rows, rates, cpu_marks, attacker_proc = [], [], [], {}, {}, None
     try:

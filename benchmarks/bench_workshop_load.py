@@ -4,13 +4,14 @@ training ones keep refreshing, and is everything cleaned up once the tabs close?
     python benchmarks/bench_workshop_load.py                          # 30 sessions, 30 s window
     python benchmarks/bench_workshop_load.py --sessions 4 --window 10 # a short smoke run
 
-One server (GANLAB_RELEASE_AFTER_S=--grace, default 5 s; the training cap at its default, one
-run per usable core) and one Chromium with a context per session (1024x768). Every session
-opens the playground and presses Play: as many as the cap train, the rest wait in line.
+One server (GANLAB_RELEASE_AFTER_S=--grace, default 5 s; no cap on training runs but memory, as
+by default: every run trains and the cores are shared, README "A fair share of the server") and
+one Chromium with a context per session (1024x768). Every session opens the playground and
+presses Play: all train (with GANLAB_MAX_TRAINING_RUNS set, those beyond it wait in line).
 During `--window` seconds the benchmark counts, in each training page, every change of its
 status line's step counter (target: at least once a second, i.e. no gap over 1 s), and every
 `--check-every` seconds checks that every page still shows its status line, that each queued
-page says its number in line (the numbers 1..n-cap, once each), and that no page shows an
+page says its number in line (the numbers 1..n-cap, once each, when any waits), and that no page shows an
 exception. It then scans the server log for exceptions and tracebacks, closes every page,
 waits (at most `--cleanup-timeout` s) until no trainer worker is left (children of the
 server's forkserver) and compares the server's RSS with two baselines: right after start-up

@@ -50,7 +50,7 @@ class _Schema:
         return {key: _format(value) for key, value in self.flatten(structure, knobs).items()}
 
     def decode(self, params: Mapping[str, Any], defaults: tuple[Any, Knobs] | None = None,
-               ignore: Iterable[str] = ()) -> tuple[Any, Knobs, list[str]]:
+               ignore: Iterable[str] = (), prefix: str = "") -> tuple[Any, Knobs, list[str]]:
         defaults = defaults or (self.structure_cls(), Knobs())
         accepted: dict[str, Any] = {}
         problems: list[str] = []
@@ -60,7 +60,7 @@ class _Schema:
         # the drawing after the data, which says whether it is used.
         for key in sorted((k for k in params if k in self.fields), key=lambda k: (k == "loss", k == "draw")):
             kind, raw = self.fields[key][1], _single(params[key])
-            shown = f"{key}={_shown(raw)}"
+            shown = f"{prefix}{key}={_shown(raw)}"
             try:
                 value = _parse(kind, raw)
             except (TypeError, ValueError, ArithmeticError):
@@ -73,27 +73,39 @@ class _Schema:
                 continue
             accepted[key] = value
         for key in unknown:
-            problems.append(self._unknown_message(key, _single(params[key])))
+            problems.append(self._unknown_message(key, _single(params[key]), prefix))
         structure, knobs = self.unflatten(accepted, defaults)
         return structure, knobs, problems
 
-    def _unknown_message(self, key: Any, raw: Any) -> str:
-        text = f"link setting {_shown(key)}={_shown(raw)} not understood (no such setting), ignored"
-        near = self.near_keys(str(key))
-        if near:
-            text += "; did you mean " + " or ".join(near) + "?"
-        return text
+    def _unknown_message(self, key: Any, raw: Any, prefix: str = "") -> str:
+        near = [prefix + k for k in self.near_keys(str(key))]
+        return unknown_key_message(f"{prefix}{_shown(key)}={_shown(raw)}", near, "no such setting")
 
     def near_keys(self, word: str) -> list[str]:
         """URL keys whose key or long name (e.g. "batch_size" for bs) resembles `word`."""
-        names: dict[str, list[str]] = {}
-        for key, (path, _) in self.fields.items():
-            for name in {key, path[-1], "_".join(path[1:])}:
-                names.setdefault(name.lower(), []).append(key)
-        found: list[str] = []
-        for name in difflib.get_close_matches(word.lower()[:100], names, n=3, cutoff=0.6):
-            found += [k for k in names[name] if k not in found]
-        return found[:3]
+        return near_names(word, {key: path for key, (path, _) in self.fields.items()})
+
+
+def near_names(word: str, keys: Mapping[str, tuple[str, ...]]) -> list[str]:
+    """At most three of `keys` whose key or long name (its path's last part, or the path after its
+    first part joined by "_") resembles `word`; `keys` maps a URL key to its path (() for a name
+    without one, e.g. a page's panel)."""
+    names: dict[str, list[str]] = {}
+    for key, path in keys.items():
+        for name in {key, *((path[-1], "_".join(path[1:])) if path else ())}:
+            names.setdefault(name.lower(), []).append(key)
+    found: list[str] = []
+    for name in difflib.get_close_matches(word.lower()[:100], names, n=3, cutoff=0.6):
+        found += [k for k in names[name] if k not in found]
+    return found[:3]
+
+
+def unknown_key_message(shown: str, near: list[str], why: str) -> str:
+    """The message for a link word that names nothing (`shown`: "key=value" as the link has it)."""
+    text = f"link setting {shown} not understood ({why}), ignored"
+    if near:
+        text += "; did you mean " + " or ".join(near) + "?"
+    return _clip(text)
 
 
 _KIND_NAMES = {bool: "true or false (1/0)", int: "a whole number", float: "a finite number", str: "text"}
@@ -217,7 +229,7 @@ def _decode_one(field: F.Field, raw: str, values: dict[str, Any], problems: list
 
 
 # for pages with a small table of their own (ganlab.dynamics.settings): the same rules and messages
-parse_value, format_value, shown_value, KIND_NAMES = _parse, _format, _shown, _KIND_NAMES
+parse_value, format_value, shown_value, single_value, KIND_NAMES = _parse, _format, _shown, _single, _KIND_NAMES
 
 
 _TOY = _Schema(FIELDS, ToyStructure)
@@ -239,11 +251,13 @@ def encode(structure: ToyStructure, knobs: Knobs) -> dict[str, str]:
 
 
 def decode(
-    params: Mapping[str, Any], defaults: tuple[ToyStructure, Knobs] | None = None, ignore: Iterable[str] = ()
+    params: Mapping[str, Any], defaults: tuple[ToyStructure, Knobs] | None = None, ignore: Iterable[str] = (),
+    prefix: str = "",
 ) -> tuple[ToyStructure, Knobs, list[str]]:
     """Settings from query parameters on top of `defaults`, and a message for each parameter
-    that was bad or unknown (the keys in `ignore`, e.g. the app's run tokens, excepted)."""
-    return _TOY.decode(params, defaults, ignore)
+    that was bad or unknown (the keys in `ignore`, e.g. the app's run tokens, excepted); the
+    messages name each key with `prefix` before it (the side-by-side page's "b.")."""
+    return _TOY.decode(params, defaults, ignore, prefix)
 
 
 def flatten_image(structure: ImageStructure, knobs: Knobs) -> dict[str, Any]:

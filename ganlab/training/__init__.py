@@ -3,19 +3,19 @@ behind one `Trainer` Protocol. Pages import from here (this face) only, never a 
 
 from ganlab.training.memory_budget import OverBudgetError
 from ganlab.training.quality_monitor import MonitorState, QualityMonitor, QualityResult, runner_sample_source
-from ganlab.training.registry import DEFAULT_GRACE_S, RunnerRegistry
+from ganlab.training.registry import DEFAULT_GRACE_S, RunEntry, RunnerRegistry
 from ganlab.training.remote_trainer_life import TrainerStartError
 from ganlab.training.resume import RunSaver, autosave_into, save_runner_as, saver_for, timeline_frames
 from ganlab.training.runner_state import RunnerClosedError, RunState, Snapshot, TrainerUnavailable
 from ganlab.training.slots import CapacityError, TrainingSlots, max_training_from_env
 from ganlab.training.trainer import Trainer
-from ganlab.training.trainers import make_runner, trainer_kind, warm_up_trainers
+from ganlab.training.trainers import make_runner, server_training_slots, trainer_kind, warm_up_trainers
 
 __all__ = [
     "DEFAULT_GRACE_S", "CapacityError", "MonitorState", "OverBudgetError", "QualityMonitor", "QualityResult", "RunState",
-    "RunSaver", "RunnerClosedError", "RunnerRegistry", "Snapshot", "Trainer", "TrainerStartError", "TrainerUnavailable",
+    "RunEntry", "RunSaver", "RunnerClosedError", "RunnerRegistry", "Snapshot", "Trainer", "TrainerStartError", "TrainerUnavailable",
     "TrainingSlots", "autosave_into", "make_runner", "max_training_from_env", "runner_sample_source",
-    "save_runner_as", "saver_for",
+    "save_runner_as", "saver_for", "server_training_slots",
     "timeline_frames", "trainer_kind",
     "warm_up_trainers",
 ]

@@ -112,9 +112,11 @@ class Channel:
     def _read(self) -> None:
         while True:
             try:
-                message = pickle.loads(self._conn.recv_bytes())
-            except (EOFError, OSError, ValueError):
+                data = self._conn.recv_bytes()
+            except (EOFError, OSError, ValueError, TypeError):  # TypeError: close() took the handle mid-read
                 break
+            try:
+                message = pickle.loads(data)
             except Exception:  # a reply that cannot be unpickled here: fail that call, keep the link
                 log.exception("unreadable message on %s", self._reader.name)
                 continue

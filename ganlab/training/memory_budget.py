@@ -30,9 +30,11 @@ FLOAT_BYTES = 4
 STATE_PER_WEIGHT = 4  # the weight, its gradient, Adam's two moments
 BACKWARD_FACTOR = 1.5  # the saved activations and, at the peak, the gradients of the layer being worked through
 PENALTY_FACTOR = 2.0  # a gradient penalty (WGAN-GP, R1) differentiates through D twice (measured 1.7x)
-MACHINE_SHARE_PER_SLOT = 0.25  # of the machine's memory per training slot: paused runs and the server need the rest
+MACHINE_SHARE_PER_SLOT = 0.25  # of the machine's memory per core: one run's budget (paused runs and the server need the rest)
 MIN_BUDGET = 512 * 2**20
 GIB = 2**30
+RUN_OVERHEAD = 64 * 2**20  # a trainer process's own beyond the estimate (a default 2D worker: 17.7 MiB USS measured)
+TRAINING_MEMORY_SHARE = 0.75  # of the memory available at start-up, for the training runs together
 
 
 class OverBudgetError(RuntimeError):
@@ -60,9 +62,26 @@ def machine_memory() -> int:
         return 0
 
 
+def available_memory() -> int:
+    """The memory the system can give out now without swapping (MemAvailable), in bytes; the
+    machine's memory where /proc/meminfo does not say."""
+    try:
+        with open("/proc/meminfo") as f:
+            return next(int(line.split()[1]) * 1024 for line in f if line.startswith("MemAvailable:"))
+    except (OSError, ValueError, StopIteration):
+        return machine_memory()
+
+
+def training_memory(available: int | None = None) -> int | None:
+    """The bytes all training runs may need together: TRAINING_MEMORY_SHARE of the memory
+    available (the rest is the margin: the server, paused runs, the system); None when unknown."""
+    available = available_memory() if available is None else available
+    return int(available * TRAINING_MEMORY_SHARE) if available > 0 else None
+
+
 def run_budget(training_cap: int, environ: dict | None = None, total: int | None = None) -> int:
     """Bytes one run may use: `GANLAB_RUN_MEMORY_GB` when set to a positive number, else a
-    quarter of the machine's memory per training slot (at least MIN_BUDGET)."""
+    quarter of the machine's memory per core (`training_cap`; at least MIN_BUDGET)."""
     env = os.environ if environ is None else environ
     try:
         gb = float(env.get(ENV_RUN_MEMORY, ""))

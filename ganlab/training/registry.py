@@ -15,8 +15,8 @@ import gc
 import secrets
 import threading
 import time
-from dataclasses import dataclass
-from typing import Callable
+from dataclasses import dataclass, field
+from typing import Callable, Mapping
 
 from ganlab.training.runner import Runner
 from ganlab.training.slots import TrainingSlots
@@ -39,6 +39,20 @@ class _Entry:
     runner: Runner
     owner: str
     orphaned_since: float | None = None
+    created: float = 0.0
+
+
+@dataclass(frozen=True)
+class RunEntry:
+    """One live run as the class view lists it. No token: a token is the key to someone's run, and
+    the host's page must never show one. `participant` numbers the owning browser sessions in order
+    of arrival (1, 2, ...), stable while the session lives; `labels` are what its pages reported
+    (the lesson step it has open)."""
+
+    participant: int
+    runner: Runner
+    created: float
+    labels: Mapping[str, str] = field(default_factory=dict)
 
 
 class RunnerRegistry:
@@ -55,6 +69,8 @@ class RunnerRegistry:
         self._is_owner_alive = is_owner_alive
         self._clock = clock
         self._entries: dict[str, _Entry] = {}
+        self._participants: dict[str, int] = {}  # owner -> its number, in order of arrival
+        self._labels: dict[str, dict[str, str]] = {}  # owner -> what its pages reported
         self._lock = threading.Lock()
         self._reaper: threading.Thread | None = None
         self._stop = threading.Event()
@@ -68,8 +84,26 @@ class RunnerRegistry:
         runner = factory(self.slots)
         token = secrets.token_urlsafe(9)
         with self._lock:
-            self._entries[token] = _Entry(runner, owner)
+            self._entries[token] = _Entry(runner, owner, created=self._clock())
+            self._number(owner)
         return token, runner
+
+    def _number(self, owner: str) -> int:
+        """`owner`'s participant number (under the lock), given at its first run."""
+        return self._participants.setdefault(owner, len(self._participants) + 1)
+
+    def label_owner(self, owner: str, labels: Mapping[str, str]) -> None:
+        """What `owner`'s pages report about it (its lesson step), shown beside each of its runs.
+        Cheap (a dict under the lock): the participant side calls it on every page run."""
+        with self._lock:
+            if dict(labels) != self._labels.get(owner, {}):
+                self._labels[owner] = dict(labels)
+
+    def entries(self) -> list[RunEntry]:
+        """Every run on the server, read-only and without tokens, oldest first (the class view)."""
+        with self._lock:
+            return [RunEntry(self._number(e.owner), e.runner, e.created, dict(self._labels.get(e.owner, {})))
+                    for e in sorted(self._entries.values(), key=lambda e: e.created)]
 
     def get(self, token: str) -> Runner | None:
         """Look a runner up without taking ownership."""
@@ -90,6 +124,7 @@ class RunnerRegistry:
                 return None
             entry.owner = owner
             entry.orphaned_since = None
+            self._number(owner)
             return entry.runner
 
     def release(self, token: str) -> None:
@@ -110,11 +145,19 @@ class RunnerRegistry:
                     entry.orphaned_since = now
                 elif now - entry.orphaned_since >= self.grace_s:
                     expired.append(token)
+            self._forget_gone_owners()
         for token in expired:
             self.release(token)
         if expired:
             return_freed_memory()
         return expired
+
+    def _forget_gone_owners(self) -> None:
+        """Drop the labels of sessions that have closed and own no run (under the lock); their
+        numbers stay taken, so a number always means one session."""
+        owning = {e.owner for e in self._entries.values()}
+        for owner in [o for o in self._labels if o not in owning and not self._is_owner_alive(o)]:
+            del self._labels[owner]
 
     def start_reaper(self, every_s: float = 5.0) -> None:
         """Sweep in a daemon thread until `shutdown()`."""

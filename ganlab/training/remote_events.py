@@ -118,13 +118,14 @@ class RemoteEvents:
         costs one waiting call). It notices a trainer that died or hung with no page asking."""
         seen = 0  # the last event number handled: the trainer sends again what a lost answer held
         while not self._released and self._transport is transport:
+            patience = (EVENT_POLL_S + HUNG_AFTER_S) * self._patience()  # a shared core answers slower
             try:
-                events = transport.call("next_events", EVENT_POLL_S, seen, timeout=EVENT_POLL_S + HUNG_AFTER_S)
+                events = transport.call("next_events", EVENT_POLL_S, seen, timeout=patience)
             except WorkerLostError:
                 self._on_lost(transport)
                 return
             except NoAnswerError:  # stopped or stuck: the page offers a restart; this poll goes on asking
-                self._on_no_answer(transport, "next_events", EVENT_POLL_S + HUNG_AFTER_S)
+                self._on_no_answer(transport, "next_events", patience)
                 continue
             except Exception:
                 log.exception("%s: reading the trainer's events failed", self.id)

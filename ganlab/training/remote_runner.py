@@ -77,6 +77,7 @@ class RemoteRunner(RemoteEvents, RemoteTrainerLife, RemoteSnapshots, RunnerCalls
         self._preview: tuple | None = None  # a fresh run's (key, view range, Snapshot) (remote_snapshots)
         self._device = "cpu"
         self._last_snap: Snapshot | None = None
+        self._last_snap_at: float | None = None  # time.monotonic() of _last_snap (recent_snapshot)
         self._last_tables: tuple[dict, dict] = ({}, {})
         self._timeline: dict[int, Any] = {}
         self._timeline_gen = -1
@@ -143,12 +144,17 @@ class RemoteRunner(RemoteEvents, RemoteTrainerLife, RemoteSnapshots, RunnerCalls
             self._check_open()
             if self._lost or self.hung or self._wants_play:
                 return
-            run_guard.check_memory(self.experiment, self._knobs, self.memory_budget)
+            need = run_guard.check_memory(self.experiment, self._knobs, self.memory_budget)
             self._wants_play = True
             self._play_gen += 1
             gen = self._play_gen
             self._start_error = None
-        if self._slots is None or self._slots.request(self.id, lambda: self._granted(gen)):
+        try:  # a run that can never fit in the server's memory for training is refused (CapacityError)
+            granted = self._slots is None or self._slots.request(self.id, lambda: self._granted(gen), need)
+        except BaseException:
+            self._stop_playing()
+            raise
+        if granted:
             try:
                 self._ensure_trainer()
             except BaseException:
@@ -167,8 +173,8 @@ class RemoteRunner(RemoteEvents, RemoteTrainerLife, RemoteSnapshots, RunnerCalls
         if which not in TRAIN_WHICH:
             raise ValueError(f"which must be one of {TRAIN_WHICH}")
         self._check_open()
-        run_guard.check_memory(self.experiment, self._knobs, self.memory_budget)
-        holder = None if self._wants_play or self._lost else run_guard.take_step_slot(self._slots, self.id)
+        need = run_guard.check_memory(self.experiment, self._knobs, self.memory_budget)
+        holder = None if self._wants_play or self._lost else run_guard.take_step_slot(self._slots, self.id, need)
         try:
             self._ensure_trainer()  # a fresh run's trainer starts at its first step
         except BaseException:
@@ -352,12 +358,14 @@ class RemoteRunner(RemoteEvents, RemoteTrainerLife, RemoteSnapshots, RunnerCalls
 
     def _call(self, name: str, *args: Any, timeout: float) -> Any:
         """A call to the trainer. WorkerLostError when it is gone; NoAnswerError at once when it hung
-        (no page waits on it twice), or after `timeout` s without an answer (it is hung from then)."""
+        (no page waits on it twice), or after `timeout` s without an answer (it is hung from then;
+        `timeout` stretched by the run's share of a core, see _patience)."""
         transport = self._transport
         if transport is None:
             raise WorkerLostError("this run has no trainer")
         if self._hung_since is not None:
             raise NoAnswerError("the trainer of this run is not answering")
+        timeout *= self._patience()
         try:
             return transport.call(name, *args, timeout=timeout)
         except WorkerLostError:

@@ -12,6 +12,7 @@ Play and Step refuse it, and its preview would cost the server what the budget i
 from __future__ import annotations
 
 import dataclasses
+import time
 
 from ganlab.training import run_guard
 from ganlab.training.runner_state import RunState, Snapshot
@@ -86,11 +87,21 @@ class RemoteSnapshots:
             queue_position=(self._slots.position(self.id) or 1) if queued else None,
             history=snap.history if with_history else {}, evals=snap.evals if with_history else {})
 
+    def recent_snapshot(self, max_age_s: float) -> Snapshot | None:
+        """The last snapshot a page got from the trainer, if at most `max_age_s` old; else None.
+        Costs the trainer nothing: the class view reads the participant page's polls this way."""
+        with self._lock:
+            at = self._last_snap_at
+            if self._last_snap is None or at is None or time.monotonic() - at > max_age_s:
+                return None
+            return self._last_snap
+
     def _page_snapshot(self, snap: Snapshot, with_history: bool) -> Snapshot:
         with self._lock:
             if with_history:
                 self._last_tables = (snap.history, snap.evals)
             self._last_snap = snap
+            self._last_snap_at = time.monotonic()
         position = self._slots.position(self.id) if self._slots is not None and self._wants_play else None
         if position is not None:
             return dataclasses.replace(snap, state=RunState.QUEUED, queue_position=position, settled=False)

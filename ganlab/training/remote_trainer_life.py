@@ -18,6 +18,7 @@ log = logging.getLogger(__name__)
 OPEN_TIMEOUT_S = 120.0  # building a run can mean moving a dataset to a GPU
 QUICK_S = 5.0  # a call that only queues a command or reads a counter: longer, and the trainer is hung
 HUNG_AFTER_S = 8.0  # the background poll's patience (beyond its own wait): a busy machine is not a hung trainer
+MAX_PATIENCE = 15.0  # at most this many times longer (30 runs on 2 cores: each gets 1/15 of a core)
 KILL_WAIT_S = 0.5  # asking a hung or unwanted trainer to stop before it is killed
 START_FAILED = ("The server could not start a trainer for this run (it may be short of memory, or the "
                 "cluster unreachable). Try again in a moment; if it keeps failing, tell the workshop host.")
@@ -95,6 +96,15 @@ class RemoteTrainerLife:
             with self._lock:
                 self._lost = True
             raise
+
+    def _patience(self) -> float:
+        """How many times longer than on a core of its own a trainer may take to answer: with more
+        runs training than cores, each gets its share of a core (ganlab.training.slots) and answers
+        that much slower without being hung."""
+        slots = self._slots
+        if slots is None:
+            return 1.0
+        return min(MAX_PATIENCE, max(1.0, slots.in_use / max(1, slots.cores)))
 
     def _on_no_answer(self, transport: Any, name: str, timeout: float) -> None:
         with self._lock:

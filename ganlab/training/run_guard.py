@@ -1,7 +1,8 @@
 """What a run must pass before it computes, on the app server's side: its memory estimate under
-the server's per-run budget (ganlab.training.memory_budget), and a training slot for a Step as
-for Play (one Step of a huge run costs as much as minutes of Play, so it counts against the
-server's cap too). Shared by the thread `Runner` and the `RemoteRunner`."""
+the server's per-run budget (ganlab.training.memory_budget), and room in the server's training
+slots for a Step as for Play (one Step of a huge run costs as much as minutes of Play, so it
+counts against the server's memory for training too). Shared by the thread `Runner` and the
+`RemoteRunner`; `server_slots` makes the server's slots."""
 
 from __future__ import annotations
 
@@ -13,26 +14,40 @@ from typing import Any, Iterator
 
 from ganlab.settings.config import Knobs
 from ganlab.training import memory_budget
-from ganlab.training.slots import TrainingSlots
+from ganlab.training.slots import TrainingSlots, host_cap_from_env, max_training_from_env, usable_cores
 
 log = logging.getLogger(__name__)
 
 IDLE_POLL_S = 30.0  # a remote Step's slot: how long each wait for the trainer to finish lasts
 
 
+def server_slots(trainers: str) -> TrainingSlots:
+    """The training slots of an app server whose runs train as `trainers` (trainers.trainer_kind()).
+    Processes and threads: every run trains (the cores are shared), up to the memory this machine
+    has for training, and the host's GANLAB_MAX_TRAINING_RUNS if set. Ray: each actor holds one
+    CPU of the cluster, so the cap is GANLAB_MAX_TRAINING_RUNS (default: this server's cores), each
+    run at full speed; the cluster's memory is Ray's to manage."""
+    if trainers == "ray":
+        cap = max_training_from_env()
+        return TrainingSlots(cap, cores=cap)
+    return TrainingSlots(host_cap_from_env(), memory=memory_budget.training_memory(), cores=usable_cores())
+
+
 def budget_for(slots: TrainingSlots | None) -> int | None:
     """The per-run memory budget of a server with these training slots (None without slots:
     the command line trains on the user's own machine)."""
-    return None if slots is None else memory_budget.run_budget(slots.limit)
+    return None if slots is None else memory_budget.run_budget(slots.cores)
 
 
-def check_memory(experiment: Any, knobs: Knobs, budget: int | None) -> None:
+def check_memory(experiment: Any, knobs: Knobs, budget: int | None) -> int:
     """Raise OverBudgetError (a message for the user) when `experiment` trained with `knobs` needs
-    more memory than `budget`; nothing is allocated to find out."""
+    more memory than `budget`; nothing is allocated to find out. Returns what the run takes from
+    the server's memory for training (its estimate and its process), 0 without a budget."""
     if budget is None:
-        return
+        return 0
     data = memory_budget.dataset_bytes(getattr(experiment, "dataset", None))
-    memory_budget.check(experiment.structure, knobs, data, budget)
+    need = memory_budget.check(experiment.structure, knobs, data, budget)
+    return need.total + memory_budget.RUN_OVERHEAD
 
 
 def over_budget(experiment: Any, knobs: Knobs, budget: int | None) -> str | None:
@@ -63,20 +78,21 @@ def warm_up() -> None:
         memory_budget.estimate(structure, Knobs(batch_size=8))
 
 
-def take_step_slot(slots: TrainingSlots | None, runner_id: str) -> str | None:
-    """A slot for one Step of a run that is not playing: its holder name, or None without slots.
-    Raises CapacityError, with Play's words, when the server is full."""
+def take_step_slot(slots: TrainingSlots | None, runner_id: str, need: int = 0) -> str | None:
+    """Room for one Step of a run that is not playing (`need`: its memory, see check_memory): its
+    holder name, or None without slots. Raises CapacityError, with Play's words, when the server
+    is full."""
     if slots is None:
         return None
     holder = f"{runner_id}/step"
-    slots.acquire(holder)
+    slots.acquire(holder, need)
     return holder
 
 
 @contextlib.contextmanager
-def held_step_slot(slots: TrainingSlots | None, runner_id: str) -> Iterator[None]:
+def held_step_slot(slots: TrainingSlots | None, runner_id: str, need: int = 0) -> Iterator[None]:
     """A Step's slot held while the block runs (a slow-motion step, which the caller waits for)."""
-    holder = take_step_slot(slots, runner_id)
+    holder = take_step_slot(slots, runner_id, need)
     try:
         yield
     finally:

@@ -110,15 +110,16 @@ class Runner(RunnerCalls, RunnerSaving, RunnerView, RunnerOutcomes):
             return self._experiment
 
     def play(self) -> None:
-        """Start training continuously. Raises CapacityError when the server is full. Does nothing
+        """Start training continuously. Raises CapacityError when the server is full (a thread runner
+        does not wait in line: the CLI and the comparison transport). Does nothing
         after an error (e.g. a failed restore: the nets are not the run's): Reset first."""
         with self._cond:
             self._check_open()
             if self._state in (RunState.RUNNING, RunState.ERROR):
                 return
-            check_memory(self._experiment, self._knobs, self.memory_budget)
+            need = check_memory(self._experiment, self._knobs, self.memory_budget)
             if self._slots is not None:
-                self._slots.acquire(self.id)
+                self._slots.acquire(self.id, need)
             self._state = RunState.RUNNING
             self._message = None
             self._cond.notify_all()
@@ -141,9 +142,9 @@ class Runner(RunnerCalls, RunnerSaving, RunnerView, RunnerOutcomes):
             raise ValueError(f"which must be one of {TRAIN_WHICH}")
         with self._cond:
             self._check_open()
-            check_memory(self._experiment, self._knobs, self.memory_budget)
+            need = check_memory(self._experiment, self._knobs, self.memory_budget)
             if self._state != RunState.RUNNING and self._step_slot is None:
-                self._step_slot = take_step_slot(self._slots, self.id)  # CapacityError when the server is full
+                self._step_slot = take_step_slot(self._slots, self.id, need)  # CapacityError when the server is full
             self._commands.append(("step", which, int(count), bool(evaluate)))
             self._cond.notify_all()
 

@@ -1,5 +1,13 @@
-"""A server-wide cap on how many runs train at once (a workshop server's cores are shared), with
-a queue: a run that asks while every slot is taken waits in line and starts when one frees."""
+"""Who trains on a workshop server, and how much of it each run gets.
+
+Every run that asks trains at once: the cores are shared by the operating system (each trainer
+is a process with one torch thread, so 30 runs on 2 cores each get about 1/15 of a core, and a
+small room gets one core per run at full speed). What can run out is memory: a run takes its
+estimated memory (ganlab.training.memory_budget, plus its process) from the memory this server
+has for training, and a run that does not fit waits in line (QUEUED) until a run pauses or
+leaves. A host may also cap the number of runs (GANLAB_MAX_TRAINING_RUNS; a Ray cluster's CPUs):
+beyond it, runs wait in line the same way. README, "A fair share of the server", says why.
+"""
 
 from __future__ import annotations
 
@@ -11,10 +19,11 @@ from typing import Callable
 log = logging.getLogger(__name__)
 
 ENV_MAX_TRAINING = "GANLAB_MAX_TRAINING_RUNS"
+GIB = 2**30
 
 
 class CapacityError(RuntimeError):
-    """No training slot is free; the message tells the user what to do."""
+    """No room to train now; the message tells the user what to do."""
 
 
 def usable_cores() -> int:
@@ -36,62 +45,107 @@ def max_training_from_env(default: int | None = None) -> int:
     return value if value >= 1 else fallback
 
 
+def host_cap_from_env() -> int | None:
+    """The host's cap on runs training at once (`GANLAB_MAX_TRAINING_RUNS`), or None: no cap."""
+    raw = os.environ.get(ENV_MAX_TRAINING, "")
+    try:
+        value = int(raw)
+    except ValueError:
+        return None
+    return value if value >= 1 else None
+
+
+def _size(n: int) -> str:
+    return f"{n / GIB:.1f} GB" if n >= GIB / 10 else f"{n / 2**20:.0f} MB"
+
+
 class TrainingSlots:
-    def __init__(self, limit: int) -> None:
-        if limit < 1:
+    """`limit`: runs training at once (None: no count cap); `memory`: bytes the training runs may
+    need together (None: not counted); `cores`: what the training runs share (the share shown)."""
+
+    def __init__(self, limit: int | None = None, *, memory: int | None = None, cores: int | None = None) -> None:
+        if limit is not None and limit < 1:
             raise ValueError("limit must be at least 1")
         self.limit = limit
-        self._holders: set[str] = set()
-        self._waiting: list[tuple[str, Callable[[], None]]] = []
+        self.memory = memory
+        self.cores = cores if cores is not None else usable_cores()
+        self._holders: dict[str, int] = {}  # holder -> the memory it took
+        self._waiting: list[tuple[str, Callable[[], None], int]] = []
         self._lock = threading.Lock()
 
-    def acquire(self, holder: str) -> None:
-        """Take a slot for `holder` now (idempotent); raise CapacityError when none is free
-        (runs waiting in line come first)."""
+    # ------------------------------------------------------------------ taking and giving back
+    def acquire(self, holder: str, need: int = 0) -> None:
+        """Take room for `holder` now (idempotent); raise CapacityError when there is none (runs
+        waiting in line come first)."""
         with self._lock:
             if holder in self._holders:
                 return
-            if len(self._holders) >= self.limit or self._waiting:
-                raise CapacityError(
-                    f"This server is already training {self.limit} run(s) at once, its limit. "
-                    "Pause a run in another tab, or wait for someone to pause theirs, then press Play (or Step) again. "
-                    f"(A host can raise the limit with the {ENV_MAX_TRAINING} environment variable.)"
-                )
-            self._holders.add(holder)
+            self._check_possible(need)
+            if self._waiting or not self._fits(need):
+                raise CapacityError(self._full_text())
+            self._holders[holder] = need
 
-    def request(self, holder: str, on_grant: Callable[[], None]) -> bool:
-        """Take a slot now (True), or join the line (False): `on_grant()` is called, from the thread
-        that frees a slot, once `holder` holds one. Asking again while in line keeps the place."""
+    def request(self, holder: str, on_grant: Callable[[], None], need: int = 0) -> bool:
+        """Take room now (True), or join the line (False): `on_grant()` is called, from the thread
+        that frees room, once `holder` holds it. Asking again while in line keeps the place."""
         with self._lock:
             if holder in self._holders:
                 return True
-            if len(self._holders) < self.limit and not self._waiting:
-                self._holders.add(holder)
+            self._check_possible(need)
+            if self._fits(need) and not self._waiting:
+                self._holders[holder] = need
                 return True
-            if all(h != holder for h, _ in self._waiting):
-                self._waiting.append((holder, on_grant))
+            if all(h != holder for h, _, _ in self._waiting):
+                self._waiting.append((holder, on_grant, need))
             return False
 
     def release(self, holder: str) -> None:
-        """Give `holder`'s slot back (or leave the line); the next in line gets the slot."""
+        """Give `holder`'s room back (or leave the line); those next in line that now fit get it,
+        in their order (the first waits for room before any later one is let in)."""
         with self._lock:
-            self._holders.discard(holder)
-            self._waiting = [(h, cb) for h, cb in self._waiting if h != holder]
+            self._holders.pop(holder, None)
+            self._waiting = [w for w in self._waiting if w[0] != holder]
             granted = []
-            while self._waiting and len(self._holders) < self.limit:
-                next_holder, callback = self._waiting.pop(0)
-                self._holders.add(next_holder)
+            while self._waiting and self._fits(self._waiting[0][2]):
+                next_holder, callback, need = self._waiting.pop(0)
+                self._holders[next_holder] = need
                 granted.append(callback)
         for callback in granted:
             try:
                 callback()
-            except Exception:  # the granted run's problem; the slot goes back through its release
+            except Exception:  # the granted run's problem; the room goes back through its release
                 log.exception("starting a queued run failed")
+
+    def _fits(self, need: int) -> bool:
+        count_ok = self.limit is None or len(self._holders) < self.limit
+        return count_ok and (self.memory is None or sum(self._holders.values()) + need <= self.memory)
+
+    def _check_possible(self, need: int) -> None:
+        if self.memory is not None and need > self.memory:
+            raise CapacityError(
+                f"This run would need about {_size(need)} of memory to train, more than this server has for all "
+                f"training runs together ({_size(self.memory)}): lower the batch size or the width.")
+
+    def _full_text(self) -> str:
+        if self.limit is not None and len(self._holders) >= self.limit:
+            return (f"This server is already training {self.limit} run(s) at once, its limit. "
+                    "Pause a run in another tab, or wait for someone to pause theirs, then press Play (or Step) "
+                    f"again. (A host can raise the limit with the {ENV_MAX_TRAINING} environment variable.)")
+        return (f"This server's memory for training is taken by the {len(self._holders)} runs training now. "
+                "Pause a run in another tab, or wait for someone to pause theirs, then press Play (or Step) again.")
+
+    # ------------------------------------------------------------------ what the pages show
+    def waiting_reason(self) -> str:
+        """Why runs wait in line, for the page of one that does."""
+        with self._lock:
+            if self.limit is not None and len(self._holders) >= self.limit:
+                return f"this server trains {self.limit} run{'s' * (self.limit != 1)} at once and all are busy"
+            return f"the {len(self._holders)} runs training now hold the memory this server has for training"
 
     def position(self, holder: str) -> int | None:
         """1 for the next run in line, 2 for the one after, ...; None when not waiting."""
         with self._lock:
-            return next((i for i, (h, _) in enumerate(self._waiting, 1) if h == holder), None)
+            return next((i for i, (h, _, _) in enumerate(self._waiting, 1) if h == holder), None)
 
     def holds(self, holder: str) -> bool:
         with self._lock:
@@ -99,8 +153,14 @@ class TrainingSlots:
 
     @property
     def in_use(self) -> int:
+        """Runs training now (a Step counts while it runs): what the cores are shared between."""
         with self._lock:
             return len(self._holders)
+
+    @property
+    def memory_in_use(self) -> int:
+        with self._lock:
+            return sum(self._holders.values())
 
     @property
     def waiting(self) -> int:

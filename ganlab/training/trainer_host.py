@@ -53,7 +53,7 @@ class _SlotEvents:
     def __init__(self, host: "TrainerHost") -> None:
         self._host = host
 
-    def acquire(self, holder: str) -> None:
+    def acquire(self, holder: str, need: int = 0) -> None:
         pass
 
     def release(self, holder: str) -> None:

@@ -46,6 +46,13 @@ def make_runner(experiment: Any, knobs: Knobs, *, slots: Any = None, **options: 
     return RemoteRunner(experiment, knobs, slots=slots, transport_factory=factory, **options)
 
 
+def server_training_slots() -> Any:
+    """The app server's TrainingSlots for where its runs train (run_guard.server_slots)."""
+    from ganlab.training.run_guard import server_slots
+
+    return server_slots(trainer_kind())
+
+
 def warm_up_trainers() -> None:
     """Get the trainers' host ready in the background (the forkserver imports torch; Ray connects)."""
     from ganlab.training.run_guard import warm_up as warm_up_estimates

@@ -191,6 +191,7 @@ def worker_main(conn: Any) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C in the server's terminal is the server's
     torch.set_flush_denormal(True)  # denormals made toy training ~9x slower on these CPUs
     torch.set_num_threads(1)  # one core per run; the server's cap counts runs against cores
+    _yield_to_the_pages()
     handlers = _Handlers()
     gone = threading.Event()
     channel = Channel(conn, handlers, on_close=gone.set, name="worker")
@@ -201,6 +202,20 @@ def worker_main(conn: Any) -> None:
     if handlers.host is not None:
         handlers.host.runner.release(timeout=2.0)
     channel.close()
+
+
+TRAINER_NICENESS = 10
+
+
+def _yield_to_the_pages() -> None:
+    """Lower this trainer's priority by TRAINER_NICENESS. Every run trains and the OS shares the
+    cores (ganlab.training.slots); at 15 runs a core the server, which draws every participant's
+    page and the class view, would get 1/31 of the CPU like any one run. Niced trainers lose nothing
+    while the server is idle (a lone run keeps its core) and give way while a page is drawn."""
+    try:
+        os.nice(TRAINER_NICENESS)
+    except OSError:  # not permitted here: the OS shares as before
+        log.warning("could not lower the trainer's priority", exc_info=True)
 
 
 LIMIT_SLACK = 256 * 2**20  # beyond the run's budget: its history, views, saves and the calls' pickles

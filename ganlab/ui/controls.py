@@ -16,7 +16,7 @@ from ganlab.settings.config import ConfigError, Knobs, ToyStructure
 from ganlab.settings.fields import TOY_FIELDS
 from ganlab.settings.presets import PRESETS, get_preset
 from ganlab.settings.urlstate import FIELDS, flatten, unflatten
-from ganlab.ui import draw_data, restart
+from ganlab.ui import draw_data, page_shape, restart
 from ganlab.ui.field_widgets import WidgetSettings, field_input, remaining_inputs
 from ganlab.ui.knob_controls import training_inputs
 
@@ -81,39 +81,47 @@ def _dataset_for(data: str) -> ToyDistribution | None:
     return cached[1]
 
 
+def _structure_inputs() -> None:
+    st.subheader("Structure (needs a restart)")
+    c1, c2 = st.columns(2)
+    field_input(FIELD["nd"], PREFIX, c1, slider=True)
+    field_input(FIELD["noise"], PREFIX, c2, radio=True, format_func=str.capitalize)
+    _net_inputs("g", "Generator")
+    _net_inputs("d", "Discriminator")
+    field_input(FIELD["seed"], PREFIX)
+    remaining_inputs((f for f in TOY_FIELDS if not f.live), PREFIX,
+                     ("data", "draw", "nd", "noise", "gl", "gw", "ga", "dl", "dw", "da", "seed"))
+
+
 def sidebar() -> tuple[ToyStructure, Knobs, ToyDistribution] | None:
     """Draw every control; returns the chosen settings, or None while they are unusable
     (the reason is shown next to the widgets)."""
+    shape = page_shape.current(PREFIX)  # what this page's link hides (ganlab.settings.shaping.PLAYGROUND_PANELS)
     with st.sidebar:
         recipe_slot = restart.preset_section(PREFIX, PRESETS, _apply_preset, (
             "Load the recipe's networks and knobs (keeps your data and seed) and start from fresh weights at "
-            "step 0; Undo brings the old run back"))
+            "step 0; Undo brings the old run back")) if shape.shows_panel("presets") else None
 
-        st.subheader("Data")
+        if not shape.hides("data"):
+            st.subheader("Data")
         labels = {name: d.label for name, d in TOY_DISTRIBUTIONS.items()} | {USER_DATA: "Your CSV file…",
                                                                       DRAWN_DATA: "Draw your own…"}
         field_input(FIELD["data"], PREFIX, options=labels, format_func=labels.get)
         dataset = _dataset_for(st.session_state[PREFIX + "data"])
 
-        training_inputs(PREFIX, "pg_flash")
-
-        st.subheader("Structure (needs a restart)")
-        c1, c2 = st.columns(2)
-        field_input(FIELD["nd"], PREFIX, c1, slider=True)
-        field_input(FIELD["noise"], PREFIX, c2, radio=True, format_func=str.capitalize)
-        _net_inputs("g", "Generator")
-        _net_inputs("d", "Discriminator")
-        field_input(FIELD["seed"], PREFIX)
-        remaining_inputs((f for f in TOY_FIELDS if not f.live), PREFIX,
-                         ("data", "draw", "nd", "noise", "gl", "gw", "ga", "dl", "dw", "da", "seed"))
+        if shape.shows_panel("training"):
+            training_inputs(PREFIX, "pg_flash")
+        if shape.shows_panel("structure"):
+            _structure_inputs()
 
         try:
             structure, knobs = current_settings()
         except ConfigError as err:
             st.error(f"Settings not applied: {err}.")
             return None
-        recipe = get_preset(st.session_state["pg_preset"]).apply(structure.data, structure.seed, structure.drawing)
-        restart.recipe_note(recipe_slot, recipe == (structure, knobs))
+        if recipe_slot is not None:
+            recipe = get_preset(st.session_state["pg_preset"]).apply(structure.data, structure.seed, structure.drawing)
+            restart.recipe_note(recipe_slot, recipe == (structure, knobs))
     if dataset is None:
         return None
     return structure, knobs, dataset

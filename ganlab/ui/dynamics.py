@@ -16,6 +16,7 @@ from ganlab.dynamics.dirac import WASSERSTEIN_LABEL, loss_curves, trajectories, 
 from ganlab.dynamics.explain import explanation
 from ganlab.dynamics.verdict import CONVERGES, CYCLE, DIVERGES, SPIRALS_OUT, Verdict, shown_number, verdict
 from ganlab.gan.losses import LOSSES, loss_label
+from ganlab.ui import lesson_link, page_shape
 from ganlab.ui.field_widgets import field_input
 from ganlab.viz.plots_dynamics import arrow_grid, curves_figure, field_figure, start_colour
 
@@ -102,8 +103,10 @@ def _controls(stored: S.DiracSettings) -> S.DiracSettings:
     """The settings, in the sidebar (as on the playground): the main area keeps the plane in view."""
     f = S.BY_NAME
     bar = st.sidebar
-    bar.selectbox("Show a case from the paper", list(S.SCENARIOS), index=None, key=CASE, on_change=_case_chosen,
-                  placeholder="Choose a case…", help="Sets every setting and the starts; change them from there")
+    if page_shape.current("").shows_panel("cases"):
+        bar.selectbox("Show a case from the paper", list(S.SCENARIOS), index=None, key=CASE, on_change=_case_chosen,
+                      placeholder="Choose a case…",
+                      help="Sets every setting and the starts; change them from there (not those the link locks)")
     loss = field_input(f["loss"], "", bar, format_func=_loss_label)
     reg = field_input(f["regularizer"], "", bar, format_func=REG_LABELS.get)
     values: dict[str, Any] = {"loss": loss, "regularizer": reg}
@@ -166,6 +169,9 @@ def _plane(settings: S.DiracSettings, result: dict[str, Any]) -> None:
     key = f"dy_field_{st.session_state.get(CLICKS, 0)}"
     st.plotly_chart(fig, key=key, on_select=partial(_clicked, key, len(fig.data) - 1), selection_mode="points",
                     config={"displayModeBar": False})
+    if not page_shape.current("").shows_panel("starts"):
+        _verdicts(settings, result)
+        return
     row = st.columns([1, 1, 1.1, 1.1], vertical_alignment="bottom")
     row[0].number_input("Last start θ", -S.START_BOUND, S.START_BOUND, step=0.1, format="%.3f", key=THETA0,
                         on_change=_typed_start, help="Type the newest start's θ, or click the plane")
@@ -175,6 +181,10 @@ def _plane(settings: S.DiracSettings, result: dict[str, Any]) -> None:
                   help=f"A new start halfway to (0, 0), to move with the boxes (at most {S.MAX_STARTS})")
     row[3].button("Remove last", key="dy_remove", on_click=_remove_start, width="stretch",
                   disabled=len(settings.starts) < 2, help="Remove the newest start")
+    _verdicts(settings, result)
+
+
+def _verdicts(settings: S.DiracSettings, result: dict[str, Any]) -> None:
     lines = [_verdict_line(i, start, v) for i, (start, v) in enumerate(zip(settings.starts, result["verdicts"], strict=False))]
     st.markdown("\n\n".join(lines), unsafe_allow_html=True)
 
@@ -197,22 +207,27 @@ def dynamics_page() -> None:
                "one training step moves (θ, ψ); the equilibrium is (0, 0). **Click the plane** to start a run there; "
                "the settings and the paper's cases are in the sidebar.")
     stored = _stored()
-    _problems()
     _restore_widgets(stored)
+    st.session_state[PROBLEMS] = (st.session_state.get(PROBLEMS) or []) + page_shape.establish("")  # hide=, lock=
+    _problems()
     settings = _controls(stored)
     st.session_state[SETTINGS] = settings
     result = _simulate(settings)
     # Fixed widths in a wrapping row: the plane, the curves and the explanation side by side on a wide
     # screen, the explanation below from about 1300 px, everything stacked on a laptop or a 1024 px
     # projector, where two columns had made the plane too small to click (227 px).
+    shows = page_shape.current("").shows_panel  # the panels a lesson link hides
     row = st.container(horizontal=True, gap="small")
     with row.container(width=FIELD_WIDTH):
         _plane(settings, result)
-    with row.container(width=CURVES_WIDTH):
-        st.plotly_chart(curves_figure(list(result["paths"]), list(result["d"]), list(result["g"]), height=470),
-                        key="dy_curves", config={"displayModeBar": False})
-        st.caption("The D loss is the adversarial part, without the penalty. A straight line in the distance "
-                   "panel is a steady spiral: out when it rises, in when it falls.")
-    with row.container(width=EXPLAIN_WIDTH):
-        _explanation(settings, result["verdicts"])
+    if shows("curves"):
+        with row.container(width=CURVES_WIDTH):
+            st.plotly_chart(curves_figure(list(result["paths"]), list(result["d"]), list(result["g"]), height=470),
+                            key="dy_curves", config={"displayModeBar": False})
+            st.caption("The D loss is the adversarial part, without the penalty. A straight line in the distance "
+                       "panel is a steady spiral: out when it rises, in when it falls.")
+    if shows("explanation"):
+        with row.container(width=EXPLAIN_WIDTH):
+            _explanation(settings, result["verdicts"])
     _write_url(settings)
+    lesson_link.panel("")

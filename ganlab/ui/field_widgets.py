@@ -14,6 +14,7 @@ from typing import Any, Callable, Iterable
 import streamlit as st
 
 from ganlab.settings.fields import Field
+from ganlab.ui import page_shape
 
 
 def _sentence(text: str) -> str:
@@ -24,11 +25,14 @@ def field_input(field: Field, prefix: str, where: Any = None, *, slider: bool = 
                 options: Iterable[Any] | None = None, **kwargs: Any) -> Any:
     """Draw `field`'s widget in `where` (a column, the sidebar; default: the current block).
     `slider` / `radio` pick that presentation; `options` replaces the field's choices (e.g.
-    the image page's datasets and upload); other keyword arguments go to the widget."""
+    the image page's datasets and upload); other keyword arguments go to the widget. A setting the
+    page's link hides is not drawn (its value is returned); one it locks is drawn disabled."""
     where = st if where is None else where
     kwargs.setdefault("help", _sentence(field.help))
     kwargs["key"] = prefix + field.key
-    label = field.widget_label
+    drawn, label = page_shape.widget_options(prefix, field.key, field.widget_label, kwargs)
+    if not drawn:
+        return st.session_state.get(kwargs["key"])
     if field.value_type is bool:
         return where.checkbox(label, **kwargs)
     choices = list(options) if options is not None else field.options()

@@ -5,8 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from ganlab import __version__
+from ganlab.ui.lesson_cards import lesson_cards
 from ganlab.ui.nav import PAGES
-from ganlab.ui.restart import APPLY_AND_KEEP, APPLY_AND_RESTART
 
 
 def home_page() -> None:
@@ -16,27 +16,24 @@ def home_page() -> None:
         "discriminator and the generator pull against each other, change hyperparameters while it runs, "
         "and see mode collapse happen — with numbers beside it."
     )
+    lesson_cards()
     # Two rows of two: four in a row were clipped at laptop width (1024 px with the sidebar open).
     # The icons are the sidebar's (material symbols: emoji need a font many machines lack).
     icons = {path: icon for path, _, icon in PAGES}
     links = (("pages/1_Playground.py", "Open the 2D playground"), ("pages/2_Images.py", "Open the image GAN"),
              ("pages/3_Runs.py", "Saved runs"), ("pages/4_Latent.py", "Explore the latent space"),
-             ("pages/5_Dynamics.py", "Why GAN training circles (Dynamics)"))
+             ("pages/5_Dynamics.py", "Why GAN training circles (Dynamics)"),
+             ("pages/7_Side_by_side.py", "Two runs side by side"))
     for row in (links[i:i + 2] for i in range(0, len(links), 2)):
         for column, (path, label) in zip(st.columns(2), row, strict=False):
             column.page_link(path, label=label, icon=icons[path], width="stretch")
     st.markdown(
-        f"""
+        """
 **In the playground**
 - Choose a distribution (ring of 8, grid of 25, moons, spiral, circles, a line, a skewed mix, or your own CSV).
 - Press **Play**; **Step**, **D step** and **G step** advance one update at a time while paused.
 - The view layers: real and generated points, the discriminator's decision surface, the generator's
   gradients (where each fake point is pushed), and the generator's manifold (a warped noise grid).
-- See mode collapse and its cure: choose the grid of 25, pick the **Mode collapse** preset, press
-  **{APPLY_AND_RESTART}**, then **Play**, and watch *Modes covered* for a few thousand steps. Then pick
-  **All modes** and press **{APPLY_AND_RESTART}** again: it starts from fresh weights at step 0, so the two
-  runs compare step for step (its learning rates decay late in the run: give it several thousand steps).
-  **{APPLY_AND_KEEP}** instead changes the settings of the run you have.
 - The page URL holds your settings: copy it to share a recipe.
 
 **On the image page**

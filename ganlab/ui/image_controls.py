@@ -20,7 +20,7 @@ from ganlab.settings.config import ConfigError, ImageStructure, Knobs
 from ganlab.settings.fields import IMAGE_FIELDS as IMAGE_TABLE
 from ganlab.settings.image_presets import IMAGE_PRESETS, default_image_settings, get_image_preset
 from ganlab.settings.urlstate import IMAGE_FIELDS, flatten_image, unflatten_image
-from ganlab.ui import restart
+from ganlab.ui import page_shape, restart
 from ganlab.ui.field_widgets import WidgetSettings, field_input, remaining_inputs
 from ganlab.ui.knob_controls import training_inputs
 
@@ -132,28 +132,33 @@ def _structure_inputs() -> None:
 def sidebar() -> tuple[ImageStructure, Knobs, ImageDataset] | None:
     """Draw every control; the chosen settings and their dataset, or None while they are
     unusable (the reason is shown next to the widgets)."""
+    shape = page_shape.current(PREFIX)  # what this page's link hides (ganlab.settings.shaping.IMAGES_PANELS)
     with st.sidebar:
         recipe_slot = restart.preset_section(PREFIX, IMAGE_PRESETS, _apply_preset, (
             "Load the recipe's networks and knobs (keeps your data, image size, channels and seed) and start "
-            "from fresh weights at step 0; Undo brings the old run back"))
+            "from fresh weights at step 0; Undo brings the old run back")) if shape.shows_panel("presets") else None
 
-        st.subheader("Data")
+        if not shape.hides("data"):
+            st.subheader("Data")
         labels = dataset_labels()
         field_input(FIELD["data"], PREFIX, options=labels, format_func=labels.get, on_change=_data_changed)
         name = st.session_state[PREFIX + "data"]
         size, channels = st.session_state[PREFIX + "size"], st.session_state[PREFIX + "ch"]
         dataset = _uploaded_dataset(size, channels) if name == UPLOAD else _named_dataset(name, size, channels)
 
-        training_inputs(PREFIX, "im_flash")
-        _structure_inputs()
+        if shape.shows_panel("training"):
+            training_inputs(PREFIX, "im_flash")
+        if shape.shows_panel("structure"):
+            _structure_inputs()
 
         try:
             structure, knobs = current_settings()
         except ConfigError as err:
             st.error(f"Settings not applied: {err}.")
             return None
-        restart.recipe_note(recipe_slot, get_image_preset(st.session_state["im_preset"]).apply(structure)
-                            == (structure, knobs))
+        if recipe_slot is not None:
+            restart.recipe_note(recipe_slot, get_image_preset(st.session_state["im_preset"]).apply(structure)
+                                == (structure, knobs))
         if dataset is None:
             return None
         if structure.conditional and dataset.labels is None:

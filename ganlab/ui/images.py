@@ -14,7 +14,7 @@ from ganlab.settings.config import ImageStructure, Knobs
 from ganlab.settings.image_presets import default_image_settings
 from ganlab.settings.urlstate import decode_image, encode_image
 from ganlab.training import RunState, Snapshot, Trainer, make_runner
-from ganlab.ui import ask_discriminator, image_controls, model_graph, run_controls, training_page
+from ganlab.ui import ask_discriminator, image_controls, lesson_link, model_graph, page_shape, run_controls, training_page
 from ganlab.ui.quality import quality_panel, quality_pending
 from ganlab.ui.readout import d_numbers
 from ganlab.ui.session import IMAGES, create_runner
@@ -179,10 +179,17 @@ def live_view(runner: Trainer) -> None:
     def quality_fragment() -> None:
         quality_panel(runner)
 
+    shows = page_shape.current(PAGE.prefix).shows_panel  # the panels a lesson link hides
     view_panel()  # right under the transport bar: the grid is on the first screen at 1024x768
-    model_graph.graph_panel(PAGE.prefix, runner, first, live, model_graph.image_graph_html)
-    training_page.history_controls(PAGE, "Stop refreshing the grids and charts (training continues)")
-    chart_panel()
-    quality_fragment()
-    timeline_panel()
-    ask_discriminator.panel(runner)
+    if shows("model_graph"):
+        model_graph.graph_panel(PAGE.prefix, runner, first, live, model_graph.image_graph_html)
+    if shows("charts"):
+        training_page.history_controls(PAGE, "Stop refreshing the grids and charts (training continues)")
+        chart_panel()
+    if shows("quality"):
+        quality_fragment()
+    if shows("timeline"):
+        timeline_panel()
+    if shows("ask_d"):
+        ask_discriminator.panel(runner)
+    lesson_link.panel(PAGE.prefix)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from ganlab.ui.class_participant import broadcast_inbox
 from ganlab.ui.session import IMAGES, PLAYGROUND
 
 TRAINING_PAGE_FILES = {PLAYGROUND: "pages/1_Playground.py", IMAGES: "pages/2_Images.py"}  # by page key
@@ -16,6 +17,7 @@ PAGES = (
     ("pages/3_Runs.py", "Runs", ":material/folder_open:"),
     ("pages/4_Latent.py", "Latent space", ":material/linear_scale:"),
     ("pages/5_Dynamics.py", "Dynamics", ":material/cyclone:"),
+    ("pages/7_Side_by_side.py", "Side by side", ":material/compare:"),
 )
 
 
@@ -30,10 +32,14 @@ PAGE_CSS = """<style>
 </style>"""
 
 
-def sidebar_nav() -> None:
-    """The page list in the sidebar, and the compact top of every page (each page calls this first)."""
+def sidebar_nav(participant: bool = True) -> None:
+    """The page list in the sidebar, and the compact top of every page (each page calls this first).
+    A participant's page also shows the host's broadcasts and reports its lesson step (the class
+    view; /Class itself is not listed: participants have no use for it, the host knows its link)."""
     st.html(PAGE_CSS)
     with st.sidebar:
         for path, label, icon in PAGES:
             st.page_link(path, label=label, icon=icon)
         st.divider()
+    if participant:
+        broadcast_inbox(tuple(path for path, _, _ in PAGES))

@@ -12,7 +12,7 @@ from ganlab.settings.config import Knobs, ToyStructure
 from ganlab.settings.fields import VIEW_FIELDS, by_key
 from ganlab.settings.urlstate import VIEW_KEYS, decode, decode_view, encode, encode_view
 from ganlab.training import Snapshot, Trainer, make_runner
-from ganlab.ui import controls, model_graph, range_controls, run_controls, slow_motion, training_page
+from ganlab.ui import controls, lesson_link, model_graph, page_shape, range_controls, run_controls, slow_motion, training_page
 from ganlab.ui.readout import d_numbers
 from ganlab.ui.session import PLAYGROUND, create_runner
 from ganlab.ui.training_page import APP_URL_KEYS, TrainingPage
@@ -140,8 +140,11 @@ def _layer_picker() -> None:
     above them) and sent back an empty choice, which hid every layer and wrote `layers=none`
     into the link. A pills widget's identity is its key, so a new default does not reset it."""
     # Outside the 2 Hz fragment: a widget re-sent every refresh costs the browser.
-    st.pills("Layers", LAYERS, selection_mode="multi", format_func=LAYER_LABELS.get, key=LAYERS_KEY,
-             default=st.session_state[CHOSEN_LAYERS_KEY], on_change=_keep_layers, label_visibility="collapsed")
+    shape = page_shape.current(PAGE.prefix)  # a link's hide= / lock= (layers, or the view_layers panel)
+    if not shape.hides(LAYERS_FIELD.key):
+        st.pills("Layers", LAYERS, selection_mode="multi", format_func=LAYER_LABELS.get, key=LAYERS_KEY,
+                 default=st.session_state[CHOSEN_LAYERS_KEY], on_change=_keep_layers, label_visibility="collapsed",
+                 disabled=shape.locks(LAYERS_FIELD.key))
     shown = encode_view({"layers": st.session_state[CHOSEN_LAYERS_KEY]})
     if LAYERS_FIELD.key in shown:
         st.query_params[LAYERS_FIELD.key] = shown[LAYERS_FIELD.key]
@@ -193,13 +196,19 @@ def live_view(runner: Trainer) -> None:
                         key="pg_modes_chart")
         c2.plotly_chart(gradient_norms_figure(snap.history, window), width="stretch", key="pg_grad_chart")
 
+    shows = page_shape.current(PAGE.prefix).shows_panel  # the panels a lesson link hides
     view_panel()
     _layer_picker()
-    range_controls.controls(runner.experiment.dataset.bounds)
-    model_graph.graph_panel(PAGE.prefix, runner, first, live, model_graph.toy_graph_html)
-    slow_motion.panel(runner, runner.experiment.dataset.centres, PAGE.prefix,
-                      range_controls.chosen(runner.experiment.dataset.bounds))
+    if shows("view_range"):
+        range_controls.controls(runner.experiment.dataset.bounds)
+    if shows("model_graph"):
+        model_graph.graph_panel(PAGE.prefix, runner, first, live, model_graph.toy_graph_html)
+    if shows("slow_motion"):
+        slow_motion.panel(runner, runner.experiment.dataset.centres, PAGE.prefix,
+                          range_controls.chosen(runner.experiment.dataset.bounds))
     _number_help()
-    training_page.history_controls(
-        PAGE, "Stop refreshing the view and charts (training continues), e.g. to zoom into a chart")
-    chart_panel()
+    if shows("charts"):
+        training_page.history_controls(
+            PAGE, "Stop refreshing the view and charts (training continues), e.g. to zoom into a chart")
+        chart_panel()
+    lesson_link.panel(PAGE.prefix)

@@ -27,7 +27,7 @@ from ganlab.training import Trainer
 
 log = logging.getLogger(__name__)
 FORCE, CONFIRM, UNDO = "force_restart", "confirm_restart", "undo"
-APPLY_AND_RESTART, APPLY_AND_KEEP = "Apply and restart", "Apply, keep training"  # the preset buttons (Home names them)
+APPLY_AND_RESTART, APPLY_AND_KEEP = "Apply and restart", "Apply, keep training"  # the preset buttons
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,8 @@ from ganlab.ui.restart import drop_undo, restart, restarted_notice
 from ganlab.ui.session import get_registry
 
 
-def _play(runner: Trainer, prefix: str) -> None:
+def play(runner: Trainer, prefix: str) -> None:
+    """Play, or the reason it cannot (a full server, too big a batch) flashed under the buttons."""
     drop_undo(prefix)  # the user moves on with the new run
     try:
         runner.play()
@@ -57,13 +58,15 @@ def watch_at_rest(runner: Trainer, prefix: str) -> None:
     watch()
 
 
-def _reset(runner: Trainer, prefix: str) -> None:
+def reset(runner: Trainer, prefix: str) -> None:
+    """Fresh weights at step 0, same settings; the old run kept for an Undo."""
     restart(runner, prefix, None, restarted_notice("Reset"))
 
 
-def control_bar(runner: Trainer, prefix: str) -> None:
+def control_bar(runner: Trainer, prefix: str, single_steps: bool = True) -> None:
     """Buttons keyed `prefix + "play"`, ... ; flashes from `prefix + "flash"` (info) and
-    `prefix + "flash_error"` (error) are shown once below them."""
+    `prefix + "flash_error"` (error) are shown once below them. Without `single_steps` the bar
+    has no D step and G step buttons (a half-width column's bar)."""
     state = runner.state
     running = state in (RunState.RUNNING, RunState.QUEUED)  # a run waiting in line is paused from here too
     failed = state == RunState.ERROR  # the nets are not to be trained on: only Reset helps
@@ -76,15 +79,16 @@ def control_bar(runner: Trainer, prefix: str) -> None:
         bar.button("Pause", icon=":material/pause:", on_click=runner.pause, type="primary", width="content",
                    key=prefix + "pause", help="Leave the line" if state == RunState.QUEUED else None)
     else:
-        bar.button("Play", icon=":material/play_arrow:", on_click=_play, args=(runner, prefix), type="primary",
+        bar.button("Play", icon=":material/play_arrow:", on_click=play, args=(runner, prefix), type="primary",
                    width="content", key=prefix + "play", disabled=failed, help=after_error)
     bar.button("Step", on_click=_step, args=(runner, prefix, "both"), disabled=running or failed, width="content",
                key=prefix + "step", help=after_error or "One D update (or D steps per G step) then one G update")
-    bar.button("D step", on_click=_step, args=(runner, prefix, "d"), disabled=running or failed, width="content",
-               key=prefix + "step_d", help=after_error or "One discriminator update only")
-    bar.button("G step", on_click=_step, args=(runner, prefix, "g"), disabled=running or failed, width="content",
-               key=prefix + "step_g", help=after_error or "One generator update only")
-    bar.button("Reset", icon=":material/restart_alt:", on_click=_reset, args=(runner, prefix), width="content",
+    if single_steps:
+        bar.button("D step", on_click=_step, args=(runner, prefix, "d"), disabled=running or failed, width="content",
+                   key=prefix + "step_d", help=after_error or "One discriminator update only")
+        bar.button("G step", on_click=_step, args=(runner, prefix, "g"), disabled=running or failed, width="content",
+                   key=prefix + "step_g", help=after_error or "One generator update only")
+    bar.button("Reset", icon=":material/restart_alt:", on_click=reset, args=(runner, prefix), width="content",
                key=prefix + "reset", help="Fresh weights, step 0, same settings (Undo brings the run back)")
     for key, show in ((prefix + "flash", st.info), (prefix + "flash_error", st.error)):
         if key in st.session_state:
@@ -94,11 +98,13 @@ def control_bar(runner: Trainer, prefix: str) -> None:
 def run_messages(runner: Trainer, snap: Snapshot, prefix: str) -> None:
     """Below the status line: why the run stopped (divergence, an error, a lost trainer with its
     Restart button), its place in the queue, or the notice of a fresh run."""
-    if snap.state == RunState.QUEUED:
-        limit = get_registry().slots.limit
-        st.info(f"Waiting for a training slot: this server trains {limit} run{'s' * (limit != 1)} at once and "
-                f"all are busy. Your run is number {snap.queue_position or 1} in line and starts by itself "
-                "when a slot frees (Pause leaves the line).", icon=":material/hourglass_top:")
+    if snap.state == RunState.RUNNING:
+        slots = get_registry().slots
+        st.caption(share_text(slots.in_use, slots.cores))
+    elif snap.state == RunState.QUEUED:
+        st.info(f"Waiting to train: {get_registry().slots.waiting_reason()}. Your run is number "
+                f"{snap.queue_position or 1} in line and starts by itself when a run pauses or leaves "
+                "(Pause leaves the line).", icon=":material/hourglass_top:")
     elif snap.state == RunState.DIVERGED:
         st.error(snap.message)
     elif snap.state == RunState.ERROR:
@@ -116,6 +122,20 @@ def run_messages(runner: Trainer, snap: Snapshot, prefix: str) -> None:
         st.warning(snap.message, icon=":material/hourglass_disabled:")
     elif snap.notice and snap.step == 0:
         st.info(snap.notice)
+
+
+def share_text(training: int, cores: int) -> str:
+    """What share of the server a training run gets, `training` runs sharing `cores` cores (one
+    torch thread each: a run never uses more than one core)."""
+    training = max(1, training)
+    of_cores = f"the server's {cores} core{'s' * (cores != 1)}"
+    if training <= cores:
+        runs = f"{training} run{'s' * (training != 1)} training"
+        return f"This run trains at full speed: one of {of_cores} ({runs})."
+    per_run = cores / training
+    k = round(1 / per_run)
+    share = f"1/{k}" if k >= 2 and abs(k * per_run - 1) <= 0.1 else f"{100 * per_run:.0f}%"
+    return f"This run gets about {share} of a core: {training} runs share {of_cores}."
 
 
 QUEUED_POLL_S = 2.0  # a page waiting in line only watches for its start: no 2 Hz redraws

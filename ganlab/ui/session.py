@@ -18,7 +18,7 @@ from ganlab.training import (
     Trainer,
     TrainerStartError,
     TrainingSlots,
-    max_training_from_env,
+    server_training_slots,
     warm_up_trainers,
 )
 
@@ -54,7 +54,7 @@ def get_registry() -> RunnerRegistry:
     # 0.70-0.73 -> 0.76-0.85 of headless speed; 0.1 ms is what bench_live_view.py ran with last).
     sys.setswitchinterval(SWITCH_INTERVAL_S)
     registry = RunnerRegistry(
-        TrainingSlots(max_training_from_env()), grace_s=_grace_from_env(), is_owner_alive=_session_alive
+        server_training_slots(), grace_s=_grace_from_env(), is_owner_alive=_session_alive
     )
     registry.start_reaper()
     warm_up_trainers()  # the trainer forkserver imports torch now, not at the first Play
@@ -63,6 +63,7 @@ def get_registry() -> RunnerRegistry:
 
 # The page keys: one spelling for the training pages' runners (a session owns one runner per key).
 PLAYGROUND, IMAGES, RUNS = TOY.page_key, IMAGE.page_key, "runs"
+PAIR_A, PAIR_B = "pair_a", "pair_b"  # the side-by-side page's two runs
 
 
 class SessionRuns:
@@ -150,7 +151,7 @@ def create_runner(key: str, factory: Callable[[TrainingSlots], Trainer], url_key
 
 # A page's own URL keeps `run` (its runner's token); every other page keeps the session's
 # live runs under these names, so a browser refresh anywhere (a new session) finds them.
-URL_TOKENS = {PLAYGROUND: "pgrun", IMAGES: "imrun"}
+URL_TOKENS = {PLAYGROUND: "pgrun", IMAGES: "imrun", PAIR_A: "arun", PAIR_B: "brun"}
 # A page puts its runner's settings into its widgets while this flag is missing (first visit,
 # a refreshed page, or a run continued from the Runs page, which pops it).
 WIDGETS_SYNCED = {PLAYGROUND: "pg_initialized", IMAGES: "im_initialized"}
@@ -161,11 +162,12 @@ def live_runner(key: str) -> Trainer | None:
     return session_runs().live(key)
 
 
-def keep_live_runs_in_url(own_key: str | None = None) -> None:
-    """Call on every page: the session's live runs (but the page's own, kept as `run`) in its URL."""
+def keep_live_runs_in_url(*own_keys: str) -> None:
+    """Call on every page: the session's live runs (but the page's own, which it keeps itself) in its URL."""
     for key in URL_TOKENS:
-        if key != own_key:
+        if key not in own_keys:
             live_runner(key)
             # Streamlit drops the state of widgets a run does not draw: back on that page, its
             # widgets must be filled from its runner again (they were: a missing key crashed it).
-            st.session_state.pop(WIDGETS_SYNCED[key], None)
+            if key in WIDGETS_SYNCED:  # (the side-by-side page has no settings widgets)
+                st.session_state.pop(WIDGETS_SYNCED[key], None)

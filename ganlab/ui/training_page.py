@@ -11,13 +11,17 @@ from typing import Any, Callable
 import streamlit as st
 
 from ganlab.kinds import kind_of
+from ganlab.settings.lessons import LESSON_KEY, STEP_KEY
+from ganlab.settings.shaping import HIDE, LOCK
 from ganlab.training import OverBudgetError, RunState, Snapshot, Trainer
-from ganlab.ui import restart, run_controls
+from ganlab.ui import page_shape, restart, run_controls
 from ganlab.ui.readout import step_label
 from ganlab.ui.session import URL_TOKENS, claim_runner
 from ganlab.viz.plots import d_outputs_figure, loss_figure
 
-APP_URL_KEYS = {"run", *URL_TOKENS.values()}  # the app's own URL keys beside the settings
+RUN_URL_KEYS = {"run", *URL_TOKENS.values()}  # the session's runs: never in a link made for others
+# the app's own URL keys beside the settings: what the link hides and locks, the open lesson step
+APP_URL_KEYS = RUN_URL_KEYS | {HIDE, LOCK, LESSON_KEY, STEP_KEY}
 SETTLE_WAIT_S = 3.0
 STATUS_LINE = "status_line"  # the status line's container key, after the page's prefix
 WINDOWS = {"All": None, "Last 1,000": 1_000, "Last 10,000": 10_000}
@@ -38,6 +42,7 @@ class TrainingPage:
     speed: Callable[[Snapshot], str]  # the status line's speed while training
     status_tail: Callable[[Snapshot], str] = lambda snap: ""
     data_restarts: Callable[[Any], bool] = lambda structure: True  # a new dataset object restarts the run
+    status_details: bool = True  # the status line's time trained and update counts (a half-width column has no room)
 
 
 def _claim(page: TrainingPage) -> Trainer | None:
@@ -52,9 +57,13 @@ def _initial_widgets(page: TrainingPage, runner: Trainer | None) -> None:
         page.set_widgets(snap.structure, snap.knobs)
         return
     structure, knobs, problems = page.from_url(st.query_params.to_dict())
+    _warn(problems)
+    page.set_widgets(structure, knobs)
+
+
+def _warn(problems: list[str]) -> None:
     for problem in problems:
         st.warning(problem[0].upper() + problem[1:])
-    page.set_widgets(structure, knobs)
 
 
 def connect(page: TrainingPage) -> Trainer:
@@ -63,6 +72,7 @@ def connect(page: TrainingPage) -> Trainer:
     if page.prefix + "initialized" not in st.session_state:
         st.session_state[page.prefix + "initialized"] = True
         _initial_widgets(page, runner)
+    _warn(page_shape.establish(page.prefix))  # hide= and lock=: after the link's values, before the widgets
     chosen = page.sidebar()
     if runner is None:
         runner = page.new_runner(chosen)
@@ -108,9 +118,9 @@ def control_bar(page: TrainingPage, runner: Trainer) -> None:
 def status(page: TrainingPage, runner: Trainer, snap: Snapshot) -> None:
     speed = run_controls.speed_text(snap, page.speed(snap))
     # keyed for the page style's room under it (ganlab.ui.nav): the view's fullscreen button hovered over it
+    details = f" · {snap.train_seconds:,.1f} s trained · {snap.d_updates:,} D / {snap.g_updates:,} G updates"
     st.container(key=page.prefix + STATUS_LINE).markdown(
-        f"{step_label(snap)} · {speed} · {snap.train_seconds:,.1f} s trained · "
-        f"{snap.d_updates:,} D / {snap.g_updates:,} G updates{page.status_tail(snap)}")
+        f"{step_label(snap)} · {speed}{details if page.status_details else ''}{page.status_tail(snap)}")
     run_controls.run_messages(runner, snap, page.prefix)
 
 

@@ -82,3 +82,37 @@ def test_owner_coming_back_within_grace_keeps_the_runner(release_runners):
     assert registry.get(token) is runner
     registry.shutdown()
     assert runner.state == RunState.RELEASED
+
+
+def test_entries_number_participants_in_order_of_arrival_and_carry_their_labels(release_runners):
+    world = FakeWorld()
+    world.alive |= {"anna", "ben"}
+    registry = world.registry()
+    world.now = 1.0
+    t1, anna_2d = registry.create("anna", factory)
+    world.now = 2.0
+    t2, ben_run = registry.create("ben", factory)
+    world.now = 3.0
+    t3, anna_images = registry.create("anna", factory)
+    registry.label_owner("ben", {"lesson": "mode-collapse", "step": "2"})
+
+    rows = registry.entries()
+    assert [(e.participant, e.runner) for e in rows] == [(1, anna_2d), (2, ben_run), (1, anna_images)]
+    assert [dict(e.labels) for e in rows] == [{}, {"lesson": "mode-collapse", "step": "2"}, {}]
+    assert [e.created for e in rows] == [1.0, 2.0, 3.0]
+    # token-free: nothing in an entry is a registry token
+    tokens = {t1, t2, t3}
+    assert not any(str(v) in tokens for e in rows for v in vars(e).values())
+
+
+def test_a_refreshed_session_gets_a_new_number_and_closed_sessions_lose_their_labels(release_runners):
+    world = FakeWorld()
+    world.alive |= {"anna"}
+    registry = world.registry(grace_s=60.0)
+    token, runner = registry.create("anna", factory)
+    registry.label_owner("anna", {"lesson": "what-d-sees", "step": "1"})
+    world.alive.clear()  # the tab reloaded: a new session claims the run
+    world.alive.add("anna-after-refresh")
+    assert registry.claim(token, "anna-after-refresh") is runner
+    registry.sweep()  # anna is gone and owns nothing: her labels go
+    assert [(e.participant, dict(e.labels)) for e in registry.entries()] == [(2, {})]

@@ -11,8 +11,9 @@ def test_home_page_renders_and_links_to_the_playground():
     assert at.title[0].value == "ganlab"
     text = " ".join(m.value for m in at.markdown)
     assert "mode collapse" in text.lower()
-    links = [el for el in at.get("page_link")]
-    assert [link.proto.page for link in links].count("Playground") == 2  # sidebar nav and body
+    links = [el.proto for el in at.get("page_link")]
+    assert [link.page for link in links if link.label in ("2D playground", "Open the 2D playground")] == [
+        "Playground", "Playground"]  # sidebar nav and body
 
 
 def test_a_refresh_on_home_keeps_the_live_training_for_the_playground(monkeypatch):
@@ -42,22 +43,9 @@ def test_a_refresh_on_home_keeps_the_live_training_for_the_playground(monkeypatc
         next(apps, None)
 
 
-def test_the_suggested_comparison_names_the_buttons_the_playground_has():
-    """Home says to apply each preset with "Apply and restart": the playground has that button,
-    and it restarts (tests/ui/test_restart.py follows the comparison through)."""
-    from ganlab.settings.presets import PRESETS
-    from tests.apptest_pages import fresh_app
-
+def test_home_names_no_recipe_of_its_own_the_lesson_holds_it():
+    """The five-step recipe (grid of 25, Mode collapse preset, Apply and restart, ...) became the
+    mode-collapse lesson, whose steps are the presets themselves (tests/settings/test_lessons.py)."""
     home = AppTest.from_file(ENTRY, default_timeout=30).run()
     text = " ".join(m.value for m in home.markdown)
-    assert "**Mode collapse** preset, press\n  **Apply and restart**" in text
-    assert "**All modes**" in text and "starts from fresh weights at step 0" in text
-    assert {"Mode collapse", "All modes"} <= {p.label for p in PRESETS.values()}
-    apps = fresh_app("pages/1_Playground.py")
-    at = next(apps)
-    try:
-        at.run()
-        labels = {b.label for b in at.button}
-        assert {"Apply and restart", "Apply, keep training"} <= labels
-    finally:
-        next(apps, None)
+    assert "Apply and restart" not in text and "**Mode collapse, and how to stop it**" in text

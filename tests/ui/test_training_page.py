@@ -61,30 +61,55 @@ def test_play_then_pause(page):
     assert runner.state == RunState.PAUSED and at.button(key=p + "play").label == "Play"
 
 
+def _fill_the_servers_memory(registry) -> None:
+    """Other runs hold all the memory the server has for training (no count cap by default:
+    memory is what a run waits for)."""
+    registry.slots.acquire("someone-else-0", registry.slots.memory - registry.slots.memory_in_use)
+
+
 def test_a_full_server_queues_the_run_and_starts_it_when_a_slot_frees(page):
     at, p = page
     registry = get_registry()
-    others = [f"someone-else-{i}" for i in range(registry.slots.limit)]
-    for holder in others:
-        registry.slots.acquire(holder)
+    assert registry.slots.limit is None and registry.slots.memory > 0  # every run trains, up to the memory
+    _fill_the_servers_memory(registry)
     at.button(key=p + "play").click().run()
     runner = runner_of(at)
     assert runner.state == RunState.QUEUED and runner.snapshot().step == 0
-    assert any("number 1 in line" in i.value and "starts by itself" in i.value for i in at.info)
+    assert any("number 1 in line" in i.value and "starts by itself" in i.value and "memory" in i.value
+               for i in at.info)
     assert "waiting in line" in status_line(at)
     assert at.button(key=p + "pause").label == "Pause"  # leaves the line
-    registry.slots.release(others[0])  # someone pauses: the queued run gets the slot
+    registry.slots.release("someone-else-0")  # someone pauses: the queued run gets the room
     wait_until(lambda: runner.state == RunState.RUNNING and runner.snapshot().step > 0, timeout=30)
     assert registry.slots.holds(runner.id)
+    at.run()
+    assert any("full speed" in c.value for c in at.caption)  # alone on the server: a core of its own
     runner.pause()
-    assert not registry.slots.holds(runner.id) and registry.slots.in_use == len(others) - 1
+    assert not registry.slots.holds(runner.id) and registry.slots.in_use == 0
+
+
+def test_the_page_says_the_share_of_the_server_its_run_gets(page):
+    at, p = page
+    slots = get_registry().slots
+    slots.cores = 2  # as on this project's 2-core server, whatever runs the test
+    for i in range(29):
+        slots.acquire(f"someone-else-{i}")  # 29 other participants train
+    at.button(key=p + "play").click().run()
+    runner = runner_of(at)
+    assert runner.state == RunState.RUNNING  # no line: the 30th trains too
+    assert any(c.value == "This run gets about 1/15 of a core: 30 runs share the server's 2 cores." for c in at.caption)
+    for i in range(28):
+        slots.release(f"someone-else-{i}")  # they pause or leave: the share comes back
+    at.run()
+    assert any("full speed: one of the server's 2 cores (2 runs training)" in c.value for c in at.caption)
+    at.button(key=p + "pause").click().run()
+    assert slots.in_use == 1 and not any("of a core" in c.value or "full speed" in c.value for c in at.caption)
 
 
 def test_pause_leaves_the_queue(page):
     at, p = page
     registry = get_registry()
-    for i in range(registry.slots.limit):
-        registry.slots.acquire(f"someone-else-{i}")
+    _fill_the_servers_memory(registry)
     at.button(key=p + "play").click().run()
     runner = runner_of(at)
     assert registry.slots.waiting == 1
