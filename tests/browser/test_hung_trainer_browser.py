@@ -52,25 +52,25 @@ def open_playground(page, server):
     page.get_by_text(STEP_TEXT).first.wait_for(timeout=60_000)
 
 
-def test_a_worker_killed_while_paused_shows_without_a_click(page, app_server):
-    open_playground(page, app_server)
+def test_a_worker_killed_while_paused_shows_without_a_click(page, fresh_server):
+    open_playground(page, fresh_server)
     page.get_by_role("button", name="Play", exact=True).wait_for(timeout=30_000)
-    assert trainer_pids(app_server) == []  # an idle page holds no trainer process
+    assert trainer_pids(fresh_server) == []  # an idle page holds no trainer process
     page.get_by_role("button", name="Step", exact=True).click()
     wait_for_step_above(page, 0)
-    (worker,) = trainer_pids(app_server)
+    (worker,) = trainer_pids(fresh_server)
     os.kill(worker, signal.SIGKILL)
     page.get_by_text("stopped unexpectedly").first.wait_for(timeout=30_000)  # nothing clicked meanwhile
     page.get_by_role("button", name="Restart from step 0").click()
     page.get_by_text("A new trainer started the run again at step 0").wait_for(timeout=30_000)
-    assert len(trainer_pids(app_server)) == 1 and worker not in trainer_pids(app_server)
+    assert len(trainer_pids(fresh_server)) == 1 and worker not in trainer_pids(fresh_server)
 
 
-def test_a_stopped_trainer_is_offered_restart_and_reset_shows_no_error_page(page, app_server, stopped):
-    open_playground(page, app_server)
+def test_a_stopped_trainer_is_offered_restart_and_reset_shows_no_error_page(page, fresh_server, stopped):
+    open_playground(page, fresh_server)
     page.get_by_role("button", name="Play", exact=True).click()
     wait_for_step_above(page, 5)
-    (worker,) = trainer_pids(app_server)
+    (worker,) = trainer_pids(fresh_server)
     stopped.append(worker)
     os.kill(worker, signal.SIGSTOP)
     page.get_by_text("has stopped answering").first.wait_for(timeout=30_000)
@@ -79,4 +79,4 @@ def test_a_stopped_trainer_is_offered_restart_and_reset_shows_no_error_page(page
     page.get_by_role("button", name="Play", exact=True).wait_for(timeout=15_000)
     page.get_by_text("Reset: restarted from step 0").first.wait_for(timeout=15_000)
     assert page.get_by_text("This app has encountered an error").count() == 0
-    assert wait_gone([worker], timeout=10) == [] and trainer_pids(app_server) == []  # killed; fresh weights need none
+    assert wait_gone([worker], timeout=10) == [] and trainer_pids(fresh_server) == []  # killed; fresh weights need none

@@ -28,9 +28,9 @@ def grid_bytes(page, src: str) -> bytes:
     return page.request.get(src).body()
 
 
-def test_images_page_trains_on_built_in_digits_and_the_grid_changes(page, app_server):
+def test_images_page_trains_on_built_in_digits_and_the_grid_changes(page, fresh_server):
     # Tiny nets so a CPU shared with other jobs still trains a few steps a second.
-    page.goto(f"{app_server.url}/Images?w=8&nd=16&bs=16")
+    page.goto(f"{fresh_server.url}/Images?w=8&nd=16&bs=16")
     page.get_by_role("heading", name="Image GAN").wait_for(timeout=60_000)
     page.get_by_text(STEP_TEXT).first.wait_for(timeout=60_000)
     assert step_count(page) == 0

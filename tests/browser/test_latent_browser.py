@@ -14,7 +14,7 @@ import torch
 from ganlab.data.image_sources import load_image_source
 from ganlab.kinds.image_experiment import ImageExperiment
 from ganlab.settings.config import ImageStructure
-from tests.browser.conftest import ARTIFACTS
+from tests.browser.conftest import ARTIFACTS, SharedServer
 from tests.browser.labels import VIEWPORTS
 from tests.conftest import save_trained_run
 
@@ -32,6 +32,21 @@ def save_image_run(root: Path, name: str = "digits-run", **structure) -> None:
     save_trained_run(root / name, experiment, batch_size=16)
 
 
+@pytest.fixture(scope="module")
+def _saved_run_servers(tmp_path_factory):
+    root = tmp_path_factory.mktemp("runs")
+    save_image_run(root, width=16, noise_dim=16)
+    shared = SharedServer({"GANLAB_RUNS_DIR": str(root)})
+    yield shared
+    shared.stop()
+
+
+@pytest.fixture
+def saved_run_server(_saved_run_servers, request):
+    """A server shared by the module's tests whose runs folder holds one saved image run, 'digits-run'."""
+    yield from _saved_run_servers.serve(request)
+
+
 def view_choice(page, name: str):
     """The label of a choice of the View radio row (what a user clicks; the radio input is hidden)."""
     return page.locator('[data-testid="stRadio"]:has-text("View") label').filter(has_text=name).first
@@ -43,10 +58,8 @@ def open_latent_page(page, server) -> None:
     page.locator(FRAME).first.wait_for(timeout=60_000)
 
 
-def test_moving_the_interpolation_slider_changes_the_image(page, start_server, tmp_path):
-    save_image_run(tmp_path, width=16, noise_dim=16)
-    server = start_server(GANLAB_RUNS_DIR=str(tmp_path))
-    open_latent_page(page, server)
+def test_moving_the_interpolation_slider_changes_the_image(page, saved_run_server):
+    open_latent_page(page, saved_run_server)
     page.get_by_text("saved run 'digits-run': the generator at step 2").wait_for(timeout=30_000)
     frame = page.locator(FRAME).first
     before = frame.get_attribute("src")
@@ -127,17 +140,18 @@ def test_the_image_pages_default_run_opens_while_it_trains(page, app_server):
                         return m && Number(m[1].replaceAll(',', '')) > first; }""", arg=first, timeout=90_000)
     assert not page.locator('[data-testid="stAlertContentError"]').count()
     assert not page.locator('[data-testid="stException"]').count()
+    page.get_by_role("link", name="Image GAN").click()  # back on its page the run still trains: pause it
+    page.get_by_role("button", name="Pause", exact=True).click()
+    page.get_by_role("button", name="Play", exact=True).wait_for(timeout=60_000)
 
 
 @pytest.mark.parametrize("width, height", VIEWPORTS)
-def test_nearest_training_images_first_on_a_fresh_tab(page, start_server, tmp_path, width, height):
+def test_nearest_training_images_first_on_a_fresh_tab(page, saved_run_server, width, height):
     """A fresh tab opens on a saved run; the Nearest view, chosen first, is labelled and on screen at
     laptop width, and its button searches (it raised KeyError 'lt_seed_a': a fragment re-run draws
     only its own view, and the interpolation view's settings had never been set)."""
-    save_image_run(tmp_path, width=8, noise_dim=8)
-    server = start_server(GANLAB_RUNS_DIR=str(tmp_path))
     page.set_viewport_size({"width": width, "height": height})
-    open_latent_page(page, server)
+    open_latent_page(page, saved_run_server)
     page.get_by_text("saved run 'digits-run': the generator at step 2").wait_for(timeout=30_000)
     assert page.get_by_text("View", exact=True).first.is_visible(), "the view switcher has a visible label"
     choice = page.get_by_role("radio", name=re.compile("Nearest training images"))
@@ -158,13 +172,11 @@ def test_nearest_training_images_first_on_a_fresh_tab(page, start_server, tmp_pa
     page.screenshot(path=str(ARTIFACTS / f"latent-nearest-{width}x{height}.png"), full_page=True)
 
 
-def test_a_digit_drawn_on_the_latent_page_is_scored_by_the_saved_d(page, start_server, tmp_path):
+def test_a_digit_drawn_on_the_latent_page_is_scored_by_the_saved_d(page, saved_run_server):
     from tests.browser.test_draw_browser import _drag, _upper_canvas
 
-    save_image_run(tmp_path, width=16, noise_dim=16)
-    server = start_server(GANLAB_RUNS_DIR=str(tmp_path))
     page.set_viewport_size({"width": 1024, "height": 768})
-    open_latent_page(page, server)
+    open_latent_page(page, saved_run_server)
     view_choice(page, "Ask the discriminator").click()
     page.locator('[data-testid="stRadio"]:has-text("Input") label').filter(has_text="Draw a digit").first.click()
     page.get_by_text("Draw a digit to see what the discriminator makes of it.").wait_for(timeout=30_000)

@@ -12,7 +12,7 @@ import re
 
 import pytest
 
-from tests.browser.conftest import ARTIFACTS, AppServer
+from tests.browser.conftest import ARTIFACTS, SharedServer
 from tests.browser.labels import VIEWPORTS, chart_titles, every_cut_label
 from tests.browser.test_runs_browser import choose, make_runs
 
@@ -26,13 +26,18 @@ VIEW = "[data-testid='stMain'] [data-testid='stPlotlyChart'], [data-testid='stMa
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """One server for the module (each page is opened at both sizes), with two saved runs."""
+def _servers(tmp_path_factory):
     root = tmp_path_factory.mktemp("runs")
     make_runs(root)
-    app = AppServer({"GANLAB_RUNS_DIR": str(root)})
-    yield app
-    app.stop()
+    shared = SharedServer({"GANLAB_RUNS_DIR": str(root)})
+    yield shared
+    shared.stop()
+
+
+@pytest.fixture
+def server(_servers, request):
+    """One server for the module (each page is opened at both sizes), with two saved runs."""
+    yield from _servers.serve(request)
 
 
 @pytest.fixture(params=VIEWPORTS, ids=lambda size: f"{size[0]}x{size[1]}")

@@ -39,8 +39,8 @@ def open_playground(page, app_server, query: str = "") -> None:
     page.get_by_text(STEP_TEXT).first.wait_for(timeout=60_000)
 
 
-def test_deep_link_on_a_fresh_server_opens_the_playground(page, app_server):
-    open_playground(page, app_server, "?data=grid&glr=0.0005")
+def test_deep_link_on_a_fresh_server_opens_the_playground(page, fresh_server):
+    open_playground(page, fresh_server, "?data=grid&glr=0.0005")
     assert step_count(page) == 0
     # The link's settings reached the widgets, and the page is the real playground.
     page.get_by_role("button", name="Play", exact=True).wait_for(timeout=30_000)
@@ -107,6 +107,7 @@ def test_refresh_reattaches_to_running_training(page, app_server):
     widths = page.locator("input[aria-label='Width']")
     assert widths.first.input_value() == "16"
     page.get_by_role("button", name="Pause", exact=True).click()
+    page.get_by_role("button", name="Play", exact=True).wait_for(timeout=30_000)
 
 
 def test_structure_change_resets_with_a_notice(page, app_server):

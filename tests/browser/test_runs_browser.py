@@ -16,7 +16,7 @@ from ganlab.kinds.toy_experiment import ToyExperiment
 from ganlab.runs import RunWriter
 from ganlab.settings.config import Knobs, MLPShape, ToyStructure
 from ganlab.training.runner import Runner
-from tests.browser.conftest import ARTIFACTS, ROOT
+from tests.browser.conftest import ARTIFACTS, ROOT, SharedServer
 from tests.browser.labels import VIEWPORTS
 
 pytestmark = pytest.mark.browser
@@ -40,6 +40,33 @@ def make_runs(root: Path) -> None:
             runner.release()
 
 
+@pytest.fixture(scope="module")
+def runs_root(tmp_path_factory) -> Path:
+    """The module's runs folder: two finished 2D runs (ring-a, ring-b) and a digits run with a quality
+    score (digits-quality); test_a_headless_run_updates_live adds one ('live')."""
+    from ganlab.cli import main
+
+    root = tmp_path_factory.mktemp("runs")
+    make_runs(root)
+    assert main(["train", "--data", "digits", "--max-images", "64", "--width", "8", "--noise-dim", "8",
+                 "--batch-size", "8", "--device", "cpu", "-q", "--steps", "2", "--name", "digits-quality",
+                 "--runs-dir", str(root)]) == 0
+    return root
+
+
+@pytest.fixture(scope="module")
+def _runs_servers(runs_root):
+    shared = SharedServer({"GANLAB_RUNS_DIR": str(runs_root)})
+    yield shared
+    shared.stop()
+
+
+@pytest.fixture
+def runs_server(_runs_servers, request):
+    """A server shared by the module's tests, on the module's runs folder."""
+    yield from _runs_servers.serve(request)
+
+
 def open_runs(page, server) -> None:
     page.goto(f"{server.url}/Runs")
     page.get_by_role("heading", name="Runs", exact=True).wait_for(timeout=60_000)
@@ -59,10 +86,8 @@ def shown_step(page) -> int:
     return int(STEP.search(text).group(1).replace(",", ""))
 
 
-def test_compare_open_and_replay(page, start_server, tmp_path):
-    root = tmp_path / "runs"
-    make_runs(root)
-    server = start_server(GANLAB_RUNS_DIR=str(root))
+def test_compare_open_and_replay(page, runs_server):
+    server = runs_server
     open_runs(page, server)
     # the runs table (a canvas grid; its cells are mirrored in hidden table cells)
     page.locator("td[role=gridcell]", has_text="ring-b").first.wait_for(state="attached", timeout=30_000)
@@ -91,18 +116,11 @@ def test_compare_open_and_replay(page, start_server, tmp_path):
 
 
 @pytest.mark.parametrize("width, height", VIEWPORTS)
-def test_the_runs_table_shows_best_at_laptop_widths(browser, start_server, tmp_path, width, height):
+def test_the_runs_table_shows_best_at_laptop_widths(browser, runs_server, width, height):
     """Issue 11.9: at 1024x768 (sidebar open) the table cut the Best column. The grid renders
     only the columns at least partly in view into its accessible table: a column rendered after
     Best means Best is wholly in view."""
-    from ganlab.cli import main
-
-    root = tmp_path / "runs"
-    make_runs(root)
-    assert main(["train", "--data", "digits", "--max-images", "64", "--width", "8", "--noise-dim", "8",
-                 "--batch-size", "8", "--device", "cpu", "-q", "--steps", "2", "--name", "digits-quality",
-                 "--runs-dir", str(root)]) == 0
-    server = start_server(GANLAB_RUNS_DIR=str(root))
+    server = runs_server
     context = browser.new_context(viewport={"width": width, "height": height})
     try:
         page = context.new_page()
@@ -120,9 +138,8 @@ def test_the_runs_table_shows_best_at_laptop_widths(browser, start_server, tmp_p
         context.close()
 
 
-def test_a_headless_run_updates_live(page, start_server, tmp_path):
-    root = tmp_path / "runs"
-    root.mkdir()
+def test_a_headless_run_updates_live(page, runs_server, runs_root):
+    root = runs_root
     env = {**os.environ, "GANLAB_RUNS_DIR": str(root), "OMP_NUM_THREADS": "1"}
     proc = subprocess.Popen(
         [sys.executable, "-m", "ganlab", "train", "--data", "ring", "--steps", "10000000", "--name", "live",
@@ -134,8 +151,7 @@ def test_a_headless_run_updates_live(page, start_server, tmp_path):
             assert proc.poll() is None, proc.stderr.read()
             assert time.monotonic() < deadline, "the headless run wrote nothing"
             time.sleep(0.2)
-        server = start_server(GANLAB_RUNS_DIR=str(root))
-        open_runs(page, server)
+        open_runs(page, runs_server)
         choose(page, "live")
         page.get_by_text("a `ganlab train` process is writing it", exact=False).or_(
             page.get_by_text("ganlab train process is writing it", exact=False)).first.wait_for(timeout=30_000)

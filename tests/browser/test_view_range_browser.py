@@ -67,6 +67,7 @@ def test_zoom_and_pan_while_training_at_1024(page, app_server):
     assert page.locator("[data-testid='stException']").count() == 0
     page.get_by_role("button", name="Pause", exact=True).click()
     assert step_count(page) >= after
+    page.get_by_role("button", name="Play", exact=True).wait_for(timeout=30_000)
 
 
 def drag_a_quarter_box(page) -> None:
@@ -107,3 +108,4 @@ def test_a_box_dragged_on_the_paused_view_carries_into_live_training(page, app_s
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "view-range-box-live-1024x768.png"))
     page.get_by_role("button", name="Pause", exact=True).click()
+    page.get_by_role("button", name="Play", exact=True).wait_for(timeout=30_000)
