@@ -130,7 +130,13 @@ def _listing() -> None:
     _cards(listed, watch)
 
 
+# The sidebar is folded here, and its header (with the unfold button) covered the title's top half at
+# the app's usual top padding (ganlab.ui.nav.PAGE_CSS); projector mode makes the same room.
+FOLDED_CSS = '<style>[data-testid="stMainBlockContainer"] { padding-top: 3.75rem; }</style>'
+
+
 def class_page() -> None:
+    st.html(FOLDED_CSS)
     st.title("Class view")
     if not require_host():
         return

@@ -283,3 +283,4 @@ def test_the_trainer_runs_at_a_lower_priority_than_the_server(make):
     wait_until(lambda: runner.snapshot(with_history=False).step >= 1, timeout=30)
     server = os.getpriority(os.PRIO_PROCESS, 0)
     assert os.getpriority(os.PRIO_PROCESS, runner.pid) == min(19, server + TRAINER_NICENESS)
+    assert os.sched_getscheduler(runner.pid) == os.SCHED_BATCH  # CPU-bound: longer slices, fewer switches
