@@ -36,13 +36,10 @@ def usable_cores() -> int:
 
 def max_training_from_env(default: int | None = None) -> int:
     """`GANLAB_MAX_TRAINING_RUNS`, else `default`, else one run per usable core."""
-    fallback = default if default is not None else usable_cores()
-    raw = os.environ.get(ENV_MAX_TRAINING, "")
-    try:
-        value = int(raw)
-    except ValueError:
-        return fallback
-    return value if value >= 1 else fallback
+    cap = host_cap_from_env()
+    if cap is not None:
+        return cap
+    return default if default is not None else usable_cores()
 
 
 def host_cap_from_env() -> int | None:

@@ -41,6 +41,8 @@ from pathlib import Path
 import psutil
 import pytest
 
+from tests.browser.labels import VIEWPORTS
+
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "tests" / "browser" / "artifacts"
 CHROMIUM_FLAGS = [
@@ -260,5 +262,16 @@ def start_server():
 def page(browser):
     context = browser.new_context(viewport={"width": 1500, "height": 1200})
     page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture(params=VIEWPORTS, ids=lambda size: f"{size[0]}x{size[1]}")
+def sized_page(browser, request):
+    """A page at each of the widths a person uses (labels.VIEWPORTS); `page.size` is (width, height)."""
+    width, height = request.param
+    context = browser.new_context(viewport={"width": width, "height": height})
+    page = context.new_page()
+    page.size = (width, height)
     yield page
     context.close()

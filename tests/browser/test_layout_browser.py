@@ -13,7 +13,7 @@ import re
 import pytest
 
 from tests.browser.conftest import ARTIFACTS, SharedServer
-from tests.browser.labels import VIEWPORTS, chart_titles, every_cut_label
+from tests.browser.labels import chart_titles, every_cut_label
 from tests.browser.test_runs_browser import choose, make_runs
 
 pytestmark = pytest.mark.browser
@@ -38,16 +38,6 @@ def _servers(tmp_path_factory):
 def server(_servers, request):
     """One server for the module (each page is opened at both sizes), with two saved runs."""
     yield from _servers.serve(request)
-
-
-@pytest.fixture(params=VIEWPORTS, ids=lambda size: f"{size[0]}x{size[1]}")
-def sized_page(browser, request):
-    width, height = request.param
-    context = browser.new_context(viewport={"width": width, "height": height})
-    page = context.new_page()
-    page.size = (width, height)
-    yield page
-    context.close()
 
 
 def box(locator) -> dict:

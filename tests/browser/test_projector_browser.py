@@ -9,7 +9,6 @@ import re
 import pytest
 
 from tests.browser.conftest import AppServer
-from tests.browser.labels import VIEWPORTS
 from tests.browser.test_layout_browser import VIEW, box, on_first_screen, shot
 
 pytestmark = pytest.mark.browser
@@ -24,16 +23,6 @@ def server():
     app = AppServer()
     yield app
     app.stop()
-
-
-@pytest.fixture(params=VIEWPORTS, ids=lambda size: f"{size[0]}x{size[1]}")
-def sized_page(browser, request):
-    width, height = request.param
-    context = browser.new_context(viewport={"width": width, "height": height})
-    page = context.new_page()
-    page.size = (width, height)
-    yield page
-    context.close()
 
 
 def step_count(page) -> int:
