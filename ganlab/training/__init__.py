@@ -13,7 +13,8 @@ from ganlab.training.trainers import make_runner, server_training_slots, trainer
 
 __all__ = [
     "DEFAULT_GRACE_S", "CapacityError", "MonitorState", "OverBudgetError", "QualityMonitor", "QualityResult", "RunState",
-    "RunEntry", "RunSaver", "RunnerClosedError", "RunnerRegistry", "Snapshot", "Trainer", "TrainerStartError", "TrainerUnavailable",
+    "RunEntry", "RunSaver", "RunnerClosedError", "RunnerRegistry", "Snapshot", "Trainer", "TrainerStartError",
+    "TrainerUnavailable",
     "TrainingSlots", "autosave_into", "make_runner", "max_training_from_env", "runner_sample_source",
     "save_runner_as", "saver_for", "server_training_slots",
     "timeline_frames", "trainer_kind",
