@@ -58,10 +58,11 @@ def test_play_watch_pause_and_change_learning_rate_live(page, app_server):
     assert second > first
     # The four live charts are drawn, and the 2D view (a picture while training runs) keeps changing.
     page.wait_for_function("document.querySelectorAll('.js-plotly-plot').length >= 4", timeout=30_000)
-    view = page.locator("[data-testid='stImage'] img").first
+    view = page.locator("[data-testid='stMain'] [data-testid='stImage'] img").first
     view.wait_for(timeout=30_000)
     first_src = view.get_attribute("src")
-    page.wait_for_function("(src) => { const img = document.querySelector(\"[data-testid='stImage'] img\");"
+    page.wait_for_function("(src) => { const img = document.querySelector("
+                           "\"[data-testid='stMain'] [data-testid='stImage'] img\");"
                            " return img && img.getAttribute('src') !== src && img.complete; }",
                            arg=first_src, timeout=30_000)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)

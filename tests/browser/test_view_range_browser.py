@@ -24,7 +24,7 @@ def range_button(page, key: str):
 
 
 def live_picture_src(page) -> str:
-    return page.locator("[data-testid='stImage'] img").first.get_attribute("src") or ""
+    return page.locator("[data-testid='stMain'] [data-testid='stImage'] img").first.get_attribute("src") or ""
 
 
 def test_zoom_and_pan_while_training_at_1024(page, app_server):
@@ -57,7 +57,7 @@ def test_zoom_and_pan_while_training_at_1024(page, app_server):
     range_button(page, "right").click()
     page.get_by_text("View range: x -0.375 to 1.12").wait_for(timeout=30_000)  # ring of 8: frame (-1.5, 1.5)
     shown = live_picture_src(page)
-    page.wait_for_function("(src) => { const i = document.querySelector(\"[data-testid='stImage'] img\");"
+    page.wait_for_function("(src) => { const i = document.querySelector(\"[data-testid='stMain'] [data-testid='stImage'] img\");"
                            " return i && i.src !== src; }", arg=shown, timeout=30_000)
     after = wait_for_step_above(page, before)
     assert after > before and page.get_by_role("button", name="Pause", exact=True).is_visible()
