@@ -20,6 +20,7 @@ from ganlab.ui.projector import URL_KEY as PRESENT
 from ganlab.ui.training_page import RUN_URL_KEYS
 
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "0.0.0.0"}
+QR_MAX_CHARS = 1000  # a longer link makes a QR code too dense to scan from the back of a room (segno refuses ~2,300)
 QR_PRINT_SCALE = 10  # pixels per module of the downloaded PNG: ~700 px for a full link, sharp on a projector
 
 
@@ -86,11 +87,16 @@ def panel(prefix: str) -> None:
         params = lesson_params(st.query_params.to_dict(), chosen, page.defaults(), short)
         base = st.context.url
         url = lesson_url(base, page.url_path, params)
-        st.image(qr_image(url, "svg").decode(), width="stretch",
-                 caption="Scan to open this page as set here (its fullscreen button shows it large)")
+        qr_fits = len(url) <= QR_MAX_CHARS
+        if qr_fits:
+            st.image(qr_image(url, "svg").decode(), width="stretch",
+                     caption="Scan to open this page as set here (its fullscreen button shows it large)")
+        else:  # a crafted or overgrown link: segno refuses it, and no phone would read it from a projector
+            st.caption(f"This link is too long for a QR code ({len(url):,} characters; at most {QR_MAX_CHARS:,}): "
+                       "turn on *Only settings that differ*, or remove keys the page does not use from the address.")
         st.code(url, language=None, wrap_lines=True)
         _address_note(base)
         c1, c2 = st.columns(2)
         c1.link_button("Open it", url, width="stretch", help="In a new tab: the page as a participant gets it")
-        c2.download_button("QR (PNG)", lambda: qr_image(url, "png"), file_name=f"ganlab-{page.url_path.lower()}-lesson.png",
-                           mime="image/png", width="stretch", key=f"lesson_link_qr:{prefix}")
+        c2.download_button("QR (PNG)", data=lambda: qr_image(url, "png"), file_name=f"ganlab-{page.url_path.lower()}-lesson.png",
+                           mime="image/png", width="stretch", key=f"lesson_link_qr:{prefix}", disabled=not qr_fits)

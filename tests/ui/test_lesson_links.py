@@ -127,3 +127,14 @@ def test_dynamics_page_hides_and_locks_and_a_case_keeps_the_locked_loss(opened):
     assert at.session_state["dy_settings"].loss == "minimax" and at.session_state["dy_settings"].lr == 0.05
     assert at.session_state["dy_settings"].regularizer == "r1"  # the case's free settings apply
     assert _param(at, "hide") == "dy_lr,curves" and _param(at, "dy_loss") == "minimax"
+
+
+def test_a_link_too_long_for_a_qr_code_says_so_and_the_page_still_works(opened):
+    """A crafted link (an unknown key with 5,000 characters) made segno refuse the QR code and the page
+    fail under its traceback; now the panel says why there is no QR code and gives the link anyway."""
+    at = opened(PLAYGROUND, data="grid", junk="x" * 5000)
+    assert not at.exception
+    notes = " ".join(c.value for c in at.sidebar.caption)
+    assert "too long for a QR code" in notes
+    assert not any("Scan to open" in c for el in at.get("image") for c in el.captions)
+    assert at.button(key="pg_play")  # the page drew its transport after the panel's refusal
