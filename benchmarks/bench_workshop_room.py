@@ -43,7 +43,13 @@ import psutil  # noqa: E402
 
 from ganlab.kinds.toy_experiment import ToyExperiment  # noqa: E402
 from ganlab.settings.urlstate import decode  # noqa: E402
-from ganlab.training import RunnerRegistry, make_runner, server_training_slots, trainer_kind  # noqa: E402
+from ganlab.training import (  # noqa: E402
+    RunnerRegistry,
+    make_runner,
+    refresh_interval,
+    server_training_slots,
+    trainer_kind,
+)
 from ganlab.training.registry import return_freed_memory  # noqa: E402
 from ganlab.training.worker_process import wait_gone  # noqa: E402
 
@@ -83,6 +89,7 @@ class Room:
         self.registry = RunnerRegistry(server_training_slots(), grace_s=3600.0)
         self.structure, self.knobs, _ = decode({})  # the playground's defaults
         self.poll = poll
+        self.fixed = False
         self.tokens: list[str] = []
         self.runners: list = []
         self.first_step_wait: list[float | None] = []
@@ -113,8 +120,16 @@ class Room:
                 self.first_step_wait[index] = time.perf_counter() - pressed
                 break
             time.sleep(POLL_FIRST_S)
-        while self.poll > 0 and not self._stop.wait(self.poll):
+        while self.poll > 0 and not self._stop.wait(self._interval()):
             runner.snapshot(want_view=True, wait_for_view=0.5)
+
+    def _interval(self) -> float:
+        """The live view's refresh, as the page sets it (slower when the room is crowded), unless
+        --fixed-poll."""
+        if self.fixed:
+            return self.poll
+        slots = self.registry.slots
+        return refresh_interval(self.poll, slots.in_use, slots.cores)
 
     def wait_all_started(self, timeout: float) -> None:
         deadline = time.perf_counter() + timeout
@@ -163,12 +178,15 @@ def main() -> None:
     parser.add_argument("--alone", type=float, default=20.0, help="window for one run alone and for one per core")
     parser.add_argument("--warmup", type=float, default=5.0, help="training before each window, seconds")
     parser.add_argument("--poll", type=float, default=0.45, help="each page's live-view refresh, s (0: none)")
+    parser.add_argument("--fixed-poll", action="store_true",
+                        help="pages refresh every --poll s however crowded (the pages' rule before they slowed down)")
     parser.add_argument("--stagger", type=float, default=0.1, help="seconds between two participants' Play")
     args = parser.parse_args()
     app_sessions.exit_on_sigterm()
     cores = len(os.sched_getaffinity(0))
     print(f"default 2D run, {trainer_kind()} trainers, {args.runs} runs on {cores} usable cores, page polls every "
-          f"{args.poll:g} s; at the start: {app_sessions.load_text()}", flush=True)
+          f"{args.poll:g} s{' (fixed)' if args.fixed_poll else ', slower when crowded'}; "
+          f"at the start: {app_sessions.load_text()}", flush=True)
 
     warm, _ = together(1, 1.0, 1.0, 0.0)  # the forkserver imports torch; estimates warm up
     warm.leave()
@@ -184,6 +202,7 @@ def main() -> None:
           f"= {sum(per_core) / alone[0]:.2f}x one alone (the most time slices could give)", flush=True)
 
     room = Room(args.poll)
+    room.fixed = args.fixed_poll
     try:
         room.play(args.runs, args.stagger)
         room.wait_all_started(120)

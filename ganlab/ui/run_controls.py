@@ -7,7 +7,15 @@ from typing import Any
 
 import streamlit as st
 
-from ganlab.training import CapacityError, OverBudgetError, RunState, Snapshot, Trainer, TrainerStartError
+from ganlab.training import (
+    CapacityError,
+    OverBudgetError,
+    RunState,
+    Snapshot,
+    Trainer,
+    TrainerStartError,
+    refresh_interval,
+)
 from ganlab.ui import projector
 from ganlab.ui.restart import drop_undo, restart, restarted_notice
 from ganlab.ui.session import get_registry
@@ -151,13 +159,15 @@ QUEUED_POLL_S = 2.0  # a page waiting in line only watches for its start: no 2 H
 
 
 def poll_every(first: Snapshot, live: bool, interval: float, *, while_queued: bool = True) -> float | None:
-    """A live fragment's refresh interval: `interval` while training; slower (or, for panels that
+    """A live fragment's refresh interval: `interval` while training (slower when more runs train
+    than the server has cores: ganlab.training.refresh_interval); slower (or, for panels that
     show nothing new, never: `while_queued=False`) while the run waits in line; None at rest."""
     if not live:
         return None
     if first.state == RunState.QUEUED:
         return QUEUED_POLL_S if while_queued else None
-    return interval
+    slots = get_registry().slots
+    return refresh_interval(interval, slots.in_use, slots.cores)
 
 
 def left_the_queue(first: Snapshot, snap: Snapshot) -> bool:

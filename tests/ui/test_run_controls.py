@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 
+import pytest
+
 from ganlab.settings.config import Knobs, ToyStructure
 from ganlab.training.runner_state import RunState, Snapshot
 from ganlab.ui.run_controls import QUEUED_POLL_S, left_the_queue, poll_every, share_text
@@ -20,6 +22,15 @@ def test_a_page_polls_fast_while_training_slowly_in_line_and_not_at_rest():
     assert poll_every(at(RunState.QUEUED), True, 0.5) == QUEUED_POLL_S > 0.5
     assert poll_every(at(RunState.QUEUED), True, 2.0, while_queued=False) is None  # charts: nothing new in line
     assert poll_every(at(RunState.PAUSED), False, 0.5) is None
+
+
+def test_a_crowded_server_refreshes_live_pages_more_slowly_by_the_root_of_its_crowding():
+    from ganlab.training import refresh_interval
+
+    assert refresh_interval(0.45, 1, 2) == 0.45 and refresh_interval(0.45, 2, 2) == 0.45  # a small room: full rate
+    assert refresh_interval(0.45, 8, 2) == pytest.approx(0.9)  # 4 runs a core: half the rate
+    assert refresh_interval(0.45, 30, 2) == pytest.approx(0.45 * 15 ** 0.5)  # 1.74 s
+    assert refresh_interval(0.45, 1000, 2) == pytest.approx(1.8)  # never slower than 4x
 
 
 def test_leaving_the_line_redraws_the_page():
