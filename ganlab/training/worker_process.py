@@ -191,7 +191,7 @@ def worker_main(conn: Any) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C in the server's terminal is the server's
     torch.set_flush_denormal(True)  # denormals made toy training ~9x slower on these CPUs
     torch.set_num_threads(1)  # one core per run; the server's cap counts runs against cores
-    _yield_to_the_pages()
+    _run_as_batch()
     handlers = _Handlers()
     gone = threading.Event()
     channel = Channel(conn, handlers, on_close=gone.set, name="worker")
@@ -204,22 +204,16 @@ def worker_main(conn: Any) -> None:
     channel.close()
 
 
-TRAINER_NICENESS = 10
-
-
-def _yield_to_the_pages() -> None:
-    """Lower this trainer's priority by TRAINER_NICENESS. Every run trains and the OS shares the
-    cores (ganlab.training.slots); at 15 runs a core the server, which draws every participant's
-    page and the class view, would get 1/31 of the CPU like any one run. Niced trainers lose nothing
-    while the server is idle (a lone run keeps its core) and give way while a page is drawn.
-    SCHED_BATCH tells the kernel a trainer is CPU-bound, so it is not preempted on every wake-up:
-    longer slices, fewer switches (30 runs on 2 cores: 0.70x -> 0.81x the steps of 2 runs,
-    benchmarks/bench_workshop_room.py --poll 0)."""
+def _run_as_batch() -> None:
+    """SCHED_BATCH: the kernel treats a trainer as CPU-bound and does not preempt others on its every
+    wake-up, so it gets longer slices and fewer switches (30 runs on 2 cores: 0.70x -> 0.81x the steps
+    of 2 runs, benchmarks/bench_workshop_room.py --poll 0). Its share (weight) is unchanged. (A lower
+    priority, nice +10, was tried for the server's sake and dropped: a browser on the same machine,
+    as in CI or a laptop demo, then starved the trainer.)"""
     try:
-        os.nice(TRAINER_NICENESS)
         os.sched_setscheduler(0, os.SCHED_BATCH, os.sched_param(0))
-    except (OSError, AttributeError):  # not permitted here: the OS shares as before
-        log.warning("could not lower the trainer's priority", exc_info=True)
+    except (OSError, AttributeError):  # not Linux or not permitted: the default policy
+        log.warning("could not set the trainer's scheduling policy", exc_info=True)
 
 
 LIMIT_SLACK = 256 * 2**20  # beyond the run's budget: its history, views, saves and the calls' pickles

@@ -274,13 +274,11 @@ def test_after_a_reset_a_restart_goes_back_to_the_fresh_run_not_the_old_one(make
     assert snap.step == 0 and snap.structure == other.structure
 
 
-def test_the_trainer_runs_at_a_lower_priority_than_the_server(make):
-    """Thirty trainers on two cores must leave the server (the pages, the class view) its share."""
-    from ganlab.training.worker_process import TRAINER_NICENESS
-
+def test_the_trainer_runs_as_a_batch_process_at_the_servers_priority(make):
+    """SCHED_BATCH for throughput (30 runs on 2 cores), and no lower priority: a browser on the same
+    machine must not starve the run it shows."""
     runner = make()
     runner.play()
     wait_until(lambda: runner.snapshot(with_history=False).step >= 1, timeout=30)
-    server = os.getpriority(os.PRIO_PROCESS, 0)
-    assert os.getpriority(os.PRIO_PROCESS, runner.pid) == min(19, server + TRAINER_NICENESS)
     assert os.sched_getscheduler(runner.pid) == os.SCHED_BATCH  # CPU-bound: longer slices, fewer switches
+    assert os.getpriority(os.PRIO_PROCESS, runner.pid) == os.getpriority(os.PRIO_PROCESS, 0)
