@@ -11,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from ganlab.ui.session import get_registry
 
+PLAYGROUND, IMAGES = "pages/1_Playground.py", "pages/2_Images.py"
 ENTRY = str(Path(__file__).resolve().parents[1] / "app.py")
 
 

@@ -7,6 +7,7 @@ tokens never go into it (they would hand over this session's run)."""
 
 from __future__ import annotations
 
+import functools
 import io
 from urllib.parse import urlencode, urlsplit
 
@@ -46,6 +47,7 @@ def lesson_url(base: str | None, url_path: str, params: dict[str, str]) -> str:
     return f"{base or '/' + url_path}?{query}" if query else (base or "/" + url_path)
 
 
+@functools.lru_cache(maxsize=64)  # the sidebar redraws on every rerun; the link rarely changes between them
 def qr_image(text: str, kind: str) -> bytes:
     """The QR code of `text` as "svg" (drawn on the page: sharp at any width) or "png" (to download)."""
     buffer = io.BytesIO()

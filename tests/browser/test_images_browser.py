@@ -70,6 +70,8 @@ def test_image_page_buttons_are_readable_at_laptop_widths(browser, app_server, w
         page.goto(f"{app_server.url}/Images?w=8&nd=8&bs=8")
         page.get_by_text(STEP_TEXT).first.wait_for(timeout=60_000)
         page.get_by_role("button", name="G step", exact=True).wait_for(timeout=30_000)
+        # The sidebar's preset buttons are drawn later in the same rerun than the transport.
+        page.get_by_role("button", name="Apply and restart", exact=True).wait_for(timeout=30_000)
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / f"images-{width}x{height}.png"))
         labels, clipped = clipped_labels(page, "button")

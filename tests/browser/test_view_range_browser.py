@@ -88,8 +88,9 @@ def test_a_box_dragged_on_the_paused_view_carries_into_live_training(page, app_s
     open_playground(page, app_server, "?gw=16&dw=16&gl=1&dl=1")
     page.get_by_role("button", name="Step", exact=True).click()
     page.get_by_text(re.compile(r"Step 1 · paused")).wait_for(timeout=30_000)
-    page.get_by_text("Drag a box on the view").wait_for(timeout=30_000)
-    closer = page.get_by_text(CLOSER)
+    # .first: while a rerun settles, Streamlit can briefly show the old and the new caption both.
+    page.get_by_text("Drag a box on the view").first.wait_for(timeout=30_000)
+    closer = page.get_by_text(CLOSER).first
     for _ in range(3):  # the settling page may redraw the chart under the mouse: drag again then
         try:
             drag_a_quarter_box(page)
@@ -104,7 +105,7 @@ def test_a_box_dragged_on_the_paused_view_carries_into_live_training(page, app_s
     page.get_by_text("Live picture").wait_for(timeout=30_000)
     before = wait_for_step_above(page, 1)
     wait_for_step_above(page, before)
-    assert float(CLOSER.search(page.get_by_text(CLOSER).inner_text()).group(1)) == times  # live kept the box
+    assert float(CLOSER.search(closer.inner_text()).group(1)) == times  # live kept the box
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "view-range-box-live-1024x768.png"))
     page.get_by_role("button", name="Pause", exact=True).click()

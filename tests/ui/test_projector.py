@@ -9,10 +9,8 @@ import streamlit
 from streamlit.testing.v1 import AppTest
 
 from ganlab.ui import projector
-from tests.apptest_pages import fresh_app, open_with, run_ok
+from tests.apptest_pages import PLAYGROUND, open_with, run_ok
 
-PLAYGROUND = "pages/1_Playground.py"
-IMAGES = "pages/2_Images.py"
 SMALL_TOY = {"gw": "16", "dw": "16", "gl": "1", "dl": "1"}
 SMALL_IMAGES = {"w": "8", "nd": "8", "bs": "8"}
 GRAPH = 'class="ganlab-model-graph"'
@@ -30,16 +28,6 @@ def sidebar_states(monkeypatch):
 
     monkeypatch.setattr(streamlit, "set_page_config", recording)
     return calls
-
-
-@pytest.fixture
-def playground():
-    yield from fresh_app(PLAYGROUND)
-
-
-@pytest.fixture
-def images():
-    yield from fresh_app(IMAGES)
 
 
 def graphs_in_main(at: AppTest) -> int:

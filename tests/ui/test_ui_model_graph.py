@@ -4,28 +4,15 @@ the highlight follows the last step, and a slow-motion stage lights its own edge
 
 from __future__ import annotations
 
-import pytest
 from streamlit.testing.v1 import AppTest
 
 from ganlab.ui.model_graph import TITLE
 from ganlab.ui.slow_motion import SLOWMO_STAGE_KEY
-from tests.apptest_pages import fresh_app, open_with, runner_of
+from tests.apptest_pages import open_with, runner_of
 from tests.conftest import wait_until
 
-PLAYGROUND = "pages/1_Playground.py"
-IMAGES = "pages/2_Images.py"
 SMALL_TOY = {"gw": "16", "dw": "16", "gl": "1", "dl": "1"}
 SMALL_IMAGE = {"w": "8", "nd": "8", "bs": "8"}
-
-
-@pytest.fixture
-def playground():
-    yield from fresh_app(PLAYGROUND)
-
-
-@pytest.fixture
-def images():
-    yield from fresh_app(IMAGES)
 
 
 def graph_html(at: AppTest) -> str:
