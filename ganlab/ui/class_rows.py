@@ -19,8 +19,11 @@ from ganlab.training import RunEntry, RunState, Snapshot, TrainerUnavailable
 from ganlab.ui.class_thumbs import ThumbCache
 
 READERS = 8  # snapshots read at once
-RECENT_S = 2.0  # a participant page's snapshot this recent is used as it is (its trainer is not asked)
-ANSWER_WAIT_S = 1.5  # a refresh waits this long for the trainers; a late one shows its last row
+# A participant page's snapshot this recent is used as it is (its trainer is not asked): a crowded
+# server's pages poll every ~2 s (ganlab.training.slots.refresh_interval), plus the poll's own wait.
+RECENT_S = 3.0
+ANSWER_WAIT_S = 1.0  # a refresh waits this long for the trainers (a late one shows its last row): it fits in 2 s
+THUMB_EVERY = 3  # a training run is asked for a new picture every 3rd refresh (6 s), the runs in turn
 
 STATE_WORDS = {
     RunState.RUNNING: "training", RunState.PAUSED: "paused", RunState.QUEUED: "waiting",
@@ -167,10 +170,12 @@ def sorted_rows(listed: Sequence[Listed], sort: str) -> list[Listed]:
 
 class ClassWatch:
     """What the class view remembers between refreshes, server-wide: when runs reached full coverage,
-    their thumbnails, each run's last row, and which were training at the last refresh (only those
-    are asked for a view). A refresh asks the trainers at most READERS at a time and waits for them
-    at most ANSWER_WAIT_S: a loaded server's slow trainer shows its last row, and its answer, when it
-    comes, serves the next refresh (one request per run in flight, never a pile)."""
+    their thumbnails, each run's last row, and which were training at the last refresh. Only those
+    are asked for a view, and drawn, each every THUMB_EVERY-th refresh (a third of the runs at each):
+    a view costs the trainer a sample and D's surface, a row nothing it had not computed. A refresh
+    asks the trainers at most READERS at a time and waits for them at most ANSWER_WAIT_S: a loaded
+    server's slow trainer shows its last row, and its answer, when it comes, serves the next refresh
+    (one request per run in flight, never a pile)."""
 
     def __init__(self, quality_of: Callable[[str], Any | None] = lambda run_id: None) -> None:
         self.book, self.thumbs = CoverageBook(), ThumbCache()
@@ -180,7 +185,15 @@ class ClassWatch:
         self._last: dict[str, Listed | None] = {}  # run id -> its last row (None: it ended)
         self._asking: dict[str, Future] = {}
         self._pool = ThreadPoolExecutor(READERS, thread_name_prefix="ganlab-class-view")
+        self._refreshes = 0
         self.late = 0
+
+    def _wants_view(self, entry: RunEntry, training_before: set[str], pictured: set[str]) -> bool:
+        """A new picture from a run that was training: at once when it has none yet, else in its turn."""
+        run_id = entry.runner.id
+        if run_id not in training_before:
+            return False
+        return run_id not in pictured or (self._refreshes + entry.participant) % THUMB_EVERY == 0
 
     def _ask(self, entry: RunEntry, was_training: bool) -> Future:
         run_id = entry.runner.id
@@ -211,7 +224,10 @@ class ClassWatch:
         """One refresh of the class view: every run's row, and its thumbnail drawn if its view moved."""
         with self._lock:
             before = set(self._training)
-        futures = [self._ask(e, e.runner.id in before) for e in entries]
+            self._refreshes += 1
+        pictured = self.thumbs.pictured()
+        due = {e.runner.id: self._wants_view(e, before, pictured) for e in entries}
+        futures = [self._ask(e, due[e.runner.id]) for e in entries]
         wait(futures, timeout=ANSWER_WAIT_S)
         self.late = 0  # runs that did not answer within this refresh (they show their last row)
         for e, future in zip(entries, futures, strict=True):
@@ -224,8 +240,9 @@ class ClassWatch:
             ids = {e.runner.id for e in entries}
             self._last = {k: v for k, v in self._last.items() if k in ids}
             self._training = {item.row.run_id for item in listed if item.snap.state == RunState.RUNNING}
-        for item in listed:
-            self.thumbs.get(item.row.run_id, item.snap.view, item.snap.view_step, item.entry.runner.experiment)
+        for item in listed:  # drawn in its turn too (a participant page's poll brings a new view each time)
+            view = item.snap.view if due.get(item.row.run_id, False) else None
+            self.thumbs.get(item.row.run_id, view, item.snap.view_step, item.entry.runner.experiment)
         self.thumbs.forget_all_but(ids)
         self.book.forget_all_but(ids)
         return listed

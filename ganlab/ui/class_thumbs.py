@@ -71,6 +71,17 @@ class ThumbCache:
             self.drawn += 1
         return picture
 
+    def last(self, run_id: str) -> bytes | None:
+        """The run's last thumbnail, drawing nothing."""
+        with self._lock:
+            cached = self._thumbs.get(run_id)
+        return cached[1] if cached is not None else None
+
+    def pictured(self) -> set[str]:
+        """The runs that have a thumbnail."""
+        with self._lock:
+            return {run_id for run_id, (_, picture) in self._thumbs.items() if picture is not None}
+
     def forget_all_but(self, run_ids: set[str]) -> None:
         with self._lock:
             for gone in [r for r in self._thumbs if r not in run_ids]:

@@ -60,9 +60,9 @@ def require_host() -> bool:
 
 
 def _card(item: Listed, watch: ClassWatch) -> None:
-    row, snap = item.row, item.snap
+    row = item.row
     with st.container(border=True, key=f"class_card_{row.run_id}"):
-        picture = watch.thumbs.get(row.run_id, snap.view, snap.view_step, item.entry.runner.experiment)  # drawn by refresh
+        picture = watch.thumbs.last(row.run_id)  # drawn by the refresh, in the run's turn
         if picture is not None:
             st.image(picture, width="content")
         else:

@@ -128,3 +128,34 @@ def test_a_refresh_does_not_wait_for_a_stuck_trainer_and_uses_its_answer_later(m
     finally:
         answer.set()
         watch.shutdown()
+
+
+def test_training_runs_are_asked_for_a_picture_in_turn_every_third_refresh():
+    from ganlab.ui.class_rows import THUMB_EVERY, ClassWatch
+
+    view = GRID.view(GRID.build(Knobs()), Knobs())
+
+    class PicturedRunner(FakeRunner):
+        def snapshot(self, want_view=False, *args, **kwargs) -> Snapshot:
+            self.steps = getattr(self, "steps", 0) + 1
+            super().snapshot(want_view, *args, **kwargs)
+            return dataclasses.replace(self.snap, step=self.steps, view=view if want_view else None,
+                                       view_step=self.steps if want_view else -1)
+
+    runners = [PicturedRunner(f"r{i}", GRID, snap()) for i in range(1, 7)]
+    entries = [entry(i, r) for i, r in enumerate(runners, start=1)]
+    watch = ClassWatch()
+    try:
+        refreshes = 1 + 1 + 2 * THUMB_EVERY
+        for _ in range(refreshes):
+            watch.refresh(entries)
+        asked = [r.asked for r in runners]
+    finally:
+        watch.shutdown()
+    # Refresh 1 learns who trains (no view asked); refresh 2 pictures every run (none had a picture);
+    # then each run is asked once in every THUMB_EVERY refreshes, two of the six runs at each.
+    assert all(a[0] is False and a[1] is True for a in asked)
+    later = [a[2:] for a in asked]
+    assert all(sum(a) == 2 for a in later), later
+    assert [sum(a[i] for a in later) for i in range(2 * THUMB_EVERY)] == [2] * (2 * THUMB_EVERY)
+    assert watch.thumbs.pictured() == {r.id for r in runners}
