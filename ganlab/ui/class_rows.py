@@ -188,12 +188,16 @@ class ClassWatch:
         self._refreshes = 0
         self.late = 0
 
-    def _wants_view(self, entry: RunEntry, training_before: set[str], pictured: set[str]) -> bool:
-        """A new picture from a run that was training: at once when it has none yet, else in its turn."""
+    def _wants_view(self, entry: RunEntry, training_before: set[str], pictured: dict[str, int]) -> bool:
+        """Whether to ask a run for a new picture: at once when it has none (a paused run too: the
+        host may open the page after the room paused), else in its turn when it has moved since its
+        picture (it was training, or was stepped or reset while paused)."""
         run_id = entry.runner.id
-        if run_id not in training_before:
-            return False
-        return run_id not in pictured or (self._refreshes + entry.participant) % THUMB_EVERY == 0
+        if run_id not in pictured:
+            return True
+        last = self._last.get(run_id)
+        moved = run_id in training_before or (last is not None and last.row.step != pictured[run_id])
+        return moved and (self._refreshes + entry.participant) % THUMB_EVERY == 0
 
     def _ask(self, entry: RunEntry, was_training: bool) -> Future:
         run_id = entry.runner.id
@@ -222,11 +226,11 @@ class ClassWatch:
 
     def refresh(self, entries: Sequence[RunEntry]) -> list[Listed]:
         """One refresh of the class view: every run's row, and its thumbnail drawn if its view moved."""
+        pictured = self.thumbs.pictured()
         with self._lock:
             before = set(self._training)
             self._refreshes += 1
-        pictured = self.thumbs.pictured()
-        due = {e.runner.id: self._wants_view(e, before, pictured) for e in entries}
+            due = {e.runner.id: self._wants_view(e, before, pictured) for e in entries}
         futures = [self._ask(e, due[e.runner.id]) for e in entries]
         wait(futures, timeout=ANSWER_WAIT_S)
         self.late = 0  # runs that did not answer within this refresh (they show their last row)

@@ -77,10 +77,10 @@ class ThumbCache:
             cached = self._thumbs.get(run_id)
         return cached[1] if cached is not None else None
 
-    def pictured(self) -> set[str]:
-        """The runs that have a thumbnail."""
+    def pictured(self) -> dict[str, int]:
+        """The runs that have a thumbnail, with the step it shows."""
         with self._lock:
-            return {run_id for run_id, (_, picture) in self._thumbs.items() if picture is not None}
+            return {run_id: step for run_id, (step, picture) in self._thumbs.items() if picture is not None}
 
     def forget_all_but(self, run_ids: set[str]) -> None:
         with self._lock:

@@ -146,16 +146,43 @@ def test_training_runs_are_asked_for_a_picture_in_turn_every_third_refresh():
     entries = [entry(i, r) for i, r in enumerate(runners, start=1)]
     watch = ClassWatch()
     try:
-        refreshes = 1 + 1 + 2 * THUMB_EVERY
-        for _ in range(refreshes):
+        for _ in range(1 + 2 * THUMB_EVERY):
             watch.refresh(entries)
         asked = [r.asked for r in runners]
     finally:
         watch.shutdown()
-    # Refresh 1 learns who trains (no view asked); refresh 2 pictures every run (none had a picture);
-    # then each run is asked once in every THUMB_EVERY refreshes, two of the six runs at each.
-    assert all(a[0] is False and a[1] is True for a in asked)
-    later = [a[2:] for a in asked]
+    # Refresh 1 pictures every run (none had a picture); then each run, training, is asked once in
+    # every THUMB_EVERY refreshes, two of the six runs at each.
+    assert all(a[0] is True for a in asked)
+    later = [a[1:] for a in asked]
     assert all(sum(a) == 2 for a in later), later
     assert [sum(a[i] for a in later) for i in range(2 * THUMB_EVERY)] == [2] * (2 * THUMB_EVERY)
-    assert watch.thumbs.pictured() == {r.id for r in runners}
+    assert set(watch.thumbs.pictured()) == {r.id for r in runners}
+
+
+def test_a_paused_run_gets_one_picture_and_another_only_after_it_moved():
+    from ganlab.ui.class_rows import THUMB_EVERY, ClassWatch
+
+    view = GRID.view(GRID.build(Knobs()), Knobs())
+
+    class PausedRunner(FakeRunner):
+        step = 40
+
+        def snapshot(self, want_view=False, *args, **kwargs) -> Snapshot:
+            super().snapshot(want_view, *args, **kwargs)
+            return dataclasses.replace(self.snap, step=self.step, view=view if want_view else None,
+                                       view_step=self.step if want_view else -1)
+
+    paused = PausedRunner("paused", GRID, snap(RunState.PAUSED, step=40))
+    watch = ClassWatch()
+    try:
+        for _ in range(2 * THUMB_EVERY):
+            watch.refresh([entry(1, paused)])
+        assert paused.asked == [True] + [False] * (2 * THUMB_EVERY - 1)  # opened after the room paused
+        assert watch.thumbs.last("paused") is not None
+        paused.step = 41  # the participant pressed Step
+        for _ in range(THUMB_EVERY + 1):  # the refresh that sees it, then its turn
+            watch.refresh([entry(1, paused)])
+        assert sum(paused.asked) == 2 and watch.thumbs.pictured() == {"paused": 41}
+    finally:
+        watch.shutdown()
