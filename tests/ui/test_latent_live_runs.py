@@ -18,17 +18,10 @@ from tests.conftest import wait_until
 from tests.live_runs import NET_OPTIONS, TRAINERS, image_experiment, make_live_runner
 from tests.ui.test_latent_page import PAGE, captions, image_captions, run, show
 
-IMAGES_PAGE = "pages/2_Images.py"
-
 
 @pytest.fixture
 def app():
     yield from fresh_app(PAGE)
-
-
-@pytest.fixture
-def images_app():
-    yield from fresh_app(IMAGES_PAGE)
 
 
 def give_live_run(at, trainer: str, option: str):
@@ -99,10 +92,10 @@ def test_ask_the_discriminator_scores_a_drawing_with_the_live_d(trainer, option)
         runner.release()
 
 
-def test_the_image_pages_default_run_opens_on_the_latent_page_while_training_and_paused(images_app):
+def test_the_image_pages_default_run_opens_on_the_latent_page_while_training_and_paused(images):
     """The newcomer's way there: the image page with its default preset ("DCGAN (fast start)":
     spectral norm in D, an EMA generator), Play, then the Latent page; then paused, the latest weights."""
-    at = open_with(images_app, {})
+    at = open_with(images, {})
     runner = runner_of(at)
     assert type(runner).__name__ == "RemoteRunner"  # the page's run trains in a trainer process
     assert runner.experiment.structure.d_spectral_norm and runner.experiment.structure.ema_decay > 0
