@@ -41,27 +41,9 @@ def set_process_niceness(pid: int, nice: int) -> bool:
     return done
 
 
-def descends_from_this_process(pid: int, depth: int = 4) -> bool:
-    """Whether `pid` is this process's child, grandchild, ... (a trainer is a child of the
-    forkserver, a child of the server): a Ray actor's pid names a process elsewhere."""
-    me = os.getpid()
-    for _ in range(depth):
-        try:
-            with open(f"/proc/{pid}/stat") as f:
-                pid = int(f.read().rsplit(")", 1)[1].split()[1])  # field 4: the parent's pid
-        except (OSError, ValueError, IndexError):
-            return False
-        if pid == me:
-            return True
-        if pid <= 1:
-            return False
-    return False
-
-
 class CrowdingPriority:
     """The trainers' niceness from the count of runs training and the cores. Runs register the
-    object that knows their process (its `pid`; None for threads): only this server's own
-    descendants are touched (a Ray actor's pid is another machine's)."""
+    object that knows their process (its `pid`, None for threads and Ray actors: left alone)."""
 
     def __init__(self, cores: int) -> None:
         self.cores = cores
@@ -83,7 +65,7 @@ class CrowdingPriority:
         with self._lock:
             runs = [ref() for holder, ref in self._runs.items() if holder in training]
             pids = [pid for run in runs if run is not None and (pid := getattr(run, "pid", None)) is not None]
-            changes = [pid for pid in pids if self._applied.get(pid) != nice and descends_from_this_process(pid)]
+            changes = [pid for pid in pids if self._applied.get(pid) != nice]
             for pid in changes:
                 if set_process_niceness(pid, nice):
                     self._applied[pid] = nice

@@ -72,23 +72,6 @@ def test_more_runs_than_cores_step_back_and_return_when_one_leaves(sleeper):
     slots.release("b")
 
 
-def test_a_process_that_is_not_this_servers_is_left_alone(sleeper):
-    class Run:
-        def __init__(self, pid: int) -> None:
-            self.pid = pid
-
-    elsewhere = Run(1)  # a Ray actor's pid names a process on its own machine; here, init's
-    ours = Run(sleeper().pid)  # held here: the slots keep only a weak reference to a run
-    before = os.getpriority(os.PRIO_PROCESS, 1)
-    slots = TrainingSlots(cores=1)
-    slots.track_process("a", elsewhere)
-    slots.track_process("b", ours)
-    slots.acquire("a")
-    slots.acquire("b")  # crowded: two runs on one core
-    assert os.getpriority(os.PRIO_PROCESS, 1) == before
-    assert niceness_of_every_thread(ours.pid) == {CROWDED_NICE}
-
-
 def test_real_trainers_step_back_while_crowded_and_a_queued_start_follows():
     slots = TrainingSlots(cores=1)
     runners = [RemoteRunner(ToyExperiment(SMALL), Knobs(), transport_factory=ProcessTransport, slots=slots)
