@@ -170,8 +170,9 @@ def sorted_rows(listed: Sequence[Listed], sort: str) -> list[Listed]:
 
 class ClassWatch:
     """What the class view remembers between refreshes, server-wide: when runs reached full coverage,
-    their thumbnails, each run's last row, and which were training at the last refresh. Only those
-    are asked for a view, and drawn, each every THUMB_EVERY-th refresh (a third of the runs at each):
+    their thumbnails, each run's last row, and which were training at the last refresh. A run with
+    no picture is asked for one at once; one that moved since, every THUMB_EVERY-th refresh (a third
+    of the runs at each, see _wants_view):
     a view costs the trainer a sample and D's surface, a row nothing it had not computed. A refresh
     asks the trainers at most READERS at a time and waits for them at most ANSWER_WAIT_S: a loaded
     server's slow trainer shows its last row, and its answer, when it comes, serves the next refresh
