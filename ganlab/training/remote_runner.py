@@ -52,6 +52,8 @@ class RemoteRunner(RemoteEvents, RemoteTrainerLife, RemoteSnapshots, RunnerCalls
         self.eval_every = eval_every
         self._factory = transport_factory
         self._slots = slots
+        if slots is not None:  # its process steps back while the server is crowded (ganlab.training.crowding)
+            slots.track_process(self.id, self)
         self._options = {"eval_every": eval_every, "view_interval": view_interval,
                          "history_capacity": history_capacity, "image_device": image_device,
                          "memory_limit": memory_budget}  # the worker's limit (worker_process.limit_memory)
@@ -280,6 +282,7 @@ class RemoteRunner(RemoteEvents, RemoteTrainerLife, RemoteSnapshots, RunnerCalls
             saver, self._saver = self._saver, None
         if self._slots is not None:
             self._slots.release(self.id)
+            self._slots.forget_process(self.id)
         if saver is not None:
             self._end_saver(saver, "released")  # the run is not "training (live)" once its page is gone
         if transport is not None:

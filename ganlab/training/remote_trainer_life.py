@@ -85,6 +85,8 @@ class RemoteTrainerLife:
             self._preview = None
         if old is not None:
             old.close(KILL_WAIT_S)
+        if self._slots is not None:  # a new process starts at the server's priority: crowded, it steps back
+            self._slots.refresh_priority()
         threading.Thread(target=self._pump_events, args=(transport,), daemon=True, name=f"{self.id}-events").start()
 
     def _start_or_stay_lost(self, experiment: Any, knobs: Knobs, state: Any, notice: str) -> None:

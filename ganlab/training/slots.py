@@ -14,7 +14,9 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from typing import Callable
+from typing import Any, Callable
+
+from ganlab.training.crowding import CrowdingPriority
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +86,26 @@ class TrainingSlots:
         self._holders: dict[str, int] = {}  # holder -> the memory it took
         self._waiting: list[tuple[str, Callable[[], None], int]] = []
         self._lock = threading.Lock()
+        self.priority = CrowdingPriority(self.cores)
+        self._priority_lock = threading.Lock()  # the trainers' niceness follows the holders in order
+
+    def track_process(self, holder: str, run: Any) -> None:
+        """`run` (with a `pid`) trains as `holder`: its process steps back while the server is
+        crowded (ganlab.training.crowding)."""
+        self.priority.track(holder, run)
+
+    def forget_process(self, holder: str) -> None:
+        self.priority.forget(holder)
+
+    def refresh_priority(self) -> None:
+        """The trainers' niceness set for the runs training now (also when a run's process started)."""
+        with self._priority_lock:
+            with self._lock:
+                training = set(self._holders)
+            try:
+                self.priority.apply(training)
+            except Exception:  # a priority is a nicety: never a reason for a Play to fail
+                log.exception("setting the trainers' priority failed")
 
     # ------------------------------------------------------------------ taking and giving back
     def acquire(self, holder: str, need: int = 0) -> None:
@@ -96,6 +118,7 @@ class TrainingSlots:
             if self._waiting or not self._fits(need):
                 raise CapacityError(self._full_text())
             self._holders[holder] = need
+        self.refresh_priority()
 
     def request(self, holder: str, on_grant: Callable[[], None], need: int = 0) -> bool:
         """Take room now (True), or join the line (False): `on_grant()` is called, from the thread
@@ -104,12 +127,14 @@ class TrainingSlots:
             if holder in self._holders:
                 return True
             self._check_possible(need)
-            if self._fits(need) and not self._waiting:
+            granted = self._fits(need) and not self._waiting
+            if granted:
                 self._holders[holder] = need
-                return True
-            if all(h != holder for h, _, _ in self._waiting):
+            elif all(h != holder for h, _, _ in self._waiting):
                 self._waiting.append((holder, on_grant, need))
-            return False
+        if granted:
+            self.refresh_priority()
+        return granted
 
     def release(self, holder: str) -> None:
         """Give `holder`'s room back (or leave the line); those next in line that now fit get it,
@@ -122,6 +147,7 @@ class TrainingSlots:
                 next_holder, callback, need = self._waiting.pop(0)
                 self._holders[next_holder] = need
                 granted.append(callback)
+        self.refresh_priority()
         for callback in granted:
             try:
                 callback()

@@ -207,9 +207,8 @@ def worker_main(conn: Any) -> None:
 def _run_as_batch() -> None:
     """SCHED_BATCH: the kernel treats a trainer as CPU-bound and does not preempt others on its every
     wake-up, so it gets longer slices and fewer switches (30 runs on 2 cores: 0.70x -> 0.81x the steps
-    of 2 runs, benchmarks/bench_workshop_room.py --poll 0). Its share (weight) is unchanged. (A lower
-    priority, nice +10, was tried for the server's sake and dropped: a browser on the same machine,
-    as in CI or a laptop demo, then starved the trainer.)"""
+    of 2 runs, benchmarks/bench_workshop_room.py --poll 0). Its share (weight) is unchanged; a
+    crowded server lowers it (ganlab.training.crowding)."""
     try:
         os.sched_setscheduler(0, os.SCHED_BATCH, os.sched_param(0))
     except (OSError, AttributeError):  # not Linux or not permitted: the default policy
