@@ -10,14 +10,21 @@ l_D'(0) = 1/2: without a penalty J's eigenvalues are +-i/2, purely imaginary, so
 rotates around the equilibrium (Mescheder et al. 2018, Sec. 2). One iteration of gradient
 descent is, to first order, x -> M x with
 
-    simultaneous: M = I + h J
-    alternating:  M = A_G A_D^n,  A_D = [[1, 0], [h J21, 1 + h J22]],  A_G = [[1 + h J11, h J12], [0, 1]]
+    simultaneous:           M = I + h J
+    alternating, D first:   M = A_G A_D^n,  A_D = [[1, 0], [h J21, 1 + h J22]],  A_G = [[1 + h J11, h J12], [0, 1]]
+    alternating, G first:   M = A_D^n A_G
 
-(n D steps, then one G step). Simultaneous, unregularized: eigenvalues 1 +- i h/2, |lambda| =
+(n D steps and one G step). Simultaneous, unregularized: eigenvalues 1 +- i h/2, |lambda| =
 sqrt(1 + h^2/4) > 1 for every h > 0: the distance grows (spirals out). Alternating: det M = 1 and,
 while n h^2 / 4 <= 4, |lambda| = 1: it circles. R1 (or R2) with gamma adds -gamma to J22:
 eigenvalues -gamma/2 +- sqrt(gamma^2/4 - 1/4), in the left half-plane, so small enough steps
 converge (Sec. 4).
+
+Instance noise sigma adds -sigma^2 (a''(0) + l_D''(0)) to J22 (a the real sample's term of l_D;
+ganlab.dynamics.dirac): -sigma^2 / 2 for the GAN losses, so sigma = 0.7 gives eigenvalues
+-0.1225 +- 0.4848i, the paper's f''(0) sigma^2 +- sqrt(f''(0)^2 sigma^4 - f'(0)^2). Consensus
+optimization gamma makes J - gamma J^T J of J (v = 0 at the equilibrium, so only J^T J is left of
+the derivative of J^T v): -gamma/4 +- i/2 for the GAN losses.
 """
 
 from __future__ import annotations
@@ -36,7 +43,10 @@ def jacobian(dyn: Dynamics) -> np.ndarray | None:
     loss = LOSSES[dyn.loss]
     zero = np.zeros(())
     curvature = dyn.weight if dyn.regularizer in ("r1", "r2") else 0.0  # clipping is inactive near 0
-    return np.array([[0.0, -float(loss.g_prime(zero))], [-float(loss.d_prime(zero)), -curvature]])
+    if dyn.regularizer == "noise":
+        curvature = dyn.weight ** 2 * (loss.real_curvature + float(loss.d_second(zero)))
+    J = np.array([[0.0, -float(loss.g_prime(zero))], [-float(loss.d_prime(zero)), -curvature]])
+    return J - dyn.weight * J.T @ J if dyn.regularizer == "consensus" else J
 
 
 def step_matrix(dyn: Dynamics) -> np.ndarray | None:
@@ -47,9 +57,9 @@ def step_matrix(dyn: Dynamics) -> np.ndarray | None:
     h = dyn.lr
     if dyn.update == "simultaneous":
         return np.eye(2) + h * J
-    a_d = np.array([[1.0, 0.0], [h * J[1, 0], 1.0 + h * J[1, 1]]])
+    a_d = np.linalg.matrix_power(np.array([[1.0, 0.0], [h * J[1, 0], 1.0 + h * J[1, 1]]]), dyn.d_steps)
     a_g = np.array([[1.0 + h * J[0, 0], h * J[0, 1]], [0.0, 1.0]])
-    return a_g @ np.linalg.matrix_power(a_d, dyn.d_steps)
+    return a_d @ a_g if dyn.order == "g-first" else a_g @ a_d
 
 
 def spectral_radius(matrix: np.ndarray) -> float:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from dataclasses import fields as dataclass_fields
 from typing import Any, Mapping
 
-from ganlab.dynamics.dirac import LOSSES, REGULARIZERS, UPDATES, Dynamics
+from ganlab.dynamics.dirac import LOSSES, ORDERS, REGULARIZERS, UPDATES, Dynamics
 from ganlab.settings.fields import Field
 from ganlab.settings.urlstate import KIND_NAMES, format_value, parse_value, shown_value
 
@@ -29,7 +29,10 @@ class DiracSettings:
     r1_gamma: float = 1.0  # R1 and R2
     gp_lambda: float = 1.0
     clip: float = 0.5
+    noise: float = 0.7  # instance noise's sigma
+    consensus: float = 1.0  # consensus optimization's gamma
     update: str = "simultaneous"
+    order: str = "d-first"
     lr: float = 0.1
     d_steps: int = 1
     iterations: int = 500
@@ -37,9 +40,10 @@ class DiracSettings:
     starts: tuple[tuple[float, float], ...] = ((1.0, 1.0),)
 
     def dynamics(self) -> Dynamics:
-        weight = {"r1": self.r1_gamma, "r2": self.r1_gamma, "gp": self.gp_lambda, "clip": self.clip}
+        weight = {"r1": self.r1_gamma, "r2": self.r1_gamma, "gp": self.gp_lambda, "clip": self.clip,
+                  "noise": self.noise, "consensus": self.consensus}
         return Dynamics(self.loss, self.regularizer, weight.get(self.regularizer, 0.0), self.update, self.lr,
-                        self.d_steps)
+                        self.d_steps, self.order)
 
 
 # One click each on the page: the paper's cases, with starts that show them in a few seconds.
@@ -73,8 +77,14 @@ FIELDS: tuple[Field, ...] = (
            "every interpolate", float, (0.0, 100.0), step=0.1, format="%.3f", short="λ (penalty weight)"),
     _field("clip", "clip", "Weight clip c", "after every D step ψ is clipped to [−c, c]", float, (0.01, 10.0),
            step=0.05, format="%.3f", short="c (clip value)"),
-    _field("update", "upd", "Updates", "simultaneous: both step from the same point; alternating: D steps first, "
-           "then G against the new D", str, choices=UPDATES),
+    _field("noise", "noise", "Instance noise σ", "Gaussian noise of this standard deviation on the real and the fake "
+           "sample, in expectation", float, (0.0, 3.0), step=0.05, format="%.3f", short="σ (instance noise)"),
+    _field("consensus", "cons", "Consensus weight γ", "both players also descend γ/2·|v|², the squared length of "
+           "the field", float, (0.0, 10.0), step=0.1, format="%.3f", short="γ (consensus weight)"),
+    _field("update", "upd", "Updates", "simultaneous: both step from the same point; alternating: one player "
+           "steps, then the other against its new value", str, choices=UPDATES),
+    _field("order", "order", "Who steps first", "alternating updates only: D first (as the playground trains), "
+           "or G first (as the paper's notebook does)", str, choices=ORDERS),
     _field("lr", "lr", "Learning rate h", "the step size of both players", float, (1e-4, 2.0), step=0.01,
            format="%.4f", short="Learning rate h"),
     _field("d_steps", "ds", "D steps per G step", "alternating updates only", int, (1, 20)),

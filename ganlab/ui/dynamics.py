@@ -17,15 +17,19 @@ from ganlab.dynamics.explain import explanation
 from ganlab.dynamics.verdict import CONVERGES, CYCLE, DIVERGES, SPIRALS_OUT, Verdict, shown_number, verdict
 from ganlab.gan.losses import LOSSES, loss_label
 from ganlab.ui import lesson_link, page_shape
+from ganlab.ui.dynamics_cases import notebook_cases
 from ganlab.ui.field_widgets import field_input
 from ganlab.viz.plots_dynamics import arrow_grid, curves_figure, field_figure, start_colour
 
 SETTINGS, STARTS, PROBLEMS, CLICKS = "dy_settings", "dy_starts", "dy_problems", "dy_clicks"
 THETA0, PSI0, CASE = "dy_theta0", "dy_psi0", "dy_case"
 REG_LABELS = {"none": "None", "r1": "R1 (at the real point)", "r2": "R2 (at the fake point)",
-              "gp": "Gradient penalty (WGAN-GP)", "clip": "Weight clipping (WGAN)"}
-WEIGHT_OF = {"r1": "r1_gamma", "r2": "r1_gamma", "gp": "gp_lambda", "clip": "clip"}
+              "gp": "Gradient penalty (WGAN-GP)", "clip": "Weight clipping (WGAN)", "noise": "Instance noise",
+              "consensus": "Consensus optimization"}
+WEIGHT_OF = {"r1": "r1_gamma", "r2": "r1_gamma", "gp": "gp_lambda", "clip": "clip", "noise": "noise",
+             "consensus": "consensus"}
 UPDATE_LABELS = {"simultaneous": "Simultaneous", "alternating": "Alternating"}
+ORDER_LABELS = {"d-first": "D first", "g-first": "G first"}
 FIELD_WIDTH, CURVES_WIDTH, EXPLAIN_WIDTH = 510, 400, 400  # px
 VERDICT_COLOURS = {CONVERGES: "green", SPIRALS_OUT: "red", DIVERGES: "red"}
 
@@ -88,14 +92,19 @@ def _clicked(key: str, grid_trace: int) -> None:
         st.session_state[CLICKS] = st.session_state.get(CLICKS, 0) + 1  # a fresh chart: no selection left on it
 
 
-def _case_chosen() -> None:
-    """Set every widget and the starts to the chosen case of the paper (a callback: before the widgets
-    draw), then clear the choice: the settings, not a stale case name, say what is shown."""
-    scenario = S.SCENARIOS[st.session_state[CASE]]
+def _apply(settings: S.DiracSettings) -> None:
+    """Set every widget and the starts to `settings` (from a callback: before the widgets draw; a
+    setting the page's link holds is put back by page_shape)."""
     for field in S.FIELDS:
-        st.session_state[field.key] = getattr(scenario, field.path[-1])
-    st.session_state[STARTS] = list(scenario.starts)
-    _show_inputs(scenario.starts[-1])
+        st.session_state[field.key] = getattr(settings, field.path[-1])
+    st.session_state[STARTS] = list(settings.starts)
+    _show_inputs(settings.starts[-1])
+
+
+def _case_chosen() -> None:
+    """Apply the chosen case of the paper, then clear the choice: the settings, not a stale case
+    name, say what is shown."""
+    _apply(S.SCENARIOS[st.session_state[CASE]])
     st.session_state[CASE] = None
 
 
@@ -114,15 +123,20 @@ def _controls(stored: S.DiracSettings) -> S.DiracSettings:
         name = WEIGHT_OF[reg]
         values[name] = field_input(f[name], "", bar)
     update = field_input(f["update"], "", bar, radio=True, format_func=UPDATE_LABELS.get)
+    order = field_input(f["order"], "", bar, radio=True, format_func=ORDER_LABELS.get,
+                        disabled=update == "simultaneous")
     left, right = bar.columns(2, vertical_alignment="bottom")
     values.update(
         update=update,
+        order=order,
         lr=field_input(f["lr"], "", left),
         d_steps=field_input(f["d_steps"], "", right, disabled=update == "simultaneous"),
         iterations=field_input(f["iterations"], "", left),
         view=field_input(f["view"], "", right),
     )
-    kept = {name: getattr(stored, name) for name in WEIGHT_OF.values() if name not in values}
+    # the weights not drawn: as a case just set them, else as they were
+    kept = {name: st.session_state.get(f[name].key, getattr(stored, name)) for name in WEIGHT_OF.values()
+            if name not in values}
     return S.DiracSettings(**values, **kept, starts=tuple(st.session_state[STARTS]))
 
 
@@ -165,7 +179,8 @@ def _write_url(settings: S.DiracSettings) -> None:
 
 def _plane(settings: S.DiracSettings, result: dict[str, Any]) -> None:
     """The field with its trajectories (a click adds a start), the start boxes, and the verdicts."""
-    fig = field_figure(*result["field"], list(result["paths"]), settings.view, height=500)
+    theta, psi, v_theta, v_psi = result["field"]
+    fig = field_figure(theta, psi, v_theta, v_psi, list(result["paths"]), settings.view, height=500)
     key = f"dy_field_{st.session_state.get(CLICKS, 0)}"
     st.plotly_chart(fig, key=key, on_select=partial(_clicked, key, len(fig.data) - 1), selection_mode="points",
                     config={"displayModeBar": False})
@@ -196,6 +211,9 @@ def _explanation(settings: S.DiracSettings, verdicts: list[Verdict]) -> None:
         st.markdown(f"With t = ψθ the fake logit and 0 the real one, **{_loss_label(settings.loss)}**: "
                     f"{DIRAC_LOSSES[settings.loss].doc}. The field is v = (−l_G′(ψθ)·ψ, −l_D′(ψθ)·θ − R′(ψ)); "
                     "R1 and R2 are γ/2·ψ² (D's input gradient is ψ everywhere), the gradient penalty λ(|ψ| − 1)². "
+                    "Instance noise σ replaces the fake point θ by θ + σε and the real one by σε′ and takes the "
+                    "expectation over the noise (a 64-point Gauss–Hermite sum); consensus optimization γ makes "
+                    "the field v − γ·∇(|v|²/2). "
                     "ganlab's D scores real data high, the paper's fake data, so the paper's pictures are these "
                     "mirrored in ψ.")
 
@@ -205,13 +223,15 @@ def dynamics_page() -> None:
     st.caption("The Dirac-GAN of Mescheder, Geiger and Nowozin (2018): the real data is a single point at 0, the "
                "generator puts its single point at θ, and the discriminator is D(x) = ψ·x. Each arrow is where "
                "one training step moves (θ, ψ); the equilibrium is (0, 0). **Click the plane** to start a run there; "
-               "the settings and the paper's cases are in the sidebar.")
+               "the settings are in the sidebar, the runs of the paper's notebook just below.")
     stored = _stored()
     _restore_widgets(stored)
     st.session_state[PROBLEMS] = (st.session_state.get(PROBLEMS) or []) + page_shape.establish("")  # hide=, lock=
     _problems()
     settings = _controls(stored)
     st.session_state[SETTINGS] = settings
+    if page_shape.current("").shows_panel("cases"):
+        notebook_cases(_apply, settings)
     result = _simulate(settings)
     # Fixed widths in a wrapping row: the plane, the curves and the explanation side by side on a wide
     # screen, the explanation below from about 1300 px, everything stacked on a laptop or a 1024 px

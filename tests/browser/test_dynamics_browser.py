@@ -100,3 +100,22 @@ def test_the_home_page_links_here_with_a_whole_label(page, app_server):
     page.get_by_role("heading", name="Dynamics").wait_for(timeout=60_000)
     page.locator(".js-plotly-plot").first.wait_for(timeout=60_000)
     assert not page.locator('[data-testid="stException"]').count()
+
+
+def test_a_notebook_button_sets_its_case(page, app_server):
+    """Issue 27: the notebook's runs are one click each (the expander opens once)."""
+    _open(page, app_server, "dy_start=0.5,0")
+    page.locator("summary", has_text="27 runs").first.click()
+    button = page.locator(".st-key-dy_nb_altgd5_gan_instnoise button").first  # Streamlit draws a hidden twin
+    button.click()
+    page.wait_for_function("() => new URL(location.href).searchParams.get('dy_reg') === 'noise'", timeout=30_000)
+    params = parse_qs(urlparse(page.url).query)
+    assert {k: params[k][-1] for k in ("dy_loss", "dy_noise", "dy_upd", "dy_order", "dy_ds", "dy_lr", "dy_it",
+                                       "dy_start")} == {
+        "dy_loss": "minimax", "dy_noise": "0.7", "dy_upd": "alternating", "dy_order": "g-first", "dy_ds": "5",
+        "dy_lr": "0.2", "dy_it": "500", "dy_start": "1,-1"}
+    page.get_by_text("-0.1225 ± 0.4848i", exact=False).first.wait_for(timeout=30_000)
+    assert page.get_by_text("(1, -1) →", exact=False).count() and page.get_by_text("converges").count()
+    assert button.get_attribute("kind") == "primary"  # the case shown stands out
+    assert page.get_by_label("G first").is_checked()
+    assert not page.locator('[data-testid="stException"]').count()

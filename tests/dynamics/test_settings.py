@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from ganlab.dynamics.cases import CASES
 from ganlab.dynamics.dirac import trajectories
 from ganlab.dynamics.settings import (
     FIELDS,
@@ -21,10 +22,11 @@ from ganlab.dynamics.verdict import CIRCLES, CONVERGES, CYCLE, SPIRALS_OUT, STAL
 
 def test_every_setting_round_trips_through_the_link():
     settings = DiracSettings(loss="hinge", regularizer="clip", r1_gamma=0.25, gp_lambda=3.0, clip=0.125,
-                             update="alternating", lr=0.05, d_steps=5, iterations=1200, view=3.5,
-                             starts=((1.0, -0.5), (0.25, 2.0)))
+                             noise=0.35, consensus=2.5, update="alternating", order="g-first", lr=0.05, d_steps=5,
+                             iterations=1200, view=3.5, starts=((1.0, -0.5), (0.25, 2.0)))
     params = encode(settings)
     assert params["dy_start"] == "1,-0.5;0.25,2" and params["dy_ds"] == "5" and params["dy_upd"] == "alternating"
+    assert (params["dy_noise"], params["dy_cons"], params["dy_order"]) == ("0.35", "2.5", "g-first")
     assert decode(params) == (settings, [])
     assert set(params) == {f.key for f in FIELDS} | {"dy_start"}
     assert all(key.startswith("dy_") for key in params)
@@ -42,7 +44,10 @@ def test_an_empty_link_gives_the_defaults_and_app_keys_are_not_ours():
     ("dy_ds", "2.5", "dy_ds=2.5 ignored: it is not a whole number"),
     ("dy_it", "999999", "iterations must be between 1 and 5000"),
     ("dy_loss", "wgan", "loss must be one of non-saturating, minimax, least-squares, wasserstein, hinge"),
-    ("dy_reg", "dropout", "regularizer must be one of none, r1, r2, gp, clip"),
+    ("dy_reg", "dropout", "regularizer must be one of none, r1, r2, gp, clip, noise, consensus; kept the default"),
+    ("dy_order", "both", "who steps first must be one of d-first, g-first; kept the default"),
+    ("dy_noise", "-0.5", "instance noise σ must be between 0 and 3; kept the default"),
+    ("dy_cons", "11", "consensus weight γ must be between 0 and 10; kept the default"),
 ])
 def test_a_bad_value_keeps_its_default_and_says_why(key, raw, words):
     settings, problems = decode({key: raw, "dy_view": "4"})
@@ -91,6 +96,14 @@ def test_the_recipe_follows_the_chosen_regularizer():
     assert settings.dynamics().weight == 5.0
     assert DiracSettings(regularizer="r2", r1_gamma=2.0).dynamics().weight == 2.0
     assert DiracSettings(regularizer="none", r1_gamma=2.0).dynamics().weight == 0.0
+    assert DiracSettings(regularizer="noise", noise=0.4, consensus=3.0).dynamics().weight == 0.4
+    assert DiracSettings(regularizer="consensus", noise=0.4, consensus=3.0).dynamics().weight == 3.0
+    assert DiracSettings(update="alternating", order="g-first").dynamics().order == "g-first"
+
+
+def test_every_notebook_case_round_trips_through_the_link():
+    for settings in CASES.values():
+        assert decode(encode(settings)) == (settings, [])
 
 
 @pytest.mark.parametrize("name, kind", [

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from ganlab.dynamics.cases import MODELS, RUNS, case
 from ganlab.dynamics.settings import DiracSettings, encode
+from ganlab.ui.dynamics_cases import button_key
 from tests.apptest_pages import fresh_app, open_with
 
 PAGE = "pages/5_Dynamics.py"
@@ -147,3 +149,56 @@ def test_a_link_with_45000_bad_starts_shows_one_message_for_them(at):
     warnings = [w.value for w in at.warning]
     assert len(warnings) == 2 and warnings[0].startswith("Link starts oops, oops, oops and more"), warnings[:3]
     assert _param(at, "dy_start") == "1,1" and len(_verdicts(at)) == 1
+
+
+def test_each_notebook_button_sets_every_setting_and_the_start(at):
+    """Issue 27: the notebook's 27 runs, one click each, from the one table ganlab.dynamics.cases."""
+    open_with(at, {}, dy_loss="hinge", dy_lr="0.05", dy_start="0.3,0.3;1,1")
+    for model in MODELS:
+        for run in RUNS:
+            at.button(key=button_key(model, run)).click().run()
+            assert not at.exception
+            expected = case(model, run)
+            assert at.session_state["dy_settings"] == expected, (model.name, run.name)
+            assert {key: _param(at, key) for key in encode(expected)} == encode(expected)
+            assert [at.button(key=button_key(m, r)).proto.type for m in MODELS for r in RUNS].count("primary") == 1
+            assert at.button(key=button_key(model, run)).proto.type == "primary"  # the case shown stands out
+    assert at.radio(key="dy_order").value == "g-first" and at.number_input(key="dy_ds").value == 5
+    (line,) = _verdicts(at)
+    assert "**start 1** (1, -1)" in line and "converges" in line  # NSGAN with R1 0.3, 5 D steps
+
+
+def test_instance_noise_and_consensus_have_their_weights_and_eigenvalues(at):
+    open_with(at, {}, dy_loss="minimax", dy_reg="noise", dy_lr="0.2", dy_start="1,-1")
+    assert at.number_input(key="dy_noise").value == 0.7
+    assert "eigenvalues -0.1225 ± 0.4848i: in the left half-plane" in at.info[0].value
+    assert "converges" in _verdicts(at)[0]
+    at.selectbox(key="dy_reg").set_value("consensus").run()
+    assert at.number_input(key="dy_cons").value == 1.0 and _param(at, "dy_reg") == "consensus"
+    assert "eigenvalues -0.25 ± 0.5i" in at.info[0].value
+    at.number_input(key="dy_cons").set_value(0.5).run()
+    assert _param(at, "dy_cons") == "0.5" and "eigenvalues -0.125 ± 0.5i" in at.info[0].value
+
+
+def test_the_order_choice_changes_the_alternating_run(at):
+    open_with(at, {}, dy_loss="minimax", dy_lr="0.2", dy_start="1,-1")
+    assert at.radio(key="dy_order").disabled  # simultaneous: no order
+    at.radio(key="dy_upd").set_value("alternating").run()
+    assert not at.radio(key="dy_order").disabled and at.radio(key="dy_order").value == "d-first"
+    d_first = _verdicts(at)[0]
+    at.radio(key="dy_order").set_value("g-first").run()
+    assert _param(at, "dy_order") == "g-first"
+    g_first = _verdicts(at)[0]
+    assert d_first != g_first and "circles" in d_first and "circles" in g_first  # another orbit, both circle
+    assert "(a G step, then 1 D step)" in at.info[0].value
+
+
+def test_a_notebook_button_keeps_what_the_link_locks_and_hiding_cases_hides_the_buttons(at):
+    open_with(at, {}, dy_loss="hinge", lock="dy_loss")
+    at.button(key=button_key(MODELS[4], RUNS[1])).click().run()  # instance noise, alternating, 1 D step
+    shown = at.session_state["dy_settings"]
+    assert shown.loss == "hinge" and (shown.regularizer, shown.noise, shown.order) == ("noise", 0.7, "g-first")
+    assert _param(at, "dy_loss") == "hinge"
+    at.query_params["hide"] = "cases"
+    at.run()
+    assert not [b for b in at.button if b.key and b.key.startswith("dy_nb_")]
