@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any, Mapping
@@ -117,6 +118,8 @@ def resolve_config(args: argparse.Namespace, structure_table: Mapping[str, Any] 
     Returns (ToyStructure, Knobs). Raises ConfigError."""
     data = "csv" if args.csv is not None else (args.data or "ring")
     structure, knobs = get_preset(args.preset or "default").apply(data, seed=args.seed or 0)
+    if args.csv is not None or args.data:  # data named on the command line wins over a paper row's own
+        structure = dataclasses.replace(structure, data=data)
     structure, knobs = _layered(args, TOY, structure, knobs, structure_table, knobs_table)
     if structure.data == DRAWN_DATA and not structure.drawing:
         raise UsageError("--data drawn needs --drawing CODE: the draw= value of a playground link")

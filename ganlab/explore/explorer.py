@@ -26,6 +26,7 @@ from ganlab.explore.latent import (
     interpolation_path,
 )
 from ganlab.gan.losses import get_loss, score_label
+from ganlab.gan.packing import score_each
 from ganlab.kinds import GanKind, get_kind, kind_of
 from ganlab.metrics.nearest import Neighbours, nearest_neighbours
 from ganlab.training.net_copies import NETS, WeightsMismatch, nets_from_tensors
@@ -119,9 +120,10 @@ class Explorer:
 
     # ------------------------------------------------------------ the discriminator
     def score(self, x: Tensor, cls: int | None = None) -> tuple[Tensor, Tensor]:
-        """D's raw output (logit or critic value) and the loss's reading of it (D(x))."""
+        """D's raw output (logit or critic value) and the loss's reading of it (D(x)); a packed D's
+        (PacGAN) of each sample packed with copies of itself (ganlab.gan.packing.score_each)."""
         with torch.no_grad():
-            logits = self.discriminator(x, self.labels(x.shape[0], cls))
+            logits = score_each(self.discriminator, x, self.labels(x.shape[0], cls))
         return logits, get_loss(self.knobs.loss).score(logits)
 
     @property

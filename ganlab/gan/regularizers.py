@@ -11,35 +11,43 @@ from torch import Tensor
 Critic = Callable[[Tensor], Tensor]
 
 
-def _input_gradient_sq_norm(critic: Critic, points: Tensor) -> Tensor:
-    """Per-sample squared norm of d critic(x) / d x, keeping the graph for backprop."""
+def _input_gradient_sq_norm(critic: Critic, points: Tensor, pack: int = 1) -> Tensor:
+    """Squared norm of d critic(x) / d x per input of the critic, keeping the graph for backprop:
+    per sample, or for a critic that packs `pack` consecutive samples into one input (PacGAN,
+    ganlab.nets.packing), per pack (the sum over its samples: the norm in the packed input)."""
     points = points.detach().requires_grad_(True)
     out = critic(points)
     (grad,) = torch.autograd.grad(out.sum(), points, create_graph=True)
-    return grad.flatten(1).pow(2).sum(1)
+    per_sample = grad.flatten(1).pow(2).sum(1)
+    return per_sample if pack == 1 else per_sample.reshape(-1, pack).sum(1)
 
 
-def interpolates(real: Tensor, fake: Tensor, generator: torch.Generator | None = None) -> Tensor:
-    """WGAN-GP's points: one uniform random point on each segment from a real to its fake."""
-    shape = (real.shape[0],) + (1,) * (real.dim() - 1)
+def interpolates(real: Tensor, fake: Tensor, generator: torch.Generator | None = None, pack: int = 1) -> Tensor:
+    """WGAN-GP's points: one uniform random point on each segment from a real to its fake; for a
+    packed critic, from a real pack to a fake pack (one draw per pack, shared by its samples)."""
+    shape = (real.shape[0] // pack,) + (1,) * (real.dim() - 1)
     alpha = torch.rand(shape, device=real.device, dtype=real.dtype, generator=generator)
+    if pack > 1:
+        alpha = alpha.repeat_interleave(pack, dim=0)
     return alpha * real.detach() + (1 - alpha) * fake.detach()
 
 
-def gradient_penalty_at(critic: Critic, mixed: Tensor) -> Tensor:
-    """E[(||grad D(x_hat)|| - 1)^2] at the given points (see `interpolates`)."""
-    norms = _input_gradient_sq_norm(critic, mixed).add(1e-12).sqrt()
+def gradient_penalty_at(critic: Critic, mixed: Tensor, pack: int = 1) -> Tensor:
+    """E[(||grad D(x_hat)|| - 1)^2] at the given points (see `interpolates`), per packed input."""
+    norms = _input_gradient_sq_norm(critic, mixed, pack).add(1e-12).sqrt()
     return (norms - 1).pow(2).mean()
 
 
-def gradient_penalty(critic: Critic, real: Tensor, fake: Tensor, generator: torch.Generator | None = None) -> Tensor:
+def gradient_penalty(critic: Critic, real: Tensor, fake: Tensor, generator: torch.Generator | None = None,
+                     pack: int = 1) -> Tensor:
     """WGAN-GP: E[(||grad D(x_hat)|| - 1)^2] at random points between real and fake."""
-    return gradient_penalty_at(critic, interpolates(real, fake, generator))
+    return gradient_penalty_at(critic, interpolates(real, fake, generator, pack), pack)
 
 
-def r1_penalty(critic: Critic, real: Tensor) -> Tensor:
-    """R1 (Mescheder et al. 2018): 0.5 * E[||grad D(x)||^2] on real data, so weight = gamma."""
-    return 0.5 * _input_gradient_sq_norm(critic, real).mean()
+def r1_penalty(critic: Critic, real: Tensor, pack: int = 1) -> Tensor:
+    """R1 (Mescheder et al. 2018): 0.5 * E[||grad D(x)||^2] on real data, so weight = gamma;
+    for a packed critic, on the real packs."""
+    return 0.5 * _input_gradient_sq_norm(critic, real, pack).mean()
 
 
 def mode_seeking_penalty(fake: Tensor, noise: Tensor, eps: float = 1e-5) -> Tensor:

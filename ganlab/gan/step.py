@@ -14,8 +14,11 @@ from typing import TYPE_CHECKING, Callable, Protocol
 import torch
 from torch import Tensor, nn
 
+from ganlab.gan.d_objective import d_objective
 from ganlab.gan.losses import AdversarialLoss, get_loss
-from ganlab.gan.regularizers import gradient_penalty_at, interpolates, mode_seeking_penalty, r1_penalty
+from ganlab.gan.packing import pack_of, usable_batch
+from ganlab.gan.regularizers import mode_seeking_penalty
+from ganlab.gan.unroll import unrolled_discriminator
 
 if TYPE_CHECKING:  # annotations only: settings sit above nets and the step
     from ganlab.settings.config import Knobs, OptimizerKnobs
@@ -131,47 +134,25 @@ def _total_norm(norms: list[float]) -> float:
     return math.sqrt(sum(n * n for n in norms))
 
 
-def _score_both(D: nn.Module, real: Tensor, fake: Tensor, labels: Tensor | None) -> tuple[Tensor, Tensor]:
-    """D's outputs on the real and the fake batch. A D whose output for a sample depends on
-    that sample alone (`scores_samples_independently`: no batch norm, no power iteration per
-    call) scores both in one pass: the same values, half the per-call cost of a small net."""
-    if not getattr(D, "scores_samples_independently", False) or real.shape != fake.shape:
-        return D(real, labels), D(fake, labels)
-    both = D(torch.cat([real, fake]), None if labels is None else torch.cat([labels, labels]))
-    return both[:len(real)], both[len(real):]
-
-
 def discriminator_step(parts: GanParts, knobs: Knobs, loss: AdversarialLoss,
                        observer: StepObserver | None = None) -> dict[str, Tensor | list[Tensor]]:
     """One D update. Its record holds 0-d tensors, and the per-parameter gradient norms as a
-    list under "d_grad_norm" (train_step turns all of it into floats with one sync)."""
+    list under "d_grad_norm" (train_step turns all of it into floats with one sync). A packed D
+    (PacGAN) gets batches of a multiple of its pack (`usable_batch`), packed real with real and
+    fake with fake; its scores are one per pack."""
     D, G = parts.discriminator, parts.generator
-    real, labels = parts.sample_real(knobs.batch_size)
+    pack = pack_of(D)
+    n = usable_batch(knobs.batch_size, pack)
+    real, labels = parts.sample_real(n)
     with torch.no_grad():
-        fake = G(parts.sample_noise(knobs.batch_size), labels)
+        fake = G(parts.sample_noise(n), labels)
     if observer is not None:
         observer.d_batch(real, fake)
-    d_real, d_fake = _score_both(D, real, fake, labels)
-    if observer is not None:
-        observer.d_scored(d_real, d_fake)
-    adversarial = loss.d_loss(d_real, d_fake)
-    if knobs.label_smoothing > 0 and loss.display == "probability":  # BCE(x, 1 − ε) = softplus(−x) + ε·x
-        adversarial = adversarial + knobs.label_smoothing * d_real.mean()
-    penalties: list[Tensor] = []
-    critic = lambda x: D(x, labels)  # noqa: E731 - binds the labels for the regularizers
-    if knobs.gp_weight > 0:
-        mixed = interpolates(real, fake, parts.rng if real.device.type == "cpu" else None)
-        if observer is not None:
-            observer.d_penalty_points("gp", mixed)
-        penalties.append(knobs.gp_weight * gradient_penalty_at(critic, mixed))
-    if knobs.r1_weight > 0:
-        if observer is not None:
-            observer.d_penalty_points("r1", real)
-        penalties.append(knobs.r1_weight * r1_penalty(critic, real))
-    # no penalty, no extra autograd node: the common case stays as cheap as a bare loop
-    penalty = sum(penalties[1:], penalties[0]) if penalties else None
+    objective = d_objective(D, getattr(D, "scores_samples_independently", False), real, fake, labels, knobs, loss,
+                            parts.rng, pack, observer)
+    d_real, d_fake, adversarial, penalty = objective.d_real, objective.d_fake, objective.adversarial, objective.penalty
     parts.d_optimizer.zero_grad(set_to_none=True)
-    (adversarial if penalty is None else adversarial + penalty).backward()
+    objective.total.backward()
     grad_norms = _grad_norms(D)
     if observer is not None:
         observer.d_backward_done(adversarial, penalty, grad_norms)
@@ -200,18 +181,20 @@ def generator_step(parts: GanParts, knobs: Knobs, loss: AdversarialLoss,
     """One G update. With mode seeking on, the batch is two halves of batch_size // 2 drawn
     with the same labels and their own noise, which the penalty compares. `score_fakes`: the
     record holds D's mean score of G's batch as "d_fake" (G's loss computed it), for a lone G
-    step, whose record has no D update's."""
-    D, G = parts.discriminator, parts.generator
-    pairs = knobs.ms_weight > 0
-    n = knobs.batch_size // 2 if pairs else knobs.batch_size
+    step, whose record has no D update's. With `knobs.unroll` k > 0, G's loss is D's after k
+    more D steps taken on a copy (ganlab.gan.unroll); D itself stays as it is."""
+    G, pairs = parts.generator, knobs.ms_weight > 0
+    score = parts.discriminator if knobs.unroll == 0 else unrolled_discriminator(parts, knobs, loss, knobs.unroll)
+    total = usable_batch(knobs.batch_size, pack_of(parts.discriminator), 2 if pairs else 1)
+    n = total // 2 if pairs else total
     labels = parts.sample_labels(n) if parts.sample_labels is not None else None
     if pairs and labels is not None:
         labels = torch.cat([labels, labels])
-    noise = parts.sample_noise(2 * n if pairs else n)
+    noise = parts.sample_noise(total)
     fake = G(noise, labels)
     if observer is not None:
         observer.g_batch(noise, fake)
-    scores = D(fake, labels)
+    scores = score(fake, labels)
     g_loss = loss.g_loss(scores)
     ms_penalty = knobs.ms_weight * mode_seeking_penalty(fake, noise) if pairs else None
     objective = g_loss if ms_penalty is None else g_loss + ms_penalty

@@ -7,11 +7,16 @@ a sub-step is, so other views (the model graph) can light up the part of the mod
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ganlab.gan.losses import get_loss, loss_label
+from ganlab.gan.packing import usable_batch
 from ganlab.gan.step_trace import DPhase, StepTrace
+
+if TYPE_CHECKING:  # annotations only: settings sit above the step
+    from ganlab.settings.config import Knobs
 
 D_STAGES = ("d_sample", "d_fake", "d_score", "d_penalty", "d_loss", "d_grad", "d_update")
 G_STAGES = ("g_sample", "g_score", "g_loss", "g_grad", "g_update")
@@ -75,22 +80,40 @@ def _penalty_sentence(trace: StepTrace) -> str:
     return " ".join(parts)
 
 
+def _pack_note(trace: StepTrace) -> str:
+    """What a packed D (PacGAN) scores: packs of consecutive points, and its background."""
+    pack = trace.pack
+    if pack == 1:
+        return ""
+    return (f". D judges packs of {pack}: every {pack} consecutive points of a batch, all real or all fake, "
+            f"get one score together, which each of them shows; the background scores each place packed "
+            f"with {pack - 1} cop{'y' if pack == 2 else 'ies'} of itself")
+
+
+def _unroll_note(knobs: Knobs) -> str:
+    if knobs.unroll == 0:
+        return ""
+    return (f" (unrolled: as D would be after {knobs.unroll} more D steps on fresh batches, taken on a copy; "
+            "D itself does not change)")
+
+
 def _d_phase(trace: StepTrace, k: int, phase: DPhase) -> list[SubStep]:
     knobs, label = trace.knobs, trace.surface_label
     count = len(trace.d_phases)
     which = f"D update {k + 1} of {count}: " if count > 1 else ""
     d_formula, _ = _formulas(knobs.loss)
     total = phase.d_loss + (phase.penalty or 0.0)
+    n = usable_batch(knobs.batch_size, trace.pack)  # the step's batch: whole packs for a packed D
     steps = [
         SubStep("d_sample", k, TITLES["d_sample"],
-                f"{which}Draw a batch of {knobs.batch_size} real points from the data (green) and "
-                f"{knobs.batch_size} noise vectors z ({trace.noise_dim}-dimensional)."),
+                f"{which}Draw a batch of {n} real points from the data (green) and "
+                f"{n} noise vectors z ({trace.noise_dim}-dimensional)."),
         SubStep("d_fake", k, TITLES["d_fake"],
                 "G turns the noise into fakes (purple). G is not trained in this part: its output is taken "
                 "as it is."),
         SubStep("d_score", k, TITLES["d_score"],
                 f"D scores both batches (the background is D's {label} everywhere; hover a point for its own "
-                f"score). Mean {label}: {_f(_mean(phase.real_score), '.3f')} on the real points, "
+                f"score){_pack_note(trace)}. Mean {label}: {_f(_mean(phase.real_score), '.3f')} on the real points, "
                 f"{_f(_mean(phase.fake_score), '.3f')} on the fakes.",
                 ((f"mean {label}, real", _f(_mean(phase.real_score), ".3f")),
                  (f"mean {label}, fake", _f(_mean(phase.fake_score), ".3f")))),
@@ -139,16 +162,19 @@ def _g_phase(trace: StepTrace) -> list[SubStep]:
     moved = np.linalg.norm(g.fake_after - g.fake_before, axis=1) if np.size(g.fake_before) else np.zeros(0)
     return [
         SubStep("g_sample", None, TITLES["g_sample"],
-                f"G's turn: draw {knobs.batch_size} fresh noise vectors{pairs}; G maps them to new fakes. "
+                f"G's turn: draw {usable_batch(knobs.batch_size, trace.pack, 2 if knobs.ms_weight > 0 else 1)} fresh "
+                f"noise vectors{pairs}; G maps them to new fakes. "
                 "No real data is used: G learns only through D."),
         SubStep("g_score", None, TITLES["g_score"],
-                f"D, just updated, scores the new fakes: mean {label} {_f(_mean(g.score), '.3f')}.",
+                f"D, just updated{_unroll_note(knobs)}, scores the new fakes: mean {label} {_f(_mean(g.score), '.3f')}.",
                 ((f"mean {label}, fake", _f(_mean(g.score), ".3f")),)),
         SubStep("g_loss", None, TITLES["g_loss"], loss_text + ".", tuple(numbers)),
         SubStep("g_grad", None, TITLES["g_grad"],
                 "Backpropagating G's loss through D gives a gradient at every fake (the arrows, scaled to be "
                 "seen: the picture says at what scale): the way to move that point which lowers G's loss "
-                "fastest, uphill on D's surface.",
+                "fastest, uphill on D's surface."
+                + (" G's weights also get the gradient through D's look-ahead steps: how D would answer G's "
+                   "move (not drawn)." if knobs.unroll else ""),
                 (("mean gradient length", _f(_mean(np.linalg.norm(g.arrows, axis=1)) if np.size(g.arrows) else None,
                                           ".3g")),)),
         SubStep("g_update", None, TITLES["g_update"],

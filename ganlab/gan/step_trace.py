@@ -20,6 +20,7 @@ import torch
 from torch import Tensor
 
 from ganlab.gan.losses import DISPLAY_LABELS, get_loss
+from ganlab.gan.packing import pack_of, per_sample, score_each
 from ganlab.gan.step import GanParts, train_step
 
 if TYPE_CHECKING:  # annotations only: settings sit above nets and the step
@@ -36,7 +37,8 @@ class SlowMotionUnavailable(RuntimeError):
 class DPhase:
     """One D update. Scores are D(x) as a learner reads it (the loss's `score`); a push is minus
     n times the loss's derivative in that point's raw output: above 0, D's update raises its
-    score there, below 0 lowers it (its size is how hard the point pulls)."""
+    score there, below 0 lowers it (its size is how hard the point pulls). A packed D (PacGAN)
+    scores packs of consecutive points: each point has its pack's score and push (n: the packs)."""
 
     real: np.ndarray  # (n, 2) the real batch
     fake: np.ndarray  # (n, 2) G's fakes, from fresh noise
@@ -80,6 +82,7 @@ class StepTrace:
     d_phases: tuple[DPhase, ...]
     g_phase: GPhase | None
     record: dict[str, float] = field(default_factory=dict)  # the step's record, as the history has it
+    pack: int = 1  # samples D judges at once (PacGAN): a point's score is its pack's
 
 
 def _numpy(t: Tensor, n: int = MAX_POINTS) -> np.ndarray:
@@ -108,9 +111,14 @@ class StepRecorder:
         xs, ys, grid = experiment.surface_grid()
         return cls(parts, knobs, grid, (len(ys), len(xs)))
 
+    @property
+    def _pack(self) -> int:
+        return pack_of(self._parts.discriminator)
+
     @torch.no_grad()
     def _surface(self) -> np.ndarray:
-        scores = self._loss.score(self._parts.discriminator(self._grid))
+        """D's score on the grid; a packed D's of each point packed with copies of itself (`score_each`)."""
+        scores = self._loss.score(score_each(self._parts.discriminator, self._grid))
         return scores.reshape(self._resolution).float().cpu().numpy()
 
     # ------------------------------------------------------------------ D update
@@ -129,10 +137,11 @@ class StepRecorder:
 
     def d_backward_done(self, adversarial: Tensor, penalty: Tensor | None, grad_norms: list[Tensor]) -> None:
         d_real, d_fake = self._d.pop("scores")
-        score = self._loss.score
+        score, pack = self._loss.score, self._pack
         self._d.update(
-            real_score=_numpy(score(d_real.detach())), fake_score=_numpy(score(d_fake.detach())),
-            real_push=_push(d_real), fake_push=_push(d_fake),
+            real_score=_numpy(per_sample(score(d_real.detach()), pack)),
+            fake_score=_numpy(per_sample(score(d_fake.detach()), pack)),
+            real_push=_push(d_real, pack), fake_push=_push(d_fake, pack),
             d_loss=float(adversarial.detach()), penalty=None if penalty is None else float(penalty.detach()),
             grad_norm=_norm(grad_norms))
 
@@ -150,7 +159,8 @@ class StepRecorder:
                         grad_norms: list[Tensor]) -> None:
         fake = self._g.pop("fake")
         grad = fake.grad if fake.grad is not None else torch.zeros_like(fake)
-        self._g.update(score=_numpy(self._loss.score(scores.detach())), arrows=_numpy(-grad * len(fake)),
+        self._g.update(score=_numpy(per_sample(self._loss.score(scores.detach()), self._pack)),
+                       arrows=_numpy(-grad * len(scores)),
                        g_loss=float(g_loss.detach()), grad_norm=_norm(grad_norms),
                        ms_penalty=None if ms_penalty is None else float(ms_penalty.detach()))
 
@@ -166,13 +176,14 @@ class StepRecorder:
             step_before=step_before, knobs=knobs, noise_dim=experiment.structure.noise_dim,
             bounds=tuple(experiment.dataset.bounds), surface_x=xs, surface_y=ys,
             surface_label=DISPLAY_LABELS[self._loss.display], d_phases=tuple(self.d_phases),
-            g_phase=self.g_phase, record=dict(record))
+            g_phase=self.g_phase, record=dict(record), pack=self._pack)
 
 
-def _push(logits: Tensor) -> np.ndarray:
+def _push(logits: Tensor, pack: int = 1) -> np.ndarray:
+    """Each point's push: its score's (its pack's, for a packed D) minus n times the loss's derivative."""
     if logits.grad is None:
-        return np.zeros(min(len(logits), MAX_POINTS), dtype=np.float32)
-    return _numpy(-logits.grad * len(logits))
+        return np.zeros(min(len(logits) * pack, MAX_POINTS), dtype=np.float32)
+    return _numpy(per_sample(-logits.grad * len(logits), pack))
 
 
 def _norm(norms: list[Tensor]) -> float:

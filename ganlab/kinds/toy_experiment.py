@@ -11,6 +11,7 @@ import torch
 from ganlab.data.drawn import DRAWN_DATA
 from ganlab.data.toy import ToyDistribution, get_toy
 from ganlab.gan.losses import DISPLAY_LABELS, get_loss
+from ganlab.gan.packing import pack_of, score_each, usable_batch
 from ganlab.gan.step import GanParts, make_optimizer
 from ganlab.gan.timeline import Frame, GridTimeline
 from ganlab.kinds.base import draw_noise, seeded_nets
@@ -35,7 +36,7 @@ class ToyView:
     fake: np.ndarray  # (m, 2), from fixed noise
     surface_x: np.ndarray  # (R,)
     surface_y: np.ndarray  # (R,)
-    surface: np.ndarray  # (R, R) D's score, rows along y
+    surface: np.ndarray  # (R, R) D's score, rows along y (a packed D's: each point packed with copies of itself)
     surface_label: str
     arrow_from: np.ndarray  # (a, 2)
     arrow_dir: np.ndarray  # (a, 2): the direction G's loss moves each fake point
@@ -120,21 +121,23 @@ class ToyExperiment:
 
     def view(self, parts: GanParts, knobs: Knobs, bounds: tuple[float, float, float, float] | None = None) -> ToyView:
         """What the 2D view draws over `bounds` (default: the data's frame); D's surface is
-        evaluated on a grid over exactly those bounds, so a zoomed view shows D's detail."""
+        evaluated on a grid over exactly those bounds, so a zoomed view shows D's detail.
+        A packed D (PacGAN) scores each grid point packed with copies of itself (`score_each`),
+        and G's arrows are taken on packs of consecutive fakes, as G's own update takes them."""
         G, D = parts.generator, parts.discriminator
-        loss = get_loss(knobs.loss)
+        loss, pack = get_loss(knobs.loss), pack_of(D)
         x0, x1, y0, y1 = (float(v) for v in (self.dataset.bounds if bounds is None else bounds))
         bounds = (x0, x1, y0, y1)
         xs, ys, grid = self.surface_grid(bounds)
         with torch.no_grad():
-            surface = loss.score(D(grid)).reshape(len(ys), len(xs)).cpu().numpy()
+            surface = loss.score(score_each(D, grid)).reshape(len(ys), len(xs)).cpu().numpy()
             fake = G(self.eval_noise[:VIEW_POINTS])
             manifold = None
             if self.manifold_noise is not None:
                 lines = self.manifold_noise
                 manifold = G(lines.reshape(-1, lines.shape[-1])).reshape(lines.shape[0], lines.shape[1], 2).cpu().numpy()
-        points = fake[:ARROW_POINTS].detach().clone().requires_grad_(True)
-        (grad,) = torch.autograd.grad(loss.g_loss(D(points)) * len(points), points)
+        points = fake[:usable_batch(ARROW_POINTS, pack)].detach().clone().requires_grad_(True)
+        (grad,) = torch.autograd.grad(loss.g_loss(D(points)) * (len(points) // pack), points)
         return ToyView(
             real=self.real_eval[:VIEW_POINTS], fake=fake.cpu().numpy(),
             surface_x=xs, surface_y=ys, surface=surface,

@@ -36,6 +36,8 @@ from torch import Tensor, nn
 from torch.nn.utils import parametrize
 from torch.nn.utils.parametrizations import spectral_norm as _spectral_norm
 
+from ganlab.nets.packing import pack_samples
+
 IMAGE_SIZES = (28, 32)
 CHANNELS = (1, 3)
 LEAK = 0.2
@@ -140,19 +142,23 @@ class DCGANDiscriminator(nn.Module):
     No batch norm on the first layer (DCGAN). Batch norm is off by default: it couples the
     samples of a batch, which per-sample gradient penalties (WGAN-GP, R1) assume they are not.
     With `spectral_norm` every weight (convs, the output layer, the projection embedding)
-    is divided by its largest singular value, estimated by one power iteration per training call."""
+    is divided by its largest singular value, estimated by one power iteration per training call.
+    With `pack` m > 1 (PacGAN, ganlab.nets.packing) it scores packs of m consecutive images, their
+    channels stacked (the first convolution takes m * channels), one logit per pack; unconditional only."""
 
     def __init__(self, image_size: int, channels: int, width: int, batch_norm: bool = False,
-                 spectral_norm: bool = False, num_classes: int = 0, extra_conv: bool = False) -> None:
+                 spectral_norm: bool = False, num_classes: int = 0, extra_conv: bool = False, pack: int = 1) -> None:
         super().__init__()
         _check_shape(image_size, channels, width)
-        self.image_size, self.channels, self.num_classes = image_size, channels, num_classes
+        if pack > 1 and num_classes > 0:
+            raise ValueError("a packed discriminator is unconditional: a pack of images has no one class")
+        self.image_size, self.channels, self.num_classes, self.pack = image_size, channels, num_classes, pack
         side, chans = _plan(image_size, width)
         chans = chans[::-1]  # w, 2w(, 4w): from half the image size down to the smallest map
         # (out channels, kernel, stride, padding) per convolution
         convs = [(c_out, 4, 2, 1) for c_out in chans] + ([(2 * chans[-1], 3, 1, 1)] if extra_conv else [])
         layers: list[nn.Module] = []
-        c_in = channels
+        c_in = channels * pack
         for i, (c_out, kernel, stride, padding) in enumerate(convs):
             norm = i > 0 and batch_norm
             layers.append(nn.Conv2d(c_in, c_out, kernel_size=kernel, stride=stride, padding=padding, bias=not norm))
@@ -176,7 +182,7 @@ class DCGANDiscriminator(nn.Module):
 
     def forward(self, x: Tensor, labels: Tensor | None = None) -> Tensor:
         labels = _check_labels("discriminator", self.num_classes, labels, x.shape[0])
-        h = self.features(x)
+        h = self.features(pack_samples(x, self.pack))
         logit = self.out(h).squeeze(1)
         if labels is not None:
             logit = logit + (self.embed(labels) * h).sum(dim=1)

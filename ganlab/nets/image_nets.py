@@ -18,7 +18,8 @@ def image_generator(s: ImageStructure) -> DCGANGenerator:
 
 def image_discriminator(s: ImageStructure) -> DCGANDiscriminator:
     return DCGANDiscriminator(s.image_size, s.channels, s.width, batch_norm=s.d_batch_norm,
-                              spectral_norm=s.d_spectral_norm, num_classes=s.net_classes, extra_conv=s.extra_conv)
+                              spectral_norm=s.d_spectral_norm, num_classes=s.net_classes, extra_conv=s.extra_conv,
+                              pack=s.pack)
 
 
 def image_nets(s: ImageStructure) -> tuple[DCGANGenerator, DCGANDiscriminator]:

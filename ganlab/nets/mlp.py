@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING, Any
 
 from torch import Tensor, nn
 
+from ganlab.nets.packing import pack_samples
+
 if TYPE_CHECKING:  # annotations only: settings sit above nets and the step
     from ganlab.settings.config import MLPShape
 
@@ -39,22 +41,25 @@ class MLPGenerator(nn.Module):
 
 
 class MLPDiscriminator(nn.Module):
-    """Returns one raw logit per sample, shape (batch,)."""
+    """Returns one raw logit per sample, shape (batch,); with `pack` m > 1 (PacGAN,
+    ganlab.nets.packing) one per pack of m consecutive samples, shape (batch / m,), their
+    coordinates joined into one input of m * in_dim features."""
 
-    scores_samples_independently = True  # no layer mixes the samples of a batch (step.py)
+    scores_samples_independently = True  # no layer mixes the packs of a batch (step.py)
 
-    def __init__(self, shape: MLPShape, in_dim: int = 2) -> None:
+    def __init__(self, shape: MLPShape, in_dim: int = 2, pack: int = 1) -> None:
         super().__init__()
-        self.net = mlp(in_dim, 1, shape)
+        self.pack = pack
+        self.net = mlp(in_dim * pack, 1, shape)
 
     def forward(self, x: Tensor, labels: Tensor | None = None) -> Tensor:
-        return self.net(x).squeeze(-1)
-
+        return self.net(pack_samples(x, self.pack)).squeeze(-1)
 
 
 def toy_nets(structure: Any) -> tuple[MLPGenerator, MLPDiscriminator]:
     """(generator, discriminator) of a 2D run (a ToyStructure); seeded by `ganlab.kinds.base.seeded_nets`."""
-    return MLPGenerator(structure.noise_dim, structure.generator), MLPDiscriminator(structure.discriminator)
+    return (MLPGenerator(structure.noise_dim, structure.generator),
+            MLPDiscriminator(structure.discriminator, pack=structure.pack))
 
 def count_parameters(module: nn.Module) -> int:
     return sum(p.numel() for p in module.parameters())

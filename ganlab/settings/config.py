@@ -17,6 +17,7 @@ from ganlab.limits import (  # noqa: F401  (re-exported: the ranges were first d
     BATCH_RANGE,
     BETA_RANGE,
     CLIP_RANGE,
+    CONDITIONAL_CLASSES_MAX,
     D_STEPS_RANGE,
     EMA_DECAY_RANGE,
     HALF_LIFE_RANGE,
@@ -30,9 +31,11 @@ from ganlab.limits import (  # noqa: F401  (re-exported: the ranges were first d
     NOISE_KINDS,
     NUM_CLASSES_RANGE,
     OPTIMIZERS,
+    PACK_RANGE,
     PENALTY_RANGE,
     SEED_RANGE,
     TRAIN_WHICH,
+    UNROLL_RANGE,
     WIDTH_RANGE,
 )
 
@@ -177,6 +180,7 @@ class ToyStructure:
     discriminator: MLPShape = field(default_factory=MLPShape)
     seed: int = 0
     drawing: str = ""  # the drawn data's code (ganlab.data.drawn) when data is DRAWN_DATA, else ""
+    pack: int = 1  # D judges this many samples at once (PacGAN, ganlab.nets.packing); runs saved before: 1
 
     def __post_init__(self) -> None:
         from ganlab.data.drawn import DRAWN_DATA
@@ -185,7 +189,7 @@ class ToyStructure:
 
         _check_choice("data", self.data, (*TOY_DISTRIBUTIONS, USER_DATA, DRAWN_DATA))
         _check_drawing(self)
-        _check_by_table(self, "TOY_FIELDS")  # noise_dim, noise, seed
+        _check_by_table(self, "TOY_FIELDS")  # noise_dim, noise, seed, pack
         for name in ("generator", "discriminator"):
             if not isinstance(getattr(self, name), MLPShape):
                 raise ConfigError(f"{name} must be an MLPShape")
@@ -221,6 +225,7 @@ class ImageStructure:
     # a 3x3 conv at the smallest map in both nets (ganlab.nets.dcgan). Off by default, as in
     # Radford et al.'s nets and in runs saved before the field existed; the fast presets turn it on
     extra_conv: bool = False
+    pack: int = 1  # D judges this many images at once (PacGAN, ganlab.nets.packing); runs saved before: 1
 
     def __post_init__(self) -> None:
         if not isinstance(self.dataset, str) or not self.dataset.strip():
@@ -231,6 +236,11 @@ class ImageStructure:
             raise ConfigError(
                 f"a conditional GAN needs labelled data with at least 2 classes; number of classes is {self.num_classes}"
             )
+        if self.conditional and self.num_classes > CONDITIONAL_CLASSES_MAX:  # its grid draws a row per class
+            raise ConfigError(f"a conditional GAN takes at most {CONDITIONAL_CLASSES_MAX} classes; this data has "
+                              f"{self.num_classes}: turn conditional off")
+        if self.conditional and self.pack > 1:  # a pack of m images would need m classes in one projection
+            raise ConfigError("packing is for an unconditional discriminator: set packing to 1 or turn conditional off")
 
     @property
     def net_classes(self) -> int:
@@ -278,11 +288,12 @@ class Knobs:
     clip_value: float = 0.01
     lr_decay_start: int = 0  # steps at the full learning rates before the decay begins
     lr_half_life: int = 0  # then both rates halve every this many steps (exponential decay); 0: no decay
+    unroll: int = 0  # G's loss against D after this many more D steps on a copy (ganlab.gan.unroll); 0: off
 
     def __post_init__(self) -> None:
         from ganlab.gan.losses import LOSSES  # local import: losses imports torch
 
-        _check_by_table(self, "KNOB_FIELDS", ("knobs",))  # loss, d_steps, batch_size, the weights, the LR decay
+        _check_by_table(self, "KNOB_FIELDS", ("knobs",))  # loss, d_steps, unroll, batch_size, the weights, the LR decay
         for name in ("g_opt", "d_opt"):
             if not isinstance(getattr(self, name), OptimizerKnobs):
                 raise ConfigError(f"{name} must be an OptimizerKnobs")

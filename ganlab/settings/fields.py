@@ -35,8 +35,10 @@ from ganlab.limits import (
     NOISE_DIM_RANGE,
     NOISE_KINDS,
     OPTIMIZERS,
+    PACK_RANGE,
     PENALTY_RANGE,
     SEED_RANGE,
+    UNROLL_RANGE,
     WIDTH_RANGE,
 )
 
@@ -140,6 +142,11 @@ KNOB_FIELDS: tuple[Field, ...] = (
     Field("loss", ("knobs", "loss"), "loss", "Loss", "the adversarial loss", str, choices=_loss_names),
     Field("ds", ("knobs", "d_steps"), "d-steps", "D steps per G step", "discriminator updates per generator update",
           int, D_STEPS_RANGE),
+    Field("unroll", ("knobs", "unroll"), "unroll", "Unrolled D steps",
+          "Unrolled GAN (Metz et al. 2017): G's loss is taken against D as it would be after this many more "
+          "D steps, taken on a copy (D's weights and optimizer are not touched), and G's gradient flows back "
+          "through those steps, so G sees how D would answer its move. 0 = off. Costly: at 5, a step of a "
+          "2D run took 7 to 10 times as long as without", int, UNROLL_RANGE, short="Unroll D (G's loss)"),
     Field("bs", ("knobs", "batch_size"), "batch-size", "Batch size", "samples per batch, real and fake each",
           int, BATCH_RANGE, step=32),
     *_optimizer_fields(),
@@ -183,6 +190,11 @@ def _mlp_fields() -> list[Field]:
     return out
 
 
+_PACK = Field("pack", ("structure", "pack"), "pack", "Packing",
+              "PacGAN (Lin et al. 2018): D judges this many samples at once, joined (2D: their coordinates; "
+              "images: their channels), and gives one score per pack; a pack holds only real or only generated "
+              "samples, so D can see too little variety in a pack. 1 = one at a time. The batch is rounded down "
+              "to a multiple of it. Not for a conditional D", int, PACK_RANGE, short="Packing (D)")
 _SEED = Field("seed", ("structure", "seed"), "seed", "Seed", "seed for the weights and the sampling",
               int, SEED_RANGE, step=1)
 
@@ -195,6 +207,7 @@ TOY_FIELDS: tuple[Field, ...] = (
     Field("nd", ("structure", "noise_dim"), "noise-dim", "Noise dimension", "latent size", int, NOISE_DIM_RANGE),
     Field("noise", ("structure", "noise"), "noise", "Noise", "latent distribution", str, choices=NOISE_KINDS),
     *_mlp_fields(),
+    _PACK,
     *KNOB_FIELDS,
 )
 
@@ -227,6 +240,7 @@ IMAGE_FIELDS: tuple[Field, ...] = (
           "Exponential moving average of G's weights, shown beside the live grid; 0 = off. "
           "A structure setting: the average is over the run since step 0, so changing it restarts.",
           float, EMA_DECAY_RANGE, step=0.001, format="%.4f"),
+    _PACK,
     *KNOB_FIELDS,
 )
 

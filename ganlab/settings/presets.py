@@ -1,4 +1,7 @@
-"""Teaching presets: named recipes of structure and knobs for the 2D playground."""
+"""Teaching presets: named recipes of structure and knobs for the 2D playground.
+
+Most recipes keep the user's data. A paper's row ("PacGAN2 on the ring") is about its data too:
+its `data` replaces the user's, so a class that applies it reruns that row."""
 
 from __future__ import annotations
 
@@ -13,12 +16,52 @@ class Preset:
     name: str
     label: str
     description: str
-    structure: ToyStructure  # `data` and `seed` are taken from the user's choice
+    structure: ToyStructure  # `seed` is taken from the user's choice, and `data` unless the recipe names its own
     knobs: Knobs
+    data: str | None = None  # the data a paper's row is about (replacing the user's); None: the user's
 
     def apply(self, data: str, seed: int = 0, drawing: str = "") -> tuple[ToyStructure, Knobs]:
-        """The recipe on the user's data (and drawing, for drawn data) and seed."""
+        """The recipe on the user's data (and drawing, for drawn data) and seed; a paper's row on its own data."""
+        if self.data is not None:
+            data, drawing = self.data, ""
         return dataclasses.replace(self.structure, data=data, seed=seed, drawing=drawing), self.knobs
+
+
+def _pacgan(pack: int, data: str, where: str) -> Preset:
+    """A row of Lin et al.'s 2D table (PacGAN, 2018; their code's settings): G 4 x 400 ReLU, D 3 x 200
+    (maxout there, ReLU here), 2-D Gaussian noise, Adam lr 1e-4, β1 0.8, 100 packs a batch."""
+    return Preset(
+        f"pacgan{pack}-{data}", f"PacGAN{pack} on the {data}",
+        f"Lin et al. 2018 (PacGAN), their row on {where}: D judges packs of {pack} samples (real with real, "
+        f"fake with fake), so a G that repeats a few modes is easy to catch in a pack. Their 2D nets and "
+        f"optimizer: G 4×400 ReLU, D 3×200 (maxout in the paper, ReLU here), Adam lr 0.0001, β1 0.8, "
+        f"100 packs a batch ({100 * pack} samples). Compare with a run of the same recipe at packing 1: "
+        "the plain GAN of the paper's table, which leaves modes empty more often.",
+        ToyStructure(noise_dim=2, generator=MLPShape(4, 400), discriminator=MLPShape(3, 200), pack=pack),
+        Knobs(loss="non-saturating", batch_size=100 * pack,
+              g_opt=OptimizerKnobs(lr=1e-4, beta1=0.8), d_opt=OptimizerKnobs(lr=1e-4, beta1=0.8)),
+        data=data,
+    )
+
+
+def _paper_rows() -> tuple[Preset, ...]:
+    return (
+        _pacgan(2, "ring", "the ring of 8 (radius 1, sd 0.01)"),
+        _pacgan(4, "grid", "the grid of 25 (sd 0.05)"),
+        Preset(
+            "unrolled-ring", "Unrolled GAN on the ring",
+            "Metz et al. 2017 (Unrolled GAN), their ring of 8: G's loss is taken against D as it would be "
+            "after 5 more D steps (on a copy; the gradient flows back through them), so G cannot win by "
+            "moving its samples to the mode D has just forgotten, the hopping a plain GAN shows. Their "
+            "settings: G 2×128 and D 2×128 tanh, batch 512, Adam β1 0.5 with lr 0.001 for G and 0.0001 "
+            "for D, noise 64-D (256 in the paper). Each step costs several plain ones; set Unrolled D "
+            "steps to 0 for the plain GAN to compare.",
+            ToyStructure(noise_dim=64, generator=MLPShape(2, 128, "tanh"), discriminator=MLPShape(2, 128, "tanh")),
+            Knobs(loss="non-saturating", batch_size=512, unroll=5,
+                  g_opt=OptimizerKnobs(lr=1e-3, beta1=0.5), d_opt=OptimizerKnobs(lr=1e-4, beta1=0.5)),
+            data="ring",
+        ),
+    )
 
 
 PRESETS: dict[str, Preset] = {
@@ -57,6 +100,7 @@ PRESETS: dict[str, Preset] = {
             Knobs(loss="wasserstein-gp", gp_weight=10.0, d_steps=5,
                   g_opt=OptimizerKnobs(lr=1e-4, beta1=0.5, beta2=0.9), d_opt=OptimizerKnobs(lr=1e-4, beta1=0.5, beta2=0.9)),
         ),
+        *_paper_rows(),
     )
 }
 

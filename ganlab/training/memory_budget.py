@@ -23,6 +23,7 @@ from typing import Any
 
 import torch
 
+from ganlab.gan.packing import pack_of, usable_batch
 from ganlab.settings.config import Knobs
 
 ENV_RUN_MEMORY = "GANLAB_RUN_MEMORY_GB"
@@ -147,7 +148,8 @@ def estimate(structure: Any, knobs: Knobs, data_bytes: int = 0) -> MemoryEstimat
     d_weights = sum(p.numel() for p in D.parameters())
     ema = g_weights if getattr(structure, "ema_decay", 0.0) > 0 else 0
     weights = (STATE_PER_WEIGHT * (g_weights + d_weights) + ema) * FLOAT_BYTES
-    g_acts, d_acts = _activation_counts(G, D, *_net_inputs(kind, structure, knobs.batch_size))
+    batch = usable_batch(knobs.batch_size, pack_of(D))  # the step's: whole packs for a packed D (PacGAN)
+    g_acts, d_acts = _activation_counts(G, D, *_net_inputs(kind, structure, batch))
     penalty = PENALTY_FACTOR if knobs.gp_weight > 0 or knobs.r1_weight > 0 else 1.0
     peak = max(2 * d_acts * penalty, g_acts + d_acts) * BACKWARD_FACTOR
     return MemoryEstimate(weights, int(peak * FLOAT_BYTES), int(data_bytes))

@@ -11,6 +11,7 @@ from typing import Any, Callable
 import numpy as np
 import torch
 
+from ganlab.gan.packing import score_each
 from ganlab.gan.step import GanParts
 from ganlab.gan.step_trace import StepRecorder
 from ganlab.kinds import kind_of
@@ -149,7 +150,7 @@ def _d_scores(images: np.ndarray, labels: np.ndarray | None, parts: GanParts, ex
     try:
         x = torch.from_numpy(np.clip(images, -1.0, 1.0)).to(experiment.device)
         y = None if labels is None else torch.from_numpy(labels).to(experiment.device)
-        logits = D(x, y)
+        logits = score_each(D, x, y)  # a packed D (PacGAN): each image packed with copies of itself
     finally:
         D.train(was_training)
     return step, [float(v) for v in logits.cpu()]

@@ -88,9 +88,10 @@ def _structure_inputs() -> None:
     field_input(FIELD["noise"], PREFIX, c2, radio=True, format_func=str.capitalize)
     _net_inputs("g", "Generator")
     _net_inputs("d", "Discriminator")
+    field_input(FIELD["pack"], PREFIX, slider=True)  # D's packing (PacGAN), under D's own settings
     field_input(FIELD["seed"], PREFIX)
     remaining_inputs((f for f in TOY_FIELDS if not f.live), PREFIX,
-                     ("data", "draw", "nd", "noise", "gl", "gw", "ga", "dl", "dw", "da", "seed"))
+                     ("data", "draw", "nd", "noise", "gl", "gw", "ga", "dl", "dw", "da", "pack", "seed"))
 
 
 def sidebar() -> tuple[ToyStructure, Knobs, ToyDistribution] | None:

@@ -45,7 +45,13 @@ CHART_POLL_S = 3.0  # one chart refresh costs the browser ~100 ms of CPU each (b
 
 
 STRUCTURE_LABELS = {"data": "data", "noise_dim": "noise dimension", "noise": "noise", "generator": "generator",
-                    "discriminator": "discriminator", "seed": "seed", "drawing": "drawing"}
+                    "discriminator": "discriminator", "seed": "seed", "drawing": "drawing", "pack": "packing"}
+
+
+def packed_surface_caption(pack: int) -> str:
+    """What the surface of a packed D (PacGAN) shows: D scores packs, not points."""
+    return (f"D judges packs of {pack} samples: its surface is D's score of each point packed with "
+            f"{pack - 1} cop{'y' if pack == 2 else 'ies'} of itself.")
 
 
 def _what_changed(old: ToyStructure, new: ToyStructure) -> str:
@@ -207,6 +213,8 @@ def live_view(runner: Trainer) -> None:
                                             dataset.bounds)
             if snap.structure.noise_dim > 2 and "manifold" in layers:
                 st.caption("The manifold layer needs a noise dimension of 1 or 2.")
+            if snap.structure.pack > 1 and "surface" in layers:
+                st.caption(packed_surface_caption(snap.structure.pack))
         with right:
             if present:
                 _present_side(snap, dataset, runner, shows("model_graph"))

@@ -135,6 +135,8 @@ class GraphInputs:
     fake_text: str = ""  # e.g. "500 from fixed noise"
     probability: bool = True  # D's mean scores lie in [0, 1] (the predictions' bars are drawn)
     generator_note: tuple[str, ...] = ()  # more lines for G (e.g. why its manifold is not drawn)
+    pack: int = 1  # samples D judges at once (PacGAN): one prediction per pack
+    unroll: int = 0  # G's loss against D unrolled this many D steps ahead (Metz et al.); 0: off
 
 
 def last_update(latest: Mapping[str, float]) -> str | None:
@@ -200,8 +202,9 @@ def node_lines(inputs: GraphInputs) -> dict[str, tuple[Line, ...]]:
                       *(Line(text, stale=True) for text in inputs.generator_note)),
         "fake": (Line(inputs.fake_text),),
         "real": (Line(inputs.real_text),),
-        "discriminator": (Line(_updates(inputs.d_updates)), Line(inputs.discriminator_text)),
-        "predictions": (Line(f"mean {score}"), *predictions),
+        "discriminator": (Line(_updates(inputs.d_updates)), Line(inputs.discriminator_text),
+                          *((Line(f"judges packs of {inputs.pack}"),) if inputs.pack > 1 else ())),
+        "predictions": (Line(f"mean {score}" + (" (per pack)" if inputs.pack > 1 else "")), *predictions),
         "d_loss": (_value(inputs, "d_loss", ""),),
         "g_loss": (_value(inputs, "g_loss", ""),),
     }
@@ -217,6 +220,8 @@ def build_graph(inputs: GraphInputs, active: str | None = None) -> ModelGraph:
     labels = dict(EDGE_LABELS)
     if active is None and last == "both" and inputs.d_steps > 1:  # D steps per G step: D's path ran that often
         labels["d_loss-discriminator"] += f" ×{inputs.d_steps}"
+    if inputs.unroll > 0:  # G's loss is a copy of D's after that many more D steps (ganlab.gan.unroll)
+        labels["g_loss-generator"] = f"∇ update G (through D unrolled ×{inputs.unroll})"
     edges = tuple(Edge(eid, src, dst, kind, labels.get(eid, ""), lit.get(eid)) for eid, src, dst, kind in EDGES)
     return ModelGraph(nodes, edges, _caption(inputs, active, last))
 
@@ -246,4 +251,5 @@ def graph_inputs(step: int, d_updates: int, g_updates: int, knobs: Knobs, struct
     return GraphInputs(step=step, d_updates=d_updates, g_updates=g_updates, d_steps=knobs.d_steps,
                        latest=dict(latest), known=dict(known), score_label=score_label(knobs.loss),
                        real_text=real_text, fake_text=fake_text, generator_note=_manifold_note(structure),
-                       probability=get_loss(knobs.loss).display == "probability", **structure_texts(structure))
+                       probability=get_loss(knobs.loss).display == "probability", pack=structure.pack,
+                       unroll=knobs.unroll, **structure_texts(structure))

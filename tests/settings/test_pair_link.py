@@ -45,7 +45,8 @@ def test_bad_and_unknown_keys_are_named_with_their_prefix_and_defaults_kept():
     pair = decode_pair({"c.loss": "hinge", "a.nope": "1", "b.glr": "fast", "a.preset": "zz", "dw": "100000",
                         "run": "tok"}, ignore={"run"})
     assert pair.problems == (
-        "link setting a.preset=zz not understood (choose from default, mode-collapse, all-modes, wgan-gp), ignored",
+        "link setting a.preset=zz not understood (choose from default, mode-collapse, all-modes, wgan-gp, "
+        "pacgan2-ring, pacgan4-grid, unrolled-ring), ignored",
         "link setting dw=100000 ignored: width must be between 4 and 512, got 100000",
         "link setting c.loss=hinge not understood (no such setting), ignored; did you mean loss?",
         "link setting a.nope=1 not understood (no such setting), ignored; did you mean a.noise?",
