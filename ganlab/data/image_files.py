@@ -37,7 +37,7 @@ from ganlab.data.zip_members import (
     is_link,
     read_member,
 )
-from ganlab.limits import IMAGE_CHANNELS, IMAGE_SIZES, NUM_CLASSES_RANGE
+from ganlab.limits import CONDITIONAL_CLASSES_MAX, IMAGE_CHANNELS, IMAGE_SIZES
 
 MAX_FILES = 20_000
 MAX_BYTES = 200 * 1024 * 1024  # image files together (a zip: uncompressed)
@@ -246,16 +246,16 @@ def _candidates(entries: list[_Entry], report: LoadReport, where: str, max_files
 
 def _dataset(arrays: list[np.ndarray], labels: list[str | None], labelled: bool, name: str,
              report: LoadReport) -> ImageDataset:
-    """The decoded images as a dataset, labelled by class folder when there are 2 to NUM_CLASSES_RANGE[1]."""
+    """The decoded images as a dataset, labelled by class folder when there are 2 to CONDITIONAL_CLASSES_MAX."""
     images = torch.from_numpy(np.stack(arrays))
     class_names = sorted({c for c in labels if c is not None})
-    if len(class_names) >= 2 and len(class_names) <= NUM_CLASSES_RANGE[1]:
+    if len(class_names) >= 2 and len(class_names) <= CONDITIONAL_CLASSES_MAX:
         index = {c: i for i, c in enumerate(class_names)}
         dataset = ImageDataset(images, torch.tensor([index[c] for c in labels]), name=name, class_names=class_names)
         report.class_names = tuple(class_names)
     else:
-        if len(class_names) > NUM_CLASSES_RANGE[1]:
-            report.note = (f"{len(class_names)} class folders are more than the {NUM_CLASSES_RANGE[1]} a conditional "
+        if len(class_names) > CONDITIONAL_CLASSES_MAX:
+            report.note = (f"{len(class_names)} class folders are more than the {CONDITIONAL_CLASSES_MAX} a conditional "
                            "GAN takes: loaded without labels.")
         elif labelled:
             report.note = "Only one class folder had readable images: loaded without labels."

@@ -25,6 +25,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from ganlab.data.images import ImageDataset
+from ganlab.data.stacked_digits import MODE_NAMES, STACKED_DATASET, stack_digits
 from ganlab.limits import IMAGE_CHANNELS, IMAGE_SIZES
 
 log = logging.getLogger(__name__)
@@ -255,6 +256,19 @@ def _torchvision_loader(name: str) -> Callable[[Path, bool], tuple[Tensor, Tenso
 
 
 DIGIT_NAMES = tuple(str(d) for d in range(10))
+
+
+def _load_stacked(root: Path, download: bool) -> tuple[Tensor, Tensor, tuple[str, ...]]:
+    """Stacked MNIST from MNIST's 60,000 digits when they are in the data folder, else from the
+    built-in 5,000 (offline, the default); never downloads (a download is the MNIST entry's)."""
+    if _missing("mnist", root) == []:
+        images, labels, _ = _torchvision_loader("mnist")(root, False)
+    else:
+        images, labels, _ = _load_digits(root, False)
+    stacked, modes = stack_digits(images, labels)
+    return stacked, modes, MODE_NAMES
+
+
 _MNIST_LICENCE = "MNIST: Yann LeCun and Corinna Cortes, CC BY-SA 3.0"
 
 IMAGE_SOURCES: dict[str, ImageSource] = {
@@ -272,6 +286,8 @@ IMAGE_SOURCES: dict[str, ImageSource] = {
                     ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"),
                     False, "resize", "CIFAR-10: Alex Krizhevsky, Vinod Nair and Geoffrey Hinton",
                     _torchvision_loader("cifar10")),
+        ImageSource(STACKED_DATASET, "Stacked MNIST: a digit in each colour channel, 1,000 modes (built in)", 28, 3,
+                    MODE_NAMES, True, "pad", _MNIST_LICENCE, _load_stacked),
     )
 }
 

@@ -12,10 +12,12 @@ import torch
 from torchvision.utils import make_grid
 
 from ganlab.data.images import ImageDataset
+from ganlab.data.stacked_digits import STACKED_DATASET
 from ganlab.gan.ema import GeneratorEMA
 from ganlab.gan.step import GanParts, make_optimizer
 from ganlab.gan.timeline import Frame, GridTimeline
 from ganlab.kinds.base import seeded_nets
+from ganlab.metrics.stacked_modes import LIVE_SAMPLES as STACKED_LIVE_SAMPLES
 from ganlab.nets.image_nets import image_nets
 from ganlab.settings.config import ImageStructure, Knobs
 
@@ -59,9 +61,10 @@ class ImageExperiment:
         self.device = torch.device(device)
         fixed = torch.Generator().manual_seed(s.seed + 1)
         k = s.net_classes
-        # metrics: fixed noise, classes balanced when conditional
-        self.eval_noise = torch.randn(EVAL_SAMPLES, s.noise_dim, generator=fixed).to(self.device)
-        self.eval_labels = (torch.arange(EVAL_SAMPLES) % k).to(self.device) if k else None
+        # metrics: fixed noise, classes balanced when conditional; Stacked MNIST's 1,000 modes need more
+        count = STACKED_LIVE_SAMPLES if s.dataset == STACKED_DATASET else EVAL_SAMPLES
+        self.eval_noise = torch.randn(count, s.noise_dim, generator=fixed).to(self.device)
+        self.eval_labels = (torch.arange(count) % k).to(self.device) if k else None
         # the grid: conditional -> one row per class, the same z down each column
         self.grid_labels: torch.Tensor | None
         if k:
@@ -116,7 +119,8 @@ class ImageExperiment:
     def evaluate(self, parts: GanParts) -> dict[str, float]:
         """Cheap numbers only: the mean and spread of generated pixels (compare with
         `real_pixel_mean` / `real_pixel_std`). Not a sample-quality score."""
-        fake = parts.generator(self.eval_noise, self.eval_labels)
+        labels = None if self.eval_labels is None else self.eval_labels[:EVAL_SAMPLES]
+        fake = parts.generator(self.eval_noise[:EVAL_SAMPLES], labels)
         mean, std = torch.stack([fake.mean(), fake.std()]).tolist()
         return {"pixel_mean": mean, "pixel_std": std}
 

@@ -30,6 +30,8 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
+from ganlab.data.stacked_digits import STACKED_CHANNELS, STACKED_DATASET, STACKED_MODES
+
 log = logging.getLogger(__name__)
 CLASSIFIER_ASSET = "mnist_classifier.safetensors"
 IMAGE_SIZE = 28
@@ -190,9 +192,12 @@ def unavailable_reason(dataset: str, image_size: int, channels: int, num_classes
     otherwise the sentence to show instead of a number. `dataset` is the run's dataset name
     (`ImageStructure.dataset`): only the built-in digit datasets count, since a user folder's
     images could be anything."""
+    if dataset == STACKED_DATASET:  # a digit per channel: each read as a grey digit
+        return _stacked_unavailable_reason(image_size, channels, num_classes)
     if dataset not in FITTING_DATASETS:
         return (f"No quality numbers for {dataset!r}: the metric classifier knows only handwritten digits "
-                f"(datasets {' and '.join(repr(d) for d in FITTING_DATASETS)}), so a score here would mean nothing.")
+                f"(datasets {', '.join(repr(d) for d in (*FITTING_DATASETS, STACKED_DATASET))}), so a score here "
+                "would mean nothing.")
     if channels != 1:
         return (f"No quality numbers for colour {dataset!r} images: the metric classifier reads grey digits; "
                 "set channels to 1.")
@@ -201,6 +206,18 @@ def unavailable_reason(dataset: str, image_size: int, channels: int, num_classes
                 "(or 32 px MNIST padded by 2 px a side).")
     if num_classes is not None and num_classes != NUM_CLASSES:
         return f"No quality numbers: the metric classifier knows {NUM_CLASSES} classes, this run says {num_classes}."
+    return None
+
+
+def _stacked_unavailable_reason(image_size: int, channels: int, num_classes: int | None) -> str | None:
+    if channels != STACKED_CHANNELS:
+        return ("No quality numbers: Stacked MNIST has a digit in each of 3 colour channels; set channels to 3 "
+                "(in grey its channels are blended into one picture that is no digit).")
+    if image_size not in (IMAGE_SIZE, IMAGE_SIZE + 4):
+        return (f"No quality numbers at {image_size} px: the metric classifier reads 28 px digits "
+                "(or 32 px MNIST padded by 2 px a side).")
+    if num_classes is not None and num_classes not in (STACKED_MODES, NUM_CLASSES):
+        return f"No quality numbers: Stacked MNIST has {STACKED_MODES} modes, this run says {num_classes} classes."
     return None
 
 

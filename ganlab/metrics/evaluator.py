@@ -1,6 +1,8 @@
 """The image quality evaluator: generated digits scored by the metric classifier against the shipped
 held-out real digits (class coverage, class KL, Frechet distance, Inception score), each beside its
-real-vs-real baseline for the same sample size. Used by the training Quality monitor and `ganlab eval`."""
+real-vs-real baseline for the same sample size; 3-channel images are Stacked MNIST, scored by
+ganlab.metrics.stacked_modes (modes covered of 1,000, KL to uniform). Used by the training Quality
+monitor and `ganlab eval`."""
 
 from __future__ import annotations
 
@@ -12,6 +14,8 @@ import numpy as np
 
 from ganlab.metrics.classifier import MetricClassifier, load_metric_classifier, prepare_images
 from ganlab.metrics.image_quality import QualityReference
+from ganlab.metrics.stacked_modes import CHANNELS as STACKED_CHANNELS
+from ganlab.metrics.stacked_modes import StackedReference, stacked_quality
 
 
 @dataclass(frozen=True)
@@ -43,7 +47,7 @@ class QualityResult:
 
 
 class ImageQualityEvaluator:
-    """Scores `(step, images)`: images (N, 1, 28 or 32, same) in [-1, 1], numpy. Loads the
+    """Scores `(step, images)`: images (N, 1 or 3, 28 or 32, same) in [-1, 1], numpy. Loads the
     metric classifier on first use (on the caller's thread: the monitor's) and builds one
     `QualityReference` per sample size from the shipped held-out real features."""
 
@@ -51,6 +55,7 @@ class ImageQualityEvaluator:
         self._classifier = classifier
         self._seed = seed
         self._references: dict[int, QualityReference] = {}
+        self._stacked: dict[int, StackedReference] = {}
 
     @property
     def classifier(self) -> MetricClassifier:
@@ -66,10 +71,19 @@ class ImageQualityEvaluator:
                                                                    seed=self._seed)
         return self._references[sample_size]
 
+    def stacked_reference(self, sample_size: int) -> StackedReference:
+        if sample_size not in self._stacked:
+            c = self.classifier
+            self._stacked[sample_size] = StackedReference.build(
+                c.reference_features, c.probs_from_features(c.reference_features), sample_size, seed=self._seed)
+        return self._stacked[sample_size]
+
     def __call__(self, step: int, images: np.ndarray) -> QualityResult:
-        x = prepare_images(images)
-        if not np.isfinite(x).all():
+        if not np.isfinite(np.asarray(images)).all():
             raise ValueError("the generated images hold NaN or infinite values")
+        if np.ndim(images) == 4 and np.shape(images)[1] == STACKED_CHANNELS:
+            return QualityResult(**stacked_quality(self.classifier, self.stacked_reference(len(images)), step, images))
+        x = prepare_images(images)
         started = time.perf_counter()
         features, probs = self.classifier.features_and_probs(x)
         ref = self.reference(len(x))
