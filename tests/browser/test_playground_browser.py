@@ -30,7 +30,22 @@ def wait_for_step_above(page, value: int, timeout: float = 60.0) -> int:
         if current > value:
             return current
         time.sleep(0.25)
-    raise AssertionError(f"step counter did not pass {value} within {timeout} s")
+    raise AssertionError(f"step counter did not pass {value} within {timeout} s; {_what_the_page_shows(page)}")
+
+
+def _what_the_page_shows(page) -> str:
+    """For a failure's message: the page's status lines and buttons, and a screenshot in the artifacts
+    (a run that never stepped can be waiting in line, lost its trainer, or be a page that stopped
+    refreshing: each reads differently)."""
+    try:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        shot = ARTIFACTS / f"no-step-{int(time.time())}.png"
+        page.screenshot(path=str(shot), full_page=True)
+        text = " | ".join(line for line in page.inner_text("[data-testid='stMain']").splitlines()[:40] if line.strip())
+        buttons = [b.inner_text() for b in page.get_by_role("button").all()[:30]]
+        return f"screenshot {shot.name}; the page says: {text[:1500]}; buttons: {buttons}"
+    except Exception as exc:  # the page itself is gone: say so rather than hide the timeout
+        return f"(the page could not be read: {exc!r})"
 
 
 def open_playground(page, app_server, query: str = "") -> None:
