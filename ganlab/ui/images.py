@@ -8,9 +8,11 @@ import dataclasses
 import numpy as np
 import streamlit as st
 
+from ganlab.data.image_sources import IMAGE_SOURCES
 from ganlab.formatting import format_number
 from ganlab.kinds.image_experiment import ImageExperiment
 from ganlab.settings.config import ImageStructure, Knobs
+from ganlab.settings.fields import IMAGE_FIELDS as IMAGE_FIELD_TABLE
 from ganlab.settings.image_presets import default_image_settings
 from ganlab.settings.urlstate import decode_image, encode_image
 from ganlab.training import RunState, Snapshot, Trainer, make_runner
@@ -71,6 +73,11 @@ def _from_url(params: dict) -> tuple[ImageStructure, Knobs, list[str]]:
         problems.append(f"link setting data={structure.dataset} ignored: dataset must be one of "
                         f"{', '.join(image_controls.dataset_labels())}")
         structure = dataclasses.replace(structure, dataset=default_image_settings()[0].dataset)
+    source = IMAGE_SOURCES.get(structure.dataset)
+    if source is not None and "data" in params:  # as choosing it in the sidebar: its own size and channels
+        native = {"image_size": source.native_size, "channels": source.native_channels}
+        keys = {field.path[-1]: field.key for field in IMAGE_FIELD_TABLE if field.path[-1] in native}
+        structure = dataclasses.replace(structure, **{k: v for k, v in native.items() if keys[k] not in params})
     return structure, knobs, problems
 
 

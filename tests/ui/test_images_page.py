@@ -123,6 +123,20 @@ def test_settings_come_from_the_link_and_bad_values_are_reported(app):
     assert (structure.conditional, structure.num_classes, structure.width, structure.dataset) == (True, 10, 16, "digits")
 
 
+def test_a_link_naming_a_dataset_opens_it_at_its_own_channels_unless_it_says_otherwise(app):
+    at = open_page(app, data="stacked-mnist")  # a digit per colour channel: grey would blend them into one
+    assert not at.exception and not at.error
+    structure = runner_of(at).experiment.structure
+    assert (structure.dataset, structure.channels, structure.image_size, structure.num_classes) == \
+        ("stacked-mnist", 3, 28, 1000)
+    assert at.radio(key="im_ch").value == 3
+
+
+def test_a_link_naming_a_dataset_and_its_channels_keeps_its_channels(app):
+    at = open_page(app, data="stacked-mnist", ch="1")
+    assert runner_of(at).experiment.structure.channels == 1
+
+
 def test_missing_torchvision_files_are_explained(app, monkeypatch, tmp_path):
     monkeypatch.setenv("GANLAB_DATA_DIR", str(tmp_path))
     at = open_page(app)
