@@ -92,7 +92,7 @@ def bare_rate(experiment, knobs, warmup: float, seconds: float, threads: int) ->
     if isinstance(experiment, ImageExperiment):
         G = DCGANGenerator(s.noise_dim, s.image_size, s.channels, s.width, batch_norm=s.g_batch_norm,
                            extra_conv=s.extra_conv)
-        D = DCGANDiscriminator(s.image_size, s.channels, s.width, batch_norm=s.d_batch_norm,
+        D = DCGANDiscriminator(s.image_size, s.channels, s.discriminator_width, batch_norm=s.d_batch_norm,
                                spectral_norm=s.d_spectral_norm, extra_conv=s.extra_conv)
         images = experiment.dataset.to_float(experiment.dataset.images)
         ema = copy.deepcopy(G).requires_grad_(False) if s.ema_decay > 0 else None

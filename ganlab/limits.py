@@ -23,6 +23,7 @@ IMAGE_SIZES = (28, 32)
 IMAGE_CHANNELS = (1, 3)
 IMAGE_NOISE_DIM_RANGE = (1, 256)
 IMAGE_WIDTH_RANGE = (8, 256)
+IMAGE_D_WIDTH_RANGE = (0, IMAGE_WIDTH_RANGE[1])  # D's own width: 0 (as wide as G) or in IMAGE_WIDTH_RANGE
 NUM_CLASSES_RANGE = (0, 1000)  # Stacked MNIST's 1,000 modes are its classes
 CONDITIONAL_CLASSES_MAX = 100  # a conditional grid draws a row per class
 EMA_DECAY_RANGE = (0.0, 0.9999)

@@ -15,7 +15,7 @@ from ganlab.kinds import GanKind
 from ganlab.kinds.image import IMAGE
 from ganlab.kinds.toy import TOY
 from ganlab.settings.config import Knobs
-from ganlab.settings.presets import get_preset
+from ganlab.settings.presets import PRESETS, get_preset
 
 MAX_STEPS = 10**9
 # The run's own flags a --config file may set, with their defaults (None: not set); every
@@ -82,9 +82,19 @@ def merge_settings(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, 
     sources = [name for name in ("data", "csv", "images", "resume") if getattr(args, name, None) is not None]
     if len(sources) > 1:
         raise UsageError(f"choose one data source; got {', '.join('--' + s for s in sources)}")
+    if not sources:
+        args.data = _paper_row_data(args.preset)
     if args.out is not None and args.name is not None:
         raise UsageError("give --out or --name, not both")
     return structure, knobs
+
+
+def _paper_row_data(preset: str | None) -> str | None:
+    """The dataset an image preset for a paper's row brings (`--preset pacdcgan2-stacked` alone trains on
+    Stacked MNIST), else None; data named on the command line wins (as for the 2D rows, resolve_config)."""
+    if preset is None or preset in PRESETS:  # a 2D preset (its own data is resolve_config's)
+        return None
+    return getattr(image_preset_table().get(preset), "data", None)
 
 
 def deep_merge(base: Mapping[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]:
@@ -138,7 +148,14 @@ def resolve_image_config(args: argparse.Namespace, dataset, structure_table: Map
     name = args.preset or next(iter(presets), None)
     if name is not None and name not in presets:
         raise UsageError(f"unknown image preset {name!r}; choose one of {', '.join(presets) or '(none available)'}")
-    structure, knobs = presets[name].apply(base) if name is not None else (base, Knobs(batch_size=64))
+    if name is None:
+        structure, knobs = base, Knobs(batch_size=64)
+    else:
+        from ganlab.settings.image_presets import DATA_FIELDS
+
+        structure, knobs = presets[name].apply(base)
+        # the data loaded wins over a paper's row's own: it is that row's data unless the command named other data
+        structure = dataclasses.replace(structure, **{field: getattr(base, field) for field in DATA_FIELDS})
     return _layered(args, IMAGE, structure, knobs, structure_table, knobs_table)
 
 

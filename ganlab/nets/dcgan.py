@@ -139,6 +139,8 @@ class DCGANGenerator(nn.Module):
 class DCGANDiscriminator(nn.Module):
     """images (batch, channels, size, size) [+ labels (batch,)] -> one raw logit per image, shape (batch,).
 
+    Its `width` is its own: as G's by default, smaller for a weak D (PacGAN's Table 3 gives D a
+    quarter of G's width; ganlab.nets.image_nets passes ImageStructure.discriminator_width).
     No batch norm on the first layer (DCGAN). Batch norm is off by default: it couples the
     samples of a batch, which per-sample gradient penalties (WGAN-GP, R1) assume they are not.
     With `spectral_norm` every weight (convs, the output layer, the projection embedding)

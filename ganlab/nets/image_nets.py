@@ -17,7 +17,7 @@ def image_generator(s: ImageStructure) -> DCGANGenerator:
 
 
 def image_discriminator(s: ImageStructure) -> DCGANDiscriminator:
-    return DCGANDiscriminator(s.image_size, s.channels, s.width, batch_norm=s.d_batch_norm,
+    return DCGANDiscriminator(s.image_size, s.channels, s.discriminator_width, batch_norm=s.d_batch_norm,
                               spectral_norm=s.d_spectral_norm, num_classes=s.net_classes, extra_conv=s.extra_conv,
                               pack=s.pack)
 

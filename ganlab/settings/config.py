@@ -207,8 +207,9 @@ class ImageStructure:
     """An image GAN: the data's name and shape, the noise and both DCGAN-style nets.
     `num_classes` is how many classes the data has (0: unlabelled); `conditional` says
     whether the nets use them. Width is the generator's channel count at half the image
-    size (doubling at each further halving) and the discriminator's mirror of it; any
-    width in range works (no multiple needed). Changing any of it rebuilds the run."""
+    size (doubling at each further halving) and the discriminator's mirror of it, unless
+    `d_width` gives D its own; any width in range works (no multiple needed). Changing any
+    of it rebuilds the run."""
 
     dataset: str = "digits"  # built in: trains offline (ganlab.data.image_sources)
     image_size: int = 28
@@ -226,11 +227,15 @@ class ImageStructure:
     # Radford et al.'s nets and in runs saved before the field existed; the fast presets turn it on
     extra_conv: bool = False
     pack: int = 1  # D judges this many images at once (PacGAN, ganlab.nets.packing); runs saved before: 1
+    d_width: int = 0  # D's own width (PacGAN's small D); 0: as wide as G, as in runs saved before the field existed
 
     def __post_init__(self) -> None:
         if not isinstance(self.dataset, str) or not self.dataset.strip():
             raise ConfigError(f"dataset must be a non-empty name, got {self.dataset!r}")
         _check_by_table(self, "IMAGE_FIELDS")  # every field but the dataset's name and the class count
+        if 0 < self.d_width < IMAGE_WIDTH_RANGE[0]:  # the table's range starts at 0, which means "G's width"
+            lo, hi = IMAGE_WIDTH_RANGE
+            raise ConfigError(f"discriminator width must be 0 (as wide as G) or between {lo} and {hi}, got {self.d_width}")
         object.__setattr__(self, "num_classes", _check_int("number of classes", self.num_classes, NUM_CLASSES_RANGE))
         if self.conditional and self.num_classes < 2:
             raise ConfigError(
@@ -241,6 +246,11 @@ class ImageStructure:
                               f"{self.num_classes}: turn conditional off")
         if self.conditional and self.pack > 1:  # a pack of m images would need m classes in one projection
             raise ConfigError("packing is for an unconditional discriminator: set packing to 1 or turn conditional off")
+
+    @property
+    def discriminator_width(self) -> int:
+        """The width D is built with: `d_width`, or G's `width` when that is 0."""
+        return self.d_width or self.width
 
     @property
     def net_classes(self) -> int:

@@ -1,7 +1,8 @@
 """Image-GAN recipes for the image page (the 2D ones are in ganlab.settings.presets).
 
 A preset sets the nets and the knobs; the data, its image size and channels, its number
-of classes and the seed stay as the user chose them.
+of classes and the seed stay as the user chose them. A paper's row ("PacDCGAN2 on Stacked
+MNIST") is about its data too: its `data` replaces the user's dataset, image size and channels.
 """
 
 from __future__ import annotations
@@ -9,9 +10,12 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
+from ganlab.data.stacked_digits import STACKED_CHANNELS, STACKED_DATASET
 from ganlab.settings.config import ImageStructure, Knobs, OptimizerKnobs
 
-KEPT_FROM_USER = ("dataset", "image_size", "channels", "num_classes", "seed")
+DATA_FIELDS = ("dataset", "image_size", "channels", "num_classes")  # what the data decides
+KEPT_FROM_USER = (*DATA_FIELDS, "seed")
+KEPT_WITH_OWN_DATA = ("num_classes", "seed")  # the class count follows the data the page or command loads
 
 
 @dataclass(frozen=True)
@@ -19,11 +23,16 @@ class ImagePreset:
     name: str
     label: str
     description: str
-    structure: ImageStructure  # the fields in KEPT_FROM_USER are replaced by the user's
-    knobs: Knobs
+    structure: ImageStructure  # the fields in KEPT_FROM_USER are replaced by the user's (all but the data's
+    knobs: Knobs               # name, size and channels when the recipe names its own `data`)
+    data: str | None = None  # the dataset a paper's row is about (replacing the user's); None: the user's
 
     def apply(self, current: ImageStructure) -> tuple[ImageStructure, Knobs]:
-        kept = {name: getattr(current, name) for name in KEPT_FROM_USER}
+        """The recipe on the user's data and seed; a paper's row on its own data (at the structure's size
+        and channels), with the user's seed."""
+        kept = {name: getattr(current, name) for name in (KEPT_FROM_USER if self.data is None else KEPT_WITH_OWN_DATA)}
+        if self.data is not None:
+            kept["dataset"] = self.data
         return dataclasses.replace(self.structure, **kept), self.knobs
 
 
@@ -31,6 +40,38 @@ _ADAM = OptimizerKnobs(name="adam", lr=2e-4, beta1=0.5, beta2=0.999)  # Radford 
 # β1 0, β2 0.99 (as in StyleGAN2 and most GANs since): on MNIST, width 16 without the extra
 # conv, the Frechet distance at 8,000 steps was 106 against 127 with DCGAN's (0.5, 0.999)
 _FAST_ADAM = OptimizerKnobs(name="adam", lr=1e-3, beta1=0.0, beta2=0.99)
+_STACKED_WIDTH = 32  # G's width in the Stacked MNIST rows: a quarter of it (8) is the smallest D width
+
+
+def _pacdcgan(pack: int, small_d: bool) -> ImagePreset:
+    """A row of Lin et al.'s Stacked MNIST tables (PacGAN, 2018): Table 2 (D as wide as G) or Table 3
+    (D a quarter of G's width), at packing 1 (their DCGAN) or more (PacDCGAN), on the fast-start
+    recipe's optimizer and nets at width 32, with 32 packs a batch (as the 2D rows keep 100)."""
+    name = ("dcgan" if pack == 1 else f"pacdcgan{pack}") + "-stacked" + ("-small-d" if small_d else "")
+    label = ("DCGAN" if pack == 1 else f"PacDCGAN{pack}") + " on Stacked MNIST" + (", small D" if small_d else "")
+    table = "Table 3 (D a quarter of G's width: 8 channels against 32)" if small_d else "Table 2 (D as wide as G)"
+    packing = (f"D judges packs of {pack} images (their channels stacked; real with real, fake with fake), so a "
+               "G that repeats a few of the 1,000 modes is easy to catch in a pack" if pack > 1 else
+               "the plain DCGAN the table sets PacDCGAN against, its D judging one image at a time")
+    batch = f"{32 * pack} images a batch (32 packs)" if pack > 1 else "32 images a batch"
+    return ImagePreset(
+        name, label + ("" if pack > 1 else f" (PacGAN Table {3 if small_d else 2})"),
+        f"Lin et al. 2018 (PacGAN), their Stacked MNIST row of {table}: {packing}. Loads Stacked MNIST "
+        "(a digit in each colour channel, 1,000 modes), whose Quality panel counts the modes covered. The "
+        f"fast-start nets and optimizer at width {_STACKED_WIDTH}: Adam lr 0.001, β = (0, 0.99), {batch}. In "
+        "the paper's tables the packed rows covered more modes than the plain DCGAN.",
+        ImageStructure(dataset=STACKED_DATASET, image_size=28, channels=STACKED_CHANNELS, noise_dim=64,
+                       width=_STACKED_WIDTH, d_width=_STACKED_WIDTH // 4 if small_d else 0, g_batch_norm=True,
+                       d_batch_norm=False, d_spectral_norm=True, conditional=False, ema_decay=0.999, extra_conv=True,
+                       pack=pack),
+        Knobs(loss="non-saturating", g_opt=_FAST_ADAM, d_opt=_FAST_ADAM, batch_size=32 * pack),
+        data=STACKED_DATASET,
+    )
+
+
+def _paper_rows() -> tuple[ImagePreset, ...]:
+    return _pacdcgan(1, False), _pacdcgan(2, False), _pacdcgan(1, True), _pacdcgan(4, True)
+
 
 IMAGE_PRESETS: dict[str, ImagePreset] = {
     p.name: p
@@ -73,6 +114,7 @@ IMAGE_PRESETS: dict[str, ImagePreset] = {
             Knobs(loss="wasserstein-gp", gp_weight=10.0, d_steps=5, batch_size=32,
                   g_opt=OptimizerKnobs(lr=1e-4, beta1=0.5, beta2=0.9), d_opt=OptimizerKnobs(lr=1e-4, beta1=0.5, beta2=0.9)),
         ),
+        *_paper_rows(),
     )
 }
 DEFAULT_IMAGE_PRESET = "dcgan"

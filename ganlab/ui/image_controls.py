@@ -48,7 +48,7 @@ def _apply_preset(keep_training: bool) -> None:
         current, _ = current_settings()
     except ConfigError:
         current = default_image_settings()[0]
-    structure, knobs = preset.apply(current)
+    structure, knobs = preset.apply(current)  # a paper's row brings its dataset, image size and channels
     set_widgets(structure, knobs)
     if keep_training:
         st.session_state["im_flash"] = f"Preset “{preset.label}” applied to the running training, which keeps its steps."
@@ -135,8 +135,9 @@ def sidebar() -> tuple[ImageStructure, Knobs, ImageDataset] | None:
     shape = page_shape.current(PREFIX)  # what this page's link hides (ganlab.settings.shaping.IMAGES_PANELS)
     with st.sidebar:
         recipe_slot = restart.preset_section(PREFIX, IMAGE_PRESETS, _apply_preset, (
-            "Load the recipe's networks and knobs (keeps your data, image size, channels and seed) and start "
-            "from fresh weights at step 0; Undo brings the old run back")) if shape.shows_panel("presets") else None
+            "Load the recipe's networks and knobs (keeps your data, image size, channels and seed; a paper's row "
+            "loads its own data) and start from fresh weights at step 0; Undo brings the old run back"
+        )) if shape.shows_panel("presets") else None
 
         if not shape.hides("data"):
             st.subheader("Data")

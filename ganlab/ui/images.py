@@ -43,7 +43,7 @@ STRUCTURE_LABELS = {
     "dataset": "data", "image_size": "image size", "channels": "channels", "noise_dim": "noise dimension",
     "width": "width", "g_batch_norm": "G batch norm", "d_batch_norm": "D batch norm",
     "d_spectral_norm": "D spectral norm", "conditional": "conditional", "num_classes": "classes", "seed": "seed",
-    "ema_decay": "EMA decay", "extra_conv": "extra 3×3 conv", "pack": "packing",
+    "ema_decay": "EMA decay", "extra_conv": "extra 3×3 conv", "pack": "packing", "d_width": "D width",
 }
 
 

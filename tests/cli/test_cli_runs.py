@@ -55,6 +55,19 @@ def test_image_train_writes_weights_snapshots_and_labels(image_run):
     assert sorted(p.name for p in (run / "snapshots").iterdir())[-1] == "step-000000004.png"
 
 
+def test_a_papers_image_row_trains_on_its_own_data_from_the_preset_alone(tmp_path, capsys):
+    runs = tmp_path / "runs"
+    assert main(["train", "--preset", "pacdcgan4-stacked-small-d", "--steps", "2", "--max-images", "64",
+                 "--noise-dim", "8", "--batch-size", "16", "--eval-every", "1000", "--device", "cpu", "-q",
+                 "--runs-dir", str(runs)]) == 0, capsys.readouterr().err
+    (run,) = runs.iterdir()
+    config = json.loads((run / "config.json").read_text())
+    assert run.name.startswith("stacked-mnist-") and (config["data"], config["preset"], config["step"]) == (
+        "stacked-mnist", "pacdcgan4-stacked-small-d", 2)
+    structure = config["structure"]
+    assert (structure["channels"], structure["pack"], structure["width"], structure["d_width"]) == (3, 4, 32, 8)
+
+
 def test_sample_eval_runs_and_export(image_run, tmp_path):
     proc = run_cli("sample", "digits-c", "-n", "20", "-o", str(tmp_path / "grid.png"), runs=image_run)
     assert proc.returncode == 0, proc.stderr

@@ -90,3 +90,34 @@ def test_a_run_saved_before_packing_and_unrolling_loads_with_both_off(tmp_path):
     save_file(tensors, weights, metadata={**metadata, "state": json.dumps(state)})
     experiment, state, _ = load_run(run_dir)
     assert experiment.structure.pack == 1 and state.structure.pack == 1 and state.knobs.unroll == 0
+
+
+def test_an_image_run_saved_before_d_width_loads_with_d_as_wide_as_g(tmp_path):
+    from ganlab.data.image_sources import load_image_source
+
+    run_dir = tmp_path / "old-image"
+    structure = ImageStructure(dataset="digits", noise_dim=8, width=8, d_width=0, conditional=False)
+    save_trained_run(run_dir, ImageExperiment(structure, load_image_source("digits", max_images=64)))
+    config = json.loads((run_dir / "config.json").read_text())
+    del config["structure"]["d_width"]
+    (run_dir / "config.json").write_text(json.dumps(config))
+    weights = run_dir / "weights.safetensors"  # its training state names the structure too
+    with safe_open(weights, "pt") as f:
+        tensors, metadata = {k: f.get_tensor(k) for k in f.keys()}, f.metadata()
+    state = json.loads(metadata["state"])
+    del state["structure"]["d_width"]
+    save_file(tensors, weights, metadata={**metadata, "state": json.dumps(state)})
+    experiment, state, _ = load_run(run_dir)  # it also checks the saved weights fit the nets it builds
+    assert experiment.structure.d_width == 0 and state.structure == experiment.structure == structure
+    assert experiment.structure.discriminator_width == 8
+
+
+def test_a_small_d_stacked_row_trains_through_the_trainer():
+    from ganlab.data.image_sources import load_image_source
+    from ganlab.settings.image_presets import IMAGE_PRESETS
+
+    structure, knobs = IMAGE_PRESETS["pacdcgan4-stacked-small-d"].apply(ImageStructure())
+    dataset = load_image_source(structure.dataset, structure.image_size, structure.channels, max_images=64)
+    structure = ImageStructure(**{**structure.__dict__, "num_classes": dataset.num_classes, "noise_dim": 8})
+    runner, snap = trained(ImageExperiment(structure, dataset), knobs.replace(batch_size=16), steps=2)
+    assert snap.structure.d_width == 8 and snap.structure.pack == 4 and snap.structure.channels == 3

@@ -1,6 +1,8 @@
 """DCGAN-style nets at width 8-16 on CPU: shapes, parameter counts worked by hand,
 the DCGAN initialisation, spectral norm and the conditional variants."""
 
+import dataclasses
+
 import pytest
 import torch
 from torch import nn
@@ -72,6 +74,21 @@ def test_extra_conv_parameter_counts_worked_by_hand():
     assert count_parameters(DCGANDiscriminator(28, 1, 8, extra_conv=True)) == 136 + 2064 + 4640 + 1569
     # 32px colour D: 392 + 2064 + 8224, + Conv(32->64, k3) 18432+64, Linear(64*4*4 -> 1) 1025
     assert count_parameters(DCGANDiscriminator(32, 3, 8, extra_conv=True)) == 392 + 2064 + 8224 + 18496 + 1025
+
+
+def test_d_width_sizes_d_alone_and_0_means_as_wide_as_g():
+    from ganlab.nets.image_nets import image_nets
+    from ganlab.settings.config import ImageStructure
+
+    base = ImageStructure(noise_dim=8, width=16, d_spectral_norm=False, conditional=False)
+    g_same, d_same = image_nets(base)
+    g_small, d_small = image_nets(dataclasses.replace(base, d_width=8))
+    assert count_parameters(g_small) == count_parameters(g_same) == count_parameters(DCGANGenerator(8, 28, 1, 16))
+    assert count_parameters(d_small) == 2985  # D at width 8, worked by hand above
+    # D at width 16: Conv(1->16, k4) 256+16, Conv(16->32, k4) 8192+32, Linear(32*7*7 -> 1) 1568+1 = 10065
+    assert count_parameters(d_same) == count_parameters(DCGANDiscriminator(28, 1, 16)) == 10065
+    assert count_parameters(image_nets(dataclasses.replace(base, d_width=16))[1]) == count_parameters(d_same)
+    assert base.d_width == 0 and base.discriminator_width == 16
 
 
 @pytest.mark.parametrize("size, side", [(28, 7), (32, 4)])

@@ -50,8 +50,8 @@ def _candidates(field: F.Field, default):
     options = field.options()
     if options is not None:
         return [o for o in options if o != default]
-    if field.value_type is int:
-        return [default + 1, default - 1]
+    if field.value_type is int:  # the range's top too: D width takes 0 or 8 and more, so neither 1 nor -1
+        return [default + 1, default - 1, *([int(field.bounds[1])] if field.bounds else [])]
     return [0.25, 0.5, 0.125, 2.0, 0.01, 0.9]  # exact in six significant digits, as links write them
 
 

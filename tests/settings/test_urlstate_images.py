@@ -3,7 +3,7 @@
 import dataclasses
 
 from ganlab.settings.config import ImageStructure, Knobs, OptimizerKnobs
-from ganlab.settings.image_presets import IMAGE_PRESETS, KEPT_FROM_USER, default_image_settings
+from ganlab.settings.image_presets import IMAGE_PRESETS, KEPT_FROM_USER, KEPT_WITH_OWN_DATA, default_image_settings
 from ganlab.settings.urlstate import FIELDS, IMAGE_FIELDS, KNOB_FIELDS, decode_image, encode_image
 
 
@@ -46,10 +46,14 @@ def test_every_image_setting_but_the_class_count_has_a_url_key_and_knobs_share_t
         assert FIELDS[key] == IMAGE_FIELDS[key] == spec
 
 
-def test_presets_keep_the_users_data_and_seed():
+def test_presets_keep_the_users_data_and_seed_and_a_papers_row_brings_its_data():
     mine = ImageStructure(dataset="cifar10", image_size=32, channels=3, num_classes=10, seed=5, width=200)
     for preset in IMAGE_PRESETS.values():
         structure, knobs = preset.apply(mine)
-        assert all(getattr(structure, name) == getattr(mine, name) for name in KEPT_FROM_USER)
+        kept = KEPT_FROM_USER if preset.data is None else KEPT_WITH_OWN_DATA
+        assert all(getattr(structure, name) == getattr(mine, name) for name in kept)
+        if preset.data is not None:
+            assert (structure.dataset, structure.image_size, structure.channels) == (
+                preset.data, preset.structure.image_size, preset.structure.channels)
         assert structure.width == preset.structure.width and knobs == preset.knobs
     assert default_image_settings()[0].dataset == "digits"

@@ -3,6 +3,7 @@ the grids and the timeline show what it trained, and bad input gets a message, n
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import zipfile
 
@@ -219,10 +220,20 @@ def test_each_preset_reaches_the_runner(app, name):
     at.button(key="im_apply_preset").click().run()
     assert not at.exception and not at.error
     runner = runner_of(at)
-    current = runner.experiment.structure
-    structure, knobs = IMAGE_PRESETS[name].apply(current)
-    wait_until(lambda: runner.snapshot().knobs == knobs and runner.experiment.structure == structure)
-    assert runner.experiment.structure.seed == 3 and runner.experiment.structure.dataset == "digits"
+    preset = IMAGE_PRESETS[name]
+    structure, knobs = preset.apply(runner.experiment.structure)
+
+    def applied() -> bool:  # the class count follows the data loaded (a paper's row brings its own)
+        now = runner.experiment.structure
+        return runner.snapshot().knobs == knobs and now == dataclasses.replace(structure, num_classes=now.num_classes)
+
+    wait_until(applied)
+    now, dataset = runner.experiment.structure, runner.experiment.dataset
+    assert now.seed == 3 and now.dataset == dataset.name == (preset.data or "digits")
+    assert now.num_classes == dataset.num_classes
+    if preset.data is not None:  # Stacked MNIST at its own 28 px and 3 channels, in the sidebar too
+        assert dataset.images.shape[1:] == (3, 28, 28) and now.num_classes == 1000
+        assert (at.selectbox(key="im_data").value, at.radio(key="im_ch").value) == ("stacked-mnist", 3)
 
 
 
