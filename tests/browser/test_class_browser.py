@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from tests.browser.test_playground_browser import STEP_TEXT, wait_for_step_above
+from tests.browser.test_playground_browser import STEP_TEXT, press_play, wait_for_step_above
 
 pytestmark = pytest.mark.browser
 
@@ -26,7 +26,7 @@ def test_the_host_sees_two_participants_and_reaches_them(browser, start_server):
     server = start_server(GANLAB_HOST_TOKEN=SECRET)
     anna = participant(browser, server, "?gw=16&dw=16&data=grid")
     ben = participant(browser, server, "?gw=16&dw=16&data=ring")
-    anna.get_by_role("button", name="Play", exact=True).click()
+    press_play(anna)
     wait_for_step_above(anna, 0)
 
     host = browser.new_context(viewport={"width": 1400, "height": 900}).new_page()

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from tests.browser.conftest import ARTIFACTS
-from tests.browser.test_playground_browser import open_playground, wait_for_step_above
+from tests.browser.test_playground_browser import open_playground, press_play, wait_for_step_above
 
 pytestmark = pytest.mark.browser
 PlaywrightError = pytest.importorskip("playwright.sync_api").Error
@@ -49,7 +49,7 @@ def test_a_drawn_stroke_trains_and_the_data_follows_it(page, app_server):
     _drag(page, _upper_canvas(page, SIDEBAR_CANVAS), [(0.2 + 0.6 * t, 0.2 + 0.6 * t) for t in np.linspace(0, 1, 13)])
     page.wait_for_function("location.search.includes('draw=')", timeout=30_000)
     page.get_by_text(re.compile(r"4,000 points sampled around your drawing \(1 stroke\)")).wait_for(timeout=30_000)
-    page.get_by_role("button", name="Play", exact=True).click()
+    press_play(page)
     wait_for_step_above(page, 50)
     page.screenshot(path=str(ARTIFACTS / "draw-playground-1024x768.png"))
     page.get_by_role("button", name="Pause", exact=True).click()

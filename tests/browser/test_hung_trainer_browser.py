@@ -11,7 +11,7 @@ import signal
 import pytest
 
 from ganlab.training.worker_process import wait_gone
-from tests.browser.test_playground_browser import STEP_TEXT, wait_for_step_above
+from tests.browser.test_playground_browser import STEP_TEXT, press_play, wait_for_step_above
 
 pytestmark = pytest.mark.browser
 
@@ -68,7 +68,7 @@ def test_a_worker_killed_while_paused_shows_without_a_click(page, fresh_server):
 
 def test_a_stopped_trainer_is_offered_restart_and_reset_shows_no_error_page(page, fresh_server, stopped):
     open_playground(page, fresh_server)
-    page.get_by_role("button", name="Play", exact=True).click()
+    press_play(page)
     wait_for_step_above(page, 5)
     (worker,) = trainer_pids(fresh_server)
     stopped.append(worker)

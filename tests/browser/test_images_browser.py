@@ -3,6 +3,7 @@ digits, and the sample grid picture changes as the generator learns."""
 
 from __future__ import annotations
 
+import base64
 import re
 import time
 
@@ -10,7 +11,7 @@ import pytest
 
 from tests.browser.conftest import ARTIFACTS
 from tests.browser.labels import VIEWPORTS, clipped_labels
-from tests.browser.test_playground_browser import STEP_TEXT, step_count, wait_for_step_above
+from tests.browser.test_playground_browser import STEP_TEXT, press_play, step_count, wait_for_step_above
 
 pytestmark = pytest.mark.browser
 
@@ -25,6 +26,9 @@ def live_grid_src(page) -> str:
 
 
 def grid_bytes(page, src: str) -> bytes:
+    """The picture's bytes: Streamlit serves a picture by URL, or inlines a small one as a data: URL."""
+    if src.startswith("data:"):
+        return base64.b64decode(src.split(",", 1)[1])
     return page.request.get(src).body()
 
 
@@ -39,7 +43,7 @@ def test_images_page_trains_on_built_in_digits_and_the_grid_changes(page, fresh_
     assert first_src
     first = grid_bytes(page, first_src)
 
-    page.get_by_role("button", name="Play", exact=True).click()
+    press_play(page)
     wait_for_step_above(page, 5)
     # The grid picture is replaced by one of later weights: different pixels.
     deadline = time.monotonic() + 30

@@ -16,6 +16,7 @@ from ganlab.kinds.image_experiment import ImageExperiment
 from ganlab.settings.config import ImageStructure
 from tests.browser.conftest import ARTIFACTS, SharedServer
 from tests.browser.labels import VIEWPORTS
+from tests.browser.test_playground_browser import press_play
 from tests.conftest import save_trained_run
 
 pytestmark = pytest.mark.browser
@@ -127,7 +128,7 @@ def test_the_image_pages_default_run_opens_while_it_trains(page, app_server):
     trainer process). Now the nets open, and Take the latest weights moves on to a later step."""
     page.goto(f"{app_server.url}/Images")
     page.get_by_role("heading", name="Image GAN").wait_for(timeout=60_000)
-    page.get_by_role("button", name="Play", exact=True).click()
+    press_play(page)
     page.get_by_role("button", name="Pause", exact=True).wait_for(timeout=60_000)
     page.get_by_role("link", name="Latent space").click()
     shown = page.get_by_text("Showing this session's image GAN: the generator at step")

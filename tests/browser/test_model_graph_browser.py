@@ -9,6 +9,7 @@ import re
 import pytest
 
 from tests.browser.conftest import ARTIFACTS
+from tests.browser.test_playground_browser import press_play
 
 pytestmark = pytest.mark.browser
 CAPTION = ".ganlab-model-graph-caption"
@@ -52,7 +53,7 @@ def test_the_graph_is_readable_at_laptop_size_and_follows_training(laptop, app_s
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "model_graph_1024.png"))
 
-    page.get_by_role("button", name="Play", exact=True).click()  # the graph refreshes with the run
+    press_play(page)  # the graph refreshes with the run
     page.wait_for_function(f"""() => {{ const m = /^Step ([\\d,]+)/.exec(
         document.querySelector('{CAPTION}')?.innerText || ''); return m && +m[1].replace(/,/g, '') > 1; }}""",
                            timeout=60_000)

@@ -20,6 +20,24 @@ def step_count(page) -> int:
     return int(STEP_TEXT.search(text).group(1).replace(",", ""))
 
 
+def press_play(page, tries: int = 3, wait_s: float = 25.0) -> None:
+    """Click Play until the page shows Pause. A click that lands while the page is still settling (its
+    first runs after a load) can be lost: CI's browser runs showed "Step 0 · paused" and Play a minute
+    after a click, with nothing in the server log. A user clicks again; so does this helper, at most
+    `tries` times, so a page that never starts still fails."""
+    play = page.get_by_role("button", name="Play", exact=True)
+    pause = page.get_by_role("button", name="Pause", exact=True)
+    for _ in range(tries):
+        play.click()
+        try:
+            pause.wait_for(timeout=wait_s * 1000)
+            return
+        except Exception:  # still Play: the click was lost, or the run is slow to start
+            if pause.count():
+                return
+    raise AssertionError(f"Play did not turn into Pause after {tries} clicks; {_what_the_page_shows(page)}")
+
+
 def wait_for_step_above(page, value: int, timeout: float = 60.0) -> int:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -70,7 +88,7 @@ def test_deep_link_on_a_fresh_server_opens_the_playground(page, fresh_server):
 
 def test_play_watch_pause_and_change_learning_rate_live(page, app_server):
     open_playground(page, app_server, "?gw=32&dw=32")
-    page.get_by_role("button", name="Play", exact=True).click()
+    press_play(page)
     first = wait_for_step_above(page, 0)
     second = wait_for_step_above(page, first)
     assert second > first
@@ -116,7 +134,7 @@ def test_play_watch_pause_and_change_learning_rate_live(page, app_server):
 
 def test_refresh_reattaches_to_running_training(page, app_server):
     open_playground(page, app_server, "?gw=16&dw=16")
-    page.get_by_role("button", name="Play", exact=True).click()
+    press_play(page)
     before = wait_for_step_above(page, 5)
     page.reload()
     page.get_by_text(STEP_TEXT).first.wait_for(timeout=60_000)

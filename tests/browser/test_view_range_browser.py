@@ -11,7 +11,7 @@ import pytest
 
 from tests.browser.conftest import ARTIFACTS
 from tests.browser.labels import clipped_labels
-from tests.browser.test_playground_browser import open_playground, step_count, wait_for_step_above
+from tests.browser.test_playground_browser import open_playground, press_play, step_count, wait_for_step_above
 
 pytestmark = pytest.mark.browser
 PlaywrightError = pytest.importorskip("playwright.sync_api").Error
@@ -50,7 +50,7 @@ def test_zoom_and_pan_while_training_at_1024(page, app_server):
     assert len(labels) == len(KEYS) and not clipped, clipped
     assert range_button(page, "whole").is_disabled()
 
-    page.get_by_role("button", name="Play", exact=True).click()
+    press_play(page)
     before = wait_for_step_above(page, 0)
     range_button(page, "in").click()
     page.get_by_text("2× closer than the data frame").wait_for(timeout=30_000)
@@ -101,7 +101,7 @@ def test_a_box_dragged_on_the_paused_view_carries_into_live_training(page, app_s
     closer.wait_for(timeout=1_000)
     times = float(CLOSER.search(closer.inner_text()).group(1))
     assert 3.5 < times < 4.5, closer.inner_text()
-    page.get_by_role("button", name="Play", exact=True).click()
+    press_play(page)
     page.get_by_text("Live picture").wait_for(timeout=30_000)
     before = wait_for_step_above(page, 1)
     wait_for_step_above(page, before)

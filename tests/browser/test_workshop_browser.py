@@ -9,7 +9,7 @@ import psutil
 import pytest
 
 from ganlab.training.worker_process import wait_gone
-from tests.browser.test_playground_browser import STEP_TEXT, step_count, wait_for_step_above
+from tests.browser.test_playground_browser import STEP_TEXT, press_play, step_count, wait_for_step_above
 
 pytestmark = pytest.mark.browser
 
@@ -33,7 +33,7 @@ def test_closed_tab_is_released_after_grace_period_with_its_process(browser, sta
     server = start_server(GANLAB_RELEASE_AFTER_S="3")
     context = browser.new_context()
     page = open_page(context, server)
-    page.get_by_role("button", name="Play", exact=True).click()
+    press_play(page)
     wait_for_step_above(page, 3)
     page.wait_for_url(re.compile(r"run="), timeout=30_000)
     link = page.url
@@ -53,7 +53,7 @@ def test_closed_tab_is_released_after_grace_period_with_its_process(browser, sta
 def test_server_wide_cap_queues_the_second_user(browser, start_server):
     server = start_server(GANLAB_MAX_TRAINING_RUNS="1")
     alice = open_page(browser.new_context(), server)
-    alice.get_by_role("button", name="Play", exact=True).click()
+    press_play(alice)
     wait_for_step_above(alice, 0)
     bob = open_page(browser.new_context(), server)
     bob.get_by_role("button", name="Play", exact=True).click()
@@ -70,7 +70,7 @@ def test_server_wide_cap_queues_the_second_user(browser, start_server):
 def test_a_stopped_server_leaves_no_trainer_process(browser, start_server):
     server = start_server()
     pages = [open_page(browser.new_context(), server) for _ in range(2)]
-    pages[0].get_by_role("button", name="Play", exact=True).click()
+    press_play(pages[0])
     pages[1].get_by_role("button", name="Step", exact=True).click()  # (an open page alone starts no trainer)
     wait_for_step_above(pages[0], 0)
     wait_for_step_above(pages[1], 0)
