@@ -93,11 +93,6 @@ class RemoteRunner(RemoteEvents, RemoteTrainerLife, RemoteSnapshots, RunnerCalls
         return not self._released
 
     @property
-    def pid(self) -> int | None:
-        """The trainer's process id; None while the run has no trainer."""
-        return getattr(self._transport, "pid", None)
-
-    @property
     def has_trainer(self) -> bool:
         """A trainer process (or actor) holds this run now (not a fresh run, and not lost)."""
         return self._transport is not None and not self._lost
@@ -281,8 +276,7 @@ class RemoteRunner(RemoteEvents, RemoteTrainerLife, RemoteSnapshots, RunnerCalls
             transport = self._transport
             saver, self._saver = self._saver, None
         if self._slots is not None:
-            self._slots.release(self.id)
-            self._slots.forget_process(self.id)
+            self._slots.leave(self.id)
         if saver is not None:
             self._end_saver(saver, "released")  # the run is not "training (live)" once its page is gone
         if transport is not None:

@@ -31,6 +31,11 @@ class TrainerStartError(RuntimeError):
 class RemoteTrainerLife:
     """Uses the RemoteRunner's lock, factory, options, transport and its flags."""
 
+    @property
+    def pid(self) -> int | None:
+        """The trainer's process id; None while the run has no trainer."""
+        return getattr(self._transport, "pid", None)
+
     def _ensure_trainer(self) -> None:
         """Start the run's trainer if it has none (a fresh run about to train); TrainerStartError
         when none could be started."""

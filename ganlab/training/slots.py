@@ -97,6 +97,11 @@ class TrainingSlots:
     def forget_process(self, holder: str) -> None:
         self.priority.forget(holder)
 
+    def leave(self, holder: str) -> None:
+        """`holder` is gone for good (its run released): its room back, its process no longer tracked."""
+        self.release(holder)
+        self.forget_process(holder)
+
     def refresh_priority(self) -> None:
         """The trainers' niceness set for the runs training now (also when a run's process started)."""
         with self._priority_lock:
