@@ -28,3 +28,7 @@ NUM_CLASSES_RANGE = (0, 1000)  # Stacked MNIST's 1,000 modes are its classes
 CONDITIONAL_CLASSES_MAX = 100  # a conditional grid draws a row per class
 EMA_DECAY_RANGE = (0.0, 0.9999)
 VIEW_LAYERS = ("surface", "real", "fake", "gradients", "manifold", "modes")  # what the 2D view can show
+MODELS = ("gan", "infogan")  # which GAN a run trains (ganlab.kinds.models); "gan": the plain GAN, as runs saved before
+INFO_CATEGORIES_RANGE = (0, 50)  # InfoGAN's categorical code: its choices; 0: as many as the data's modes or classes
+INFO_CONTINUOUS_RANGE = (0, 3)  # InfoGAN's continuous codes beside the noise
+INFO_WEIGHT_RANGE = (0.0, 10.0)  # InfoGAN's mutual-information weight λ

@@ -17,7 +17,11 @@ def metrics_line(m: Mapping[str, Any], modes_total: int | None) -> str:
                   f"mode KL {terminal_number(m.get('mode_kl'))}"]
     if "kl_hist" in m or "js_hist" in m:
         parts += [f"KL {terminal_number(m.get('kl_hist'))}", f"JS {terminal_number(m.get('js_hist'))}"]
-    shown = {"modes_covered", "high_quality", "mode_kl", "kl_hist", "js_hist", "step", "modes_total"}
+    shown = {"modes_covered", "high_quality", "mode_kl", "kl_hist", "js_hist", "step", "modes_total",
+             "code_purity", "code_purity_chance"}
+    if "code_purity" in m:  # InfoGAN
+        parts.append(f"code purity {terminal_number(m['code_purity'], '.1%')} "
+                     f"(code-blind {terminal_number(m.get('code_purity_chance'), '.1%')})")
     if "classes_covered" in m:  # an image run's Quality numbers, labelled as the app shows them
         from ganlab.runs.evaluation import QUALITY_COLUMNS, ascii_text, line_text, metric_lines
 

@@ -67,7 +67,7 @@ class Explorer:
 
     @property
     def noise_dim(self) -> int:
-        return self.structure.noise_dim
+        return self.gan_kind.latent_dim(self.structure)
 
     @property
     def num_classes(self) -> int:

@@ -24,7 +24,7 @@ if TYPE_CHECKING:  # annotations only: settings sit above nets and the step
     from ganlab.settings.config import Knobs, OptimizerKnobs
 
 RECORD_KEYS = (
-    "d_loss", "g_loss", "d_penalty", "d_real", "d_fake", "d_grad_norm", "g_grad_norm", "wasserstein",
+    "d_loss", "g_loss", "d_penalty", "d_real", "d_fake", "d_grad_norm", "g_grad_norm", "wasserstein", "info_loss",
 )
 
 
@@ -63,7 +63,11 @@ class GanParts:
     `sample_noise(n)` returns latent vectors. Labels, when present, condition both nets.
     `sample_labels(n)`, for a conditional GAN, draws the labels a G update conditions on
     (unconditional GANs leave it None, so a G update never samples data it would not use).
-    `ema`, when set, is updated after every G update."""
+    `ema`, when set, is updated after every G update. `extra_loss(latents, fake, knobs)`, when set,
+    is a term both nets minimise beside the adversarial loss, given a batch's G inputs and the
+    fakes made from them: (the term to add, the value to record as "info_loss"); InfoGAN's
+    codes' reconstruction error (ganlab.kinds.infogan). D's update sees the fakes detached, so
+    it trains D's side (the Q head); G's update trains G."""
 
     generator: nn.Module
     discriminator: nn.Module
@@ -74,6 +78,7 @@ class GanParts:
     rng: torch.Generator
     sample_labels: Callable[[int], Tensor] | None = None
     ema: GeneratorAverage | None = None
+    extra_loss: Callable[[Tensor, Tensor, Knobs], tuple[Tensor, Tensor]] | None = None
 
 
 def make_optimizer(params, knobs: OptimizerKnobs) -> torch.optim.Optimizer:
@@ -145,14 +150,19 @@ def discriminator_step(parts: GanParts, knobs: Knobs, loss: AdversarialLoss,
     n = usable_batch(knobs.batch_size, pack)
     real, labels = parts.sample_real(n)
     with torch.no_grad():
-        fake = G(parts.sample_noise(n), labels)
+        latents = parts.sample_noise(n)
+        fake = G(latents, labels)
     if observer is not None:
         observer.d_batch(real, fake)
     objective = d_objective(D, getattr(D, "scores_samples_independently", False), real, fake, labels, knobs, loss,
                             parts.rng, pack, observer)
     d_real, d_fake, adversarial, penalty = objective.d_real, objective.d_fake, objective.adversarial, objective.penalty
+    total, extra = objective.total, None
+    if parts.extra_loss is not None:
+        term, extra = parts.extra_loss(latents, fake, knobs)
+        total = total + term
     parts.d_optimizer.zero_grad(set_to_none=True)
-    objective.total.backward()
+    total.backward()
     grad_norms = _grad_norms(D)
     if observer is not None:
         observer.d_backward_done(adversarial, penalty, grad_norms)
@@ -173,6 +183,8 @@ def discriminator_step(parts: GanParts, knobs: Knobs, loss: AdversarialLoss,
         record["d_penalty"] = penalty.detach()
     if loss.wasserstein:
         record["wasserstein"] = (d_real.detach().mean() - d_fake.detach().mean())
+    if extra is not None:
+        record["info_loss"] = extra.detach()
     return record
 
 
@@ -198,6 +210,10 @@ def generator_step(parts: GanParts, knobs: Knobs, loss: AdversarialLoss,
     g_loss = loss.g_loss(scores)
     ms_penalty = knobs.ms_weight * mode_seeking_penalty(fake, noise) if pairs else None
     objective = g_loss if ms_penalty is None else g_loss + ms_penalty
+    extra = None
+    if parts.extra_loss is not None:
+        term, extra = parts.extra_loss(noise, fake, knobs)
+        objective = objective + term
     parts.g_optimizer.zero_grad(set_to_none=True)
     objective.backward()
     grad_norms = _grad_norms(G)
@@ -209,6 +225,8 @@ def generator_step(parts: GanParts, knobs: Knobs, loss: AdversarialLoss,
     if observer is not None:
         observer.g_updated()
     record: dict[str, Tensor | list[Tensor]] = {"g_loss": g_loss.detach(), "g_grad_norm": grad_norms}
+    if extra is not None:  # G's reading is the one kept when a step has both (it follows D's update)
+        record["info_loss"] = extra.detach()
     if score_fakes:
         record["d_fake"] = loss.score(scores.detach()).mean()
     return record

@@ -15,16 +15,11 @@ from typing import Any, Callable, Mapping
 import torch
 from torch import Tensor, nn
 
+from ganlab.kinds.noise import draw_noise  # noqa: F401  (re-exported: kinds' noise was first drawn here)
+
 # Nets initialise themselves from torch's global RNG: seeding it and building the nets happen
 # under this lock, inside fork_rng, so concurrent builds neither race nor disturb the caller.
 NET_INIT_LOCK = threading.Lock()
-
-
-def draw_noise(noise: str, n: int, dim: int, generator: torch.Generator) -> Tensor:
-    """n latent vectors: uniform on [-1, 1]^dim for "uniform", standard Gaussian otherwise."""
-    if noise == "uniform":
-        return torch.rand(n, dim, generator=generator) * 2 - 1
-    return torch.randn(n, dim, generator=generator)
 
 
 def seeded_nets(make_nets: Callable[[Any], tuple[nn.Module, nn.Module]], structure: Any,
@@ -80,10 +75,16 @@ class GanKind:
         return seeded_nets(self.make_nets, structure, device)
 
     def noise(self, structure: Any, n: int, generator: torch.Generator) -> Tensor:
-        return draw_noise(self.noise_name(structure), n, structure.noise_dim, generator)
+        """n inputs for G: the noise, and the model's codes after it (InfoGAN)."""
+        from ganlab.kinds.models import model_of
 
-    def noise_name(self, structure: Any) -> str:
-        return "gaussian"
+        return model_of(structure).draw_latents(structure, n, generator)
+
+    def latent_dim(self, structure: Any) -> int:
+        """G's input size: the noise's, plus the model's codes."""
+        from ganlab.kinds.models import model_of
+
+        return model_of(structure).latent_dim(structure)
 
     def num_classes(self, structure: Any) -> int:
         return 0

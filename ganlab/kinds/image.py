@@ -42,9 +42,10 @@ class ImageKind(GanKind):
         return F.IMAGE_FIELDS, F.KNOB_SHORTHANDS
 
     def make_nets(self, structure: Any) -> tuple[nn.Module, nn.Module]:
+        from ganlab.kinds.models import model_of
         from ganlab.nets.image_nets import image_nets
 
-        return image_nets(structure)  # DCGAN init (dcgan_init)
+        return model_of(structure).make_nets(image_nets, structure)  # DCGAN init (dcgan_init)
 
     def num_classes(self, structure: Any) -> int:
         return structure.net_classes
@@ -54,8 +55,11 @@ class ImageKind(GanKind):
 
     def net_texts(self, structure: Any) -> dict[str, str]:
         size = f"{structure.image_size}×{structure.image_size}×{structure.channels}"
-        return {"noise_text": f"Gaussian · {structure.noise_dim}-D",
+        texts = {"noise_text": f"Gaussian · {structure.noise_dim}-D",
                 "generator_text": f"z → {size}", "discriminator_text": f"{size} → score"}
+        from ganlab.kinds.models import model_of
+
+        return model_of(structure).net_texts(structure, texts)
 
     # ------------------------------------------------------------ data
     def experiment(self, structure: Any, dataset: Any = None, device: str | torch.device = "cpu") -> Any:

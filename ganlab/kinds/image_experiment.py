@@ -17,6 +17,8 @@ from ganlab.gan.ema import GeneratorEMA
 from ganlab.gan.step import GanParts, make_optimizer
 from ganlab.gan.timeline import Frame, GridTimeline
 from ganlab.kinds.base import seeded_nets
+from ganlab.kinds.infogan import code_purity_of
+from ganlab.kinds.models import model_of
 from ganlab.metrics.stacked_modes import LIVE_SAMPLES as STACKED_LIVE_SAMPLES
 from ganlab.nets.image_nets import image_nets
 from ganlab.settings.config import ImageStructure, Knobs
@@ -28,6 +30,7 @@ GRID_ROWS = 8  # unconditional grid; a conditional grid has one row per class
 GRID_PADDING = 2
 GRID_PAD_VALUE = 1.0  # white lines between cells (black ones vanish into MNIST's background)
 TIMELINE_CAPACITY = 100  # grids kept for the timeline (thinned evenly beyond it)
+PURITY_PER_CODE = 50  # InfoGAN's live code purity: images per categorical value (500 for 10 values)
 
 
 @dataclass(frozen=True)
@@ -63,16 +66,25 @@ class ImageExperiment:
         k = s.net_classes
         # metrics: fixed noise, classes balanced when conditional; Stacked MNIST's 1,000 modes need more
         count = STACKED_LIVE_SAMPLES if s.dataset == STACKED_DATASET else EVAL_SAMPLES
-        self.eval_noise = torch.randn(count, s.noise_dim, generator=fixed).to(self.device)
+        self.model = model_of(s)
+        self.eval_noise = self.model.draw_latents(s, count, fixed).to(self.device)
         self.eval_labels = (torch.arange(count) % k).to(self.device) if k else None
-        # the grid: conditional -> one row per class, the same z down each column
+        # the grid: conditional -> one row per class, the same z down each column; InfoGAN -> one row
+        # per categorical value (the paper's figure), the same noise and continuous codes down each column
         self.grid_labels: torch.Tensor | None
-        if k:
+        layout = self.model.code_layout(s)
+        if layout is not None and layout.categories:
+            column = layout.draw(GRID_COLUMNS, fixed, category=torch.zeros(GRID_COLUMNS, dtype=torch.long))
+            z, _, cont = layout.split(column.repeat(layout.categories, 1))
+            rows = torch.arange(layout.categories).repeat_interleave(GRID_COLUMNS)
+            self.grid_noise = layout.compose(z, rows, cont).to(self.device)
+            self.grid_labels = None
+        elif k:
             column_noise = torch.randn(GRID_COLUMNS, s.noise_dim, generator=fixed)
             self.grid_noise = column_noise.repeat(k, 1).to(self.device)
             self.grid_labels = torch.arange(k).repeat_interleave(GRID_COLUMNS).to(self.device)
         else:
-            self.grid_noise = torch.randn(GRID_ROWS * GRID_COLUMNS, s.noise_dim, generator=fixed).to(self.device)
+            self.grid_noise = self.model.draw_latents(s, GRID_ROWS * GRID_COLUMNS, fixed).to(self.device)
             self.grid_labels = None
         if len(dataset) <= REAL_REFERENCE_SAMPLES:
             real = dataset.to_float(dataset.images)
@@ -92,12 +104,13 @@ class ImageExperiment:
 
     def build(self, knobs: Knobs) -> GanParts:
         s = self.structure
-        G, D = seeded_nets(image_nets, s, self.device)
+        model = self.model
+        G, D = seeded_nets(lambda st: model.make_nets(image_nets, st), s, self.device)
         rng = torch.Generator().manual_seed(s.seed)
-        dataset, device, noise_dim, conditional = self.dataset, self.device, s.noise_dim, s.conditional
+        dataset, device, conditional = self.dataset, self.device, s.conditional
 
         def sample_noise(n: int) -> torch.Tensor:
-            return torch.randn(n, noise_dim, generator=rng).to(device)
+            return model.draw_latents(s, n, rng).to(device)
 
         def sample_real(n: int):
             # The step conditions G on these labels too (the fake batch of a D update, and the
@@ -109,7 +122,8 @@ class ImageExperiment:
             return sample_real(n)[1]
 
         parts = GanParts(G, D, make_optimizer(G.parameters(), knobs.g_opt), make_optimizer(D.parameters(), knobs.d_opt),
-                         sample_real, sample_noise, rng, sample_labels=sample_labels if conditional else None)
+                         sample_real, sample_noise, rng, sample_labels=sample_labels if conditional else None,
+                         extra_loss=model.extra_loss(s, D))
         # train_step updates `parts.ema` after every G update
         parts.ema = GeneratorEMA(G, s.ema_decay) if s.ema_decay > 0 else None
         self.timeline.clear()  # a fresh run (build runs on every reset)
@@ -122,7 +136,28 @@ class ImageExperiment:
         labels = None if self.eval_labels is None else self.eval_labels[:EVAL_SAMPLES]
         fake = parts.generator(self.eval_noise[:EVAL_SAMPLES], labels)
         mean, std = torch.stack([fake.mean(), fake.std()]).tolist()
-        return {"pixel_mean": mean, "pixel_std": std}
+        return {"pixel_mean": mean, "pixel_std": std, **self._code_purity(parts.generator)}
+
+    def _code_purity(self, generator: torch.nn.Module) -> dict[str, float]:
+        """InfoGAN on digits: does each categorical value pick out one digit, in the shipped classifier's eyes?"""
+        from ganlab.metrics.classifier import (
+            NUM_CLASSES,
+            ClassifierUnavailable,
+            load_metric_classifier,
+            prepare_images,
+            unavailable_reason_for,
+        )
+
+        layout = self.model.code_layout(self.structure)
+        if layout is None or self.structure.dataset == STACKED_DATASET or unavailable_reason_for(self.structure):
+            return {}
+        try:
+            classifier = load_metric_classifier()
+        except ClassifierUnavailable:
+            return {}
+        return code_purity_of(generator, layout, lambda x: classifier.predict(prepare_images(x.float().cpu().numpy())),
+                              NUM_CLASSES, self.structure.seed + 3, per_code=PURITY_PER_CODE,
+                              device=self.device)
 
     def view(self, parts: GanParts, knobs: Knobs | None = None) -> ImageView:
         """The live generator's fixed-noise grid, and the EMA generator's when EMA is on."""

@@ -41,12 +41,10 @@ class ToyKind(GanKind):
         return F.TOY_FIELDS, (*F.TOY_SHORTHANDS, *F.KNOB_SHORTHANDS)
 
     def make_nets(self, structure: Any) -> tuple[nn.Module, nn.Module]:
+        from ganlab.kinds.models import model_of
         from ganlab.nets.mlp import toy_nets
 
-        return toy_nets(structure)
-
-    def noise_name(self, structure: Any) -> str:
-        return structure.noise
+        return model_of(structure).make_nets(toy_nets, structure)
 
     def output_shape(self, structure: Any) -> tuple[int, ...]:
         return (2,)
@@ -56,10 +54,17 @@ class ToyKind(GanKind):
             return f"{shape.hidden_layers} × {shape.width} {shape.activation.replace('_', ' ')}"
 
         noise = {"gaussian": "Gaussian"}.get(structure.noise, structure.noise)
-        return {"noise_text": f"{noise} · {structure.noise_dim}-D", "generator_text": mlp(structure.generator),
+        texts = {"noise_text": f"{noise} · {structure.noise_dim}-D", "generator_text": mlp(structure.generator),
                 "discriminator_text": mlp(structure.discriminator)}
+        from ganlab.kinds.models import model_of
+
+        return model_of(structure).net_texts(structure, texts)
 
     def manifold_note(self, structure: Any) -> tuple[str, ...]:
+        from ganlab.kinds.models import model_of
+
+        if model_of(structure).has_codes:
+            return ("no manifold:", "G also reads codes")
         return ("no manifold:", "noise is > 2-D") if structure.noise_dim > 2 else ()
 
     # ------------------------------------------------------------ data

@@ -14,7 +14,9 @@ from ganlab.gan.losses import DISPLAY_LABELS, get_loss
 from ganlab.gan.packing import pack_of, score_each, usable_batch
 from ganlab.gan.step import GanParts, make_optimizer
 from ganlab.gan.timeline import Frame, GridTimeline
-from ganlab.kinds.base import draw_noise, seeded_nets
+from ganlab.kinds.base import seeded_nets
+from ganlab.kinds.infogan import code_purity_of, nearest_mode
+from ganlab.kinds.models import model_of
 from ganlab.metrics.divergence import point_cloud_divergences
 from ganlab.metrics.modes import mode_stats
 from ganlab.nets.mlp import toy_nets
@@ -44,13 +46,6 @@ class ToyView:
     bounds: tuple[float, float, float, float]
 
 
-def noise_sampler(kind: str, dim: int, generator: torch.Generator, device: torch.device):
-    def sample(n: int) -> torch.Tensor:
-        return draw_noise(kind, n, dim, generator).to(device)
-
-    return sample
-
-
 def structure_dataset(structure: ToyStructure) -> ToyDistribution:
     """The data a structure names by itself: a toy distribution, or the drawing it carries
     (uploaded CSV points are not in the structure: pass them as the experiment's dataset)."""
@@ -75,23 +70,27 @@ class ToyExperiment:
         self.device = torch.device(device)
         fixed = torch.Generator().manual_seed(structure.seed + 1)
         self.real_eval = self.dataset.sample(EVAL_SAMPLES, fixed).numpy()
-        self.eval_noise = noise_sampler(structure.noise, structure.noise_dim, fixed, self.device)(EVAL_SAMPLES)
+        self.model = model_of(structure)
+        self.eval_noise = self.model.draw_latents(structure, EVAL_SAMPLES, fixed).to(self.device)
         self.manifold_noise = self._manifold_noise()
         self.timeline = GridTimeline(TIMELINE_CAPACITY)  # frames hold VIEW_POINTS generated points
 
     def build(self, knobs: Knobs) -> GanParts:
         s = self.structure
-        G, D = seeded_nets(toy_nets, s, self.device)
+        model = self.model
+        G, D = seeded_nets(lambda st: model.make_nets(toy_nets, st), s, self.device)
         rng = torch.Generator().manual_seed(s.seed)
-        sample_noise = noise_sampler(s.noise, s.noise_dim, rng, self.device)
         dataset, device = self.dataset, self.device
+
+        def sample_noise(n: int) -> torch.Tensor:
+            return model.draw_latents(s, n, rng).to(device)
 
         def sample_real(n: int):
             return dataset.sample(n, rng).to(device), None
 
         self.timeline.clear()  # a fresh run (build runs on every reset)
         return GanParts(G, D, make_optimizer(G.parameters(), knobs.g_opt), make_optimizer(D.parameters(), knobs.d_opt),
-                        sample_real, sample_noise, rng)
+                        sample_real, sample_noise, rng, extra_loss=model.extra_loss(s, D))
 
     @torch.no_grad()
     def record_timeline(self, parts: GanParts, step: int) -> None:
@@ -107,6 +106,10 @@ class ToyExperiment:
         if self.dataset.has_modes and centres is not None and sd is not None:
             stats = mode_stats(fake, centres, sd, self.dataset.weights)
             out.update(modes_covered=stats.modes_covered, high_quality=stats.high_quality, mode_kl=stats.mode_kl)
+            layout = self.model.code_layout(self.structure)
+            if layout is not None:  # InfoGAN: does each categorical value pick out one mode?
+                out.update(code_purity_of(parts.generator, layout, nearest_mode(centres), len(centres),
+                                          self.structure.seed + 3, device=self.device))
         return out
 
     def surface_grid(self, bounds: tuple[float, float, float, float] | None = None
@@ -149,7 +152,7 @@ class ToyExperiment:
     def _manifold_noise(self) -> torch.Tensor | None:
         """Lines of a grid in noise space (only drawable for 1- or 2-dimensional noise)."""
         s = self.structure
-        if s.noise_dim > 2:
+        if s.noise_dim > 2 or self.model.has_codes:  # codes make G's input more than the noise's 2-D
             return None
         lim = 1.0 if s.noise == "uniform" else 2.5
         t = torch.linspace(-lim, lim, MANIFOLD_POINTS)

@@ -32,6 +32,9 @@ METRICS: dict[str, MetricName] = {
     "class_kl_baseline": MetricName("class KL, real vs real"),
     "frechet_baseline": MetricName("Fréchet distance, real vs real"),
     "inception_score_baseline": MetricName("Inception-style score of real digits"),
+    # InfoGAN runs (ganlab.kinds.infogan): does each categorical code value pick out one mode or class?
+    "code_purity": MetricName("code purity", "higher", "purity"),
+    "code_purity_chance": MetricName("code purity of a code-blind G"),
     # image runs: the runner's cheap numbers
     "pixel_mean": MetricName("pixel mean"),
     "pixel_std": MetricName("pixel sd"),
@@ -57,7 +60,8 @@ def short_label(key: str) -> str:
     return (metric.short or metric.label) if metric is not None else key.replace("_", " ")
 
 
-BEST_SHOWN = ("modes_covered", "high_quality", "js_hist", "classes_covered", "frechet", "inception_score", "fid")
+BEST_SHOWN = ("modes_covered", "high_quality", "js_hist", "classes_covered", "frechet", "inception_score", "fid",
+              "code_purity")
 BEST_FORMATS = {"modes_covered": ".0f", "classes_covered": ".0f", "frechet": ".1f", "inception_score": ".2f"}
 
 

@@ -11,8 +11,9 @@ if TYPE_CHECKING:  # annotations only: settings sit above nets and the step
     from ganlab.settings.config import ImageStructure
 
 
-def image_generator(s: ImageStructure) -> DCGANGenerator:
-    return DCGANGenerator(s.noise_dim, s.image_size, s.channels, s.width, batch_norm=s.g_batch_norm,
+def image_generator(s: ImageStructure, latent_dim: int | None = None) -> DCGANGenerator:
+    """`latent_dim`: G's input size when it is more than the noise (InfoGAN's codes follow the noise)."""
+    return DCGANGenerator(latent_dim or s.noise_dim, s.image_size, s.channels, s.width, batch_norm=s.g_batch_norm,
                           num_classes=s.net_classes, extra_conv=s.extra_conv)
 
 
@@ -22,6 +23,6 @@ def image_discriminator(s: ImageStructure) -> DCGANDiscriminator:
                               pack=s.pack)
 
 
-def image_nets(s: ImageStructure) -> tuple[DCGANGenerator, DCGANDiscriminator]:
+def image_nets(s: ImageStructure, latent_dim: int | None = None) -> tuple[DCGANGenerator, DCGANDiscriminator]:
     """(generator, discriminator) of an image run (DCGAN init); seeded by `ganlab.kinds.base.seeded_nets`."""
-    return image_generator(s), image_discriminator(s)
+    return image_generator(s, latent_dim), image_discriminator(s)

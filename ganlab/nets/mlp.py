@@ -56,9 +56,10 @@ class MLPDiscriminator(nn.Module):
         return self.net(pack_samples(x, self.pack)).squeeze(-1)
 
 
-def toy_nets(structure: Any) -> tuple[MLPGenerator, MLPDiscriminator]:
-    """(generator, discriminator) of a 2D run (a ToyStructure); seeded by `ganlab.kinds.base.seeded_nets`."""
-    return (MLPGenerator(structure.noise_dim, structure.generator),
+def toy_nets(structure: Any, latent_dim: int | None = None) -> tuple[MLPGenerator, MLPDiscriminator]:
+    """(generator, discriminator) of a 2D run (a ToyStructure); seeded by `ganlab.kinds.base.seeded_nets`.
+    `latent_dim`: G's input size when it is more than the noise (InfoGAN's codes follow the noise)."""
+    return (MLPGenerator(latent_dim or structure.noise_dim, structure.generator),
             MLPDiscriminator(structure.discriminator, pack=structure.pack))
 
 def count_parameters(module: nn.Module) -> int:

@@ -151,6 +151,10 @@ def metric_lines(metrics: Mapping[str, float], modes_total: int | None = None,
         if key in m:
             baseline = f"{real}: {_value(m, key + '_baseline', spec, missing)}" if key + "_baseline" in m else None
             lines.append((metric_label(key), _value(m, key, spec, missing), baseline))
+    if "code_purity" in m:  # InfoGAN: beside what a G that ignored its code would score
+        chance = m.get("code_purity_chance")
+        lines.append((metric_label("code_purity"), format_number(100 * m["code_purity"], ".1f", missing) + " %",
+                      None if chance is None else f"code-blind G: {format_number(100 * chance, '.1f', missing)} %"))
     if "pixel_mean" in m and "classes_covered" not in m:
         lines.append(("pixel mean / sd", f"{_value(m, 'pixel_mean', '.3f', missing)} / "
                                          f"{_value(m, 'pixel_std', '.3f', missing)}", None))

@@ -169,6 +169,16 @@ def _check_drawing(structure: Any) -> None:
             raise ConfigError(str(err)) from None
 
 
+def _check_model(structure: Any) -> None:
+    """What a model asks of the rest of the structure: InfoGAN's Q head reads one sample at a time."""
+    if structure.model == "infogan" and structure.pack > 1:
+        raise ConfigError("InfoGAN's Q head reads the codes back from one sample at a time: set packing to 1, "
+                          "or choose the plain GAN model")
+    if structure.model == "infogan" and structure.info_categories == 1 and structure.info_continuous == 0:
+        raise ConfigError("InfoGAN needs a code: give it a categorical code (0 = as many values as the data has "
+                          "modes or classes) or at least one continuous code")
+
+
 @dataclass(frozen=True)
 class ToyStructure:
     """A 2D GAN: the data, the noise and both nets. Changing any of it rebuilds the run."""
@@ -181,6 +191,9 @@ class ToyStructure:
     seed: int = 0
     drawing: str = ""  # the drawn data's code (ganlab.data.drawn) when data is DRAWN_DATA, else ""
     pack: int = 1  # D judges this many samples at once (PacGAN, ganlab.nets.packing); runs saved before: 1
+    model: str = "gan"  # which GAN (ganlab.kinds.models); runs saved before the field: the plain GAN
+    info_categories: int = 0  # InfoGAN's categorical code; 0: as many as the data's modes (ganlab.kinds.infogan)
+    info_continuous: int = 0  # InfoGAN's continuous codes
 
     def __post_init__(self) -> None:
         from ganlab.data.drawn import DRAWN_DATA
@@ -189,7 +202,8 @@ class ToyStructure:
 
         _check_choice("data", self.data, (*TOY_DISTRIBUTIONS, USER_DATA, DRAWN_DATA))
         _check_drawing(self)
-        _check_by_table(self, "TOY_FIELDS")  # noise_dim, noise, seed, pack
+        _check_by_table(self, "TOY_FIELDS")  # noise_dim, noise, seed, pack, model and its codes
+        _check_model(self)
         for name in ("generator", "discriminator"):
             if not isinstance(getattr(self, name), MLPShape):
                 raise ConfigError(f"{name} must be an MLPShape")
@@ -228,6 +242,9 @@ class ImageStructure:
     extra_conv: bool = False
     pack: int = 1  # D judges this many images at once (PacGAN, ganlab.nets.packing); runs saved before: 1
     d_width: int = 0  # D's own width (PacGAN's small D); 0: as wide as G, as in runs saved before the field existed
+    model: str = "gan"  # which GAN (ganlab.kinds.models); runs saved before the field: the plain GAN
+    info_categories: int = 0  # InfoGAN's categorical code; 0: as many as the data's classes (ganlab.kinds.infogan)
+    info_continuous: int = 2  # InfoGAN's continuous codes (the paper's MNIST run has 2)
 
     def __post_init__(self) -> None:
         if not isinstance(self.dataset, str) or not self.dataset.strip():
@@ -246,6 +263,10 @@ class ImageStructure:
                               f"{self.num_classes}: turn conditional off")
         if self.conditional and self.pack > 1:  # a pack of m images would need m classes in one projection
             raise ConfigError("packing is for an unconditional discriminator: set packing to 1 or turn conditional off")
+        if self.conditional and self.model == "infogan":
+            raise ConfigError("InfoGAN learns its own codes from unlabelled data: turn conditional off, or choose the "
+                              "plain GAN model")
+        _check_model(self)
 
     @property
     def discriminator_width(self) -> int:
@@ -299,6 +320,7 @@ class Knobs:
     lr_decay_start: int = 0  # steps at the full learning rates before the decay begins
     lr_half_life: int = 0  # then both rates halve every this many steps (exponential decay); 0: no decay
     unroll: int = 0  # G's loss against D after this many more D steps on a copy (ganlab.gan.unroll); 0: off
+    info_weight: float = 1.0  # InfoGAN's mutual-information weight λ (ganlab.kinds.infogan); other models ignore it
 
     def __post_init__(self) -> None:
         from ganlab.gan.losses import LOSSES  # local import: losses imports torch

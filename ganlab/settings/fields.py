@@ -32,7 +32,11 @@ from ganlab.limits import (
     IMAGE_NOISE_DIM_RANGE,
     IMAGE_SIZES,
     IMAGE_WIDTH_RANGE,
+    INFO_CATEGORIES_RANGE,
+    INFO_CONTINUOUS_RANGE,
+    INFO_WEIGHT_RANGE,
     LR_RANGE,
+    MODELS,
     NOISE_DIM_RANGE,
     NOISE_KINDS,
     OPTIMIZERS,
@@ -170,6 +174,11 @@ KNOB_FIELDS: tuple[Field, ...] = (
           "different noise gives the same image, e.g. one style per class in a conditional GAN. "
           "The G loss chart shows the adversarial part only.",
           float, PENALTY_RANGE, short="Mode seeking (G)", step=0.1),
+    Field("info", ("knobs", "info_weight"), "info-weight", "Mutual-information weight",
+          "the weight λ of InfoGAN's code term: how much G and D's Q head are pushed to make the codes "
+          "recoverable from the sample "
+          "(the categorical code's cross-entropy plus a tenth of the continuous codes' squared error). "
+          "Used by the InfoGAN model only", float, INFO_WEIGHT_RANGE, short="Info weight λ", step=0.1),
     Field("ls", ("knobs", "label_smoothing"), "label-smoothing", "Label smoothing", "One-sided label smoothing "
           "(Salimans et al. 2016) for the cross-entropy losses: D's target on real samples is 1 − ε, not 1",
           float, (0.0, 0.5), short="Label smoothing ε", step=0.05),
@@ -196,6 +205,18 @@ _PACK = Field("pack", ("structure", "pack"), "pack", "Packing",
               "images: their channels), and gives one score per pack; a pack holds only real or only generated "
               "samples, so D can see too little variety in a pack. 1 = one at a time. The batch is rounded down "
               "to a multiple of it. Not for a conditional D", int, PACK_RANGE, short="Packing (D)")
+_MODEL_FIELDS = (
+    Field("model", ("structure", "model"), "model", "Model",
+          "which GAN: gan, the plain GAN; infogan (Chen et al. 2016), whose G also gets a categorical code and "
+          "continuous codes that D's Q head must read back from the sample, so each code value comes to mean "
+          "one kind of sample (a mode, a digit) without labels", str, choices=MODELS),
+    Field("icat", ("structure", "info_categories"), "info-categories", "InfoGAN categories",
+          "how many values InfoGAN's categorical code takes; 0 = as many as the data has modes (8 on the ring, "
+          "25 on the grid) or classes (10 digits), else 10", int, INFO_CATEGORIES_RANGE, short="Categorical code"),
+    Field("icont", ("structure", "info_continuous"), "info-continuous", "InfoGAN continuous codes",
+          "how many continuous codes (uniform on [-1, 1]) InfoGAN gives G beside the noise; on digits they come to "
+          "mean width and slant", int, INFO_CONTINUOUS_RANGE, short="Continuous codes"),
+)
 _SEED = Field("seed", ("structure", "seed"), "seed", "Seed", "seed for the weights and the sampling",
               int, SEED_RANGE, step=1)
 
@@ -205,6 +226,7 @@ TOY_FIELDS: tuple[Field, ...] = (
     Field("draw", ("structure", "drawing"), "drawing", "Drawing",
           "the drawn data's strokes as a compact code (ganlab.data.drawn); with --data drawn", str),
     _SEED,
+    *_MODEL_FIELDS,
     Field("nd", ("structure", "noise_dim"), "noise-dim", "Noise dimension", "latent size", int, NOISE_DIM_RANGE),
     Field("noise", ("structure", "noise"), "noise", "Noise", "latent distribution", str, choices=NOISE_KINDS),
     *_mlp_fields(),
@@ -216,6 +238,7 @@ TOY_FIELDS: tuple[Field, ...] = (
 IMAGE_FIELDS: tuple[Field, ...] = (
     Field("data", ("structure", "dataset"), "data", "Dataset", "the image dataset", str),
     _SEED,
+    *_MODEL_FIELDS,
     Field("size", ("structure", "image_size"), "image-size", "Image size", "side in pixels (default: the data's)",
           int, choices=IMAGE_SIZES),
     Field("ch", ("structure", "channels"), "channels", "Channels", "1 grey, 3 colour (default: the data's)",

@@ -114,6 +114,17 @@ IMAGE_PRESETS: dict[str, ImagePreset] = {
             Knobs(loss="wasserstein-gp", gp_weight=10.0, d_steps=5, batch_size=32,
                   g_opt=OptimizerKnobs(lr=1e-4, beta1=0.5, beta2=0.9), d_opt=OptimizerKnobs(lr=1e-4, beta1=0.5, beta2=0.9)),
         ),
+        ImagePreset(
+            "infogan-digits", "InfoGAN (fast start)",
+            "Chen et al. 2016 on the fast DCGAN recipe: G also gets a 10-valued categorical code and 2 continuous "
+            "codes, and D a Q head that must read them back (weight λ 1, live). Without labels, each code value "
+            "comes to draw one digit (the grid's rows) and the continuous codes its width and slant (the Latent "
+            "page's sliders); Code purity says how cleanly the values and the digits match.",
+            ImageStructure(model="infogan", info_continuous=2, noise_dim=62, width=16, g_batch_norm=True,
+                           d_batch_norm=False, d_spectral_norm=True, conditional=False, ema_decay=0.999,
+                           extra_conv=True),
+            Knobs(loss="non-saturating", g_opt=_FAST_ADAM, d_opt=_FAST_ADAM, batch_size=32, info_weight=1.0),
+        ),
         *_paper_rows(),
     )
 }

@@ -97,7 +97,7 @@ def run_budget(training_cap: int, environ: dict | None = None, total: int | None
 
 
 def _net_inputs(kind: Any, structure: Any, batch: int) -> tuple[torch.Tensor, torch.Tensor | None]:
-    noise = torch.empty(batch, structure.noise_dim, device="meta")
+    noise = torch.empty(batch, kind.latent_dim(structure), device="meta")
     classes = kind.num_classes(structure)
     labels = torch.zeros(batch, dtype=torch.long, device="meta") if classes else None
     return noise, labels

@@ -19,6 +19,7 @@ from ganlab.settings.urlstate import FIELDS, flatten, unflatten
 from ganlab.ui import draw_data, page_shape, restart
 from ganlab.ui.field_widgets import WidgetSettings, field_input, remaining_inputs
 from ganlab.ui.knob_controls import training_inputs
+from ganlab.ui.model_controls import MODEL_KEYS, model_inputs
 
 PREFIX = "pg_"
 CSV_POINTS_KEY = "pg_csv_dataset"
@@ -91,7 +92,7 @@ def _structure_inputs() -> None:
     field_input(FIELD["pack"], PREFIX, slider=True)  # D's packing (PacGAN), under D's own settings
     field_input(FIELD["seed"], PREFIX)
     remaining_inputs((f for f in TOY_FIELDS if not f.live), PREFIX,
-                     ("data", "draw", "nd", "noise", "gl", "gw", "ga", "dl", "dw", "da", "pack", "seed"))
+                     ("data", "draw", "nd", "noise", "gl", "gw", "ga", "dl", "dw", "da", "pack", "seed", *MODEL_KEYS))
 
 
 def sidebar() -> tuple[ToyStructure, Knobs, ToyDistribution] | None:
@@ -109,6 +110,7 @@ def sidebar() -> tuple[ToyStructure, Knobs, ToyDistribution] | None:
                                                                       DRAWN_DATA: "Draw your own…"}
         field_input(FIELD["data"], PREFIX, options=labels, format_func=labels.get)
         dataset = _dataset_for(st.session_state[PREFIX + "data"])
+        model_inputs(PREFIX, FIELD)
 
         if shape.shows_panel("training"):
             training_inputs(PREFIX, "pg_flash")

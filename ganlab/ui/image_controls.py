@@ -23,6 +23,7 @@ from ganlab.settings.urlstate import IMAGE_FIELDS, flatten_image, unflatten_imag
 from ganlab.ui import page_shape, restart
 from ganlab.ui.field_widgets import WidgetSettings, field_input, remaining_inputs
 from ganlab.ui.knob_controls import training_inputs
+from ganlab.ui.model_controls import MODEL_KEYS, model_inputs
 
 PREFIX = "im_"
 UPLOAD = "upload"  # the dataset name for a zip of the user's own images
@@ -126,7 +127,7 @@ def _structure_inputs() -> None:
     field_input(FIELD["ema"], PREFIX, c1)
     field_input(FIELD["seed"], PREFIX, c2)
     remaining_inputs((f for f in IMAGE_TABLE if not f.live), PREFIX,
-                     ("data", "size", "ch", "nd", "w", "gbn", "dbn", "dsn", "cond", "xc", "ema", "seed"))
+                     ("data", "size", "ch", "nd", "w", "gbn", "dbn", "dsn", "cond", "xc", "ema", "seed", *MODEL_KEYS))
 
 
 def sidebar() -> tuple[ImageStructure, Knobs, ImageDataset] | None:
@@ -146,6 +147,7 @@ def sidebar() -> tuple[ImageStructure, Knobs, ImageDataset] | None:
         name = st.session_state[PREFIX + "data"]
         size, channels = st.session_state[PREFIX + "size"], st.session_state[PREFIX + "ch"]
         dataset = _uploaded_dataset(size, channels) if name == UPLOAD else _named_dataset(name, size, channels)
+        model_inputs(PREFIX, FIELD)
 
         if shape.shows_panel("training"):
             training_inputs(PREFIX, "im_flash")

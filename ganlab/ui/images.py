@@ -118,7 +118,10 @@ def _show_grid(grid: np.ndarray, caption: str, width: int | str = "stretch") -> 
 
 
 def _row_names(experiment: ImageExperiment) -> tuple[str, ...]:
-    """A conditional grid's row labels (its classes, top to bottom); empty otherwise."""
+    """A conditional grid's row labels (its classes, top to bottom), InfoGAN's (its code values); empty otherwise."""
+    layout = experiment.model.code_layout(experiment.structure)
+    if layout is not None and layout.categories:
+        return tuple(f"code {c}" for c in range(layout.categories))
     return experiment.dataset.class_names if experiment.structure.conditional else ()
 
 
@@ -149,6 +152,11 @@ def _numbers(snap: Snapshot, experiment: ImageExperiment, runner: Trainer) -> No
                      f"{experiment.real_pixel_std:.2f}")
     if "wasserstein" in last:
         st.metric("Wasserstein estimate", format_number(last["wasserstein"]), help="E[D(x)] − E[D(G(z))]")
+    if "code_purity" in ev:  # InfoGAN on digits
+        st.metric("Code purity", format_number(100 * ev["code_purity"], ".1f") + " %",
+                  help="InfoGAN: 50 images per value of the categorical code, each read by the metric classifier; "
+                       "the share showing the digit matched to its code (the best one-to-one matching). The paper "
+                       "reports 95 % on MNIST; a G that ignores its code scores about 10 %")
 
 
 def _present_side(snap: Snapshot, runner: Trainer, graph: bool) -> None:

@@ -13,6 +13,7 @@ from ganlab.formatting import optimizer_label
 from ganlab.gan.losses import LOSSES
 from ganlab.settings.fields import KNOB_FIELDS
 from ganlab.ui.field_widgets import field_input, remaining_inputs
+from ganlab.ui.model_controls import INFO_KNOB, model_knob_inputs
 
 KNOB = {f.key: f for f in KNOB_FIELDS}
 
@@ -66,6 +67,7 @@ def training_inputs(prefix: str, flash_key: str, batch_step: int = 32) -> None:
     clip_input(prefix, c3)
     c1, _ = st.columns([2, 1])
     field_input(KNOB["ms"], prefix, c1)
+    model_knob_inputs(prefix)
     placed = ("loss", "ds", "bs", "gopt", "glr", "gb1", "gb2", "dopt", "dlr", "db1", "db2", "lrs", "lrh", "gp", "r1",
-              "clip", "ms")
+              "clip", "ms", INFO_KNOB.key)
     remaining_inputs(KNOB_FIELDS, prefix, placed)

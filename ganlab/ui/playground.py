@@ -94,6 +94,9 @@ NUMBER_HELP = {
     "D(x) / D(G(z))": "mean score on real and on fake in the last D step (after a lone G step: D(x) of the "
                       "last D step, D(G(z)) of the batch G's loss scored)",
     "Wasserstein estimate": "E[D(x)] − E[D(G(z))]",
+    "Code purity": "InfoGAN: 200 samples per value of the categorical code, each given its nearest mode; the share "
+                   "that lands on the mode matched to its code (the best one-to-one matching). A G that ignores its "
+                   "code scores about 1 / modes",
 }
 
 
@@ -110,6 +113,8 @@ def number_rows(snap: Snapshot, dataset: ToyDistribution, last: dict[str, float]
         rows.append(("High-quality samples",
                      format_number(100 * ev["high_quality"], ".1f") + " %" if "high_quality" in ev else "—"))
         rows.append(("Mode KL", format_number(ev.get("mode_kl"))))
+        if "code_purity" in ev:  # InfoGAN: each categorical value on one mode?
+            rows.append(("Code purity", format_number(100 * ev["code_purity"], ".1f") + " %"))
     rows.append(("KL(real ‖ fake)", format_number(ev.get("kl_hist"))))
     rows.append(("JS(real, fake)", format_number(ev.get("js_hist"))))
     rows.append(("D(x) / D(G(z))", f"{format_number(last.get('d_real'), '.2f')} / {format_number(last.get('d_fake'), '.2f')}"))

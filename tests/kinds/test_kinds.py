@@ -76,7 +76,8 @@ def test_noise_is_uniform_or_gaussian_and_one_seed_names_one_latent():
     assert torch.equal(TOY.noise(uniform_toy, 5, torch.Generator().manual_seed(7)),
                        draw_noise("uniform", 5, 3, torch.Generator().manual_seed(7)))
     assert torch.equal(seeded_latents(11, 3, "uniform"), draw_noise("uniform", 1, 3, torch.Generator().manual_seed(11))[0])
-    assert IMAGE.noise_name(SMALL_IMAGE) == "gaussian"
+    assert torch.equal(IMAGE.noise(SMALL_IMAGE, 5, torch.Generator().manual_seed(7)),  # images: Gaussian noise
+                       draw_noise("gaussian", 5, SMALL_IMAGE.noise_dim, torch.Generator().manual_seed(7)))
 
 
 def test_sample_shapes_and_classes():

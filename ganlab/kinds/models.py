@@ -1,0 +1,101 @@
+"""The GAN models a run can train (the structure's `model` field), for both data kinds.
+
+A data kind (ganlab.kinds.toy, ganlab.kinds.image) owns the data, its nets' shapes and its views;
+a model says what the nets are made of and what the step adds: the plain GAN adds nothing,
+InfoGAN (ganlab.kinds.infogan) appends codes to G's input, gives D a Q head and adds the codes'
+reconstruction error to both nets' losses. Code outside this package asks `model_of(structure)`
+instead of testing the model's name.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import torch
+from torch import Tensor, nn
+
+from ganlab.kinds.infogan import CodeLayout, extra_loss_for, info_discriminator, layout_of
+from ganlab.kinds.noise import draw_noise
+
+# make_plain(structure, latent_dim) -> (G, D): a data kind's nets, G taking `latent_dim` inputs
+PlainNets = Callable[[Any, int], tuple[nn.Module, nn.Module]]
+ExtraLoss = Callable[[Tensor, Tensor, Any], tuple[Tensor, Tensor]]
+
+
+class PlainGan:
+    """The GAN of Goodfellow et al.: G maps noise to a sample, D scores it."""
+
+    name = "gan"
+    label = "GAN"
+    has_codes = False
+
+    def code_layout(self, structure: Any) -> CodeLayout | None:
+        """Where codes sit in G's input, or None (G's input is the noise alone)."""
+        return None
+
+    def latent_dim(self, structure: Any) -> int:
+        """G's input size."""
+        return int(structure.noise_dim)
+
+    def make_nets(self, make_plain: PlainNets, structure: Any) -> tuple[nn.Module, nn.Module]:
+        return make_plain(structure, self.latent_dim(structure))
+
+    def draw_latents(self, structure: Any, n: int, rng: torch.Generator) -> Tensor:
+        """n inputs for G, drawn with `rng`."""
+        return draw_noise(getattr(structure, "noise", "gaussian"), n, structure.noise_dim, rng)
+
+    def extra_loss(self, structure: Any, discriminator: nn.Module) -> ExtraLoss | None:
+        """A term both nets minimise beside the adversarial loss (ganlab.gan.step.GanParts.extra_loss)."""
+        return None
+
+    def describe(self, structure: Any) -> str:
+        """The model in a few words, for the model graph and the run's summary."""
+        return self.label
+
+    def net_texts(self, structure: Any, texts: dict[str, str]) -> dict[str, str]:
+        """The model graph's node lines (a data kind's `net_texts`) with what the model adds."""
+        return texts
+
+
+class InfoGan(PlainGan):
+    """InfoGAN (Chen et al. 2016): codes beside the noise, read back by D's Q head."""
+
+    name = "infogan"
+    label = "InfoGAN"
+    has_codes = True
+
+    def code_layout(self, structure: Any) -> CodeLayout:
+        return layout_of(structure)
+
+    def latent_dim(self, structure: Any) -> int:
+        return self.code_layout(structure).total
+
+    def make_nets(self, make_plain: PlainNets, structure: Any) -> tuple[nn.Module, nn.Module]:
+        G, plain_D = make_plain(structure, self.latent_dim(structure))
+        return G, info_discriminator(plain_D, self.code_layout(structure))
+
+    def draw_latents(self, structure: Any, n: int, rng: torch.Generator) -> Tensor:
+        return self.code_layout(structure).draw(n, rng)
+
+    def extra_loss(self, structure: Any, discriminator: nn.Module) -> ExtraLoss:
+        return extra_loss_for(discriminator, self.code_layout(structure))
+
+    def net_texts(self, structure: Any, texts: dict[str, str]) -> dict[str, str]:
+        codes = self.describe(structure).removeprefix(f"{self.label} (").removesuffix(")")
+        return {**texts, "noise_text": f"{texts['noise_text']} + {codes}",
+                "discriminator_text": f"{texts['discriminator_text']} + Q head reading the codes"}
+
+    def describe(self, structure: Any) -> str:
+        layout = self.code_layout(structure)
+        codes = [f"{layout.categories}-way code"] if layout.categories else []
+        if layout.continuous:
+            codes.append(f"{layout.continuous} continuous")
+        return f"{self.label} ({', '.join(codes)})"
+
+
+MODELS: dict[str, PlainGan] = {m.name: m for m in (PlainGan(), InfoGan())}
+
+
+def model_of(structure: Any) -> PlainGan:
+    """The model a structure trains (the plain GAN for a structure saved before models existed)."""
+    return MODELS[getattr(structure, "model", "gan")]
