@@ -167,6 +167,9 @@ def _add_run_flags(run: argparse._ArgumentGroup) -> None:
                           f"images: {', '.join(image_preset_table()) or 'none'}")
     run.add_argument("--steps", type=int, metavar="N",
                      help="training steps (each: --d-steps D updates, then one G update); required")
+    run.add_argument("--minutes", type=float, metavar="M",
+                     help="stop after M minutes of training even if fewer than --steps steps are done (a time "
+                          "budget, e.g. to compare two recipes at the same training time)")
     where = run.add_mutually_exclusive_group()
     where.add_argument("--out", type=Path, metavar="DIR", help="run directory to write")
     where.add_argument("--name", metavar="NAME",

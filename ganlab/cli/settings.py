@@ -164,6 +164,9 @@ def check_run_args(args: argparse.Namespace) -> None:
         raise UsageError("give the number of training steps (--steps N, or `steps` in --config)")
     if not 1 <= args.steps <= MAX_STEPS:
         raise UsageError(f"steps must be between 1 and {MAX_STEPS:,}, got {args.steps}")
+    minutes = getattr(args, "minutes", None)
+    if minutes is not None and not 0 < minutes <= 7 * 24 * 60:
+        raise UsageError(f"--minutes must be above 0 and at most a week (10080), got {minutes:g}")
     if not 1 <= args.threads <= 1024:
         raise UsageError(f"--threads must be between 1 and 1024, got {args.threads}")
     if args.eval_every < 1:

@@ -289,7 +289,11 @@ def _train_chunks(run: _Training, started: float) -> None:
     runner, steps = run.runner, run.args.steps
     target = 0.25 if run.progress.tty else 0.5
     rate, done = 0.0, run.start_step
+    minutes = getattr(run.args, "minutes", None)
+    budget = None if minutes is None else 60 * minutes  # --minutes: a time budget
     while done - run.start_step < steps and runner.state not in (RunState.DIVERGED, RunState.ERROR):
+        if budget is not None and time.monotonic() - started >= budget:
+            break
         chunk = _choose_chunk(rate, target, steps - (done - run.start_step))
         t0 = time.monotonic()
         runner.step("both", count=chunk, evaluate=False)  # evals at multiples of eval_every only

@@ -173,7 +173,12 @@ class ImageExperiment:
     def grid(self, generator: torch.nn.Module) -> np.ndarray:
         """`generator`'s fixed-noise sample grid, uint8 (H, W, channels), read-only. Conditional:
         row r shows class r, with the same z in every row of a column."""
-        fake = generator(self.grid_noise, self.grid_labels).float().cpu()
+        was_training = generator.training  # eval mode: a style-based G's noise inputs are its fixed ones
+        generator.eval()
+        try:
+            fake = generator(self.grid_noise, self.grid_labels).float().cpu()
+        finally:
+            generator.train(was_training)
         grid = make_grid(fake.add(1).div(2).clamp(0, 1), nrow=GRID_COLUMNS, padding=GRID_PADDING,
                          pad_value=GRID_PAD_VALUE)
         # make_grid repeats a single channel three times; keep the image's own channels

@@ -43,8 +43,12 @@ class CodeLayout:
     def compose(self, z: Tensor, category: Tensor | None, continuous: Tensor | None) -> Tensor:
         parts = [z]
         if self.categories:
+            if category is None:
+                raise ValueError("this layout has a categorical code: give each latent's category")
             parts.append(F.one_hot(category, self.categories).to(z.dtype))
         if self.continuous:
+            if continuous is None:
+                raise ValueError("this layout has continuous codes: give each latent's values")
             parts.append(continuous.to(z.dtype))
         return torch.cat(parts, dim=1)
 
@@ -80,6 +84,7 @@ def _toy_modes(structure: Any) -> int:
     from ganlab.data.drawn import DRAWN_DATA
     from ganlab.data.toy import TOY_DISTRIBUTIONS
 
+    ds: Any
     if structure.data == DRAWN_DATA and structure.drawing:
         from ganlab.data.drawn import DrawingCodeError, drawn_distribution
 
@@ -103,7 +108,7 @@ def info_discriminator(plain: nn.Module, layout: CodeLayout) -> InfoDiscriminato
     return InfoDiscriminator(plain, layout.categories, layout.continuous)
 
 
-def info_loss(discriminator: nn.Module, layout: CodeLayout, latents: Tensor, fake: Tensor) -> Tensor:
+def info_loss(discriminator: InfoDiscriminator, layout: CodeLayout, latents: Tensor, fake: Tensor) -> Tensor:
     """The codes' reconstruction error: cross-entropy of the categorical code plus a tenth of the
     continuous codes' squared error (summed over codes, averaged over the batch)."""
     _, category, continuous = layout.split(latents)
@@ -116,8 +121,12 @@ def info_loss(discriminator: nn.Module, layout: CodeLayout, latents: Tensor, fak
 
 def extra_loss_for(discriminator: nn.Module, layout: CodeLayout) -> Callable[[Tensor, Tensor, Any], tuple[Tensor, Tensor]]:
     """The step's extra term (ganlab.gan.step.GanParts.extra_loss): (λ × the info loss, the info loss)."""
+    if not isinstance(discriminator, InfoDiscriminator):
+        raise TypeError(f"InfoGAN's term needs D's Q head; got a {type(discriminator).__name__}")
+    info = discriminator
+
     def extra(latents: Tensor, fake: Tensor, knobs: Any) -> tuple[Tensor, Tensor]:
-        loss = info_loss(discriminator, layout, latents, fake)
+        loss = info_loss(info, layout, latents, fake)
         return knobs.info_weight * loss, loss
 
     return extra

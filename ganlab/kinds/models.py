@@ -3,7 +3,8 @@
 A data kind (ganlab.kinds.toy, ganlab.kinds.image) owns the data, its nets' shapes and its views;
 a model says what the nets are made of and what the step adds: the plain GAN adds nothing,
 InfoGAN (ganlab.kinds.infogan) appends codes to G's input, gives D a Q head and adds the codes'
-reconstruction error to both nets' losses. Code outside this package asks `model_of(structure)`
+reconstruction error to both nets' losses; the style-based model (images) swaps G for a
+style-based generator (ganlab.nets.style). Code outside this package asks `model_of(structure)`
 instead of testing the model's name.
 """
 
@@ -28,6 +29,7 @@ class PlainGan:
     name = "gan"
     label = "GAN"
     has_codes = False
+    has_styles = False  # G maps z to styles w (mixing, truncation toward the mean w)
 
     def code_layout(self, structure: Any) -> CodeLayout | None:
         """Where codes sit in G's input, or None (G's input is the noise alone)."""
@@ -93,7 +95,26 @@ class InfoGan(PlainGan):
         return f"{self.label} ({', '.join(codes)})"
 
 
-MODELS: dict[str, PlainGan] = {m.name: m for m in (PlainGan(), InfoGan())}
+class StyleBased(PlainGan):
+    """A style-based generator (in the spirit of StyleGAN2, ganlab.nets.style): z -> w by a mapping
+    network, w modulating every convolution, noise inputs; D is the data kind's own. Images only."""
+
+    name = "stylegan"
+    label = "Style-based"
+    has_styles = True
+
+    def make_nets(self, make_plain: PlainNets, structure: Any) -> tuple[nn.Module, nn.Module]:
+        from ganlab.nets.style import StyleGenerator
+
+        _, D = make_plain(structure, self.latent_dim(structure))
+        G = StyleGenerator(structure.noise_dim, structure.image_size, structure.channels, structure.width)
+        return G, D
+
+    def net_texts(self, structure: Any, texts: dict[str, str]) -> dict[str, str]:
+        return {**texts, "generator_text": f"z → w → styles → {texts['generator_text'].removeprefix('z → ')}"}
+
+
+MODELS: dict[str, PlainGan] = {m.name: m for m in (PlainGan(), InfoGan(), StyleBased())}
 
 
 def model_of(structure: Any) -> PlainGan:

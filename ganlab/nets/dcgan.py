@@ -69,7 +69,7 @@ def _weight_tensor(m: nn.Module) -> Tensor:
     return m.weight
 
 
-def _check_shape(image_size: int, channels: int, width: int) -> None:
+def check_shape(image_size: int, channels: int, width: int) -> None:
     if image_size not in IMAGE_SIZES:
         raise ValueError(f"image_size must be one of {IMAGE_SIZES}, got {image_size!r}")
     if channels not in CHANNELS:
@@ -78,7 +78,7 @@ def _check_shape(image_size: int, channels: int, width: int) -> None:
         raise ValueError(f"width must be at least 1, got {width!r}")
 
 
-def _check_labels(net: str, num_classes: int, labels: Tensor | None, batch: int) -> Tensor | None:
+def check_labels(net: str, num_classes: int, labels: Tensor | None, batch: int) -> Tensor | None:
     """The labels a net should use: None for an unconditional net (labels ignored)."""
     if num_classes == 0:
         return None
@@ -90,7 +90,7 @@ def _check_labels(net: str, num_classes: int, labels: Tensor | None, batch: int)
     return labels
 
 
-def _plan(image_size: int, width: int) -> tuple[int, list[int]]:
+def channel_plan(image_size: int, width: int) -> tuple[int, list[int]]:
     """The smallest map's side and the channels from the smallest map up to half the image size."""
     if image_size == 32:
         return 4, [4 * width, 2 * width, width]
@@ -103,12 +103,12 @@ class DCGANGenerator(nn.Module):
     def __init__(self, noise_dim: int, image_size: int, channels: int, width: int,
                  batch_norm: bool = True, num_classes: int = 0, extra_conv: bool = False) -> None:
         super().__init__()
-        _check_shape(image_size, channels, width)
+        check_shape(image_size, channels, width)
         self.noise_dim, self.image_size, self.channels, self.num_classes = noise_dim, image_size, channels, num_classes
         self.embed = None
         if num_classes > 0:
             self.embed = nn.Embedding(num_classes, noise_dim)  # N(0, 1) like the z it joins
-        side, chans = _plan(image_size, width)
+        side, chans = channel_plan(image_size, width)
         in_dim = noise_dim * (2 if num_classes > 0 else 1)
         layers: list[nn.Module] = []
         # project: a 1x1 input through a side x side transposed conv gives the smallest map
@@ -130,7 +130,7 @@ class DCGANGenerator(nn.Module):
         return [layer, *norm, nn.ReLU()]
 
     def forward(self, z: Tensor, labels: Tensor | None = None) -> Tensor:
-        labels = _check_labels("generator", self.num_classes, labels, z.shape[0])
+        labels = check_labels("generator", self.num_classes, labels, z.shape[0])
         if labels is not None:
             z = torch.cat([z, self.embed(labels)], dim=1)
         return self.net(z[:, :, None, None])
@@ -151,11 +151,11 @@ class DCGANDiscriminator(nn.Module):
     def __init__(self, image_size: int, channels: int, width: int, batch_norm: bool = False,
                  spectral_norm: bool = False, num_classes: int = 0, extra_conv: bool = False, pack: int = 1) -> None:
         super().__init__()
-        _check_shape(image_size, channels, width)
+        check_shape(image_size, channels, width)
         if pack > 1 and num_classes > 0:
             raise ValueError("a packed discriminator is unconditional: a pack of images has no one class")
         self.image_size, self.channels, self.num_classes, self.pack = image_size, channels, num_classes, pack
-        side, chans = _plan(image_size, width)
+        side, chans = channel_plan(image_size, width)
         chans = chans[::-1]  # w, 2w(, 4w): from half the image size down to the smallest map
         # (out channels, kernel, stride, padding) per convolution
         convs = [(c_out, 4, 2, 1) for c_out in chans] + ([(2 * chans[-1], 3, 1, 1)] if extra_conv else [])
@@ -183,7 +183,7 @@ class DCGANDiscriminator(nn.Module):
                     _spectral_norm(m)
 
     def forward(self, x: Tensor, labels: Tensor | None = None) -> Tensor:
-        labels = _check_labels("discriminator", self.num_classes, labels, x.shape[0])
+        labels = check_labels("discriminator", self.num_classes, labels, x.shape[0])
         h = self.features(pack_samples(x, self.pack))
         logit = self.out(h).squeeze(1)
         if labels is not None:

@@ -174,6 +174,12 @@ def _check_model(structure: Any) -> None:
     if structure.model == "infogan" and structure.pack > 1:
         raise ConfigError("InfoGAN's Q head reads the codes back from one sample at a time: set packing to 1, "
                           "or choose the plain GAN model")
+    if structure.model == "stylegan" and not hasattr(structure, "image_size"):
+        raise ConfigError("the style-based generator draws images: use it on image data, or the plain GAN or "
+                          "InfoGAN model for 2D points")
+    if structure.model == "stylegan" and getattr(structure, "conditional", False):
+        raise ConfigError("the style-based generator is unconditional: turn conditional off, or choose the plain "
+                          "GAN model")
     if structure.model == "infogan" and structure.info_categories == 1 and structure.info_continuous == 0:
         raise ConfigError("InfoGAN needs a code: give it a categorical code (0 = as many values as the data has "
                           "modes or classes) or at least one continuous code")

@@ -125,6 +125,17 @@ IMAGE_PRESETS: dict[str, ImagePreset] = {
                            extra_conv=True),
             Knobs(loss="non-saturating", g_opt=_FAST_ADAM, d_opt=_FAST_ADAM, batch_size=32, info_weight=1.0),
         ),
+        ImagePreset(
+            "stylegan-digits", "Style-based (fast start)",
+            "A style-based generator in the spirit of StyleGAN2 (Karras et al.) against the fast recipe's D: a "
+            "mapping network turns z into a style w, w scales every convolution's weights (modulation, then "
+            "demodulation), and each layer adds noise of its own. On the Latent page, mix the coarse styles of one "
+            "sample with the fine styles of another, and pull w toward the mean (truncation). About twice a fast "
+            "DCGAN step's time on a CPU core.",
+            ImageStructure(model="stylegan", noise_dim=64, width=16, d_batch_norm=False, d_spectral_norm=True,
+                           conditional=False, ema_decay=0.999, extra_conv=True),
+            Knobs(loss="non-saturating", g_opt=_FAST_ADAM, d_opt=_FAST_ADAM, batch_size=32),
+        ),
         *_paper_rows(),
     )
 }
