@@ -15,7 +15,11 @@ import streamlit as st
 from ganlab.explore.explorer import Explorer, NetsUnavailable, copy_runner_nets, explorer_from_nets, nets_from_state
 from ganlab.kinds import KIND_LABELS
 from ganlab.training import RunState, Trainer
+from ganlab.ui.latent_codes import LABEL as CODES_LABEL
+from ganlab.ui.latent_codes import codes_panel, has_codes
 from ganlab.ui.latent_nearest import nearest_panel
+from ganlab.ui.latent_styles import LABEL as STYLES_LABEL
+from ganlab.ui.latent_styles import offers_styles, styles_panel, view_label
 from ganlab.ui.latent_views import ask_panel, directions_panel, interpolation_panel, one_thread
 from ganlab.ui.session import IMAGES, PLAYGROUND, live_runner
 
@@ -158,6 +162,20 @@ VIEWS = {
 }
 PANELS = {"interpolate": interpolation_panel, "directions": directions_panel, "ask": ask_panel,
           "nearest": nearest_panel}
+# Views offered only when the explorer's generator has what they show: InfoGAN's codes; styles
+# (mixing, for a style-based G) and truncation (every image G; then labelled "Truncation").
+MODEL_VIEWS = {"codes": CODES_LABEL, "styles": STYLES_LABEL}
+MODEL_PANELS = {"codes": codes_panel, "styles": styles_panel}
+MODEL_OFFERS = {"codes": has_codes, "styles": offers_styles}
+
+
+def views_of(ex: Explorer) -> dict[str, str]:
+    """The views this generator offers: every GAN's, then those of its model and kind (a plain 2D GAN: exactly VIEWS)."""
+    views = dict(VIEWS)
+    for name, offered in MODEL_OFFERS.items():
+        if offered(ex):
+            views[name] = view_label(ex) if name == "styles" else MODEL_VIEWS[name]
+    return views
 
 
 def latent_page() -> None:
@@ -173,5 +191,8 @@ def latent_page() -> None:
     with cols[0]:
         # A labelled radio row, not a segmented control: at laptop widths (1024 px) its choices
         # wrap onto a second line instead of being cut off.
-        view = st.radio("View", tuple(VIEWS), format_func=VIEWS.get, key="lt_view", horizontal=True)
-    PANELS[view](ex, cls)
+        views = views_of(ex)
+        if st.session_state.get("lt_view") not in views:
+            st.session_state["lt_view"] = next(iter(views))  # the Codes view of another run's generator
+        view = st.radio("View", tuple(views), format_func=views.get, key="lt_view", horizontal=True)
+    {**PANELS, **MODEL_PANELS}[str(view)](ex, cls)
