@@ -18,7 +18,9 @@ def metrics_line(m: Mapping[str, Any], modes_total: int | None) -> str:
     if "kl_hist" in m or "js_hist" in m:
         parts += [f"KL {terminal_number(m.get('kl_hist'))}", f"JS {terminal_number(m.get('js_hist'))}"]
     shown = {"modes_covered", "high_quality", "mode_kl", "kl_hist", "js_hist", "step", "modes_total",
-             "code_purity", "code_purity_chance"}
+             "code_purity", "code_purity_chance", "cycle_error"}
+    if "cycle_error" in m:  # CycleGAN
+        parts.append(f"cycle error {terminal_number(m['cycle_error'], '.1%')} of A's spread")
     if "code_purity" in m:  # InfoGAN
         parts.append(f"code purity {terminal_number(m['code_purity'], '.1%')} "
                      f"(code-blind {terminal_number(m.get('code_purity_chance'), '.1%')})")

@@ -95,6 +95,15 @@ def grid(sd: float = 0.05) -> ToyDistribution:
                     description=f"25 Gaussians at {{-4,-2,0,2,4}}², sd {sd:g} (PacGAN, VEEGAN).")
 
 
+def square(sd: float = 0.02) -> ToyDistribution:
+    """8 Gaussians on a square's corners and edge midpoints: as many modes as the ring, set differently
+    (a CycleGAN pair: ring <-> square)."""
+    centres = np.array([(1.0, 0.0), (1.0, 1.0), (0.0, 1.0), (-1.0, 1.0), (-1.0, 0.0), (-1.0, -1.0), (0.0, -1.0),
+                        (1.0, -1.0)])
+    return _mixture("square", "Square of 8", centres, sd, (-1.8, 1.8, -1.8, 1.8),
+                    description=f"8 Gaussians on the corners and edge midpoints of a square of side 2, sd {sd:g}.")
+
+
 def skewed_mix() -> ToyDistribution:
     centres = np.array([[-1.0, -0.5], [1.5, 1.0]])
     return _mixture("skewed", "Skewed 2-Gaussian mix", centres, np.array([0.25, 0.15]), (-3, 3, -3, 3),
@@ -140,6 +149,7 @@ TOY_DISTRIBUTIONS: dict[str, ToyDistribution] = {
     for d in (
         ring(),
         grid(),
+        square(),
         skewed_mix(),
         _continuous("moons", "Two moons", _moons, (-2, 2, -2, 2), "Two interleaved half circles."),
         _continuous("spiral", "Spiral", _spiral, (-3, 3, -3, 3), "One arm, denser at the centre."),

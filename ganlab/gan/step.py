@@ -25,6 +25,7 @@ if TYPE_CHECKING:  # annotations only: settings sit above nets and the step
 
 RECORD_KEYS = (
     "d_loss", "g_loss", "d_penalty", "d_real", "d_fake", "d_grad_norm", "g_grad_norm", "wasserstein", "info_loss",
+    "cycle_loss", "reverse_d_loss", "reverse_g_loss",
 )
 
 
@@ -63,11 +64,12 @@ class GanParts:
     `sample_noise(n)` returns latent vectors. Labels, when present, condition both nets.
     `sample_labels(n)`, for a conditional GAN, draws the labels a G update conditions on
     (unconditional GANs leave it None, so a G update never samples data it would not use).
-    `ema`, when set, is updated after every G update. `extra_loss(latents, fake, knobs)`, when set,
-    is a term both nets minimise beside the adversarial loss, given a batch's G inputs and the
-    fakes made from them: (the term to add, the value to record as "info_loss"); InfoGAN's
-    codes' reconstruction error (ganlab.kinds.infogan). D's update sees the fakes detached, so
-    it trains D's side (the Q head); G's update trains G."""
+    `ema`, when set, is updated after every G update. `extra_loss(latents, fake, knobs, which)`,
+    when set, is a term the update `which` ("d" or "g") minimises beside the adversarial loss,
+    given the batch's G inputs and the fakes made from them: (the term to add, named values to
+    record, keys among RECORD_KEYS). InfoGAN's codes' reconstruction error (ganlab.kinds.infogan);
+    CycleGAN's way back and its cycle (ganlab.kinds.cyclegan). D's update sees the fakes
+    detached, so it trains D's side; G's update trains G's."""
 
     generator: nn.Module
     discriminator: nn.Module
@@ -78,7 +80,7 @@ class GanParts:
     rng: torch.Generator
     sample_labels: Callable[[int], Tensor] | None = None
     ema: GeneratorAverage | None = None
-    extra_loss: Callable[[Tensor, Tensor, Knobs], tuple[Tensor, Tensor]] | None = None
+    extra_loss: Callable[[Tensor, Tensor, Knobs, str], tuple[Tensor, dict[str, Tensor]]] | None = None
 
 
 def make_optimizer(params, knobs: OptimizerKnobs) -> torch.optim.Optimizer:
@@ -157,9 +159,9 @@ def discriminator_step(parts: GanParts, knobs: Knobs, loss: AdversarialLoss,
     objective = d_objective(D, getattr(D, "scores_samples_independently", False), real, fake, labels, knobs, loss,
                             parts.rng, pack, observer)
     d_real, d_fake, adversarial, penalty = objective.d_real, objective.d_fake, objective.adversarial, objective.penalty
-    total, extra = objective.total, None
+    total, extra = objective.total, {}
     if parts.extra_loss is not None:
-        term, extra = parts.extra_loss(latents, fake, knobs)
+        term, extra = parts.extra_loss(latents, fake, knobs, "d")
         total = total + term
     parts.d_optimizer.zero_grad(set_to_none=True)
     total.backward()
@@ -183,8 +185,7 @@ def discriminator_step(parts: GanParts, knobs: Knobs, loss: AdversarialLoss,
         record["d_penalty"] = penalty.detach()
     if loss.wasserstein:
         record["wasserstein"] = (d_real.detach().mean() - d_fake.detach().mean())
-    if extra is not None:
-        record["info_loss"] = extra.detach()
+    record.update({key: value.detach() for key, value in extra.items()})
     return record
 
 
@@ -210,9 +211,9 @@ def generator_step(parts: GanParts, knobs: Knobs, loss: AdversarialLoss,
     g_loss = loss.g_loss(scores)
     ms_penalty = knobs.ms_weight * mode_seeking_penalty(fake, noise) if pairs else None
     objective = g_loss if ms_penalty is None else g_loss + ms_penalty
-    extra = None
+    extra: dict[str, Tensor] = {}
     if parts.extra_loss is not None:
-        term, extra = parts.extra_loss(noise, fake, knobs)
+        term, extra = parts.extra_loss(noise, fake, knobs, "g")
         objective = objective + term
     parts.g_optimizer.zero_grad(set_to_none=True)
     objective.backward()
@@ -225,8 +226,8 @@ def generator_step(parts: GanParts, knobs: Knobs, loss: AdversarialLoss,
     if observer is not None:
         observer.g_updated()
     record: dict[str, Tensor | list[Tensor]] = {"g_loss": g_loss.detach(), "g_grad_norm": grad_norms}
-    if extra is not None:  # G's reading is the one kept when a step has both (it follows D's update)
-        record["info_loss"] = extra.detach()
+    # G's readings are the ones kept when a step has both (they follow D's update)
+    record.update({key: value.detach() for key, value in extra.items()})
     if score_fakes:
         record["d_fake"] = loss.score(scores.detach()).mean()
     return record

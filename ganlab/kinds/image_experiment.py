@@ -122,8 +122,8 @@ class ImageExperiment:
             return sample_real(n)[1]
 
         parts = GanParts(G, D, make_optimizer(G.parameters(), knobs.g_opt), make_optimizer(D.parameters(), knobs.d_opt),
-                         sample_real, sample_noise, rng, sample_labels=sample_labels if conditional else None,
-                         extra_loss=model.extra_loss(s, D))
+                         sample_real, sample_noise, rng, sample_labels=sample_labels if conditional else None)
+        parts.extra_loss = model.extra_loss(s, parts)
         # train_step updates `parts.ema` after every G update
         parts.ema = GeneratorEMA(G, s.ema_decay) if s.ema_decay > 0 else None
         self.timeline.clear()  # a fresh run (build runs on every reset)

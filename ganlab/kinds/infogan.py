@@ -119,15 +119,17 @@ def info_loss(discriminator: InfoDiscriminator, layout: CodeLayout, latents: Ten
     return loss
 
 
-def extra_loss_for(discriminator: nn.Module, layout: CodeLayout) -> Callable[[Tensor, Tensor, Any], tuple[Tensor, Tensor]]:
-    """The step's extra term (ganlab.gan.step.GanParts.extra_loss): (λ × the info loss, the info loss)."""
+def extra_loss_for(discriminator: nn.Module, layout: CodeLayout
+                   ) -> Callable[[Tensor, Tensor, Any, str], tuple[Tensor, dict[str, Tensor]]]:
+    """The step's extra term (ganlab.gan.step.GanParts.extra_loss) for both nets' updates:
+    (λ × the info loss, {"info_loss": the info loss})."""
     if not isinstance(discriminator, InfoDiscriminator):
         raise TypeError(f"InfoGAN's term needs D's Q head; got a {type(discriminator).__name__}")
     info = discriminator
 
-    def extra(latents: Tensor, fake: Tensor, knobs: Any) -> tuple[Tensor, Tensor]:
+    def extra(latents: Tensor, fake: Tensor, knobs: Any, which: str) -> tuple[Tensor, dict[str, Tensor]]:
         loss = info_loss(info, layout, latents, fake)
-        return knobs.info_weight * loss, loss
+        return knobs.info_weight * loss, {"info_loss": loss}
 
     return extra
 

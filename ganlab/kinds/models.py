@@ -20,7 +20,7 @@ from ganlab.kinds.noise import draw_noise
 
 # make_plain(structure, latent_dim) -> (G, D): a data kind's nets, G taking `latent_dim` inputs
 PlainNets = Callable[[Any, int], tuple[nn.Module, nn.Module]]
-ExtraLoss = Callable[[Tensor, Tensor, Any], tuple[Tensor, Tensor]]
+ExtraLoss = Callable[[Tensor, Tensor, Any, str], tuple[Tensor, dict[str, Tensor]]]
 
 
 class PlainGan:
@@ -30,6 +30,7 @@ class PlainGan:
     label = "GAN"
     has_codes = False
     has_styles = False  # G maps z to styles w (mixing, truncation toward the mean w)
+    has_mapping = False  # G maps one distribution onto another (CycleGAN): its input is data, not noise
 
     def code_layout(self, structure: Any) -> CodeLayout | None:
         """Where codes sit in G's input, or None (G's input is the noise alone)."""
@@ -46,8 +47,17 @@ class PlainGan:
         """n inputs for G, drawn with `rng`."""
         return draw_noise(getattr(structure, "noise", "gaussian"), n, structure.noise_dim, rng)
 
-    def extra_loss(self, structure: Any, discriminator: nn.Module) -> ExtraLoss | None:
-        """A term both nets minimise beside the adversarial loss (ganlab.gan.step.GanParts.extra_loss)."""
+    def extra_loss(self, structure: Any, parts: Any) -> ExtraLoss | None:
+        """A term the nets minimise beside the adversarial loss (ganlab.gan.step.GanParts.extra_loss),
+        for the built `parts`."""
+        return None
+
+    def target(self, structure: Any, data: Any) -> Any:
+        """What G's samples should match (the step's real data): the data itself, but for CycleGAN domain B."""
+        return data
+
+    def mapping(self, structure: Any, generator: nn.Module, latents: Tensor) -> Any:
+        """Lines the 2D view draws for G (CycleGAN: each source point, its image and its way back), or None."""
         return None
 
     def describe(self, structure: Any) -> str:
@@ -79,8 +89,8 @@ class InfoGan(PlainGan):
     def draw_latents(self, structure: Any, n: int, rng: torch.Generator) -> Tensor:
         return self.code_layout(structure).draw(n, rng)
 
-    def extra_loss(self, structure: Any, discriminator: nn.Module) -> ExtraLoss:
-        return extra_loss_for(discriminator, self.code_layout(structure))
+    def extra_loss(self, structure: Any, parts: Any) -> ExtraLoss:
+        return extra_loss_for(parts.discriminator, self.code_layout(structure))
 
     def net_texts(self, structure: Any, texts: dict[str, str]) -> dict[str, str]:
         codes = self.describe(structure).removeprefix(f"{self.label} (").removesuffix(")")
@@ -114,7 +124,49 @@ class StyleBased(PlainGan):
         return {**texts, "generator_text": f"z → w → styles → {texts['generator_text'].removeprefix('z → ')}"}
 
 
-MODELS: dict[str, PlainGan] = {m.name: m for m in (PlainGan(), InfoGan(), StyleBased())}
+class CycleGan(PlainGan):
+    """CycleGAN (Zhu et al. 2017) between the data (domain A) and `data_b` (domain B), 2D points
+    (ganlab.kinds.cyclegan): G's "noise" is a batch of A, its real data B."""
+
+    name = "cyclegan"
+    label = "CycleGAN"
+    has_mapping = True
+
+    def latent_dim(self, structure: Any) -> int:
+        return 2
+
+    def make_nets(self, make_plain: PlainNets, structure: Any) -> tuple[nn.Module, nn.Module]:
+        from ganlab.kinds.cyclegan import cycle_nets
+
+        return cycle_nets(make_plain, structure)
+
+    def draw_latents(self, structure: Any, n: int, rng: torch.Generator) -> Tensor:
+        from ganlab.kinds.cyclegan import domain_a
+
+        return domain_a(structure).sample(n, rng).float()
+
+    def extra_loss(self, structure: Any, parts: Any) -> ExtraLoss:
+        from ganlab.kinds.cyclegan import extra_loss_for
+
+        return extra_loss_for(parts.generator, parts.discriminator, lambda n: parts.sample_real(n)[0])
+
+    def target(self, structure: Any, data: Any) -> Any:
+        from ganlab.kinds.cyclegan import domain_b
+
+        return domain_b(structure)
+
+    def mapping(self, structure: Any, generator: nn.Module, latents: Tensor) -> Any:
+        from ganlab.kinds.cyclegan import MAPPING_POINTS, mapping_lines
+
+        return mapping_lines(generator, latents[:MAPPING_POINTS])
+
+    def net_texts(self, structure: Any, texts: dict[str, str]) -> dict[str, str]:
+        return {**texts, "noise_text": f"a point of {structure.data} (domain A)",
+                "generator_text": f"G: A → B, F: B → A · {texts['generator_text']}",
+                "discriminator_text": f"D_B and D_A · {texts['discriminator_text']}"}
+
+
+MODELS: dict[str, PlainGan] = {m.name: m for m in (PlainGan(), InfoGan(), StyleBased(), CycleGan())}
 
 
 def model_of(structure: Any) -> PlainGan:

@@ -159,11 +159,12 @@ class ToyKind(GanKind):
             return total
         from ganlab.data.toy import TOY_DISTRIBUTIONS
 
-        toy = TOY_DISTRIBUTIONS.get(str((config.get("data_source") or {}).get("name")))
+        target = (config.get("structure") or {}).get("data_b") or (config.get("data_source") or {}).get("name")
+        toy = TOY_DISTRIBUTIONS.get(str(target))  # what G matched: the data, or CycleGAN's domain B
         return len(toy.centres) if toy is not None and toy.has_modes and toy.centres is not None else None
 
     def modes_total(self, experiment: Any) -> int | None:
-        ds = experiment.dataset
+        ds = getattr(experiment, "target", experiment.dataset)  # what G should match (CycleGAN: domain B)
         return len(ds.centres) if ds.has_modes else None
 
     # ------------------------------------------------------------ saved runs

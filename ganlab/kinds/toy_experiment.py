@@ -42,8 +42,9 @@ class ToyView:
     surface_label: str
     arrow_from: np.ndarray  # (a, 2)
     arrow_dir: np.ndarray  # (a, 2): the direction G's loss moves each fake point
-    manifold: np.ndarray | None  # (lines, points, 2) images of noise-grid lines, for noise dim <= 2
+    manifold: np.ndarray | None  # (lines, points, 2): noise-grid lines (noise dim <= 2), or CycleGAN's a -> G(a) -> F(G(a))
     bounds: tuple[float, float, float, float]
+    manifold_label: str = "Generator manifold"
 
 
 def structure_dataset(structure: ToyStructure) -> ToyDistribution:
@@ -68,9 +69,10 @@ class ToyExperiment:
         self.structure = structure
         self.dataset = dataset if dataset is not None else structure_dataset(structure)
         self.device = torch.device(device)
-        fixed = torch.Generator().manual_seed(structure.seed + 1)
-        self.real_eval = self.dataset.sample(EVAL_SAMPLES, fixed).numpy()
         self.model = model_of(structure)
+        self.target = self.model.target(structure, self.dataset)  # what G's samples should match (CycleGAN: B)
+        fixed = torch.Generator().manual_seed(structure.seed + 1)
+        self.real_eval = self.target.sample(EVAL_SAMPLES, fixed).numpy()
         self.eval_noise = self.model.draw_latents(structure, EVAL_SAMPLES, fixed).to(self.device)
         self.manifold_noise = self._manifold_noise()
         self.timeline = GridTimeline(TIMELINE_CAPACITY)  # frames hold VIEW_POINTS generated points
@@ -80,17 +82,19 @@ class ToyExperiment:
         model = self.model
         G, D = seeded_nets(lambda st: model.make_nets(toy_nets, st), s, self.device)
         rng = torch.Generator().manual_seed(s.seed)
-        dataset, device = self.dataset, self.device
+        target, device = self.target, self.device
 
         def sample_noise(n: int) -> torch.Tensor:
             return model.draw_latents(s, n, rng).to(device)
 
         def sample_real(n: int):
-            return dataset.sample(n, rng).to(device), None
+            return target.sample(n, rng).to(device), None
 
         self.timeline.clear()  # a fresh run (build runs on every reset)
-        return GanParts(G, D, make_optimizer(G.parameters(), knobs.g_opt), make_optimizer(D.parameters(), knobs.d_opt),
-                        sample_real, sample_noise, rng, extra_loss=model.extra_loss(s, D))
+        parts = GanParts(G, D, make_optimizer(G.parameters(), knobs.g_opt), make_optimizer(D.parameters(), knobs.d_opt),
+                         sample_real, sample_noise, rng)
+        parts.extra_loss = model.extra_loss(s, parts)
+        return parts
 
     @torch.no_grad()
     def record_timeline(self, parts: GanParts, step: int) -> None:
@@ -100,11 +104,15 @@ class ToyExperiment:
     @torch.no_grad()
     def evaluate(self, parts: GanParts) -> dict[str, float]:
         fake = parts.generator(self.eval_noise).cpu().numpy()
-        out = point_cloud_divergences(self.real_eval, fake, self.dataset.bounds)
+        out = point_cloud_divergences(self.real_eval, fake, self.target.bounds)
         out = {"kl_hist": out["kl"], "js_hist": out["js"]}
-        centres, sd = self.dataset.centres, self.dataset.sd
-        if self.dataset.has_modes and centres is not None and sd is not None:
-            stats = mode_stats(fake, centres, sd, self.dataset.weights)
+        if self.model.has_mapping:  # CycleGAN: how far the round trip A -> B -> A lands from its start
+            from ganlab.kinds.cyclegan import cycle_error, spread
+
+            out["cycle_error"] = cycle_error(parts.generator, self.eval_noise, spread(self.eval_noise.cpu().numpy()))
+        centres, sd = self.target.centres, self.target.sd
+        if self.target.has_modes and centres is not None and sd is not None:
+            stats = mode_stats(fake, centres, sd, self.target.weights)
             out.update(modes_covered=stats.modes_covered, high_quality=stats.high_quality, mode_kl=stats.mode_kl)
             layout = self.model.code_layout(self.structure)
             if layout is not None:  # InfoGAN: does each categorical value pick out one mode?
@@ -135,7 +143,7 @@ class ToyExperiment:
         with torch.no_grad():
             surface = loss.score(score_each(D, grid)).reshape(len(ys), len(xs)).cpu().numpy()
             fake = G(self.eval_noise[:VIEW_POINTS])
-            manifold = None
+            manifold = self.model.mapping(self.structure, G, self.eval_noise)  # CycleGAN's way there and back
             if self.manifold_noise is not None:
                 lines = self.manifold_noise
                 manifold = G(lines.reshape(-1, lines.shape[-1])).reshape(lines.shape[0], lines.shape[1], 2).cpu().numpy()
@@ -147,12 +155,13 @@ class ToyExperiment:
             surface_label=DISPLAY_LABELS[loss.display],  # the one per-loss name (ganlab.gan.losses)
             arrow_from=points.detach().cpu().numpy(), arrow_dir=(-grad).cpu().numpy(),
             manifold=manifold, bounds=bounds,
+            manifold_label="A → G(A) → F(G(A))" if self.model.has_mapping else "Generator manifold",
         )
 
     def _manifold_noise(self) -> torch.Tensor | None:
         """Lines of a grid in noise space (only drawable for 1- or 2-dimensional noise)."""
         s = self.structure
-        if s.noise_dim > 2 or self.model.has_codes:  # codes make G's input more than the noise's 2-D
+        if s.noise_dim > 2 or self.model.has_codes or self.model.has_mapping:  # G's input is more than 2-D noise
             return None
         lim = 1.0 if s.noise == "uniform" else 2.5
         t = torch.linspace(-lim, lim, MANIFOLD_POINTS)

@@ -35,6 +35,8 @@ METRICS: dict[str, MetricName] = {
     # InfoGAN runs (ganlab.kinds.infogan): does each categorical code value pick out one mode or class?
     "code_purity": MetricName("code purity", "higher", "purity"),
     "code_purity_chance": MetricName("code purity of a code-blind G"),
+    # CycleGAN runs (ganlab.kinds.cyclegan): the round trip A -> B -> A, relative to A's spread
+    "cycle_error": MetricName("cycle error", "lower", "cycle"),
     # image runs: the runner's cheap numbers
     "pixel_mean": MetricName("pixel mean"),
     "pixel_std": MetricName("pixel sd"),
@@ -61,7 +63,7 @@ def short_label(key: str) -> str:
 
 
 BEST_SHOWN = ("modes_covered", "high_quality", "js_hist", "classes_covered", "frechet", "inception_score", "fid",
-              "code_purity")
+              "code_purity", "cycle_error")
 BEST_FORMATS = {"modes_covered": ".0f", "classes_covered": ".0f", "frechet": ".1f", "inception_score": ".2f"}
 
 

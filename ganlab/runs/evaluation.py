@@ -151,6 +151,9 @@ def metric_lines(metrics: Mapping[str, float], modes_total: int | None = None,
         if key in m:
             baseline = f"{real}: {_value(m, key + '_baseline', spec, missing)}" if key + "_baseline" in m else None
             lines.append((metric_label(key), _value(m, key, spec, missing), baseline))
+    if "cycle_error" in m:  # CycleGAN: the round trip's distance, as a share of domain A's spread
+        lines.append((metric_label("cycle_error"), format_number(100 * m["cycle_error"], ".1f", missing) + " %",
+                      "of domain A's spread"))
     if "code_purity" in m:  # InfoGAN: beside what a G that ignored its code would score
         chance = m.get("code_purity_chance")
         lines.append((metric_label("code_purity"), format_number(100 * m["code_purity"], ".1f", missing) + " %",

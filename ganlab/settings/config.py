@@ -106,7 +106,7 @@ def _check_by_table(obj: Any, table: str, section: tuple[str, ...] = ("structure
     from ganlab.settings import fields  # here, not at the top: the table takes its ranges from this module
 
     for f in getattr(fields, table):
-        if f.path[:-1] != section or f.key in ("data", "draw"):
+        if f.path[:-1] != section or f.key in ("data", "draw", "datab"):
             continue
         name, value, options = f.noun, getattr(obj, f.path[-1]), f.options()
         if f.value_type is bool:
@@ -174,6 +174,8 @@ def _check_model(structure: Any) -> None:
     if structure.model == "infogan" and structure.pack > 1:
         raise ConfigError("InfoGAN's Q head reads the codes back from one sample at a time: set packing to 1, "
                           "or choose the plain GAN model")
+    if hasattr(structure, "data_b"):
+        _check_domain_b(structure)
     if structure.model == "stylegan" and not hasattr(structure, "image_size"):
         raise ConfigError("the style-based generator draws images: use it on image data, or the plain GAN or "
                           "InfoGAN model for 2D points")
@@ -183,6 +185,25 @@ def _check_model(structure: Any) -> None:
     if structure.model == "infogan" and structure.info_categories == 1 and structure.info_continuous == 0:
         raise ConfigError("InfoGAN needs a code: give it a categorical code (0 = as many values as the data has "
                           "modes or classes) or at least one continuous code")
+
+
+def _check_domain_b(structure: Any) -> None:
+    """CycleGAN's domains: A (the data) a named toy or a drawing, B a named toy ("": the square, or the
+    ring for the square). Other models carry no B (dropped, so links and saved configs stay clean)."""
+    from ganlab.data.points_csv import USER_DATA
+    from ganlab.data.toy import TOY_DISTRIBUTIONS
+
+    if structure.model != "cyclegan":
+        object.__setattr__(structure, "data_b", "")
+        return
+    if structure.data == USER_DATA:
+        raise ConfigError("CycleGAN maps a named distribution or a drawing (domain A) onto another: choose one "
+                          "for the data, or the plain GAN model for your CSV points")
+    if structure.data_b == "":
+        object.__setattr__(structure, "data_b", "ring" if structure.data == "square" else "square")
+    _check_choice("domain B", structure.data_b, tuple(TOY_DISTRIBUTIONS))
+    if structure.pack > 1:
+        raise ConfigError("CycleGAN's discriminators judge one sample at a time: set packing to 1")
 
 
 @dataclass(frozen=True)
@@ -200,6 +221,7 @@ class ToyStructure:
     model: str = "gan"  # which GAN (ganlab.kinds.models); runs saved before the field: the plain GAN
     info_categories: int = 0  # InfoGAN's categorical code; 0: as many as the data's modes (ganlab.kinds.infogan)
     info_continuous: int = 0  # InfoGAN's continuous codes
+    data_b: str = ""  # CycleGAN's second domain (a toy's name); "" for the other models
 
     def __post_init__(self) -> None:
         from ganlab.data.drawn import DRAWN_DATA
@@ -327,6 +349,8 @@ class Knobs:
     lr_half_life: int = 0  # then both rates halve every this many steps (exponential decay); 0: no decay
     unroll: int = 0  # G's loss against D after this many more D steps on a copy (ganlab.gan.unroll); 0: off
     info_weight: float = 1.0  # InfoGAN's mutual-information weight λ (ganlab.kinds.infogan); other models ignore it
+    cycle_weight: float = 10.0  # CycleGAN's cycle-consistency weight λ (ganlab.kinds.cyclegan), as in Zhu et al.
+    identity_weight: float = 0.0  # CycleGAN's identity weight; 0: off
 
     def __post_init__(self) -> None:
         from ganlab.gan.losses import LOSSES  # local import: losses imports torch

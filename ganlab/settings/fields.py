@@ -23,6 +23,7 @@ from ganlab.limits import (
     BATCH_RANGE,
     BETA_RANGE,
     CLIP_RANGE,
+    CYCLE_WEIGHT_RANGE,
     D_STEPS_RANGE,
     EMA_DECAY_RANGE,
     HALF_LIFE_RANGE,
@@ -113,6 +114,12 @@ def _loss_names() -> tuple[str, ...]:
     return tuple(LOSSES)
 
 
+def _toy_names() -> tuple[str, ...]:
+    from ganlab.data.toy import TOY_DISTRIBUTIONS
+
+    return tuple(TOY_DISTRIBUTIONS)
+
+
 def _toy_data() -> tuple[str, ...]:
     from ganlab.data.drawn import DRAWN_DATA
     from ganlab.data.points_csv import USER_DATA
@@ -179,6 +186,14 @@ KNOB_FIELDS: tuple[Field, ...] = (
           "recoverable from the sample "
           "(the categorical code's cross-entropy plus a tenth of the continuous codes' squared error). "
           "Used by the InfoGAN model only", float, INFO_WEIGHT_RANGE, short="Info weight λ", step=0.1),
+    Field("cyc", ("knobs", "cycle_weight"), "cycle-weight", "Cycle-consistency weight",
+          "CycleGAN's λ: how much both generators are pushed to bring a sample back where it started (A -> B -> A "
+          "and B -> A -> B, mean absolute distance). Used by the CycleGAN model only", float, CYCLE_WEIGHT_RANGE,
+          short="Cycle weight λ", step=1.0),
+    Field("idw", ("knobs", "identity_weight"), "identity-weight", "Identity weight",
+          "CycleGAN's identity term: how much each generator is pushed to leave a sample of its own target domain "
+          "where it is (G_AB(b) = b); 0 = off. Used by the CycleGAN model only", float, CYCLE_WEIGHT_RANGE,
+          short="Identity weight", step=0.5),
     Field("ls", ("knobs", "label_smoothing"), "label-smoothing", "Label smoothing", "One-sided label smoothing "
           "(Salimans et al. 2016) for the cross-entropy losses: D's target on real samples is 1 − ε, not 1",
           float, (0.0, 0.5), short="Label smoothing ε", step=0.05),
@@ -217,6 +232,9 @@ _MODEL_FIELDS = (
           "how many continuous codes (uniform on [-1, 1]) InfoGAN gives G beside the noise; on digits they come to "
           "mean width and slant", int, INFO_CONTINUOUS_RANGE, short="Continuous codes"),
 )
+_DATA_B = Field("datab", ("structure", "data_b"), "data-b", "Domain B",
+                "CycleGAN's second distribution: it learns to map the data (domain A) onto this one and back "
+                "(default: the square of 8, or the ring when A is the square)", str, choices=lambda: _toy_names())
 _SEED = Field("seed", ("structure", "seed"), "seed", "Seed", "seed for the weights and the sampling",
               int, SEED_RANGE, step=1)
 
@@ -227,6 +245,7 @@ TOY_FIELDS: tuple[Field, ...] = (
           "the drawn data's strokes as a compact code (ganlab.data.drawn); with --data drawn", str),
     _SEED,
     *_MODEL_FIELDS,
+    _DATA_B,
     Field("nd", ("structure", "noise_dim"), "noise-dim", "Noise dimension", "latent size", int, NOISE_DIM_RANGE),
     Field("noise", ("structure", "noise"), "noise", "Noise", "latent distribution", str, choices=NOISE_KINDS),
     *_mlp_fields(),

@@ -13,7 +13,7 @@ from ganlab.formatting import optimizer_label
 from ganlab.gan.losses import LOSSES
 from ganlab.settings.fields import KNOB_FIELDS
 from ganlab.ui.field_widgets import field_input, remaining_inputs
-from ganlab.ui.model_controls import INFO_KNOB, model_knob_inputs
+from ganlab.ui.model_controls import MODEL_KNOBS, model_knob_inputs
 
 KNOB = {f.key: f for f in KNOB_FIELDS}
 
@@ -69,5 +69,5 @@ def training_inputs(prefix: str, flash_key: str, batch_step: int = 32) -> None:
     field_input(KNOB["ms"], prefix, c1)
     model_knob_inputs(prefix)
     placed = ("loss", "ds", "bs", "gopt", "glr", "gb1", "gb2", "dopt", "dlr", "db1", "db2", "lrs", "lrh", "gp", "r1",
-              "clip", "ms", INFO_KNOB.key)
+              "clip", "ms", *MODEL_KNOBS)
     remaining_inputs(KNOB_FIELDS, prefix, placed)

@@ -11,24 +11,52 @@ from ganlab.kinds.models import MODELS
 from ganlab.settings.fields import KNOB_FIELDS, Field
 from ganlab.ui.field_widgets import field_input
 
-MODEL_KEYS = ("model", "icat", "icont")  # the structure fields drawn here
-INFO_KNOB = next(f for f in KNOB_FIELDS if f.key == "info")
+MODEL_KEYS = ("model", "icat", "icont", "datab")  # the structure fields drawn here
+_KNOB = {f.key: f for f in KNOB_FIELDS}
+INFO_KNOB = _KNOB["info"]
+MODEL_KNOBS = ("info", "cyc", "idw")  # the models' live knobs, drawn here
 
 
 def _infogan(prefix: str) -> bool:
     return st.session_state.get(prefix + "model") == "infogan"
 
 
+def _model(prefix: str) -> str:
+    return str(st.session_state.get(prefix + "model") or "gan")
+
+
 def model_inputs(prefix: str, fields: Mapping[str, Field]) -> None:
     """The Model select; for InfoGAN, its categorical and continuous codes (structure: a restart)."""
-    field_input(fields["model"], prefix, format_func=lambda name: MODELS[name].label)
+    options = fields["model"].options() or ()
+    field_input(fields["model"], prefix, options=[m for m in options if _offered(m, fields)],
+                format_func=lambda name: MODELS[name].label)
     if _infogan(prefix):
         c1, c2 = st.columns(2)
         field_input(fields["icat"], prefix, c1)
         field_input(fields["icont"], prefix, c2)
+    if _model(prefix) == "cyclegan" and "datab" in fields:
+        from ganlab.data.toy import TOY_DISTRIBUTIONS
+
+        key = prefix + "datab"
+        if st.session_state.get(key) not in TOY_DISTRIBUTIONS:  # the structure's default: the square (ring for it)
+            st.session_state[key] = "ring" if st.session_state.get(prefix + "data") == "square" else "square"
+        field_input(fields["datab"], prefix, format_func=lambda name: TOY_DISTRIBUTIONS[name].label)
+
+
+def _offered(model: str, fields: Mapping[str, Field]) -> bool:
+    """A page offers the models its data kind trains: the style-based G draws images, CycleGAN maps 2D points."""
+    if model == "stylegan":
+        return "datab" not in fields
+    if model == "cyclegan":
+        return "datab" in fields
+    return True
 
 
 def model_knob_inputs(prefix: str) -> None:
-    """The model's live knobs: InfoGAN's mutual-information weight (the plain GAN has none)."""
+    """The model's live knobs: InfoGAN's mutual-information weight, CycleGAN's cycle and identity weights."""
     if _infogan(prefix):
         field_input(INFO_KNOB, prefix)
+    if _model(prefix) == "cyclegan":
+        c1, c2 = st.columns(2)
+        field_input(_KNOB["cyc"], prefix, c1)
+        field_input(_KNOB["idw"], prefix, c2)

@@ -94,6 +94,8 @@ NUMBER_HELP = {
     "D(x) / D(G(z))": "mean score on real and on fake in the last D step (after a lone G step: D(x) of the "
                       "last D step, D(G(z)) of the batch G's loss scored)",
     "Wasserstein estimate": "E[D(x)] − E[D(G(z))]",
+    "Cycle error": "CycleGAN: mean distance of F(G(a)) to a over 2,500 points of domain A, as a share of A's "
+                   "spread (root-mean-square distance to its mean); 0 % is a perfect round trip",
     "Code purity": "InfoGAN: 200 samples per value of the categorical code, each given its nearest mode; the share "
                    "that lands on the mode matched to its code (the best one-to-one matching). A G that ignores its "
                    "code scores about 1 / modes",
@@ -117,6 +119,8 @@ def number_rows(snap: Snapshot, dataset: ToyDistribution, last: dict[str, float]
             rows.append(("Code purity", format_number(100 * ev["code_purity"], ".1f") + " %"))
     rows.append(("KL(real ‖ fake)", format_number(ev.get("kl_hist"))))
     rows.append(("JS(real, fake)", format_number(ev.get("js_hist"))))
+    if "cycle_error" in ev:  # CycleGAN: does the round trip A -> B -> A come home?
+        rows.append(("Cycle error", format_number(100 * ev["cycle_error"], ".1f") + " %"))
     rows.append(("D(x) / D(G(z))", f"{format_number(last.get('d_real'), '.2f')} / {format_number(last.get('d_fake'), '.2f')}"))
     if "wasserstein" in last:
         rows.append(("Wasserstein estimate", format_number(last["wasserstein"])))
@@ -200,7 +204,7 @@ def live_view(runner: Trainer) -> None:
 
     @st.fragment(run_every=run_controls.poll_every(first, live, VIEW_POLL_S))
     def view_panel() -> None:
-        dataset = runner.experiment.dataset
+        dataset = runner.experiment.target  # what G should match (CycleGAN: domain B)
         range_controls.follow(view_range, dataset.bounds)
         snap = training_page.view_snapshot(PAGE, runner, first, live, with_history=False, view_range=view_range)
         layers = st.session_state[CHOSEN_LAYERS_KEY]
@@ -229,7 +233,7 @@ def live_view(runner: Trainer) -> None:
     @st.fragment(run_every=run_controls.poll_every(first, live, CHART_POLL_S, while_queued=False))
     def chart_panel() -> None:
         snap = runner.snapshot()
-        dataset = runner.experiment.dataset
+        dataset = runner.experiment.target
         window = training_page.window(PAGE)
         training_page.loss_charts(PAGE, snap)
         c1, c2 = st.columns(2)
@@ -245,7 +249,7 @@ def live_view(runner: Trainer) -> None:
     if shows("model_graph") and not present:  # in projector mode it is beside the view
         model_graph.graph_panel(PAGE.prefix, runner, first, live, model_graph.toy_graph_html)
     if shows("slow_motion"):
-        slow_motion.panel(runner, runner.experiment.dataset.centres, PAGE.prefix,
+        slow_motion.panel(runner, runner.experiment.target.centres, PAGE.prefix,
                           range_controls.chosen(runner.experiment.dataset.bounds))
     _number_help()
     if shows("charts"):

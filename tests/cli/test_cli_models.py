@@ -1,4 +1,4 @@
-"""`ganlab train --model NAME` and `ganlab eval` for every model and data type, in real processes;
+"""`ganlab train --model NAME` (and `--data-b` for CycleGAN) and `ganlab eval` for every model and data type, in real processes;
 `--minutes` as a training-time budget; models refused where they cannot train, in one line."""
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ def run_cli(*args: str) -> subprocess.CompletedProcess:
     ("gan", TINY_IMAGE, "classes covered"),
     ("infogan", TINY_IMAGE, "code purity"),
     ("stylegan", TINY_IMAGE, "classes covered"),
+    ("cyclegan", [*TINY_TOY, "--data-b", "square"], "cycle error"),
 ])
 def test_every_model_trains_on_its_data_and_eval_reads_it_back(tmp_path, model, tiny, eval_line):
     out = tmp_path / model
@@ -39,6 +40,7 @@ def test_every_model_trains_on_its_data_and_eval_reads_it_back(tmp_path, model, 
     config = json.loads((out / "config.json").read_text())
     assert config["structure"]["model"] == model and config["steps"] == 6
     assert ("code_purity" in config["final_metrics"]) == (model == "infogan")
+    assert ("cycle_error" in config["final_metrics"]) == (model == "cyclegan")
     shown = run_cli("eval", str(out))
     assert shown.returncode == 0, shown.stderr
     assert eval_line in shown.stdout and "Traceback" not in shown.stderr

@@ -1,11 +1,12 @@
-"""InfoGAN through the trainer interface in a real worker process: play, pause, a live change of its
-mutual-information weight that keeps Adam's state, save, reload and continue; and runs saved by
-the plain GAN still load as plain GANs."""
+"""InfoGAN and CycleGAN through the trainer interface in a real worker process: play, pause, a live
+change of the model's weight that keeps Adam's state, save, reload and continue; and runs saved
+by the plain GAN still load as plain GANs."""
 
 from __future__ import annotations
 
 import json
 
+import pytest
 import torch
 
 from ganlab.kinds.models import model_of
@@ -19,14 +20,20 @@ from tests.conftest import wait_until
 from tests.trainer_probes import g_optimizer_facts, net_state
 
 INFO = ToyStructure(model="infogan", generator=MLPShape(1, 16), discriminator=MLPShape(1, 16))
+CYCLE = ToyStructure(model="cyclegan", generator=MLPShape(1, 16), discriminator=MLPShape(1, 16))
 
 
 def _runner(experiment, knobs) -> RemoteRunner:
     return RemoteRunner(experiment, knobs, transport_factory=ProcessTransport)
 
 
-def test_an_infogan_run_trains_pauses_takes_its_weight_live_saves_and_continues(tmp_path):
-    runner = _runner(ToyExperiment(INFO), Knobs(batch_size=32))
+@pytest.mark.parametrize(("structure", "metric", "knob", "own_part"), [
+    (INFO, "code_purity", {"info_weight": 3.0}, "discriminator.q."),  # D's Q head
+    (CYCLE, "cycle_error", {"cycle_weight": 5.0}, "generator.ba."),  # the way back, F
+])
+def test_a_model_run_trains_pauses_takes_its_weight_live_saves_and_continues(tmp_path, structure, metric, knob,
+                                                                             own_part):
+    runner = _runner(ToyExperiment(structure), Knobs(batch_size=32))
     again = None
     try:
         runner.play()
@@ -34,20 +41,21 @@ def test_an_infogan_run_trains_pauses_takes_its_weight_live_saves_and_continues(
         runner.pause()
         assert runner.wait_idle(30)
         snap = runner.snapshot()
-        assert snap.latest.get("info_loss", -1) >= 0 and "code_purity" in snap.latest_eval
+        assert metric in snap.latest_eval
         before = runner.call_on_thread(g_optimizer_facts)
-        runner.set_knobs(Knobs(batch_size=32, info_weight=3.0))
+        runner.set_knobs(Knobs(batch_size=32, **knob))
         runner.wait_idle(30)
         assert runner.call_on_thread(g_optimizer_facts) == before  # same optimizer, same state: a live knob
-        assert runner.snapshot().knobs.info_weight == 3.0
-        path = tmp_path / "info"
+        (name, value), = knob.items()
+        assert getattr(runner.snapshot().knobs, name) == value
+        path = tmp_path / structure.model
         _, state = save_runner_as(runner, path, "2D playground")
         saved_nets = runner.call_on_thread(net_state)
-        assert any(k.startswith("discriminator.q.") for k in saved_nets)  # the Q head is saved with D
+        assert any(k.startswith(own_part) for k in saved_nets)  # the model's own net is saved with the run
 
         experiment, loaded, config = load_run(path)
-        assert config["structure"]["model"] == "infogan" and config["knobs"]["info_weight"] == 3.0
-        assert model_of(experiment.structure).name == "infogan" and loaded.step == state.step
+        assert config["structure"]["model"] == structure.model and config["knobs"][name] == value
+        assert model_of(experiment.structure).name == structure.model and loaded.step == state.step
         again = _runner(experiment, Knobs.from_dict(config["knobs"]))
         again.restore(experiment, loaded)
         assert again.wait_idle(30)
@@ -77,9 +85,10 @@ def test_a_run_saved_before_models_existed_loads_as_the_plain_gan(tmp_path):
     finally:
         runner.release()
     config = json.loads((path / "config.json").read_text())
-    for key in ("model", "info_categories", "info_continuous"):  # as a run saved before the fields existed
+    for key in ("model", "info_categories", "info_continuous", "data_b"):  # as a run saved before the fields existed
         del config["structure"][key]
-    del config["knobs"]["info_weight"]
+    for key in ("info_weight", "cycle_weight", "identity_weight"):
+        del config["knobs"][key]
     (path / "config.json").write_text(json.dumps(config))
     experiment, state, _ = load_run(path)
     assert model_of(experiment.structure).name == "gan" and state.step == 2
