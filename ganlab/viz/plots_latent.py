@@ -117,3 +117,35 @@ def score_histogram(real_scores: np.ndarray, fake_scores: np.ndarray, value: flo
     fig.update_layout(barmode="overlay", height=height, margin=dict(l=10, r=10, t=30, b=10), xaxis_title=label,
                       yaxis_title="count", legend=dict(orientation="h", y=1.02, yanchor="bottom"))
     return fig
+
+
+def truncation_figure(psis: Sequence[float], covered: Sequence[int], confidence: Sequence[float], psi: float,
+                      num_classes: int, samples: int, height: int = 340) -> go.Figure:
+    """Truncation's trade, psi by psi: the classes `samples` samples cover (left axis, of
+    `num_classes`) and the classifier's mean confidence in them (right axis, 0 to 1), with a
+    line at the slider's psi."""
+    psis_f = _f64(psis)
+    fig = go.Figure([
+        go.Scatter(x=psis_f, y=_f64(covered), mode="lines+markers", name=f"classes covered (of {num_classes:,})",
+                   line=dict(color=WALK_COLOURS[0], width=2),
+                   hovertemplate="ψ %{x:.1f}: %{y:.0f} classes<extra></extra>"),
+        go.Scatter(x=psis_f, y=_f64(confidence), mode="lines+markers", name="mean confidence", yaxis="y2",
+                   line=dict(color=WALK_COLOURS[1], width=2, dash="dot"),
+                   hovertemplate="ψ %{x:.1f}: confidence %{y:.2f}<extra></extra>"),
+    ])
+    fig.add_vline(x=float(psi), line=dict(color=PALETTE["neutral"], width=2),
+                  annotation_text=f"ψ = {float(psi):.2f}", annotation_position="top")
+    top = max(float(num_classes), float(np.max(_f64(covered))) if len(covered) else 1.0)
+    fig.update_layout(
+        height=height, margin=dict(l=10, r=10, t=40, b=10), plot_bgcolor="white",
+        legend=dict(orientation="h", y=1.12, yanchor="bottom", x=0),
+        xaxis=dict(title="ψ (truncation: 0 the mean, 1 as drawn)", range=[-0.03, max(1.03, float(psi) + 0.03)],
+                   gridcolor="#eeeeee", zeroline=False),
+        yaxis=dict(title=f"classes covered in {samples:,} samples", range=[0, top * 1.05], gridcolor="#eeeeee",
+                   zeroline=False, color=WALK_COLOURS[0], tickmode="auto", rangemode="tozero"),
+        # its own ticks, 0 to 1 by 0.2 (not synced to the left axis's grid: 0.194, 0.389, ...)
+        yaxis2=dict(title="mean confidence", range=[0, 1.02], overlaying="y", side="right", showgrid=False,
+                    zeroline=False, color=WALK_COLOURS[1], tickmode="array",
+                    tickvals=[0, 0.2, 0.4, 0.6, 0.8, 1.0], ticktext=["0", "0.2", "0.4", "0.6", "0.8", "1"]),
+    )
+    return fig

@@ -111,4 +111,6 @@ def test_a_plain_gan_has_no_codes_view(app):
     give_session(at, "images", tiny_images())
     run(at)
     options = at.radio(key="lt_view").options
-    assert len(options) == 4 and not any("Codes" in label for label in options), options
+    # the four views every run has, and Truncation (every image run); no Codes
+    assert len(options) == 5 and not any("Codes" in label for label in options), options
+    assert "Truncation" in options[-1], options
