@@ -21,6 +21,7 @@ KINDS = {
 }
 CASES = [(kind, f) for kind, (table, *_rest) in KINDS.items() for f in table]
 DRAWING = "AQEBAYAEgAQ"  # the drawing field's value: one click (ganlab.data.drawn), valid with data=drawn
+NEEDS = {"datab": {"model": "cyclegan"}}  # settings a field is only kept with (CycleGAN's domain B)
 
 
 def _base_data(kind: str, field: F.Field) -> str:
@@ -33,6 +34,8 @@ def _tree(kind: str, field: F.Field | None = None) -> dict:
     tree = {"structure": structure_cls().to_dict(), "knobs": Knobs().to_dict()}
     if field is not None and field.key == "draw":
         tree["structure"]["data"] = "drawn"
+    if field is not None:
+        tree["structure"].update(NEEDS.get(field.key, {}))
     return tree
 
 
@@ -78,7 +81,7 @@ def test_every_field_round_trips_through_the_url(kind, field):
     _, _, encode_fn, decode_fn, _ = KINDS[kind]
     params = encode_fn(structure, knobs)
     assert field.key in params
-    given = {field.key: params[field.key]} | ({"data": "drawn"} if field.key == "draw" else {})
+    given = {field.key: params[field.key]} | ({"data": "drawn"} if field.key == "draw" else {}) | NEEDS.get(field.key, {})
     assert decode_fn(given) == (structure, knobs, [])
 
 
@@ -100,7 +103,8 @@ def _flag_args(field: F.Field, value) -> list[str]:
 
 
 def _data_args(kind: str, field: F.Field, value) -> list[str]:
-    return [] if field.key == "data" else ["--data", _base_data(kind, field)]
+    needs = [arg for key, needed in NEEDS.get(field.key, {}).items() for arg in (f"--{key}", needed)]
+    return needs + ([] if field.key == "data" else ["--data", _base_data(kind, field)])
 
 
 @pytest.mark.parametrize("kind, field", CASES, ids=[f"{k}-{f.key}" for k, f in CASES])
@@ -114,13 +118,16 @@ def test_every_field_is_a_cli_flag(kind, field):
 def test_every_field_round_trips_through_a_config_file(kind, field, tmp_path):
     value = other_value(kind, field)
     by_flag = tmp_path / "flat.json"
-    by_flag.write_text(json.dumps({field.flag: value} | ({} if field.key == "data" else {"data": _base_data(kind, field)})))
+    by_flag.write_text(json.dumps({field.flag: value} | ({} if field.key == "data" else {"data": _base_data(kind, field)})
+                                  | NEEDS.get(field.key, {})))
     nested: dict = {}
     table = nested
     for part in field.path[:-1]:
         table = table.setdefault(part, {})
     table[field.path[-1]] = value
     by_path = tmp_path / "nested.json"
+    if field.key in NEEDS:
+        nested.setdefault("structure", {}).update(NEEDS[field.key])
     by_path.write_text(json.dumps({"data": value if field.key == "data" else _base_data(kind, field), **nested}))
     for path in (by_flag, by_path):
         structure, knobs = _resolve(kind, ["--config", str(path)])

@@ -46,7 +46,7 @@ def test_bad_and_unknown_keys_are_named_with_their_prefix_and_defaults_kept():
                         "run": "tok"}, ignore={"run"})
     assert pair.problems == (
         "link setting a.preset=zz not understood (choose from default, mode-collapse, all-modes, wgan-gp, "
-        "pacgan2-ring, pacgan4-grid, unrolled-ring), ignored",
+        "infogan-2d, cyclegan-ring-square, pacgan2-ring, pacgan4-grid, unrolled-ring), ignored",
         "link setting dw=100000 ignored: width must be between 4 and 512, got 100000",
         "link setting c.loss=hinge not understood (no such setting), ignored; did you mean loss?",
         "link setting a.nope=1 not understood (no such setting), ignored; did you mean a.noise?",

@@ -14,20 +14,23 @@ PAGES = {
 WIDGETS = ("number_input", "slider", "selectbox", "checkbox", "radio")
 # fields drawn by a custom component, not a Streamlit widget (the drawing: the canvas of ui/draw_data.py)
 CUSTOM = {"draw"}
+# a model's own fields, drawn only while it is the chosen model (ganlab.ui.model_controls)
+BY_MODEL = {"icat": "infogan", "icont": "infogan", "info": "infogan", "datab": "cyclegan", "cyc": "cyclegan",
+            "idw": "cyclegan"}
 
 
-@pytest.fixture(params=list(PAGES))
-def page(request):
-    path, prefix, table, params = PAGES[request.param]
+@pytest.mark.parametrize(("which", "model"), [("playground", "gan"), ("playground", "infogan"),
+                                              ("playground", "cyclegan"), ("images", "gan"), ("images", "infogan")])
+def test_every_field_has_a_widget_with_its_label(which, model):
+    path, prefix, table, params = PAGES[which]
+    table = [f for f in table if f.key not in CUSTOM and BY_MODEL.get(f.key, model) == model]
     for at in fresh_app(path):
-        yield at, prefix, table, params
+        _check_widgets(at, prefix, table, {**params, "model": model})
 
 
-def test_every_field_has_a_widget_with_its_label(page):
-    at, prefix, table, params = page
+def _check_widgets(at, prefix, table, params):
     open_with(at, params)
     labels = {w.key: w.label for kind in WIDGETS for w in getattr(at, kind) if w.key}
-    table = [f for f in table if f.key not in CUSTOM]
     missing = [f.key for f in table if prefix + f.key not in labels]
     assert not missing, f"no widget for {missing}"
     assert {f.key: labels[prefix + f.key] for f in table} == {f.key: f.widget_label for f in table}
