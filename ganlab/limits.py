@@ -29,6 +29,7 @@ CONDITIONAL_CLASSES_MAX = 100  # a conditional grid draws a row per class
 EMA_DECAY_RANGE = (0.0, 0.9999)
 VIEW_LAYERS = ("surface", "real", "fake", "gradients", "manifold", "modes")  # what the 2D view can show
 MODELS = ("gan", "infogan", "stylegan", "cyclegan")  # which GAN a run trains (ganlab.kinds.models); "gan": as runs saved before
+MODEL_DATA = {"gan": ("2D", "image"), "infogan": ("2D", "image"), "stylegan": ("image",), "cyclegan": ("2D",)}  # what each trains
 INFO_CATEGORIES_RANGE = (0, 50)  # InfoGAN's categorical code: its choices; 0: as many as the data's modes or classes
 INFO_CONTINUOUS_RANGE = (0, 3)  # InfoGAN's continuous codes beside the noise
 INFO_WEIGHT_RANGE = (0.0, 10.0)  # InfoGAN's mutual-information weight λ

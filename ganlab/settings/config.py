@@ -27,6 +27,7 @@ from ganlab.limits import (  # noqa: F401  (re-exported: the ranges were first d
     IMAGE_SIZES,
     IMAGE_WIDTH_RANGE,
     LR_RANGE,
+    MODEL_DATA,
     NOISE_DIM_RANGE,
     NOISE_KINDS,
     NUM_CLASSES_RANGE,
@@ -176,9 +177,11 @@ def _check_model(structure: Any) -> None:
                           "or choose the plain GAN model")
     if hasattr(structure, "data_b"):
         _check_domain_b(structure)
-    if structure.model == "stylegan" and not hasattr(structure, "image_size"):
-        raise ConfigError("the style-based generator draws images: use it on image data, or the plain GAN or "
-                          "InfoGAN model for 2D points")
+    data = "image" if hasattr(structure, "image_size") else "2D"
+    if data not in MODEL_DATA.get(structure.model, (data,)):  # an unknown name is the table check's to report
+        other = " or ".join(name for name, kinds in MODEL_DATA.items() if data in kinds)
+        what = {"stylegan": "the style-based generator draws images", "cyclegan": "CycleGAN here maps 2D points"}
+        raise ConfigError(f"{what.get(structure.model, structure.model)}: for {data} data choose {other}")
     if structure.model == "stylegan" and getattr(structure, "conditional", False):
         raise ConfigError("the style-based generator is unconditional: turn conditional off, or choose the plain "
                           "GAN model")

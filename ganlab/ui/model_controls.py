@@ -8,6 +8,7 @@ from typing import Mapping
 import streamlit as st
 
 from ganlab.kinds.models import MODELS
+from ganlab.limits import MODEL_DATA
 from ganlab.settings.fields import KNOB_FIELDS, Field
 from ganlab.ui.field_widgets import field_input
 
@@ -15,10 +16,6 @@ MODEL_KEYS = ("model", "icat", "icont", "datab")  # the structure fields drawn h
 _KNOB = {f.key: f for f in KNOB_FIELDS}
 INFO_KNOB = _KNOB["info"]
 MODEL_KNOBS = ("info", "cyc", "idw")  # the models' live knobs, drawn here
-
-
-def _infogan(prefix: str) -> bool:
-    return st.session_state.get(prefix + "model") == "infogan"
 
 
 def _model(prefix: str) -> str:
@@ -30,7 +27,7 @@ def model_inputs(prefix: str, fields: Mapping[str, Field]) -> None:
     options = fields["model"].options() or ()
     field_input(fields["model"], prefix, options=[m for m in options if _offered(m, fields)],
                 format_func=lambda name: MODELS[name].label)
-    if _infogan(prefix):
+    if _model(prefix) == "infogan":
         c1, c2 = st.columns(2)
         field_input(fields["icat"], prefix, c1)
         field_input(fields["icont"], prefix, c2)
@@ -44,17 +41,13 @@ def model_inputs(prefix: str, fields: Mapping[str, Field]) -> None:
 
 
 def _offered(model: str, fields: Mapping[str, Field]) -> bool:
-    """A page offers the models its data kind trains: the style-based G draws images, CycleGAN maps 2D points."""
-    if model == "stylegan":
-        return "datab" not in fields
-    if model == "cyclegan":
-        return "datab" in fields
-    return True
+    """A page offers the models its data trains (the image page has no CycleGAN, the playground no style-based G)."""
+    return ("image" if "size" in fields else "2D") in MODEL_DATA[model]
 
 
 def model_knob_inputs(prefix: str) -> None:
     """The model's live knobs: InfoGAN's mutual-information weight, CycleGAN's cycle and identity weights."""
-    if _infogan(prefix):
+    if _model(prefix) == "infogan":
         field_input(INFO_KNOB, prefix)
     if _model(prefix) == "cyclegan":
         c1, c2 = st.columns(2)

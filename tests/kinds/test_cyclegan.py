@@ -104,3 +104,10 @@ def test_domain_b_defaults_to_a_set_of_as_many_modes(settings, expected_b):
 def test_the_structure_says_what_cyclegan_cannot_do(settings, message):
     with pytest.raises(ConfigError, match=message):
         ToyStructure(**{"model": "cyclegan", **settings})
+
+
+def test_cyclegan_on_images_is_refused_with_the_models_that_train_images():
+    from ganlab.settings.config import ImageStructure
+
+    with pytest.raises(ConfigError, match="maps 2D points: for image data choose gan or infogan or stylegan"):
+        ImageStructure(model="cyclegan")

@@ -31,7 +31,9 @@ INFO_TOY = ToyStructure(model="infogan", generator=SMALL, discriminator=SMALL)
 
 
 def test_the_models_table_and_the_registry_name_the_same_models():
-    assert tuple(MODELS) == MODEL_NAMES
+    from ganlab.limits import MODEL_DATA
+
+    assert tuple(MODELS) == MODEL_NAMES == tuple(MODEL_DATA)
     assert model_of(ToyStructure()).name == "gan" and model_of(INFO_TOY).name == "infogan"
 
 
