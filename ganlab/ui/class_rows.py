@@ -59,8 +59,17 @@ def lesson_text(labels: dict[str, str]) -> str:
 def key_number(snap: Snapshot, modes_total: int | None, quality: Any | None) -> tuple[str, float | None]:
     """The run's key number as its page shows it, and the covered share for sorting. 2D with modes:
     modes covered and the high-quality share; other 2D data: JS; digits: the Quality panel's classes
-    covered and Fréchet distance when the participant has it on, else the cheap pixel spread."""
+    covered and Fréchet distance when the participant has it on, else the cheap pixel spread; then
+    InfoGAN's code purity or CycleGAN's cycle error."""
     ev = snap.latest_eval
+    text, share = _key_number(ev, modes_total, quality)
+    for key in ("code_purity", "cycle_error"):  # InfoGAN's and CycleGAN's own number, after the data's
+        if key in ev:
+            text += f", {short_label(key)} {format_number(100 * ev[key], '.0f')}%"
+    return text, share
+
+
+def _key_number(ev: Any, modes_total: int | None, quality: Any | None) -> tuple[str, float | None]:
     if modes_total:
         covered = ev.get("modes_covered")
         hq = format_number(100 * ev["high_quality"], ".0f") + "%" if "high_quality" in ev else "—"

@@ -61,6 +61,12 @@ def test_digits_show_the_quality_panels_numbers_when_it_is_on():
     assert key_number(snap(pixel_std=0.4), None, None) == ("pixel sd 0.40 (Quality panel off)", None)
 
 
+def test_infogan_and_cyclegan_runs_add_their_own_number():
+    assert key_number(snap(modes_covered=8, high_quality=0.9, code_purity=0.875), 8, None) == (
+        "modes 8 / 8, HQ 90%, purity 88%", 1.0)
+    assert key_number(snap(js_hist=0.05, cycle_error=0.021), None, None) == ("JS 0.050, cycle 2%", None)
+
+
 def test_sorting_and_who_reached_full_coverage_first():
     book = CoverageBook()
     runs = {name: FakeRunner(name, GRID, snap(step=s, modes_covered=m)) for name, s, m in
