@@ -45,6 +45,7 @@ class ToyView:
     manifold: np.ndarray | None  # (lines, points, 2): noise-grid lines (noise dim <= 2), or CycleGAN's a -> G(a) -> F(G(a))
     bounds: tuple[float, float, float, float]
     manifold_label: str = "Generator manifold"
+    source: np.ndarray | None = None  # CycleGAN: the domain-A points its mapping lines start from
 
 
 def structure_dataset(structure: ToyStructure) -> ToyDistribution:
@@ -156,6 +157,7 @@ class ToyExperiment:
             arrow_from=points.detach().cpu().numpy(), arrow_dir=(-grad).cpu().numpy(),
             manifold=manifold, bounds=bounds,
             manifold_label="A → G(A) → F(G(A))" if self.model.has_mapping else "Generator manifold",
+            source=self.eval_noise[:VIEW_POINTS].cpu().numpy() if self.model.has_mapping else None,
         )
 
     def _manifold_noise(self) -> torch.Tensor | None:

@@ -36,6 +36,9 @@ PALETTE = {
 # G's gradient arrows, in G's colour wherever they are drawn (the live plotly view, the server-drawn
 # raster, the slow-motion step): orange as G's path in the model graph
 PALETTE["gradient"] = PALETTE["g"]
+# CycleGAN's domain A (the points G maps from), at the start of each mapping line: the blue of D's side
+# would read as D, so a dark teal apart from green (B, the real data) and purple (G's images)
+PALETTE["source"] = "#01665e"
 # D's view of x: purple (fake-looking) -> white (unsure) -> green (real-looking), the colours of
 # the fake and real points; every page that draws D uses this scale (see surface_display).
 SURFACE_COLORSCALE = [[0.0, "#c2a5cf"], [0.5, "#f7f7f7"], [1.0, "#a6dba0"]]
@@ -172,6 +175,10 @@ def toy_view_figure(view: ToyView, layers: Collection[str], centres: np.ndarray 
         xs, ys = polyline_xy(np.asarray(view.manifold, dtype=float))
         fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", name=view.manifold_label, hoverinfo="skip",
                                  line=dict(color=PALETTE["fake"], width=1), opacity=0.45))
+        if view.source is not None:  # CycleGAN: domain A, where the lines start
+            starts = np.asarray(view.source, dtype=float)
+            fig.add_trace(go.Scatter(x=starts[:, 0], y=starts[:, 1], mode="markers", name="Domain A",
+                                     marker=dict(color=PALETTE["source"], size=REAL_SIZE), hoverinfo="skip"))
     if "modes" in layers and centres is not None and np.size(centres):
         fig.add_trace(_modes_trace(centres))
     if "gradients" in layers and np.size(view.arrow_from):

@@ -192,6 +192,8 @@ def render_plot_square(view: ToyView, layers: Collection[str], centres: np.ndarr
         pixels = np.full((big, big, 3), 255, dtype=np.uint8)
     if "manifold" in layers and view.manifold is not None and np.size(view.manifold):
         _blend_polylines(pixels, canvas, view.manifold, PALETTE["fake"], supersample)
+        if view.source is not None:  # CycleGAN: domain A, where the lines start
+            _blend_points(pixels, canvas, view.source, PALETTE["source"], REAL_RADIUS * supersample)
     if "modes" in layers and centres is not None and np.size(centres):
         mask = Image.new("L", (big, big), 0)
         _draw_modes(ImageDraw.Draw(mask), canvas, centres, supersample)
@@ -228,14 +230,17 @@ def _colorbar(img: Image.Image, draw: ImageDraw.ImageDraw, view: ToyView, left: 
     draw.text((left, top - 6), shown.label, fill=(60, 60, 60), font=font, anchor="lb")
 
 
-def _legend(draw: ImageDraw.ImageDraw, layers: Collection[str], left: int, baseline: int) -> None:
+def _legend(draw: ImageDraw.ImageDraw, layers: Collection[str], left: int, baseline: int,
+            domain_a: bool = False) -> None:
     font = _font(12)
     x = left
-    for layer, colour in (("real", PALETTE["real"]), ("fake", PALETTE["fake"])):
-        if layer in layers:
-            draw.ellipse((x, baseline - 9, x + 8, baseline - 1), fill=_rgb(colour))
-            draw.text((x + 12, baseline), LAYER_LABELS[layer], fill=(40, 40, 40), font=font, anchor="ls")
-            x += 24 + int(draw.textlength(LAYER_LABELS[layer], font=font))
+    entries = [(LAYER_LABELS[layer], PALETTE[layer]) for layer in ("real", "fake") if layer in layers]
+    if domain_a and "manifold" in layers:  # CycleGAN: the points the mapping lines start from
+        entries.append(("Domain A", PALETTE["source"]))
+    for label, colour in entries:
+        draw.ellipse((x, baseline - 9, x + 8, baseline - 1), fill=_rgb(colour))
+        draw.text((x + 12, baseline), label, fill=(40, 40, 40), font=font, anchor="ls")
+        x += 24 + int(draw.textlength(label, font=font))
 
 
 def render_toy_view(view: ToyView, layers: Collection[str], centres: np.ndarray | None = None,
@@ -260,7 +265,7 @@ def render_toy_view(view: ToyView, layers: Collection[str], centres: np.ndarray 
         v = MARGIN_TOP + (y1 - t) / (y1 - y0) * plot_size
         draw.line((MARGIN_LEFT - 5, v, MARGIN_LEFT - 1, v), fill=(120, 120, 120))
         draw.text((MARGIN_LEFT - 7, v), f"{t:g}", fill=(60, 60, 60), font=font, anchor="rm")
-    _legend(draw, layers, MARGIN_LEFT, MARGIN_TOP - 10)
+    _legend(draw, layers, MARGIN_LEFT, MARGIN_TOP - 10, domain_a=view.source is not None)
     if "surface" in layers:
         _colorbar(img, draw, view, MARGIN_LEFT + plot_size + 12, MARGIN_TOP + plot_size // 8, plot_size * 3 // 4, loss)
     note = outside_note(frame_points(view.fake, view.bounds).outside_count) if "fake" in layers else ""

@@ -3,6 +3,8 @@ step's extra term worked by hand, the cycle error of hand-made maps, and the str
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 import torch
@@ -84,6 +86,8 @@ def test_a_cycle_run_trains_both_maps_and_measures_against_domain_b():
     assert experiment.target.name == "square" and kind_of(CYCLE).modes_total(experiment) == 8
     view = experiment.view(parts, knobs)
     assert view.manifold.shape == (60, 3, 2) and np.allclose(view.real, experiment.real_eval[:500])
+    assert np.allclose(view.source, experiment.eval_noise[:500].numpy())  # domain A, where the lines start
+    assert np.allclose(view.manifold[:, 0], view.source[:60])
 
 
 @pytest.mark.parametrize(("settings", "expected_b"), [
@@ -111,3 +115,21 @@ def test_cyclegan_on_images_is_refused_with_the_models_that_train_images():
 
     with pytest.raises(ConfigError, match="maps 2D points: for image data choose gan or infogan or stylegan"):
         ImageStructure(model="cyclegan")
+
+
+def test_the_views_draw_domain_a_in_its_own_colour_with_the_mapping_layer():
+    from ganlab.viz.plots import PALETTE, toy_view_figure
+    from ganlab.viz.raster import render_plot_square
+
+    experiment = kind_of(CYCLE).experiment(CYCLE)
+    view = experiment.view(experiment.build(Knobs(batch_size=16)), Knobs())
+    names = [trace.name for trace in toy_view_figure(view, ["manifold", "real"]).data]
+    assert names == ["A → G(A) → F(G(A))", "Domain A", "Real samples"]
+    assert "Domain A" not in [trace.name for trace in toy_view_figure(view, ["real"]).data]
+    with_a = np.asarray(render_plot_square(view, ["manifold"], None, 120, supersample=1), dtype=float)
+    lines_only = np.asarray(render_plot_square(dataclasses.replace(view, source=None), ["manifold"], None, 120,
+                                               supersample=1), dtype=float)
+    changed = np.abs(with_a - lines_only).sum(axis=-1) > 0
+    teal = np.array([int(PALETTE["source"][i:i + 2], 16) for i in (1, 3, 5)], dtype=float)
+    towards_teal = np.linalg.norm(with_a[changed] - teal, axis=1) < np.linalg.norm(lines_only[changed] - teal, axis=1)
+    assert changed.sum() > 100 and towards_teal.all()  # the domain-A discs, blended toward its colour
