@@ -14,12 +14,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # train_children, beside this script
+from train_children import run_train, stop_children_on_signal  # noqa: E402
 
 
 def main() -> None:
@@ -28,18 +29,17 @@ def main() -> None:
     ap.add_argument("--minutes", type=float, default=1.0)
     ap.add_argument("--preset", default="cyclegan-ring-square")
     args = ap.parse_args()
+    stop_children_on_signal()
     print(f"# {args.preset}: {args.seeds} seeds, {args.minutes:g} min of one core each, one at a time; "
           f"load average {os.getloadavg()[0]:.2f}")
     print("| seed | steps | modes | HQ | cycle error |")
     print("|---:|---:|---:|---:|---:|")
     met = 0
-    env = dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
     with tempfile.TemporaryDirectory(prefix="ganlab-cycle-") as tmp:
         for seed in range(args.seeds):
             out = Path(tmp) / str(seed)
-            cmd = [sys.executable, "-m", "ganlab", "train", "--preset", args.preset, "--seed", str(seed),
-                   "--steps", "1000000", "--minutes", str(args.minutes), "--threads", "1", "-q", "--out", str(out)]
-            proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+            proc = run_train(["--preset", args.preset, "--seed", str(seed), "--steps", "1000000",
+                              "--minutes", str(args.minutes), "--threads", "1", "-q", "--out", str(out)])
             if proc.returncode != 0:
                 print(f"| {seed} | failed: {(proc.stderr or proc.stdout).strip().splitlines()[-1:]} |")
                 continue

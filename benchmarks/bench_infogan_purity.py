@@ -18,7 +18,6 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -26,19 +25,19 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # train_children, beside this script
+from train_children import run_train, stop_children_on_signal  # noqa: E402
+
 TARGET = {"ring": 0.95, "grid": 0.95, "digits": 0.90, "mnist": 0.90}
 
 
 def train_one(data: str, seed: int, steps: int, extra: list[str], root: str | None, out_dir: Path) -> dict:
     preset = "infogan-2d" if data in ("ring", "grid") else "infogan-digits"
     out = out_dir / f"{data}-{seed}"
-    cmd = [sys.executable, "-m", "ganlab", "train", "--preset", preset, "--data", data, "--seed", str(seed),
-           "--steps", str(steps), "--threads", "1", "-q", "--out", str(out), *extra]
-    env = dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
-    if root:
-        env["GANLAB_DATA_DIR"] = str(Path(root).resolve())
     start = time.perf_counter()
-    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+    proc = run_train(["--preset", preset, "--data", data, "--seed", str(seed), "--steps", str(steps), "--threads", "1",
+                      "-q", "--out", str(out), *extra],
+                     {"GANLAB_DATA_DIR": str(Path(root).resolve())} if root else None)
     wall = time.perf_counter() - start
     if proc.returncode != 0:
         return {"seed": seed, "error": (proc.stderr or proc.stdout).strip().splitlines()[-1:]}
@@ -58,6 +57,7 @@ def main() -> None:
     ap.add_argument("--root", default=None, help="the folder holding MNIST/raw (e.g. ../shared/data)")
     ap.add_argument("extra", nargs="*", help="more `ganlab train` flags, after --")
     args = ap.parse_args()
+    stop_children_on_signal()
     print(f"# InfoGAN code purity on {args.data}: {args.seeds} seeds, {args.steps:,} steps each, "
           f"{args.jobs} at once; load average {os.getloadavg()[0]:.2f}")
     with tempfile.TemporaryDirectory(prefix="ganlab-infogan-") as tmp, ThreadPoolExecutor(args.jobs) as pool:

@@ -16,22 +16,22 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # train_children, beside this script
+from train_children import run_train, stop_children_on_signal  # noqa: E402
+
 PRESETS = ("dcgan", "stylegan-digits")
 
 
 def train(preset: str, seed: int, minutes: float, data: str, out_dir: Path) -> dict:
     out = out_dir / f"{preset}-{seed}"
-    cmd = [sys.executable, "-m", "ganlab", "train", "--preset", preset, "--data", data, "--seed", str(seed),
-           "--steps", "1000000", "--minutes", str(minutes), "--threads", "1", "-q", "--out", str(out)]
-    env = dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
-    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+    proc = run_train(["--preset", preset, "--data", data, "--seed", str(seed), "--steps", "1000000",
+                      "--minutes", str(minutes), "--threads", "1", "-q", "--out", str(out)])
     if proc.returncode != 0:
         return {"error": (proc.stderr or proc.stdout).strip().splitlines()[-1:]}
     config = json.loads((out / "config.json").read_text())
@@ -46,6 +46,7 @@ def main() -> None:
     ap.add_argument("--seeds", type=int, default=3)
     ap.add_argument("--data", default="digits")
     args = ap.parse_args()
+    stop_children_on_signal()
     print(f"# {' vs '.join(PRESETS)} on {args.data}: {args.minutes:g} min of training each, {args.seeds} seeds, "
           f"side by side; load average {os.getloadavg()[0]:.2f}")
     print("| seed | preset | steps | Fréchet | real vs real | classes |")
