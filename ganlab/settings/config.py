@@ -190,6 +190,12 @@ def _check_model(structure: Any) -> None:
                           "modes or classes) or at least one continuous code")
 
 
+def default_domain_b(data: str) -> str:
+    """CycleGAN's domain B when none is named: the square of 8 (as many modes as the ring), or the ring
+    when the data is the square."""
+    return "ring" if data == "square" else "square"
+
+
 def _check_domain_b(structure: Any) -> None:
     """CycleGAN's domains: A (the data) a named toy or a drawing, B a named toy ("": the square, or the
     ring for the square). Other models carry no B (dropped, so links and saved configs stay clean)."""
@@ -203,7 +209,7 @@ def _check_domain_b(structure: Any) -> None:
         raise ConfigError("CycleGAN maps a named distribution or a drawing (domain A) onto another: choose one "
                           "for the data, or the plain GAN model for your CSV points")
     if structure.data_b == "":
-        object.__setattr__(structure, "data_b", "ring" if structure.data == "square" else "square")
+        object.__setattr__(structure, "data_b", default_domain_b(structure.data))
     _check_choice("domain B", structure.data_b, tuple(TOY_DISTRIBUTIONS))
     if structure.pack > 1:
         raise ConfigError("CycleGAN's discriminators judge one sample at a time: set packing to 1")

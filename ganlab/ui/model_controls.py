@@ -1,5 +1,6 @@
-"""The model choice both training pages draw under their data (the plain GAN or InfoGAN), with the
-model's own structure settings beside it, and its live knob among the training knobs."""
+"""The model choice both training pages draw under their data (ganlab.kinds.models: the models that
+train the page's data), with the chosen model's own structure settings under it, and its live
+knobs among the training knobs."""
 
 from __future__ import annotations
 
@@ -9,12 +10,12 @@ import streamlit as st
 
 from ganlab.kinds.models import MODELS
 from ganlab.limits import MODEL_DATA
+from ganlab.settings.config import default_domain_b
 from ganlab.settings.fields import KNOB_FIELDS, Field
 from ganlab.ui.field_widgets import field_input
 
 MODEL_KEYS = ("model", "icat", "icont", "datab")  # the structure fields drawn here
 _KNOB = {f.key: f for f in KNOB_FIELDS}
-INFO_KNOB = _KNOB["info"]
 MODEL_KNOBS = ("info", "cyc", "idw")  # the models' live knobs, drawn here
 
 
@@ -23,7 +24,7 @@ def _model(prefix: str) -> str:
 
 
 def model_inputs(prefix: str, fields: Mapping[str, Field]) -> None:
-    """The Model select; for InfoGAN, its categorical and continuous codes (structure: a restart)."""
+    """The Model select; for InfoGAN its codes, for CycleGAN its domain B (structure: a restart)."""
     options = fields["model"].options() or ()
     field_input(fields["model"], prefix, options=[m for m in options if _offered(m, fields)],
                 format_func=lambda name: MODELS[name].label)
@@ -35,8 +36,8 @@ def model_inputs(prefix: str, fields: Mapping[str, Field]) -> None:
         from ganlab.data.toy import TOY_DISTRIBUTIONS
 
         key = prefix + "datab"
-        if st.session_state.get(key) not in TOY_DISTRIBUTIONS:  # the structure's default: the square (ring for it)
-            st.session_state[key] = "ring" if st.session_state.get(prefix + "data") == "square" else "square"
+        if st.session_state.get(key) not in TOY_DISTRIBUTIONS:  # none named yet: the structure's default
+            st.session_state[key] = default_domain_b(str(st.session_state.get(prefix + "data")))
         field_input(fields["datab"], prefix, format_func=lambda name: TOY_DISTRIBUTIONS[name].label)
 
 
@@ -48,7 +49,7 @@ def _offered(model: str, fields: Mapping[str, Field]) -> bool:
 def model_knob_inputs(prefix: str) -> None:
     """The model's live knobs: InfoGAN's mutual-information weight, CycleGAN's cycle and identity weights."""
     if _model(prefix) == "infogan":
-        field_input(INFO_KNOB, prefix)
+        field_input(_KNOB["info"], prefix)
     if _model(prefix) == "cyclegan":
         c1, c2 = st.columns(2)
         field_input(_KNOB["cyc"], prefix, c1)
