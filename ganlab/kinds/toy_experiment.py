@@ -44,7 +44,7 @@ class ToyView:
     arrow_dir: np.ndarray  # (a, 2): the direction G's loss moves each fake point
     manifold: np.ndarray | None  # (lines, points, 2): noise-grid lines (noise dim <= 2), or CycleGAN's a -> G(a) -> F(G(a))
     bounds: tuple[float, float, float, float]
-    manifold_label: str = "Generator manifold"
+    manifold_label: str | None = None  # the lines' own name when they are not G's manifold (CycleGAN's)
     source: np.ndarray | None = None  # CycleGAN: the domain-A points its mapping lines start from
 
 
@@ -156,7 +156,7 @@ class ToyExperiment:
             surface_label=DISPLAY_LABELS[loss.display],  # the one per-loss name (ganlab.gan.losses)
             arrow_from=points.detach().cpu().numpy(), arrow_dir=(-grad).cpu().numpy(),
             manifold=manifold, bounds=bounds,
-            manifold_label="A → G(A) → F(G(A))" if self.model.has_mapping else "Generator manifold",
+            manifold_label="A → G(A) → F(G(A))" if self.model.has_mapping else None,
             source=self.eval_noise[:VIEW_POINTS].cpu().numpy() if self.model.has_mapping else None,
         )
 

@@ -173,7 +173,8 @@ def toy_view_figure(view: ToyView, layers: Collection[str], centres: np.ndarray 
         fig.add_trace(_surface_trace(view, loss))
     if "manifold" in layers and view.manifold is not None and np.size(view.manifold):
         xs, ys = polyline_xy(np.asarray(view.manifold, dtype=float))
-        fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", name=view.manifold_label, hoverinfo="skip",
+        fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", name=view.manifold_label or LAYER_LABELS["manifold"],
+                                 hoverinfo="skip",
                                  line=dict(color=PALETTE["fake"], width=1), opacity=0.45))
         if view.source is not None:  # CycleGAN: domain A, where the lines start
             starts = np.asarray(view.source, dtype=float)
